@@ -1,0 +1,67 @@
+/**
+ * The kernels the layers need, declared once (DESIGN.md, decision 5). Layers talk to this
+ * interface only; `ts` is the readable reference, `wasm` and `webgpu` must agree with it.
+ *
+ * Every array argument comes with an element offset, so a kernel can work on one time step
+ * of a `[T, B, F]` buffer without a copy. All matrices are row-major and contiguous.
+ * Dimension key: B = batch, H = hidden, M/N/K = matrix product sizes.
+ */
+import type { FArray } from '../tensor.js';
+
+export type Activation = 'tanh' | 'relu' | 'sigmoid' | 'identity';
+
+export interface Backend {
+  readonly name: string;
+
+  /**
+   * C[M,N] = op(A) op(B), or C += op(A) op(B) when `acc`.
+   * op(A) is [M,K]: A stored [M,K], or [K,M] when `tA`. op(B) is [K,N]: B stored [K,N], or [N,K] when `tB`.
+   */
+  gemm(tA: boolean, tB: boolean, acc: boolean, M: number, N: number, K: number,
+    A: FArray, aOff: number, B: FArray, bOff: number, C: FArray, cOff: number): void;
+
+  /** out[r, :] = bias[:] for r < rows (broadcast a bias row before an accumulating gemm). */
+  fillRows(out: FArray, off: number, rows: number, cols: number, bias: FArray, bOff: number): void;
+
+  /** dst[j] += sum over r of X[r, j]: bias gradients. */
+  colSumAcc(dst: FArray, dOff: number, X: FArray, xOff: number, rows: number, cols: number): void;
+
+  /** x = act(x) in place over n values. */
+  actForward(act: Activation, x: FArray, off: number, n: number): void;
+
+  /** dx = dy * act'(.) expressed through the output y = act(pre); overwrites dx. */
+  actBackward(act: Activation, y: FArray, yOff: number, dy: FArray, dyOff: number, dx: FArray, dxOff: number, n: number): void;
+
+  /**
+   * LSTM step. gates [B,4H] holds pre-activations i,f,g,o on entry and activations on exit.
+   * c = f*cPrev + i*g; tc = tanh(c); h = o*tc.
+   */
+  lstmCell(B: number, H: number, gates: FArray, gOff: number, cPrev: FArray, cpOff: number,
+    c: FArray, cOff: number, tc: FArray, tcOff: number, h: FArray, hOff: number): void;
+
+  /**
+   * LSTM step backward. dc [B,H] carries dL/dc_t in and leaves holding dL/dc_{t-1};
+   * dgates [B,4H] receives dL/d(pre-activations) (overwritten).
+   */
+  lstmCellBackward(B: number, H: number, gates: FArray, gOff: number, cPrev: FArray, cpOff: number,
+    tc: FArray, tcOff: number, dh: FArray, dhOff: number, dc: FArray, dcOff: number, dgates: FArray, dgOff: number): void;
+
+  /**
+   * GRU step (PyTorch's r,z,n). xp [B,3H] = W_ih x + b_ih on entry, r,z,n on exit;
+   * hp [B,3H] = W_hh h + b_hh (kept: backward needs hp_n).
+   * r = s(xp_r+hp_r), z = s(xp_z+hp_z), n = tanh(xp_n + r*hp_n), h = (1-z)*n + z*hPrev.
+   */
+  gruCell(B: number, H: number, xp: FArray, xpOff: number, hp: FArray, hpOff: number,
+    hPrev: FArray, hPrevOff: number, h: FArray, hOff: number): void;
+
+  /**
+   * GRU step backward. Writes dxp [B,3H] (grad of W_ih x + b_ih), dhp [B,3H] (grad of
+   * W_hh h + b_hh) and dhPrev = z*dh (the direct path; the layer adds dhp W_hh).
+   */
+  gruCellBackward(B: number, H: number, gates: FArray, gOff: number, hp: FArray, hpOff: number,
+    hPrev: FArray, hPrevOff: number, dh: FArray, dhOff: number, dxp: FArray, dxpOff: number,
+    dhp: FArray, dhpOff: number, dhPrev: FArray, dhPrevOff: number): void;
+
+  /** sum of squares of n values. */
+  sumSq(a: FArray, off: number, n: number): number;
+}

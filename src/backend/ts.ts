@@ -1,0 +1,166 @@
+/**
+ * The reference backend: plain loops over typed arrays, written to be read. It accepts
+ * Float32Array and Float64Array alike (gradient checks run it in double precision) and is
+ * the oracle every fast kernel is tested against.
+ */
+import type { Activation, Backend } from './backend.js';
+import type { FArray } from '../tensor.js';
+
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+
+export const tsBackend: Backend = {
+  name: 'ts',
+
+  gemm(tA, tB, acc, M, N, K, A, aOff, B, bOff, C, cOff) {
+    if (!acc) C.fill(0, cOff, cOff + M * N);
+    if (!tA && !tB) {
+      // C[i,j] += A[i,k] B[k,j]: i-k-j order walks B and C rows contiguously.
+      for (let i = 0; i < M; i++) {
+        const ci = cOff + i * N;
+        for (let k = 0; k < K; k++) {
+          const a = A[aOff + i * K + k]!;
+          if (a === 0) continue;
+          const bk = bOff + k * N;
+          for (let j = 0; j < N; j++) C[ci + j] += a * B[bk + j]!;
+        }
+      }
+    } else if (!tA && tB) {
+      // C[i,j] += dot(A[i,:], B[j,:])
+      for (let i = 0; i < M; i++) {
+        const ai = aOff + i * K;
+        for (let j = 0; j < N; j++) {
+          const bj = bOff + j * K;
+          let s = 0;
+          for (let k = 0; k < K; k++) s += A[ai + k]! * B[bj + k]!;
+          C[cOff + i * N + j] += s;
+        }
+      }
+    } else if (tA && !tB) {
+      // C[i,j] += A[k,i] B[k,j]: k-i-j order.
+      for (let k = 0; k < K; k++) {
+        const ak = aOff + k * M, bk = bOff + k * N;
+        for (let i = 0; i < M; i++) {
+          const a = A[ak + i]!;
+          if (a === 0) continue;
+          const ci = cOff + i * N;
+          for (let j = 0; j < N; j++) C[ci + j] += a * B[bk + j]!;
+        }
+      }
+    } else {
+      // C[i,j] += A[k,i] B[j,k]
+      for (let i = 0; i < M; i++) {
+        for (let j = 0; j < N; j++) {
+          let s = 0;
+          for (let k = 0; k < K; k++) s += A[aOff + k * M + i]! * B[bOff + j * K + k]!;
+          C[cOff + i * N + j] += s;
+        }
+      }
+    }
+  },
+
+  fillRows(out, off, rows, cols, bias, bOff) {
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < cols; j++) out[off + r * cols + j] = bias[bOff + j]!;
+    }
+  },
+
+  colSumAcc(dst, dOff, X, xOff, rows, cols) {
+    for (let r = 0; r < rows; r++) {
+      const xr = xOff + r * cols;
+      for (let j = 0; j < cols; j++) dst[dOff + j] += X[xr + j]!;
+    }
+  },
+
+  actForward(act, x, off, n) {
+    switch (act) {
+      case 'tanh': for (let i = off; i < off + n; i++) x[i] = Math.tanh(x[i]!); break;
+      case 'relu': for (let i = off; i < off + n; i++) if (!(x[i]! > 0)) x[i] = 0; break;
+      case 'sigmoid': for (let i = off; i < off + n; i++) x[i] = sigmoid(x[i]!); break;
+      case 'identity': break;
+      default: throw new RangeError(`unknown activation '${act as string}'`);
+    }
+  },
+
+  actBackward(act, y, yOff, dy, dyOff, dx, dxOff, n) {
+    for (let i = 0; i < n; i++) {
+      const v = y[yOff + i]!, g = dy[dyOff + i]!;
+      dx[dxOff + i] = act === 'tanh' ? g * (1 - v * v)      // d tanh = 1 - tanh^2
+        : act === 'relu' ? (v > 0 ? g : 0)                   // relu' = [y > 0]
+        : act === 'sigmoid' ? g * v * (1 - v)                // s' = s (1 - s)
+        : g;
+    }
+  },
+
+  lstmCell(B, H, gates, gOff, cPrev, cpOff, c, cOff, tc, tcOff, h, hOff) {
+    for (let b = 0; b < B; b++) {
+      const g0 = gOff + b * 4 * H;
+      for (let j = 0; j < H; j++) {
+        const i = sigmoid(gates[g0 + j]!);
+        const f = sigmoid(gates[g0 + H + j]!);
+        const g = Math.tanh(gates[g0 + 2 * H + j]!);
+        const o = sigmoid(gates[g0 + 3 * H + j]!);
+        gates[g0 + j] = i; gates[g0 + H + j] = f; gates[g0 + 2 * H + j] = g; gates[g0 + 3 * H + j] = o;
+        const cv = f * cPrev[cpOff + b * H + j]! + i * g;   // c = f*c_prev + i*g
+        const t = Math.tanh(cv);
+        c[cOff + b * H + j] = cv;
+        tc[tcOff + b * H + j] = t;
+        h[hOff + b * H + j] = o * t;                         // h = o*tanh(c)
+      }
+    }
+  },
+
+  lstmCellBackward(B, H, gates, gOff, cPrev, cpOff, tc, tcOff, dh, dhOff, dc, dcOff, dgates, dgOff) {
+    for (let b = 0; b < B; b++) {
+      const g0 = gOff + b * 4 * H, d0 = dgOff + b * 4 * H;
+      for (let j = 0; j < H; j++) {
+        const i = gates[g0 + j]!, f = gates[g0 + H + j]!, g = gates[g0 + 2 * H + j]!, o = gates[g0 + 3 * H + j]!;
+        const t = tc[tcOff + b * H + j]!;
+        const dhv = dh[dhOff + b * H + j]!;
+        const dcv = dc[dcOff + b * H + j]! + dhv * o * (1 - t * t); // through h = o*tanh(c)
+        dgates[d0 + j] = dcv * g * i * (1 - i);                      // di * s'
+        dgates[d0 + H + j] = dcv * cPrev[cpOff + b * H + j]! * f * (1 - f); // df * s'
+        dgates[d0 + 2 * H + j] = dcv * i * (1 - g * g);              // dg * tanh'
+        dgates[d0 + 3 * H + j] = dhv * t * o * (1 - o);              // do * s'
+        dc[dcOff + b * H + j] = dcv * f;                             // dc_prev = dc * f
+      }
+    }
+  },
+
+  gruCell(B, H, xp, xpOff, hp, hpOff, hPrev, hPrevOff, h, hOff) {
+    for (let b = 0; b < B; b++) {
+      const x0 = xpOff + b * 3 * H, h0 = hpOff + b * 3 * H;
+      for (let j = 0; j < H; j++) {
+        const r = sigmoid(xp[x0 + j]! + hp[h0 + j]!);
+        const z = sigmoid(xp[x0 + H + j]! + hp[h0 + H + j]!);
+        const n = Math.tanh(xp[x0 + 2 * H + j]! + r * hp[h0 + 2 * H + j]!);
+        xp[x0 + j] = r; xp[x0 + H + j] = z; xp[x0 + 2 * H + j] = n;
+        h[hOff + b * H + j] = (1 - z) * n + z * hPrev[hPrevOff + b * H + j]!;
+      }
+    }
+  },
+
+  gruCellBackward(B, H, gates, gOff, hp, hpOff, hPrev, hPrevOff, dh, dhOff, dxp, dxpOff, dhp, dhpOff, dhPrev, dhPrevOff) {
+    for (let b = 0; b < B; b++) {
+      const g0 = gOff + b * 3 * H, p0 = hpOff + b * 3 * H, dx0 = dxpOff + b * 3 * H, dp0 = dhpOff + b * 3 * H;
+      for (let j = 0; j < H; j++) {
+        const r = gates[g0 + j]!, z = gates[g0 + H + j]!, n = gates[g0 + 2 * H + j]!;
+        const d = dh[dhOff + b * H + j]!;
+        const hprev = hPrev[hPrevOff + b * H + j]!;
+        const dan = d * (1 - z) * (1 - n * n);        // through n, then tanh'
+        const daz = d * (hprev - n) * z * (1 - z);     // dh/dz = hPrev - n, then s'
+        const dar = dan * hp[p0 + 2 * H + j]! * r * (1 - r); // n's pre-act has r*hp_n
+        dxp[dx0 + j] = dar; dxp[dx0 + H + j] = daz; dxp[dx0 + 2 * H + j] = dan;
+        dhp[dp0 + j] = dar; dhp[dp0 + H + j] = daz; dhp[dp0 + 2 * H + j] = dan * r;
+        dhPrev[dhPrevOff + b * H + j] = d * z;         // direct path h = ... + z*hPrev
+      }
+    }
+  },
+
+  sumSq(a, off, n) {
+    let s = 0;
+    for (let i = off; i < off + n; i++) s += a[i]! * a[i]!;
+    return s;
+  },
+};
+
+export type { Activation, Backend, FArray };

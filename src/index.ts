@@ -1,0 +1,15 @@
+/** recur: recurrent neural networks in TypeScript. The public API. */
+export * from './tensor.js';
+export { Rng, type RngState } from './random.js';
+export * as init from './init.js';
+export { spectralRadius, largestSingularValue, spectralRadiusOp } from './linalg.js';
+export { Params, type Param } from './params.js';
+export { getBackend, setBackend, registerBackend, listBackends, tsBackend } from './backend/index.js';
+export type { Backend, Activation } from './backend/backend.js';
+export { RNN, LSTM, GRU, RecurrentStack } from './layers/stack.js';
+export type { CellType, RecurrentOptions, RNNOptions, LSTMOptions, ForwardOptions, ForwardResult, BackwardGrads, BackwardResult } from './layers/stack.js';
+export { Linear, type LinearOptions } from './layers/linear.js';
+export { Embedding, type EmbeddingOptions } from './layers/embedding.js';
+export { mseLoss, softmaxCrossEntropy, sequenceMask, lastStep, lastStepBackward, type LossResult } from './layers/loss.js';
+export { gradCheck, type GradCheckResult } from './gradcheck.js';
+export type { RecurrentInit } from './init.js';

@@ -1,0 +1,80 @@
+/**
+ * LSTM, one layer, one direction (PyTorch nn.LSTM, gate order i, f, g, o):
+ *   [i f g o] = [s s tanh s](W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)
+ *   c_t = f * c_{t-1} + i * g;   h_t = o * tanh(c_t)
+ * Shapes: x [T,B,I], h, c [B,H], W_ih [4H,I], W_hh [4H,H].
+ * Cache: XP [T,B,4H] gate activations, HS/CS [T+1,B,H] states, TC [T,B,H] tanh(c_t).
+ * Backward (docs/derivations/lstm.md): dc += dh*o*(1-tanh^2 c); di = dc*g; df = dc*c_{t-1};
+ *   dg = dc*i; do = dh*tanh c; dc_{t-1} = dc*f; dh_{t-1} = dgates W_hh.
+ * Forget-gate bias: `forgetBias` sets b_ih[f] to that value and b_hh[f] to 0 (char-rnn's 1 by default).
+ */
+import type { FArray } from '../tensor.js';
+import { alloc } from '../tensor.js';
+import type { Rng } from '../random.js';
+import type { RecurrentInit } from '../init.js';
+import { type CoreBackward, type CoreForward, type CoreOptions, RecurrentCore } from './core.js';
+
+export class LSTMCore extends RecurrentCore {
+  readonly forgetBias: number | null;
+  private CS: FArray = new Float32Array(0);  // [T+1,B,H] cell states, CS[0] = c0
+  private TC: FArray = new Float32Array(0);  // [T,B,H] tanh(c_t)
+  private dc: FArray = new Float32Array(0);  // [B,H] dL/dc_t carried backwards
+  private dcSave: FArray = new Float32Array(0); // [B,H] dc of finished rows, restored after the cell kernel
+
+  constructor(o: CoreOptions & { forgetBias?: number | null }) {
+    super(4, o);
+    this.forgetBias = o.forgetBias === undefined ? 1 : o.forgetBias;
+  }
+
+  protected override initBias(a: FArray, r: Rng, which: 'ih' | 'hh', rinit: RecurrentInit): void {
+    super.initBias(a, r, which, rinit);
+    if (this.forgetBias !== null && this.forgetBias !== undefined) {
+      a.fill(which === 'ih' ? this.forgetBias : 0, this.H, 2 * this.H);
+    }
+  }
+
+  protected ensureCell(T: number, B: number): void {
+    const H = this.H;
+    this.CS = alloc(this.dtype, (T + 1) * B * H);
+    this.TC = alloc(this.dtype, T * B * H);
+    this.dc = alloc(this.dtype, B * H);
+    this.dcSave = alloc(this.dtype, B * H);
+  }
+
+  forward(x: FArray, T: number, B: number, h0: FArray | null, c0: FArray | null, lengths: Int32Array | null): CoreForward {
+    this.startForward(x, T, B, h0, lengths);
+    const { H, be } = this, BH = B * H, G4 = 4 * BH;
+    if (c0) this.CS.set(c0.subarray(0, BH)); else this.CS.fill(0, 0, BH);
+    this.projectInput(x, T, B, true);
+    for (let t = 0; t < T; t++) {
+      be.gemm(false, true, true, B, 4 * H, H, this.HS, t * BH, this.wHh.data, 0, this.XP, t * G4); // gates += h_{t-1} W_hh^T
+      be.lstmCell(B, H, this.XP, t * G4, this.CS, t * BH, this.CS, (t + 1) * BH, this.TC, t * BH, this.HS, (t + 1) * BH);
+      this.holdFinished(t, this.CS);
+    }
+    this.writeOutputs();
+    return { y: this.Y, hN: this.HS.subarray(T * BH, (T + 1) * BH), cN: this.CS.subarray(T * BH, (T + 1) * BH) };
+  }
+
+  backward(dy: FArray | null, dhN: FArray | null, dcN: FArray | null): CoreBackward {
+    this.startBackward(dhN);
+    const { T, B, H, be } = this, BH = B * H, G4 = 4 * BH, len = this.lengths;
+    if (dcN) this.dc.set(dcN); else this.dc.fill(0);
+    for (let t = T - 1; t >= 0; t--) {
+      this.gatherDh(dy, t);                                     // dh = dy_t + dh from t+1
+      if (len) this.dcSave.set(this.dc);
+      be.lstmCellBackward(B, H, this.XP, t * G4, this.CS, t * BH, this.TC, t * BH, this.dh, 0, this.dc, 0, this.dXP, t * G4);
+      if (len) {
+        for (let b = 0; b < B; b++) {
+          if (t < len[b]!) continue;                            // finished rows: state passed through unchanged
+          this.dXP.fill(0, (t * B + b) * 4 * H, (t * B + b + 1) * 4 * H);
+          this.dc.set(this.dcSave.subarray(b * H, (b + 1) * H), b * H);
+        }
+      }
+      be.gemm(false, false, false, B, H, 4 * H, this.dXP, t * G4, this.wHh.data, 0, this.dhNext, 0); // dh_{t-1} = dgates W_hh
+      if (len) for (let b = 0; b < B; b++) if (t >= len[b]!) this.dhNext.set(this.dh.subarray(b * H, (b + 1) * H), b * H);
+    }
+    this.dh0.set(this.dhNext);
+    this.finishBackward();
+    return { dx: this.dX, dh0: this.dh0, dc0: this.dc };
+  }
+}

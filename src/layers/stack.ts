@@ -1,0 +1,321 @@
+/**
+ * Multi-layer and bidirectional recurrent nets with PyTorch's interface and names:
+ * `RNN`, `LSTM`, `GRU`. Layer k reads layer k-1's output ([T,B,D*H], directions
+ * concatenated); the reverse direction reads each sequence reversed within its length.
+ *
+ * Shapes (L = layers, D = 1 or 2 directions): x [T,B,I], output [T,B,D*H],
+ * h0/hN/c0/cN [L*D,B,H], lengths [B] with 1 <= len <= T.
+ * Initial state: zero (default), passed in (h0/c0; gradients come back as dh0/dc0), or
+ * learned (`initialState: 'learned'`: parameters initial_h/initial_c [L*D,H], broadcast over B).
+ *
+ * Tensors returned by forward and backward are views of reused workspace: they stay valid
+ * until the next call (copy them to keep them). Parameter gradients accumulate (+=).
+ */
+import type { Backend } from '../backend/backend.js';
+import type { Activation } from '../backend/backend.js';
+import { getBackend, tsBackend } from '../backend/index.js';
+import { Params } from '../params.js';
+import { Rng } from '../random.js';
+import type { RecurrentInit } from '../init.js';
+import { type DType, type FArray, type Tensor, ShapeError, alloc, assertFinite, checkShape } from '../tensor.js';
+import type { RecurrentCore } from './core.js';
+import { RNNCore } from './rnn.js';
+import { LSTMCore } from './lstm.js';
+import { GRUCore } from './gru.js';
+
+export type CellType = 'rnn' | 'lstm' | 'gru';
+
+export interface RecurrentOptions {
+  inputSize: number;
+  hiddenSize: number;
+  numLayers?: number;
+  bidirectional?: boolean;
+  bias?: boolean;
+  /** 'zero' (default) or 'learned' (trainable initial_h / initial_c). Passing h0/c0 to forward overrides both. */
+  initialState?: 'zero' | 'learned';
+  /** How W_hh is initialised: 'default' (PyTorch's uniform), 'orthogonal', 'identity', 'xavier', {type:'spectral', radius}. */
+  recurrentInit?: RecurrentInit;
+  seed?: number;
+  /** 'float64' runs the reference kernels in double precision (gradient checks). */
+  dtype?: DType;
+  backend?: Backend | string;
+  /** Share a parameter store with an enclosing model (it allocates); names get `prefix`. */
+  params?: Params;
+  prefix?: string;
+}
+
+export interface RNNOptions extends RecurrentOptions {
+  nonlinearity?: Activation;
+}
+
+export interface LSTMOptions extends RecurrentOptions {
+  /** Forget-gate bias at init (b_ih[f] = value, b_hh[f] = 0); null keeps PyTorch's uniform draw. Default 1. */
+  forgetBias?: number | null;
+}
+
+export interface ForwardOptions {
+  h0?: Tensor<FArray>;
+  c0?: Tensor<FArray>;
+  lengths?: ArrayLike<number>;
+}
+
+export interface ForwardResult {
+  output: Tensor<FArray>;
+  hN: Tensor<FArray>;
+  cN?: Tensor<FArray>;
+}
+
+export interface BackwardGrads {
+  output?: Tensor<FArray> | null;
+  hN?: Tensor<FArray> | null;
+  cN?: Tensor<FArray> | null;
+}
+
+export interface BackwardResult {
+  dx: Tensor<FArray>;
+  dh0: Tensor<FArray>;
+  dc0?: Tensor<FArray>;
+}
+
+/** Writes src reversed in time within each sequence's length (padding stays in place). */
+function reverseInto(dst: FArray, src: FArray, T: number, B: number, F: number, len: Int32Array | null, acc = false): void {
+  for (let b = 0; b < B; b++) {
+    const L = len ? len[b]! : T;
+    for (let t = 0; t < T; t++) {
+      const s = t < L ? L - 1 - t : t;
+      const di = (s * B + b) * F, si = (t * B + b) * F;
+      if (acc) for (let f = 0; f < F; f++) dst[di + f] += src[si + f]!;
+      else for (let f = 0; f < F; f++) dst[di + f] = src[si + f]!;
+    }
+  }
+}
+
+export class RecurrentStack {
+  readonly cell: CellType;
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly numLayers: number;
+  readonly numDirections: number;
+  readonly params: Params;
+  readonly backend: Backend;
+  readonly cores: RecurrentCore[] = []; // index l*D + d
+  readonly initialState: 'zero' | 'learned';
+  readonly config: Record<string, unknown>;
+  private readonly initH: import('../params.js').Param | null = null;
+  private readonly initC: import('../params.js').Param | null = null;
+  private readonly hasC: boolean;
+  // workspace
+  private T = -1;
+  private B = -1;
+  private xin: FArray = new Float32Array(0);       // [T,B,I]
+  private outs: FArray[] = [];                     // per layer [T,B,D*H]
+  private revIn: FArray[] = [];                    // per layer [T,B,in_l] reversed input (D=2)
+  private dOut: FArray[] = [];                     // per layer [T,B,D*H]
+  private dyF: FArray = new Float32Array(0);       // [T,B,H]
+  private dyR: FArray = new Float32Array(0);       // [T,B,H]
+  private dIn: FArray[] = [];                      // per layer [T,B,in_l]
+  private h0s: FArray[] = [];                      // per core [B,H]
+  private c0s: FArray[] = [];
+  private hN: FArray = new Float32Array(0);        // [L*D,B,H]
+  private cN: FArray = new Float32Array(0);
+  private dh0: FArray = new Float32Array(0);
+  private dc0: FArray = new Float32Array(0);
+  private lens: Int32Array | null = null;
+  private stateGiven = false;
+  private ran = false;
+
+  constructor(cell: CellType, o: RNNOptions & LSTMOptions) {
+    for (const k of ['inputSize', 'hiddenSize'] as const) {
+      if (!Number.isInteger(o?.[k]) || o[k] < 1) throw new RangeError(`${cell.toUpperCase()}: ${k} must be a positive integer, got ${o?.[k]}`);
+    }
+    const L = o.numLayers ?? 1;
+    if (!Number.isInteger(L) || L < 1) throw new RangeError(`${cell.toUpperCase()}: numLayers must be a positive integer, got ${L}`);
+    if (o.nonlinearity !== undefined && !['tanh', 'relu', 'sigmoid', 'identity'].includes(o.nonlinearity)) {
+      throw new RangeError(`RNN: nonlinearity must be tanh, relu, sigmoid or identity, got '${o.nonlinearity}'`);
+    }
+    this.cell = cell;
+    this.inputSize = o.inputSize;
+    this.hiddenSize = o.hiddenSize;
+    this.numLayers = L;
+    this.numDirections = o.bidirectional ? 2 : 1;
+    this.hasC = cell === 'lstm';
+    this.initialState = o.initialState ?? 'zero';
+    const dtype = o.params?.dtype ?? o.dtype ?? 'float32';
+    const named = typeof o.backend === 'string' ? getBackend(o.backend) : (o.backend ?? getBackend());
+    // Double precision always runs on the reference kernels.
+    this.backend = dtype === 'float64' ? tsBackend : named;
+    const own = !o.params;
+    this.params = o.params ?? new Params(dtype);
+    const prefix = o.prefix ?? '';
+    const H = this.hiddenSize, D = this.numDirections;
+    for (let l = 0; l < L; l++) {
+      for (let d = 0; d < D; d++) {
+        const base = { inputSize: l === 0 ? this.inputSize : D * H, hiddenSize: H, suffix: `l${l}${d ? '_reverse' : ''}`, prefix,
+          params: this.params, backend: this.backend, recurrentInit: o.recurrentInit, bias: o.bias };
+        this.cores.push(cell === 'rnn' ? new RNNCore({ ...base, nonlinearity: o.nonlinearity })
+          : cell === 'lstm' ? new LSTMCore({ ...base, forgetBias: o.forgetBias })
+          : new GRUCore(base));
+      }
+    }
+    if (this.initialState === 'learned') {
+      this.initH = this.params.declare(`${prefix}initial_h`, [L * D, H], (a) => a.fill(0), { decay: false });
+      if (this.hasC) this.initC = this.params.declare(`${prefix}initial_c`, [L * D, H], (a) => a.fill(0), { decay: false });
+    } else if (this.initialState !== 'zero') {
+      throw new RangeError(`initialState must be 'zero' or 'learned', got '${String(this.initialState)}'`);
+    }
+    this.config = { cell, inputSize: o.inputSize, hiddenSize: H, numLayers: L, bidirectional: D === 2, bias: o.bias ?? true,
+      initialState: this.initialState, recurrentInit: o.recurrentInit ?? 'default', nonlinearity: o.nonlinearity ?? (cell === 'rnn' ? 'tanh' : undefined),
+      forgetBias: cell === 'lstm' ? (o.forgetBias === undefined ? 1 : o.forgetBias) : undefined };
+    if (own) this.params.allocate(new Rng(o.seed ?? 0));
+  }
+
+  get outputSize(): number { return this.numDirections * this.hiddenSize; }
+
+  private ensure(T: number, B: number): void {
+    if (T === this.T && B === this.B) return;
+    this.T = T; this.B = B;
+    const { dtype } = this.params, H = this.hiddenSize, D = this.numDirections, L = this.numLayers;
+    const inSize = (l: number) => (l === 0 ? this.inputSize : D * H);
+    this.xin = alloc(dtype, T * B * this.inputSize);
+    this.outs = []; this.revIn = []; this.dOut = []; this.dIn = [];
+    for (let l = 0; l < L; l++) {
+      this.outs.push(alloc(dtype, T * B * D * H));
+      this.revIn.push(D === 2 ? alloc(dtype, T * B * inSize(l)) : alloc(dtype, 0));
+      this.dOut.push(alloc(dtype, T * B * D * H));
+      this.dIn.push(alloc(dtype, T * B * inSize(l)));
+    }
+    this.dyF = alloc(dtype, T * B * H);
+    this.dyR = alloc(dtype, T * B * H);
+    this.h0s = this.cores.map(() => alloc(dtype, B * H));
+    this.c0s = this.cores.map(() => alloc(dtype, B * H));
+    this.hN = alloc(dtype, L * D * B * H);
+    this.cN = alloc(dtype, L * D * B * H);
+    this.dh0 = alloc(dtype, L * D * B * H);
+    this.dc0 = alloc(dtype, L * D * B * H);
+  }
+
+  /** Runs the whole stack over x [T,B,I]. */
+  forward(x: Tensor<FArray>, opts: ForwardOptions = {}): ForwardResult {
+    const name = this.cell.toUpperCase();
+    const [T, B] = checkShape(x, [null, null, this.inputSize], `${name}.forward x [T, B, inputSize]`) as [number, number, number];
+    if (T < 1 || B < 1) throw new ShapeError(`${name}.forward: x needs T >= 1 and B >= 1, got [${x.shape}]`);
+    assertFinite(x.data, `${name}.forward x`);
+    const H = this.hiddenSize, D = this.numDirections, L = this.numLayers, LD = L * D;
+    if (opts.h0) { checkShape(opts.h0, [LD, B, H], `${name}.forward h0 [numLayers*numDirections, B, H]`); assertFinite(opts.h0.data, `${name}.forward h0`); }
+    if (opts.c0) {
+      if (!this.hasC) throw new ShapeError(`${name}.forward: c0 is only for LSTM`);
+      checkShape(opts.c0, [LD, B, H], `${name}.forward c0 [numLayers*numDirections, B, H]`); assertFinite(opts.c0.data, `${name}.forward c0`);
+    }
+    let lens: Int32Array | null = null;
+    if (opts.lengths !== undefined) {
+      if (opts.lengths.length !== B) throw new ShapeError(`${name}.forward: lengths must have one entry per sequence (B=${B}), got ${opts.lengths.length}`);
+      lens = new Int32Array(B);
+      for (let b = 0; b < B; b++) {
+        const v = opts.lengths[b]!;
+        if (!Number.isInteger(v) || v < 1 || v > T) throw new RangeError(`${name}.forward: lengths[${b}] = ${v} is out of range; expected an integer in 1..${T} (T)`);
+        lens[b] = v;
+      }
+      if (lens.every((v) => v === T)) lens = null; // full length: the fast path is exact
+    }
+    this.ensure(T, B);
+    this.lens = lens;
+    this.xin.set(x.data);
+    this.stateGiven = !!opts.h0;
+    for (let k = 0; k < LD; k++) {
+      const h0 = this.h0s[k]!, c0 = this.c0s[k]!;
+      if (opts.h0) h0.set(opts.h0.data.subarray(k * B * H, (k + 1) * B * H));
+      else if (this.initH) for (let b = 0; b < B; b++) h0.set(this.initH.data.subarray(k * H, (k + 1) * H), b * H);
+      else h0.fill(0);
+      if (this.hasC) {
+        if (opts.c0) c0.set(opts.c0.data.subarray(k * B * H, (k + 1) * B * H));
+        else if (this.initC && !opts.h0) for (let b = 0; b < B; b++) c0.set(this.initC.data.subarray(k * H, (k + 1) * H), b * H);
+        else c0.fill(0);
+      }
+    }
+    let input = this.xin, inSize = this.inputSize;
+    for (let l = 0; l < L; l++) {
+      const out = this.outs[l]!;
+      for (let d = 0; d < D; d++) {
+        const k = l * D + d, core = this.cores[k]!;
+        let xi = input;
+        if (d === 1) { reverseInto(this.revIn[l]!, input, T, B, inSize, lens); xi = this.revIn[l]!; }
+        const r = core.forward(xi, T, B, this.h0s[k]!, this.hasC ? this.c0s[k]! : null, lens);
+        if (D === 1) out.set(r.y);
+        else if (d === 0) for (let i = 0; i < T * B; i++) out.set(r.y.subarray(i * H, (i + 1) * H), i * 2 * H);
+        else {
+          reverseInto(this.dyR, r.y, T, B, H, lens); // reuse dyR as scratch for the re-reversed output
+          for (let i = 0; i < T * B; i++) out.set(this.dyR.subarray(i * H, (i + 1) * H), i * 2 * H + H);
+        }
+        this.hN.set(r.hN, k * B * H);
+        if (r.cN) this.cN.set(r.cN, k * B * H);
+      }
+      input = out; inSize = D * H;
+    }
+    this.ran = true;
+    const res: ForwardResult = { output: { shape: [T, B, D * H], data: this.outs[L - 1]! }, hN: { shape: [LD, B, H], data: this.hN } };
+    if (this.hasC) res.cN = { shape: [LD, B, H], data: this.cN };
+    return res;
+  }
+
+  /**
+   * Backpropagates through time. Any of the gradients may be omitted (treated as zero).
+   * Returns dx [T,B,I] and dh0 (and dc0) [L*D,B,H]; parameter gradients are added to params.grad.
+   */
+  backward(g: BackwardGrads = {}): BackwardResult {
+    const name = this.cell.toUpperCase();
+    if (!this.ran) throw new Error(`${name}.backward called before forward`);
+    const { T, B } = this, H = this.hiddenSize, D = this.numDirections, L = this.numLayers, LD = L * D;
+    if (g.output) { checkShape(g.output, [T, B, D * H], `${name}.backward output gradient`); assertFinite(g.output.data, `${name}.backward output gradient`); }
+    if (g.hN) { checkShape(g.hN, [LD, B, H], `${name}.backward hN gradient`); assertFinite(g.hN.data, `${name}.backward hN gradient`); }
+    if (g.cN) {
+      if (!this.hasC) throw new ShapeError(`${name}.backward: cN gradient is only for LSTM`);
+      checkShape(g.cN, [LD, B, H], `${name}.backward cN gradient`); assertFinite(g.cN.data, `${name}.backward cN gradient`);
+    }
+    const lens = this.lens;
+    if (g.output) this.dOut[L - 1]!.set(g.output.data); else this.dOut[L - 1]!.fill(0);
+    for (let l = L - 1; l >= 0; l--) {
+      const dOut = this.dOut[l]!, dIn = l > 0 ? this.dOut[l - 1]! : this.dIn[0]!;
+      for (let d = 0; d < D; d++) {
+        const k = l * D + d, core = this.cores[k]!;
+        let dy: FArray = dOut;
+        if (D === 2) {
+          for (let i = 0; i < T * B; i++) this.dyF.set(dOut.subarray(i * 2 * H + d * H, i * 2 * H + (d + 1) * H), i * H);
+          if (d === 1) { reverseInto(this.dyR, this.dyF, T, B, H, lens); dy = this.dyR; } else dy = this.dyF;
+        }
+        const dhN = g.hN ? g.hN.data.subarray(k * B * H, (k + 1) * B * H) : null;
+        const dcN = g.cN ? g.cN.data.subarray(k * B * H, (k + 1) * B * H) : null;
+        const r = core.backward(dy, dhN, dcN);
+        if (d === 0) dIn.set(r.dx); else reverseInto(dIn, r.dx, T, B, r.dx.length / (T * B), lens, true);
+        this.dh0.set(r.dh0, k * B * H);
+        if (r.dc0) this.dc0.set(r.dc0, k * B * H);
+        if (this.initH && !this.stateGiven) {
+          for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) this.initH.grad[k * H + j] += r.dh0[b * H + j]!;
+          if (this.initC && r.dc0) for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) this.initC.grad[k * H + j] += r.dc0[b * H + j]!;
+        }
+      }
+    }
+    const res: BackwardResult = { dx: { shape: [T, B, this.inputSize], data: this.dIn[0]! }, dh0: { shape: [LD, B, H], data: this.dh0 } };
+    if (this.hasC) res.dc0 = { shape: [LD, B, H], data: this.dc0 };
+    return res;
+  }
+
+  stateDict() { return this.params.stateDict(); }
+  loadStateDict(sd: Record<string, { shape: number[]; data: ArrayLike<number> }>, opts?: { strict?: boolean }) { this.params.loadStateDict(sd, opts); }
+  namedGrads() { return this.params.namedGrads(); }
+  zeroGrad() { this.params.zeroGrad(); }
+}
+
+/** Elman RNN (PyTorch nn.RNN): h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh). */
+export class RNN extends RecurrentStack {
+  constructor(o: RNNOptions) { super('rnn', o); }
+}
+
+/** LSTM (PyTorch nn.LSTM), gates i, f, g, o. */
+export class LSTM extends RecurrentStack {
+  constructor(o: LSTMOptions) { super('lstm', o); }
+}
+
+/** GRU (PyTorch nn.GRU), gates r, z, n. */
+export class GRU extends RecurrentStack {
+  constructor(o: RecurrentOptions) { super('gru', o); }
+}

@@ -1,0 +1,133 @@
+/**
+ * Small dense linear algebra the initialisers and diagnostics need: QR (Householder),
+ * spectral radius and largest singular value by iteration (no full eigen- or SVD).
+ * Matrices are row-major `[rows, cols]` in plain arrays; everything here runs in float64.
+ */
+import { Rng } from './random.js';
+
+/** y = A x for a row-major [n, m] matrix. */
+export function matVec(A: ArrayLike<number>, n: number, m: number, x: ArrayLike<number>, y: Float64Array): void {
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    const row = i * m;
+    for (let j = 0; j < m; j++) s += A[row + j]! * x[j]!;
+    y[i] = s;
+  }
+}
+
+/** y = A^T x for a row-major [n, m] matrix (y has m entries). */
+export function matTVec(A: ArrayLike<number>, n: number, m: number, x: ArrayLike<number>, y: Float64Array): void {
+  y.fill(0);
+  for (let i = 0; i < n; i++) {
+    const xi = x[i]!;
+    if (xi === 0) continue;
+    const row = i * m;
+    for (let j = 0; j < m; j++) y[j] += A[row + j]! * xi;
+  }
+}
+
+function norm(v: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;
+  return Math.sqrt(s);
+}
+
+/**
+ * Spectral radius max|lambda_i| of a square operator given as y = op(x).
+ * Power iteration on a non-symmetric matrix need not converge (complex dominant pairs
+ * rotate), but the growth rate does: rho = lim (||A^k x||)^(1/k). We measure the growth
+ * over a second window after a burn-in, which cancels the start vector's weight:
+ * log rho ~ (log||A^(2k) x|| - log||A^k x||) / k, with error O(1/k).
+ */
+export function spectralRadiusOp(n: number, op: (x: Float64Array, y: Float64Array) => void,
+  opts: { iters?: number; seed?: number } = {}): number {
+  const iters = opts.iters ?? 600;
+  const rng = new Rng(opts.seed ?? 12345);
+  let x = new Float64Array(n);
+  let y = new Float64Array(n);
+  for (let i = 0; i < n; i++) x[i] = rng.normal();
+  let nx = norm(x);
+  for (let i = 0; i < n; i++) x[i]! /= nx;
+  let logGrowth = 0;
+  for (let k = 0; k < 2 * iters; k++) {
+    op(x, y);
+    const ny = norm(y);
+    if (ny === 0) return 0; // nilpotent on this start vector
+    if (k >= iters) logGrowth += Math.log(ny);
+    for (let i = 0; i < n; i++) y[i]! /= ny;
+    const t = x; x = y; y = t;
+  }
+  nx = logGrowth / iters;
+  return Math.exp(nx);
+}
+
+/** Spectral radius of a dense row-major [n, n] matrix. */
+export function spectralRadius(A: ArrayLike<number>, n: number, opts: { iters?: number; seed?: number } = {}): number {
+  return spectralRadiusOp(n, (x, y) => matVec(A, n, n, x, y), opts);
+}
+
+/** Largest singular value of a row-major [n, m] matrix: power iteration on A^T A (symmetric, converges). */
+export function largestSingularValue(A: ArrayLike<number>, n: number, m: number,
+  opts: { iters?: number; seed?: number; tol?: number } = {}): number {
+  const iters = opts.iters ?? 500;
+  const tol = opts.tol ?? 1e-10;
+  const rng = new Rng(opts.seed ?? 54321);
+  const v = new Float64Array(m);
+  const u = new Float64Array(n);
+  for (let i = 0; i < m; i++) v[i] = rng.normal();
+  let sigma = 0;
+  for (let k = 0; k < iters; k++) {
+    const nv = norm(v);
+    if (nv === 0) return 0;
+    for (let i = 0; i < m; i++) v[i]! /= nv;
+    matVec(A, n, m, v, u);
+    matTVec(A, n, m, u, v);
+    const s = Math.sqrt(norm(v));
+    if (Math.abs(s - sigma) <= tol * s) return s;
+    sigma = s;
+  }
+  return sigma;
+}
+
+/**
+ * Thin QR of a row-major [n, m] matrix with n >= m by Householder reflections.
+ * Returns Q [n, m] (orthonormal columns) and the diagonal of R.
+ */
+export function qrThin(A: ArrayLike<number>, n: number, m: number): { Q: Float64Array; rDiag: Float64Array } {
+  if (n < m) throw new RangeError(`qrThin: need rows >= cols, got [${n}, ${m}]`);
+  const R = Float64Array.from(A as ArrayLike<number>);
+  const vs: Float64Array[] = [];
+  const rDiag = new Float64Array(m);
+  for (let k = 0; k < m; k++) {
+    let s = 0;
+    for (let i = k; i < n; i++) s += R[i * m + k]! ** 2;
+    const alpha = R[k * m + k]! > 0 ? -Math.sqrt(s) : Math.sqrt(s);
+    const v = new Float64Array(n);
+    for (let i = k; i < n; i++) v[i] = R[i * m + k]!;
+    v[k] = v[k]! - alpha;
+    const vn2 = s - R[k * m + k]! ** 2 + v[k]! ** 2;
+    if (vn2 > 0) {
+      for (let j = k; j < m; j++) {
+        let d = 0;
+        for (let i = k; i < n; i++) d += v[i]! * R[i * m + j]!;
+        const f = (2 * d) / vn2;
+        for (let i = k; i < n; i++) R[i * m + j] = R[i * m + j]! - f * v[i]!;
+      }
+    }
+    vs.push(vn2 > 0 ? v.map((x) => x / Math.sqrt(vn2)) : new Float64Array(n));
+    rDiag[k] = R[k * m + k]!;
+  }
+  // Q = H_0 H_1 ... H_{m-1} applied to the first m columns of I.
+  const Q = new Float64Array(n * m);
+  for (let j = 0; j < m; j++) Q[j * m + j] = 1;
+  for (let k = m - 1; k >= 0; k--) {
+    const v = vs[k]!;
+    for (let j = 0; j < m; j++) {
+      let d = 0;
+      for (let i = k; i < n; i++) d += v[i]! * Q[i * m + j]!;
+      if (d === 0) continue;
+      for (let i = k; i < n; i++) Q[i * m + j] = Q[i * m + j]! - 2 * d * v[i]!;
+    }
+  }
+  return { Q, rDiag };
+}
