@@ -6,13 +6,20 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const run = (cmd, args) => execFileSync(process.execPath, [join(root, cmd), ...args], { cwd: root, stdio: 'inherit' });
+const run = (cmd, args) => {
+  try {
+    execFileSync(process.execPath, [join(root, cmd), ...args], { cwd: root, stdio: 'inherit' });
+  } catch {
+    console.error(`recur build: ${cmd} failed (see above)`);
+    process.exit(1);
+  }
+};
 
 if (!existsSync(join(root, 'node_modules/typescript'))) {
   console.error('recur build: node_modules is missing; run `npm install` first.');
   process.exit(1);
 }
 if (existsSync(join(root, 'scripts/build_wasm.mjs'))) {
-  execFileSync(process.execPath, [join(root, 'scripts/build_wasm.mjs')], { cwd: root, stdio: 'inherit' });
+  run('scripts/build_wasm.mjs', []);
 }
 run('node_modules/typescript/bin/tsc', ['-p', 'tsconfig.json']);

@@ -1,0 +1,169 @@
+/**
+ * SequenceModel: input layer (dense or Embedding) -> recurrent stack -> Linear head -> loss,
+ * all parameters in one flat array. One call does forward + loss + full BPTT, accumulating
+ * gradients; the trainer then clips and steps. This is the model the CLI, the tasks, the
+ * language models and the benchmarks train.
+ *
+ * Heads: 'last' reads each sequence's last valid step ([B, O]); 'every' reads every step
+ * ([T, B, O], padded steps masked). Losses: 'mse' (float targets) or 'xent' (class ids).
+ */
+import type { Backend } from '../backend/backend.js';
+import { Params } from '../params.js';
+import { Rng } from '../random.js';
+import type { RecurrentInit } from '../init.js';
+import { type DType, type FArray, type Tensor, ShapeError, alloc } from '../tensor.js';
+import type { Activation } from '../backend/backend.js';
+import { Embedding } from './embedding.js';
+import { Linear } from './linear.js';
+import { type CellType, RecurrentStack } from './stack.js';
+import { lastStep, lastStepBackward, mseLoss, sequenceMask, softmaxCrossEntropy } from './loss.js';
+
+export interface SequenceModelConfig {
+  cell: CellType;
+  /** Dense input features per step (omit when vocabSize is given). */
+  inputSize?: number;
+  /** Token inputs: vocabulary size and embedding width. */
+  vocabSize?: number;
+  embedDim?: number;
+  hiddenSize: number;
+  numLayers?: number;
+  bidirectional?: boolean;
+  nonlinearity?: Activation;
+  recurrentInit?: RecurrentInit;
+  forgetBias?: number | null;
+  initialState?: 'zero' | 'learned';
+  outputSize: number;
+  head: 'last' | 'every';
+  loss: 'mse' | 'xent';
+  seed?: number;
+  dtype?: DType;
+}
+
+export interface Batch {
+  T: number;
+  B: number;
+  /** Dense inputs [T,B,I]. */
+  x?: FArray;
+  /** Token ids [T*B] (time-major). */
+  ids?: ArrayLike<number>;
+  /** mse: [B,O] ('last') or [T,B,O] ('every'); xent: class ids [B] or [T*B] (-1 = ignore). */
+  y: ArrayLike<number>;
+  lengths?: ArrayLike<number>;
+}
+
+export interface StepResult {
+  loss: number;
+  /** Rows counted by the loss (for averaging over batches). */
+  count: number;
+  /** xent only: correctly classified rows. */
+  correct?: number;
+}
+
+export class SequenceModel {
+  readonly config: Required<Pick<SequenceModelConfig, 'cell' | 'hiddenSize' | 'outputSize' | 'head' | 'loss'>> & SequenceModelConfig;
+  readonly params: Params;
+  readonly embedding: Embedding | null;
+  readonly rnn: RecurrentStack;
+  readonly head: Linear;
+  /** State carried between calls when `carry` is used (truncated BPTT). */
+  private hCarry: FArray | null = null;
+  private cCarry: FArray | null = null;
+  private gradBuf: FArray = new Float32Array(0);
+  private lastPred: Tensor<FArray> | null = null;
+
+  constructor(cfg: SequenceModelConfig, backend?: Backend | string) {
+    if (!cfg || !['rnn', 'lstm', 'gru'].includes(cfg.cell)) throw new RangeError(`SequenceModel: cell must be rnn, lstm or gru, got '${cfg?.cell}'`);
+    if (!['last', 'every'].includes(cfg.head)) throw new RangeError(`SequenceModel: head must be 'last' or 'every', got '${cfg.head}'`);
+    if (!['mse', 'xent'].includes(cfg.loss)) throw new RangeError(`SequenceModel: loss must be 'mse' or 'xent', got '${cfg.loss}'`);
+    const tokens = cfg.vocabSize !== undefined;
+    if (!tokens && !(Number.isInteger(cfg.inputSize) && cfg.inputSize! > 0)) throw new RangeError('SequenceModel: give inputSize (dense) or vocabSize + embedDim (tokens)');
+    this.config = { ...cfg };
+    this.params = new Params(cfg.dtype ?? 'float32');
+    this.embedding = tokens ? new Embedding({ numEmbeddings: cfg.vocabSize!, embeddingDim: cfg.embedDim ?? 64, params: this.params, prefix: 'embedding.' }) : null;
+    this.rnn = new RecurrentStack(cfg.cell, {
+      inputSize: tokens ? (cfg.embedDim ?? 64) : cfg.inputSize!, hiddenSize: cfg.hiddenSize, numLayers: cfg.numLayers,
+      bidirectional: cfg.bidirectional, nonlinearity: cfg.nonlinearity, recurrentInit: cfg.recurrentInit, forgetBias: cfg.forgetBias,
+      initialState: cfg.initialState, params: this.params, prefix: 'rnn.', backend,
+    });
+    this.head = new Linear({ inFeatures: this.rnn.outputSize, outFeatures: cfg.outputSize, params: this.params, prefix: 'head.', backend });
+    this.params.allocate(new Rng(cfg.seed ?? 0));
+  }
+
+  /** Forgets the carried state (start of a new stream). */
+  resetState(): void { this.hCarry = null; this.cCarry = null; }
+
+  /** The carried state, for saving. */
+  getState(): { h: Float32Array | null; c: Float32Array | null } {
+    return { h: this.hCarry ? Float32Array.from(this.hCarry) : null, c: this.cCarry ? Float32Array.from(this.cCarry) : null };
+  }
+
+  setState(s: { h: ArrayLike<number> | null; c: ArrayLike<number> | null }): void {
+    const dt = this.params.dtype;
+    this.hCarry = s.h ? Float64Array.from(s.h) : null;
+    this.cCarry = s.c ? Float64Array.from(s.c) : null;
+    if (dt === 'float32') {
+      this.hCarry = s.h ? Float32Array.from(s.h) : null;
+      this.cCarry = s.c ? Float32Array.from(s.c) : null;
+    }
+  }
+
+  private inputs(b: Batch): Tensor<FArray> {
+    if (this.embedding) {
+      if (!b.ids) throw new ShapeError('SequenceModel: this model takes token ids (batch.ids)');
+      return this.embedding.forward(b.ids, [b.T, b.B]);
+    }
+    if (!b.x) throw new ShapeError('SequenceModel: this model takes dense inputs (batch.x [T,B,I])');
+    return { shape: [b.T, b.B, this.config.inputSize!], data: b.x };
+  }
+
+  /**
+   * Forward only. With `carry`, starts from the carried state and stores the final state
+   * (detached: no gradient flows into the previous chunk). Returns predictions
+   * ([B,O] or [T,B,O]): views valid until the next call.
+   */
+  predict(b: Batch, opts: { carry?: boolean } = {}): Tensor<FArray> {
+    const x = this.inputs(b);
+    const LD = this.rnn.numLayers * this.rnn.numDirections, H = this.rnn.hiddenSize;
+    const carry = opts.carry && this.hCarry && this.hCarry.length === LD * b.B * H;
+    const out = this.rnn.forward(x, {
+      h0: carry ? { shape: [LD, b.B, H], data: this.hCarry! } : undefined,
+      c0: carry && this.cCarry ? { shape: [LD, b.B, H], data: this.cCarry } : undefined,
+      lengths: b.lengths,
+    });
+    if (opts.carry) {
+      if (!this.hCarry || this.hCarry.length !== out.hN.data.length) this.hCarry = alloc(this.params.dtype, out.hN.data.length);
+      this.hCarry.set(out.hN.data);
+      if (out.cN) {
+        if (!this.cCarry || this.cCarry.length !== out.cN.data.length) this.cCarry = alloc(this.params.dtype, out.cN.data.length);
+        this.cCarry.set(out.cN.data);
+      }
+    }
+    const feats = this.config.head === 'last' ? lastStep(out.output, b.lengths) : out.output;
+    this.lastPred = this.head.forward(feats);
+    return this.lastPred;
+  }
+
+  /** Loss of predictions against the batch targets (and the gradient w.r.t. predictions). */
+  loss(pred: Tensor<FArray>, b: Batch): StepResult & { grad: Tensor<FArray> } {
+    const every = this.config.head === 'every';
+    const mask = every && b.lengths ? sequenceMask(b.T, b.B, b.lengths) : undefined;
+    if (this.gradBuf.length !== pred.data.length) this.gradBuf = alloc(this.params.dtype, pred.data.length);
+    if (this.config.loss === 'mse') {
+      const r = mseLoss(pred, b.y, mask, this.gradBuf);
+      return { loss: r.loss, count: pred.data.length, grad: r.grad };
+    }
+    const r = softmaxCrossEntropy(pred, b.y, mask, this.gradBuf);
+    return { loss: r.loss, count: r.count, correct: r.correct, grad: r.grad };
+  }
+
+  /** forward + loss + full BPTT; gradients are added to params.grad (zero them per step). */
+  lossAndGrad(b: Batch, opts: { carry?: boolean } = {}): StepResult {
+    const pred = this.predict(b, opts);
+    const r = this.loss(pred, b);
+    const dfeat = this.head.backward(r.grad);
+    const dOut = this.config.head === 'last' ? lastStepBackward(dfeat, b.T, b.lengths) : dfeat;
+    const back = this.rnn.backward({ output: dOut });
+    if (this.embedding) this.embedding.backward(back.dx);
+    return { loss: r.loss, count: r.count, correct: r.correct };
+  }
+}
