@@ -9,6 +9,9 @@ type Loader = () => Promise<{ command: Command }>;
 /** Registry: add one line per command. */
 const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   start: { summary: 'run the main experiment on its embedded default', load: () => import('./start.js') },
+  train: { summary: 'train a recurrent net on a classic task', load: () => import('./train.js') },
+  eval: { summary: 'evaluate a trained model on fresh sequences', load: () => import('./eval.js') },
+  resume: { summary: 'continue a training run from its checkpoint', load: () => import('./resume.js') },
 };
 
 export function registerCommand(name: string, summary: string, load: Loader): void {
