@@ -11,7 +11,7 @@
  * last k2 steps, starting from the state carried (detached) from before the window.
  */
 import type { Batch, SequenceModel, StepResult } from '../layers/model.js';
-import { NonFiniteError } from '../tensor.js';
+import { NonFiniteError, assertFinite } from '../tensor.js';
 import { clipGradNorm, clipGradValue, globalNorm } from './clip.js';
 import type { Optimizer } from './optim.js';
 import { type ScheduleSpec, lrAt } from './schedule.js';
@@ -50,8 +50,17 @@ export class Trainer {
   /** One update on one batch. `carry` continues from (and stores) the model's carried state. */
   train(batch: Batch, opts: { carry?: boolean } = {}): StepInfo {
     const m = this.model;
+    // Bad data is the caller's error; non-finite numbers that arise inside the net are a training event.
+    if (batch.x) assertFinite(batch.x, 'batch.x');
+    assertFinite(batch.y, 'batch.y');
     m.params.zeroGrad();
-    const r = m.lossAndGrad(batch, opts);                       // forward + loss + BPTT
+    let r: StepResult;
+    try {
+      r = m.lossAndGrad(batch, opts);                           // forward + loss + BPTT
+    } catch (e) {
+      if (!(e instanceof NonFiniteError)) throw e;
+      r = { loss: NaN, count: 0 };                              // activations overflowed: skip like a NaN gradient
+    }
     return this.update(r);
   }
 
