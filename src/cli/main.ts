@@ -11,6 +11,7 @@ const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   start: { summary: 'run the main experiment on its embedded default', load: () => import('./start.js') },
   train: { summary: 'train a recurrent net on a classic task', load: () => import('./train.js') },
   eval: { summary: 'evaluate a trained model on fresh sequences', load: () => import('./eval.js') },
+  experiment: { summary: 'run the lecture experiment (several models side by side)', load: () => import('./experiment.js') },
   resume: { summary: 'continue a training run from its checkpoint', load: () => import('./resume.js') },
 };
 
