@@ -68,6 +68,10 @@ export abstract class RecurrentCore {
   protected bsum: FArray = new Float32Array(0);   // [G*H] b_ih (+ b_hh)
   protected lengths: Int32Array | null = null;
   protected hasRun = false;
+  /** When true, backward records ||dL/dh_t|| for every t in `dhNorms` (diagnostics; off by default). */
+  recordGradNorms = false;
+  /** [T] ||dL/dh_t||_2 over the batch, filled by backward when recordGradNorms is set. */
+  dhNorms: Float64Array = new Float64Array(0);
 
   constructor(G: number, o: CoreOptions) {
     this.G = G; this.I = o.inputSize; this.H = o.hiddenSize; this.be = o.backend;
@@ -161,6 +165,18 @@ export abstract class RecurrentCore {
       this.HS.copyWithin(dst, src, src + H);
       if (S) S.copyWithin(dst, src, src + H);
     }
+  }
+
+  /** What forward cached, for diagnostics: states HS [T+1,B,H] (HS[0] = h0) and activated gates XP [T,B,G*H]. */
+  cache(): { T: number; B: number; H: number; G: number; HS: FArray; XP: FArray } {
+    return { T: this.T, B: this.B, H: this.H, G: this.G, HS: this.HS, XP: this.XP };
+  }
+
+  /** Records ||dh_t|| when asked (dh holds dL/dh_t: the output's and the recurrence's parts). */
+  protected noteDh(t: number): void {
+    if (!this.recordGradNorms) return;
+    if (this.dhNorms.length !== this.T) this.dhNorms = new Float64Array(this.T);
+    this.dhNorms[t] = Math.sqrt(this.be.sumSq(this.dh, 0, this.B * this.H));
   }
 
   /** Assembles dh = dy[t] + dhNext, ignoring dy for rows past their length. */

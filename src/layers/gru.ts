@@ -42,6 +42,7 @@ export class GRUCore extends RecurrentCore {
     const { T, B, H, be } = this, BH = B * H, G3 = 3 * BH, len = this.lengths;
     for (let t = T - 1; t >= 0; t--) {
       this.gatherDh(dy, t);
+      this.noteDh(t);
       be.gruCellBackward(B, H, this.XP, t * G3, this.HP, t * G3, this.HS, t * BH, this.dh, 0,
         this.dXP, t * G3, this.dHP, t * G3, this.dhNext, 0);    // dhNext = z * dh (direct path)
       if (len) {

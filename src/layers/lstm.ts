@@ -61,6 +61,7 @@ export class LSTMCore extends RecurrentCore {
     if (dcN) this.dc.set(dcN); else this.dc.fill(0);
     for (let t = T - 1; t >= 0; t--) {
       this.gatherDh(dy, t);                                     // dh = dy_t + dh from t+1
+      this.noteDh(t);
       if (len) this.dcSave.set(this.dc);
       be.lstmCellBackward(B, H, this.XP, t * G4, this.CS, t * BH, this.TC, t * BH, this.dh, 0, this.dc, 0, this.dXP, t * G4);
       if (len) {
