@@ -15,8 +15,8 @@
  *
  * Borders: the window is cut at the image edge and its weights renormalised over the part
  * inside (a normalised convolution), instead of zero padding, which would darken borders.
- * A constant image therefore maps to exactly 0, and an affine ramp to 0 wherever the whole
- * window fits. The Gaussian is separable, so each smoothing is a row pass and a column pass:
+ * A constant image therefore maps to 0 (up to rounding), and an affine ramp to 0 wherever the
+ * whole window fits. The Gaussian is separable, so each smoothing is a row pass and a column pass:
  * O(N H W C size). Work per image is done in float64 scratch.
  */
 import { type Tensor } from '../tensor.js';
