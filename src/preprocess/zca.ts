@@ -118,6 +118,19 @@ function checkEpsilon(eps: number): number {
   return eps;
 }
 
+/**
+ * A data set with no variance has nothing to whiten; say so rather than return 0/0. "No variance"
+ * is relative to the mean's size, since the float64 mean of identical float32 samples can be off
+ * by an ulp and leave a variance of ~1e-32 |x|^2.
+ */
+function checkVariance(variance: number, mean: Float64Array, count: number): void {
+  let msq = 0;
+  for (const m of mean) msq += m * m;
+  if (!(variance > 1e-24 * msq) || variance === 0) {
+    throw new RangeError(`Zca: the data set has zero variance (all ${count} samples are identical); whitening needs samples that differ`);
+  }
+}
+
 export class Zca {
   readonly sampleShape: number[];
   readonly dim: number;
@@ -142,12 +155,7 @@ export class Zca {
     this.mean = p.mean; this.values = p.values; this.vectors = p.vectors;
     let vmax = 0;
     for (const v of p.values) vmax = Math.max(vmax, v);
-    // A data set with no variance has nothing to whiten; say so rather than return 0/0.
-    let msq = 0;
-    for (const m of p.mean) msq += m * m;
-    if (!(vmax > 1e-24 * msq) || vmax === 0) {
-      throw new RangeError(`Zca: the data set has zero variance (all ${p.count} samples are identical); whitening needs samples that differ`);
-    }
+    checkVariance(vmax, p.mean, p.count);
     if (this.epsilon === 0 && !(p.values[0]! > 1e-12 * vmax)) {
       throw new RangeError(`Zca: the covariance is singular (smallest eigenvalue ${p.values[0]!.toExponential(3)} vs largest ${vmax.toExponential(3)}; ` +
         `${p.count} samples of ${D} values); pass epsilon > 0`);
@@ -166,6 +174,10 @@ export class Zca {
   /** Eigendecomposes the accumulated covariance. */
   static fromAccumulator(acc: CovarianceAccumulator, opts: ZcaOptions = {}): Zca {
     if (acc.count < 2 || !acc.sampleShape) throw new RangeError(`Zca: need at least 2 samples to estimate a covariance, got ${acc.count}`);
+    // Refuse constant data before the O(D^3) eigendecomposition, not after it.
+    let trace = 0;
+    for (let p = 0; p < acc.dim; p++) trace += acc.scatter[p * acc.dim + p]! / (acc.count - 1);
+    checkVariance(trace, acc.mean, acc.count);
     const { values, vectors } = symmetricEigen(acc.covariance(), acc.dim);
     return new Zca({ sampleShape: acc.sampleShape, epsilon: opts.epsilon ?? 1e-5, count: acc.count, mean: Float64Array.from(acc.mean), values, vectors });
   }
