@@ -13,6 +13,7 @@ const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   eval: { summary: 'evaluate a trained model on fresh sequences', load: () => import('./eval.js') },
   experiment: { summary: 'run the lecture experiment (several models side by side)', load: () => import('./experiment.js') },
   resume: { summary: 'continue a training run from its checkpoint', load: () => import('./resume.js') },
+  preprocess: { summary: 'YUV, local contrast normalisation and ZCA whitening on PNG images', load: () => import('./preprocess.js') },
 };
 
 export function registerCommand(name: string, summary: string, load: Loader): void {
