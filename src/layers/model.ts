@@ -16,7 +16,7 @@ import type { Activation } from '../backend/backend.js';
 import { Embedding } from './embedding.js';
 import { Linear } from './linear.js';
 import { type CellType, RecurrentStack } from './stack.js';
-import { lastStep, lastStepBackward, mseLoss, sequenceMask, softmaxCrossEntropy } from './loss.js';
+import { lastStep, lastStepBackward, mseLoss, softmaxCrossEntropy } from './loss.js';
 
 export interface SequenceModelConfig {
   cell: CellType;
@@ -68,7 +68,10 @@ export class SequenceModel {
   /** State carried between calls when `carry` is used (truncated BPTT). */
   private hCarry: FArray | null = null;
   private cCarry: FArray | null = null;
-  private gradBuf: FArray = new Float32Array(0);
+  private gradBuf: FArray = new Float32Array(0);   // dLoss/dpred
+  private lastBuf: FArray = new Float32Array(0);   // [B,H] last-step features
+  private dOutBuf: FArray = new Float32Array(0);   // [T,B,H] last-step gradient scattered back
+  private maskBuf: Float32Array = new Float32Array(0); // [T*B] padding mask
   private lastPred: Tensor<FArray> | null = null;
 
   constructor(cfg: SequenceModelConfig, backend?: Backend | string) {
@@ -138,7 +141,9 @@ export class SequenceModel {
         this.cCarry.set(out.cN.data);
       }
     }
-    const feats = this.config.head === 'last' ? lastStep(out.output, b.lengths) : out.output;
+    const [, B, F] = out.output.shape as [number, number, number];
+    if (this.config.head === 'last' && this.lastBuf.length !== B * F) this.lastBuf = alloc(this.params.dtype, B * F);
+    const feats = this.config.head === 'last' ? lastStep(out.output, b.lengths, this.lastBuf) : out.output;
     this.lastPred = this.head.forward(feats);
     return this.lastPred;
   }
@@ -146,7 +151,12 @@ export class SequenceModel {
   /** Loss of predictions against the batch targets (and the gradient w.r.t. predictions). */
   loss(pred: Tensor<FArray>, b: Batch): StepResult & { grad: Tensor<FArray> } {
     const every = this.config.head === 'every';
-    const mask = every && b.lengths ? sequenceMask(b.T, b.B, b.lengths) : undefined;
+    let mask: Float32Array | undefined;
+    if (every && b.lengths) {
+      if (this.maskBuf.length !== b.T * b.B) this.maskBuf = new Float32Array(b.T * b.B);
+      mask = this.maskBuf;
+      for (let t = 0; t < b.T; t++) for (let j = 0; j < b.B; j++) mask[t * b.B + j] = t < b.lengths[j]! ? 1 : 0;
+    }
     if (this.gradBuf.length !== pred.data.length) this.gradBuf = alloc(this.params.dtype, pred.data.length);
     if (this.config.loss === 'mse') {
       const r = mseLoss(pred, b.y, mask, this.gradBuf);
@@ -161,7 +171,9 @@ export class SequenceModel {
     const pred = this.predict(b, opts);
     const r = this.loss(pred, b);
     const dfeat = this.head.backward(r.grad);
-    const dOut = this.config.head === 'last' ? lastStepBackward(dfeat, b.T, b.lengths) : dfeat;
+    const n = b.T * dfeat.data.length;
+    if (this.config.head === 'last' && this.dOutBuf.length !== n) this.dOutBuf = alloc(this.params.dtype, n);
+    const dOut = this.config.head === 'last' ? lastStepBackward(dfeat, b.T, b.lengths, this.dOutBuf) : dfeat;
     const back = this.rnn.backward({ output: dOut });
     if (this.embedding) this.embedding.backward(back.dx);
     return { loss: r.loss, count: r.count, correct: r.correct };

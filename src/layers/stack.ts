@@ -121,6 +121,7 @@ export class RecurrentStack {
   private dh0: FArray = new Float32Array(0);
   private dc0: FArray = new Float32Array(0);
   private lens: Int32Array | null = null;
+  private lensBuf: Int32Array = new Int32Array(0);
   private stateGiven = false;
   private ran = false;
 
@@ -209,7 +210,8 @@ export class RecurrentStack {
     let lens: Int32Array | null = null;
     if (opts.lengths !== undefined) {
       if (opts.lengths.length !== B) throw new ShapeError(`${name}.forward: lengths must have one entry per sequence (B=${B}), got ${opts.lengths.length}`);
-      lens = new Int32Array(B);
+      if (this.lensBuf.length !== B) this.lensBuf = new Int32Array(B);
+      lens = this.lensBuf;
       for (let b = 0; b < B; b++) {
         const v = opts.lengths[b]!;
         if (!Number.isInteger(v) || v < 1 || v > T) throw new RangeError(`${name}.forward: lengths[${b}] = ${v} is out of range; expected an integer in 1..${T} (T)`);
