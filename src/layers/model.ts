@@ -69,6 +69,8 @@ export class SequenceModel {
   private hCarry: FArray | null = null;
   private cCarry: FArray | null = null;
   private gradBuf: FArray = new Float32Array(0);
+  private lastBuf: FArray = new Float32Array(0);   // [B,O] features of the last step ('last' head)
+  private dLastBuf: FArray = new Float32Array(0);  // [T,B,F] their gradient scattered back
   private lastPred: Tensor<FArray> | null = null;
 
   constructor(cfg: SequenceModelConfig, backend?: Backend | string) {
@@ -86,7 +88,7 @@ export class SequenceModel {
       initialState: cfg.initialState, params: this.params, prefix: 'rnn.', backend,
     });
     this.head = new Linear({ inFeatures: this.rnn.outputSize, outFeatures: cfg.outputSize, params: this.params, prefix: 'head.', backend });
-    this.params.allocate(new Rng(cfg.seed ?? 0));
+    this.params.allocate(new Rng(cfg.seed ?? 0), this.rnn.backend);
   }
 
   /** Forgets the carried state (start of a new stream). */
@@ -138,7 +140,8 @@ export class SequenceModel {
         this.cCarry.set(out.cN.data);
       }
     }
-    const feats = this.config.head === 'last' ? lastStep(out.output, b.lengths) : out.output;
+    const feats = this.config.head === 'last' ? lastStep(out.output, b.lengths, this.lastBuf) : out.output;
+    if (feats.data !== out.output.data) this.lastBuf = feats.data;
     this.lastPred = this.head.forward(feats);
     return this.lastPred;
   }
@@ -161,7 +164,8 @@ export class SequenceModel {
     const pred = this.predict(b, opts);
     const r = this.loss(pred, b);
     const dfeat = this.head.backward(r.grad);
-    const dOut = this.config.head === 'last' ? lastStepBackward(dfeat, b.T, b.lengths) : dfeat;
+    const dOut = this.config.head === 'last' ? lastStepBackward(dfeat, b.T, b.lengths, this.dLastBuf) : dfeat;
+    if (dOut !== dfeat) this.dLastBuf = dOut.data;
     const back = this.rnn.backward({ output: dOut });
     if (this.embedding) this.embedding.backward(back.dx);
     return { loss: r.loss, count: r.count, correct: r.correct };
