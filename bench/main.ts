@@ -6,6 +6,7 @@
 type Suite = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
 
 const SUITES: Record<string, Suite> = {
+  rnn: { summary: 'C1-C4 training steps: recur (ts, wasm) vs PyTorch CPU and TensorFlow.js', load: () => import('./rnn.js') },
 };
 
 async function main(argv: string[]): Promise<number> {
