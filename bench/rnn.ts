@@ -41,7 +41,7 @@ function flag(argv: string[], name: string): string | undefined {
 
 function runRow(cmd: string, args: string[], timeoutS: number): Record<string, number> | string {
   try {
-    const out = execFileSync(cmd, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutS * 1000 });
+    const out = execFileSync(cmd, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: Math.max(timeoutS, 600) * 1000 });
     return JSON.parse(out.trim().split('\n').pop()!) as Record<string, number>;
   } catch (e) {
     const err = e as { stderr?: string; message: string };
