@@ -4,7 +4,7 @@ export { Rng, type RngState } from './random.js';
 export * as init from './init.js';
 export { spectralRadius, largestSingularValue, spectralRadiusOp } from './linalg.js';
 export { Params, type Param } from './params.js';
-export { getBackend, setBackend, registerBackend, listBackends, tsBackend } from './backend/index.js';
+export { getBackend, setBackend, registerBackend, listBackends, tsBackend, initWasm, initWasmSync, wasmAvailable, type WasmBackend } from './backend/index.js';
 export type { Backend, Activation } from './backend/backend.js';
 export { RNN, LSTM, GRU, RecurrentStack } from './layers/stack.js';
 export type { CellType, RecurrentOptions, RNNOptions, LSTMOptions, ForwardOptions, ForwardResult, BackwardGrads, BackwardResult } from './layers/stack.js';

@@ -9,10 +9,9 @@
  * Variable lengths: rows with t >= len[b] keep their state (h_t = h_{t-1}), output zeros,
  * and pass dh/dc straight through in backward, as PyTorch's packed sequences do.
  */
-import type { Backend } from '../backend/backend.js';
+import { type Backend, workspace } from '../backend/backend.js';
 import type { Param, Params } from '../params.js';
 import type { DType, FArray } from '../tensor.js';
-import { alloc } from '../tensor.js';
 import { uniform } from '../init.js';
 import { type RecurrentInit, initRecurrentBlock } from '../init.js';
 import type { Rng } from '../random.js';
@@ -101,16 +100,16 @@ export abstract class RecurrentCore {
     if (T === this.T && B === this.B) return;
     const { H, I, G, dtype } = this;
     this.T = T; this.B = B;
-    this.XP = alloc(dtype, T * B * G * H);
-    this.HS = alloc(dtype, (T + 1) * B * H);
-    this.Y = alloc(dtype, T * B * H);
-    this.dXP = alloc(dtype, T * B * G * H);
+    this.XP = workspace(this.be, dtype, T * B * G * H);
+    this.HS = workspace(this.be, dtype, (T + 1) * B * H);
+    this.Y = workspace(this.be, dtype, T * B * H);
+    this.dXP = workspace(this.be, dtype, T * B * G * H);
     this.dHP = this.dXP;
-    this.dX = alloc(dtype, T * B * I);
-    this.dh = alloc(dtype, B * H);
-    this.dhNext = alloc(dtype, B * H);
-    this.dh0 = alloc(dtype, B * H);
-    this.bsum = alloc(dtype, G * H);
+    this.dX = workspace(this.be, dtype, T * B * I);
+    this.dh = workspace(this.be, dtype, B * H);
+    this.dhNext = workspace(this.be, dtype, B * H);
+    this.dh0 = workspace(this.be, dtype, B * H);
+    this.bsum = workspace(this.be, dtype, G * H);
     this.ensureCell(T, B);
   }
 

@@ -8,7 +8,7 @@
  *   the recurrent projection's gradient differs from the input's only in the n block (times r).
  */
 import type { FArray } from '../tensor.js';
-import { alloc } from '../tensor.js';
+import { workspace } from '../backend/backend.js';
 import { type CoreBackward, type CoreForward, type CoreOptions, RecurrentCore } from './core.js';
 
 export class GRUCore extends RecurrentCore {
@@ -19,8 +19,8 @@ export class GRUCore extends RecurrentCore {
   }
 
   protected ensureCell(T: number, B: number): void {
-    this.HP = alloc(this.dtype, T * B * 3 * this.H);
-    this.dHP = alloc(this.dtype, T * B * 3 * this.H);
+    this.HP = workspace(this.be, this.dtype, T * B * 3 * this.H);
+    this.dHP = workspace(this.be, this.dtype, T * B * 3 * this.H);
   }
 
   forward(x: FArray, T: number, B: number, h0: FArray | null, _c0: FArray | null, lengths: Int32Array | null): CoreForward {

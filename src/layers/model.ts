@@ -68,10 +68,10 @@ export class SequenceModel {
   /** State carried between calls when `carry` is used (truncated BPTT). */
   private hCarry: FArray | null = null;
   private cCarry: FArray | null = null;
-  private gradBuf: FArray = new Float32Array(0);   // dLoss/dpred
-  private lastBuf: FArray = new Float32Array(0);   // [B,H] last-step features
-  private dOutBuf: FArray = new Float32Array(0);   // [T,B,H] last-step gradient scattered back
-  private maskBuf: Float32Array = new Float32Array(0); // [T*B] padding mask
+  private gradBuf: FArray = new Float32Array(0);
+  private lastBuf: FArray = new Float32Array(0);   // [B,O] features of the last step ('last' head)
+  private dLastBuf: FArray = new Float32Array(0);  // [T,B,F] their gradient scattered back
+  private maskBuf: Float32Array = new Float32Array(0); // [T*B] padding mask ('every' head with lengths)
   private lastPred: Tensor<FArray> | null = null;
 
   constructor(cfg: SequenceModelConfig, backend?: Backend | string) {
@@ -89,7 +89,7 @@ export class SequenceModel {
       initialState: cfg.initialState, params: this.params, prefix: 'rnn.', backend,
     });
     this.head = new Linear({ inFeatures: this.rnn.outputSize, outFeatures: cfg.outputSize, params: this.params, prefix: 'head.', backend });
-    this.params.allocate(new Rng(cfg.seed ?? 0));
+    this.params.allocate(new Rng(cfg.seed ?? 0), this.rnn.backend);
   }
 
   /** Forgets the carried state (start of a new stream). */
@@ -141,9 +141,8 @@ export class SequenceModel {
         this.cCarry.set(out.cN.data);
       }
     }
-    const [, B, F] = out.output.shape as [number, number, number];
-    if (this.config.head === 'last' && this.lastBuf.length !== B * F) this.lastBuf = alloc(this.params.dtype, B * F);
     const feats = this.config.head === 'last' ? lastStep(out.output, b.lengths, this.lastBuf) : out.output;
+    if (feats.data !== out.output.data) this.lastBuf = feats.data;
     this.lastPred = this.head.forward(feats);
     return this.lastPred;
   }
@@ -171,9 +170,8 @@ export class SequenceModel {
     const pred = this.predict(b, opts);
     const r = this.loss(pred, b);
     const dfeat = this.head.backward(r.grad);
-    const n = b.T * dfeat.data.length;
-    if (this.config.head === 'last' && this.dOutBuf.length !== n) this.dOutBuf = alloc(this.params.dtype, n);
-    const dOut = this.config.head === 'last' ? lastStepBackward(dfeat, b.T, b.lengths, this.dOutBuf) : dfeat;
+    const dOut = this.config.head === 'last' ? lastStepBackward(dfeat, b.T, b.lengths, this.dLastBuf) : dfeat;
+    if (dOut !== dfeat) this.dLastBuf = dOut.data;
     const back = this.rnn.backward({ output: dOut });
     if (this.embedding) this.embedding.backward(back.dx);
     return { loss: r.loss, count: r.count, correct: r.correct };
