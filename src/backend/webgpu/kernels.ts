@@ -86,7 +86,7 @@ export class WebGpuKernels {
     const nd = next ? next.dgates : z(BG);
     // Step t sits at index 0, step t+1 at index 1 of each [2, ...] buffer.
     const xpNext = z(BG);
-    if (next?.zNext) for (let b = 0; b < B; b++) xpNext.set(Array.from(next.zNext).slice(b * H, (b + 1) * H), b * G * H + H);
+    if (cell === 'gru' && next?.zNext) for (let b = 0; b < B; b++) xpNext.set(Array.from(next.zNext).slice(b * H, (b + 1) * H), b * G * H + H);
     const ins = [f32(W), cat(s.gates, xpNext), cat(s.h, z(BH)), cat(s.cPrev ?? z(BH), z(BH)), f32(s.tc ?? z(BH)), cat(z(BG), nd),
       cat(z(BG), nd), f32(dy), cat(z(BH), next?.dh ?? z(BH)), f32(next?.dc ?? z(BH)), f32(s.hp ?? z(BG))];
     const nx = next ? BG : null;
