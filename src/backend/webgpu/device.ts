@@ -58,7 +58,7 @@ export class GpuContext {
     }
     const device = await adapter.requestDevice({ requiredLimits });
     const info = adapter.info;
-    const description = info ? [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown adapter' : 'unknown adapter';
+    const description = info ? [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'unknown adapter' : 'unknown adapter';
     return new GpuContext(device, description, gpu);
   }
 
