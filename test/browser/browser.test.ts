@@ -95,7 +95,7 @@ test('demo trains live in headless Chromium; the report renders charts and runs 
     await page.fill('#T', '20');
     await page.fill('#hidden', '16');
     await page.click('#start');
-    await page.waitForFunction(() => { const d = (window as unknown as { __demo?: { step: number; flowMeasurements: number } }).__demo; return !!d && d.step >= 40 && d.flowMeasurements >= 2; }, null, { timeout: 180_000 });
+    await page.waitForFunction(() => { const d = (window as unknown as { __demo?: { step: number; flowMeasurements: number } }).__demo; return !!d && d.step >= 20 && d.flowMeasurements >= 2; }, null, { timeout: 180_000 });
     const st = await page.evaluate(() => (window as unknown as { __demo: { step: number; loss: number; backend: string } }).__demo);
     assert.ok(Number.isFinite(st.loss) && st.loss > 0 && st.loss < 1, `loss ${st.loss}`);
     await page.click('#stop');
