@@ -9,8 +9,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import type { Command, CommandIO } from './args.js';
-import { UsageError } from './args.js';
+import type { Command, CommandIO, FlagSpec } from './args.js';
+import { UsageError, camel } from './args.js';
+import { successTable, successText } from '../report/tables.js';
 import { RunDir } from '../node/rundir.js';
 import { runAll } from '../node/jobs.js';
 
@@ -82,16 +83,82 @@ export const EXPERIMENT_FLAGS = {
   backend: { type: 'string' as const, help: 'kernel backend for every run (ts, wasm)' },
 };
 
+/**
+ * Pascanu, Mikolov & Bengio (2013), scaled to this machine: tanh-RNNs trained by SGD with and
+ * without clipping the gradient norm, on temporal order and adding, for several T and seeds.
+ * The paper: 50 hidden units, lr 0.01, batch 20, clip 1.0, up to millions of updates, success
+ * on 10,000 fresh sequences. Here (defaults): the same 50 units, batch 20 and clip 1, but T in
+ * {10, 20, 40}, a budget of seconds per run, lr 0.1 with momentum 0.9 to make progress in that
+ * budget, and 1000 fresh sequences for the final test.
+ */
+export const PASCANU_FLAGS = {
+  Ts: { type: 'list' as const, default: ['10', '20', '40'], help: 'pascanu: sequence lengths' },
+  seeds: { type: 'int' as const, default: 2, help: 'pascanu: seeds per (task, T, method)' },
+  lr: { type: 'number' as const, default: 0.1, help: 'pascanu: SGD learning rate (the paper: 0.01)' },
+  momentum: { type: 'number' as const, default: 0.9, help: 'pascanu: SGD momentum (the paper: none)' },
+  clip: { type: 'number' as const, default: 1, help: 'pascanu: clipping threshold of the clipped runs' },
+};
+
+const PASCANU_DEFAULTS = { hidden: 50, batch: 20, budget: 25, steps: 5000, evalEvery: 100, finalEvalN: 1000, tasks: ['order', 'adding'] };
+
+export async function pascanu(o: Record<string, any>, io: CommandIO): Promise<{ rows: ExperimentRow[]; dir: string }> {
+  const dir = o.out ?? 'runs/pascanu';
+  const run = RunDir.create(dir);
+  const Ts = (o.Ts as string[]).map(Number);
+  if (!Ts.length || Ts.some((T) => !(Number.isInteger(T) && T >= 10))) throw new UsageError(`--Ts must be integers >= 10, got ${o.Ts}`);
+  if (!(o.seeds >= 1)) throw new UsageError(`--seeds must be >= 1, got ${o.seeds}`);
+  const methods = [{ id: 'sgd', label: 'SGD', args: [] as string[] }, { id: 'clip', label: `SGD+clip ${o.clip}`, args: ['--clip', String(o.clip)] }];
+  const jobs: string[][] = [], meta: ExperimentRow[] = [];
+  for (const task of o.tasks as string[]) {
+    for (const T of Ts) {
+      for (const m of methods) {
+        for (let k = 0; k < o.seeds; k++) {
+          const seed = o.seed + k;
+          jobs.push(['train', '--task', task, '--T', String(T), '--cell', 'rnn', '--nonlinearity', 'tanh', '--hidden', String(o.hidden),
+            '--batch', String(o.batch), '--optimizer', 'sgd', '--lr', String(o.lr), '--momentum', String(o.momentum), ...m.args,
+            '--steps', String(o.steps), '--max-seconds', String(o.budget), '--seed', String(seed), '--eval-every', String(o.evalEvery),
+            '--eval-n', '500', '--final-eval-n', String(o.finalEvalN), '--checkpoint-every', '0', ...(o.backend ? ['--backend', o.backend] : []),
+            '--out', join(dir, `${task}-T${T}-${m.id}-s${seed}`), '--force']);
+          meta.push({ task, T, model: m.label, seed });
+        }
+      }
+    }
+  }
+  run.writeJSON('config.json', { experiment: 'pascanu', options: o, jobs });
+  if (!o.json) io.out(`pascanu experiment: ${jobs.length} runs, ${o.parallel} at a time, up to ${o.budget} s of training each (run folder ${dir})`);
+  const results = await runAll(jobs, o.parallel, (r, i) => {
+    if (!o.json) io.err(`  done: ${meta[i]!.task} T=${meta[i]!.T} ${meta[i]!.model} seed ${meta[i]!.seed}: ${r.json ? (r.json.success ? `solved at ${r.json.solved_at}` : `not solved (${((r.json.error_rate as number) * 100).toFixed(1)}% wrong)`) : `exit ${r.code}`}`);
+  });
+  const rows = results.map((r, i) => ({ ...meta[i]!, ...(r.json ?? { error: r.stderr.trim().split('\n').pop() ?? `exit ${r.code}` }) }));
+  run.writeJSON('results.json', rows);
+  return { rows, dir };
+}
+
+/** Flags of `recur experiment`: the lecture's and pascanu's; the shared sizes default per experiment. */
+const SHARED = ['hidden', 'batch', 'budget', 'steps', 'eval-every', 'final-eval-n', 'tasks'] as const;
+const FLAGS: Record<string, FlagSpec> = { ...EXPERIMENT_FLAGS, ...PASCANU_FLAGS };
+for (const k of SHARED) {
+  const { default: d, ...rest } = EXPERIMENT_FLAGS[k] as FlagSpec;
+  const p = PASCANU_DEFAULTS[camel(k) as keyof typeof PASCANU_DEFAULTS];
+  FLAGS[k] = { ...rest, help: `${rest.help} (default: lecture ${Array.isArray(d) ? d.join(',') : d}, pascanu ${Array.isArray(p) ? p.join(',') : p})` };
+}
+
 export const command: Command = {
   name: 'experiment',
-  summary: 'the lecture experiment: tanh-RNN vs clipping vs IRNN vs LSTM vs GRU on adding and temporal order',
-  positionals: '[lecture]',
-  flags: EXPERIMENT_FLAGS,
+  summary: 'lecture: tanh-RNN vs clipping vs IRNN vs LSTM vs GRU; pascanu: SGD vs SGD+clipping over T (Pascanu et al. 2013)',
+  positionals: '[lecture|pascanu]',
+  flags: FLAGS,
+  details: 'Examples:\n  recur experiment lecture --T 100 --budget 120\n  recur experiment pascanu --Ts 10,20,40 --seeds 2 --budget 25\n' +
+    "Then 'recur report runs/pascanu' shows the success-rate table.",
   async run(o, pos, io) {
     const which = pos[0] ?? 'lecture';
-    if (which !== 'lecture') throw new UsageError(`unknown experiment '${which}'; available: lecture`);
-    const { rows, dir } = await lecture(o, io);
-    if (o.json) io.out(JSON.stringify({ experiment: which, run: dir, rows }));
+    if (which !== 'lecture' && which !== 'pascanu') throw new UsageError(`unknown experiment '${which}'; available: lecture, pascanu`);
+    const defaults: Record<string, unknown> = which === 'pascanu' ? PASCANU_DEFAULTS
+      : Object.fromEntries(SHARED.map((k) => [camel(k), EXPERIMENT_FLAGS[k].default]));
+    for (const [k, v] of Object.entries(defaults)) o[k] ??= v;
+    const { rows, dir } = which === 'pascanu' ? await pascanu(o, io) : await lecture(o, io);
+    if (o.json) io.out(JSON.stringify({ experiment: which, run: dir, rows, ...(which === 'pascanu' ? { success: successTable(rows) } : {}) }));
+    else if (which === 'pascanu') io.out(`${table(rows)}\n\nSuccess rate per T (seeds under 1% wrong of ${o.finalEvalN} fresh sequences):\n${successText(successTable(rows))}\n\n'recur report ${dir}' draws it.`);
     else io.out(table(rows));
     return rows.some((r) => r.error) ? 1 : 0;
   },

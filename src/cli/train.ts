@@ -36,6 +36,7 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   'final-eval-n': { type: 'int', default: 10000, help: 'fresh sequences for the final evaluation' },
   'stop-on-success': { type: 'boolean', default: true, help: 'stop at the first evaluation under 1% wrong' },
   'checkpoint-every': { type: 'int', default: 500, help: 'write a checkpoint every N steps (0 = only at the end)' },
+  'diag-every': { type: 'int', default: 50, help: 'log diagnostics (||dL/dh_t||, spectra, saturation) every N steps (0 = off)' },
   'max-seconds': { type: 'number', default: 0, help: 'stop after this much training time (0 = no limit)' },
   out: { type: 'string', help: 'run folder (default runs/<task>-<cell>-T<T>-s<seed>)' },
   force: { type: 'boolean', default: false, help: 'overwrite an existing run folder' },
@@ -44,6 +45,7 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
 
 export function settingsFrom(o: Record<string, any>): { mc: ModelChoice; opt: OptimizerSpec; st: TrainSettings } {
   for (const k of ['T', 'hidden', 'layers', 'steps', 'batch'] as const) if (!(o[k] >= 1)) throw new UsageError(`--${k} must be >= 1, got ${o[k]}`);
+  if (!(o.diagEvery >= 0)) throw new UsageError(`--diag-every must be >= 0, got ${o.diagEvery}`);
   if (!(o.lr > 0)) throw new UsageError(`--lr must be > 0, got ${o.lr}`);
   const mc: ModelChoice = { cell: o.cell, hidden: o.hidden, layers: o.layers, nonlinearity: o.cell === 'rnn' ? o.nonlinearity : undefined,
     init: o.init as RecurrentInit, forgetBias: o.cell === 'lstm' ? o.forgetBias : undefined };
@@ -53,7 +55,7 @@ export function settingsFrom(o: Record<string, any>): { mc: ModelChoice; opt: Op
     : o.schedule === 'cosine' ? { type: 'cosine' as const, total: o.steps, warmup: o.warmup } : { type: 'constant' as const, warmup: o.warmup };
   const st: TrainSettings = {
     steps: o.steps, batch: o.batch, seed: o.seed, evalEvery: o.evalEvery, evalN: o.evalN, finalEvalN: o.finalEvalN,
-    stopOnSuccess: o.stopOnSuccess, checkpointEvery: o.checkpointEvery, logEvery: 10, maxSeconds: o.maxSeconds || undefined,
+    stopOnSuccess: o.stopOnSuccess, checkpointEvery: o.checkpointEvery, logEvery: 10, maxSeconds: o.maxSeconds || undefined, diagEvery: o.diagEvery,
     trainer: { clipNorm: o.clip > 0 ? o.clip : undefined, clipValue: o.clipValue > 0 ? o.clipValue : undefined, nonFinite: o.strict ? 'strict' : 'skip', schedule },
   };
   return { mc, opt, st };

@@ -14,6 +14,7 @@ import { RunDir } from '../node/rundir.js';
 import type { CommandIO } from './args.js';
 import { InputError } from './args.js';
 import { Progress } from './progress.js';
+import { Diagnostics, diagToJSON } from '../diagnostics/diagnostics.js';
 
 export interface TrainSettings {
   steps: number;
@@ -27,6 +28,8 @@ export interface TrainSettings {
   logEvery: number;
   trainer: Omit<TrainerOptions, 'onStep'>;
   maxSeconds?: number;
+  /** Record diagnostics (kind 'diag' in metrics.jsonl) every N steps; 0 or absent = off. */
+  diagEvery?: number;
 }
 
 export interface Session {
@@ -105,9 +108,11 @@ export function runTraining(s: Session, io: CommandIO, quiet = false): TrainOutc
   let solvedAt: number | null = null, stopped: TrainOutcome['stopped'] = 'steps';
   let avg = 0, n = 0;
   const t0 = performance.now(), base = s.seconds, startStep = tr.step;
+  const diag = s.run && st.diagEvery ? new Diagnostics(s.model, { every: st.diagEvery, startStep, onRecord: (r) => s.run!.log(diagToJSON(r)) }) : null;
   while (tr.step < st.steps) {
     const b = s.task.batch(s.dataRng, st.batch);
     const info = tr.train(b);
+    diag?.onStep(info);
     avg += info.loss; n++;
     const step = tr.step;
     if (s.run && (step % st.logEvery === 0 || step === st.steps)) {

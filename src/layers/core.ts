@@ -166,10 +166,16 @@ export abstract class RecurrentCore {
     }
   }
 
-  /** What forward cached, for diagnostics: states HS [T+1,B,H] (HS[0] = h0) and activated gates XP [T,B,G*H]. */
-  cache(): { T: number; B: number; H: number; G: number; HS: FArray; XP: FArray } {
-    return { T: this.T, B: this.B, H: this.H, G: this.G, HS: this.HS, XP: this.XP };
+  /**
+   * What forward cached, for diagnostics: states HS [T+1,B,H] (HS[0] = h0), activated gates
+   * XP [T,B,G*H], and for the LSTM the cell states CS [T+1,B,H] (null for the other cells).
+   */
+  cache(): { T: number; B: number; H: number; G: number; HS: FArray; XP: FArray; CS: FArray | null } {
+    return { T: this.T, B: this.B, H: this.H, G: this.G, HS: this.HS, XP: this.XP, CS: this.cellStates() };
   }
+
+  /** Cell states [T+1,B,H] for cells that have them (LSTM). */
+  protected cellStates(): FArray | null { return null; }
 
   /** Records ||dh_t|| when asked (dh holds dL/dh_t: the output's and the recurrence's parts). */
   protected noteDh(t: number): void {

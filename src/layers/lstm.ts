@@ -33,6 +33,8 @@ export class LSTMCore extends RecurrentCore {
     }
   }
 
+  protected override cellStates(): FArray { return this.CS; }
+
   protected ensureCell(T: number, B: number): void {
     const H = this.H;
     this.CS = workspace(this.be, this.dtype, (T + 1) * B * H);
