@@ -74,6 +74,7 @@ export const command: Command = {
     const dir = o.out ?? `runs/${o.task}-${o.cell}-T${o.T}-s${o.seed}`;
     if (existsSync(`${dir}/checkpoint.safetensors`) && !o.force) throw new InputError(`run folder '${dir}' already has a checkpoint; use 'recur resume ${dir}' or --force`);
     const run = RunDir.create(dir);
+    if (o.force) run.clear(); // a fresh run: no old metrics or checkpoints mixed in
     const s = newSession(taskCfg, mc, opt, st, run, o.backend);
     run.writeJSON('config.json', { command: 'train', task: taskCfg, model: s.model.config, optimizer: opt, settings: st });
     const out = runTraining(s, io, o.json);

@@ -2,7 +2,7 @@
  * Run folders: config.json, metrics.jsonl (one JSON object per line), checkpoint.safetensors
  * (written atomically) and result.json. Node-only: the edge where training meets the disk.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
 
@@ -20,6 +20,11 @@ export class RunDir {
   }
 
   file(name: string): string { return join(this.path, name); }
+
+  /** Removes the files a run writes (for --force); leaves anything else in the folder alone. */
+  clear(): void {
+    for (const f of ['metrics.jsonl', 'checkpoint.safetensors', 'result.json', 'config.json']) rmSync(this.file(f), { force: true });
+  }
 
   writeJSON(name: string, v: unknown): void { writeFileAtomic(this.file(name), JSON.stringify(v, null, 2) + '\n'); }
 
