@@ -1,0 +1,196 @@
+/**
+ * Ridge readout: y = Wout x + bias, fitted by regularised least squares.
+ *
+ *   minimise sum_t ||y_t - Wout x_t - bias||^2 + ridge * ||Wout||^2       (the bias is not penalised)
+ *   => (X'^T X' + ridge * D) [Wout bias]^T = X'^T Y,   X' = [X 1], D = diag(1, ..., 1, 0)
+ *
+ *   x [N] features (reservoir states), y [O] targets, M = N + 1 with the bias column.
+ *
+ * Streaming: `partialFit` only adds to X'^T X' [M, M] and Y^T X' [O, M] (float64), so memory
+ * does not grow with the number or length of sequences; `solve` factors once (Cholesky).
+ * Rows are gathered in blocks of `blockRows`, stored transposed ([M, rows]) so that the
+ * products are plain `gemm` calls through the Backend (a faster backend speeds them up);
+ * only the upper triangle of X'^T X' is computed, tile by tile. With `precision: 'float32'`
+ * the block products run in float32 and are summed into the float64 totals block by block.
+ */
+import { getBackend } from '../backend/index.js';
+import { ShapeError, type FArray } from '../tensor.js';
+import { choleskyInPlace, choleskySolveInPlace } from './cholesky.js';
+import { type SeqLike, asSeq } from './seq.js';
+import { type Readout, feedSequences, linearForward } from './readout.js';
+
+export interface RidgeOptions {
+  /** L2 penalty on Wout (default 1e-6). */
+  ridge?: number;
+  /** Learn an unpenalised bias (default true). */
+  fitBias?: boolean;
+  /** Steps discarded at the start of every sequence given to `partialFit` (default 0). */
+  warmup?: number;
+  /** Precision of the block products (default float64). */
+  precision?: 'float64' | 'float32';
+  /** Rows per accumulated block (default 512). */
+  blockRows?: number;
+}
+
+const TILE = 256;
+
+export class Ridge implements Readout {
+  readonly ridge: number;
+  readonly fitBias: boolean;
+  readonly warmup: number;
+  readonly precision: 'float64' | 'float32';
+  readonly blockRows: number;
+  inputDim = 0;
+  outputDim = 0;
+  /** Fitted weights [O, N] and bias [O] (zeros until `solve`). */
+  Wout = new Float64Array(0);
+  bias = new Float64Array(0);
+  /** Number of rows accumulated so far. */
+  samples = 0;
+  fitted = false;
+  private XtX = new Float64Array(0);   // [M, M], upper triangle valid
+  private YtX = new Float64Array(0);   // [O, M]
+  private blk: FArray = new Float64Array(0);   // [M, rb] rows transposed
+  private yblk: FArray = new Float64Array(0);  // [O, rb]
+  private tmp: FArray = new Float64Array(0);
+  private count = 0;
+
+  constructor(opts: RidgeOptions = {}) {
+    this.ridge = opts.ridge ?? 1e-6;
+    if (!(this.ridge >= 0 && Number.isFinite(this.ridge))) throw new RangeError(`Ridge: ridge must be a finite number >= 0, got ${opts.ridge}`);
+    this.fitBias = opts.fitBias ?? true;
+    this.warmup = opts.warmup ?? 0;
+    if (!Number.isInteger(this.warmup) || this.warmup < 0) throw new RangeError(`Ridge: warmup must be an integer >= 0, got ${opts.warmup}`);
+    this.precision = opts.precision ?? 'float64';
+    this.blockRows = opts.blockRows ?? 512;
+  }
+
+  private get M(): number { return this.inputDim + (this.fitBias ? 1 : 0); }
+
+  /** Sets the dimensions and clears the accumulated statistics. */
+  initialize(inputDim: number, outputDim: number): this {
+    if (!Number.isInteger(inputDim) || inputDim < 1 || !Number.isInteger(outputDim) || outputDim < 1) {
+      throw new RangeError(`Ridge: dimensions must be positive integers, got input ${inputDim}, output ${outputDim}`);
+    }
+    this.inputDim = inputDim; this.outputDim = outputDim;
+    const M = this.M, rb = this.blockRows;
+    const A = this.precision === 'float32' ? Float32Array : Float64Array;
+    this.XtX = new Float64Array(M * M);
+    this.YtX = new Float64Array(outputDim * M);
+    this.blk = new A(M * rb);
+    this.yblk = new A(outputDim * rb);
+    this.tmp = new A(Math.max(TILE * TILE, outputDim * M));
+    this.Wout = new Float64Array(outputDim * inputDim);
+    this.bias = new Float64Array(outputDim);
+    this.samples = 0; this.count = 0; this.fitted = false;
+    return this;
+  }
+
+  /** Clears the statistics (keeps the fitted weights). */
+  resetStats(): this {
+    this.XtX.fill(0); this.YtX.fill(0); this.samples = 0; this.count = 0;
+    return this;
+  }
+
+  /** Adds one row: x [N] at xOff, y [O] at yOff. */
+  addRow(x: ArrayLike<number>, xOff: number, y: ArrayLike<number>, yOff: number): void {
+    const N = this.inputDim, O = this.outputDim, rb = this.blockRows, c = this.count;
+    const blk = this.blk, yb = this.yblk;
+    for (let j = 0; j < N; j++) blk[j * rb + c] = x[xOff + j]!;
+    if (this.fitBias) blk[N * rb + c] = 1;
+    for (let o = 0; o < O; o++) yb[o * rb + c] = y[yOff + o]!;
+    this.samples++;
+    if (++this.count === rb) this.flush();
+  }
+
+  /** Adds rows [rows, N] and targets [rows, O] (row-major, contiguous). */
+  addRows(X: ArrayLike<number>, xOff: number, Y: ArrayLike<number>, yOff: number, rows: number): void {
+    for (let r = 0; r < rows; r++) this.addRow(X, xOff + r * this.inputDim, Y, yOff + r * this.outputDim);
+  }
+
+  /**
+   * Accumulates one batch of sequences: x [T, N] or [T, B, N] features, y with the same
+   * leading dimensions and O features. The first `warmup` steps of each sequence are skipped.
+   */
+  partialFit(x: SeqLike, y: SeqLike): this {
+    feedSequences(this, x, y, 'Ridge.partialFit');
+    return this;
+  }
+
+  /** Folds the pending block into X'^T X' and Y^T X'. */
+  private flush(): void {
+    const K = this.count;
+    if (K === 0) return;
+    const M = this.M, O = this.outputDim, rb = this.blockRows, blk = this.blk, yb = this.yblk, tmp = this.tmp;
+    if (K < rb) {
+      // gemm wants rows of stride K: compact the transposed block in place (moves go left).
+      for (let j = 1; j < M; j++) blk.copyWithin(j * K, j * rb, j * rb + K);
+      for (let o = 1; o < O; o++) yb.copyWithin(o * K, o * rb, o * rb + K);
+    }
+    const be = getBackend();
+    // Upper triangle of blk blk^T, tile by tile: tiles (p, q) with q >= p.
+    for (let p0 = 0; p0 < M; p0 += TILE) {
+      const mp = Math.min(TILE, M - p0);
+      for (let q0 = p0; q0 < M; q0 += TILE) {
+        const mq = Math.min(TILE, M - q0);
+        be.gemm(false, true, false, mp, mq, K, blk, p0 * K, blk, q0 * K, tmp, 0);
+        for (let i = 0; i < mp; i++) {
+          const row = (p0 + i) * M + q0, tr = i * mq;
+          for (let j = 0; j < mq; j++) this.XtX[row + j] += tmp[tr + j]!;
+        }
+      }
+    }
+    // Y^T X' [O, M] = yb [O, K] blk^T.
+    be.gemm(false, true, false, O, M, K, yb, 0, blk, 0, tmp, 0);
+    for (let i = 0; i < O * M; i++) this.YtX[i] += tmp[i]!;
+    this.count = 0;
+  }
+
+  /**
+   * Solves for Wout and bias from everything accumulated (the statistics stay, so more
+   * `partialFit` calls or another `ridge` can follow). Throws NotPositiveDefiniteError
+   * with advice when X'^T X' + ridge D is not positive definite.
+   */
+  solve(ridge = this.ridge): this {
+    if (this.inputDim === 0 || this.samples === 0) throw new RangeError('Ridge.solve: no data accumulated; call partialFit first');
+    this.flush();
+    const M = this.M, N = this.inputDim, O = this.outputDim;
+    // Lower triangle of A from the accumulated upper triangle, plus ridge on the weight diagonal.
+    const A = new Float64Array(M * M);
+    for (let i = 0; i < M; i++) {
+      for (let j = 0; j <= i; j++) A[i * M + j] = this.XtX[j * M + i]!;
+      if (i < N) A[i * M + i]! += ridge;
+    }
+    choleskyInPlace(A, M, `Ridge.solve (X^T X + ${ridge} I, ${this.samples} samples, ${M} features)`);
+    const rhs = new Float64Array(M);
+    for (let o = 0; o < O; o++) {
+      rhs.set(this.YtX.subarray(o * M, o * M + M));
+      choleskySolveInPlace(A, M, rhs);
+      this.Wout.set(rhs.subarray(0, N), o * N);
+      this.bias[o] = this.fitBias ? rhs[N]! : 0;
+    }
+    this.fitted = true;
+    return this;
+  }
+
+  /** Resets, accumulates and solves: the one-call fit. */
+  fit(x: SeqLike, y: SeqLike): this {
+    this.inputDim = 0;
+    return this.partialFit(x, y).solve();
+  }
+
+  /** y [B, O] at yOff = Wout x + bias for x [B, N] at xOff. */
+  forward(B: number, x: ArrayLike<number>, xOff: number, y: Float64Array, yOff: number): void {
+    linearForward(this.Wout, this.bias, this.inputDim, this.outputDim, B, x, xOff, y, yOff);
+  }
+
+  /** Predictions for x [T, N] or [T, B, N]; same leading shape, O features. */
+  predict(x: SeqLike): { shape: number[]; data: Float64Array } {
+    if (!this.fitted) throw new RangeError('Ridge.predict: the readout is not fitted; call fit or solve first');
+    const s = asSeq(x, 'Ridge.predict x');
+    if (s.F !== this.inputDim) throw new ShapeError(`Ridge.predict: expected ${this.inputDim} features, got ${s.F}`);
+    const out = new Float64Array(s.T * s.B * this.outputDim);
+    this.forward(s.T * s.B, s.data, 0, out, 0);
+    return { shape: x.shape.length === 3 ? [s.T, s.B, this.outputDim] : [s.T, this.outputDim], data: out };
+  }
+}
