@@ -6,6 +6,7 @@
 type Suite = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
 
 const SUITES: Record<string, Suite> = {
+  esn: { summary: 'echo state networks vs ReservoirPy (Mackey-Glass, anchors)', load: () => import('./esn.js') },
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -9,6 +9,7 @@ type Loader = () => Promise<{ command: Command }>;
 /** Registry: add one line per command. */
 const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   start: { summary: 'run the main experiment on its embedded default', load: () => import('./start.js') },
+  esn: { summary: 'fit and evaluate an echo state network on a data set or CSV', load: () => import('./esn.js') },
 };
 
 export function registerCommand(name: string, summary: string, load: Loader): void {

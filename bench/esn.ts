@@ -1,0 +1,92 @@
+/**
+ * `npm run bench -- esn`: recur's ESN beside ReservoirPy 0.4.2 on Mackey-Glass tau=17, the
+ * protocol of ../shared/anchors/esn.md on the exact series ReservoirPy generated.
+ * ReservoirPy cannot be installed here (no PyPI), so its numbers are the anchor's, measured
+ * earlier on this machine, and labelled so; ours are measured live.
+ *
+ *   one-step: 4000 training steps (warm-up 200), 1999 test steps, quick-start hyperparameters
+ *   (lr 0.3, sr 1.25, input scaling 1, ridge 1e-5, 10% connectivity), seeds 1-3, medians
+ *   fit = reservoir run + ridge (init reported apart, as the anchor does)
+ *   closed loop: NRMSE84 with the hyperparameters in --closed (JSON) or the searched defaults
+ *
+ * Flags: --units 500,2000  --seeds 1,2,3  --closed-units 500  --json FILE
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { getBackend } from '../src/backend/index.js';
+import { ANCHOR_DIR, QUICKSTART, TRAIN, accumulate, closedLoop, loadMackeyGlass, makeEsn, oneStep, type Hyper } from './esn_protocol.js';
+
+/** Found by bench/esn_search.ts at N = 500 (validation inside the training part, seed 1). */
+export const CLOSED_LOOP_HP: Omit<Hyper, 'units'> = { sr: 0.95, lr: 0.6, inputScaling: 1, connectivity: 0.02, inputConnectivity: 1, bias: 0.2, ridge: 1e-9 };
+
+function flag(argv: string[], name: string, dflt: string): string {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && argv[i + 1] ? argv[i + 1]! : dflt;
+}
+
+const median = (a: number[]): number => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]!; };
+
+/** Reads a row of a markdown table of esn.md: section title -> N -> columns. */
+function anchorRow(section: string, N: number): string[] | null {
+  const md = readFileSync(join(ANCHOR_DIR, 'esn.md'), 'utf8');
+  const at = md.indexOf(section);
+  if (at < 0) return null;
+  for (const line of md.slice(at).split('\n').slice(1)) {
+    if (line.startsWith('## ')) break;
+    const cells = line.split('|').map((s) => s.trim()).filter((s) => s !== '');
+    if (cells[0] === String(N)) return cells;
+  }
+  return null;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  if (argv.includes('--help')) {
+    console.log('Usage: npm run bench -- esn [--units 500,2000] [--seeds 1,2,3] [--closed-units 500] [--json FILE]');
+    return 0;
+  }
+  const units = flag(argv, 'units', '500,2000').split(',').map(Number);
+  const seeds = flag(argv, 'seeds', '1,2,3').split(',').map(Number);
+  const closedUnits = flag(argv, 'closed-units', '500').split(',').filter((s) => s !== '').map(Number);
+  const jsonFile = flag(argv, 'json', '');
+  console.log(`ESN bench, backend ${getBackend().name}; ReservoirPy = anchor (measured earlier on this machine, ../shared/anchors/esn.md)`);
+  const results: Record<string, unknown>[] = [];
+  console.log('\nMackey-Glass tau=17, 4000 train (warm-up 200) / 1999 test, one step ahead, quick-start hyperparameters, medians over seeds ' + seeds.join(','));
+  console.log('| N | who | nrmse_std | nrmse_minmax | R^2 | init s | fit s | of which run+accumulate s | of which solve s | fit ratio (rpy/ours) |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const N of units) {
+    const rows = seeds.map((seed) => {
+      const X = loadMackeyGlass(seed);
+      const t0 = performance.now();
+      const esn = makeEsn({ units: N, ...QUICKSTART }, seed);
+      const init = (performance.now() - t0) / 1e3;
+      const acc = accumulate(esn, X, TRAIN);
+      const t1 = performance.now(); esn.solve(); const solve = (performance.now() - t1) / 1e3;
+      return { init, acc, solve, fit: acc + solve, ...oneStep(esn, X) };
+    });
+    const m = (k: keyof (typeof rows)[number]) => median(rows.map((r) => r[k] as number));
+    const a = anchorRow('## Mackey-Glass tau=17, 6000 steps: 4000 train (warmup 200) / 1999 test, 1-step-ahead', N);
+    const rpyFit = a ? Number(a[6]) : NaN;
+    console.log(`| ${N} | recur (live) | ${m('nrmse_std').toPrecision(3)} | ${m('nrmse_minmax').toPrecision(3)} | ${m('r2').toFixed(6)} | ${m('init').toFixed(3)} | ${m('fit').toFixed(3)} | ${m('acc').toFixed(3)} | ${m('solve').toFixed(3)} | ${(rpyFit / m('fit')).toFixed(2)} |`);
+    if (a) console.log(`| ${N} | ReservoirPy (anchor) | ${a[3]!.split(' ')[0]} | ${a[2]} | ${a[4]} | ${a[5]} | ${a[6]} | ${a[7]} (run) | ${a[8]} (ridge) | 1 |`);
+    results.push({ task: 'one-step', N, recur: { nrmse_std: m('nrmse_std'), nrmse_minmax: m('nrmse_minmax'), r2: m('r2'), init_s: m('init'), fit_s: m('fit'), accumulate_s: m('acc'), solve_s: m('solve') }, reservoirpy_anchor: a });
+  }
+  if (closedUnits.length) {
+    console.log('\nClosed loop, 50 trials (300 teacher-forced + 84 generated), NRMSE84 = rms err at step 84 / std(series), seed 1');
+    console.log(`hyperparameters: ${JSON.stringify(CLOSED_LOOP_HP)}`);
+    console.log('| N | who | NRMSE84 | NRMSE over 84 steps | generation us/step |');
+    console.log('|---|---|---|---|---|');
+    for (const N of closedUnits) {
+      const X = loadMackeyGlass(1);
+      const esn = makeEsn({ units: N, ...CLOSED_LOOP_HP }, 1);
+      accumulate(esn, X, TRAIN); esn.solve();
+      const c = closedLoop(esn, X);
+      console.log(`| ${N} | recur (live) | ${c.nrmse84.toPrecision(3)} | ${c.nrmseAll.toPrecision(3)} | ${c.usPerStep.toFixed(1)} |`);
+      const md = readFileSync(join(ANCHOR_DIR, 'esn.md'), 'utf8');
+      const line = md.split('\n').find((l) => l.startsWith(`| ${N} | tuned`));
+      if (line) console.log(line.replace(`| ${N} | tuned`, `| ${N} | ReservoirPy (anchor) tuned`));
+      results.push({ task: 'closed-loop', N, hp: CLOSED_LOOP_HP, recur: c, reservoirpy_anchor: line ?? null });
+    }
+  }
+  if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ backend: getBackend().name, results }, null, 2));
+  return 0;
+}
