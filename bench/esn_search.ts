@@ -4,7 +4,7 @@
  * u[0..3000), validate closed loop in [3000, 4000)), never on the test part; then refit on
  * all 4000 training steps and report the test NRMSE84.
  *
- *   node dist/bench/esn_search.js [--units 1000] [--seed 1] [--grid quick|full]
+ *   node dist/bench/esn_search.js [--units 1000] [--seed 1] [--grid quick|fine|full|point] [--connectivity 0.01]
  *
  * The ridge penalty is searched for free: X^T X is accumulated once per reservoir and solved
  * for every penalty. Prints every point, then the best, as JSON lines.
@@ -19,10 +19,17 @@ function arg(argv: string[], name: string, dflt: string): string {
 export async function search(argv: string[]): Promise<Hyper & { val84: number; test84: number }> {
   const units = Number(arg(argv, 'units', '1000')), seed = Number(arg(argv, 'seed', '1')), grid = arg(argv, 'grid', 'quick');
   const X = loadMackeyGlass(seed);
-  const srs = grid === 'full' ? [0.8, 0.95, 1.1, 1.25] : [0.95, 1.25];
-  const lrs = grid === 'full' ? [0.3, 0.6, 1] : [0.6, 1];
-  const scales = grid === 'full' ? [0.2, 0.5, 1] : [0.5, 1];
-  const biases = [0, 0.2];
+  // quick: the first, coarse grid (16 reservoirs); fine: around its best point (sr 1.25, lr 0.6,
+  // input scaling 0.5, bias 0.2); full: a wider coarse grid (72 reservoirs).
+  const G = ({
+    quick: { sr: [0.95, 1.25], lr: [0.6, 1], scale: [0.5, 1], bias: [0, 0.2] },
+    fine: { sr: [1.1, 1.25, 1.4], lr: [0.45, 0.6, 0.8], scale: [0.3, 0.5], bias: [0.2] },
+    full: { sr: [0.8, 0.95, 1.1, 1.25], lr: [0.3, 0.6, 1], scale: [0.2, 0.5, 1], bias: [0, 0.2] },
+    // point: the quick grid's best reservoir at N = 500, only the ridge searched (for larger N).
+    point: { sr: [1.25], lr: [0.6], scale: [0.5], bias: [0.2] },
+  } as Record<string, { sr: number[]; lr: number[]; scale: number[]; bias: number[] }>)[grid];
+  if (!G) throw new Error(`esn_search: --grid must be quick, fine or full, got '${grid}'`);
+  const { sr: srs, lr: lrs, scale: scales, bias: biases } = G;
   const ridges = [1e-12, 1e-11, 1e-10, 1e-9, 1e-8, 1e-7];
   const connectivity = Number(arg(argv, 'connectivity', '0.01'));
   let best: (Hyper & { val84: number }) | null = null;
