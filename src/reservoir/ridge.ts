@@ -2,7 +2,9 @@
  * Ridge readout: y = Wout x + bias, fitted by regularised least squares.
  *
  *   minimise sum_t ||y_t - Wout x_t - bias||^2 + ridge * ||Wout||^2       (the bias is not penalised)
- *   => (X'^T X' + ridge * D) [Wout bias]^T = X'^T Y,   X' = [X 1], D = diag(1, ..., 1, 0)
+ *   => (Xc^T Xc + ridge I) Wout^T = Xc^T Yc,  bias = mean(y) - Wout mean(x)
+ *   with Xc, Yc centred; Xc^T Xc = X^T X - n mean(x) mean(x)^T comes from the sums kept in
+ *   the bias column of X'^T X' (X' = [X 1]).
  *
  *   x [N] features (reservoir states), y [O] targets, M = N + 1 with the bias column.
  *
@@ -154,20 +156,28 @@ export class Ridge implements Readout {
   solve(ridge = this.ridge): this {
     if (this.inputDim === 0 || this.samples === 0) throw new RangeError('Ridge.solve: no data accumulated; call partialFit first');
     this.flush();
-    const M = this.M, N = this.inputDim, O = this.outputDim;
-    // Lower triangle of A from the accumulated upper triangle, plus ridge on the weight diagonal.
-    const A = new Float64Array(M * M);
-    for (let i = 0; i < M; i++) {
-      for (let j = 0; j <= i; j++) A[i * M + j] = this.XtX[j * M + i]!;
-      if (i < N) A[i * M + i]! += ridge;
+    const M = this.M, N = this.inputDim, O = this.outputDim, n = this.samples, S = this.XtX, YX = this.YtX;
+    // With a bias, solve the centred problem: (Xc^T Xc + ridge I) w = Xc^T yc, bias = mean(y) - w . mean(x).
+    // It is the same solution as the augmented system, but without the mean direction (an
+    // eigenvalue ~ n * N * mean^2) Cholesky's rounding error, ~ eps * ||A||, is far smaller,
+    // so much smaller penalties stay positive definite.
+    const c = this.fitBias;
+    const A = new Float64Array(N * N);
+    for (let i = 0; i < N; i++) {
+      const si = c ? S[i * M + N]! / n : 0;          // mean of feature i (the bias column holds sums)
+      for (let j = 0; j <= i; j++) A[i * N + j] = S[j * M + i]! - (c ? S[j * M + N]! * si : 0);
+      A[i * N + i]! += ridge;
     }
-    choleskyInPlace(A, M, `Ridge.solve (X^T X + ${ridge} I, ${this.samples} samples, ${M} features)`);
-    const rhs = new Float64Array(M);
+    choleskyInPlace(A, N, `Ridge.solve (X^T X + ${ridge} I, ${n} samples, ${N} features)`);
+    const rhs = new Float64Array(N);
     for (let o = 0; o < O; o++) {
-      rhs.set(this.YtX.subarray(o * M, o * M + M));
-      choleskySolveInPlace(A, M, rhs);
-      this.Wout.set(rhs.subarray(0, N), o * N);
-      this.bias[o] = this.fitBias ? rhs[N]! : 0;
+      const ym = c ? YX[o * M + N]! / n : 0;
+      for (let j = 0; j < N; j++) rhs[j] = YX[o * M + j]! - (c ? ym * S[j * M + N]! : 0);
+      choleskySolveInPlace(A, N, rhs);
+      this.Wout.set(rhs, o * N);
+      let b = ym;
+      if (c) for (let j = 0; j < N; j++) b -= rhs[j]! * S[j * M + N]! / n;
+      this.bias[o] = b;
     }
     this.fitted = true;
     return this;
