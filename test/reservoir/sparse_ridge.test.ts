@@ -135,3 +135,19 @@ test('Ridge and Cholesky errors are clear', () => {
     (e: Error) => e instanceof NonFiniteError && /time step 0, sequence 0, feature 1/.test(e.message));
   assert.throws(() => r.partialFit({ shape: [2, 3], data: [0, 0, 0, 0, 0, 0] }, { shape: [2, 1], data: [0, 0] }), /expected 2 features/);
 });
+
+test('iterated Tikhonov (order k) moves the ridge solution towards least squares', () => {
+  const n = 200, N = 10, ridge = 5;
+  const X = randn(n * N, 11) as Float64Array, Y = randn(n, 12) as Float64Array;
+  const ls = denseRidge(X, Y, n, N, 1, 1e-12).subarray(0, N);
+  const err = (order: number) => {
+    const r = new Ridge({ ridge, order });
+    r.partialFit({ shape: [n, N], data: X }, { shape: [n, 1], data: Y }).solve();
+    return relErr(r.Wout, ls);
+  };
+  const e1 = err(1), e3 = err(3), e20 = err(20);
+  assert.ok(e1 > e3 && e3 > e20 && e20 < 1e-6, `errors ${e1} ${e3} ${e20}`);
+  assert.ok(relErr(new Ridge({ ridge }).partialFit({ shape: [n, N], data: X }, { shape: [n, 1], data: Y }).solve().Wout,
+    denseRidge(X, Y, n, N, 1, ridge).subarray(0, N)) < 1e-9);
+  assert.throws(() => new Ridge({ order: 0 }), /order must be an integer >= 1/);
+});
