@@ -9,19 +9,28 @@
  *   fit = reservoir run + ridge (init reported apart, as the anchor does)
  *   closed loop: NRMSE84 with the hyperparameters in --closed (JSON) or the searched defaults
  *
- * Flags: --units 500,2000  --seeds 1,2,3  --closed-units 500  --json FILE
+ * Flags: --units 500,2000  --seeds 1,2,3  --closed-units 500  --elm-seeds 3 (0 skips)  --json FILE
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getBackend } from '../src/backend/index.js';
+import { ELM } from '../src/reservoir/index.js';
+import { loadDigits } from './digits.js';
 import { ANCHOR_DIR, QUICKSTART, TRAIN, accumulate, closedLoop, loadMackeyGlass, makeEsn, oneStep, type Hyper } from './esn_protocol.js';
 
 /**
- * Found by `node dist/bench/esn_search.js --units 500 --grid quick --connectivity 0.02`
- * (NRMSE84 on a validation stretch inside the training part, seed 1): validation 2.1e-4,
- * test 4.1e-4 at N = 500. The ridge penalty for larger N comes from `--grid point` runs.
+ * Closed-loop hyperparameters, all chosen on NRMSE84 over a validation stretch inside the
+ * training part (train on u[0..3000), validate in [3000, 4000); seed 1), never on the test part:
+ *   N = 500:  `node dist/bench/esn_search.js --units 500 --grid quick --connectivity 0.02`
+ *             (16 reservoirs x 6 ridges; best validation NRMSE84 2.1e-4)
+ *   N = 1000: the same reservoir hyperparameters; ridge and iterated-Tikhonov order picked on
+ *             the same validation stretch from {1e-10, 1e-9} x {1, 4, 16} (best 2.0e-4)
  */
-export const CLOSED_LOOP_HP: Omit<Hyper, 'units'> = { sr: 1.25, lr: 0.6, inputScaling: 0.5, connectivity: 0.02, inputConnectivity: 1, bias: 0.2, ridge: 1e-10 };
+const CL_BASE = { sr: 1.25, lr: 0.6, inputScaling: 0.5, connectivity: 0.02, inputConnectivity: 1, bias: 0.2 };
+export const CLOSED_LOOP_HP: Record<number, Omit<Hyper, 'units'>> = {
+  500: { ...CL_BASE, ridge: 1e-10, order: 1 },
+  1000: { ...CL_BASE, ridge: 1e-9, order: 16 },
+};
 
 function flag(argv: string[], name: string, dflt: string): string {
   const i = argv.indexOf(`--${name}`);
@@ -45,7 +54,7 @@ function anchorRow(section: string, N: number): string[] | null {
 
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help')) {
-    console.log('Usage: npm run bench -- esn [--units 500,2000] [--seeds 1,2,3] [--closed-units 500] [--json FILE]');
+    console.log('Usage: npm run bench -- esn [--units 500,2000] [--seeds 1,2,3] [--closed-units 500] [--elm-seeds 3] [--json FILE]');
     return 0;
   }
   const units = flag(argv, 'units', '500,2000').split(',').map(Number);
@@ -76,20 +85,41 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (closedUnits.length) {
     console.log('\nClosed loop, 50 trials (300 teacher-forced + 84 generated), NRMSE84 = rms err at step 84 / std(series), seed 1');
-    console.log(`hyperparameters: ${JSON.stringify(CLOSED_LOOP_HP)}`);
-    console.log('| N | who | NRMSE84 | NRMSE over 84 steps | generation us/step |');
-    console.log('|---|---|---|---|---|');
+    console.log('| N | who | NRMSE84 | NRMSE over 84 steps | generation us/step | hyperparameters |');
+    console.log('|---|---|---|---|---|---|');
     for (const N of closedUnits) {
       const X = loadMackeyGlass(1);
-      const esn = makeEsn({ units: N, ...CLOSED_LOOP_HP }, 1);
+      const hp = CLOSED_LOOP_HP[N] ?? CLOSED_LOOP_HP[500]!;
+      const esn = makeEsn({ units: N, ...hp }, 1);
       accumulate(esn, X, TRAIN); esn.solve();
       const c = closedLoop(esn, X);
-      console.log(`| ${N} | recur (live) | ${c.nrmse84.toPrecision(3)} | ${c.nrmseAll.toPrecision(3)} | ${c.usPerStep.toFixed(1)} |`);
+      console.log(`| ${N} | recur (live) | ${c.nrmse84.toPrecision(3)} | ${c.nrmseAll.toPrecision(3)} | ${c.usPerStep.toFixed(1)} | ${JSON.stringify(hp)} |`);
       const md = readFileSync(join(ANCHOR_DIR, 'esn.md'), 'utf8');
       const line = md.split('\n').find((l) => l.startsWith(`| ${N} | tuned`));
       if (line) console.log(line.replace(`| ${N} | tuned`, `| ${N} | ReservoirPy (anchor) tuned`));
-      results.push({ task: 'closed-loop', N, hp: CLOSED_LOOP_HP, recur: c, reservoirpy_anchor: line ?? null });
+      results.push({ task: 'closed-loop', N, hp, recur: c, reservoirpy_anchor: line ?? null });
     }
+  }
+  const elmSeeds = Number(flag(argv, 'elm-seeds', '3'));
+  if (elmSeeds > 0) {
+    // ELM-A of ../shared/anchors/elm.md: X/16, W, b ~ U(-1, 1), tanh, L = 1000, lam = 10, one-hot targets.
+    // Difference: our readout also has an unpenalised output bias.
+    const d = loadDigits(process.cwd());
+    const accs: number[] = [], fits: number[] = [];
+    for (let seed = 0; seed < elmSeeds; seed++) {
+      const t0 = performance.now();
+      const elm = new ELM({ hidden: 1000, ridge: 10, seed }).fitClassifier({ shape: [d.ytr.length, 64], data: d.Xtr }, d.ytr);
+      fits.push((performance.now() - t0) / 1e3);
+      const p = elm.predictClass({ shape: [d.yte.length, 64], data: d.Xte });
+      accs.push(p.filter((c, i) => c === d.yte[i]).length / d.yte.length);
+    }
+    const mean = accs.reduce((a, b) => a + b, 0) / accs.length;
+    console.log(`\nELM on load_digits (1347 train / 450 test), L=1000 tanh, lam=10, ${elmSeeds} hidden-weight seeds`);
+    console.log('| who | test acc mean [min-max] | fit s (median) |');
+    console.log('|---|---|---|');
+    console.log(`| recur (live) | ${mean.toFixed(4)} [${Math.min(...accs).toFixed(4)}-${Math.max(...accs).toFixed(4)}] | ${median(fits).toFixed(3)} |`);
+    console.log('| numpy/scipy ELM-A (anchor, 10 seeds, 2 threads) | 0.9833 [0.9778-0.9889] | 0.0466 |');
+    results.push({ task: 'elm-digits', recur: { accs, fits }, anchor: { acc: 0.9833, fit_s_2threads: 0.0466 } });
   }
   if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ backend: getBackend().name, results }, null, 2));
   return 0;

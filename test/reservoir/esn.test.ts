@@ -135,3 +135,14 @@ test('forecastSvg is self-contained and escapes strings', () => {
   assert.ok(!/script|href/.test(svg));
   assert.throws(() => forecastSvg({ t: [0], truth: [1, 2], prediction: [1] }), /equal lengths/);
 });
+
+test('ELM on scikit-learn digits (anchor split): a small hidden layer already classifies well', async () => {
+  const { loadDigits } = await import('../../bench/digits.js');
+  const { ROOT } = await import('../helpers.js');
+  const d = loadDigits(ROOT);
+  assert.equal(d.ytr.length, 1347); assert.equal(d.yte.length, 450);
+  const elm = new ELM({ hidden: 300, ridge: 1, seed: 1 }).fitClassifier({ shape: [1347, 64], data: d.Xtr }, d.ytr);
+  const pred = elm.predictClass({ shape: [450, 64], data: d.Xte });
+  const acc = pred.filter((p, i) => p === d.yte[i]).length / 450;
+  assert.ok(acc > 0.95, `test accuracy ${acc}`);
+});
