@@ -34,11 +34,20 @@ export function makeEsn(h: Hyper, seed: number): ESN {
 
 const view = (X: Float64Array, a: number, b: number) => ({ shape: [b - a, 1], data: X.subarray(a, b) });
 
-/** Teacher-forced accumulation on the training part (no solve). Returns seconds. */
+/**
+ * Wall and CPU seconds of `f`. The machine is shared: CPU time (user + system of this
+ * single-threaded process) is what the work costs when other jobs take turns on the cores.
+ */
+export function timed<T>(f: () => T): { value: T; wall: number; cpu: number } {
+  const c0 = process.cpuUsage(), t0 = performance.now();
+  const value = f();
+  const c = process.cpuUsage(c0);
+  return { value, wall: (performance.now() - t0) / 1e3, cpu: (c.user + c.system) / 1e6 };
+}
+
+/** Teacher-forced accumulation on the training part (no solve). Returns wall seconds. */
 export function accumulate(esn: ESN, X: Float64Array, end = TRAIN): number {
-  const t0 = performance.now();
-  esn.partialFit(view(X, 0, end), view(X, 1, end + 1));
-  return (performance.now() - t0) / 1e3;
+  return timed(() => esn.partialFit(view(X, 0, end), view(X, 1, end + 1))).wall;
 }
 
 /** One-step test after training (state continues from the end of training). */
