@@ -20,7 +20,7 @@ export function loadMackeyGlass(seed: number): Float64Array {
   return Float64Array.from((s as unknown[]).flat() as number[]);
 }
 
-export interface Hyper { units: number; sr: number; lr: number; inputScaling: number; connectivity: number; inputConnectivity: number; bias: number; ridge: number; order?: number }
+export interface Hyper { units: number; sr: number; lr: number; inputScaling: number; connectivity: number; inputConnectivity: number; bias: number; ridge: number; order?: number; inputToReadout?: boolean }
 
 export const QUICKSTART: Omit<Hyper, 'units'> = { sr: 1.25, lr: 0.3, inputScaling: 1, connectivity: 0.1, inputConnectivity: 0.1, bias: 0, ridge: 1e-5 };
 
@@ -29,7 +29,9 @@ export const TRAIN = 4000, WARMUP = 200, TRIALS = 50, PRIME = 300, HORIZON = 84;
 export function makeEsn(h: Hyper, seed: number): ESN {
   const o: ReservoirOptions = { units: h.units, sr: h.sr, lr: h.lr, inputScaling: h.inputScaling, connectivity: h.connectivity,
     inputConnectivity: h.inputConnectivity, bias: h.bias, inputDim: 1, seed };
-  return pipe(new Reservoir(o), new Ridge({ ridge: h.ridge, order: h.order ?? 1, warmup: WARMUP }));
+  const esn = pipe(new Reservoir(o), new Ridge({ ridge: h.ridge, order: h.order ?? 1, warmup: WARMUP }));
+  esn.inputToReadout = h.inputToReadout ?? false;
+  return esn;
 }
 
 const view = (X: Float64Array, a: number, b: number) => ({ shape: [b - a, 1], data: X.subarray(a, b) });

@@ -33,8 +33,40 @@ export interface GenerateOptions {
 }
 
 export class ESN {
-  constructor(readonly reservoir: Reservoir, readonly readouts: Readout[]) {
+  /**
+   * Readouts see [x[t], u[t]] instead of x[t] (Jaeger's extended state: the input reaches the
+   * readout linearly). Set before the first fit.
+   */
+  inputToReadout = false;
+  private feat = new Float64Array(0);   // [B, N + D] when inputToReadout
+  private lastU = new Float64Array(0);  // [B, D]: the input of the last step
+
+  constructor(readonly reservoir: Reservoir, readonly readouts: Readout[], opts: { inputToReadout?: boolean } = {}) {
     if (readouts.length === 0) throw new RangeError('ESN: needs at least one readout');
+    this.inputToReadout = opts.inputToReadout ?? false;
+  }
+
+  /** Width of what the readouts see. */
+  get featureDim(): number { return this.reservoir.units + (this.inputToReadout ? this.reservoir.inputDim : 0); }
+
+  /** One reservoir step on u [B, D] at uOff; returns the readout features [B, featureDim]. */
+  private step(u: Float64Array, uOff: number): Float64Array {
+    const res = this.reservoir, B = res.batch, D = res.inputDim;
+    if (this.lastU.length !== B * D) this.lastU = new Float64Array(B * D);
+    this.lastU.set(u.subarray(uOff, uOff + B * D));
+    const x = res.step(u, uOff);
+    return this.features(x);
+  }
+
+  private features(x: Float64Array): Float64Array {
+    if (!this.inputToReadout) return x;
+    const res = this.reservoir, B = res.batch, N = res.units, D = res.inputDim, F = N + D;
+    if (this.feat.length !== B * F) this.feat = new Float64Array(B * F);
+    for (let b = 0; b < B; b++) {
+      this.feat.set(x.subarray(b * N, b * N + N), b * F);
+      this.feat.set(this.lastU.subarray(b * D, b * D + D), b * F + N);
+    }
+    return this.feat;
   }
 
   /** Drives the reservoir with x and feeds states and targets (one target per readout, or one for all). */
@@ -49,15 +81,15 @@ export class ESN {
     sys.forEach((s, i) => {
       if (s.T !== sx.T || s.B !== sx.B) throw new ShapeError(`ESN.fit: x has [T, B] = [${sx.T}, ${sx.B}] but y[${i}] has [${s.T}, ${s.B}]`);
       const r = this.readouts[i]!;
-      if (r.inputDim === 0) r.initialize(res.units, s.F);
+      if (r.inputDim === 0) r.initialize(this.featureDim, s.F);
       else if (r.outputDim !== s.F) throw new ShapeError(`ESN.fit: readout ${i} predicts ${r.outputDim} features, y[${i}] has ${s.F}`);
     });
     if (opts.reset ?? true) res.reset(sx.B);
     else if (res.batch !== sx.B) throw new ShapeError(`ESN.fit: reset is false but the state holds ${res.batch} sequences and x has ${sx.B}`);
-    const N = res.units, B = sx.B;
+    const N = this.featureDim, B = sx.B;
     const warm = this.readouts.map((r) => opts.warmup ?? r.warmup);
     for (let t = 0; t < sx.T; t++) {
-      const state = res.step(sx.data, t * B * sx.F);
+      const state = this.step(sx.data, t * B * sx.F);
       for (let i = 0; i < this.readouts.length; i++) {
         if (t < warm[i]!) continue;
         const r = this.readouts[i]!, s = sys[i]!;
@@ -96,7 +128,7 @@ export class ESN {
     if (sx.F !== res.inputDim) throw new ShapeError(`ESN.run: the reservoir expects ${res.inputDim} input features, got ${sx.F}`);
     if ((opts.reset ?? true) || res.batch !== sx.B) res.reset(sx.B);
     const O = r.outputDim, out = new Float64Array(sx.T * sx.B * O);
-    for (let t = 0; t < sx.T; t++) r.forward(sx.B, res.step(sx.data, t * sx.B * sx.F), 0, out, t * sx.B * O);
+    for (let t = 0; t < sx.T; t++) r.forward(sx.B, this.step(sx.data, t * sx.B * sx.F), 0, out, t * sx.B * O);
     return { shape: x.shape.length === 3 ? [sx.T, sx.B, O] : [sx.T, O], data: out };
   }
 
@@ -118,14 +150,14 @@ export class ESN {
       if (sp.F !== res.inputDim) throw new ShapeError(`ESN.generate: prime has ${sp.F} features, the reservoir expects ${res.inputDim}`);
       batched = opts.prime.shape.length === 3;
       res.reset(sp.B);
-      for (let t = 0; t < sp.T; t++) res.step(sp.data, t * sp.B * sp.F);
+      for (let t = 0; t < sp.T; t++) this.step(sp.data, t * sp.B * sp.F);
     }
     const B = res.batch, O = r.outputDim, out = new Float64Array(steps * B * O);
-    r.forward(B, res.state, 0, out, 0);
-    for (let t = 1; t < steps; t++) {
-      res.step(out, (t - 1) * B * O);
-      r.forward(B, res.state, 0, out, t * B * O);
+    if (this.inputToReadout && this.lastU.length !== B * res.inputDim) {
+      throw new RangeError('ESN.generate: with inputToReadout the last input is needed; give a prime or run first');
     }
+    r.forward(B, this.features(res.state), 0, out, 0);
+    for (let t = 1; t < steps; t++) r.forward(B, this.step(out, (t - 1) * B * O), 0, out, t * B * O);
     return { shape: batched || B > 1 ? [steps, B, O] : [steps, O], data: out };
   }
 }

@@ -146,3 +146,15 @@ test('ELM on scikit-learn digits (anchor split): a small hidden layer already cl
   const acc = pred.filter((p, i) => p === d.yte[i]).length / 450;
   assert.ok(acc > 0.95, `test accuracy ${acc}`);
 });
+
+test('inputToReadout: readouts see [x, u]; generation needs the last input', () => {
+  const u = sine(301);
+  const x = { shape: [300, 1], data: u.data.subarray(0, 300) }, y = { shape: [300, 1], data: u.data.subarray(1, 301) };
+  const esn = pipe(new Reservoir({ units: 30, sr: 0.9, seed: 3 }), new Ridge({ ridge: 1e-8, warmup: 20 }));
+  esn.inputToReadout = true;
+  esn.fit(x, y);
+  assert.equal(esn.readouts[0]!.inputDim, 31);
+  assert.ok(nrmse(y.data.subarray(20), esn.run(x).data.subarray(20)) < 1e-3);
+  const g = esn.generate(10, { prime: { shape: [50, 1], data: u.data.subarray(100, 150) } });
+  assert.ok(nrmse(u.data.subarray(150, 160), g.data) < 0.05);
+});
