@@ -5,6 +5,7 @@
  * all 4000 training steps and report the test NRMSE84.
  *
  *   node dist/bench/esn_search.js [--units 1000] [--seed 1] [--grid quick|fine|full|point] [--connectivity 0.01]
+ *     [--ridges 1e-12,...,1e-7] [--orders 1]
  *
  * The ridge penalty is searched for free: X^T X is accumulated once per reservoir and solved
  * for every penalty. Prints every point, then the best, as JSON lines.
@@ -30,17 +31,18 @@ export async function search(argv: string[]): Promise<Hyper & { val84: number; t
   } as Record<string, { sr: number[]; lr: number[]; scale: number[]; bias: number[] }>)[grid];
   if (!G) throw new Error(`esn_search: --grid must be quick, fine or full, got '${grid}'`);
   const { sr: srs, lr: lrs, scale: scales, bias: biases } = G;
-  const ridges = [1e-12, 1e-11, 1e-10, 1e-9, 1e-8, 1e-7];
+  const ridges = arg(argv, 'ridges', '1e-12,1e-11,1e-10,1e-9,1e-8,1e-7').split(',').map(Number);
+  const orders = arg(argv, 'orders', '1').split(',').map(Number); // iterated-Tikhonov orders tried per ridge
   const connectivity = Number(arg(argv, 'connectivity', '0.01'));
   let best: (Hyper & { val84: number }) | null = null;
   for (const sr of srs) for (const lr of lrs) for (const inputScaling of scales) for (const bias of biases) {
     const h: Hyper = { units, sr, lr, inputScaling, connectivity, inputConnectivity: 1, bias, ridge: ridges[0]! };
     const esn = makeEsn(h, seed);
     accumulate(esn, X, 3000);
-    for (const ridge of ridges) {
-      try { (esn.readouts[0] as unknown as { solve(r: number): void }).solve(ridge); } catch { continue; }
+    for (const ridge of ridges) for (const order of orders) {
+      try { (esn.readouts[0] as unknown as { solve(r: number, k: number): void }).solve(ridge, order); } catch { continue; }
       const v = closedLoop(esn, X, 3000, 4000).nrmse84;
-      const point = { ...h, ridge, val84: v };
+      const point = { ...h, ridge, order, val84: v };
       console.log(JSON.stringify(point));
       if (Number.isFinite(v) && (!best || v < best.val84)) best = point;
     }
