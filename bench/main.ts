@@ -6,6 +6,8 @@
 type Suite = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
 
 const SUITES: Record<string, Suite> = {
+  preprocess: { summary: 'ZCA fit vs NumPy, LCN per image', load: () => import('./preprocess.js') },
+  rnn: { summary: 'C1-C4 training steps: recur (ts, wasm) vs PyTorch CPU and TensorFlow.js', load: () => import('./rnn.js') },
   esn: { summary: 'echo state networks vs ReservoirPy (Mackey-Glass, anchors)', load: () => import('./esn.js') },
 };
 

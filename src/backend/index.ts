@@ -1,9 +1,12 @@
 /**
- * Backend registry. `ts` is always there; faster backends register themselves when their
- * module is loaded and initialised (WebAssembly needs an async compile in browsers).
+ * Backend registry. `ts` is always there. `wasm` (WebAssembly SIMD) is compiled when this
+ * module loads (top-level await; the bytes are embedded, nothing is fetched) and becomes
+ * the default where the engine supports SIMD; elsewhere `ts` stays the default.
+ * `setBackend('ts')` switches back; layers pick the default when they are constructed.
  */
 import type { Backend } from './backend.js';
 import { tsBackend } from './ts.js';
+import { initWasm } from './wasm.js';
 
 const registry = new Map<string, Backend>([['ts', tsBackend]]);
 let current: Backend = tsBackend;
@@ -29,5 +32,9 @@ export function listBackends(): string[] {
   return [...registry.keys()];
 }
 
+const wasm = await initWasm().catch(() => null);
+if (wasm) registerBackend(wasm, true);
+
 export { tsBackend };
+export { initWasm, initWasmSync, wasmAvailable, type WasmBackend } from './wasm.js';
 export type { Backend, Activation } from './backend.js';
