@@ -64,6 +64,10 @@ export class Ridge implements Readout {
   private yblk: FArray = new Float64Array(0);  // [O, rb]
   private tmp: FArray = new Float64Array(0);
   private count = 0;
+  // Every row is stored as x - shift, shift = the first row seen: sums of shifted values stay
+  // small, so centring them later does not cancel digits (matters for float32 blocks).
+  private shift = new Float64Array(0);
+  private hasShift = false;
 
   constructor(opts: RidgeOptions = {}) {
     this.ridge = opts.ridge ?? 1e-6;
@@ -94,21 +98,26 @@ export class Ridge implements Readout {
     this.tmp = new A(Math.max(TILE * TILE, outputDim * M));
     this.Wout = new Float64Array(outputDim * inputDim);
     this.bias = new Float64Array(outputDim);
+    this.shift = new Float64Array(inputDim); this.hasShift = false;
     this.samples = 0; this.count = 0; this.fitted = false;
     return this;
   }
 
   /** Clears the statistics (keeps the fitted weights). */
   resetStats(): this {
-    this.XtX.fill(0); this.YtX.fill(0); this.samples = 0; this.count = 0;
+    this.XtX.fill(0); this.YtX.fill(0); this.samples = 0; this.count = 0; this.hasShift = false;
     return this;
   }
 
   /** Adds one row: x [N] at xOff, y [O] at yOff. */
   addRow(x: ArrayLike<number>, xOff: number, y: ArrayLike<number>, yOff: number): void {
     const N = this.inputDim, O = this.outputDim, rb = this.blockRows, c = this.count;
-    const blk = this.blk, yb = this.yblk;
-    for (let j = 0; j < N; j++) blk[j * rb + c] = x[xOff + j]!;
+    const blk = this.blk, yb = this.yblk, sh = this.shift;
+    if (!this.hasShift) {
+      if (this.fitBias) for (let j = 0; j < N; j++) sh[j] = x[xOff + j]!;
+      this.hasShift = true;
+    }
+    for (let j = 0; j < N; j++) blk[j * rb + c] = x[xOff + j]! - sh[j]!;
     if (this.fitBias) blk[N * rb + c] = 1;
     for (let o = 0; o < O; o++) yb[o * rb + c] = y[yOff + o]!;
     this.samples++;
@@ -199,7 +208,7 @@ export class Ridge implements Readout {
       }
       this.Wout.set(rhs, o * N);
       let b = ym;
-      if (c) for (let j = 0; j < N; j++) b -= rhs[j]! * S[j * M + N]! / n;
+      if (c) for (let j = 0; j < N; j++) b -= rhs[j]! * (S[j * M + N]! / n + this.shift[j]!);
       this.bias[o] = b;
     }
     this.fitted = true;
