@@ -15,6 +15,7 @@ const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   resume: { summary: 'continue a training run from its checkpoint', load: () => import('./resume.js') },
   preprocess: { summary: 'YUV, local contrast normalisation and ZCA whitening on PNG images', load: () => import('./preprocess.js') },
   report: { summary: 'write one self-contained HTML report of training runs, side by side', load: () => import('./report.js') },
+  esn: { summary: 'fit and evaluate an echo state network on a data set or CSV', load: () => import('./esn.js') },
 };
 
 export function registerCommand(name: string, summary: string, load: Loader): void {

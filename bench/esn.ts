@@ -1,0 +1,126 @@
+/**
+ * `npm run bench -- esn`: recur's ESN beside ReservoirPy 0.4.2 on Mackey-Glass tau=17, the
+ * protocol of ../shared/anchors/esn.md on the exact series ReservoirPy generated.
+ * ReservoirPy cannot be installed here (no PyPI), so its numbers are the anchor's, measured
+ * earlier on this machine, and labelled so; ours are measured live.
+ *
+ *   one-step: 4000 training steps (warm-up 200), 1999 test steps, quick-start hyperparameters
+ *   (lr 0.3, sr 1.25, input scaling 1, ridge 1e-5, 10% connectivity), seeds 1-3, medians
+ *   fit = reservoir run + ridge (init reported apart, as the anchor does)
+ *   closed loop: NRMSE84 with the hyperparameters in --closed (JSON) or the searched defaults
+ *
+ * Flags: --units 500,2000  --seeds 1,2,3  --closed-units 500  --elm-seeds 3 (0 skips)  --big-seeds 3  --json FILE
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { getBackend } from '../src/backend/index.js';
+import { ELM } from '../src/reservoir/index.js';
+import { loadDigits } from './digits.js';
+import { ANCHOR_DIR, QUICKSTART, TRAIN, accumulate, closedLoop, loadMackeyGlass, makeEsn, oneStep, timed, type Hyper } from './esn_protocol.js';
+
+/**
+ * Closed-loop hyperparameters, all chosen on NRMSE84 over a validation stretch inside the
+ * training part (train on u[0..3000), validate in [3000, 4000); seed 1), never on the test part:
+ *   N = 500:  `node dist/bench/esn_search.js --units 500 --grid quick --connectivity 0.02`
+ *             (16 reservoirs x 6 ridges; best validation NRMSE84 2.1e-4)
+ *   N = 1000: the same reservoir hyperparameters; ridge and iterated-Tikhonov order picked on
+ *             the same validation stretch from {1e-10, 1e-9} x {1, 4, 16} (best 2.0e-4)
+ */
+const CL_BASE = { sr: 1.25, lr: 0.6, inputScaling: 0.5, connectivity: 0.02, inputConnectivity: 1, bias: 0.2 };
+export const CLOSED_LOOP_HP: Record<number, Omit<Hyper, 'units'>> = {
+  500: { ...CL_BASE, ridge: 1e-10, order: 1 },
+  1000: { ...CL_BASE, ridge: 1e-9, order: 16 },
+};
+
+function flag(argv: string[], name: string, dflt: string): string {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && argv[i + 1] ? argv[i + 1]! : dflt;
+}
+
+const median = (a: number[]): number => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]!; };
+
+/** Reads a row of a markdown table of esn.md: section title -> N -> columns. */
+function anchorRow(section: string, N: number): string[] | null {
+  const md = readFileSync(join(ANCHOR_DIR, 'esn.md'), 'utf8');
+  const at = md.indexOf(section);
+  if (at < 0) return null;
+  for (const line of md.slice(at).split('\n').slice(1)) {
+    if (line.startsWith('## ')) break;
+    const cells = line.split('|').map((s) => s.trim()).filter((s) => s !== '');
+    if (cells[0] === String(N)) return cells;
+  }
+  return null;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  if (argv.includes('--help')) {
+    console.log('Usage: npm run bench -- esn [--units 500,2000] [--seeds 1,2,3] [--closed-units 500] [--elm-seeds 3] [--big-seeds 3] [--json FILE]');
+    return 0;
+  }
+  const units = flag(argv, 'units', '500,2000').split(',').map(Number);
+  const seeds = flag(argv, 'seeds', '1,2,3').split(',').map(Number);
+  const closedUnits = flag(argv, 'closed-units', '500').split(',').filter((s) => s !== '').map(Number);
+  const jsonFile = flag(argv, 'json', '');
+  const bigSeeds = Number(flag(argv, 'big-seeds', '3')); // seeds for N >= 2000 (slow on the ts backend)
+  console.log(`ESN bench, backend ${getBackend().name}; ReservoirPy = anchor (measured earlier on this machine, ../shared/anchors/esn.md)`);
+  const results: Record<string, unknown>[] = [];
+  console.log('\nMackey-Glass tau=17, 4000 train (warm-up 200) / 1999 test, one step ahead, quick-start hyperparameters, medians over seeds ' + seeds.join(','));
+  console.log('| N | who | nrmse_std | nrmse_minmax | R^2 | init s | fit s | of which run+accumulate s | of which solve s | fit ratio (rpy/ours; >= 2 is the goal) |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const N of units) {
+    const rows = (N >= 2000 ? seeds.slice(0, bigSeeds) : seeds).map((seed) => {
+      const X = loadMackeyGlass(seed);
+      const init = timed(() => makeEsn({ units: N, ...QUICKSTART }, seed));
+      const esn = init.value;
+      const acc = timed(() => esn.partialFit({ shape: [TRAIN, 1], data: X.subarray(0, TRAIN) }, { shape: [TRAIN, 1], data: X.subarray(1, TRAIN + 1) }));
+      const solve = timed(() => esn.solve());
+      return { init: init.wall, acc: acc.wall, solve: solve.wall, fit: acc.wall + solve.wall, fitCpu: acc.cpu + solve.cpu, ...oneStep(esn, X) };
+    });
+    const m = (k: keyof (typeof rows)[number]) => median(rows.map((r) => r[k] as number));
+    const a = anchorRow('## Mackey-Glass tau=17, 6000 steps: 4000 train (warmup 200) / 1999 test, 1-step-ahead', N);
+    const rpyFit = a ? Number(a[6]) : NaN;
+    console.log(`| ${N} | recur (live, ${rows.length} seed${rows.length > 1 ? 's' : ''}) | ${m('nrmse_std').toPrecision(3)} | ${m('nrmse_minmax').toPrecision(3)} | ${m('r2').toFixed(6)} | ${m('init').toFixed(3)} | ${m('fit').toFixed(3)} (cpu ${m('fitCpu').toFixed(3)}) | ${m('acc').toFixed(3)} | ${m('solve').toFixed(3)} | ${(rpyFit / m('fit')).toFixed(3)} (cpu ${(rpyFit / m('fitCpu')).toFixed(3)}) |`);
+    if (a) console.log(`| ${N} | ReservoirPy (anchor, 3 seeds) | ${a[3]!.split(' ')[0]} | ${a[2]} | ${a[4]} | ${a[5]} | ${a[6]} | ${a[7]} (run) | ${a[8]} (ridge) | 1 |`);
+    results.push({ task: 'one-step', N, recur: { seeds: rows.length, nrmse_std: m('nrmse_std'), nrmse_minmax: m('nrmse_minmax'), r2: m('r2'), init_s: m('init'), fit_s: m('fit'), fit_cpu_s: m('fitCpu'), accumulate_s: m('acc'), solve_s: m('solve') }, reservoirpy_anchor: a });
+  }
+  if (closedUnits.length) {
+    console.log('\nClosed loop, 50 trials (300 teacher-forced + 84 generated), NRMSE84 = rms err at step 84 / std(series), seed 1');
+    console.log('| N | who | NRMSE84 | NRMSE over 84 steps | generation us/step | hyperparameters |');
+    console.log('|---|---|---|---|---|---|');
+    for (const N of closedUnits) {
+      const X = loadMackeyGlass(1);
+      const hp = CLOSED_LOOP_HP[N] ?? CLOSED_LOOP_HP[500]!;
+      const esn = makeEsn({ units: N, ...hp }, 1);
+      accumulate(esn, X, TRAIN); esn.solve();
+      const c = closedLoop(esn, X);
+      console.log(`| ${N} | recur (live) | ${c.nrmse84.toPrecision(3)} | ${c.nrmseAll.toPrecision(3)} | ${c.usPerStep.toFixed(1)} | ${JSON.stringify(hp)} |`);
+      const md = readFileSync(join(ANCHOR_DIR, 'esn.md'), 'utf8');
+      const line = md.split('\n').find((l) => l.startsWith(`| ${N} | tuned`));
+      if (line) console.log(line.replace(`| ${N} | tuned`, `| ${N} | ReservoirPy (anchor) tuned`));
+      results.push({ task: 'closed-loop', N, hp, recur: c, reservoirpy_anchor: line ?? null });
+    }
+  }
+  const elmSeeds = Number(flag(argv, 'elm-seeds', '3'));
+  if (elmSeeds > 0) {
+    // ELM-A of ../shared/anchors/elm.md: X/16, W, b ~ U(-1, 1), tanh, L = 1000, lam = 10, one-hot targets.
+    // Difference: our readout also has an unpenalised output bias.
+    const d = loadDigits(process.cwd());
+    const accs: number[] = [], fits: number[] = [], cpus: number[] = [];
+    for (let seed = 0; seed < elmSeeds; seed++) {
+      const f = timed(() => new ELM({ hidden: 1000, ridge: 10, seed }).fitClassifier({ shape: [d.ytr.length, 64], data: d.Xtr }, d.ytr));
+      const elm = f.value;
+      fits.push(f.wall); cpus.push(f.cpu);
+      const p = elm.predictClass({ shape: [d.yte.length, 64], data: d.Xte });
+      accs.push(p.filter((c, i) => c === d.yte[i]).length / d.yte.length);
+    }
+    const mean = accs.reduce((a, b) => a + b, 0) / accs.length;
+    console.log(`\nELM on load_digits (1347 train / 450 test), L=1000 tanh, lam=10, ${elmSeeds} hidden-weight seeds`);
+    console.log('| who | test acc mean [min-max] | fit s (median) |');
+    console.log('|---|---|---|');
+    console.log(`| recur (live) | ${mean.toFixed(4)} [${Math.min(...accs).toFixed(4)}-${Math.max(...accs).toFixed(4)}] | ${median(fits).toFixed(3)} (cpu ${median(cpus).toFixed(3)}) |`);
+    console.log('| numpy/scipy ELM-A (anchor, 10 seeds, 2 threads) | 0.9833 [0.9778-0.9889] | 0.0466 |');
+    results.push({ task: 'elm-digits', recur: { accs, fits, cpus }, anchor: { acc: 0.9833, fit_s_2threads: 0.0466 } });
+  }
+  if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ backend: getBackend().name, results }, null, 2));
+  return 0;
+}

@@ -1,0 +1,147 @@
+/**
+ * Reservoir node (echo state network), ReservoirPy's equation:
+ *
+ *   x[t] = (1 - lr) x[t-1] + lr f(W x[t-1] + Win u[t] + b)
+ *
+ *   u [B, D] input, x [B, N] state (N = units), W [N, N] sparse recurrent weights scaled to
+ *   spectral radius `sr`, Win [N, D] sparse input weights times `inputScaling`, b [N] bias
+ *   drawn U(-1, 1) times `bias`. f = tanh unless `activation` says otherwise.
+ *
+ * W and Win are CSR (sparse.ts); one step is two sparse mat-vecs batched over B sequences.
+ * Everything is float64 (closed-loop forecasts need the digits; the step is memory-bound
+ * anyway). Same seed, same weights.
+ */
+import { Rng } from '../random.js';
+import { ShapeError } from '../tensor.js';
+import { type CSR, type WeightDist, csrMatVecBatch, csrScale, csrSpectralRadius, randomSparse } from './sparse.js';
+import { type SeqLike, asSeq } from './seq.js';
+
+export type ReservoirActivation = 'tanh' | 'identity' | 'relu' | 'sigmoid';
+
+export interface ReservoirOptions {
+  /** Number of units N. */
+  units: number;
+  /** Spectral radius of W after scaling (default 1.25, ReservoirPy's quick-start). null keeps W unscaled. */
+  sr?: number | null;
+  /** Leak rate in (0, 1] (default 1: no leak). */
+  lr?: number;
+  /** Scale of Win: one number, or one per input feature (default 1). */
+  inputScaling?: number | readonly number[];
+  /** Density of W (default 0.1, ReservoirPy's rc_connectivity). */
+  connectivity?: number;
+  /** Density of Win (default 0.1). */
+  inputConnectivity?: number;
+  /** Scale of the bias b ~ U(-1, 1) * bias (default 0: no bias). */
+  bias?: number;
+  activation?: ReservoirActivation;
+  /** Distribution of W's values (default normal) and of Win's (default bernoulli +-1). */
+  W?: WeightDist;
+  Win?: WeightDist;
+  /** Input dimension D; inferred from the first input when omitted. */
+  inputDim?: number;
+  seed?: number;
+}
+
+export class Reservoir {
+  readonly units: number;
+  readonly sr: number | null;
+  readonly lr: number;
+  readonly activation: ReservoirActivation;
+  readonly opts: Readonly<ReservoirOptions>;
+  inputDim = 0;
+  W!: CSR;
+  Win!: CSR;
+  b!: Float64Array;
+  /** Spectral radius of W before scaling (measured at initialisation). */
+  rawRadius = NaN;
+  /** Current state [B, N]. */
+  state: Float64Array;
+  batch = 1;
+  private pre: Float64Array;
+
+  constructor(opts: ReservoirOptions) {
+    const { units } = opts;
+    if (!Number.isInteger(units) || units < 1) throw new RangeError(`Reservoir: units must be a positive integer, got ${units}`);
+    const lr = opts.lr ?? 1;
+    if (!(lr > 0 && lr <= 1)) throw new RangeError(`Reservoir: lr (leak rate) must be in (0, 1], got ${lr}`);
+    const sr = opts.sr === undefined ? 1.25 : opts.sr;
+    if (sr !== null && !(sr >= 0 && Number.isFinite(sr))) throw new RangeError(`Reservoir: sr must be a finite number >= 0 or null, got ${sr}`);
+    this.units = units; this.lr = lr; this.sr = sr;
+    this.activation = opts.activation ?? 'tanh';
+    if (!['tanh', 'identity', 'relu', 'sigmoid'].includes(this.activation)) {
+      throw new RangeError(`Reservoir: activation must be tanh, identity, relu or sigmoid, got '${this.activation}'`);
+    }
+    this.opts = { ...opts };
+    this.state = new Float64Array(units);
+    this.pre = new Float64Array(units);
+    if (opts.inputDim !== undefined) this.initialize(opts.inputDim);
+  }
+
+  get initialized(): boolean { return this.inputDim > 0; }
+
+  /** Draws W, Win and b (called on first use when inputDim was not given). */
+  initialize(inputDim: number): this {
+    if (!Number.isInteger(inputDim) || inputDim < 1) throw new RangeError(`Reservoir: inputDim must be a positive integer, got ${inputDim}`);
+    const o = this.opts, N = this.units;
+    const rng = new Rng(o.seed ?? 0);
+    // Independent streams, so changing Win's density never changes W.
+    const rW = rng.fork(), rIn = rng.fork(), rB = rng.fork();
+    this.W = randomSparse(N, N, o.connectivity ?? 0.1, rW, o.W ?? 'normal');
+    if (this.sr !== null) {
+      this.rawRadius = csrSpectralRadius(this.W);
+      if (this.rawRadius > 0) csrScale(this.W, this.sr / this.rawRadius);
+    }
+    this.Win = randomSparse(N, inputDim, o.inputConnectivity ?? 0.1, rIn, o.Win ?? 'bernoulli');
+    const sc = o.inputScaling ?? 1;
+    const scales = typeof sc === 'number' ? new Array<number>(inputDim).fill(sc) : [...sc];
+    if (scales.length !== inputDim) throw new ShapeError(`Reservoir: inputScaling has ${scales.length} values, input has ${inputDim} features`);
+    for (let p = 0; p < this.Win.values.length; p++) this.Win.values[p]! *= scales[this.Win.colIdx[p]!]!;
+    this.b = new Float64Array(N);
+    const bs = o.bias ?? 0;
+    if (bs !== 0) for (let i = 0; i < N; i++) this.b[i] = bs * rB.range(-1, 1);
+    this.inputDim = inputDim;
+    return this;
+  }
+
+  /** Zero state for `batch` sequences (or the given state [B, N]). */
+  reset(batch = 1, x0?: ArrayLike<number>): this {
+    if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`Reservoir.reset: batch must be a positive integer, got ${batch}`);
+    this.batch = batch;
+    if (this.state.length !== batch * this.units) { this.state = new Float64Array(batch * this.units); this.pre = new Float64Array(batch * this.units); }
+    if (x0) {
+      if (x0.length !== batch * this.units) throw new ShapeError(`Reservoir.reset: state needs ${batch * this.units} values ([${batch}, ${this.units}]), got ${x0.length}`);
+      this.state.set(x0);
+    } else this.state.fill(0);
+    return this;
+  }
+
+  /** One step for the current batch: u [B, D] at uOff. Returns the new state [B, N] (live view). */
+  step(u: Float64Array, uOff = 0): Float64Array {
+    const N = this.units, B = this.batch, lr = this.lr, x = this.state, pre = this.pre;
+    csrMatVecBatch(this.W, B, x, 0, pre, 0);
+    csrMatVecBatch(this.Win, B, u, uOff, pre, 0, true);
+    const b = this.b, n = B * N;
+    switch (this.activation) {
+      case 'tanh': for (let i = 0; i < n; i++) x[i] = (1 - lr) * x[i]! + lr * Math.tanh(pre[i]! + b[i % N]!); break;
+      case 'identity': for (let i = 0; i < n; i++) x[i] = (1 - lr) * x[i]! + lr * (pre[i]! + b[i % N]!); break;
+      case 'relu': for (let i = 0; i < n; i++) x[i] = (1 - lr) * x[i]! + lr * Math.max(0, pre[i]! + b[i % N]!); break;
+      case 'sigmoid': for (let i = 0; i < n; i++) x[i] = (1 - lr) * x[i]! + lr / (1 + Math.exp(-(pre[i]! + b[i % N]!))); break;
+    }
+    return x;
+  }
+
+  /**
+   * Runs over a sequence batch from the current state (call `reset` first for a fresh start;
+   * a batch size different from the current one resets). Returns states [T, B, N].
+   */
+  run(input: SeqLike): { shape: number[]; data: Float64Array } {
+    const s = asSeq(input, 'Reservoir.run input');
+    if (!this.initialized) this.initialize(s.F);
+    if (s.F !== this.inputDim) throw new ShapeError(`Reservoir.run: expected ${this.inputDim} input features, got ${s.F}`);
+    if (s.B !== this.batch) this.reset(s.B);
+    const N = this.units, BN = s.B * N;
+    const out = new Float64Array(s.T * BN);
+    for (let t = 0; t < s.T; t++) out.set(this.step(s.data, t * s.B * s.F), t * BN);
+    return { shape: [s.T, s.B, N], data: out };
+  }
+}
