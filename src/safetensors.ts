@@ -141,7 +141,8 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Record<string, 
   }
   const tensors: Record<string, SafeTensor> = {};
   for (const e of entries) {
-    const copy = bytes.slice(dataStart + e.begin, dataStart + e.end); // aligned copy
+    // An aligned copy; Uint8Array's slice always copies (a Node Buffer's own slice would not).
+    const copy = Uint8Array.prototype.slice.call(bytes, dataStart + e.begin, dataStart + e.end);
     if (!LITTLE) swapBytes(copy, SIZES[e.dtype]);
     tensors[e.name] = { dtype: e.dtype, shape: e.shape, data: view(e.dtype, copy.buffer) };
   }

@@ -70,9 +70,18 @@ export interface Backend {
    * so that kernels run on it without copies. Backends without one use ordinary arrays.
    */
   alloc?(n: number): Float32Array;
+
+  /** Optional: gives a buffer from `alloc` back at once (it must not be used afterwards). */
+  free?(a: FArray): void;
 }
 
 /** Workspace for layers running on `be`: the backend's own memory for float32, else an ordinary array. */
-export function workspace(be: Backend, dtype: DType, n: number): FArray {
+export function workspace(be: Backend, dtype: DType, n: number, prev?: FArray): FArray {
+  if (prev && be.free) be.free(prev); // the buffer this one replaces (views not from the backend are ignored)
   return dtype === 'float32' && be.alloc ? be.alloc(n) : alloc(dtype, n);
+}
+
+/** Frees every buffer of a list of workspaces (before rebuilding the list). */
+export function releaseAll(be: Backend, list: FArray[]): void {
+  if (be.free) for (const a of list) be.free(a);
 }

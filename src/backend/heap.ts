@@ -3,8 +3,8 @@
  * workspace (DESIGN.md, decision 6): layers get Float32Array views into the memory the
  * kernels run on, so no kernel call copies. Blocks are 64-byte aligned (cache lines, v128).
  * Freed blocks coalesce with their neighbours; a view handed out with `view` is released
- * when the garbage collector reclaims it (FinalizationRegistry), so a layer that replaces its
- * workspace on a shape change does not leak. Shared memories grow on demand (their views
+ * explicitly with `freeView` (layers do so when they replace their workspace on a shape
+ * change), or else when the garbage collector reclaims it (FinalizationRegistry). Shared memories grow on demand (their views
  * stay valid); a plain memory never grows (growing would detach every view), and `view`
  * returns null when it is full so the caller falls back to an ordinary array.
  */
@@ -22,6 +22,7 @@ export class Heap {
   private top: number;
   private readonly free: Block[] = []; // sorted by offset, never adjacent
   private readonly registry = new FinalizationRegistry<Block>((b) => this.release(b.off, b.size));
+  private readonly blocks = new WeakMap<Float32Array, Block>();
   /** Bytes in live blocks (for tests and the bench). */
   used = 0;
 
@@ -96,9 +97,25 @@ export class Heap {
     if (off < 0) return null;
     const v = new Float32Array(this.memory.buffer, off, n);
     v.fill(0); // a reused block holds old numbers
-    this.registry.register(v, { off, size: bytes });
+    const block = { off, size: bytes };
+    this.registry.register(v, block, v);
+    this.blocks.set(v, block);
     this.buffers.add(v.buffer);
     return v;
+  }
+
+  /**
+   * Frees a view from `view` now instead of at garbage collection: layers call this when
+   * they replace their workspace on a shape change (alternating training and evaluation
+   * batch sizes would otherwise fill the memory faster than the collector runs). The view
+   * must not be used afterwards. Views not from this heap are ignored.
+   */
+  freeView(v: Float32Array): void {
+    const b = this.blocks.get(v);
+    if (!b) return;
+    this.blocks.delete(v);
+    this.registry.unregister(v);
+    this.release(b.off, b.size);
   }
 
   private refresh(): void {

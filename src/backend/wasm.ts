@@ -160,6 +160,10 @@ function makeBackend(k: Kernels, heap: Heap): WasmBackend {
       return heap.view(n) ?? new Float32Array(n);
     },
 
+    free(a) {
+      if (a instanceof Float32Array) heap.freeView(a);
+    },
+
     gemm(tA, tB, acc, M, N, K, A, aOff, B, bOff, C, cOff) {
       if (isF64(A, B, C)) return tsBackend.gemm(tA, tB, acc, M, N, K, A, aOff, B, bOff, C, cOff);
       const work = k.gemm_work(+tA, +tB, M, N, K);

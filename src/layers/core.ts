@@ -100,16 +100,16 @@ export abstract class RecurrentCore {
     if (T === this.T && B === this.B) return;
     const { H, I, G, dtype } = this;
     this.T = T; this.B = B;
-    this.XP = workspace(this.be, dtype, T * B * G * H);
-    this.HS = workspace(this.be, dtype, (T + 1) * B * H);
-    this.Y = workspace(this.be, dtype, T * B * H);
-    this.dXP = workspace(this.be, dtype, T * B * G * H);
+    this.XP = workspace(this.be, dtype, T * B * G * H, this.XP);
+    this.HS = workspace(this.be, dtype, (T + 1) * B * H, this.HS);
+    this.Y = workspace(this.be, dtype, T * B * H, this.Y);
+    this.dXP = workspace(this.be, dtype, T * B * G * H, this.dXP);
     this.dHP = this.dXP;
-    this.dX = workspace(this.be, dtype, T * B * I);
-    this.dh = workspace(this.be, dtype, B * H);
-    this.dhNext = workspace(this.be, dtype, B * H);
-    this.dh0 = workspace(this.be, dtype, B * H);
-    this.bsum = workspace(this.be, dtype, G * H);
+    this.dX = workspace(this.be, dtype, T * B * I, this.dX);
+    this.dh = workspace(this.be, dtype, B * H, this.dh);
+    this.dhNext = workspace(this.be, dtype, B * H, this.dhNext);
+    this.dh0 = workspace(this.be, dtype, B * H, this.dh0);
+    this.bsum = workspace(this.be, dtype, G * H, this.bsum);
     this.ensureCell(T, B);
   }
 

@@ -13,14 +13,16 @@ import { type CoreBackward, type CoreForward, type CoreOptions, RecurrentCore } 
 
 export class GRUCore extends RecurrentCore {
   private HP: FArray = new Float32Array(0); // [T,B,3H]
+  private dHPown: FArray = new Float32Array(0); // [T,B,3H] grads of the recurrent projection
 
   constructor(o: CoreOptions) {
     super(3, o);
   }
 
   protected ensureCell(T: number, B: number): void {
-    this.HP = workspace(this.be, this.dtype, T * B * 3 * this.H);
-    this.dHP = workspace(this.be, this.dtype, T * B * 3 * this.H);
+    this.HP = workspace(this.be, this.dtype, T * B * 3 * this.H, this.HP);
+    this.dHPown = workspace(this.be, this.dtype, T * B * 3 * this.H, this.dHPown); // GRU's dHP is not dXP
+    this.dHP = this.dHPown;
   }
 
   forward(x: FArray, T: number, B: number, h0: FArray | null, _c0: FArray | null, lengths: Int32Array | null): CoreForward {

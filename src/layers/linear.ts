@@ -55,9 +55,9 @@ export class Linear {
     if (N === this.N) return;
     const dt = this.params.dtype;
     this.N = N;
-    this.x = workspace(this.backend, dt, N * this.inFeatures);
-    this.y = workspace(this.backend, dt, N * this.outFeatures);
-    this.dx = workspace(this.backend, dt, N * this.inFeatures);
+    this.x = workspace(this.backend, dt, N * this.inFeatures, this.x);
+    this.y = workspace(this.backend, dt, N * this.outFeatures, this.y);
+    this.dx = workspace(this.backend, dt, N * this.inFeatures, this.dx);
   }
 
   forward(x: Tensor<FArray>): Tensor<FArray> {

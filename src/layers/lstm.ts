@@ -37,10 +37,10 @@ export class LSTMCore extends RecurrentCore {
 
   protected ensureCell(T: number, B: number): void {
     const H = this.H;
-    this.CS = workspace(this.be, this.dtype, (T + 1) * B * H);
-    this.TC = workspace(this.be, this.dtype, T * B * H);
-    this.dc = workspace(this.be, this.dtype, B * H);
-    this.dcSave = workspace(this.be, this.dtype, B * H);
+    this.CS = workspace(this.be, this.dtype, (T + 1) * B * H, this.CS);
+    this.TC = workspace(this.be, this.dtype, T * B * H, this.TC);
+    this.dc = workspace(this.be, this.dtype, B * H, this.dc);
+    this.dcSave = workspace(this.be, this.dtype, B * H, this.dcSave);
   }
 
   forward(x: FArray, T: number, B: number, h0: FArray | null, c0: FArray | null, lengths: Int32Array | null): CoreForward {

@@ -11,7 +11,7 @@
  * Tensors returned by forward and backward are views of reused workspace: they stay valid
  * until the next call (copy them to keep them). Parameter gradients accumulate (+=).
  */
-import { type Backend, workspace } from '../backend/backend.js';
+import { type Backend, releaseAll, workspace } from '../backend/backend.js';
 import type { Activation } from '../backend/backend.js';
 import { getBackend, tsBackend } from '../backend/index.js';
 import { Params } from '../params.js';
@@ -177,7 +177,8 @@ export class RecurrentStack {
     this.T = T; this.B = B;
     const { dtype } = this.params, H = this.hiddenSize, D = this.numDirections, L = this.numLayers;
     const inSize = (l: number) => (l === 0 ? this.inputSize : D * H);
-    this.xin = workspace(this.backend, dtype, T * B * this.inputSize);
+    this.xin = workspace(this.backend, dtype, T * B * this.inputSize, this.xin);
+    for (const list of [this.outs, this.revIn, this.dOut, this.dIn, this.h0s, this.c0s]) releaseAll(this.backend, list);
     this.outs = []; this.revIn = []; this.dOut = []; this.dIn = [];
     for (let l = 0; l < L; l++) {
       this.outs.push(workspace(this.backend, dtype, T * B * D * H));
@@ -185,14 +186,14 @@ export class RecurrentStack {
       this.dOut.push(workspace(this.backend, dtype, T * B * D * H));
       this.dIn.push(workspace(this.backend, dtype, T * B * inSize(l)));
     }
-    this.dyF = workspace(this.backend, dtype, T * B * H);
-    this.dyR = workspace(this.backend, dtype, T * B * H);
+    this.dyF = workspace(this.backend, dtype, T * B * H, this.dyF);
+    this.dyR = workspace(this.backend, dtype, T * B * H, this.dyR);
     this.h0s = this.cores.map(() => workspace(this.backend, dtype, B * H));
     this.c0s = this.cores.map(() => workspace(this.backend, dtype, B * H));
-    this.hN = workspace(this.backend, dtype, L * D * B * H);
-    this.cN = workspace(this.backend, dtype, L * D * B * H);
-    this.dh0 = workspace(this.backend, dtype, L * D * B * H);
-    this.dc0 = workspace(this.backend, dtype, L * D * B * H);
+    this.hN = workspace(this.backend, dtype, L * D * B * H, this.hN);
+    this.cN = workspace(this.backend, dtype, L * D * B * H, this.cN);
+    this.dh0 = workspace(this.backend, dtype, L * D * B * H, this.dh0);
+    this.dc0 = workspace(this.backend, dtype, L * D * B * H, this.dc0);
   }
 
   /** Runs the whole stack over x [T,B,I]. */

@@ -56,3 +56,14 @@ test('training gives the same losses on every backend', () => {
     assert.ok(got[29]! < got[0]!, 'the loss goes down');
   }
 });
+
+test('alternating batch sizes (training vs evaluation) reuse wasm memory instead of filling it', async () => {
+  const be = getBackend() as { name: string; heap?: { used: number } };
+  if (!be.heap) return; // ts backend: nothing to check
+  const m = new SequenceModel({ cell: 'lstm', inputSize: 2, hiddenSize: 32, outputSize: 1, head: 'last', loss: 'mse', seed: 1 });
+  const batch = (B: number) => ({ T: 20, B, x: new Float32Array(20 * B * 2), y: new Float32Array(B) });
+  for (let i = 0; i < 2; i++) { m.lossAndGrad(batch(8)); m.predict(batch(100)); }
+  const used = be.heap.used;
+  for (let i = 0; i < 20; i++) { m.lossAndGrad(batch(8)); m.predict(batch(100)); }
+  assert.ok(be.heap.used <= used, `wasm heap grew from ${used} to ${be.heap.used} bytes`);
+});

@@ -53,3 +53,13 @@ test('every truncation of a valid file is rejected, never crashes', () => {
   const bytes = encodeSafetensors({ w: { shape: [4, 4], data: new Float32Array(16).fill(1) } });
   for (let n = 0; n < bytes.length; n++) assert.throws(() => decodeSafetensors(bytes.subarray(0, n)), SafetensorsError);
 });
+
+test('decoding a Node Buffer gives independent, correct tensors', async () => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const Buffer = (await import('node:buffer')).Buffer as any;
+  const bytes = encodeSafetensors({ a: { shape: [3], data: Float32Array.from([1, 2, 3]) }, b: { shape: [1], data: Float64Array.from([4]) } });
+  const buf = Buffer.concat([Buffer.from([9, 9, 9]), Buffer.from(bytes)]).subarray(3) as Uint8Array; // unaligned, pooled-style
+  const { tensors } = decodeSafetensors(buf);
+  assert.deepEqual([...tensors.a!.data], [1, 2, 3]);
+  assert.deepEqual([...tensors.b!.data], [4]);
+});
