@@ -13,3 +13,5 @@ export { Embedding, type EmbeddingOptions } from './layers/embedding.js';
 export { mseLoss, softmaxCrossEntropy, sequenceMask, lastStep, lastStepBackward, type LossResult } from './layers/loss.js';
 export { gradCheck, type GradCheckResult } from './gradcheck.js';
 export type { RecurrentInit } from './init.js';
+export { encodeSafetensors, decodeSafetensors, SafetensorsError, type SafeTensor, type DTypeName } from './safetensors.js';
+export { SequenceModel, type SequenceModelConfig, type Batch, type StepResult } from './layers/model.js';

@@ -1,0 +1,55 @@
+// The safetensors codec: round trips, and hostile files answered by clear errors.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { encodeSafetensors, decodeSafetensors, SafetensorsError } from 'recur';
+
+function rawFile(header: unknown, data: Uint8Array = new Uint8Array(0), lenOverride?: bigint): Uint8Array {
+  const h = new TextEncoder().encode(typeof header === 'string' ? header : JSON.stringify(header));
+  const out = new Uint8Array(8 + h.length + data.length);
+  new DataView(out.buffer).setBigUint64(0, lenOverride ?? BigInt(h.length), true);
+  out.set(h, 8); out.set(data, 8 + h.length);
+  return out;
+}
+
+test('round trip of several dtypes with metadata', () => {
+  const bytes = encodeSafetensors({
+    'rnn.weight_ih_l0': { shape: [2, 3], data: Float32Array.from([1, 2, 3, 4, 5, -6.5]) },
+    b: { shape: [2], data: Float64Array.from([Math.PI, -1e300]) },
+    ids: { shape: [3], data: Int32Array.from([7, -8, 9]) },
+    empty: { shape: [0, 4], data: new Float32Array(0) },
+  }, { format: 'pt', recur: '{"step":3}' });
+  assert.equal(new DataView(bytes.buffer).getBigUint64(0, true) % 8n, 0n);
+  const { tensors, metadata } = decodeSafetensors(bytes);
+  assert.deepEqual(metadata, { format: 'pt', recur: '{"step":3}' });
+  assert.deepEqual([...tensors['rnn.weight_ih_l0']!.data], [1, 2, 3, 4, 5, -6.5]);
+  assert.equal(tensors['rnn.weight_ih_l0']!.dtype, 'F32');
+  assert.deepEqual([...tensors.b!.data], [Math.PI, -1e300]);
+  assert.deepEqual([...tensors.ids!.data], [7, -8, 9]);
+  assert.deepEqual(tensors.empty!.shape, [0, 4]);
+});
+
+const bad: [string, Uint8Array, RegExp][] = [
+  ['too short', new Uint8Array(5), /too short/],
+  ['header length past the end', rawFile({}, new Uint8Array(0), 1000n), /past the end/],
+  ['huge header length', rawFile({}, new Uint8Array(0), 2n ** 62n), /past the end/],
+  ['not JSON', rawFile('{"a":'), /not valid UTF-8 JSON/],
+  ['JSON array', rawFile('[1,2]'), /must be a JSON object/],
+  ['unknown dtype', rawFile({ a: { dtype: 'Q8', shape: [1], data_offsets: [0, 1] } }, new Uint8Array(1)), /unsupported dtype/],
+  ['negative shape', rawFile({ a: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, new Uint8Array(4)), /non-negative integers/],
+  ['huge shape', rawFile({ a: { dtype: 'F32', shape: [1e9, 1e9], data_offsets: [0, 4] } }, new Uint8Array(4)), /needs/],
+  ['offsets past the data', rawFile({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, new Uint8Array(4)), /outside/],
+  ['size mismatch', rawFile({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 4] } }, new Uint8Array(8)), /needs 8 bytes/],
+  ['overlap', rawFile({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, new Uint8Array(8)), /overlap/],
+  ['bad offsets', rawFile({ a: { dtype: 'F32', shape: [1], data_offsets: [4] } }, new Uint8Array(8)), /data_offsets/],
+  ['metadata not strings', rawFile({ __metadata__: { a: 1 } }), /must be a string/],
+];
+for (const [name, bytes, re] of bad) {
+  test(`rejects a hostile file: ${name}`, () => {
+    assert.throws(() => decodeSafetensors(bytes), (e: Error) => e instanceof SafetensorsError && re.test(e.message));
+  });
+}
+
+test('every truncation of a valid file is rejected, never crashes', () => {
+  const bytes = encodeSafetensors({ w: { shape: [4, 4], data: new Float32Array(16).fill(1) } });
+  for (let n = 0; n < bytes.length; n++) assert.throws(() => decodeSafetensors(bytes.subarray(0, n)), SafetensorsError);
+});
