@@ -38,16 +38,15 @@ export function murmur3Bytes(bytes: Uint8Array, start: number, end: number, seed
     h = (h << 13) | (h >>> 19);
     h = (Math.imul(h, 5) + 0xe6546b64) | 0;
   }
-  let k = 0;
-  switch ((end - start) & 3) {
-    case 3: k ^= bytes[i + 2]! << 16; // falls through
-    case 2: k ^= bytes[i + 1]! << 8; // falls through
-    case 1:
-      k ^= bytes[i]!;
-      k = Math.imul(k, C1);
-      k = (k << 15) | (k >>> 17);
-      k = Math.imul(k, C2);
-      h ^= k;
+  const rem = (end - start) & 3;
+  if (rem > 0) {
+    let k = bytes[i]!;
+    if (rem > 1) k ^= bytes[i + 1]! << 8;
+    if (rem > 2) k ^= bytes[i + 2]! << 16;
+    k = Math.imul(k, C1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, C2);
+    h ^= k;
   }
   return fmix32(h ^ (end - start));
 }
