@@ -9,6 +9,7 @@ type Loader = () => Promise<{ command: Command }>;
 /** Registry: add one line per command. */
 const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   start: { summary: 'run the main experiment on its embedded default', load: () => import('./start.js') },
+  hash: { summary: 'the hashing trick: streaming online logistic regression over CSV larger than memory', load: () => import('./hash.js') },
 };
 
 export function registerCommand(name: string, summary: string, load: Loader): void {
