@@ -167,7 +167,10 @@ export class FeatureHasher {
       if (kj === KIND_SKIP) continue;
       const s = starts[j]!, e = ends[j]!;
       if (kj === KIND_LABEL) {
-        if (s === e && !needLabel) continue;
+        if (s === e) {
+          if (!needLabel) continue;
+          return `missing label in column '${this.config.columns[j]}'`;
+        }
         const y = parseLabel(b, s, e);
         if (y < 0) return `bad label '${fieldText(b, s, e)}' in column '${this.config.columns[j]}' (expected 0/1 or -1/+1)`;
         out.label = y;

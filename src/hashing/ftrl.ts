@@ -9,9 +9,11 @@
  *   sigma_i = (sqrt(n_i + g_i^2) - sqrt(n_i)) / alpha
  *   z_i += g_i - sigma_i w_i ;   n_i += g_i^2
  *
- * Only z and n are stored; w is recomputed lazily for the coordinates a row touches, so L1
- * gives exact zeros. z and n sit interleaved in one Float64Array [D, 2] so that one cache line
- * holds both (a row touches ~40 random buckets; memory latency is the cost).
+ * Only z and s = sqrt(n) are stored; w is recomputed lazily for the coordinates a row touches,
+ * so L1 gives exact zeros. Keeping sqrt(n) rather than n costs one square root per coordinate
+ * and row instead of two (s' = sqrt(s^2 + g^2), sigma = (s' - s) / alpha). z and s sit
+ * interleaved in one Float64Array [D, 2] so that one cache line holds both (a row touches ~40
+ * random buckets; memory latency and square roots are the cost).
  */
 import { type OnlineLearner, type StateTensor, checkBits, checkPositive, loadInterleaved, sigmoid } from './learner.js';
 
@@ -27,8 +29,8 @@ export class FTRL implements OnlineLearner {
   readonly kind = 'ftrl' as const;
   readonly bits: number;
   readonly alpha: number; readonly beta: number; readonly l1: number; readonly l2: number;
-  /** [D, 2]: z_i at 2i, n_i at 2i+1. */
-  readonly zn: Float64Array;
+  /** [D, 2]: z_i at 2i, sqrt(n_i) at 2i+1. */
+  readonly zs: Float64Array;
   private w: Float64Array = new Float64Array(64);      // scratch: w of the row's coordinates
 
   constructor(opts: FTRLOptions = {}) {
@@ -39,19 +41,19 @@ export class FTRL implements OnlineLearner {
     checkPositive('FTRL', 'beta', this.beta, true);
     checkPositive('FTRL', 'l1', this.l1, true);
     checkPositive('FTRL', 'l2', this.l2, true);
-    this.zn = new Float64Array(2 * 2 ** this.bits);
+    this.zs = new Float64Array(2 * 2 ** this.bits);
   }
 
   private dot(idx: Int32Array, val: Float64Array, n: number): number {
-    if (n > this.w.length) { this.w = new Float64Array(2 * n); }
-    const zn = this.zn, w = this.w, l1 = this.l1, l2 = this.l2, beta = this.beta, ia = 1 / this.alpha;
+    if (n > this.w.length) this.w = new Float64Array(2 * n);
+    const zs = this.zs, w = this.w, l1 = this.l1, l2 = this.l2, beta = this.beta, ia = 1 / this.alpha;
     let z = 0;
     for (let k = 0; k < n; k++) {
       const i = idx[k]! << 1;
-      const zi = zn[i]!, s = Math.sqrt(zn[i + 1]!);
+      const zi = zs[i]!;
       let wi = 0;
-      if (zi > l1) wi = (l1 - zi) / ((beta + s) * ia + l2);
-      else if (zi < -l1) wi = (-l1 - zi) / ((beta + s) * ia + l2);
+      if (zi > l1) wi = (l1 - zi) / ((beta + zs[i + 1]!) * ia + l2);
+      else if (zi < -l1) wi = (-l1 - zi) / ((beta + zs[i + 1]!) * ia + l2);
       w[k] = wi;
       z += wi * val[k]!;
     }
@@ -64,26 +66,24 @@ export class FTRL implements OnlineLearner {
 
   learn(idx: Int32Array, val: Float64Array, n: number, y: number): number {
     const p = sigmoid(this.dot(idx, val, n));
-    const zn = this.zn, w = this.w, ia = 1 / this.alpha, g0 = p - y;
+    const zs = this.zs, w = this.w, ia = 1 / this.alpha, g0 = p - y;
     for (let k = 0; k < n; k++) {
       const i = idx[k]! << 1;
-      const g = g0 * val[k]!, g2 = g * g;
-      // n is read again here: a bucket hit twice in one row then updates from the n its
-      // first hit left, as the reference implementation does.
-      const ni = zn[i + 1]!;
-      const sigma = (Math.sqrt(ni + g2) - Math.sqrt(ni)) * ia;
-      zn[i] = zn[i]! + g - sigma * w[k]!;
-      zn[i + 1] = ni + g2;
+      const g = g0 * val[k]!;
+      // s is read again here: a bucket hit twice in one row updates from what its first hit left.
+      const s = zs[i + 1]!, s1 = Math.sqrt(s * s + g * g);
+      zs[i] = zs[i]! + g - (s1 - s) * ia * w[k]!;
+      zs[i + 1] = s1;
     }
     return p;
   }
 
   weights(): Float64Array {
-    const D = this.zn.length / 2, out = new Float64Array(D), ia = 1 / this.alpha;
+    const D = this.zs.length / 2, out = new Float64Array(D), ia = 1 / this.alpha;
     for (let i = 0; i < D; i++) {
-      const zi = this.zn[2 * i]!;
+      const zi = this.zs[2 * i]!;
       if (Math.abs(zi) <= this.l1) continue;
-      out[i] = (Math.sign(zi) * this.l1 - zi) / ((this.beta + Math.sqrt(this.zn[2 * i + 1]!)) * ia + this.l2);
+      out[i] = (Math.sign(zi) * this.l1 - zi) / ((this.beta + this.zs[2 * i + 1]!) * ia + this.l2);
     }
     return out;
   }
@@ -93,10 +93,10 @@ export class FTRL implements OnlineLearner {
   }
 
   state(): Record<string, StateTensor> {
-    return { ftrl_zn: { dtype: 'F64', shape: [this.zn.length / 2, 2], data: this.zn } };
+    return { ftrl_z_sqrtn: { dtype: 'F64', shape: [this.zs.length / 2, 2], data: this.zs } };
   }
 
   loadState(tensors: Record<string, { shape: number[]; data: ArrayLike<number> }>): void {
-    loadInterleaved('FTRL', 'ftrl_zn', this.zn, tensors);
+    loadInterleaved('FTRL', 'ftrl_z_sqrtn', this.zs, tensors);
   }
 }

@@ -3,7 +3,7 @@
  * weights and optimiser state), saved together as one safetensors file, the checkpoint format
  * of the rest of recur:
  *
- *   tensors:  ftrl_zn [D, 2] F64 (z, n)   or   adagrad_wn [D, 2] F64 (w, n)
+ *   tensors:  ftrl_z_sqrtn [D, 2] F64 (z, sqrt(n))   or   adagrad_wn [D, 2] F64 (w, n)
  *   metadata: format = "recur-hashed-linear/1", hasher = JSON(HasherConfig),
  *             learner = JSON({kind, bits, alpha, ...}), rows = examples trained on
  *
