@@ -6,6 +6,7 @@
 type Suite = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
 
 const SUITES: Record<string, Suite> = {
+  hash: { summary: 'hashing trick: recur hash vs scikit-learn / Python FTRL on 1M CTR rows', load: () => import('./hash.js') },
 };
 
 async function main(argv: string[]): Promise<number> {

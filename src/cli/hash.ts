@@ -131,7 +131,7 @@ async function train(o: Record<string, any>, path: string, io: CommandIO): Promi
     holdout: o.holdoutPeriod ? { logLoss: stats.holdoutLoss, auc: stats.holdoutAuc } : null,
     test: test ? { file: o.test, rows: test.rows, logLoss: test.logLoss, auc: test.auc, rowsPerSec: test.rowsPerSec } : null,
     learner: { kind: m.learner.kind, ...m.learner.hyper() }, features: m.hasher.numFeatures, model: o.model ?? null,
-    errors: stats.errors,
+    errors: stats.errors, peakRssMiB: process.resourceUsage().maxRSS / 1024,
   };
   if (o.json) io.out(JSON.stringify(result));
   else {
@@ -168,6 +168,7 @@ async function predict(o: Record<string, any>, path: string, io: CommandIO, eval
     command: evalOnly ? 'hash eval' : 'hash predict', file: path, rows: stats.rows, badRows: stats.badRows,
     seconds: stats.seconds, rowsPerSec: stats.rowsPerSec, logLoss: stats.labelled ? stats.logLoss : null,
     auc: stats.labelled ? stats.auc : null, output: evalOnly ? null : o.output ?? '-', errors: stats.errors,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
   };
   if (o.json) io.out(JSON.stringify(result));
   else if (evalOnly) io.out(`${path}: ${stats.rows} rows, log-loss ${fmt(stats.logLoss)}  AUC ${fmt(stats.auc)}  (${Math.round(stats.rowsPerSec)} rows/s)`);
