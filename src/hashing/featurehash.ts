@@ -64,11 +64,21 @@ export class HashedRow {
 
 const KIND_SKIP = 0, KIND_LABEL = 1, KIND_CAT = 2, KIND_BIN = 3, KIND_VALUE = 4;
 
+// bin(x) of the integers 0..1023, the common case of counts, without a logarithm per field.
+const SMALL_BINS = new Int32Array(1024);
+
 export function binOf(x: number): number {
+  if (x >= 0 && x < 1024 && x === Math.floor(x)) return SMALL_BINS[x]!;
+  return binSlow(x);
+}
+
+function binSlow(x: number): number {
   if (x > 2) return 3 + Math.floor(Math.log(x) ** 2);
   if (x < -2) return -3 - Math.floor(Math.log(-x) ** 2);
   return Math.floor(x);
 }
+
+for (let i = 0; i < SMALL_BINS.length; i++) SMALL_BINS[i] = binSlow(i);
 
 export class FeatureHasher {
   readonly config: HasherConfig;

@@ -149,22 +149,23 @@ export class CsvReader {
 
   private parse(final: boolean): void {
     const b = this.buf, len = this.len, delim = this.delim;
+    let starts = this.starts, ends = this.ends, esc = this.esc; // locals: the loop is hot
     let i = this.pos;
     while (i < len) {
       const rowStart = i, rowLine = this.nextLine;
       let line = rowLine, nf = 0, bad: string | null = null, complete = false, anyEsc = false;
       // One row: fields until an unquoted newline (or the end of the input when final).
       for (;;) {
-        if (nf >= this.starts.length) this.grow(nf);
+        if (nf >= starts.length) { this.grow(nf); starts = this.starts; ends = this.ends; esc = this.esc; }
         let s: number, e: number, quoted: boolean;
-        this.esc[nf] = 0;
+        esc[nf] = 0;
         if (i < len && b[i] === QUOTE) {
           s = ++i;
           let closed = false;
           while (i < len) {
             const c = b[i]!;
             if (c === QUOTE) {
-              if (i + 1 < len && b[i + 1] === QUOTE) { this.esc[nf] = 1; anyEsc = true; i += 2; continue; }
+              if (i + 1 < len && b[i + 1] === QUOTE) { esc[nf] = 1; anyEsc = true; i += 2; continue; }
               if (i + 1 >= len && !final) break; // cannot tell "" from " yet
               closed = true; break;
             }
@@ -194,17 +195,17 @@ export class CsvReader {
           quoted = false;
         }
         if (i >= len && !final) break;
-        this.starts[nf] = s; this.ends[nf] = e; nf++;
+        starts[nf] = s; ends[nf] = e; nf++;
         if (i < len && b[i] === delim) { i++; continue; }
         // End of row: a newline (strip a preceding \r) or the end of the input.
-        if (!quoted && e > s && b[e - 1] === CR) this.ends[nf - 1] = e - 1;
+        if (!quoted && e > s && b[e - 1] === CR) ends[nf - 1] = e - 1;
         if (i < len) { i++; line++; }
         complete = true;
         break;
       }
       if (!complete) { i = rowStart; break; }
       this.nextLine = line;
-      if (nf === 1 && this.ends[0] === this.starts[0] && b[rowStart] !== QUOTE) continue; // blank line
+      if (nf === 1 && ends[0] === starts[0] && b[rowStart] !== QUOTE) continue; // blank line
       if (anyEsc) this.unescape(b, nf);
       this.deliver(b, nf, rowLine, bad);
     }
