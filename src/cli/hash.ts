@@ -192,7 +192,7 @@ export const command: Command = {
     passes: { type: 'int', default: 1, help: 'passes over the training file' },
     'holdout-period': { type: 'int', default: 0, help: 'hold out every k-th training row and report its loss/AUC (0 = off)' },
     numeric: { type: 'list', default: [], help: 'numeric columns, e.g. I1..I13 (others are categorical)' },
-    'numeric-as': { type: 'string', default: 'bin', choices: ['bin', 'value'], help: 'numbers as log-binned tokens or as value-weighted features' },
+    'numeric-as': { type: 'string', default: 'bin', choices: ['bin', 'value', 'log'], help: 'numbers as log-binned tokens, value-weighted features, or weighted by sign(x) ln(1+|x|)' },
     ignore: { type: 'list', default: [], help: 'columns to leave out' },
     quadratic: { type: 'list', default: [], help: 'crossed column pairs, e.g. C1:C14,C6:C17 (VW -q)' },
     signed: { type: 'boolean', default: false, help: 'hashed sign per feature (collisions cancel in expectation)' },

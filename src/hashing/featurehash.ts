@@ -6,7 +6,9 @@
  *   h_j     = murmur3(bytes of the value, ns_j)         categorical value (empty = its own token)
  *           = murmur3Int(bin(x), ns_j)                  numeric column, binned (default)
  *           = ns_j, value x                             numeric column, value-weighted
- *   h_{jk}  = hashPair(h_j, h_k), value x_j * x_k       quadratic interaction (VW's -q)
+ *           = ns_j, value sign(x) ln(1 + |x|)           numeric column, log-valued (heavy tails)
+ *   h_{jk}  = hashPair(h_j, h_k), value x_j * x_k       quadratic interaction (VW's -q), formed
+ *                                                       only when both fields are present
  *   index   = h & (D - 1);  sign = h's top bit ? -1 : +1 (when `signed`)
  *   bias    = one constant feature of value 1
  *
@@ -20,7 +22,7 @@
 import { murmur3, murmur3Bytes, murmur3Int, hashPair } from './murmur3.js';
 import { parseLabel, parseNumber, fieldText } from './bytes.js';
 
-export type NumericMode = 'bin' | 'value';
+export type NumericMode = 'bin' | 'value' | 'log';
 
 export interface HasherOptions {
   /** Column names in file order (the header, or a column spec). */
@@ -29,7 +31,7 @@ export interface HasherOptions {
   label?: string;
   /** Columns read as numbers; every other non-label column is categorical. */
   numeric?: string[];
-  /** How numbers become features (default 'bin'). */
+  /** How numbers become features: log-binned tokens (default), their value, or sign(x) ln(1+|x|). */
   numericAs?: NumericMode;
   /** Columns left out. */
   ignore?: string[];
@@ -62,7 +64,7 @@ export class HashedRow {
   }
 }
 
-const KIND_SKIP = 0, KIND_LABEL = 1, KIND_CAT = 2, KIND_BIN = 3, KIND_VALUE = 4;
+const KIND_SKIP = 0, KIND_LABEL = 1, KIND_CAT = 2, KIND_BIN = 3, KIND_VALUE = 4, KIND_LOG = 5;
 
 // bin(x) of the integers 0..1023, the common case of counts, without a logarithm per field.
 const SMALL_BINS = new Int32Array(1024);
@@ -119,7 +121,7 @@ export class FeatureHasher {
       missing: opts.missing ?? 'token',
     };
     const c = this.config;
-    if (c.numericAs !== 'bin' && c.numericAs !== 'value') throw new RangeError(`FeatureHasher: numericAs must be 'bin' or 'value', got '${c.numericAs}'`);
+    if (!['bin', 'value', 'log'].includes(c.numericAs)) throw new RangeError(`FeatureHasher: numericAs must be 'bin', 'value' or 'log', got '${c.numericAs}'`);
     if (c.missing !== 'token' && c.missing !== 'skip') throw new RangeError(`FeatureHasher: missing must be 'token' or 'skip', got '${c.missing}'`);
     const n = columns.length;
     this.mask = (2 ** bits - 1) | 0;
@@ -128,7 +130,7 @@ export class FeatureHasher {
     if (this.labelCol >= 0) this.kind[this.labelCol] = KIND_LABEL;
     for (const name of c.numeric) {
       const j = col(name, 'numeric');
-      if (j !== this.labelCol) this.kind[j] = c.numericAs === 'bin' ? KIND_BIN : KIND_VALUE;
+      if (j !== this.labelCol) this.kind[j] = c.numericAs === 'bin' ? KIND_BIN : c.numericAs === 'log' ? KIND_LOG : KIND_VALUE;
     }
     for (const name of c.ignore) { const j = col(name, 'ignored'); if (j !== this.labelCol) this.kind[j] = KIND_SKIP; }
     this.ns = new Int32Array(n);
@@ -196,9 +198,9 @@ export class FeatureHasher {
         const x = parseNumber(b, s, e);
         if (x !== x) return `bad number '${fieldText(b, s, e)}' in column '${this.config.columns[j]}'`;
         if (kj === KIND_BIN) h = murmur3Int(binOf(x), ns[j]!) | 0;
-        else { h = ns[j]!; v = x; }
+        else { h = ns[j]!; v = kj === KIND_VALUE ? x : x >= 0 ? Math.log1p(x) : -Math.log1p(-x); }
       }
-      colOn[j] = 1; colHash[j] = h; colVal[j] = v;
+      colOn[j] = s === e ? 0 : 1; colHash[j] = h; colVal[j] = v;
       idx[k] = h & mask;
       val[k++] = signed && h < 0 ? -v : v;
     }

@@ -49,6 +49,9 @@ test('numbers: log bins (exact for small counts) or value-weighted', () => {
   const f = feats(val, ['0', '-2.5e1', '', '']);
   assert.equal(f.idx[0], murmur3('n', 0) & 4095);
   assert.equal(f.val[0], -25);
+  const lg = new FeatureHasher({ columns, label: 'y', numeric: ['n'], numericAs: 'log', bits: 12 });
+  assert.equal(feats(lg, ['0', '-2.5e1', '', '']).val[0], -Math.log(26));
+  assert.equal(feats(lg, ['0', '0', '', '']).val[0], 0);
 });
 
 test('quadratic interactions hash the pair of the two tokens, valued by their product', () => {
@@ -60,6 +63,10 @@ test('quadratic interactions hash the pair of the two tokens, valued by their pr
   assert.equal(f.idx[4], (hashPair(hn, ha) | 0) & 0x3ffff);
   assert.equal(f.val[4], 3);
   assert.equal(h.numFeatures, 6);
+  // A pair needs both fields: with 'b' empty, only the (n, a) pair is formed.
+  const g = feats(h, ['1', '3', 'red', '']);
+  assert.equal(g.idx.length, 3 + 1 + 1);
+  assert.equal(g.idx[3], (hashPair(hn, ha) | 0) & 0x3ffff);
 });
 
 test('sign hashing flips values by the top hash bit; ignore and no-bias drop features', () => {
