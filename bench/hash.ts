@@ -14,6 +14,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -27,6 +28,8 @@ interface Row {
   learner: string;
   source: 'live' | 'anchor';
   rowsPerSec: number;
+  /** Rows per CPU-second (user + system) of the learner's process: less sensitive to a busy machine. */
+  rowsPerCpuSec: number | null;
   testLogLoss: number;
   testAuc: number;
   peakRssMiB: number;
@@ -49,7 +52,7 @@ function recur(label: string, train: string, test: string, flags: string[]): Row
   const args = [join(ROOT, 'bin', 'recur.js'), 'hash', 'train', train, '--bits', '20', '--test', test, '--json', '--quiet', ...flags];
   const r = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 }));
   return {
-    learner: label, source: 'live', rowsPerSec: r.rowsPerSec, testLogLoss: r.test.logLoss, testAuc: r.test.auc,
+    learner: label, source: 'live', rowsPerSec: r.rowsPerSec, rowsPerCpuSec: r.rowsPerCpuSec, testLogLoss: r.test.logLoss, testAuc: r.test.auc,
     peakRssMiB: r.peakRssMiB, progressiveLoss: r.progressiveLoss, seconds: r.seconds,
     command: `recur hash train ${rel(train)} --test ${rel(test)} ${flags.join(' ')}`,
   };
@@ -71,7 +74,7 @@ function python(which: 'sklearn' | 'ftrl', train: string, test: string): Row {
   const r = JSON.parse(execFileSync(PY, [script, which, train, test], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } }));
   return {
     learner: which === 'sklearn' ? 'scikit-learn FeatureHasher + SGDClassifier' : 'pure-Python FTRL-Proximal', source: 'live',
-    rowsPerSec: r.rowsPerSec, testLogLoss: r.testLogLoss, testAuc: r.testAuc, peakRssMiB: r.peakRssMiB,
+    rowsPerSec: r.rowsPerSec, rowsPerCpuSec: r.rowsPerCpuSec, testLogLoss: r.testLogLoss, testAuc: r.testAuc, peakRssMiB: r.peakRssMiB,
     progressiveLoss: r.progressiveLoss, seconds: r.seconds, command: `${PY} bench/peers/ctr_python.py ${which} ...`,
   };
 }
@@ -83,15 +86,17 @@ function anchor(key: string, label: string): Row | null {
   if (!line) return null;
   const c = line.split('|').map((s) => s.trim());
   return {
-    learner: label, source: 'anchor', rowsPerSec: Number(c[2]), testLogLoss: Number(c[3]), testAuc: Number(c[4]),
+    learner: label, source: 'anchor', rowsPerSec: Number(c[2]), rowsPerCpuSec: null, testLogLoss: Number(c[3]), testAuc: Number(c[4]),
     peakRssMiB: Number(c[5]), progressiveLoss: Number(c[8]), seconds: Number(c[6]), command: `see ${rel(ANCHOR)}`,
   };
 }
 
 function table(rows: Row[], base: Row | undefined): string {
-  const head = ['learner', 'source', 'train rows/s', 'x sklearn', 'test log-loss', 'test AUC', 'peak RSS MiB', 'progressive loss'];
+  const head = ['learner', 'source', 'train rows/s (wall)', 'x sklearn', 'rows per CPU-s', 'x sklearn', 'test log-loss', 'test AUC', 'peak RSS MiB', 'progressive loss'];
   const body = rows.map((r) => [r.learner, r.source, Math.round(r.rowsPerSec).toLocaleString('en-US'),
-    base ? (r.rowsPerSec / base.rowsPerSec).toFixed(1) + 'x' : '-', r.testLogLoss.toFixed(4), r.testAuc.toFixed(4),
+    base ? (r.rowsPerSec / base.rowsPerSec).toFixed(1) + 'x' : '-',
+    r.rowsPerCpuSec ? Math.round(r.rowsPerCpuSec).toLocaleString('en-US') : '-',
+    base?.rowsPerCpuSec && r.rowsPerCpuSec ? (r.rowsPerCpuSec / base.rowsPerCpuSec).toFixed(1) + 'x' : '-', r.testLogLoss.toFixed(4), r.testAuc.toFixed(4),
     r.peakRssMiB.toFixed(0), r.progressiveLoss.toFixed(4)]);
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...body.map((b) => `| ${b.join(' | ')} |`)].join('\n');
 }
@@ -110,15 +115,15 @@ export async function run(argv: string[]): Promise<number> {
   const rows: Row[] = [];
   const num = ['--numeric', 'I1..I13'];
   const say = (r: Row) => { console.log(`  ${r.learner}: ${Math.round(r.rowsPerSec)} rows/s, test log-loss ${r.testLogLoss.toFixed(4)}, AUC ${r.testAuc.toFixed(4)}, peak RSS ${r.peakRssMiB.toFixed(0)} MiB`); return r; };
-  console.log(`recur (this checkout), ${rel(train)} -> ${rel(test)}:`);
-  rows.push(say(recur('recur FTRL', train, test, [...num])));
+  console.log(`recur (this checkout), ${rel(train)} -> ${rel(test)}; machine load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores:`);
+  rows.push(say(recur('recur FTRL', train, test, [...num, '--numeric-as', 'log'])));
   rows.push(say(recur('recur FTRL, all columns as tokens', train, test, [])));
-  rows.push(say(recur('recur AdaGrad', train, test, ['--learner', 'adagrad', ...num])));
-  rows.push(say(recur(`recur FTRL -q ${PAIRS}`, train, test, [...num, '--quadratic', PAIRS])));
+  rows.push(say(recur('recur AdaGrad', train, test, ['--learner', 'adagrad', ...num, '--numeric-as', 'log'])));
+  rows.push(say(recur(`recur FTRL -q ${PAIRS}`, train, test, [...num, '--numeric-as', 'log', '--l1', '0', '--quadratic', PAIRS])));
   let big: Row | null = null;
   if (argv.includes('--big')) {
     const train10 = ensureData('train10x.csv', 10_000_000, 1);
-    big = say(recur('recur FTRL, 10x file (10M rows)', train10, test, [...num]));
+    big = say(recur('recur FTRL, 10x file (10M rows)', train10, test, [...num, '--numeric-as', 'log']));
     rows.push(big);
   }
   let base: Row | undefined;

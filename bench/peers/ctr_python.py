@@ -60,7 +60,7 @@ def run_sklearn(train, test):
     from sklearn.linear_model import SGDClassifier
     fh = FeatureHasher(n_features=D, input_type="string", alternate_sign=True)
     clf = SGDClassifier(loss="log_loss")
-    t0 = time.time()
+    t0, c0 = time.time(), time.process_time()
     n, prog, fitted = 0, 0.0, False
 
     def chunks(path, size=10000):
@@ -84,12 +84,12 @@ def run_sklearn(train, test):
         clf.partial_fit(X, y, classes=[0, 1])
         fitted = True
         n += len(y)
-    train_s = time.time() - t0
+    train_s, train_cpu = time.time() - t0, time.process_time() - c0
     ys, ps = [], []
     for y, toks in chunks(test):
         ys.extend(y.tolist())
         ps.extend(clf.predict_proba(fh.transform(toks))[:, 1].tolist())
-    return n, train_s, prog / n, ys, ps
+    return n, train_s, train_cpu, prog / n, ys, ps
 
 
 def run_ftrl(train, test, alpha=0.1, beta=1.0, L1=1.0, L2=1.0):
@@ -111,7 +111,7 @@ def run_ftrl(train, test, alpha=0.1, beta=1.0, L1=1.0, L2=1.0):
             wx += w[i]
         return 1.0 / (1.0 + math.exp(-max(min(wx, 35.0), -35.0))), w
 
-    t0 = time.time()
+    t0, c0 = time.time(), time.process_time()
     n, prog = 0, 0.0
     for header, row in rows(train):
         y = int(row[0])
@@ -124,18 +124,19 @@ def run_ftrl(train, test, alpha=0.1, beta=1.0, L1=1.0, L2=1.0):
             z[i] += g - sigma * w[i]
             nn[i] += g * g
         n += 1
-    train_s = time.time() - t0
+    train_s, train_cpu = time.time() - t0, time.process_time() - c0
     ys, ps = [], []
     for header, row in rows(test):
         ys.append(int(row[0]))
         ps.append(predict(feats(header, row))[0])
-    return n, train_s, prog / n, ys, ps
+    return n, train_s, train_cpu, prog / n, ys, ps
 
 
 def main():
     which, train, test = sys.argv[1:4]
-    n, train_s, prog, ys, ps = (run_sklearn if which == "sklearn" else run_ftrl)(train, test)
+    n, train_s, train_cpu, prog, ys, ps = (run_sklearn if which == "sklearn" else run_ftrl)(train, test)
     print(json.dumps(dict(learner=which, rows=n, seconds=train_s, rowsPerSec=n / train_s, progressiveLoss=prog,
+                          cpuSeconds=train_cpu, rowsPerCpuSec=n / train_cpu,
                           testLogLoss=logloss(ys, ps), testAuc=auc(ys, ps),
                           peakRssMiB=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)))
 

@@ -117,7 +117,9 @@ async function train(o: Record<string, any>, path: string, io: CommandIO): Promi
   };
   const onTick = live ? (p: Progress) => process.stderr.write(`\r\x1b[K  ${p.rows} rows  ${Math.round(p.rowsPerSec)} rows/s  progressive loss ${fmt(p.loss)}`) : undefined;
   // The model is built once the header (or --columns) gives the column names.
+  const cpu0 = process.cpuUsage();
   const stats = await dataErrors(() => trainStream(make, path, { csv, passes: o.passes, holdoutPeriod: o.holdoutPeriod, onReport, onTick }));
+  const cpu = process.cpuUsage(cpu0), cpuSeconds = (cpu.user + cpu.system) / 1e6;
   if (live) process.stderr.write('\r\x1b[K');
   const m = stats.model;
   reportBad(io, 'train', stats);
@@ -127,7 +129,8 @@ async function train(o: Record<string, any>, path: string, io: CommandIO): Promi
   if (o.model) writeFileAtomic(o.model, m.toSafetensors());
   const result = {
     command: 'hash train', file: path, rows: stats.rows, badRows: stats.badRows, passes: stats.passes,
-    seconds: stats.seconds, rowsPerSec: stats.rowsPerSec, progressiveLoss: stats.progressiveLoss,
+    seconds: stats.seconds, rowsPerSec: stats.rowsPerSec, cpuSeconds, rowsPerCpuSec: stats.rows / cpuSeconds,
+    progressiveLoss: stats.progressiveLoss,
     holdout: o.holdoutPeriod ? { logLoss: stats.holdoutLoss, auc: stats.holdoutAuc } : null,
     test: test ? { file: o.test, rows: test.rows, logLoss: test.logLoss, auc: test.auc, rowsPerSec: test.rowsPerSec } : null,
     learner: { kind: m.learner.kind, ...m.learner.hyper() }, features: m.hasher.numFeatures, model: o.model ?? null,
