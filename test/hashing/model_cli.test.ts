@@ -2,6 +2,7 @@
 // small generated files: progress, --json, holdout, malformed rows, strict mode, exit codes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -141,4 +142,12 @@ test('a file without a header, described by --columns, and prediction without th
   assert.equal(p.code, 0, p.err);
   assert.equal(JSON.parse(p.out).rows, 2);
   assert.equal(readFileSync(out, 'utf8').trim().split('\n').length, 2);
+});
+
+test('training reads stdin (FILE -), header included', () => {
+  const input = readFileSync(train, 'utf8').split('\n').slice(0, 3001).join('\n') + '\n';
+  const out = execFileSync(process.execPath, [join(ROOT, 'bin', 'recur.js'), 'hash', 'train', '-', '--numeric', 'I1', '--json', '--quiet'], { input, encoding: 'utf8' });
+  const r = JSON.parse(out);
+  assert.equal(r.file, '-');
+  assert.equal(r.rows, 3000);
 });
