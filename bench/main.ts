@@ -6,6 +6,9 @@
 type Suite = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
 
 const SUITES: Record<string, Suite> = {
+  preprocess: { summary: 'ZCA fit vs NumPy, LCN per image', load: () => import('./preprocess.js') },
+  rnn: { summary: 'C1-C4 training steps: recur (ts, wasm) vs PyTorch CPU and TensorFlow.js', load: () => import('./rnn.js') },
+  webgpu: { summary: 'C1-C4 on the GPU (WebGPU) vs PyTorch CUDA', load: () => import('./webgpu.js') },
   hash: { summary: 'hashing trick: recur hash vs scikit-learn / Python FTRL on 1M CTR rows', load: () => import('./hash.js') },
 };
 
@@ -16,6 +19,7 @@ async function main(argv: string[]): Promise<number> {
       Object.entries(SUITES).map(([k, v]) => `  ${k.padEnd(8)}${v.summary}`).join('\n') + '\n\nEach suite takes --help.');
     return 0;
   }
+  if (first === '--backend' && argv[1] === 'webgpu') return (await SUITES.webgpu!.load()).run(argv.slice(2));
   const name = first && !first.startsWith('-') ? first : 'rnn';
   const rest = first && !first.startsWith('-') ? argv.slice(1) : argv;
   const s = SUITES[name];

@@ -1,7 +1,7 @@
 // Builds everything `npm install` and `npm test` need: the WebAssembly kernels (when the
 // AssemblyScript sources exist) and the TypeScript sources, tests and benchmarks.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,3 +23,13 @@ if (existsSync(join(root, 'scripts/build_wasm.mjs'))) {
   run('scripts/build_wasm.mjs', []);
 }
 run('node_modules/typescript/bin/tsc', ['-p', 'tsconfig.json']);
+
+// The browser demo: demo/main.ts and the library it imports bundled by esbuild (a
+// devDependency, so skipped where only runtime dependencies are installed) into dist/demo/.
+if (existsSync(join(root, 'node_modules/esbuild')) && existsSync(join(root, 'demo/main.ts'))) {
+  const { buildSync } = await import('esbuild');
+  mkdirSync(join(root, 'dist/demo'), { recursive: true });
+  buildSync({ entryPoints: [join(root, 'demo/main.ts')], bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
+    outfile: join(root, 'dist/demo/demo.js'), logLevel: 'warning' });
+  copyFileSync(join(root, 'demo/index.html'), join(root, 'dist/demo/index.html'));
+}

@@ -69,6 +69,15 @@ export function spectralRadius(A: ArrayLike<number>, n: number, opts: { iters?: 
 /** Largest singular value of a row-major [n, m] matrix: power iteration on A^T A (symmetric, converges). */
 export function largestSingularValue(A: ArrayLike<number>, n: number, m: number,
   opts: { iters?: number; seed?: number; tol?: number } = {}): number {
+  return largestSingularValueOp(n, m, (x, y) => matVec(A, n, m, x, y), (x, y) => matTVec(A, n, m, x, y), opts);
+}
+
+/**
+ * Largest singular value of an [n, m] operator given as y = A x (x: m, y: n) and y = A^T x
+ * (x: n, y: m), by power iteration on A^T A. Products of step Jacobians use this unformed.
+ */
+export function largestSingularValueOp(n: number, m: number, op: (x: Float64Array, y: Float64Array) => void,
+  opT: (x: Float64Array, y: Float64Array) => void, opts: { iters?: number; seed?: number; tol?: number } = {}): number {
   const iters = opts.iters ?? 500;
   const tol = opts.tol ?? 1e-10;
   const rng = new Rng(opts.seed ?? 54321);
@@ -80,8 +89,8 @@ export function largestSingularValue(A: ArrayLike<number>, n: number, m: number,
     const nv = norm(v);
     if (nv === 0) return 0;
     for (let i = 0; i < m; i++) v[i]! /= nv;
-    matVec(A, n, m, v, u);
-    matTVec(A, n, m, u, v);
+    op(v, u);
+    opT(u, v);
     const s = Math.sqrt(norm(v));
     if (Math.abs(s - sigma) <= tol * s) return s;
     sigma = s;

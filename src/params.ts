@@ -6,6 +6,8 @@
  */
 import { type DType, type FArray, type Tensor, ShapeError, alloc, numel, shapeStr } from './tensor.js';
 import { Rng } from './random.js';
+import { type Backend, workspace } from './backend/backend.js';
+import { getBackend } from './backend/index.js';
 
 export interface Param {
   readonly name: string;
@@ -50,10 +52,13 @@ export class Params {
     return p;
   }
 
-  /** Allocates the flat arrays, cuts the views and runs every initialiser with `rng`. */
-  allocate(rng: Rng): void {
-    this.data = alloc(this.dtype, this.total);
-    this.grad = alloc(this.dtype, this.total);
+  /**
+   * Allocates the flat arrays, cuts the views and runs every initialiser with `rng`. The arrays
+   * live in `backend`'s memory (default: the default backend's) so its kernels need no copies.
+   */
+  allocate(rng: Rng, backend: Backend = getBackend()): void {
+    this.data = workspace(backend, this.dtype, this.total);
+    this.grad = workspace(backend, this.dtype, this.total);
     this.list.forEach((p, i) => {
       p.data = this.data.subarray(p.offset, p.offset + p.size);
       p.grad = this.grad.subarray(p.offset, p.offset + p.size);

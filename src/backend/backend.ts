@@ -6,7 +6,7 @@
  * of a `[T, B, F]` buffer without a copy. All matrices are row-major and contiguous.
  * Dimension key: B = batch, H = hidden, M/N/K = matrix product sizes.
  */
-import type { FArray } from '../tensor.js';
+import { type DType, type FArray, alloc } from '../tensor.js';
 
 export type Activation = 'tanh' | 'relu' | 'sigmoid' | 'identity';
 
@@ -64,4 +64,15 @@ export interface Backend {
 
   /** sum of squares of n values. */
   sumSq(a: FArray, off: number, n: number): number;
+
+  /**
+   * Optional: a zeroed float32 buffer in the backend's own memory (wasm: its linear memory),
+   * so that kernels run on it without copies. Backends without one use ordinary arrays.
+   */
+  alloc?(n: number): Float32Array;
+}
+
+/** Workspace for layers running on `be`: the backend's own memory for float32, else an ordinary array. */
+export function workspace(be: Backend, dtype: DType, n: number): FArray {
+  return dtype === 'float32' && be.alloc ? be.alloc(n) : alloc(dtype, n);
 }

@@ -134,12 +134,12 @@ export function camel(s: string): string {
 export function helpText(prog: string, cmd: Command): string {
   const lines = [`Usage: ${prog} ${cmd.name}${cmd.positionals ? ' ' + cmd.positionals : ''} [options]`, '', cmd.summary, '', 'Options:'];
   const all = { ...flagsOf(cmd), ...COMMON_FLAGS };
-  const width = Math.max(...Object.keys(all).map((k) => k.length + (all[k]!.type === 'boolean' ? 0 : 6))) + 4;
+  const left = (k: string, s: FlagSpec) => `  --${k}${s.type === 'boolean' ? '' : ` ${s.type === 'list' ? 'A,B' : s.choices ? 'X' : s.type === 'string' ? 'S' : 'N'}`}`;
+  const width = Math.max(...Object.entries(all).map(([k, s]) => left(k, s).length)) + 2;
   for (const [k, s] of Object.entries(all)) {
-    const left = `  --${k}${s.type === 'boolean' ? '' : ` ${s.type === 'list' ? 'A,B' : s.choices ? 'X' : s.type === 'string' ? 'S' : 'N'}`}`;
     const dflt = s.default !== undefined && s.type !== 'boolean' ? ` (default: ${Array.isArray(s.default) ? s.default.join(',') : s.default})` : '';
     const ch = s.choices ? ` [${s.choices.join('|')}]` : '';
-    lines.push(`${left.padEnd(width)}${s.help}${ch}${dflt}`);
+    lines.push(`${left(k, s).padEnd(width)}${s.help}${ch}${dflt}`);
   }
   if (cmd.details) lines.push('', cmd.details);
   return lines.join('\n');

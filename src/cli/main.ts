@@ -9,6 +9,12 @@ type Loader = () => Promise<{ command: Command }>;
 /** Registry: add one line per command. */
 const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   start: { summary: 'run the main experiment on its embedded default', load: () => import('./start.js') },
+  train: { summary: 'train a recurrent net on a classic task', load: () => import('./train.js') },
+  eval: { summary: 'evaluate a trained model on fresh sequences', load: () => import('./eval.js') },
+  experiment: { summary: 'run the lecture experiment (several models side by side)', load: () => import('./experiment.js') },
+  resume: { summary: 'continue a training run from its checkpoint', load: () => import('./resume.js') },
+  preprocess: { summary: 'YUV, local contrast normalisation and ZCA whitening on PNG images', load: () => import('./preprocess.js') },
+  report: { summary: 'write one self-contained HTML report of training runs, side by side', load: () => import('./report.js') },
   hash: { summary: 'the hashing trick: streaming online logistic regression over CSV larger than memory', load: () => import('./hash.js') },
 };
 

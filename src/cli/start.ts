@@ -1,39 +1,21 @@
-/** `recur start` (npm start): the main job on an embedded default. */
+/**
+ * `recur start` (npm start): the lecture's experiment on its embedded default, sized to
+ * finish in a few minutes on 2 cores: adding and temporal order at T=100, the five models
+ * side by side, each with a fixed training-time budget.
+ */
 import type { Command } from './args.js';
-import { SequenceModel } from '../layers/model.js';
-import { Adam } from '../train/optim.js';
-import { clipGradNorm } from '../train/clip.js';
-import { addingBatch } from '../tasks/adding.js';
-import { Rng } from '../random.js';
+import { EXPERIMENT_FLAGS, lecture, table } from './experiment.js';
 
 export const command: Command = {
   name: 'start',
-  summary: 'train a small LSTM on the adding problem and print its learning curve',
-  flags: {
-    steps: { type: 'int', default: 600, help: 'training steps' },
-    T: { type: 'int', default: 30, help: 'sequence length' },
-    hidden: { type: 'int', default: 32, help: 'hidden units' },
-    seed: { type: 'int', default: 1, help: 'random seed' },
-  },
-  async run(o, _p, io) {
-    const model = new SequenceModel({ cell: 'lstm', inputSize: 2, hiddenSize: o.hidden, outputSize: 1, head: 'last', loss: 'mse', seed: o.seed });
-    const opt = new Adam(model.params, { lr: 0.01 });
-    const rng = new Rng(o.seed);
-    const t0 = performance.now();
-    const curve: { step: number; mse: number }[] = [];
-    let avg = 0;
-    for (let s = 1; s <= o.steps; s++) {
-      const b = addingBatch(rng, 32, { T: o.T });
-      model.params.zeroGrad();
-      const r = model.lossAndGrad(b);
-      clipGradNorm(model.params.grad, 1);
-      opt.step();
-      avg += r.loss;
-      if (s % 50 === 0) { curve.push({ step: s, mse: avg / 50 }); if (!o.json) io.out(`step ${String(s).padStart(5)}  train mse ${(avg / 50).toFixed(4)}`); avg = 0; }
-    }
-    const seconds = (performance.now() - t0) / 1000;
-    if (o.json) io.out(JSON.stringify({ task: 'adding', T: o.T, steps: o.steps, curve, seconds }));
-    else io.out(`done in ${seconds.toFixed(1)} s (baseline mse 0.167)`);
-    return 0;
+  summary: 'run the main experiment (lecture: vanishing gradients and their cures) on its embedded default',
+  flags: { ...EXPERIMENT_FLAGS, budget: { ...EXPERIMENT_FLAGS.budget, default: 45 }, out: { type: 'string', default: 'runs/start', help: 'run folder' } },
+  details: 'The same as `recur experiment lecture` with a smaller time budget; see README "The main experiment".',
+  async run(o, _pos, io) {
+    const { rows, dir } = await lecture(o, io);
+    if (o.json) { io.out(JSON.stringify({ experiment: 'lecture', run: dir, rows })); return 0; }
+    io.out(table(rows));
+    io.out(`\nresults.json and one run folder per model in ${dir}; 'recur report ${dir}/*' draws them side by side.`);
+    return rows.some((r) => r.error) ? 1 : 0;
   },
 };

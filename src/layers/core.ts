@@ -9,10 +9,9 @@
  * Variable lengths: rows with t >= len[b] keep their state (h_t = h_{t-1}), output zeros,
  * and pass dh/dc straight through in backward, as PyTorch's packed sequences do.
  */
-import type { Backend } from '../backend/backend.js';
+import { type Backend, workspace } from '../backend/backend.js';
 import type { Param, Params } from '../params.js';
 import type { DType, FArray } from '../tensor.js';
-import { alloc } from '../tensor.js';
 import { uniform } from '../init.js';
 import { type RecurrentInit, initRecurrentBlock } from '../init.js';
 import type { Rng } from '../random.js';
@@ -68,6 +67,10 @@ export abstract class RecurrentCore {
   protected bsum: FArray = new Float32Array(0);   // [G*H] b_ih (+ b_hh)
   protected lengths: Int32Array | null = null;
   protected hasRun = false;
+  /** When true, backward records ||dL/dh_t|| for every t in `dhNorms` (diagnostics; off by default). */
+  recordGradNorms = false;
+  /** [T] ||dL/dh_t||_2 over the batch, filled by backward when recordGradNorms is set. */
+  dhNorms: Float64Array = new Float64Array(0);
 
   constructor(G: number, o: CoreOptions) {
     this.G = G; this.I = o.inputSize; this.H = o.hiddenSize; this.be = o.backend;
@@ -97,16 +100,16 @@ export abstract class RecurrentCore {
     if (T === this.T && B === this.B) return;
     const { H, I, G, dtype } = this;
     this.T = T; this.B = B;
-    this.XP = alloc(dtype, T * B * G * H);
-    this.HS = alloc(dtype, (T + 1) * B * H);
-    this.Y = alloc(dtype, T * B * H);
-    this.dXP = alloc(dtype, T * B * G * H);
+    this.XP = workspace(this.be, dtype, T * B * G * H);
+    this.HS = workspace(this.be, dtype, (T + 1) * B * H);
+    this.Y = workspace(this.be, dtype, T * B * H);
+    this.dXP = workspace(this.be, dtype, T * B * G * H);
     this.dHP = this.dXP;
-    this.dX = alloc(dtype, T * B * I);
-    this.dh = alloc(dtype, B * H);
-    this.dhNext = alloc(dtype, B * H);
-    this.dh0 = alloc(dtype, B * H);
-    this.bsum = alloc(dtype, G * H);
+    this.dX = workspace(this.be, dtype, T * B * I);
+    this.dh = workspace(this.be, dtype, B * H);
+    this.dhNext = workspace(this.be, dtype, B * H);
+    this.dh0 = workspace(this.be, dtype, B * H);
+    this.bsum = workspace(this.be, dtype, G * H);
     this.ensureCell(T, B);
   }
 
@@ -161,6 +164,24 @@ export abstract class RecurrentCore {
       this.HS.copyWithin(dst, src, src + H);
       if (S) S.copyWithin(dst, src, src + H);
     }
+  }
+
+  /**
+   * What forward cached, for diagnostics: states HS [T+1,B,H] (HS[0] = h0), activated gates
+   * XP [T,B,G*H], and for the LSTM the cell states CS [T+1,B,H] (null for the other cells).
+   */
+  cache(): { T: number; B: number; H: number; G: number; HS: FArray; XP: FArray; CS: FArray | null } {
+    return { T: this.T, B: this.B, H: this.H, G: this.G, HS: this.HS, XP: this.XP, CS: this.cellStates() };
+  }
+
+  /** Cell states [T+1,B,H] for cells that have them (LSTM). */
+  protected cellStates(): FArray | null { return null; }
+
+  /** Records ||dh_t|| when asked (dh holds dL/dh_t: the output's and the recurrence's parts). */
+  protected noteDh(t: number): void {
+    if (!this.recordGradNorms) return;
+    if (this.dhNorms.length !== this.T) this.dhNorms = new Float64Array(this.T);
+    this.dhNorms[t] = Math.sqrt(this.be.sumSq(this.dh, 0, this.B * this.H));
   }
 
   /** Assembles dh = dy[t] + dhNext, ignoring dy for rows past their length. */

@@ -8,7 +8,7 @@
  *   the recurrent projection's gradient differs from the input's only in the n block (times r).
  */
 import type { FArray } from '../tensor.js';
-import { alloc } from '../tensor.js';
+import { workspace } from '../backend/backend.js';
 import { type CoreBackward, type CoreForward, type CoreOptions, RecurrentCore } from './core.js';
 
 export class GRUCore extends RecurrentCore {
@@ -19,8 +19,8 @@ export class GRUCore extends RecurrentCore {
   }
 
   protected ensureCell(T: number, B: number): void {
-    this.HP = alloc(this.dtype, T * B * 3 * this.H);
-    this.dHP = alloc(this.dtype, T * B * 3 * this.H);
+    this.HP = workspace(this.be, this.dtype, T * B * 3 * this.H);
+    this.dHP = workspace(this.be, this.dtype, T * B * 3 * this.H);
   }
 
   forward(x: FArray, T: number, B: number, h0: FArray | null, _c0: FArray | null, lengths: Int32Array | null): CoreForward {
@@ -42,6 +42,7 @@ export class GRUCore extends RecurrentCore {
     const { T, B, H, be } = this, BH = B * H, G3 = 3 * BH, len = this.lengths;
     for (let t = T - 1; t >= 0; t--) {
       this.gatherDh(dy, t);
+      this.noteDh(t);
       be.gruCellBackward(B, H, this.XP, t * G3, this.HP, t * G3, this.HS, t * BH, this.dh, 0,
         this.dXP, t * G3, this.dHP, t * G3, this.dhNext, 0);    // dhNext = z * dh (direct path)
       if (len) {

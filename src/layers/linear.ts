@@ -3,12 +3,12 @@
  * Shapes: x [..., I] viewed as [N, I], W [O, I], b [O], y [..., O].
  * Cache: the input x (copied). Backward: dx = dy W; dW += dy^T x; db += sum_rows dy.
  */
-import type { Backend } from '../backend/backend.js';
+import { type Backend, workspace } from '../backend/backend.js';
 import { getBackend, tsBackend } from '../backend/index.js';
 import { type Param, Params } from '../params.js';
 import { Rng } from '../random.js';
 import { uniform } from '../init.js';
-import { type DType, type FArray, type Tensor, ShapeError, alloc, assertFinite, numel } from '../tensor.js';
+import { type DType, type FArray, type Tensor, ShapeError, assertFinite, numel } from '../tensor.js';
 
 export interface LinearOptions {
   inFeatures: number;
@@ -48,16 +48,16 @@ export class Linear {
     const p = o.prefix ?? '';
     this.weight = this.params.declare(`${p}weight`, [o.outFeatures, o.inFeatures], (a, r) => uniform(a, -k, k, r));
     this.bias = (o.bias ?? true) ? this.params.declare(`${p}bias`, [o.outFeatures], (a, r) => uniform(a, -k, k, r)) : null;
-    if (own) this.params.allocate(new Rng(o.seed ?? 0));
+    if (own) this.params.allocate(new Rng(o.seed ?? 0), this.backend);
   }
 
   private ensure(N: number): void {
     if (N === this.N) return;
     const dt = this.params.dtype;
     this.N = N;
-    this.x = alloc(dt, N * this.inFeatures);
-    this.y = alloc(dt, N * this.outFeatures);
-    this.dx = alloc(dt, N * this.inFeatures);
+    this.x = workspace(this.backend, dt, N * this.inFeatures);
+    this.y = workspace(this.backend, dt, N * this.outFeatures);
+    this.dx = workspace(this.backend, dt, N * this.inFeatures);
   }
 
   forward(x: Tensor<FArray>): Tensor<FArray> {

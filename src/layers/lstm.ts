@@ -9,7 +9,7 @@
  * Forget-gate bias: `forgetBias` sets b_ih[f] to that value and b_hh[f] to 0 (char-rnn's 1 by default).
  */
 import type { FArray } from '../tensor.js';
-import { alloc } from '../tensor.js';
+import { workspace } from '../backend/backend.js';
 import type { Rng } from '../random.js';
 import type { RecurrentInit } from '../init.js';
 import { type CoreBackward, type CoreForward, type CoreOptions, RecurrentCore } from './core.js';
@@ -33,12 +33,14 @@ export class LSTMCore extends RecurrentCore {
     }
   }
 
+  protected override cellStates(): FArray { return this.CS; }
+
   protected ensureCell(T: number, B: number): void {
     const H = this.H;
-    this.CS = alloc(this.dtype, (T + 1) * B * H);
-    this.TC = alloc(this.dtype, T * B * H);
-    this.dc = alloc(this.dtype, B * H);
-    this.dcSave = alloc(this.dtype, B * H);
+    this.CS = workspace(this.be, this.dtype, (T + 1) * B * H);
+    this.TC = workspace(this.be, this.dtype, T * B * H);
+    this.dc = workspace(this.be, this.dtype, B * H);
+    this.dcSave = workspace(this.be, this.dtype, B * H);
   }
 
   forward(x: FArray, T: number, B: number, h0: FArray | null, c0: FArray | null, lengths: Int32Array | null): CoreForward {
@@ -61,6 +63,7 @@ export class LSTMCore extends RecurrentCore {
     if (dcN) this.dc.set(dcN); else this.dc.fill(0);
     for (let t = T - 1; t >= 0; t--) {
       this.gatherDh(dy, t);                                     // dh = dy_t + dh from t+1
+      this.noteDh(t);
       if (len) this.dcSave.set(this.dc);
       be.lstmCellBackward(B, H, this.XP, t * G4, this.CS, t * BH, this.TC, t * BH, this.dh, 0, this.dc, 0, this.dXP, t * G4);
       if (len) {

@@ -16,7 +16,7 @@ import type { Activation } from '../backend/backend.js';
 import { Embedding } from './embedding.js';
 import { Linear } from './linear.js';
 import { type CellType, RecurrentStack } from './stack.js';
-import { lastStep, lastStepBackward, mseLoss, sequenceMask, softmaxCrossEntropy } from './loss.js';
+import { lastStep, lastStepBackward, mseLoss, softmaxCrossEntropy } from './loss.js';
 
 export interface SequenceModelConfig {
   cell: CellType;
@@ -69,6 +69,9 @@ export class SequenceModel {
   private hCarry: FArray | null = null;
   private cCarry: FArray | null = null;
   private gradBuf: FArray = new Float32Array(0);
+  private lastBuf: FArray = new Float32Array(0);   // [B,O] features of the last step ('last' head)
+  private dLastBuf: FArray = new Float32Array(0);  // [T,B,F] their gradient scattered back
+  private maskBuf: Float32Array = new Float32Array(0); // [T*B] padding mask ('every' head with lengths)
   private lastPred: Tensor<FArray> | null = null;
 
   constructor(cfg: SequenceModelConfig, backend?: Backend | string) {
@@ -86,7 +89,7 @@ export class SequenceModel {
       initialState: cfg.initialState, params: this.params, prefix: 'rnn.', backend,
     });
     this.head = new Linear({ inFeatures: this.rnn.outputSize, outFeatures: cfg.outputSize, params: this.params, prefix: 'head.', backend });
-    this.params.allocate(new Rng(cfg.seed ?? 0));
+    this.params.allocate(new Rng(cfg.seed ?? 0), this.rnn.backend);
   }
 
   /** Forgets the carried state (start of a new stream). */
@@ -138,7 +141,8 @@ export class SequenceModel {
         this.cCarry.set(out.cN.data);
       }
     }
-    const feats = this.config.head === 'last' ? lastStep(out.output, b.lengths) : out.output;
+    const feats = this.config.head === 'last' ? lastStep(out.output, b.lengths, this.lastBuf) : out.output;
+    if (feats.data !== out.output.data) this.lastBuf = feats.data;
     this.lastPred = this.head.forward(feats);
     return this.lastPred;
   }
@@ -146,7 +150,12 @@ export class SequenceModel {
   /** Loss of predictions against the batch targets (and the gradient w.r.t. predictions). */
   loss(pred: Tensor<FArray>, b: Batch): StepResult & { grad: Tensor<FArray> } {
     const every = this.config.head === 'every';
-    const mask = every && b.lengths ? sequenceMask(b.T, b.B, b.lengths) : undefined;
+    let mask: Float32Array | undefined;
+    if (every && b.lengths) {
+      if (this.maskBuf.length !== b.T * b.B) this.maskBuf = new Float32Array(b.T * b.B);
+      mask = this.maskBuf;
+      for (let t = 0; t < b.T; t++) for (let j = 0; j < b.B; j++) mask[t * b.B + j] = t < b.lengths[j]! ? 1 : 0;
+    }
     if (this.gradBuf.length !== pred.data.length) this.gradBuf = alloc(this.params.dtype, pred.data.length);
     if (this.config.loss === 'mse') {
       const r = mseLoss(pred, b.y, mask, this.gradBuf);
@@ -161,7 +170,8 @@ export class SequenceModel {
     const pred = this.predict(b, opts);
     const r = this.loss(pred, b);
     const dfeat = this.head.backward(r.grad);
-    const dOut = this.config.head === 'last' ? lastStepBackward(dfeat, b.T, b.lengths) : dfeat;
+    const dOut = this.config.head === 'last' ? lastStepBackward(dfeat, b.T, b.lengths, this.dLastBuf) : dfeat;
+    if (dOut !== dfeat) this.dLastBuf = dOut.data;
     const back = this.rnn.backward({ output: dOut });
     if (this.embedding) this.embedding.backward(back.dx);
     return { loss: r.loss, count: r.count, correct: r.correct };

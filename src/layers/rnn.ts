@@ -38,6 +38,7 @@ export class RNNCore extends RecurrentCore {
     const { T, B, H, be } = this, BH = B * H, len = this.lengths;
     for (let t = T - 1; t >= 0; t--) {
       this.gatherDh(dy, t);                                                        // dh = dy_t + dh from t+1
+      this.noteDh(t);
       be.actBackward(this.act, this.HS, (t + 1) * BH, this.dh, 0, this.dXP, t * BH, BH); // dpre = dh * act'(h_t)
       if (len) for (let b = 0; b < B; b++) if (t >= len[b]!) this.dXP.fill(0, (t * B + b) * H, (t * B + b + 1) * H);
       be.gemm(false, false, false, B, H, H, this.dXP, t * BH, this.wHh.data, 0, this.dhNext, 0); // dh_{t-1} = dpre W_hh

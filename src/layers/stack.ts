@@ -11,13 +11,13 @@
  * Tensors returned by forward and backward are views of reused workspace: they stay valid
  * until the next call (copy them to keep them). Parameter gradients accumulate (+=).
  */
-import type { Backend } from '../backend/backend.js';
+import { type Backend, workspace } from '../backend/backend.js';
 import type { Activation } from '../backend/backend.js';
 import { getBackend, tsBackend } from '../backend/index.js';
 import { Params } from '../params.js';
 import { Rng } from '../random.js';
 import type { RecurrentInit } from '../init.js';
-import { type DType, type FArray, type Tensor, ShapeError, alloc, assertFinite, checkShape } from '../tensor.js';
+import { type DType, type FArray, type Tensor, ShapeError, assertFinite, checkShape } from '../tensor.js';
 import type { RecurrentCore } from './core.js';
 import { RNNCore } from './rnn.js';
 import { LSTMCore } from './lstm.js';
@@ -121,6 +121,7 @@ export class RecurrentStack {
   private dh0: FArray = new Float32Array(0);
   private dc0: FArray = new Float32Array(0);
   private lens: Int32Array | null = null;
+  private lensBuf: Int32Array = new Int32Array(0);
   private stateGiven = false;
   private ran = false;
 
@@ -166,7 +167,7 @@ export class RecurrentStack {
     this.config = { cell, inputSize: o.inputSize, hiddenSize: H, numLayers: L, bidirectional: D === 2, bias: o.bias ?? true,
       initialState: this.initialState, recurrentInit: o.recurrentInit ?? 'default', nonlinearity: o.nonlinearity ?? (cell === 'rnn' ? 'tanh' : undefined),
       forgetBias: cell === 'lstm' ? (o.forgetBias === undefined ? 1 : o.forgetBias) : undefined };
-    if (own) this.params.allocate(new Rng(o.seed ?? 0));
+    if (own) this.params.allocate(new Rng(o.seed ?? 0), this.backend);
   }
 
   get outputSize(): number { return this.numDirections * this.hiddenSize; }
@@ -176,22 +177,22 @@ export class RecurrentStack {
     this.T = T; this.B = B;
     const { dtype } = this.params, H = this.hiddenSize, D = this.numDirections, L = this.numLayers;
     const inSize = (l: number) => (l === 0 ? this.inputSize : D * H);
-    this.xin = alloc(dtype, T * B * this.inputSize);
+    this.xin = workspace(this.backend, dtype, T * B * this.inputSize);
     this.outs = []; this.revIn = []; this.dOut = []; this.dIn = [];
     for (let l = 0; l < L; l++) {
-      this.outs.push(alloc(dtype, T * B * D * H));
-      this.revIn.push(D === 2 ? alloc(dtype, T * B * inSize(l)) : alloc(dtype, 0));
-      this.dOut.push(alloc(dtype, T * B * D * H));
-      this.dIn.push(alloc(dtype, T * B * inSize(l)));
+      this.outs.push(workspace(this.backend, dtype, T * B * D * H));
+      this.revIn.push(D === 2 ? workspace(this.backend, dtype, T * B * inSize(l)) : workspace(this.backend, dtype, 0));
+      this.dOut.push(workspace(this.backend, dtype, T * B * D * H));
+      this.dIn.push(workspace(this.backend, dtype, T * B * inSize(l)));
     }
-    this.dyF = alloc(dtype, T * B * H);
-    this.dyR = alloc(dtype, T * B * H);
-    this.h0s = this.cores.map(() => alloc(dtype, B * H));
-    this.c0s = this.cores.map(() => alloc(dtype, B * H));
-    this.hN = alloc(dtype, L * D * B * H);
-    this.cN = alloc(dtype, L * D * B * H);
-    this.dh0 = alloc(dtype, L * D * B * H);
-    this.dc0 = alloc(dtype, L * D * B * H);
+    this.dyF = workspace(this.backend, dtype, T * B * H);
+    this.dyR = workspace(this.backend, dtype, T * B * H);
+    this.h0s = this.cores.map(() => workspace(this.backend, dtype, B * H));
+    this.c0s = this.cores.map(() => workspace(this.backend, dtype, B * H));
+    this.hN = workspace(this.backend, dtype, L * D * B * H);
+    this.cN = workspace(this.backend, dtype, L * D * B * H);
+    this.dh0 = workspace(this.backend, dtype, L * D * B * H);
+    this.dc0 = workspace(this.backend, dtype, L * D * B * H);
   }
 
   /** Runs the whole stack over x [T,B,I]. */
@@ -209,7 +210,8 @@ export class RecurrentStack {
     let lens: Int32Array | null = null;
     if (opts.lengths !== undefined) {
       if (opts.lengths.length !== B) throw new ShapeError(`${name}.forward: lengths must have one entry per sequence (B=${B}), got ${opts.lengths.length}`);
-      lens = new Int32Array(B);
+      if (this.lensBuf.length !== B) this.lensBuf = new Int32Array(B);
+      lens = this.lensBuf;
       for (let b = 0; b < B; b++) {
         const v = opts.lengths[b]!;
         if (!Number.isInteger(v) || v < 1 || v > T) throw new RangeError(`${name}.forward: lengths[${b}] = ${v} is out of range; expected an integer in 1..${T} (T)`);

@@ -1,8 +1,8 @@
 // recur against PyTorch (fixtures/torch_recurrent.json, written by scripts/make_torch_fixtures.py):
-// outputs, final states and every gradient at 1e-5 relative in float32.
+// outputs, final states and every gradient at 1e-5 relative in float32, on every backend.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GRU, LSTM, RNN, type RecurrentStack } from 'recur';
+import { GRU, LSTM, RNN, type RecurrentStack, listBackends } from 'recur';
 import { readJSON, relErr } from '../helpers.js';
 
 interface Case {
@@ -16,10 +16,10 @@ const fx = readJSON<{ torch_version: string; cases: Case[] }>('fixtures/torch_re
 const TOL = 1e-5;
 let worst = 0;
 
-for (const c of fx.cases) {
-  const label = `${c.mode}${c.nonlinearity ? `(${c.nonlinearity})` : ''} L=${c.L}${c.bi ? ' bidirectional' : ''}${c.lengths ? ` lengths=${c.lengths}` : ''}`;
+for (const backend of listBackends()) for (const c of fx.cases) {
+  const label = `[${backend}] ${c.mode}${c.nonlinearity ? `(${c.nonlinearity})` : ''} L=${c.L}${c.bi ? ' bidirectional' : ''}${c.lengths ? ` lengths=${c.lengths}` : ''}`;
   test(`matches PyTorch ${fx.torch_version}: ${label}`, () => {
-    const o = { inputSize: c.I, hiddenSize: c.H, numLayers: c.L, bidirectional: c.bi };
+    const o = { inputSize: c.I, hiddenSize: c.H, numLayers: c.L, bidirectional: c.bi, backend };
     const m: RecurrentStack = c.mode === 'rnn' ? new RNN({ ...o, nonlinearity: c.nonlinearity }) : c.mode === 'lstm' ? new LSTM(o) : new GRU(o);
     m.loadStateDict(c.state_dict);
     const D = c.bi ? 2 : 1, S = [c.L * D, c.B, c.H];
@@ -52,6 +52,6 @@ for (const c of fx.cases) {
 }
 
 test('largest relative error against PyTorch is reported', () => {
-  console.log(`# largest relative error vs PyTorch over ${fx.cases.length} cases: ${worst.toExponential(3)}`);
+  console.log(`# largest relative error vs PyTorch over ${fx.cases.length} cases x ${listBackends().join(', ')}: ${worst.toExponential(3)}`);
   assert.ok(worst <= TOL);
 });

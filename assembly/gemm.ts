@@ -1,0 +1,239 @@
+// Matrix products for the shapes recurrent layers use. All pointers are byte addresses of
+// row-major float32 matrices in linear memory; sizes are element counts.
+//   C[M,N] (+)= op(A) op(B), op(A) [M,K] (A stored [K,M] when tA), op(B) [K,N] (B stored [N,K] when tB).
+// Two register-tiled micro-kernels do the work:
+//   nn: C(i, j..j+8) += splat(A(i,k)) * B(k, j..j+8), a 4x8 tile of C in 8 v128 registers,
+//       A read through strides (rsA, csA) so that NN and TN share it; K blocked by KC so the
+//       B panel stays in cache while the row tiles pass over it.
+//   nt: C(i,j) = dot(A(i,:), B(j,:)) with K in the lanes, a 4x2 tile of dot products.
+// Awkward shapes are turned into good ones through a scratch buffer `work` (gemm_work tells
+// the loader how many floats it needs): NN with a thin N runs as NT on B transposed, NT with a
+// short K runs as NN on B transposed, TN with a thin N computes C^T and adds it back.
+// Every f32x4 loop is followed by a scalar tail.
+
+// @ts-nocheck (AssemblyScript)
+const KC: i32 = 256;
+
+@inline function hsum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
+
+/** C[M,N] += A(i,k) B[K,N] for k in [k0, k1); A(i,k) at a + 4*(i*rsA + k*csA). */
+function nnPanel(M: i32, N: i32, k0: i32, k1: i32, a: usize, rsA: i32, csA: i32, b: usize, c: usize): void {
+  const rowC = <usize>N << 2, sa = <usize>csA << 2, ra = <usize>rsA << 2, sb = <usize>N << 2;
+  let i = 0;
+  for (; i + 4 <= M; i += 4) {
+    const ci = c + <usize>(i * N) * 4, ai = a + <usize>(i * rsA + k0 * csA) * 4;
+    let j = 0;
+    for (; j + 8 <= N; j += 8) {
+      const p = ci + (<usize>j << 2);
+      let c00 = v128.load(p), c01 = v128.load(p, 16);
+      let c10 = v128.load(p + rowC), c11 = v128.load(p + rowC, 16);
+      let c20 = v128.load(p + 2 * rowC), c21 = v128.load(p + 2 * rowC, 16);
+      let c30 = v128.load(p + 3 * rowC), c31 = v128.load(p + 3 * rowC, 16);
+      let pa = ai, pb = b + <usize>(k0 * N + j) * 4;
+      for (let k = k0; k < k1; k++) {
+        const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+        let av = v128.load32_splat(pa);
+        c00 = f32x4.add(c00, f32x4.mul(av, b0)); c01 = f32x4.add(c01, f32x4.mul(av, b1));
+        av = v128.load32_splat(pa + ra);
+        c10 = f32x4.add(c10, f32x4.mul(av, b0)); c11 = f32x4.add(c11, f32x4.mul(av, b1));
+        av = v128.load32_splat(pa + 2 * ra);
+        c20 = f32x4.add(c20, f32x4.mul(av, b0)); c21 = f32x4.add(c21, f32x4.mul(av, b1));
+        av = v128.load32_splat(pa + 3 * ra);
+        c30 = f32x4.add(c30, f32x4.mul(av, b0)); c31 = f32x4.add(c31, f32x4.mul(av, b1));
+        pa += sa; pb += sb;
+      }
+      v128.store(p, c00); v128.store(p, c01, 16);
+      v128.store(p + rowC, c10); v128.store(p + rowC, c11, 16);
+      v128.store(p + 2 * rowC, c20); v128.store(p + 2 * rowC, c21, 16);
+      v128.store(p + 3 * rowC, c30); v128.store(p + 3 * rowC, c31, 16);
+    }
+    for (; j + 4 <= N; j += 4) {
+      const p = ci + (<usize>j << 2);
+      let c0 = v128.load(p), c1 = v128.load(p + rowC), c2 = v128.load(p + 2 * rowC), c3 = v128.load(p + 3 * rowC);
+      let pa = ai, pb = b + <usize>(k0 * N + j) * 4;
+      for (let k = k0; k < k1; k++) {
+        const b0 = v128.load(pb);
+        c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(pa), b0));
+        c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(pa + ra), b0));
+        c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(pa + 2 * ra), b0));
+        c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(pa + 3 * ra), b0));
+        pa += sa; pb += sb;
+      }
+      v128.store(p, c0); v128.store(p + rowC, c1); v128.store(p + 2 * rowC, c2); v128.store(p + 3 * rowC, c3);
+    }
+    for (; j < N; j++) { // scalar tail columns
+      const p = ci + (<usize>j << 2);
+      let s0 = load<f32>(p), s1 = load<f32>(p + rowC), s2 = load<f32>(p + 2 * rowC), s3 = load<f32>(p + 3 * rowC);
+      let pa = ai, pb = b + <usize>(k0 * N + j) * 4;
+      for (let k = k0; k < k1; k++) {
+        const bv = load<f32>(pb);
+        s0 += load<f32>(pa) * bv; s1 += load<f32>(pa + ra) * bv;
+        s2 += load<f32>(pa + 2 * ra) * bv; s3 += load<f32>(pa + 3 * ra) * bv;
+        pa += sa; pb += sb;
+      }
+      store<f32>(p, s0); store<f32>(p + rowC, s1); store<f32>(p + 2 * rowC, s2); store<f32>(p + 3 * rowC, s3);
+    }
+  }
+  for (; i < M; i++) { // tail rows, one at a time
+    const ci = c + <usize>(i * N) * 4, ai = a + <usize>(i * rsA + k0 * csA) * 4;
+    let j = 0;
+    for (; j + 8 <= N; j += 8) {
+      const p = ci + (<usize>j << 2);
+      let c0 = v128.load(p), c1 = v128.load(p, 16);
+      let pa = ai, pb = b + <usize>(k0 * N + j) * 4;
+      for (let k = k0; k < k1; k++) {
+        const av = v128.load32_splat(pa);
+        c0 = f32x4.add(c0, f32x4.mul(av, v128.load(pb)));
+        c1 = f32x4.add(c1, f32x4.mul(av, v128.load(pb, 16)));
+        pa += sa; pb += sb;
+      }
+      v128.store(p, c0); v128.store(p, c1, 16);
+    }
+    for (; j + 4 <= N; j += 4) {
+      const p = ci + (<usize>j << 2);
+      let c0 = v128.load(p);
+      let pa = ai, pb = b + <usize>(k0 * N + j) * 4;
+      for (let k = k0; k < k1; k++) {
+        c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(pa), v128.load(pb)));
+        pa += sa; pb += sb;
+      }
+      v128.store(p, c0);
+    }
+    for (; j < N; j++) {
+      const p = ci + (<usize>j << 2);
+      let s = load<f32>(p);
+      let pa = ai, pb = b + <usize>(k0 * N + j) * 4;
+      for (let k = k0; k < k1; k++) { s += load<f32>(pa) * load<f32>(pb); pa += sa; pb += sb; }
+      store<f32>(p, s);
+    }
+  }
+}
+
+function nn(M: i32, N: i32, K: i32, a: usize, rsA: i32, csA: i32, b: usize, c: usize): void {
+  for (let k0 = 0; k0 < K; k0 += KC) nnPanel(M, N, k0, min(K, k0 + KC), a, rsA, csA, b, c);
+}
+
+/** dot of n floats at pa and pb: f32x4 lanes, then a scalar tail. */
+@inline function dot(pa: usize, pb: usize, K: i32): f32 {
+  let acc = f32x4.splat(0);
+  let k = 0;
+  for (; k + 4 <= K; k += 4) {
+    acc = f32x4.add(acc, f32x4.mul(v128.load(pa), v128.load(pb)));
+    pa += 16; pb += 16;
+  }
+  let s = hsum(acc);
+  for (; k < K; k++) { s += load<f32>(pa) * load<f32>(pb); pa += 4; pb += 4; }
+  return s;
+}
+
+/** C[M,N] += A[M,K] B[N,K]^T. */
+function nt(M: i32, N: i32, K: i32, a: usize, b: usize, c: usize): void {
+  const rowA = <usize>K << 2;
+  let i = 0;
+  for (; i + 4 <= M; i += 4) {
+    const a0 = a + <usize>i * rowA;
+    let j = 0;
+    for (; j + 2 <= N; j += 2) {
+      const b0 = b + <usize>j * rowA;
+      let s00 = f32x4.splat(0), s01 = s00, s10 = s00, s11 = s00, s20 = s00, s21 = s00, s30 = s00, s31 = s00;
+      let k = 0, o: usize = 0;
+      for (; k + 4 <= K; k += 4) {
+        const v0 = v128.load(b0 + o), v1 = v128.load(b0 + rowA + o);
+        let av = v128.load(a0 + o);
+        s00 = f32x4.add(s00, f32x4.mul(av, v0)); s01 = f32x4.add(s01, f32x4.mul(av, v1));
+        av = v128.load(a0 + rowA + o);
+        s10 = f32x4.add(s10, f32x4.mul(av, v0)); s11 = f32x4.add(s11, f32x4.mul(av, v1));
+        av = v128.load(a0 + 2 * rowA + o);
+        s20 = f32x4.add(s20, f32x4.mul(av, v0)); s21 = f32x4.add(s21, f32x4.mul(av, v1));
+        av = v128.load(a0 + 3 * rowA + o);
+        s30 = f32x4.add(s30, f32x4.mul(av, v0)); s31 = f32x4.add(s31, f32x4.mul(av, v1));
+        o += 16;
+      }
+      let t00 = hsum(s00), t01 = hsum(s01), t10 = hsum(s10), t11 = hsum(s11);
+      let t20 = hsum(s20), t21 = hsum(s21), t30 = hsum(s30), t31 = hsum(s31);
+      for (; k < K; k++) {
+        const v0 = load<f32>(b0 + o), v1 = load<f32>(b0 + rowA + o);
+        let av = load<f32>(a0 + o); t00 += av * v0; t01 += av * v1;
+        av = load<f32>(a0 + rowA + o); t10 += av * v0; t11 += av * v1;
+        av = load<f32>(a0 + 2 * rowA + o); t20 += av * v0; t21 += av * v1;
+        av = load<f32>(a0 + 3 * rowA + o); t30 += av * v0; t31 += av * v1;
+        o += 4;
+      }
+      const p = c + <usize>(i * N + j) * 4, rowC = <usize>N << 2;
+      store<f32>(p, load<f32>(p) + t00); store<f32>(p + 4, load<f32>(p + 4) + t01);
+      store<f32>(p + rowC, load<f32>(p + rowC) + t10); store<f32>(p + rowC + 4, load<f32>(p + rowC + 4) + t11);
+      store<f32>(p + 2 * rowC, load<f32>(p + 2 * rowC) + t20); store<f32>(p + 2 * rowC + 4, load<f32>(p + 2 * rowC + 4) + t21);
+      store<f32>(p + 3 * rowC, load<f32>(p + 3 * rowC) + t30); store<f32>(p + 3 * rowC + 4, load<f32>(p + 3 * rowC + 4) + t31);
+    }
+    for (; j < N; j++) {
+      const bj = b + <usize>j * rowA;
+      for (let r = 0; r < 4; r++) {
+        const p = c + <usize>((i + r) * N + j) * 4;
+        store<f32>(p, load<f32>(p) + dot(a0 + <usize>r * rowA, bj, K));
+      }
+    }
+  }
+  for (; i < M; i++) {
+    const ai = a + <usize>i * rowA;
+    for (let j = 0; j < N; j++) {
+      const p = c + <usize>(i * N + j) * 4;
+      store<f32>(p, load<f32>(p) + dot(ai, b + <usize>j * rowA, K));
+    }
+  }
+}
+
+/** dst[C,R] = src[R,C]^T. */
+function transpose(R: i32, Cn: i32, src: usize, dst: usize): void {
+  for (let r = 0; r < R; r++) {
+    const s = src + <usize>(r * Cn) * 4;
+    for (let c = 0; c < Cn; c++) store<f32>(dst + <usize>(c * R + r) * 4, load<f32>(s + (<usize>c << 2)));
+  }
+}
+
+@inline function useNTforNN(N: i32, K: i32): bool { return N < 8 && K >= 8; }
+@inline function useNNforNT(K: i32): bool { return K < 16; }
+@inline function useTransposedTN(M: i32, N: i32): bool { return N < 8 && M >= 8; }
+
+/** Floats of scratch `gemm` needs for these flags and sizes. */
+export function gemm_work(tA: i32, tB: i32, M: i32, N: i32, K: i32): i32 {
+  if (!tA && !tB && useNTforNN(N, K)) return K * N;
+  if (!tA && tB && useNNforNT(K)) return K * N;
+  if (tA && !tB && useTransposedTN(M, N)) return M * N;
+  return 0;
+}
+
+export function gemm(tA: i32, tB: i32, acc: i32, M: i32, N: i32, K: i32, a: usize, b: usize, c: usize, work: usize): void {
+  if (!acc) memory.fill(c, 0, <usize>(M * N) * 4);
+  if (M <= 0 || N <= 0 || K <= 0) return;
+  if (!tA && !tB) {
+    if (useNTforNN(N, K)) { transpose(K, N, b, work); nt(M, N, K, a, work, c); }
+    else nn(M, N, K, a, K, 1, b, c);
+  } else if (!tA && tB) {
+    if (useNNforNT(K)) { transpose(N, K, b, work); nn(M, N, K, a, K, 1, work, c); }
+    else nt(M, N, K, a, b, c);
+  } else if (tA && !tB) {
+    if (useTransposedTN(M, N)) {
+      // C^T[N,M] = B^T A: an NN-shaped product with a wide M, then added back transposed.
+      memory.fill(work, 0, <usize>(M * N) * 4);
+      nn(N, M, K, b, 1, N, a, work);
+      for (let i = 0; i < M; i++) {
+        for (let j = 0; j < N; j++) {
+          const p = c + <usize>(i * N + j) * 4;
+          store<f32>(p, load<f32>(p) + load<f32>(work + <usize>(j * M + i) * 4));
+        }
+      }
+    } else nn(M, N, K, a, 1, M, b, c);
+  } else {
+    // TT: no layer uses it; plain loops keep it correct.
+    for (let i = 0; i < M; i++) {
+      for (let j = 0; j < N; j++) {
+        let s: f32 = 0;
+        for (let k = 0; k < K; k++) s += load<f32>(a + <usize>(k * M + i) * 4) * load<f32>(b + <usize>(j * K + k) * 4);
+        const p = c + <usize>(i * N + j) * 4;
+        store<f32>(p, load<f32>(p) + s);
+      }
+    }
+  }
+}

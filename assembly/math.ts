@@ -1,0 +1,74 @@
+// Vector and scalar exp / sigmoid / tanh for the gate kernels (float32).
+// exp: Cephes expf (range reduction x = n ln2 + r, degree-6 polynomial in r, 2^n built in
+// the exponent bits), about 1 ulp on the clamped range. The scalar versions repeat the same
+// operations so a value gives the same result in a SIMD lane and in a tail.
+// tanh(x) = sign(x) (1 - 2 / (exp(2|x|) + 1)): absolute error ~1e-7, no overflow.
+
+// @ts-nocheck (AssemblyScript)
+const LOG2E: f32 = 1.44269504088896341;
+const C1: f32 = 0.693359375;
+const C2: f32 = -2.12194440e-4;
+const P0: f32 = 1.9875691500e-4;
+const P1: f32 = 1.3981999507e-3;
+const P2: f32 = 8.3334519073e-3;
+const P3: f32 = 4.1665795894e-2;
+const P4: f32 = 1.6666665459e-1;
+const P5: f32 = 5.0000001201e-1;
+const HI: f32 = 88.0;   // keeps n + 127 <= 254 (finite)
+const LO: f32 = -87.0;  // keeps n + 127 >= 1 (normal)
+
+@inline export function exp4(x: v128): v128 {
+  x = f32x4.min(f32x4.max(x, f32x4.splat(LO)), f32x4.splat(HI));
+  const fx = f32x4.nearest(f32x4.mul(x, f32x4.splat(LOG2E)));
+  x = f32x4.sub(x, f32x4.mul(fx, f32x4.splat(C1)));
+  x = f32x4.sub(x, f32x4.mul(fx, f32x4.splat(C2)));
+  let y = f32x4.splat(P0);
+  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(P1));
+  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(P2));
+  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(P3));
+  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(P4));
+  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(P5));
+  y = f32x4.add(f32x4.add(f32x4.mul(y, f32x4.mul(x, x)), x), f32x4.splat(1));
+  const n = i32x4.trunc_sat_f32x4_s(fx);
+  const pow2 = i32x4.shl(i32x4.add(n, i32x4.splat(127)), 23);
+  return f32x4.mul(y, pow2);
+}
+
+@inline export function exp1(x: f32): f32 {
+  x = min(max(x, LO), HI);
+  const fx = nearest<f32>(x * LOG2E);
+  x = x - fx * C1;
+  x = x - fx * C2;
+  let y = P0;
+  y = y * x + P1;
+  y = y * x + P2;
+  y = y * x + P3;
+  y = y * x + P4;
+  y = y * x + P5;
+  y = y * (x * x) + x + 1;
+  return y * reinterpret<f32>((<i32>fx + 127) << 23);
+}
+
+@inline export function sigmoid4(x: v128): v128 {
+  const one = f32x4.splat(1);
+  return f32x4.div(one, f32x4.add(one, exp4(f32x4.neg(x))));
+}
+
+@inline export function sigmoid1(x: f32): f32 {
+  return 1 / (1 + exp1(-x));
+}
+
+@inline export function tanh4(x: v128): v128 {
+  const one = f32x4.splat(1);
+  const ax = f32x4.abs(x);
+  const e = exp4(f32x4.add(ax, ax));
+  const t = f32x4.sub(one, f32x4.div(f32x4.splat(2), f32x4.add(e, one)));
+  // copy the sign bit of x onto t (t >= 0)
+  return v128.or(t, v128.and(x, i32x4.splat(0x80000000)));
+}
+
+@inline export function tanh1(x: f32): f32 {
+  const ax = abs<f32>(x);
+  const t: f32 = 1 - 2 / (exp1(ax + ax) + 1);
+  return x < 0 ? -t : t;
+}

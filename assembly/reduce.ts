@@ -1,0 +1,55 @@
+// Row broadcasts and reductions: bias rows before an accumulating gemm, bias gradients,
+// sums of squares (gradient norms), and dst = a + b (the dh a step receives).
+// Pointers are byte addresses; every f32x4 loop has a scalar tail.
+
+// @ts-nocheck (AssemblyScript)
+
+/** out[r,:] = bias[:] for r < rows. */
+export function fill_rows(out: usize, rows: i32, cols: i32, bias: usize): void {
+  const rb = <usize>cols << 2;
+  for (let r = 0; r < rows; r++) memory.copy(out + <usize>r * rb, bias, rb);
+}
+
+/** dst[j] += sum_r X[r,j]. */
+export function col_sum_acc(dst: usize, X: usize, rows: i32, cols: i32): void {
+  const rb = <usize>cols << 2;
+  let j = 0;
+  for (; j + 4 <= cols; j += 4) {
+    const o = <usize>j << 2;
+    let s = v128.load(dst + o);
+    let p = X + o;
+    for (let r = 0; r < rows; r++) { s = f32x4.add(s, v128.load(p)); p += rb; }
+    v128.store(dst + o, s);
+  }
+  for (; j < cols; j++) {
+    const o = <usize>j << 2;
+    let s = load<f32>(dst + o);
+    let p = X + o;
+    for (let r = 0; r < rows; r++) { s += load<f32>(p); p += rb; }
+    store<f32>(dst + o, s);
+  }
+}
+
+/** sum of squares of n floats (float32 lanes, summed in float64 at the end). */
+export function sum_sq(a: usize, n: i32): f64 {
+  let s0 = f32x4.splat(0), s1 = s0;
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const p = a + (<usize>i << 2), v0 = v128.load(p), v1 = v128.load(p, 16);
+    s0 = f32x4.add(s0, f32x4.mul(v0, v0)); s1 = f32x4.add(s1, f32x4.mul(v1, v1));
+  }
+  const s = f32x4.add(s0, s1);
+  let t: f64 = <f64>f32x4.extract_lane(s, 0) + <f64>f32x4.extract_lane(s, 1) + <f64>f32x4.extract_lane(s, 2) + <f64>f32x4.extract_lane(s, 3);
+  for (; i < n; i++) { const v = <f64>load<f32>(a + (<usize>i << 2)); t += v * v; }
+  return t;
+}
+
+/** dst = a + b over n floats (dst may alias a or b). */
+export function add(dst: usize, a: usize, b: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dst + o, f32x4.add(v128.load(a + o), v128.load(b + o)));
+  }
+  for (; i < n; i++) { const o = <usize>i << 2; store<f32>(dst + o, load<f32>(a + o) + load<f32>(b + o)); }
+}

@@ -1,0 +1,108 @@
+/**
+ * A first-fit allocator over one WebAssembly linear memory, for the wasm backend's
+ * workspace (DESIGN.md, decision 6): layers get Float32Array views into the memory the
+ * kernels run on, so no kernel call copies. Blocks are 64-byte aligned (cache lines, v128).
+ * Freed blocks coalesce with their neighbours; a view handed out with `view` is released
+ * when the garbage collector reclaims it (FinalizationRegistry), so a layer that replaces its
+ * workspace on a shape change does not leak. Shared memories grow on demand (their views
+ * stay valid); a plain memory never grows (growing would detach every view), and `view`
+ * returns null when it is full so the caller falls back to an ordinary array.
+ */
+const ALIGN = 64;
+const PAGE = 65536;
+
+interface Block { off: number; size: number }
+
+export class Heap {
+  readonly memory: WebAssembly.Memory;
+  readonly shared: boolean;
+  /** Every ArrayBuffer object the memory has had (a shared memory hands out a new one per grow). */
+  private readonly buffers = new WeakSet<ArrayBufferLike>();
+  private f32: Float32Array;
+  private top: number;
+  private readonly free: Block[] = []; // sorted by offset, never adjacent
+  private readonly registry = new FinalizationRegistry<Block>((b) => this.release(b.off, b.size));
+  /** Bytes in live blocks (for tests and the bench). */
+  used = 0;
+
+  constructor(memory: WebAssembly.Memory, shared: boolean, base = 1024) {
+    this.memory = memory; this.shared = shared; this.top = base;
+    this.f32 = new Float32Array(memory.buffer);
+    this.buffers.add(memory.buffer);
+  }
+
+  /** The current float view of the whole memory (rebuilt after a grow). */
+  get floats(): Float32Array {
+    if (this.f32.buffer !== this.memory.buffer) this.refresh();
+    return this.f32;
+  }
+
+  /** Whether `a` lives in this memory (its byteOffset is then a kernel pointer). */
+  owns(a: ArrayBufferView): boolean {
+    return this.buffers.has(a.buffer);
+  }
+
+  /** Byte offset of a block of `bytes`, or -1 when the memory cannot hold it. */
+  allocBytes(bytes: number): number {
+    const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+    for (let i = 0; i < this.free.length; i++) {
+      const b = this.free[i]!;
+      if (b.size < size) continue;
+      const off = b.off;
+      if (b.size === size) this.free.splice(i, 1); else { b.off += size; b.size -= size; }
+      this.used += size;
+      return off;
+    }
+    const off = Math.ceil(this.top / ALIGN) * ALIGN;
+    const end = off + size;
+    const have = this.memory.buffer.byteLength;
+    if (end > have) {
+      if (!this.shared) return -1;
+      try { this.memory.grow(Math.ceil((end - have) / PAGE)); } catch { return -1; }
+      this.refresh();
+    }
+    this.top = end;
+    this.used += size;
+    return off;
+  }
+
+  /** Returns a block to the free list, merging it with free neighbours. */
+  release(off: number, bytes: number): void {
+    const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+    this.used -= size;
+    if (off + size === this.top) { // the last block: lower the top, and swallow a free tail
+      this.top = off;
+      const last = this.free[this.free.length - 1];
+      if (last && last.off + last.size === this.top) { this.top = last.off; this.free.pop(); }
+      return;
+    }
+    let i = 0;
+    while (i < this.free.length && this.free[i]!.off < off) i++;
+    const prev = this.free[i - 1], next = this.free[i];
+    if (prev && prev.off + prev.size === off) {
+      prev.size += size;
+      if (next && prev.off + prev.size === next.off) { prev.size += next.size; this.free.splice(i, 1); }
+    } else if (next && off + size === next.off) {
+      next.off = off; next.size += size;
+    } else {
+      this.free.splice(i, 0, { off, size });
+    }
+  }
+
+  /** A zeroed Float32Array of n floats in this memory, freed when collected; null when full. */
+  view(n: number): Float32Array | null {
+    const bytes = Math.max(4, n * 4);
+    const off = this.allocBytes(bytes);
+    if (off < 0) return null;
+    const v = new Float32Array(this.memory.buffer, off, n);
+    v.fill(0); // a reused block holds old numbers
+    this.registry.register(v, { off, size: bytes });
+    this.buffers.add(v.buffer);
+    return v;
+  }
+
+  private refresh(): void {
+    this.f32 = new Float32Array(this.memory.buffer);
+    this.buffers.add(this.memory.buffer);
+  }
+}

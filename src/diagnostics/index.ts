@@ -1,0 +1,9 @@
+/**
+ * recur/diagnostics: why recurrent nets are hard to train, measured while they train.
+ * See diagnostics.ts for the Trainer hook and the parts for using each measure alone.
+ */
+export { Diagnostics, diagToJSON, type DiagnosticsOptions, type DiagRecord, type CoreDiag } from './diagnostics.js';
+export { recordGradFlow, readGradFlow, gradFlowDecay, type GradFlow } from './gradflow.js';
+export { weightSpectrum, coreSpectrum, GATE_NAMES, type WeightSpectrum, type GateSpectrum } from './spectrum.js';
+export { stepJacobian, jacobianProduct, type StepJacobian, type JacobianProductStats } from './jacobian.js';
+export { saturation, type Saturation, type GateSaturation } from './saturation.js';

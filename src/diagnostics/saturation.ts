@@ -1,0 +1,80 @@
+/**
+ * Saturation of hidden units, read off the forward cache: where a tanh sits at |v| > 0.99 its
+ * derivative is below 0.02 and the gradient through it all but stops; a sigmoid gate near 0 or
+ * 1 is switched (an LSTM forget gate near 1 is memory, near 0 forgetting). Also the hidden-state
+ * norm over time, which shows a state dying out (-> 0) or blowing up.
+ *
+ * Shapes: HS [T+1,B,H], XP [T,B,G*H] activated gates (RNN: h; LSTM: i,f,g,o; GRU: r,z,n).
+ * Fractions are over all T*B*H values of a unit group; padded rows (t >= length) count too.
+ */
+import type { RecurrentCore } from '../layers/core.js';
+import { RNNCore } from '../layers/rnn.js';
+import { GATE_NAMES } from './spectrum.js';
+
+export interface GateSaturation {
+  gate: string;
+  /** Fraction of activations < 0.01 (sigmoid gates) or < -0.99 (tanh). */
+  low: number;
+  /** Fraction of activations > 0.99. */
+  high: number;
+  mean: number;
+}
+
+export interface Saturation {
+  /** Fraction of tanh units with |v| > 0.99 (RNN tanh: h; LSTM: g; GRU: n); null when there is no tanh. */
+  tanh: number | null;
+  /** ReLU RNN: fraction of units at exactly 0 (dead for this input); null otherwise. */
+  reluZero: number | null;
+  /** Per gate (sigmoid gates and tanh candidates of gated cells; the RNN's h). */
+  gates: GateSaturation[];
+  /** [T] mean over the batch of ||h_t||_2. */
+  hNorm: number[];
+}
+
+/** Which gate blocks go through tanh (the others through sigmoid), by cell. */
+function tanhBlocks(core: RecurrentCore): boolean[] {
+  if (core instanceof RNNCore) return [core.act === 'tanh'];
+  return core.G === 4 ? [false, false, true, false] : [false, false, true];
+}
+
+export function saturation(core: RecurrentCore): Saturation {
+  const { T, B, H, G, HS, XP } = core.cache();
+  const tb = tanhBlocks(core);
+  const names = GATE_NAMES[G]!;
+  const N = T * B * H;
+  const gates: GateSaturation[] = [];
+  let tanhSat = 0, tanhN = 0;
+  for (let g = 0; g < G; g++) {
+    const isTanh = tb[g]!;
+    const lowAt = isTanh ? -0.99 : 0.01;
+    let low = 0, high = 0, sum = 0;
+    for (let r = 0; r < T * B; r++) {
+      const off = r * G * H + g * H;
+      for (let j = 0; j < H; j++) {
+        const v = XP[off + j]!;
+        sum += v;
+        if (v < lowAt) low++; else if (v > 0.99) high++;
+      }
+    }
+    gates.push({ gate: names[g]!, low: low / N, high: high / N, mean: sum / N });
+    if (isTanh) { tanhSat += low + high; tanhN += N; }
+  }
+  let reluZero: number | null = null;
+  if (core instanceof RNNCore && core.act === 'relu') {
+    let z = 0;
+    for (let i = B * H; i < (T + 1) * B * H; i++) if (HS[i] === 0) z++;
+    reluZero = z / N;
+  }
+  const hNorm = new Array<number>(T).fill(0);
+  for (let t = 0; t < T; t++) {
+    let s = 0;
+    for (let b = 0; b < B; b++) {
+      let q = 0;
+      const off = ((t + 1) * B + b) * H;
+      for (let j = 0; j < H; j++) q += HS[off + j]! ** 2;
+      s += Math.sqrt(q);
+    }
+    hNorm[t] = s / B;
+  }
+  return { tanh: tanhN ? tanhSat / tanhN : null, reluZero, gates, hNorm };
+}

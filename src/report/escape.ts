@@ -1,0 +1,28 @@
+/**
+ * Escaping for the HTML report. Every string that comes from a run folder (config values,
+ * task names, sampled text, folder names) goes through `esc` before it touches the page, so
+ * a corpus holding `<script>` shows as text and never runs. Numbers go through `num`, which
+ * drops anything that is not a finite number (a hostile metrics file cannot inject through them).
+ */
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Text and attribute values: & < > " ' become entities. */
+export function esc(v: unknown): string {
+  return String(v ?? '').replace(/[&<>"']/g, (c) => ENTITIES[c]!);
+}
+
+/** A finite number or null. */
+export function num(v: unknown): number | null {
+  const x = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  return Number.isFinite(x) ? x : null;
+}
+
+/** A short human form of a number for tables and axes (already safe to print). */
+export function fmt(v: unknown, digits = 4): string {
+  const x = num(v);
+  if (x === null) return '-';
+  if (x === 0) return '0';
+  const a = Math.abs(x);
+  if (a >= 1e5 || a < 1e-3) return x.toExponential(Math.max(0, digits - 2));
+  return String(Number(x.toPrecision(digits)));
+}

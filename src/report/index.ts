@@ -1,0 +1,8 @@
+/**
+ * recur/report: a self-contained HTML report of training runs (inline SVG charts, no script,
+ * no network), built from plain data; `recur report RUN_DIR...` reads the folders and calls it.
+ */
+export { buildReport, type RunData, type ReportOptions } from './report.js';
+export { lineChart, heatmap, niceTicks, ramp, type Series, type LineChartOptions, type HeatmapOptions } from './svg.js';
+export { successTable, successText, type SuccessTable, type SuccessCell } from './tables.js';
+export { esc, num, fmt } from './escape.js';
