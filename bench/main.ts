@@ -10,6 +10,7 @@ const SUITES: Record<string, Suite> = {
   rnn: { summary: 'C1-C4 training steps: recur (ts, wasm) vs PyTorch CPU and TensorFlow.js', load: () => import('./rnn.js') },
   webgpu: { summary: 'C1-C4 on the GPU (WebGPU) vs PyTorch CUDA', load: () => import('./webgpu.js') },
   esn: { summary: 'echo state networks vs ReservoirPy (Mackey-Glass, anchors)', load: () => import('./esn.js') },
+  hash: { summary: 'hashing trick: recur hash vs scikit-learn / Python FTRL on 1M CTR rows', load: () => import('./hash.js') },
 };
 
 async function main(argv: string[]): Promise<number> {

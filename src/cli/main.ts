@@ -16,6 +16,7 @@ const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   preprocess: { summary: 'YUV, local contrast normalisation and ZCA whitening on PNG images', load: () => import('./preprocess.js') },
   report: { summary: 'write one self-contained HTML report of training runs, side by side', load: () => import('./report.js') },
   esn: { summary: 'fit and evaluate an echo state network on a data set or CSV', load: () => import('./esn.js') },
+  hash: { summary: 'the hashing trick: streaming online logistic regression over CSV larger than memory', load: () => import('./hash.js') },
 };
 
 export function registerCommand(name: string, summary: string, load: Loader): void {
