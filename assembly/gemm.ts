@@ -9,7 +9,8 @@
 //       rows in blocks that stay in L2 while every row tile of A passes over them.
 // Awkward shapes are turned into good ones through a scratch buffer `work` (gemm_work tells
 // the loader how many floats it needs): NN with a thin N runs as NT on B transposed, NT with a
-// short K runs as NN on B transposed, TN with a thin N computes C^T and adds it back.
+// short K runs as NN on B transposed, TN with a thin N computes C^T and adds it back, and
+// other TN products copy each block of A row-major into `work` first (see nn).
 // Every f32x4 loop is followed by a scalar tail.
 
 // @ts-nocheck (AssemblyScript)
@@ -86,33 +87,46 @@ const MC: i32 = 128;
   store<f32>(p, s);
 }
 
-/** C[i0..i1, :] += A(i,k) B[K,N] for k in [k0, k1); A(i,k) at a + 4*(i*rsA + k*csA). */
-function nnBlock(i0: i32, i1: i32, N: i32, k0: i32, k1: i32, a: usize, rsA: i32, csA: i32, b: usize, c: usize): void {
-  const rowC = <usize>N << 2, sa = <usize>csA << 2, ra = <usize>rsA << 2, sb = <usize>N << 2, kn = k1 - k0;
-  const a0 = a + <usize>(k0 * csA) * 4, b0 = b + <usize>(k0 * N) * 4;
+/** C[0..rows, :] += A(i,k) B[k,:] over kn values of k; A(i,k) at pa0 + i*ra + k*sa (bytes), B and C rows N apart. */
+function nnBlock(rows: i32, N: i32, kn: i32, pa0: usize, ra: usize, sa: usize, pb0: usize, pc0: usize): void {
+  const rowC = <usize>N << 2, sb = <usize>N << 2;
   let j = 0;
   for (; j + 8 <= N; j += 8) {
-    const pb = b0 + (<usize>j << 2);
-    let i = i0;
-    for (; i + 4 <= i1; i += 4) tile4x8(c + <usize>(i * N + j) * 4, rowC, a0 + <usize>(i * rsA) * 4, ra, sa, pb, sb, kn);
-    for (; i < i1; i++) tile1x8(c + <usize>(i * N + j) * 4, a0 + <usize>(i * rsA) * 4, sa, pb, sb, kn);
+    const pb = pb0 + (<usize>j << 2), pc = pc0 + (<usize>j << 2);
+    let i = 0;
+    for (; i + 4 <= rows; i += 4) tile4x8(pc + <usize>i * rowC, rowC, pa0 + <usize>i * ra, ra, sa, pb, sb, kn);
+    for (; i < rows; i++) tile1x8(pc + <usize>i * rowC, pa0 + <usize>i * ra, sa, pb, sb, kn);
   }
   for (; j + 4 <= N; j += 4) {
-    const pb = b0 + (<usize>j << 2);
-    let i = i0;
-    for (; i + 4 <= i1; i += 4) tile4x4(c + <usize>(i * N + j) * 4, rowC, a0 + <usize>(i * rsA) * 4, ra, sa, pb, sb, kn);
-    for (; i < i1; i++) tile1x4(c + <usize>(i * N + j) * 4, a0 + <usize>(i * rsA) * 4, sa, pb, sb, kn);
+    const pb = pb0 + (<usize>j << 2), pc = pc0 + (<usize>j << 2);
+    let i = 0;
+    for (; i + 4 <= rows; i += 4) tile4x4(pc + <usize>i * rowC, rowC, pa0 + <usize>i * ra, ra, sa, pb, sb, kn);
+    for (; i < rows; i++) tile1x4(pc + <usize>i * rowC, pa0 + <usize>i * ra, sa, pb, sb, kn);
   }
   for (; j < N; j++) {
-    const pb = b0 + (<usize>j << 2);
-    for (let i = i0; i < i1; i++) tile1x1(c + <usize>(i * N + j) * 4, a0 + <usize>(i * rsA) * 4, sa, pb, sb, kn);
+    const pb = pb0 + (<usize>j << 2), pc = pc0 + (<usize>j << 2);
+    for (let i = 0; i < rows; i++) tile1x1(pc + <usize>i * rowC, pa0 + <usize>i * ra, sa, pb, sb, kn);
   }
 }
 
-function nn(M: i32, N: i32, K: i32, a: usize, rsA: i32, csA: i32, b: usize, c: usize): void {
+/**
+ * C[M,N] += A(i,k) B[K,N], A(i,k) at a + 4*(i*rsA + k*csA). With `pack` (TN: A stored [K,M],
+ * rows of a block M floats apart, a power-of-two stride that maps a tile's reads to a few
+ * cache sets), each MC x KC block of A is first copied row-major into `pack` (MC*KC floats).
+ */
+function nn(M: i32, N: i32, K: i32, a: usize, rsA: i32, csA: i32, b: usize, c: usize, pack: usize): void {
   for (let k0 = 0; k0 < K; k0 += KC) {
-    const k1 = min(K, k0 + KC);
-    for (let i0 = 0; i0 < M; i0 += MC) nnBlock(i0, min(M, i0 + MC), N, k0, k1, a, rsA, csA, b, c);
+    const kn = min(K, k0 + KC) - k0, pb = b + <usize>(k0 * N) * 4;
+    for (let i0 = 0; i0 < M; i0 += MC) {
+      const rows = min(M, i0 + MC) - i0, pc = c + <usize>(i0 * N) * 4, pa = a + <usize>(i0 * rsA + k0 * csA) * 4;
+      if (pack) {
+        for (let k = 0; k < kn; k++) {
+          const src = pa + <usize>(k * csA) * 4;
+          for (let i = 0; i < rows; i++) store<f32>(pack + <usize>(i * kn + k) * 4, load<f32>(src + <usize>(i * rsA) * 4));
+        }
+        nnBlock(rows, N, kn, pack, <usize>kn << 2, 4, pb, pc);
+      } else nnBlock(rows, N, kn, pa, <usize>rsA << 2, <usize>csA << 2, pb, pc);
+    }
   }
 }
 
@@ -210,7 +224,7 @@ function transpose(R: i32, Cn: i32, src: usize, dst: usize): void {
 export function gemm_work(tA: i32, tB: i32, M: i32, N: i32, K: i32): i32 {
   if (!tA && !tB && useNTforNN(N, K)) return K * N;
   if (!tA && tB && useNNforNT(K)) return K * N;
-  if (tA && !tB && useTransposedTN(M, N)) return M * N;
+  if (tA && !tB) return useTransposedTN(M, N) ? M * N : min(M, MC) * min(K, KC);
   return 0;
 }
 
@@ -219,22 +233,22 @@ export function gemm(tA: i32, tB: i32, acc: i32, M: i32, N: i32, K: i32, a: usiz
   if (M <= 0 || N <= 0 || K <= 0) return;
   if (!tA && !tB) {
     if (useNTforNN(N, K)) { transpose(K, N, b, work); nt(M, N, K, a, work, c); }
-    else nn(M, N, K, a, K, 1, b, c);
+    else nn(M, N, K, a, K, 1, b, c, 0);
   } else if (!tA && tB) {
-    if (useNNforNT(K)) { transpose(N, K, b, work); nn(M, N, K, a, K, 1, work, c); }
+    if (useNNforNT(K)) { transpose(N, K, b, work); nn(M, N, K, a, K, 1, work, c, 0); }
     else nt(M, N, K, a, b, c);
   } else if (tA && !tB) {
     if (useTransposedTN(M, N)) {
       // C^T[N,M] = B^T A: an NN-shaped product with a wide M, then added back transposed.
       memory.fill(work, 0, <usize>(M * N) * 4);
-      nn(N, M, K, b, 1, N, a, work);
+      nn(N, M, K, b, 1, N, a, work, 0);
       for (let i = 0; i < M; i++) {
         for (let j = 0; j < N; j++) {
           const p = c + <usize>(i * N + j) * 4;
           store<f32>(p, load<f32>(p) + load<f32>(work + <usize>(j * M + i) * 4));
         }
       }
-    } else nn(M, N, K, a, 1, M, b, c);
+    } else nn(M, N, K, a, 1, M, b, c, work);
   } else {
     // TT: no layer uses it; plain loops keep it correct.
     for (let i = 0; i < M; i++) {
