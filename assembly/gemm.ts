@@ -3,12 +3,14 @@
 //   C[M,N] (+)= op(A) op(B), op(A) [M,K] (A stored [K,M] when tA), op(B) [K,N] (B stored [N,K] when tB).
 // Two register-tiled micro-kernels do the work:
 //   nn: C(i, j..j+8) += splat(A(i,k)) * B(k, j..j+8), a 4x8 tile of C in 8 v128 registers,
-//       A read through strides (rsA, csA) so that NN and TN share it; K blocked by KC so the
-//       B panel stays in cache while the row tiles pass over it.
-//   nt: C(i,j) = dot(A(i,:), B(j,:)) with K in the lanes, a 4x2 tile of dot products.
+//       A read through strides (rsA, csA) so that NN and TN share it; K blocked by KC, rows
+//       by MC, and every row tile of a block passes over one 8-column strip of B at a time.
+//   nt: C(i,j) = dot(A(i,:), B(j,:)) with K in the lanes, a 4x2 tile of dot products, B's
+//       rows in blocks that stay in L2 while every row tile of A passes over them.
 // Awkward shapes are turned into good ones through a scratch buffer `work` (gemm_work tells
 // the loader how many floats it needs): NN with a thin N runs as NT on B transposed, NT with a
-// short K runs as NN on B transposed, TN with a thin N computes C^T and adds it back.
+// short K runs as NN on B transposed, TN with a thin N computes C^T and adds it back, and
+// other TN products copy each block of A row-major into `work` first (see nn).
 // Every f32x4 loop is followed by a scalar tail.
 
 // @ts-nocheck (AssemblyScript)
@@ -18,101 +20,114 @@ const KC: i32 = 256;
   return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
 }
 
-/** C[M,N] += A(i,k) B[K,N] for k in [k0, k1); A(i,k) at a + 4*(i*rsA + k*csA). */
-function nnPanel(M: i32, N: i32, k0: i32, k1: i32, a: usize, rsA: i32, csA: i32, b: usize, c: usize): void {
-  const rowC = <usize>N << 2, sa = <usize>csA << 2, ra = <usize>rsA << 2, sb = <usize>N << 2;
-  let i = 0;
-  for (; i + 4 <= M; i += 4) {
-    const ci = c + <usize>(i * N) * 4, ai = a + <usize>(i * rsA + k0 * csA) * 4;
-    let j = 0;
-    for (; j + 8 <= N; j += 8) {
-      const p = ci + (<usize>j << 2);
-      let c00 = v128.load(p), c01 = v128.load(p, 16);
-      let c10 = v128.load(p + rowC), c11 = v128.load(p + rowC, 16);
-      let c20 = v128.load(p + 2 * rowC), c21 = v128.load(p + 2 * rowC, 16);
-      let c30 = v128.load(p + 3 * rowC), c31 = v128.load(p + 3 * rowC, 16);
-      let pa = ai, pb = b + <usize>(k0 * N + j) * 4;
-      for (let k = k0; k < k1; k++) {
-        const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-        let av = v128.load32_splat(pa);
-        c00 = f32x4.add(c00, f32x4.mul(av, b0)); c01 = f32x4.add(c01, f32x4.mul(av, b1));
-        av = v128.load32_splat(pa + ra);
-        c10 = f32x4.add(c10, f32x4.mul(av, b0)); c11 = f32x4.add(c11, f32x4.mul(av, b1));
-        av = v128.load32_splat(pa + 2 * ra);
-        c20 = f32x4.add(c20, f32x4.mul(av, b0)); c21 = f32x4.add(c21, f32x4.mul(av, b1));
-        av = v128.load32_splat(pa + 3 * ra);
-        c30 = f32x4.add(c30, f32x4.mul(av, b0)); c31 = f32x4.add(c31, f32x4.mul(av, b1));
-        pa += sa; pb += sb;
-      }
-      v128.store(p, c00); v128.store(p, c01, 16);
-      v128.store(p + rowC, c10); v128.store(p + rowC, c11, 16);
-      v128.store(p + 2 * rowC, c20); v128.store(p + 2 * rowC, c21, 16);
-      v128.store(p + 3 * rowC, c30); v128.store(p + 3 * rowC, c31, 16);
-    }
-    for (; j + 4 <= N; j += 4) {
-      const p = ci + (<usize>j << 2);
-      let c0 = v128.load(p), c1 = v128.load(p + rowC), c2 = v128.load(p + 2 * rowC), c3 = v128.load(p + 3 * rowC);
-      let pa = ai, pb = b + <usize>(k0 * N + j) * 4;
-      for (let k = k0; k < k1; k++) {
-        const b0 = v128.load(pb);
-        c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(pa), b0));
-        c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(pa + ra), b0));
-        c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(pa + 2 * ra), b0));
-        c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(pa + 3 * ra), b0));
-        pa += sa; pb += sb;
-      }
-      v128.store(p, c0); v128.store(p + rowC, c1); v128.store(p + 2 * rowC, c2); v128.store(p + 3 * rowC, c3);
-    }
-    for (; j < N; j++) { // scalar tail columns
-      const p = ci + (<usize>j << 2);
-      let s0 = load<f32>(p), s1 = load<f32>(p + rowC), s2 = load<f32>(p + 2 * rowC), s3 = load<f32>(p + 3 * rowC);
-      let pa = ai, pb = b + <usize>(k0 * N + j) * 4;
-      for (let k = k0; k < k1; k++) {
-        const bv = load<f32>(pb);
-        s0 += load<f32>(pa) * bv; s1 += load<f32>(pa + ra) * bv;
-        s2 += load<f32>(pa + 2 * ra) * bv; s3 += load<f32>(pa + 3 * ra) * bv;
-        pa += sa; pb += sb;
-      }
-      store<f32>(p, s0); store<f32>(p + rowC, s1); store<f32>(p + 2 * rowC, s2); store<f32>(p + 3 * rowC, s3);
-    }
+// Blocking (Goto's order without packing): K in panels of KC, rows in blocks of MC, then for
+// each 8-column strip of B (KC x 8 floats = 8 KiB, stays in L1) every 4-row tile of the
+// block passes over it (the MC x KC block of A, 128 KiB, stays in L2). Rows outside the
+// strip loop would stream the whole KC x N panel of B once per row tile instead.
+const MC: i32 = 128;
+
+/** C[i..i+4, j..j+8] += A[i..i+4, k0..k1) B[k0..k1, j..j+8]: 8 accumulators in registers. */
+@inline function tile4x8(p: usize, rowC: usize, pa: usize, ra: usize, sa: usize, pb: usize, sb: usize, kn: i32): void {
+  let c00 = v128.load(p), c01 = v128.load(p, 16);
+  let c10 = v128.load(p + rowC), c11 = v128.load(p + rowC, 16);
+  let c20 = v128.load(p + 2 * rowC), c21 = v128.load(p + 2 * rowC, 16);
+  let c30 = v128.load(p + 3 * rowC), c31 = v128.load(p + 3 * rowC, 16);
+  for (let k = 0; k < kn; k++) {
+    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+    let av = v128.load32_splat(pa);
+    c00 = f32x4.add(c00, f32x4.mul(av, b0)); c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    av = v128.load32_splat(pa + ra);
+    c10 = f32x4.add(c10, f32x4.mul(av, b0)); c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    av = v128.load32_splat(pa + 2 * ra);
+    c20 = f32x4.add(c20, f32x4.mul(av, b0)); c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    av = v128.load32_splat(pa + 3 * ra);
+    c30 = f32x4.add(c30, f32x4.mul(av, b0)); c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    pa += sa; pb += sb;
   }
-  for (; i < M; i++) { // tail rows, one at a time
-    const ci = c + <usize>(i * N) * 4, ai = a + <usize>(i * rsA + k0 * csA) * 4;
-    let j = 0;
-    for (; j + 8 <= N; j += 8) {
-      const p = ci + (<usize>j << 2);
-      let c0 = v128.load(p), c1 = v128.load(p, 16);
-      let pa = ai, pb = b + <usize>(k0 * N + j) * 4;
-      for (let k = k0; k < k1; k++) {
-        const av = v128.load32_splat(pa);
-        c0 = f32x4.add(c0, f32x4.mul(av, v128.load(pb)));
-        c1 = f32x4.add(c1, f32x4.mul(av, v128.load(pb, 16)));
-        pa += sa; pb += sb;
-      }
-      v128.store(p, c0); v128.store(p, c1, 16);
-    }
-    for (; j + 4 <= N; j += 4) {
-      const p = ci + (<usize>j << 2);
-      let c0 = v128.load(p);
-      let pa = ai, pb = b + <usize>(k0 * N + j) * 4;
-      for (let k = k0; k < k1; k++) {
-        c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(pa), v128.load(pb)));
-        pa += sa; pb += sb;
-      }
-      v128.store(p, c0);
-    }
-    for (; j < N; j++) {
-      const p = ci + (<usize>j << 2);
-      let s = load<f32>(p);
-      let pa = ai, pb = b + <usize>(k0 * N + j) * 4;
-      for (let k = k0; k < k1; k++) { s += load<f32>(pa) * load<f32>(pb); pa += sa; pb += sb; }
-      store<f32>(p, s);
-    }
+  v128.store(p, c00); v128.store(p, c01, 16);
+  v128.store(p + rowC, c10); v128.store(p + rowC, c11, 16);
+  v128.store(p + 2 * rowC, c20); v128.store(p + 2 * rowC, c21, 16);
+  v128.store(p + 3 * rowC, c30); v128.store(p + 3 * rowC, c31, 16);
+}
+
+@inline function tile1x8(p: usize, pa: usize, sa: usize, pb: usize, sb: usize, kn: i32): void {
+  let c0 = v128.load(p), c1 = v128.load(p, 16);
+  for (let k = 0; k < kn; k++) {
+    const av = v128.load32_splat(pa);
+    c0 = f32x4.add(c0, f32x4.mul(av, v128.load(pb)));
+    c1 = f32x4.add(c1, f32x4.mul(av, v128.load(pb, 16)));
+    pa += sa; pb += sb;
+  }
+  v128.store(p, c0); v128.store(p, c1, 16);
+}
+
+@inline function tile4x4(p: usize, rowC: usize, pa: usize, ra: usize, sa: usize, pb: usize, sb: usize, kn: i32): void {
+  let c0 = v128.load(p), c1 = v128.load(p + rowC), c2 = v128.load(p + 2 * rowC), c3 = v128.load(p + 3 * rowC);
+  for (let k = 0; k < kn; k++) {
+    const b0 = v128.load(pb);
+    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(pa), b0));
+    c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(pa + ra), b0));
+    c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(pa + 2 * ra), b0));
+    c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(pa + 3 * ra), b0));
+    pa += sa; pb += sb;
+  }
+  v128.store(p, c0); v128.store(p + rowC, c1); v128.store(p + 2 * rowC, c2); v128.store(p + 3 * rowC, c3);
+}
+
+@inline function tile1x4(p: usize, pa: usize, sa: usize, pb: usize, sb: usize, kn: i32): void {
+  let c0 = v128.load(p);
+  for (let k = 0; k < kn; k++) { c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(pa), v128.load(pb))); pa += sa; pb += sb; }
+  v128.store(p, c0);
+}
+
+/** One column of C, scalar (the tail past the last 4-wide strip). */
+@inline function tile1x1(p: usize, pa: usize, sa: usize, pb: usize, sb: usize, kn: i32): void {
+  let s = load<f32>(p);
+  for (let k = 0; k < kn; k++) { s += load<f32>(pa) * load<f32>(pb); pa += sa; pb += sb; }
+  store<f32>(p, s);
+}
+
+/** C[0..rows, :] += A(i,k) B[k,:] over kn values of k; A(i,k) at pa0 + i*ra + k*sa (bytes), B and C rows N apart. */
+function nnBlock(rows: i32, N: i32, kn: i32, pa0: usize, ra: usize, sa: usize, pb0: usize, pc0: usize): void {
+  const rowC = <usize>N << 2, sb = <usize>N << 2;
+  let j = 0;
+  for (; j + 8 <= N; j += 8) {
+    const pb = pb0 + (<usize>j << 2), pc = pc0 + (<usize>j << 2);
+    let i = 0;
+    for (; i + 4 <= rows; i += 4) tile4x8(pc + <usize>i * rowC, rowC, pa0 + <usize>i * ra, ra, sa, pb, sb, kn);
+    for (; i < rows; i++) tile1x8(pc + <usize>i * rowC, pa0 + <usize>i * ra, sa, pb, sb, kn);
+  }
+  for (; j + 4 <= N; j += 4) {
+    const pb = pb0 + (<usize>j << 2), pc = pc0 + (<usize>j << 2);
+    let i = 0;
+    for (; i + 4 <= rows; i += 4) tile4x4(pc + <usize>i * rowC, rowC, pa0 + <usize>i * ra, ra, sa, pb, sb, kn);
+    for (; i < rows; i++) tile1x4(pc + <usize>i * rowC, pa0 + <usize>i * ra, sa, pb, sb, kn);
+  }
+  for (; j < N; j++) {
+    const pb = pb0 + (<usize>j << 2), pc = pc0 + (<usize>j << 2);
+    for (let i = 0; i < rows; i++) tile1x1(pc + <usize>i * rowC, pa0 + <usize>i * ra, sa, pb, sb, kn);
   }
 }
 
-function nn(M: i32, N: i32, K: i32, a: usize, rsA: i32, csA: i32, b: usize, c: usize): void {
-  for (let k0 = 0; k0 < K; k0 += KC) nnPanel(M, N, k0, min(K, k0 + KC), a, rsA, csA, b, c);
+/**
+ * C[M,N] += A(i,k) B[K,N], A(i,k) at a + 4*(i*rsA + k*csA). With `pack` (TN: A stored [K,M],
+ * rows of a block M floats apart, a power-of-two stride that maps a tile's reads to a few
+ * cache sets), each MC x KC block of A is first copied row-major into `pack` (MC*KC floats).
+ */
+function nn(M: i32, N: i32, K: i32, a: usize, rsA: i32, csA: i32, b: usize, c: usize, pack: usize): void {
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kn = min(K, k0 + KC) - k0, pb = b + <usize>(k0 * N) * 4;
+    for (let i0 = 0; i0 < M; i0 += MC) {
+      const rows = min(M, i0 + MC) - i0, pc = c + <usize>(i0 * N) * 4, pa = a + <usize>(i0 * rsA + k0 * csA) * 4;
+      if (pack) {
+        for (let k = 0; k < kn; k++) {
+          const src = pa + <usize>(k * csA) * 4;
+          for (let i = 0; i < rows; i++) store<f32>(pack + <usize>(i * kn + k) * 4, load<f32>(src + <usize>(i * rsA) * 4));
+        }
+        nnBlock(rows, N, kn, pack, <usize>kn << 2, 4, pb, pc);
+      } else nnBlock(rows, N, kn, pa, <usize>rsA << 2, <usize>csA << 2, pb, pc);
+    }
+  }
 }
 
 /** dot of n floats at pa and pb: f32x4 lanes, then a scalar tail. */
@@ -128,14 +143,14 @@ function nn(M: i32, N: i32, K: i32, a: usize, rsA: i32, csA: i32, b: usize, c: u
   return s;
 }
 
-/** C[M,N] += A[M,K] B[N,K]^T. */
-function nt(M: i32, N: i32, K: i32, a: usize, b: usize, c: usize): void {
+/** C[:, j0..j1) += A[M,K] B[j0..j1, K]^T. */
+function ntBlock(M: i32, N: i32, j0: i32, j1: i32, K: i32, a: usize, b: usize, c: usize): void {
   const rowA = <usize>K << 2;
   let i = 0;
   for (; i + 4 <= M; i += 4) {
     const a0 = a + <usize>i * rowA;
-    let j = 0;
-    for (; j + 2 <= N; j += 2) {
+    let j = j0;
+    for (; j + 2 <= j1; j += 2) {
       const b0 = b + <usize>j * rowA;
       let s00 = f32x4.splat(0), s01 = s00, s10 = s00, s11 = s00, s20 = s00, s21 = s00, s30 = s00, s31 = s00;
       let k = 0, o: usize = 0;
@@ -167,7 +182,7 @@ function nt(M: i32, N: i32, K: i32, a: usize, b: usize, c: usize): void {
       store<f32>(p + 2 * rowC, load<f32>(p + 2 * rowC) + t20); store<f32>(p + 2 * rowC + 4, load<f32>(p + 2 * rowC + 4) + t21);
       store<f32>(p + 3 * rowC, load<f32>(p + 3 * rowC) + t30); store<f32>(p + 3 * rowC + 4, load<f32>(p + 3 * rowC + 4) + t31);
     }
-    for (; j < N; j++) {
+    for (; j < j1; j++) {
       const bj = b + <usize>j * rowA;
       for (let r = 0; r < 4; r++) {
         const p = c + <usize>((i + r) * N + j) * 4;
@@ -177,11 +192,20 @@ function nt(M: i32, N: i32, K: i32, a: usize, b: usize, c: usize): void {
   }
   for (; i < M; i++) {
     const ai = a + <usize>i * rowA;
-    for (let j = 0; j < N; j++) {
+    for (let j = j0; j < j1; j++) {
       const p = c + <usize>(i * N + j) * 4;
       store<f32>(p, load<f32>(p) + dot(ai, b + <usize>j * rowA, K));
     }
   }
+}
+
+/**
+ * C[M,N] += A[M,K] B[N,K]^T, B in blocks of rows that fit in L2 (64 KiB): each block is
+ * reused by every row tile of A instead of the whole of B streaming once per tile.
+ */
+function nt(M: i32, N: i32, K: i32, a: usize, b: usize, c: usize): void {
+  const nb = max(2, (16384 / max(K, 1)) & ~1);
+  for (let j0 = 0; j0 < N; j0 += nb) ntBlock(M, N, j0, min(N, j0 + nb), K, a, b, c);
 }
 
 /** dst[C,R] = src[R,C]^T. */
@@ -200,7 +224,7 @@ function transpose(R: i32, Cn: i32, src: usize, dst: usize): void {
 export function gemm_work(tA: i32, tB: i32, M: i32, N: i32, K: i32): i32 {
   if (!tA && !tB && useNTforNN(N, K)) return K * N;
   if (!tA && tB && useNNforNT(K)) return K * N;
-  if (tA && !tB && useTransposedTN(M, N)) return M * N;
+  if (tA && !tB) return useTransposedTN(M, N) ? M * N : min(M, MC) * min(K, KC);
   return 0;
 }
 
@@ -209,22 +233,22 @@ export function gemm(tA: i32, tB: i32, acc: i32, M: i32, N: i32, K: i32, a: usiz
   if (M <= 0 || N <= 0 || K <= 0) return;
   if (!tA && !tB) {
     if (useNTforNN(N, K)) { transpose(K, N, b, work); nt(M, N, K, a, work, c); }
-    else nn(M, N, K, a, K, 1, b, c);
+    else nn(M, N, K, a, K, 1, b, c, 0);
   } else if (!tA && tB) {
-    if (useNNforNT(K)) { transpose(N, K, b, work); nn(M, N, K, a, K, 1, work, c); }
+    if (useNNforNT(K)) { transpose(N, K, b, work); nn(M, N, K, a, K, 1, work, c, 0); }
     else nt(M, N, K, a, b, c);
   } else if (tA && !tB) {
     if (useTransposedTN(M, N)) {
       // C^T[N,M] = B^T A: an NN-shaped product with a wide M, then added back transposed.
       memory.fill(work, 0, <usize>(M * N) * 4);
-      nn(N, M, K, b, 1, N, a, work);
+      nn(N, M, K, b, 1, N, a, work, 0);
       for (let i = 0; i < M; i++) {
         for (let j = 0; j < N; j++) {
           const p = c + <usize>(i * N + j) * 4;
           store<f32>(p, load<f32>(p) + load<f32>(work + <usize>(j * M + i) * 4));
         }
       }
-    } else nn(M, N, K, a, 1, M, b, c);
+    } else nn(M, N, K, a, 1, M, b, c, work);
   } else {
     // TT: no layer uses it; plain loops keep it correct.
     for (let i = 0; i < M; i++) {

@@ -10,23 +10,26 @@ export function fill_rows(out: usize, rows: i32, cols: i32, bias: usize): void {
   for (let r = 0; r < rows; r++) memory.copy(out + <usize>r * rb, bias, rb);
 }
 
-/** dst[j] += sum_r X[r,j]. */
+/**
+ * dst[j] += sum_r X[r,j]. Row by row (X streams contiguously; dst, one row long, stays in L1):
+ * a column walk touches a new cache line per row. Each column still sums in row order.
+ */
 export function col_sum_acc(dst: usize, X: usize, rows: i32, cols: i32): void {
   const rb = <usize>cols << 2;
-  let j = 0;
-  for (; j + 4 <= cols; j += 4) {
-    const o = <usize>j << 2;
-    let s = v128.load(dst + o);
-    let p = X + o;
-    for (let r = 0; r < rows; r++) { s = f32x4.add(s, v128.load(p)); p += rb; }
-    v128.store(dst + o, s);
-  }
-  for (; j < cols; j++) {
-    const o = <usize>j << 2;
-    let s = load<f32>(dst + o);
-    let p = X + o;
-    for (let r = 0; r < rows; r++) { s += load<f32>(p); p += rb; }
-    store<f32>(dst + o, s);
+  let p = X;
+  for (let r = 0; r < rows; r++) {
+    let j = 0;
+    for (; j + 8 <= cols; j += 8) {
+      const o = <usize>j << 2;
+      v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(p + o)));
+      v128.store(dst + o, f32x4.add(v128.load(dst + o, 16), v128.load(p + o, 16)), 16);
+    }
+    for (; j + 4 <= cols; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(p + o)));
+    }
+    for (; j < cols; j++) { const o = <usize>j << 2; store<f32>(dst + o, load<f32>(dst + o) + load<f32>(p + o)); }
+    p += rb;
   }
 }
 

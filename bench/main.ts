@@ -7,6 +7,7 @@ type Suite = { summary: string; load: () => Promise<{ run(argv: string[]): Promi
 
 const SUITES: Record<string, Suite> = {
   preprocess: { summary: 'ZCA fit vs NumPy, LCN per image', load: () => import('./preprocess.js') },
+  kernels: { summary: 'wasm gemm GFLOP/s vs torch single thread; per-step time breakdown (--profile)', load: () => import('./kernels.js') },
   rnn: { summary: 'C1-C4 training steps: recur (ts, wasm) vs PyTorch CPU and TensorFlow.js', load: () => import('./rnn.js') },
   webgpu: { summary: 'C1-C4 on the GPU (WebGPU) vs PyTorch CUDA', load: () => import('./webgpu.js') },
   esn: { summary: 'echo state networks vs ReservoirPy (Mackey-Glass, anchors)', load: () => import('./esn.js') },

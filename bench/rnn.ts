@@ -8,7 +8,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CONFIGS } from './rnn_configs.js';
@@ -20,14 +20,15 @@ const PY = '/usr/bin/python3';
 interface Row {
   config: string; cell: string; impl: string; threads: number;
   ms_per_step: number; timesteps_per_s: number; steps: number; warmup: number; peak_rss_mb: number;
-  vs_torch?: number; vs_tfjs?: number;
+  vs_torch?: number; vs_tfjs?: number; vs_1_thread?: number;
 }
 
 const HELP = `Usage: npm run bench -- rnn [flags]
   --configs C1,C2,C3,C4   configurations to run (default all)
   --impls ts,wasm         recur backends (default both)
   --peers torch,tfjs      peers (default both; 'none' for recur only)
-  --threads 1,2           PyTorch thread counts (default 1 and 2, capped at the cores)
+  --threads 1,2           thread counts of recur-wasm and PyTorch rows (default 1 and 2, capped
+                          at the cores; recur-ts and C4 inference run one thread)
   --steps N               timed steps per row (default 10; median reported)
   --warmup N              warm-up steps (default 3)
   --budget S              seconds per row before slow rows drop to fewer steps (default 25)
@@ -86,7 +87,7 @@ export async function run(argv: string[]): Promise<number> {
   const add = (config: string, cell: string, impl: string, th: number, r: Record<string, number> | string) => {
     if (typeof r === 'string') { console.log(`# ${config} ${cell} ${impl} x${th} failed: ${r}`); return; }
     const c = CONFIGS.find((x) => x.id === config)!;
-    const row: Row = { config, cell, impl, threads: th, ms_per_step: r.ms_per_step!, timesteps_per_s: (c.B * c.T) / (r.ms_per_step! / 1000),
+    const row: Row = { config, cell, impl, threads: typeof r.threads === 'number' ? r.threads : th, ms_per_step: r.ms_per_step!, timesteps_per_s: (c.B * c.T) / (r.ms_per_step! / 1000),
       steps: r.steps!, warmup: r.warmup!, peak_rss_mb: r.peak_rss_mb! };
     rows.push(row);
     console.log(`# ${config} ${cell.padEnd(4)} ${impl.padEnd(10)} x${th}: ${fmt(row.ms_per_step, 2)} ms/step (${row.warmup}+${row.steps})`);
@@ -94,7 +95,11 @@ export async function run(argv: string[]): Promise<number> {
   const spec = (o: object) => JSON.stringify({ warmup, steps, budgetS, ...o });
   for (const c of CONFIGS.filter((x) => configs.includes(x.id))) {
     for (const cell of c.cells) {
-      for (const impl of impls) add(c.id, cell, `recur-${impl}`, 1, runRow(process.execPath, [join(HERE, 'rnn_row.js'), spec({ impl, config: c.id, cell })], budgetS * 6));
+      for (const impl of impls) {
+        for (const th of impl === 'wasm' && c.head !== 'none' ? threads : [1]) {
+          add(c.id, cell, `recur-${impl}`, th, runRow(process.execPath, [join(HERE, 'rnn_row.js'), spec({ impl, config: c.id, cell, threads: th })], budgetS * 6));
+        }
+      }
       if (!missing.torch) for (const th of threads) add(c.id, cell, 'torch', th, runRow(PY, ['bench/torch_rnn.py', spec({ config: c.id, cell, threads: th })], budgetS * 6));
       if (!missing.tfjs) add(c.id, cell, 'tfjs-wasm', 1, runRow(process.execPath, [join(HERE, 'tfjs_row.js'), spec({ config: c.id, cell })], budgetS * 8));
     }
@@ -102,17 +107,20 @@ export async function run(argv: string[]): Promise<number> {
   // Ratios: recur throughput over the peer's, same configuration, cell and thread count.
   for (const r of rows.filter((x) => x.impl.startsWith('recur'))) {
     const peer = (impl: string) => rows.find((x) => x.config === r.config && x.cell === r.cell && x.impl === impl && x.threads === r.threads);
-    const t = peer('torch'), f = peer('tfjs-wasm');
+    const t = peer('torch'), f = rows.find((x) => x.config === r.config && x.cell === r.cell && x.impl === 'tfjs-wasm');
     if (t) r.vs_torch = r.timesteps_per_s / t.timesteps_per_s;
     if (f) r.vs_tfjs = r.timesteps_per_s / f.timesteps_per_s;
+    const one = rows.find((x) => x.config === r.config && x.cell === r.cell && x.impl === r.impl && x.threads === 1);
+    if (one && r.threads > 1) r.vs_1_thread = r.timesteps_per_s / one.timesteps_per_s;
   }
-  console.log('\n| config | cell | impl | threads | ms/step | timesteps/s | us/timestep (C4) | recur/torch | recur/tfjs | warm+timed | peak RSS MB |');
-  console.log('|---|---|---|---:|---:|---:|---:|---:|---:|---|---:|');
+  console.log('\n| config | cell | impl | threads | ms/step | timesteps/s | us/timestep (C4) | recur/torch | recur/tfjs | xN/x1 | warm+timed | peak RSS MB |');
+  console.log('|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|');
   for (const r of rows) {
     const us = r.config === 'C4' ? fmt((r.ms_per_step * 1000) / 1000, 1) : '';
-    console.log(`| ${r.config} | ${r.cell} | ${r.impl} | ${r.threads} | ${fmt(r.ms_per_step, 2)} | ${Math.round(r.timesteps_per_s)} | ${us} | ${r.vs_torch ? `${fmt(r.vs_torch, 2)}x` : ''} | ${r.vs_tfjs ? `${fmt(r.vs_tfjs, 1)}x` : ''} | ${r.warmup}+${r.steps} | ${fmt(r.peak_rss_mb, 0)} |`);
+    console.log(`| ${r.config} | ${r.cell} | ${r.impl} | ${r.threads} | ${fmt(r.ms_per_step, 2)} | ${Math.round(r.timesteps_per_s)} | ${us} | ${r.vs_torch ? `${fmt(r.vs_torch, 2)}x` : ''} | ${r.vs_tfjs ? `${fmt(r.vs_tfjs, 1)}x` : ''} | ${r.vs_1_thread ? `${fmt(r.vs_1_thread, 2)}x` : ''} | ${r.warmup}+${r.steps} | ${fmt(r.peak_rss_mb, 0)} |`);
   }
-  console.log(`\nratio = recur timesteps/s over the peer's at the same thread count (> 1: recur faster). recur rows run one thread (worker-thread data parallelism is not implemented yet).`);
+  console.log(`\nratio = recur timesteps/s over the peer's at the same thread count (> 1: recur faster); TF.js rows run its wasm backend's default threads and are compared with every recur row.`);
+  console.log(`xN/x1 = throughput with N threads (data-parallel: the batch split over worker threads) over one thread. Load average at the end: ${loadavg().map((v) => v.toFixed(1)).join(' ')}.`);
   if (jsonFile) { writeFileSync(jsonFile, JSON.stringify(rows, null, 2) + '\n'); console.log(`wrote ${rows.length} rows to ${jsonFile}`); }
   return 0;
 }

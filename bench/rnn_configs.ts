@@ -14,6 +14,7 @@ import { type Batch, SequenceModel } from '../src/layers/model.js';
 import type { CellType } from '../src/layers/stack.js';
 import { SGD } from '../src/train/optim.js';
 import { Rng } from '../src/random.js';
+import { dataParallel } from '../src/node/parallel.js';
 
 export type ConfigId = 'C1' | 'C2' | 'C3' | 'C4';
 
@@ -36,14 +37,17 @@ export const CONFIGS: Config[] = [
   { id: 'C4', cells: ['lstm'], input: 32, hidden: 256, B: 1, T: 1000, out: 0, head: 'none' },
 ];
 
-/** A function that runs one step (training, or forward only for C4). */
-export function recurStep(c: Config, cell: CellType, backend: string): () => void {
+/**
+ * A function that runs one step (training, or forward only for C4). With threads > 1 the
+ * training batch is split over worker threads (recur/parallel); C4 always runs on one thread.
+ */
+export async function recurStep(c: Config, cell: CellType, backend: string, threads = 1): Promise<{ step: () => void; close: () => Promise<void> }> {
   const rng = new Rng(1234);
   const { B, T } = c;
   if (c.head === 'none') {
     const m = new LSTM({ inputSize: c.input, hiddenSize: c.hidden, backend, seed: 1 });
     const x = { shape: [T, B, c.input], data: Float32Array.from({ length: T * B * c.input }, () => rng.normal()) };
-    return () => { m.forward(x); };
+    return { step: () => { m.forward(x); }, close: async () => {} };
   }
   const model = new SequenceModel({
     cell, hiddenSize: c.hidden, outputSize: c.out, head: c.head, loss: c.vocab ? 'xent' : 'mse', seed: 1,
@@ -54,9 +58,12 @@ export function recurStep(c: Config, cell: CellType, backend: string): () => voi
     ? { T, B, ids: Int32Array.from({ length: T * B }, () => rng.int(c.vocab!)), y: Int32Array.from({ length: T * B }, () => rng.int(c.vocab!)) }
     : { T, B, x: Float32Array.from({ length: T * B * c.input }, () => rng.normal()),
         y: Float32Array.from({ length: (c.head === 'last' ? 1 : T) * B * c.out }, () => rng.normal()) };
-  return () => {
-    model.params.zeroGrad();
-    model.lossAndGrad(batch);
-    opt.step();
+  const grads = await dataParallel(model, { threads }); // threads = 1: the model itself, no workers
+  return {
+    step: () => {
+      grads.lossAndGrad(batch); // sets params.grad (zeroes it first)
+      opt.step();
+    },
+    close: () => grads.close(),
   };
 }

@@ -37,7 +37,7 @@ export async function lecture(o: Record<string, any>, io: CommandIO): Promise<{ 
     for (const m of models) {
       const args = ['train', '--task', task, '--T', String(o.T), '--hidden', String(o.hidden), '--batch', String(o.batch),
         '--steps', String(o.steps), '--max-seconds', String(o.budget), '--seed', String(o.seed), '--eval-every', String(o.evalEvery),
-        '--eval-n', '1000', '--final-eval-n', String(o.finalEvalN), '--checkpoint-every', '0', ...m.args,
+        '--eval-n', '1000', '--final-eval-n', String(o.finalEvalN), '--checkpoint-every', '0', '--threads', '1', ...m.args,
         ...(o.backend ? ['--backend', o.backend] : []), '--out', join(dir, `${task}-${m.id}`), '--force'];
       // IRNN's learning rate per task, as the protocol picked it (learn.md: 1e-3 adding, 1e-4 order).
       if (m.id === 'c' && task === 'order') args[args.indexOf('0.001')] = '0.0001';

@@ -2,7 +2,7 @@
 import type { Command } from './args.js';
 import { UsageError } from './args.js';
 import { RunDir } from '../node/rundir.js';
-import { resultJSON, resumeSession, runTraining } from './training.js';
+import { resultJSON, resumeSession, runThreaded } from './training.js';
 
 export const command: Command = {
   name: 'resume',
@@ -17,7 +17,7 @@ export const command: Command = {
     const run = RunDir.open(pos[0]!);
     const s = resumeSession(run.readBytes('checkpoint.safetensors'), run, o.backend);
     if (o.steps !== undefined) s.settings.steps = o.steps;
-    const out = runTraining(s, io, o.json);
+    const out = await runThreaded(s, io, o.json);
     const res = resultJSON(s, out);
     run.writeJSON('result.json', res);
     io.out(o.json ? JSON.stringify(res) : `resumed to step ${out.steps}: loss ${out.eval.loss.toFixed(5)}, ${(out.eval.errorRate * 100).toFixed(2)}% wrong -> ${out.eval.success ? 'SOLVED' : 'not solved'}`);

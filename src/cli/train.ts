@@ -6,7 +6,8 @@ import { TASKS, type TaskName } from '../tasks/synthetic.js';
 import type { OptimizerSpec } from '../train/optim.js';
 import type { RecurrentInit } from '../init.js';
 import { RunDir } from '../node/rundir.js';
-import { type ModelChoice, type TrainSettings, newSession, resultJSON, runTraining } from './training.js';
+import { defaultThreads } from '../node/parallel.js';
+import { type ModelChoice, type TrainSettings, newSession, resultJSON, runThreaded } from './training.js';
 
 export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   task: { type: 'string', default: 'adding', choices: TASKS, help: 'task' },
@@ -41,10 +42,11 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   out: { type: 'string', help: 'run folder (default runs/<task>-<cell>-T<T>-s<seed>)' },
   force: { type: 'boolean', default: false, help: 'overwrite an existing run folder' },
   backend: { type: 'string', help: 'kernel backend (ts, wasm)' },
+  threads: { type: 'int', default: defaultThreads(), help: 'threads for data-parallel training (the batch is split; default: one per core)' },
 };
 
 export function settingsFrom(o: Record<string, any>): { mc: ModelChoice; opt: OptimizerSpec; st: TrainSettings } {
-  for (const k of ['T', 'hidden', 'layers', 'steps', 'batch'] as const) if (!(o[k] >= 1)) throw new UsageError(`--${k} must be >= 1, got ${o[k]}`);
+  for (const k of ['T', 'hidden', 'layers', 'steps', 'batch', 'threads'] as const) if (!(o[k] >= 1)) throw new UsageError(`--${k} must be >= 1, got ${o[k]}`);
   if (!(o.diagEvery >= 0)) throw new UsageError(`--diag-every must be >= 0, got ${o.diagEvery}`);
   if (!(o.lr > 0)) throw new UsageError(`--lr must be > 0, got ${o.lr}`);
   const mc: ModelChoice = { cell: o.cell, hidden: o.hidden, layers: o.layers, nonlinearity: o.cell === 'rnn' ? o.nonlinearity : undefined,
@@ -55,7 +57,7 @@ export function settingsFrom(o: Record<string, any>): { mc: ModelChoice; opt: Op
     : o.schedule === 'cosine' ? { type: 'cosine' as const, total: o.steps, warmup: o.warmup } : { type: 'constant' as const, warmup: o.warmup };
   const st: TrainSettings = {
     steps: o.steps, batch: o.batch, seed: o.seed, evalEvery: o.evalEvery, evalN: o.evalN, finalEvalN: o.finalEvalN,
-    stopOnSuccess: o.stopOnSuccess, checkpointEvery: o.checkpointEvery, logEvery: 10, maxSeconds: o.maxSeconds || undefined, diagEvery: o.diagEvery,
+    stopOnSuccess: o.stopOnSuccess, checkpointEvery: o.checkpointEvery, logEvery: 10, maxSeconds: o.maxSeconds || undefined, diagEvery: o.diagEvery, threads: o.threads,
     trainer: { clipNorm: o.clip > 0 ? o.clip : undefined, clipValue: o.clipValue > 0 ? o.clipValue : undefined, nonFinite: o.strict ? 'strict' : 'skip', schedule },
   };
   return { mc, opt, st };
@@ -77,7 +79,7 @@ export const command: Command = {
     if (o.force) run.clear(); // a fresh run: no old metrics or checkpoints mixed in
     const s = newSession(taskCfg, mc, opt, st, run, o.backend);
     run.writeJSON('config.json', { command: 'train', task: taskCfg, model: s.model.config, optimizer: opt, settings: st });
-    const out = runTraining(s, io, o.json);
+    const out = await runThreaded(s, io, o.json);
     const res = resultJSON(s, out);
     run.writeJSON('result.json', res);
     if (o.json) io.out(JSON.stringify(res));

@@ -11,6 +11,7 @@ import { Trainer, type TrainerOptions } from '../train/trainer.js';
 import { loadCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
 import type { RecurrentInit } from '../init.js';
 import { RunDir } from '../node/rundir.js';
+import { dataParallel } from '../node/parallel.js';
 import type { CommandIO } from './args.js';
 import { InputError } from './args.js';
 import { Progress } from './progress.js';
@@ -30,6 +31,8 @@ export interface TrainSettings {
   maxSeconds?: number;
   /** Record diagnostics (kind 'diag' in metrics.jsonl) every N steps; 0 or absent = off. */
   diagEvery?: number;
+  /** Data-parallel threads (absent in runs saved before threads existed: 1). */
+  threads?: number;
 }
 
 export interface Session {
@@ -135,6 +138,13 @@ export function runTraining(s: Session, io: CommandIO, quiet = false): TrainOutc
   s.run?.log({ kind: 'eval', step: tr.step, final: true, loss: ev.loss, error_rate: ev.errorRate, success: ev.success, ...(ev.mse !== undefined ? { mse: ev.mse } : {}) });
   if (s.run) s.run.saveCheckpoint(checkpointBytes(s));
   return { steps: tr.step, seconds: s.seconds, eval: ev, clipEvents: tr.clipEvents, skippedSteps: tr.skippedSteps, solvedAt, stopped };
+}
+
+/** runTraining with the batch split over settings.threads threads (workers started and stopped around it). */
+export async function runThreaded(s: Session, io: CommandIO, quiet = false): Promise<TrainOutcome> {
+  const dp = await dataParallel(s.model, { threads: s.settings.threads ?? 1 });
+  s.trainer.grads = dp;
+  try { return runTraining(s, io, quiet); } finally { await dp.close(); s.trainer.grads = s.model; }
 }
 
 /** The JSON result every training command prints with --json. */

@@ -14,6 +14,7 @@ import type { Batch, SequenceModel, StepResult } from '../layers/model.js';
 import { NonFiniteError, assertFinite } from '../tensor.js';
 import { clipGradNorm, clipGradValue, globalNorm } from './clip.js';
 import type { Optimizer } from './optim.js';
+import type { GradientSource } from './data_parallel.js';
 import { type ScheduleSpec, lrAt } from './schedule.js';
 
 export interface TrainerOptions {
@@ -24,6 +25,8 @@ export interface TrainerOptions {
   schedule?: ScheduleSpec;
   /** Called after every step (diagnostics, logging). */
   onStep?: (info: StepInfo) => void;
+  /** Where gradients come from (default the model itself; data-parallel workers plug in here, see recur/parallel). */
+  grads?: GradientSource;
 }
 
 export interface StepInfo extends StepResult {
@@ -40,9 +43,12 @@ export class Trainer {
   clipEvents = 0;
   skippedSteps = 0;
   readonly baseLr: number;
+  /** Computes loss and gradients for `train` (opts.grads, else the model). */
+  grads: GradientSource;
 
   constructor(readonly model: SequenceModel, readonly optimizer: Optimizer, readonly opts: TrainerOptions = {}) {
     this.baseLr = optimizer.lr;
+    this.grads = opts.grads ?? model;
     if (opts.clipNorm !== undefined && !(opts.clipNorm > 0)) throw new RangeError(`clipNorm must be > 0, got ${opts.clipNorm}`);
     if (opts.clipValue !== undefined && !(opts.clipValue > 0)) throw new RangeError(`clipValue must be > 0, got ${opts.clipValue}`);
   }
@@ -56,7 +62,7 @@ export class Trainer {
     m.params.zeroGrad();
     let r: StepResult;
     try {
-      r = m.lossAndGrad(batch, opts);                           // forward + loss + BPTT
+      r = this.grads.lossAndGrad(batch, opts);                   // forward + loss + BPTT
     } catch (e) {
       if (!(e instanceof NonFiniteError)) throw e;
       r = { loss: NaN, count: 0 };                              // activations overflowed: skip like a NaN gradient
