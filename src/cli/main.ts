@@ -14,6 +14,7 @@ const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   experiment: { summary: 'run the lecture experiment (several models side by side)', load: () => import('./experiment.js') },
   resume: { summary: 'continue a training run from its checkpoint', load: () => import('./resume.js') },
   preprocess: { summary: 'YUV, local contrast normalisation and ZCA whitening on PNG images', load: () => import('./preprocess.js') },
+  lm: { summary: 'language models on a text file (train, sample, eval) and encoder-decoder toy tasks', load: () => import('./lm.js') },
 };
 
 export function registerCommand(name: string, summary: string, load: Loader): void {
