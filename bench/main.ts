@@ -7,6 +7,7 @@ type Suite = { summary: string; load: () => Promise<{ run(argv: string[]): Promi
 
 const SUITES: Record<string, Suite> = {
   preprocess: { summary: 'ZCA fit vs NumPy, LCN per image', load: () => import('./preprocess.js') },
+  lm: { summary: 'C2 char LM on tinyshakespeare: tokens/s vs PyTorch, steady heap', load: () => import('./lm.js') },
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -105,6 +105,8 @@ export interface ToyRunOptions {
   /** Check exact match (greedy, 500 examples) every N steps; stop once it reaches `target`. */
   evalEvery?: number;
   target?: number;
+  /** Checks without improvement before the learning rate is halved (default 2). */
+  patience?: number;
   onLog?: (rec: Record<string, number | string>) => void;
 }
 
@@ -127,7 +129,7 @@ export function runToyTask(o: ToyRunOptions): ToyRunResult {
   const opt = new Adam(model.params, { lr: cfg.lr });
   const rng = new Rng(seed * 31 + 7), t0 = performance.now(), secs = () => (performance.now() - t0) / 1000;
   const evalEvery = o.evalEvery ?? 100, target = o.target ?? 0.995, maxSteps = o.steps ?? (o.maxSeconds ? Infinity : 2000);
-  let step = 0, avg = NaN;
+  let step = 0, avg = NaN, best = -1, stale = 0;
   while (step < maxSteps && !(o.maxSeconds !== undefined && secs() >= o.maxSeconds)) {
     const exs = Array.from({ length: cfg.batch }, () => task.example(rng));
     const b = model.makeBatch(exs.map((e) => encodeSource(task, e.source)), exs.map((e) => encodeTarget(task, e.target)));
@@ -139,8 +141,11 @@ export function runToyTask(o: ToyRunOptions): ToyRunResult {
     avg = Number.isNaN(avg) ? r.loss : 0.95 * avg + 0.05 * r.loss;
     if (step % evalEvery === 0) {
       const em = exactMatch(model, task, 500, seed + 1000).rate;                 // a fixed check set, not the final one
-      o.onLog?.({ step, loss: avg, exact_match_check: em, seconds: secs() });
+      o.onLog?.({ step, loss: avg, exact_match_check: em, lr: opt.lr, seconds: secs() });
       if (em >= target) break;
+      // Halve the step size when the check has not improved for `patience` checks (down to lr/16):
+      // Adam at a constant rate hovers just below the last percent.
+      if (em > best) { best = em; stale = 0; } else if (++stale >= (o.patience ?? 2) && opt.lr > cfg.lr / 16) { opt.lr /= 2; stale = 0; }
     }
   }
   const seconds = secs(), evalN = o.evalN ?? 2000, beam = o.beam ?? 1;

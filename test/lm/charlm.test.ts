@@ -85,3 +85,13 @@ test('tinyshakespeare (when ../shared/data is present): 65 characters, and the f
   assert.equal(v.size, 65);
   assert.equal(v.decode(v.encode(text.slice(0, 5000))), text.slice(0, 5000));
 });
+
+test('a TBPTT training step allocates no new buffers once warm (steady heap)', () => {
+  const lm = RecurrentLM.create(CharVocab.fromText(TEXT), { cell: 'lstm', embedDim: 16, hiddenSize: 64, seed: 1 });
+  const r = trainLM(lm, lm.vocab.encode(TEXT), { batch: 4, bptt: 16, steps: 3 });  // warm: workspaces sized
+  const before = process.memoryUsage().arrayBuffers;
+  trainLM(lm, lm.vocab.encode(TEXT), { batch: 4, bptt: 16, steps: 3 + 12, opt: r.optimizer, startStep: 3 });
+  // One LSTM workspace buffer alone is T*B*4H*4 = 65 KB; reallocating per step would show up many times over.
+  const grown = process.memoryUsage().arrayBuffers - before;
+  assert.ok(grown < 64 * 1024, `ArrayBuffers grew by ${grown} bytes over 12 steps`);
+});
