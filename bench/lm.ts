@@ -43,11 +43,12 @@ print(statistics.median(ts[warm:]) * 1000)
 `;
 
 function peer(cell: string, steps: number, warm: number): number | null {
-  try {
-    return Number(execFileSync('python3', ['-c', PEER, cell, String(steps), String(warm)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
-  } catch {
-    return null;
+  for (const py of ['python3', '/usr/bin/python3']) { // torch may live only in the system Python
+    try {
+      return Number(execFileSync(py, ['-c', PEER, cell, String(steps), String(warm)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+    } catch { /* next */ }
   }
+  return null;
 }
 
 function gcFn(): () => void {

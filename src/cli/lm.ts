@@ -36,7 +36,7 @@ const FLAGS: Record<string, FlagSpec> = {
   lr: { type: 'number', help: 'learning rate (default: 0.002; seq2seq 0.005)' },
   clip: { type: 'number', default: 5, help: 'clip the gradient global norm (0 = off)' },
   steps: { type: 'int', default: 0, help: 'train: stop after this many updates (0 = no limit)' },
-  epochs: { type: 'number', default: 0, help: 'train: stop after this many passes (0 = 1 unless --steps/--minutes)' },
+  epochs: { type: 'int', default: 0, help: 'train: stop after this many passes (0 = 1 unless --steps/--minutes)' },
   minutes: { type: 'number', default: 0, help: 'train/seq2seq: training-time budget in minutes (0 = no limit)' },
   val: { type: 'number', default: 0.1, help: 'train: fraction of the text (its tail) held out for validation' },
   'eval-every': { type: 'int', default: 200, help: 'train: validate every N updates (0 = only at the end)' },
@@ -47,6 +47,7 @@ const FLAGS: Record<string, FlagSpec> = {
   unknown: { type: 'string', default: 'error', choices: ['error', 'skip'], help: 'prime/eval text with characters outside the vocabulary' },
   task: { type: 'string', default: 'reverse', choices: TOY_TASKS, help: 'seq2seq: toy task' },
   'max-len': { type: 'int', default: 0, help: 'seq2seq: longest sequence (reverse) or most digits (addition); 0 = the task default' },
+  'lsb-first': { type: 'boolean', default: false, help: 'seq2seq addition: write the sum least-significant digit first' },
   beam: { type: 'int', default: 1, help: 'seq2seq: beam width for the final evaluation (1 = greedy)' },
   'eval-n': { type: 'int', default: 2000, help: 'seq2seq: fresh examples for the final exact-match evaluation' },
   seed: { type: 'int', default: 1, help: 'seed for init, data order and sampling' },
@@ -119,13 +120,13 @@ async function train(o: Record<string, any>, io: CommandIO): Promise<number> {
   const unit = vocab.type === 'char' ? 'char' : 'word';
   const result = {
     text: o.text, level: o.level, vocab_size: vocab.size, cell: o.cell, hidden: o.hidden, layers: o.layers, steps: res.steps, epochs: res.epochs,
-    seconds: Number(res.seconds.toFixed(2)), tokens_per_s: Math.round(res.tokensPerSecond), train_loss: res.trainLoss,
+    epochs_seen: Number((res.tokens / (positions * o.batch)).toFixed(4)), seconds: Number(res.seconds.toFixed(2)), tokens_per_s: Math.round(res.tokensPerSecond), train_loss: res.trainLoss,
     val_loss: res.val?.loss ?? null, [`val_bits_per_${unit}`]: res.val?.bitsPerToken ?? null, val_perplexity: res.val?.perplexity ?? null,
     val_tokens: res.val?.tokens ?? 0, stopped: res.stopped, run: dir,
   };
   run.writeJSON('result.json', result);
   if (o.json) { io.out(JSON.stringify(result)); return 0; }
-  io.out(`${res.steps} updates (${res.epochs} epochs) in ${res.seconds.toFixed(1)} s, ${result.tokens_per_s} tokens/s; ` +
+  io.out(`${res.steps} updates (${result.epochs_seen} epochs) in ${res.seconds.toFixed(1)} s, ${result.tokens_per_s} tokens/s; ` +
     (res.val ? `validation ${res.val.bitsPerToken.toFixed(4)} bits/${unit} (perplexity ${res.val.perplexity.toFixed(2)}) on ${res.val.tokens} ${unit}s` : 'no validation split') + `; run folder ${dir}`);
   if (sample) io.out(`--- sample (seed ${o.seed}) ---\n${sample}`);
   return 0;
@@ -158,7 +159,7 @@ async function seq2seq(o: Record<string, any>, io: CommandIO): Promise<number> {
   if (o.lr !== undefined && !(o.lr > 0)) throw new UsageError(`--lr must be > 0, got ${o.lr}`);
   if (!(o.beam >= 1)) throw new UsageError(`--beam must be >= 1, got ${o.beam}`);
   const res = runToyTask({
-    task: o.task as ToyTaskName, maxLen: o.maxLen || undefined, cell: o.cell, hidden: o.hidden, embed: o.embed, batch: o.batch, lr: o.lr,
+    task: o.task as ToyTaskName, maxLen: o.maxLen || undefined, lsbFirst: o.lsbFirst, cell: o.cell, hidden: o.hidden, embed: o.embed, batch: o.batch, lr: o.lr,
     steps: o.steps || undefined, maxSeconds: o.minutes ? o.minutes * 60 : undefined, seed: o.seed, beam: o.beam, evalN: o.evalN,
     onLog: (r: Record<string, number | string>) => { if (!o.json) io.err(Object.entries(r).map(([k, v]) => `${k} ${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(4) : v}`).join('  ')); },
   });

@@ -2,7 +2,7 @@
  * Seeded toy tasks for the encoder-decoder, scored by exact match of the decoded string:
  *
  *   reverse:  "40213" -> "31204"    digits, length 1..maxLen (default 6)
- *   addition: "123+45=" -> "168"    operands 0 .. 10^maxLen - 1 (default 3 digits)
+ *   addition: "123+45=" -> "168"    operands 0 .. 10^maxLen - 1 (default 3 digits); "861" with lsbFirst
  *
  * Sources use the task's characters; targets use BOS, EOS and the digits. Training draws fresh
  * examples every step (same seed, same stream); the score is on `evalN` examples from a
@@ -26,7 +26,8 @@ export interface ToyTask {
   example(rng: Rng): { source: string; target: string };
 }
 
-export function makeToyTask(name: ToyTaskName, maxLen?: number): ToyTask {
+/** `lsbFirst` (addition): write the sum least-significant digit first, the order carries flow in. */
+export function makeToyTask(name: ToyTaskName, maxLen?: number, opts: { lsbFirst?: boolean } = {}): ToyTask {
   if (name === 'reverse') {
     const n = maxLen ?? 6;
     if (!(Number.isInteger(n) && n >= 1)) throw new RangeError(`reverse: maxLen must be a positive integer, got ${n}`);
@@ -48,7 +49,8 @@ export function makeToyTask(name: ToyTaskName, maxLen?: number): ToyTask {
       name, srcChars: '0123456789+=', tgtChars: '0123456789',
       example(rng) {
         const a = rng.int(top), b = rng.int(top);
-        return { source: `${a}+${b}=`, target: String(a + b) };
+        const sum = String(a + b);
+        return { source: `${a}+${b}=`, target: opts.lsbFirst ? [...sum].reverse().join('') : sum };
       },
     };
   }
@@ -91,6 +93,8 @@ export function exactMatch(model: EncoderDecoder, task: ToyTask, n: number, seed
 export interface ToyRunOptions {
   task: ToyTaskName;
   maxLen?: number;
+  /** addition: the sum written least-significant digit first. */
+  lsbFirst?: boolean;
   cell?: CellType;
   hidden?: number;
   embed?: number;
@@ -123,13 +127,13 @@ export interface ToyRunResult {
 
 /** Trains an encoder-decoder on a toy task (Adam, clipping, fresh data each step) and scores it. */
 export function runToyTask(o: ToyRunOptions): ToyRunResult {
-  const task = makeToyTask(o.task, o.maxLen), seed = o.seed ?? 1;
+  const task = makeToyTask(o.task, o.maxLen, { lsbFirst: o.lsbFirst }), seed = o.seed ?? 1;
   const cfg = { cell: o.cell ?? 'lstm', hidden: o.hidden ?? 128, embed: o.embed ?? 16, batch: o.batch ?? 64, lr: o.lr ?? 0.005, clip: o.clip ?? 1, seed };
   const model = newToyModel(task, cfg);
   const opt = new Adam(model.params, { lr: cfg.lr });
   const rng = new Rng(seed * 31 + 7), t0 = performance.now(), secs = () => (performance.now() - t0) / 1000;
   const evalEvery = o.evalEvery ?? 100, target = o.target ?? 0.995, maxSteps = o.steps ?? (o.maxSeconds ? Infinity : 2000);
-  let step = 0, avg = NaN, best = -1, stale = 0;
+  let step = 0, avg = NaN, best = -1, bestLoss = Infinity, stale = 0;
   while (step < maxSteps && !(o.maxSeconds !== undefined && secs() >= o.maxSeconds)) {
     const exs = Array.from({ length: cfg.batch }, () => task.example(rng));
     const b = model.makeBatch(exs.map((e) => encodeSource(task, e.source)), exs.map((e) => encodeTarget(task, e.target)));
@@ -143,12 +147,15 @@ export function runToyTask(o: ToyRunOptions): ToyRunResult {
       const em = exactMatch(model, task, 500, seed + 1000).rate;                 // a fixed check set, not the final one
       o.onLog?.({ step, loss: avg, exact_match_check: em, lr: opt.lr, seconds: secs() });
       if (em >= target) break;
-      // Halve the step size when the check has not improved for `patience` checks (down to lr/16):
-      // Adam at a constant rate hovers just below the last percent.
-      if (em > best) { best = em; stale = 0; } else if (++stale >= (o.patience ?? 2) && opt.lr > cfg.lr / 16) { opt.lr /= 2; stale = 0; }
+      // Halve the step size when neither the check nor the loss has improved for `patience` checks
+      // (down to lr/16): Adam at a constant rate hovers just below the last percent. The loss clause
+      // keeps a slow start from cutting the rate before learning has begun.
+      const better = em > best || avg < 0.97 * bestLoss;
+      best = Math.max(best, em); bestLoss = Math.min(bestLoss, avg);
+      if (better) stale = 0; else if (++stale >= (o.patience ?? 2) && opt.lr > cfg.lr / 16) { opt.lr /= 2; stale = 0; }
     }
   }
   const seconds = secs(), evalN = o.evalN ?? 2000, beam = o.beam ?? 1;
   const em = exactMatch(model, task, evalN, seed + 2_000_003, beam);
-  return { task: o.task, exactMatch: em.rate, evalN, beam, steps: step, seconds, examples: em.examples, config: { ...cfg, maxLen: o.maxLen ?? null } };
+  return { task: o.task, exactMatch: em.rate, evalN, beam, steps: step, seconds, examples: em.examples, config: { ...cfg, maxLen: o.maxLen ?? null, lsbFirst: o.lsbFirst ?? false } };
 }
