@@ -62,6 +62,8 @@ test('toy tasks: examples are right, encodings round-trip, a short run learns an
     assert.equal(Number(e.target), a! + b!);
     assert.equal(decodeTarget(add, encodeTarget(add, e.target)), e.target);
   }
+  const lsb = makeToyTask('addition', 2, { lsbFirst: true }).example(new Rng(4)), [x, y] = lsb.source.slice(0, -1).split('+').map(Number);
+  assert.equal(lsb.target, [...String(x! + y!)].reverse().join(''));
   const rev = makeToyTask('reverse', 5), e = rev.example(new Rng(2));
   assert.equal(e.target, [...e.source].reverse().join(''));
   assert.throws(() => encodeSource(rev, '12a'), /'a' is not in the source alphabet/);
