@@ -12,6 +12,7 @@ const SUITES: Record<string, Suite> = {
   webgpu: { summary: 'C1-C4 on the GPU (WebGPU) vs PyTorch CUDA', load: () => import('./webgpu.js') },
   esn: { summary: 'echo state networks vs ReservoirPy (Mackey-Glass, anchors)', load: () => import('./esn.js') },
   hash: { summary: 'hashing trick: recur hash vs scikit-learn / Python FTRL on 1M CTR rows', load: () => import('./hash.js') },
+  lm: { summary: 'C2 char LM on tinyshakespeare: tokens/s vs PyTorch, steady heap', load: () => import('./lm.js') },
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -17,6 +17,7 @@ const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   report: { summary: 'write one self-contained HTML report of training runs, side by side', load: () => import('./report.js') },
   esn: { summary: 'fit and evaluate an echo state network on a data set or CSV', load: () => import('./esn.js') },
   hash: { summary: 'the hashing trick: streaming online logistic regression over CSV larger than memory', load: () => import('./hash.js') },
+  lm: { summary: 'language models on a text file (train, sample, eval) and encoder-decoder toy tasks', load: () => import('./lm.js') },
 };
 
 export function registerCommand(name: string, summary: string, load: Loader): void {
