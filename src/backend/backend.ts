@@ -71,8 +71,18 @@ export interface Backend {
    */
   alloc?(n: number): Float32Array;
 
-  /** Optional: gives a buffer from `alloc` back at once (it must not be used afterwards). */
+  /** Optional: gives a buffer from `alloc` or `alloc64` back at once (it must not be used afterwards). */
   free?(a: FArray): void;
+
+  /**
+   * Optional: C[M,M] (+)= A^T A for A [K,M] (a symmetric rank-k update: the Gram matrix X^T X
+   * of ridge readouts). Only the upper triangle (j >= i) is guaranteed; entries below it may
+   * or may not be written, so read none of them. Backends without it: `syrkUpperRef` (ts.ts).
+   */
+  syrkUpper?(acc: boolean, M: number, K: number, A: FArray, aOff: number, C: FArray, cOff: number): void;
+
+  /** Optional: a zeroed float64 buffer in the backend's own memory (float64 kernels run on it without copies). */
+  alloc64?(n: number): Float64Array;
 }
 
 /** Workspace for layers running on `be`: the backend's own memory for float32, else an ordinary array. */

@@ -11,6 +11,10 @@ const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 export const tsBackend: Backend = {
   name: 'ts',
 
+  syrkUpper(acc, M, K, A, aOff, C, cOff) {
+    syrkUpperRef(acc, M, K, A, aOff, C, cOff);
+  },
+
   gemm(tA, tB, acc, M, N, K, A, aOff, B, bOff, C, cOff) {
     if (!acc) C.fill(0, cOff, cOff + M * N);
     if (!tA && !tB) {
@@ -162,5 +166,22 @@ export const tsBackend: Backend = {
     return s;
   },
 };
+
+/**
+ * C[M,M] (+)= A^T A, upper triangle only (j >= i), for A [K,M] row-major: the reference of
+ * `Backend.syrkUpper`. k-i-j order walks A's rows and C's rows contiguously.
+ */
+export function syrkUpperRef(acc: boolean, M: number, K: number, A: FArray, aOff: number, C: FArray, cOff: number): void {
+  if (!acc) C.fill(0, cOff, cOff + M * M);
+  for (let k = 0; k < K; k++) {
+    const ak = aOff + k * M;
+    for (let i = 0; i < M; i++) {
+      const a = A[ak + i]!;
+      if (a === 0) continue;
+      const ci = cOff + i * M;
+      for (let j = i; j < M; j++) C[ci + j] += a * A[ak + j]!;
+    }
+  }
+}
 
 export type { Activation, Backend, FArray };
