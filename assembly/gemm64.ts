@@ -1,7 +1,8 @@
 // Float64 matrix products, for the normal equations of ridge readouts (X^T X, Y^T X) and the
 // ELM hidden layer, where float32 loses the digits small penalties (1e-5..1e-10) need.
-//   C[M,N] (+)= op(A) op(B), op(A) [M,K] (A stored [K,M] when tA), op(B) [K,N] (B stored [N,K] when tB),
-//   all row-major float64, pointers are byte addresses in linear memory.
+//   C[M,N] (+)= alpha op(A) op(B), op(A) [M,K] (A stored [K,M] when tA), op(B) [K,N] (B stored [N,K] when tB),
+//   all row-major float64 with row strides lda, ldb, ldc (sub-matrices of bigger ones: the
+//   blocked Cholesky's trailing updates), pointers are byte addresses in linear memory.
 //   upper: only the tiles of C on or above the diagonal are computed (A^T A, a symmetric
 //   rank-k update: half the work); the 4x4 tiles on the diagonal are computed in full.
 // Blocked as a GEMM should be (Goto): K in blocks of KC; each block of op(A) and op(B) is packed
@@ -66,7 +67,7 @@ function pack(R: i32, k0: i32, k1: i32, x: usize, rs: i32, cs: i32, dst: usize):
 }
 
 /** Adds the 4x4 product of two packed panels of length kc into C at (i0, j0), clipped to [M, N]. */
-function micro(kc: i32, pa: usize, pb: usize, c: usize, N: i32, i0: i32, j0: i32, M: i32): void {
+function micro(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, alpha: f64, i0: i32, j0: i32, M: i32, N: i32): void {
   let c00 = f64x2.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   let k = 0;
   for (; k + 2 <= kc; k += 2) { // unrolled by two: fewer loop branches per multiply
@@ -101,8 +102,13 @@ function micro(kc: i32, pa: usize, pb: usize, c: usize, N: i32, i0: i32, j0: i32
     av = v128.load64_splat(pa, 24);
     c30 = f64x2.add(c30, f64x2.mul(av, b0)); c31 = f64x2.add(c31, f64x2.mul(av, b1));
   }
-  const rowC = <usize>N * 8;
-  const p = c + <usize>(i0 * N + j0) * 8;
+  if (alpha != 1) {
+    const al = f64x2.splat(alpha);
+    c00 = f64x2.mul(c00, al); c01 = f64x2.mul(c01, al); c10 = f64x2.mul(c10, al); c11 = f64x2.mul(c11, al);
+    c20 = f64x2.mul(c20, al); c21 = f64x2.mul(c21, al); c30 = f64x2.mul(c30, al); c31 = f64x2.mul(c31, al);
+  }
+  const rowC = <usize>ldc * 8;
+  const p = c + <usize>(i0 * ldc + j0) * 8;
   if (i0 + 4 <= M && j0 + 4 <= N) {
     v128.store(p, f64x2.add(v128.load(p), c00)); v128.store(p, f64x2.add(v128.load(p, 16), c01), 16);
     const p1 = p + rowC, p2 = p1 + rowC, p3 = p2 + rowC;
@@ -124,13 +130,15 @@ function micro(kc: i32, pa: usize, pb: usize, c: usize, N: i32, i0: i32, j0: i32
   }
 }
 
-export function gemm64(tA: i32, tB: i32, acc: i32, upper: i32, M: i32, N: i32, K: i32, a: usize, b: usize, c: usize, work: usize): void {
-  if (!acc) memory.fill(c, 0, <usize>(M * N) * 8);
-  if (M <= 0 || N <= 0 || K <= 0) return;
+export function gemm64(tA: i32, tB: i32, acc: i32, upper: i32, M: i32, N: i32, K: i32, alpha: f64,
+  a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, work: usize): void {
+  if (M <= 0 || N <= 0) return;
+  if (!acc) for (let i = 0; i < M; i++) memory.fill(c + <usize>(i * ldc) * 8, 0, <usize>N * 8);
+  if (K <= 0) return;
   // op(A)(i, k) = a[i*rsA + k*csA], op(B)^T(j, k) = b[j*rsB + k*csB]
-  const rsA = tA ? 1 : K, csA = tA ? M : 1;
-  const rsB = tB ? K : 1, csB = tB ? 1 : N;
-  const shared = sharesPacking(tA, tB, M, N, a, b);
+  const rsA = tA ? 1 : lda, csA = tA ? lda : 1;
+  const rsB = tB ? ldb : 1, csB = tB ? 1 : ldb;
+  const shared = sharesPacking(tA, tB, M, N, a, b) && lda == ldb;
   const npA = panels(M), npB = panels(N);
   for (let k0 = 0; k0 < K; k0 += KC) {
     const k1 = min(K, k0 + KC), kc = k1 - k0;
@@ -144,7 +152,7 @@ export function gemm64(tA: i32, tB: i32, acc: i32, upper: i32, M: i32, N: i32, K
         if (upper != 0 && ip >= jcEnd) break;
         const pa = wa + <usize>ip * step;
         for (let jp = upper != 0 ? max(jc, ip) : jc; jp < jcEnd; jp++) {
-          micro(kc, pa, wb + <usize>jp * step, c, N, ip * 4, jp * 4, M);
+          micro(kc, pa, wb + <usize>jp * step, c, ldc, alpha, ip * 4, jp * 4, M, N);
         }
       }
     }

@@ -21,6 +21,7 @@ export class Heap {
   private readonly buffers = new WeakSet<ArrayBufferLike>();
   private f32: Float32Array;
   private f64: Float64Array;
+  private i32: Int32Array;
   private top: number;
   private readonly free: Block[] = []; // sorted by offset, never adjacent
   private readonly registry = new FinalizationRegistry<Block>((b) => this.release(b.off, b.size));
@@ -32,6 +33,7 @@ export class Heap {
     this.memory = memory; this.shared = shared; this.top = base;
     this.f32 = new Float32Array(memory.buffer);
     this.f64 = new Float64Array(memory.buffer);
+    this.i32 = new Int32Array(memory.buffer);
     this.buffers.add(memory.buffer);
   }
 
@@ -39,6 +41,12 @@ export class Heap {
   get floats(): Float32Array {
     if (this.f32.buffer !== this.memory.buffer) this.refresh();
     return this.f32;
+  }
+
+  /** The current int32 view of the whole memory. */
+  get ints(): Int32Array {
+    if (this.i32.buffer !== this.memory.buffer) this.refresh();
+    return this.i32;
   }
 
   /** The current double view of the whole memory. */
@@ -109,7 +117,12 @@ export class Heap {
     return this.typed(Float64Array, n);
   }
 
-  private typed<T extends Float32Array | Float64Array>(Ctor: { new(b: ArrayBufferLike, off: number, n: number): T; BYTES_PER_ELEMENT: number }, n: number): T | null {
+  /** A zeroed Int32Array of n ints in this memory; null when full. */
+  viewI32(n: number): Int32Array | null {
+    return this.typed(Int32Array, n);
+  }
+
+  private typed<T extends Float32Array | Float64Array | Int32Array>(Ctor: { new(b: ArrayBufferLike, off: number, n: number): T; BYTES_PER_ELEMENT: number }, n: number): T | null {
     const bytes = Math.max(Ctor.BYTES_PER_ELEMENT, n * Ctor.BYTES_PER_ELEMENT);
     const off = this.allocBytes(bytes);
     if (off < 0) return null;
@@ -139,6 +152,7 @@ export class Heap {
   private refresh(): void {
     this.f32 = new Float32Array(this.memory.buffer);
     this.f64 = new Float64Array(this.memory.buffer);
+    this.i32 = new Int32Array(this.memory.buffer);
     this.buffers.add(this.memory.buffer);
   }
 }

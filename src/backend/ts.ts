@@ -15,6 +15,10 @@ export const tsBackend: Backend = {
     syrkUpperRef(acc, M, K, A, aOff, C, cOff);
   },
 
+  gemmNT64(M, N, K, alpha, A, aOff, lda, B, bOff, ldb, C, cOff, ldc) {
+    gemmNT64Ref(M, N, K, alpha, A, aOff, lda, B, bOff, ldb, C, cOff, ldc);
+  },
+
   gemm(tA, tB, acc, M, N, K, A, aOff, B, bOff, C, cOff) {
     if (!acc) C.fill(0, cOff, cOff + M * N);
     if (!tA && !tB) {
@@ -180,6 +184,20 @@ export function syrkUpperRef(acc: boolean, M: number, K: number, A: FArray, aOff
       if (a === 0) continue;
       const ci = cOff + i * M;
       for (let j = i; j < M; j++) C[ci + j] += a * A[ak + j]!;
+    }
+  }
+}
+
+/** C (+)= alpha A B^T with row strides: the reference of `Backend.gemmNT64`. */
+export function gemmNT64Ref(M: number, N: number, K: number, alpha: number, A: Float64Array, aOff: number, lda: number,
+  B: Float64Array, bOff: number, ldb: number, C: Float64Array, cOff: number, ldc: number): void {
+  for (let i = 0; i < M; i++) {
+    const ai = aOff + i * lda;
+    for (let j = 0; j < N; j++) {
+      const bj = bOff + j * ldb;
+      let s = 0;
+      for (let k = 0; k < K; k++) s += A[ai + k]! * B[bj + k]!;
+      C[cOff + i * ldc + j] += alpha * s;
     }
   }
 }

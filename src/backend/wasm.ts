@@ -16,7 +16,7 @@
  * same parameters and gradients, and a grow keeps views valid), plain otherwise.
  */
 import type { Activation, Backend } from './backend.js';
-import { syrkUpperRef, tsBackend } from './ts.js';
+import { gemmNT64Ref, syrkUpperRef, tsBackend } from './ts.js';
 import type { FArray } from '../tensor.js';
 import { Heap } from './heap.js';
 import { WASM_PLAIN, WASM_SHARED } from './wasm_bytes.js';
@@ -24,8 +24,10 @@ import { WASM_PLAIN, WASM_SHARED } from './wasm_bytes.js';
 interface Kernels {
   gemm(tA: number, tB: number, acc: number, M: number, N: number, K: number, a: number, b: number, c: number, work: number): void;
   gemm_work(tA: number, tB: number, M: number, N: number, K: number): number;
-  gemm64(tA: number, tB: number, acc: number, upper: number, M: number, N: number, K: number, a: number, b: number, c: number, work: number): void;
+  gemm64(tA: number, tB: number, acc: number, upper: number, M: number, N: number, K: number, alpha: number,
+    a: number, lda: number, b: number, ldb: number, c: number, ldc: number, work: number): void;
   gemm64_work(tA: number, tB: number, M: number, N: number, K: number, a: number, b: number): number;
+  csr_matvec64(rows: number, cols: number, B: number, rowPtr: number, colIdx: number, values: number, x: number, y: number, acc: number): void;
   lstm_cell(B: number, H: number, gates: number, cPrev: number, c: number, tc: number, h: number): void;
   lstm_cell_backward(B: number, H: number, gates: number, cPrev: number, tc: number, dh: number, dc: number, dgates: number): void;
   gru_cell(B: number, H: number, xp: number, hp: number, hPrev: number, h: number): void;
@@ -45,6 +47,7 @@ export interface WasmBackend extends Backend {
   alloc(n: number): Float32Array;
   /** A zeroed Float64Array of n doubles in the kernels' memory (an ordinary array when it is full). */
   alloc64(n: number): Float64Array;
+  allocI32(n: number): Int32Array;
   /** dst = a + b over n floats. */
   add(dst: Float32Array, dOff: number, a: Float32Array, aOff: number, b: Float32Array, bOff: number, n: number): void;
 }
@@ -107,7 +110,7 @@ class Stage {
   private scratch = -1;
   private cap = 0;     // bytes
   private sp = 0;      // bytes used in scratch
-  private outs: { a: Float32Array | Float64Array; off: number; n: number; p: number }[] = [];
+  private outs: { a: Float32Array | Float64Array | Int32Array; off: number; n: number; p: number }[] = [];
   constructor(private readonly heap: Heap) {}
 
   /** Bytes the call needs in scratch: the foreign operands plus the kernel's work space. */
@@ -127,7 +130,7 @@ class Stage {
     return p;
   }
 
-  arg(a: Float32Array | Float64Array, off: number, n: number, mode: 'in' | 'out' | 'inout'): number {
+  arg(a: Float32Array | Float64Array | Int32Array, off: number, n: number, mode: 'in' | 'out' | 'inout'): number {
     const bpe = a.BYTES_PER_ELEMENT;
     if (this.heap.owns(a)) return a.byteOffset + off * bpe;
     const p = this.take(n, bpe);
@@ -146,16 +149,16 @@ class Stage {
   }
 
   /** The memory viewed with a's element type. */
-  private whole(a: Float32Array | Float64Array): Float32Array | Float64Array {
-    return a instanceof Float64Array ? this.heap.doubles : this.heap.floats;
+  private whole(a: Float32Array | Float64Array | Int32Array): Float32Array | Float64Array | Int32Array {
+    return a instanceof Float64Array ? this.heap.doubles : a instanceof Int32Array ? this.heap.ints : this.heap.floats;
   }
 }
 
 /** Bytes of the operands that must be staged (those not in the memory). */
-function foreign(heap: Heap, ...pairs: (FArray | number)[]): number {
+function foreign(heap: Heap, ...pairs: (FArray | Int32Array | number)[]): number {
   let s = 0;
   for (let i = 0; i < pairs.length; i += 2) {
-    const a = pairs[i] as FArray;
+    const a = pairs[i] as FArray | Int32Array;
     if (!heap.owns(a)) s += Math.ceil((pairs[i + 1] as number) * a.BYTES_PER_ELEMENT / 16) * 16;
   }
   return s;
@@ -176,7 +179,7 @@ function makeBackend(k: Kernels, heap: Heap): WasmBackend {
     st.need(foreign(heap, A, M * K, ...(same ? [] : [B, K * N]), C, M * N) + work * 8 + 16);
     const pa = st.arg(A, aOff, M * K, 'in'), pb = same ? pa : st.arg(B, bOff, K * N, 'in');
     const pc = st.arg(C, cOff, M * N, acc ? 'inout' : 'out');
-    k.gemm64(tA, tB, +acc, upper, M, N, K, pa, pb, pc, work > 0 ? st.take(work, 8) : 0);
+    k.gemm64(tA, tB, +acc, upper, M, N, K, 1, pa, tA ? M : K, pb, tB ? K : N, pc, N, work > 0 ? st.take(work, 8) : 0);
     st.finish();
   };
   return {
@@ -192,8 +195,21 @@ function makeBackend(k: Kernels, heap: Heap): WasmBackend {
       return heap.view64(n) ?? new Float64Array(n);
     },
 
+    allocI32(n) {
+      return heap.viewI32(n) ?? new Int32Array(n);
+    },
+
     free(a) {
       heap.freeView(a);
+    },
+
+    csrMatVec(rows, cols, B, rowPtr, colIdx, values, X, xOff, Y, yOff, acc) {
+      const nnz = rowPtr[rows]!;
+      st.need(foreign(heap, rowPtr, rows + 1, colIdx, nnz, values, nnz, X, B * cols, Y, B * rows));
+      const pr = st.arg(rowPtr, 0, rows + 1, 'in'), pc = st.arg(colIdx, 0, nnz, 'in'), pv = st.arg(values, 0, nnz, 'in');
+      const px = st.arg(X, xOff, B * cols, 'in');
+      k.csr_matvec64(rows, cols, B, pr, pc, pv, px, st.arg(Y, yOff, B * rows, acc ? 'inout' : 'out'), +acc);
+      st.finish();
     },
 
     gemm(tA, tB, acc, M, N, K, A, aOff, B, bOff, C, cOff) {
@@ -210,6 +226,16 @@ function makeBackend(k: Kernels, heap: Heap): WasmBackend {
     syrkUpper(acc, M, K, A, aOff, C, cOff) {
       if (!allF64(A, C)) return syrkUpperRef(acc, M, K, A, aOff, C, cOff);
       gemm64(1, 0, acc, 1, M, M, K, A as Float64Array, aOff, A as Float64Array, aOff, C as Float64Array, cOff);
+    },
+
+    gemmNT64(M, N, K, alpha, A, aOff, lda, B, bOff, ldb, C, cOff, ldc) {
+      // Strided sub-blocks are not staged (C may share an array with A and B): outside the
+      // kernels' memory they run on the reference loops.
+      if (!heap.owns(A) || !heap.owns(B) || !heap.owns(C)) return gemmNT64Ref(M, N, K, alpha, A, aOff, lda, B, bOff, ldb, C, cOff, ldc);
+      const work = k.gemm64_work(0, 1, M, N, K, 0, 8);
+      st.need(work * 8 + 16);
+      k.gemm64(0, 1, 1, 0, M, N, K, alpha, A.byteOffset + aOff * 8, lda, B.byteOffset + bOff * 8, ldb, C.byteOffset + cOff * 8, ldc,
+        work > 0 ? st.take(work, 8) : 0);
     },
 
     fillRows(out, off, rows, cols, bias, bOff) {

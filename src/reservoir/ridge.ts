@@ -174,8 +174,9 @@ export class Ridge implements Readout {
     // It is the same solution as the augmented system, but without the mean direction (an
     // eigenvalue ~ n * N * mean^2) Cholesky's rounding error, ~ eps * ||A||, is far smaller,
     // so much smaller penalties stay positive definite.
-    const c = this.fitBias;
-    const A = new Float64Array(N * N);
+    const c = this.fitBias, be = getBackend();
+    // In the backend's memory, so a blocked Cholesky's products run on its kernels in place.
+    const A = be.alloc64 ? be.alloc64(N * N) : new Float64Array(N * N);
     for (let i = 0; i < N; i++) {
       const si = c ? S[i * P + N]! / n : 0;          // mean of feature i (the bias column holds sums)
       for (let j = 0; j <= i; j++) A[i * N + j] = S[j * P + i]! - (c ? S[j * P + N]! * si : 0);
@@ -205,6 +206,7 @@ export class Ridge implements Readout {
       if (c) for (let j = 0; j < N; j++) b -= rhs[j]! * (S[j * P + N]! / n + this.shift[j]!);
       this.bias[o] = b;
     }
+    be.free?.(A);
     this.fitted = true;
     return this;
   }
