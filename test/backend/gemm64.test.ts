@@ -2,10 +2,12 @@
 // gemm on Float64Arrays for every transpose/accumulate flag, and the upper-triangular
 // symmetric rank-k update syrkUpper, on odd sizes (1, 3, 17, 129: register-tile edges and
 // zero-padded panels), K past one packed block (256), non-zero offsets, operands inside the
-// kernels' memory (alloc64) and outside it (staged copies). Tolerance: 1e-12 relative, float64.
+// kernels' memory (alloc64) and outside it (staged copies); the strided gemmNT64 of the blocked
+// Cholesky; the CSR mat-vec of the reservoir step (bit-identical). Tolerance: 1e-12 relative.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type Backend, getBackend, listBackends, syrkUpperRef, tsBackend } from 'recur/backend';
+import { type Backend, gemmNT64Ref, getBackend, listBackends, setBackend, syrkUpperRef, tsBackend } from 'recur/backend';
+import { csrMatVecBatch } from 'recur/esn';
 import { randn, relErr } from '../helpers.js';
 
 const TOL = 1e-12;
@@ -74,5 +76,36 @@ for (const be of others) {
     be.free?.(a);
     const b = be.alloc64!(33);
     assert.ok(b.every((v) => v === 0), 'a reused block is zeroed');
+  });
+}
+
+for (const be of others) {
+  test(`[${be.name}] gemmNT64 on strided sub-blocks of one matrix, alpha = -1 and 0.5`, () => {
+    let seed = 900;
+    for (const [M, N, K] of [[1, 1, 1], [3, 17, 5], [17, 3, 129], [129, 64, 300], [130, 7, 257]] as const) {
+      for (const alpha of [-1, 0.5]) {
+        const ld = M + N + K + 3, rows = Math.max(M, N) + 2;
+        const X = arr(be, rows * ld, seed++, 0, true), R = Float64Array.from(X);
+        // A = X[0.., 0..K) (rows M), B = X[1.., 0..K) (rows N), C = X[0.., K+1..) (disjoint columns)
+        be.gemmNT64!(M, N, K, alpha, X, 0, ld, X, ld, ld, X, K + 1, ld);
+        gemmNT64Ref(M, N, K, alpha, R, 0, ld, R, ld, ld, R, K + 1, ld);
+        close(`gemmNT64 M=${M} N=${N} K=${K} alpha=${alpha}`, X, R);
+      }
+    }
+  });
+
+  test(`[${be.name}] csrMatVec gives the same bits as the ts loop (odd row lengths, batch 3, acc)`, () => {
+    const rows = 37, cols = 29, B = 3;
+    const rowPtr = new Int32Array(rows + 1), idx: number[] = [];
+    for (let i = 0; i < rows; i++) { for (let j = 0; j < cols; j++) if ((i * 7 + j * 3) % (1 + (i % 5)) === 0) idx.push(j); rowPtr[i + 1] = idx.length; }
+    const colIdx = Int32Array.from(idx), values = randn(idx.length, 3) as Float64Array;
+    const X = randn(B * cols + 2, 4) as Float64Array;
+    for (const acc of [false, true]) {
+      const Y = randn(B * rows + 1, 5) as Float64Array, R = Float64Array.from(Y);
+      be.csrMatVec!(rows, cols, B, rowPtr, colIdx, values, X, 2, Y, 1, acc);
+      setBackend('ts');
+      try { csrMatVecBatch({ rows, cols, rowPtr, colIdx, values }, B, X, 2, R, 1, acc); } finally { setBackend(be.name); }
+      assert.deepEqual(Y, R);
+    }
   });
 }
