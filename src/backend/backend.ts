@@ -71,8 +71,37 @@ export interface Backend {
    */
   alloc?(n: number): Float32Array;
 
-  /** Optional: gives a buffer from `alloc` back at once (it must not be used afterwards). */
+  /** Optional: gives a buffer from `alloc` or `alloc64` back at once (it must not be used afterwards). */
   free?(a: FArray): void;
+
+  /**
+   * Optional: C[M,M] (+)= A^T A for A [K,M] (a symmetric rank-k update: the Gram matrix X^T X
+   * of ridge readouts). Only the upper triangle (j >= i) is guaranteed; entries below it may
+   * or may not be written, so read none of them. Backends without it: `syrkUpperRef` (ts.ts).
+   */
+  syrkUpper?(acc: boolean, M: number, K: number, A: FArray, aOff: number, C: FArray, cOff: number): void;
+
+  /** Optional: a zeroed float64 buffer in the backend's own memory (float64 kernels run on it without copies). */
+  alloc64?(n: number): Float64Array;
+
+  /**
+   * Optional, float64: C (+)= alpha A B^T on sub-blocks with row strides: C [M,N] at cOff with
+   * row stride ldc, A [M,K] (lda), B [N,K] (ldb); the three may be parts of one matrix as long
+   * as C does not overlap A or B (a blocked Cholesky's panel update). Reference: `gemmNT64Ref`.
+   */
+  gemmNT64?(M: number, N: number, K: number, alpha: number, A: Float64Array, aOff: number, lda: number,
+    B: Float64Array, bOff: number, ldb: number, C: Float64Array, cOff: number, ldc: number): void;
+
+  /** Optional: a zeroed int32 buffer in the backend's own memory (sparse matrix indices). */
+  allocI32?(n: number): Int32Array;
+
+  /**
+   * Optional: Y[b,:] (+)= A X[b,:] for b < B, A [rows, cols] in CSR form (rowPtr [rows+1],
+   * colIdx and values [nnz]), X [B, cols], Y [B, rows], float64; summed in the stored order
+   * (bit-identical to the plain loop). The reservoir step.
+   */
+  csrMatVec?(rows: number, cols: number, B: number, rowPtr: Int32Array, colIdx: Int32Array, values: Float64Array,
+    X: Float64Array, xOff: number, Y: Float64Array, yOff: number, acc: boolean): void;
 }
 
 /** Workspace for layers running on `be`: the backend's own memory for float32, else an ordinary array. */

@@ -1,7 +1,8 @@
 /**
  * A first-fit allocator over one WebAssembly linear memory, for the wasm backend's
  * workspace (DESIGN.md, decision 6): layers get Float32Array views into the memory the
- * kernels run on, so no kernel call copies. Blocks are 64-byte aligned (cache lines, v128).
+ * kernels run on, so no kernel call copies (and float64 users, the ridge readouts, Float64Array
+ * views: `view64`). Blocks are 64-byte aligned (cache lines, v128).
  * Freed blocks coalesce with their neighbours; a view handed out with `view` is released
  * explicitly with `freeView` (layers do so when they replace their workspace on a shape
  * change), or else when the garbage collector reclaims it (FinalizationRegistry). Shared memories grow on demand (their views
@@ -19,16 +20,20 @@ export class Heap {
   /** Every ArrayBuffer object the memory has had (a shared memory hands out a new one per grow). */
   private readonly buffers = new WeakSet<ArrayBufferLike>();
   private f32: Float32Array;
+  private f64: Float64Array;
+  private i32: Int32Array;
   private top: number;
   private readonly free: Block[] = []; // sorted by offset, never adjacent
   private readonly registry = new FinalizationRegistry<Block>((b) => this.release(b.off, b.size));
-  private readonly blocks = new WeakMap<Float32Array, Block>();
+  private readonly blocks = new WeakMap<ArrayBufferView, Block>();
   /** Bytes in live blocks (for tests and the bench). */
   used = 0;
 
   constructor(memory: WebAssembly.Memory, shared: boolean, base = 1024) {
     this.memory = memory; this.shared = shared; this.top = base;
     this.f32 = new Float32Array(memory.buffer);
+    this.f64 = new Float64Array(memory.buffer);
+    this.i32 = new Int32Array(memory.buffer);
     this.buffers.add(memory.buffer);
   }
 
@@ -36,6 +41,18 @@ export class Heap {
   get floats(): Float32Array {
     if (this.f32.buffer !== this.memory.buffer) this.refresh();
     return this.f32;
+  }
+
+  /** The current int32 view of the whole memory. */
+  get ints(): Int32Array {
+    if (this.i32.buffer !== this.memory.buffer) this.refresh();
+    return this.i32;
+  }
+
+  /** The current double view of the whole memory. */
+  get doubles(): Float64Array {
+    if (this.f64.buffer !== this.memory.buffer) this.refresh();
+    return this.f64;
   }
 
   /** Whether `a` lives in this memory (its byteOffset is then a kernel pointer). */
@@ -92,10 +109,24 @@ export class Heap {
 
   /** A zeroed Float32Array of n floats in this memory, freed when collected; null when full. */
   view(n: number): Float32Array | null {
-    const bytes = Math.max(4, n * 4);
+    return this.typed(Float32Array, n);
+  }
+
+  /** A zeroed Float64Array of n doubles in this memory (8-byte aligned, as all blocks are); null when full. */
+  view64(n: number): Float64Array | null {
+    return this.typed(Float64Array, n);
+  }
+
+  /** A zeroed Int32Array of n ints in this memory; null when full. */
+  viewI32(n: number): Int32Array | null {
+    return this.typed(Int32Array, n);
+  }
+
+  private typed<T extends Float32Array | Float64Array | Int32Array>(Ctor: { new(b: ArrayBufferLike, off: number, n: number): T; BYTES_PER_ELEMENT: number }, n: number): T | null {
+    const bytes = Math.max(Ctor.BYTES_PER_ELEMENT, n * Ctor.BYTES_PER_ELEMENT);
     const off = this.allocBytes(bytes);
     if (off < 0) return null;
-    const v = new Float32Array(this.memory.buffer, off, n);
+    const v = new Ctor(this.memory.buffer, off, n);
     v.fill(0); // a reused block holds old numbers
     const block = { off, size: bytes };
     this.registry.register(v, block, v);
@@ -110,7 +141,7 @@ export class Heap {
    * batch sizes would otherwise fill the memory faster than the collector runs). The view
    * must not be used afterwards. Views not from this heap are ignored.
    */
-  freeView(v: Float32Array): void {
+  freeView(v: ArrayBufferView): void {
     const b = this.blocks.get(v);
     if (!b) return;
     this.blocks.delete(v);
@@ -120,6 +151,8 @@ export class Heap {
 
   private refresh(): void {
     this.f32 = new Float32Array(this.memory.buffer);
+    this.f64 = new Float64Array(this.memory.buffer);
+    this.i32 = new Int32Array(this.memory.buffer);
     this.buffers.add(this.memory.buffer);
   }
 }

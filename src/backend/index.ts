@@ -40,5 +40,6 @@ const wasm = await initWasm().catch(() => null);
 if (wasm) registerBackend(wasm, true);
 
 export { tsBackend };
+export { gemmNT64Ref, syrkUpperRef } from './ts.js';
 export { initWasm, initWasmSync, wasmAvailable, type WasmBackend } from './wasm.js';
 export type { Backend, Activation } from './backend.js';

@@ -11,6 +11,14 @@ const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 export const tsBackend: Backend = {
   name: 'ts',
 
+  syrkUpper(acc, M, K, A, aOff, C, cOff) {
+    syrkUpperRef(acc, M, K, A, aOff, C, cOff);
+  },
+
+  gemmNT64(M, N, K, alpha, A, aOff, lda, B, bOff, ldb, C, cOff, ldc) {
+    gemmNT64Ref(M, N, K, alpha, A, aOff, lda, B, bOff, ldb, C, cOff, ldc);
+  },
+
   gemm(tA, tB, acc, M, N, K, A, aOff, B, bOff, C, cOff) {
     if (!acc) C.fill(0, cOff, cOff + M * N);
     if (!tA && !tB) {
@@ -162,5 +170,36 @@ export const tsBackend: Backend = {
     return s;
   },
 };
+
+/**
+ * C[M,M] (+)= A^T A, upper triangle only (j >= i), for A [K,M] row-major: the reference of
+ * `Backend.syrkUpper`. k-i-j order walks A's rows and C's rows contiguously.
+ */
+export function syrkUpperRef(acc: boolean, M: number, K: number, A: FArray, aOff: number, C: FArray, cOff: number): void {
+  if (!acc) C.fill(0, cOff, cOff + M * M);
+  for (let k = 0; k < K; k++) {
+    const ak = aOff + k * M;
+    for (let i = 0; i < M; i++) {
+      const a = A[ak + i]!;
+      if (a === 0) continue;
+      const ci = cOff + i * M;
+      for (let j = i; j < M; j++) C[ci + j] += a * A[ak + j]!;
+    }
+  }
+}
+
+/** C (+)= alpha A B^T with row strides: the reference of `Backend.gemmNT64`. */
+export function gemmNT64Ref(M: number, N: number, K: number, alpha: number, A: Float64Array, aOff: number, lda: number,
+  B: Float64Array, bOff: number, ldb: number, C: Float64Array, cOff: number, ldc: number): void {
+  for (let i = 0; i < M; i++) {
+    const ai = aOff + i * lda;
+    for (let j = 0; j < N; j++) {
+      const bj = bOff + j * ldb;
+      let s = 0;
+      for (let k = 0; k < K; k++) s += A[ai + k]! * B[bj + k]!;
+      C[cOff + i * ldc + j] += alpha * s;
+    }
+  }
+}
 
 export type { Activation, Backend, FArray };

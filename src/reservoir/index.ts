@@ -9,7 +9,7 @@ export { RLS, type RLSOptions } from './rls.js';
 export { ESN, pipe, type ESNFitOptions, type GenerateOptions } from './esn.js';
 export { ELM, type ELMOptions } from './elm.js';
 export type { Readout } from './readout.js';
-export { type CSR, type WeightDist, randomSparse, csrFromDense, csrToDense, csrMatVecBatch, csrScale, csrSpectralRadius } from './sparse.js';
+export { type CSR, type WeightDist, randomSparse, csrFromDense, csrToDense, csrMatVecBatch, csrScale, csrSpectralRadius, csrToBackend } from './sparse.js';
 export { choleskyInPlace, choleskySolveInPlace, NotPositiveDefiniteError } from './cholesky.js';
 export { mse, rmse, nrmse, rsquare, squaredCorrelation, memoryCapacity, type NrmseNorm } from './metrics.js';
 export { forecastSvg, escapeXml, type Forecast } from './plot.js';

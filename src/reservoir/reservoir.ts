@@ -7,13 +7,14 @@
  *   spectral radius `sr`, Win [N, D] sparse input weights times `inputScaling`, b [N] bias
  *   drawn U(-1, 1) times `bias`. f = tanh unless `activation` says otherwise.
  *
- * W and Win are CSR (sparse.ts); one step is two sparse mat-vecs batched over B sequences.
+ * W and Win are CSR (sparse.ts), kept in the backend's memory; one step is two sparse
+ * mat-vecs batched over B sequences (wasm kernels where available, same sums as ts).
  * Everything is float64 (closed-loop forecasts need the digits; the step is memory-bound
  * anyway). Same seed, same weights.
  */
 import { Rng } from '../random.js';
 import { ShapeError } from '../tensor.js';
-import { type CSR, type WeightDist, csrMatVecBatch, csrScale, csrSpectralRadius, randomSparse } from './sparse.js';
+import { type CSR, type WeightDist, csrMatVecBatch, csrScale, csrSpectralRadius, csrToBackend, randomSparse } from './sparse.js';
 import { type SeqLike, asSeq } from './seq.js';
 
 export type ReservoirActivation = 'tanh' | 'identity' | 'relu' | 'sigmoid';
@@ -86,12 +87,13 @@ export class Reservoir {
     const rng = new Rng(o.seed ?? 0);
     // Independent streams, so changing Win's density never changes W.
     const rW = rng.fork(), rIn = rng.fork(), rB = rng.fork();
-    this.W = randomSparse(N, N, o.connectivity ?? 0.1, rW, o.W ?? 'normal');
+    // W and Win in the backend's memory: the step's sparse mat-vecs then copy nothing but the state.
+    this.W = csrToBackend(randomSparse(N, N, o.connectivity ?? 0.1, rW, o.W ?? 'normal'));
     if (this.sr !== null) {
       this.rawRadius = csrSpectralRadius(this.W);
       if (this.rawRadius > 0) csrScale(this.W, this.sr / this.rawRadius);
     }
-    this.Win = randomSparse(N, inputDim, o.inputConnectivity ?? 0.1, rIn, o.Win ?? 'bernoulli');
+    this.Win = csrToBackend(randomSparse(N, inputDim, o.inputConnectivity ?? 0.1, rIn, o.Win ?? 'bernoulli'));
     const sc = o.inputScaling ?? 1;
     const scales = typeof sc === 'number' ? new Array<number>(inputDim).fill(sc) : [...sc];
     if (scales.length !== inputDim) throw new ShapeError(`Reservoir: inputScaling has ${scales.length} values, input has ${inputDim} features`);

@@ -8,14 +8,17 @@
  *
  *   x [N] features (reservoir states), y [O] targets, M = N + 1 with the bias column.
  *
- * Streaming: `partialFit` only adds to X'^T X' [M, M] and Y^T X' [O, M] (float64), so memory
- * does not grow with the number or length of sequences; `solve` factors once (Cholesky).
- * Rows are gathered in blocks of `blockRows`, stored transposed ([M, rows]) so that the
- * products are plain `gemm` calls through the Backend (a faster backend speeds them up);
- * only the upper triangle of X'^T X' is computed, tile by tile. With `precision: 'float32'`
- * the block products run in float32 and are summed into the float64 totals block by block.
+ * Streaming: `partialFit` only adds to one Gram matrix G = Z^T Z [P, P] (float64) of the rows
+ * z = [x 1 y] (P = M + O): its leading [M, M] block is X'^T X' and its last O columns hold
+ * X'^T Y, so memory does not grow with the number or length of sequences; `solve` factors
+ * once (Cholesky). Rows are gathered in blocks of `blockRows` ([rows, P], row-major), and each
+ * block is folded in by one symmetric rank-k update (`Backend.syrkUpper`: upper triangle only,
+ * f64x2 kernels on the wasm backend, where the block and G live in the kernels' memory so no
+ * call copies). With `precision: 'float32'` the block products run in float32 and are summed
+ * into the float64 totals block by block.
  */
-import { getBackend } from '../backend/index.js';
+import { getBackend, syrkUpperRef } from '../backend/index.js';
+import type { Backend } from '../backend/backend.js';
 import { ShapeError, type FArray } from '../tensor.js';
 import { choleskyInPlace, choleskySolveInPlace } from './cholesky.js';
 import { type SeqLike, asSeq } from './seq.js';
@@ -41,8 +44,6 @@ export interface RidgeOptions {
   order?: number;
 }
 
-const TILE = 256;
-
 export class Ridge implements Readout {
   readonly ridge: number;
   readonly fitBias: boolean;
@@ -58,11 +59,10 @@ export class Ridge implements Readout {
   /** Number of rows accumulated so far. */
   samples = 0;
   fitted = false;
-  private XtX = new Float64Array(0);   // [M, M], upper triangle valid
-  private YtX = new Float64Array(0);   // [O, M]
-  private blk: FArray = new Float64Array(0);   // [M, rb] rows transposed
-  private yblk: FArray = new Float64Array(0);  // [O, rb]
-  private tmp: FArray = new Float64Array(0);
+  private G: Float64Array = new Float64Array(0);     // [P, P] Gram matrix of [x 1 y], upper triangle valid
+  private blk: FArray = new Float64Array(0);   // [rb, P] pending rows [x - shift, 1, y]
+  private tmp = new Float32Array(0);           // [P, P] float32 block product (precision float32)
+  private be: Backend | null = null;           // the backend that allocated G and blk
   private count = 0;
   // Every row is stored as x - shift, shift = the first row seen: sums of shifted values stay
   // small, so centring them later does not cancel digits (matters for float32 blocks).
@@ -82,6 +82,8 @@ export class Ridge implements Readout {
   }
 
   private get M(): number { return this.inputDim + (this.fitBias ? 1 : 0); }
+  /** Row width of a block: features, bias column, targets. */
+  private get P(): number { return this.M + this.outputDim; }
 
   /** Sets the dimensions and clears the accumulated statistics. */
   initialize(inputDim: number, outputDim: number): this {
@@ -89,13 +91,16 @@ export class Ridge implements Readout {
       throw new RangeError(`Ridge: dimensions must be positive integers, got input ${inputDim}, output ${outputDim}`);
     }
     this.inputDim = inputDim; this.outputDim = outputDim;
-    const M = this.M, rb = this.blockRows;
-    const A = this.precision === 'float32' ? Float32Array : Float64Array;
-    this.XtX = new Float64Array(M * M);
-    this.YtX = new Float64Array(outputDim * M);
-    this.blk = new A(M * rb);
-    this.yblk = new A(outputDim * rb);
-    this.tmp = new A(Math.max(TILE * TILE, outputDim * M));
+    const P = this.P, rb = this.blockRows, be = getBackend();
+    // In the backend's memory where it has one (the wasm kernels then copy nothing per block).
+    if (this.be?.free) { this.be.free(this.G); this.be.free(this.blk); }
+    this.be = be;
+    const f64 = (n: number): Float64Array => be.alloc64 ? be.alloc64(n) : new Float64Array(n);
+    this.G = f64(P * P);
+    if (this.precision === 'float32') {
+      this.blk = be.alloc ? be.alloc(rb * P) : new Float32Array(rb * P);
+      this.tmp = new Float32Array(P * P);
+    } else this.blk = f64(rb * P);
     this.Wout = new Float64Array(outputDim * inputDim);
     this.bias = new Float64Array(outputDim);
     this.shift = new Float64Array(inputDim); this.hasShift = false;
@@ -105,23 +110,23 @@ export class Ridge implements Readout {
 
   /** Clears the statistics (keeps the fitted weights). */
   resetStats(): this {
-    this.XtX.fill(0); this.YtX.fill(0); this.samples = 0; this.count = 0; this.hasShift = false;
+    this.G.fill(0); this.samples = 0; this.count = 0; this.hasShift = false;
     return this;
   }
 
   /** Adds one row: x [N] at xOff, y [O] at yOff. */
   addRow(x: ArrayLike<number>, xOff: number, y: ArrayLike<number>, yOff: number): void {
-    const N = this.inputDim, O = this.outputDim, rb = this.blockRows, c = this.count;
-    const blk = this.blk, yb = this.yblk, sh = this.shift;
+    const N = this.inputDim, O = this.outputDim, M = this.M, blk = this.blk, sh = this.shift;
     if (!this.hasShift) {
       if (this.fitBias) for (let j = 0; j < N; j++) sh[j] = x[xOff + j]!;
       this.hasShift = true;
     }
-    for (let j = 0; j < N; j++) blk[j * rb + c] = x[xOff + j]! - sh[j]!;
-    if (this.fitBias) blk[N * rb + c] = 1;
-    for (let o = 0; o < O; o++) yb[o * rb + c] = y[yOff + o]!;
+    const r = this.count * this.P;
+    for (let j = 0; j < N; j++) blk[r + j] = x[xOff + j]! - sh[j]!;
+    if (this.fitBias) blk[r + N] = 1;
+    for (let o = 0; o < O; o++) blk[r + M + o] = y[yOff + o]!;
     this.samples++;
-    if (++this.count === rb) this.flush();
+    if (++this.count === this.blockRows) this.flush();
   }
 
   /** Adds rows [rows, N] and targets [rows, O] (row-major, contiguous). */
@@ -138,32 +143,21 @@ export class Ridge implements Readout {
     return this;
   }
 
-  /** Folds the pending block into X'^T X' and Y^T X'. */
+  /** Folds the pending block into G (upper triangle). */
   private flush(): void {
     const K = this.count;
     if (K === 0) return;
-    const M = this.M, O = this.outputDim, rb = this.blockRows, blk = this.blk, yb = this.yblk, tmp = this.tmp;
-    if (K < rb) {
-      // gemm wants rows of stride K: compact the transposed block in place (moves go left).
-      for (let j = 1; j < M; j++) blk.copyWithin(j * K, j * rb, j * rb + K);
-      for (let o = 1; o < O; o++) yb.copyWithin(o * K, o * rb, o * rb + K);
+    const P = this.P, be = getBackend(), G = this.G;
+    if (this.blk instanceof Float64Array) {
+      if (be.syrkUpper) be.syrkUpper(true, P, K, this.blk, 0, G, 0);
+      else syrkUpperRef(true, P, K, this.blk, 0, G, 0);
+    } else {
+      // float32: the block's Gram in float32 (a full product: the float32 kernels have no
+      // triangular one), summed into the float64 totals.
+      const tmp = this.tmp;
+      be.gemm(true, false, false, P, P, K, this.blk, 0, this.blk, 0, tmp, 0);
+      for (let i = 0; i < P; i++) for (let j = i; j < P; j++) G[i * P + j] += tmp[i * P + j]!;
     }
-    const be = getBackend();
-    // Upper triangle of blk blk^T, tile by tile: tiles (p, q) with q >= p.
-    for (let p0 = 0; p0 < M; p0 += TILE) {
-      const mp = Math.min(TILE, M - p0);
-      for (let q0 = p0; q0 < M; q0 += TILE) {
-        const mq = Math.min(TILE, M - q0);
-        be.gemm(false, true, false, mp, mq, K, blk, p0 * K, blk, q0 * K, tmp, 0);
-        for (let i = 0; i < mp; i++) {
-          const row = (p0 + i) * M + q0, tr = i * mq;
-          for (let j = 0; j < mq; j++) this.XtX[row + j] += tmp[tr + j]!;
-        }
-      }
-    }
-    // Y^T X' [O, M] = yb [O, K] blk^T.
-    be.gemm(false, true, false, O, M, K, yb, 0, blk, 0, tmp, 0);
-    for (let i = 0; i < O * M; i++) this.YtX[i] += tmp[i]!;
     this.count = 0;
   }
 
@@ -175,24 +169,25 @@ export class Ridge implements Readout {
   solve(ridge = this.ridge, order = this.order): this {
     if (this.inputDim === 0 || this.samples === 0) throw new RangeError('Ridge.solve: no data accumulated; call partialFit first');
     this.flush();
-    const M = this.M, N = this.inputDim, O = this.outputDim, n = this.samples, S = this.XtX, YX = this.YtX;
+    const M = this.M, P = this.P, N = this.inputDim, O = this.outputDim, n = this.samples, S = this.G;
     // With a bias, solve the centred problem: (Xc^T Xc + ridge I) w = Xc^T yc, bias = mean(y) - w . mean(x).
     // It is the same solution as the augmented system, but without the mean direction (an
     // eigenvalue ~ n * N * mean^2) Cholesky's rounding error, ~ eps * ||A||, is far smaller,
     // so much smaller penalties stay positive definite.
-    const c = this.fitBias;
-    const A = new Float64Array(N * N);
+    const c = this.fitBias, be = getBackend();
+    // In the backend's memory, so a blocked Cholesky's products run on its kernels in place.
+    const A = be.alloc64 ? be.alloc64(N * N) : new Float64Array(N * N);
     for (let i = 0; i < N; i++) {
-      const si = c ? S[i * M + N]! / n : 0;          // mean of feature i (the bias column holds sums)
-      for (let j = 0; j <= i; j++) A[i * N + j] = S[j * M + i]! - (c ? S[j * M + N]! * si : 0);
+      const si = c ? S[i * P + N]! / n : 0;          // mean of feature i (the bias column holds sums)
+      for (let j = 0; j <= i; j++) A[i * N + j] = S[j * P + i]! - (c ? S[j * P + N]! * si : 0);
     }
     const A0 = order > 1 ? A.slice() : A; // the unpenalised matrix, for the iterated solves
     for (let i = 0; i < N; i++) A[i * N + i]! += ridge;
     choleskyInPlace(A, N, `Ridge.solve (X^T X + ${ridge} I, ${n} samples, ${N} features)`);
     const rhs = new Float64Array(N), b0 = new Float64Array(N), r = new Float64Array(N);
     for (let o = 0; o < O; o++) {
-      const ym = c ? YX[o * M + N]! / n : 0;
-      for (let j = 0; j < N; j++) rhs[j] = YX[o * M + j]! - (c ? ym * S[j * M + N]! : 0);
+      const ym = c ? S[N * P + M + o]! / n : 0;   // G[bias, y_o] = sum of y_o
+      for (let j = 0; j < N; j++) rhs[j] = S[j * P + M + o]! - (c ? ym * S[j * P + N]! : 0);
       b0.set(rhs);
       choleskySolveInPlace(A, N, rhs);
       for (let k = 1; k < order; k++) {
@@ -208,9 +203,10 @@ export class Ridge implements Readout {
       }
       this.Wout.set(rhs, o * N);
       let b = ym;
-      if (c) for (let j = 0; j < N; j++) b -= rhs[j]! * (S[j * M + N]! / n + this.shift[j]!);
+      if (c) for (let j = 0; j < N; j++) b -= rhs[j]! * (S[j * P + N]! / n + this.shift[j]!);
       this.bias[o] = b;
     }
+    be.free?.(A);
     this.fitted = true;
     return this;
   }

@@ -9,6 +9,8 @@
  * so one step costs 40k multiply-adds instead of 4M. The mat-vec is batched over B
  * independent sequences (state [B, cols] -> [B, rows]) so one pass serves them all.
  */
+import { getBackend } from '../backend/index.js';
+import type { Backend } from '../backend/backend.js';
 import type { Rng } from '../random.js';
 import { spectralRadiusOp } from '../linalg.js';
 
@@ -89,19 +91,42 @@ export function csrToDense(A: CSR): Float64Array {
 
 /**
  * Y[b, :] (+)= A X[b, :] for b < B: X [B, cols] at xOff, Y [B, rows] at yOff.
- * Overwrites Y unless `acc`.
+ * Overwrites Y unless `acc`. Runs on the backend's kernel where it has one (wasm: the same
+ * sums in the same order, without bounds checks; fastest on a CSR from `csrToBackend`).
  */
 export function csrMatVecBatch(A: CSR, B: number, X: Float64Array, xOff: number, Y: Float64Array, yOff: number, acc = false): void {
   const { rows, cols, rowPtr, colIdx, values } = A;
+  if (X.length < xOff + B * cols || Y.length < yOff + B * rows) {
+    throw new RangeError(`csrMatVecBatch: [${rows}, ${cols}] times ${B} vectors needs ${B * cols} inputs after ${xOff} and ${B * rows} outputs after ${yOff}, got arrays of ${X.length} and ${Y.length}`);
+  }
+  const be = getBackend();
+  if (be.csrMatVec) return be.csrMatVec(rows, cols, B, rowPtr, colIdx, values, X, xOff, Y, yOff, acc);
   for (let b = 0; b < B; b++) {
     const xo = xOff + b * cols, yo = yOff + b * rows;
     for (let i = 0; i < rows; i++) {
-      let s = 0;
+      // Four partial sums (entry p - rowPtr[i] goes to sum p mod 4): shorter add chains, and
+      // the order assembly/sparse64.ts uses, so both backends give the same bits.
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, p = rowPtr[i]!;
       const end = rowPtr[i + 1]!;
-      for (let p = rowPtr[i]!; p < end; p++) s += values[p]! * X[xo + colIdx[p]!]!;
+      for (; p + 4 <= end; p += 4) {
+        s0 += values[p]! * X[xo + colIdx[p]!]!; s1 += values[p + 1]! * X[xo + colIdx[p + 1]!]!;
+        s2 += values[p + 2]! * X[xo + colIdx[p + 2]!]!; s3 += values[p + 3]! * X[xo + colIdx[p + 3]!]!;
+      }
+      if (p < end) s0 += values[p]! * X[xo + colIdx[p++]!]!;
+      if (p < end) s1 += values[p]! * X[xo + colIdx[p++]!]!;
+      if (p < end) s2 += values[p]! * X[xo + colIdx[p++]!]!;
+      const s = (s0 + s1) + (s2 + s3);
       Y[yo + i] = acc ? Y[yo + i]! + s : s;
     }
   }
+}
+
+/** A copy of A whose arrays live in the backend's memory, so its kernel reads them in place (A itself where it has none). */
+export function csrToBackend(A: CSR, be: Backend = getBackend()): CSR {
+  if (!be.alloc64 || !be.allocI32) return A;
+  const rowPtr = be.allocI32(A.rowPtr.length), colIdx = be.allocI32(A.colIdx.length), values = be.alloc64(A.values.length);
+  rowPtr.set(A.rowPtr); colIdx.set(A.colIdx); values.set(A.values);
+  return { rows: A.rows, cols: A.cols, rowPtr, colIdx, values };
 }
 
 /** Multiplies every stored value by s, in place. */
