@@ -68,8 +68,8 @@ export function softmaxCrossEntropy(logits: Tensor<FArray>, targets: ArrayLike<n
 }
 
 /** Mask [T*B] (time-major) with 1 where t < lengths[b]. */
-export function sequenceMask(T: number, B: number, lengths?: ArrayLike<number>): Float32Array {
-  const m = new Float32Array(T * B);
+export function sequenceMask(T: number, B: number, lengths?: ArrayLike<number>, out?: Float32Array): Float32Array {
+  const m = out && out.length === T * B ? out : new Float32Array(T * B);
   for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) m[t * B + b] = !lengths || t < lengths[b]! ? 1 : 0;
   return m;
 }

@@ -16,7 +16,7 @@ import type { Activation } from '../backend/backend.js';
 import { Embedding } from './embedding.js';
 import { Linear } from './linear.js';
 import { type CellType, RecurrentStack } from './stack.js';
-import { lastStep, lastStepBackward, mseLoss, softmaxCrossEntropy } from './loss.js';
+import { lastStep, lastStepBackward, mseLoss, sequenceMask, softmaxCrossEntropy } from './loss.js';
 
 export interface SequenceModelConfig {
   cell: CellType;
@@ -150,16 +150,14 @@ export class SequenceModel {
   /** Loss of predictions against the batch targets (and the gradient w.r.t. predictions). */
   loss(pred: Tensor<FArray>, b: Batch): StepResult & { grad: Tensor<FArray> } {
     const every = this.config.head === 'every';
-    let mask: Float32Array | undefined;
-    if (every && b.lengths) {
-      if (this.maskBuf.length !== b.T * b.B) this.maskBuf = new Float32Array(b.T * b.B);
-      mask = this.maskBuf;
-      for (let t = 0; t < b.T; t++) for (let j = 0; j < b.B; j++) mask[t * b.B + j] = t < b.lengths[j]! ? 1 : 0;
-    }
+    const mask = every && b.lengths ? (this.maskBuf = sequenceMask(b.T, b.B, b.lengths, this.maskBuf)) : undefined;
     if (this.gradBuf.length !== pred.data.length) this.gradBuf = alloc(this.params.dtype, pred.data.length);
     if (this.config.loss === 'mse') {
       const r = mseLoss(pred, b.y, mask, this.gradBuf);
-      return { loss: r.loss, count: pred.data.length, grad: r.grad };
+      // count = what the mean divides by (padded steps excluded), so shards and batches weight correctly
+      let rows = pred.data.length / this.config.outputSize;
+      if (mask) { rows = 0; for (let i = 0; i < mask.length; i++) rows += mask[i]!; }
+      return { loss: r.loss, count: rows * this.config.outputSize, grad: r.grad };
     }
     const r = softmaxCrossEntropy(pred, b.y, mask, this.gradBuf);
     return { loss: r.loss, count: r.count, correct: r.correct, grad: r.grad };

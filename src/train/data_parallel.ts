@@ -23,7 +23,7 @@
  */
 import { type Batch, SequenceModel, type SequenceModelConfig, type StepResult } from '../layers/model.js';
 import { NonFiniteError, ShapeError } from '../tensor.js';
-import { type ShardShape, type ShardSpec, lossCount, scatterShard, shardBatch, shardLayout, shardShape } from './shards.js';
+import { type ShardShape, type ShardSpec, scatterShard, shardBatch, shardLayout, shardShape } from './shards.js';
 
 /** Anything that turns a batch into a loss and gradients in the model's params.grad. */
 export interface GradientSource {
@@ -174,7 +174,7 @@ export class DataParallel implements GradientSource {
     for (let s = 1; s < n; s++) if (this.stats[s * STAT + 4]) nonFinite = true;
     if (nonFinite) throw new NonFiniteError('data-parallel step: activations overflowed in a shard');
     const st = this.stats;
-    st[0] = own!.loss; st[1] = lossCount(sh, views.batches[0]!, own!); st[2] = own!.count; st[3] = own!.correct ?? 0;
+    st[0] = own!.loss; st[1] = own!.count; st[2] = own!.count; st[3] = own!.correct ?? 0;
     let C = 0, count = 0, correct = 0, loss = 0;
     for (let s = 0; s < n; s++) { C += st[s * STAT + 1]!; count += st[s * STAT + 2]!; correct += st[s * STAT + 3]!; }
     const g = m.params.grad;
@@ -231,7 +231,7 @@ export function serveShards(init: ShardWorkerInit, ready: () => void): void {
       model.params.data.set(params);
       model.params.zeroGrad();
       const r = model.lossAndGrad(b);
-      stats[o] = r.loss; stats[o + 1] = lossCount(sh, b, r); stats[o + 2] = r.count; stats[o + 3] = r.correct ?? 0;
+      stats[o] = r.loss; stats[o + 1] = r.count; stats[o + 2] = r.count; stats[o + 3] = r.correct ?? 0;
       slot.set(model.params.grad);
     } catch (e) {
       if (e instanceof NonFiniteError) stats[o + 4] = 1;

@@ -11,7 +11,7 @@
  *   lengths [Bs] int32 (when the batch has lengths)
  *
  * Loss weights: each shard's loss is a mean over its own counted elements c_s, so the batch's
- * mean loss and gradient are sum_s (c_s / C) * shard_s with C = sum_s c_s (`lossCount`).
+ * mean loss and gradient are sum_s (c_s / C) * shard_s with C = sum_s c_s (each shard's StepResult.count).
  */
 import type { Batch, SequenceModelConfig, StepResult } from '../layers/model.js';
 
@@ -93,13 +93,3 @@ export function scatterShard(sh: ShardShape, b: Batch, sp: ShardSpec, d: Batch):
   if (b.lengths && d.lengths) copyRows(d.lengths as Int32Array, b.lengths, 1, B, 1, sp.b0, sp.rows);
 }
 
-/**
- * Elements the shard's mean loss divides by: xent counts its rows itself (ignored and padded
- * rows excluded); mse reports every prediction but divides by the unpadded ones only.
- */
-export function lossCount(sh: ShardShape, b: Batch, r: StepResult): number {
-  if (sh.xent || !sh.every || !b.lengths) return r.count;
-  let n = 0;
-  for (let i = 0; i < b.B; i++) n += Math.min(b.lengths[i]!, b.T);
-  return n * sh.outputSize;
-}
