@@ -57,11 +57,11 @@ export function softmaxCrossEntropy(logits: Tensor<FArray>, targets: ArrayLike<n
     let mx = -Infinity, arg = 0;
     for (let v = 0; v < V; v++) if (L[o + v]! > mx) { mx = L[o + v]!; arg = v; }
     let z = 0;
-    for (let v = 0; v < V; v++) z += Math.exp(L[o + v]! - mx);
+    for (let v = 0; v < V; v++) { const e = Math.exp(L[o + v]! - mx); g[o + v] = e; z += e; } // exp once, kept in g
     const lz = Math.log(z) + mx;
     if (m !== 0) { loss += m * (lz - L[o + y]!); if (arg === y) correct += m; }
-    const scale = count > 0 ? m / count : 0;
-    for (let v = 0; v < V; v++) g[o + v] = scale * (Math.exp(L[o + v]! - lz) - (v === y ? 1 : 0));
+    const scale = count > 0 ? m / count : 0, inv = 1 / z;
+    for (let v = 0; v < V; v++) g[o + v] = scale * (g[o + v]! * inv - (v === y ? 1 : 0)); // (softmax - onehot) / count
   }
   if (!Number.isFinite(loss)) throw new RangeError('softmaxCrossEntropy: the loss is not finite (non-finite logits?)');
   return { loss: count > 0 ? loss / count : 0, grad: { shape: [...logits.shape], data: g }, correct, count };
