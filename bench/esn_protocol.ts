@@ -20,7 +20,7 @@ export function loadMackeyGlass(seed: number): Float64Array {
   return Float64Array.from((s as unknown[]).flat() as number[]);
 }
 
-export interface Hyper { units: number; sr: number; lr: number; inputScaling: number; connectivity: number; inputConnectivity: number; bias: number; ridge: number; order?: number; inputToReadout?: boolean }
+export interface Hyper { units: number; sr: number; lr: number; inputScaling: number; connectivity: number; inputConnectivity: number; bias: number; ridge: number; order?: number; inputToReadout?: boolean; readoutFeatures?: string }
 
 export const QUICKSTART: Omit<Hyper, 'units'> = { sr: 1.25, lr: 0.3, inputScaling: 1, connectivity: 0.1, inputConnectivity: 0.1, bias: 0, ridge: 1e-5 };
 
@@ -31,6 +31,7 @@ export function makeEsn(h: Hyper, seed: number): ESN {
     inputConnectivity: h.inputConnectivity, bias: h.bias, inputDim: 1, seed };
   const esn = pipe(new Reservoir(o), new Ridge({ ridge: h.ridge, order: h.order ?? 1, warmup: WARMUP }));
   esn.inputToReadout = h.inputToReadout ?? false;
+  if (h.readoutFeatures) esn.readoutFeatures = h.readoutFeatures;
   return esn;
 }
 

@@ -16,6 +16,7 @@
 import { ShapeError } from '../tensor.js';
 import type { Readout } from './readout.js';
 import type { Reservoir } from './reservoir.js';
+import { type ReadoutTerm, parseReadoutTerms, readoutFeatureDim, readoutFeatures } from './features.js';
 import { type Seq, type SeqLike, asSeq } from './seq.js';
 
 export interface ESNFitOptions {
@@ -32,40 +33,56 @@ export interface GenerateOptions {
   readout?: number;
 }
 
-export class ESN {
+export interface ESNOptions {
   /**
-   * Readouts see [x[t], u[t]] instead of x[t] (Jaeger's extended state: the input reaches the
-   * readout linearly). Set before the first fit.
+   * What the readouts see (default ['x']): terms from x[t] and u[t] concatenated in the order
+   * given, e.g. ['x', 'u'] (Jaeger's extended state) or ['x', 'x2'] (squared states);
+   * see features.ts. Set before the first fit.
    */
-  inputToReadout = false;
-  private feat = new Float64Array(0);   // [B, N + D] when inputToReadout
+  readoutFeatures?: string | readonly ReadoutTerm[];
+  /** Shorthand for readoutFeatures ['x', 'u'] (kept for compatibility). */
+  inputToReadout?: boolean;
+}
+
+export class ESN {
+  private terms: ReadoutTerm[] = ['x'];
+  private feat: Float64Array = new Float64Array(0);   // [B, featureDim] when the readouts see more than x
   private lastU = new Float64Array(0);  // [B, D]: the input of the last step
 
-  constructor(readonly reservoir: Reservoir, readonly readouts: Readout[], opts: { inputToReadout?: boolean } = {}) {
+  constructor(readonly reservoir: Reservoir, readonly readouts: Readout[], opts: ESNOptions = {}) {
     if (readouts.length === 0) throw new RangeError('ESN: needs at least one readout');
-    this.inputToReadout = opts.inputToReadout ?? false;
+    if (opts.readoutFeatures !== undefined) this.readoutFeatures = parseReadoutTerms(opts.readoutFeatures);
+    else if (opts.inputToReadout) this.inputToReadout = true;
   }
 
+  /** The terms the readouts see (features.ts); assigning a string such as 'x,x2' works too. */
+  get readoutFeatures(): readonly ReadoutTerm[] { return this.terms; }
+  set readoutFeatures(t: string | readonly ReadoutTerm[]) { this.terms = parseReadoutTerms(t, 'ESN.readoutFeatures'); }
+
+  /** Readouts see [x[t], u[t]] (Jaeger's extended state): readoutFeatures ['x', 'u']. */
+  get inputToReadout(): boolean { return this.terms.includes('u'); }
+  set inputToReadout(on: boolean) { this.terms = on ? ['x', 'u'] : ['x']; }
+
+  private get usesInput(): boolean { return this.terms.includes('u') || this.terms.includes('u2'); }
+
   /** Width of what the readouts see. */
-  get featureDim(): number { return this.reservoir.units + (this.inputToReadout ? this.reservoir.inputDim : 0); }
+  get featureDim(): number { return readoutFeatureDim(this.terms, this.reservoir.units, this.reservoir.inputDim); }
 
   /** One reservoir step on u [B, D] at uOff; returns the readout features [B, featureDim]. */
   private step(u: Float64Array, uOff: number): Float64Array {
     const res = this.reservoir, B = res.batch, D = res.inputDim;
-    if (this.lastU.length !== B * D) this.lastU = new Float64Array(B * D);
-    this.lastU.set(u.subarray(uOff, uOff + B * D));
+    if (this.usesInput) {
+      if (this.lastU.length !== B * D) this.lastU = new Float64Array(B * D);
+      this.lastU.set(u.subarray(uOff, uOff + B * D));
+    }
     const x = res.step(u, uOff);
     return this.features(x);
   }
 
   private features(x: Float64Array): Float64Array {
-    if (!this.inputToReadout) return x;
-    const res = this.reservoir, B = res.batch, N = res.units, D = res.inputDim, F = N + D;
-    if (this.feat.length !== B * F) this.feat = new Float64Array(B * F);
-    for (let b = 0; b < B; b++) {
-      this.feat.set(x.subarray(b * N, b * N + N), b * F);
-      this.feat.set(this.lastU.subarray(b * D, b * D + D), b * F + N);
-    }
+    if (this.terms.length === 1 && this.terms[0] === 'x') return x;
+    const res = this.reservoir;
+    this.feat = readoutFeatures(this.terms, res.batch, res.units, res.inputDim, x, this.lastU, this.feat);
     return this.feat;
   }
 
@@ -82,6 +99,7 @@ export class ESN {
       if (s.T !== sx.T || s.B !== sx.B) throw new ShapeError(`ESN.fit: x has [T, B] = [${sx.T}, ${sx.B}] but y[${i}] has [${s.T}, ${s.B}]`);
       const r = this.readouts[i]!;
       if (r.inputDim === 0) r.initialize(this.featureDim, s.F);
+      else if (r.inputDim !== this.featureDim) throw new ShapeError(`ESN.fit: readout ${i} was set up for ${r.inputDim} features but the ESN now gives ${this.featureDim} (readoutFeatures changed after fitting?); call fit to start over`);
       else if (r.outputDim !== s.F) throw new ShapeError(`ESN.fit: readout ${i} predicts ${r.outputDim} features, y[${i}] has ${s.F}`);
     });
     if (opts.reset ?? true) res.reset(sx.B);
@@ -115,6 +133,7 @@ export class ESN {
     const r = this.readouts[i];
     if (!r) throw new RangeError(`${what}: no readout ${i} (have ${this.readouts.length})`);
     if (!r.fitted) throw new RangeError(`${what}: readout ${i} is not fitted; call fit first`);
+    if (r.inputDim !== this.featureDim) throw new ShapeError(`${what}: readout ${i} was fitted on ${r.inputDim} features but the ESN now gives ${this.featureDim} (readoutFeatures changed after fitting?)`);
     return r;
   }
 
@@ -153,8 +172,8 @@ export class ESN {
       for (let t = 0; t < sp.T; t++) this.step(sp.data, t * sp.B * sp.F);
     }
     const B = res.batch, O = r.outputDim, out = new Float64Array(steps * B * O);
-    if (this.inputToReadout && this.lastU.length !== B * res.inputDim) {
-      throw new RangeError('ESN.generate: with inputToReadout the last input is needed; give a prime or run first');
+    if (this.usesInput && this.lastU.length !== B * res.inputDim) {
+      throw new RangeError(`ESN.generate: readoutFeatures ${this.terms.join(',')} need the last input; give a prime or run first`);
     }
     r.forward(B, this.features(res.state), 0, out, 0);
     for (let t = 1; t < steps; t++) r.forward(B, this.step(out, (t - 1) * B * O), 0, out, t * B * O);

@@ -6,7 +6,8 @@
 export { Reservoir, type ReservoirOptions, type ReservoirActivation } from './reservoir.js';
 export { Ridge, type RidgeOptions } from './ridge.js';
 export { RLS, type RLSOptions } from './rls.js';
-export { ESN, pipe, type ESNFitOptions, type GenerateOptions } from './esn.js';
+export { ESN, pipe, type ESNOptions, type ESNFitOptions, type GenerateOptions } from './esn.js';
+export { type ReadoutTerm, parseReadoutTerms, readoutFeatureDim, readoutFeatures } from './features.js';
 export { ELM, type ELMOptions } from './elm.js';
 export type { Readout } from './readout.js';
 export { type CSR, type WeightDist, randomSparse, csrFromDense, csrToDense, csrMatVecBatch, csrScale, csrSpectralRadius, csrToBackend } from './sparse.js';
