@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Reservoir, Ridge, pipe, nrmse, rsquare, type ESN, type ReservoirOptions } from '../src/reservoir/index.js';
+import { ESNEnsemble, Reservoir, Ridge, pipe, nrmse, rsquare, type ESN, type ReservoirOptions } from '../src/reservoir/index.js';
 
 export const ANCHOR_DIR = join(process.cwd(), '..', 'shared', 'anchors');
 
@@ -20,7 +20,9 @@ export function loadMackeyGlass(seed: number): Float64Array {
   return Float64Array.from((s as unknown[]).flat() as number[]);
 }
 
-export interface Hyper { units: number; sr: number; lr: number; inputScaling: number; connectivity: number; inputConnectivity: number; bias: number; ridge: number; order?: number; inputToReadout?: boolean; readoutFeatures?: string }
+export interface Hyper { units: number; sr: number; lr: number; inputScaling: number; connectivity: number; inputConnectivity: number; bias: number; ridge: number; order?: number; inputToReadout?: boolean; readoutFeatures?: string;
+  /** Ensemble size K (default 1): K reservoirs of units / K each, seeds seed + 1000 k, outputs averaged. */
+  members?: number }
 
 export const QUICKSTART: Omit<Hyper, 'units'> = { sr: 1.25, lr: 0.3, inputScaling: 1, connectivity: 0.1, inputConnectivity: 0.1, bias: 0, ridge: 1e-5 };
 
@@ -33,6 +35,18 @@ export function makeEsn(h: Hyper, seed: number): ESN {
   esn.inputToReadout = h.inputToReadout ?? false;
   if (h.readoutFeatures) esn.readoutFeatures = h.readoutFeatures;
   return esn;
+}
+
+/** One ESN, or an ensemble of `h.members` ESNs of units / members units each (seeds seed + 1000 k). */
+export function makeModel(h: Hyper, seed: number): ESN | ESNEnsemble {
+  const K = h.members ?? 1;
+  if (K === 1) return makeEsn(h, seed);
+  return new ESNEnsemble(Array.from({ length: K }, (_, k) => makeEsn({ ...h, units: Math.floor(h.units / K) }, seed + 1000 * k)));
+}
+
+/** Solves every ridge readout of the model with this penalty and iterated-Tikhonov order. */
+export function solveWith(m: ESN | ESNEnsemble, ridge: number, order: number): void {
+  for (const e of m instanceof ESNEnsemble ? m.members : [m]) (e.readouts[0] as Ridge).solve(ridge, order);
 }
 
 const view = (X: Float64Array, a: number, b: number) => ({ shape: [b - a, 1], data: X.subarray(a, b) });
@@ -49,7 +63,7 @@ export function timed<T>(f: () => T): { value: T; wall: number; cpu: number } {
 }
 
 /** Teacher-forced accumulation on the training part (no solve). Returns wall seconds. */
-export function accumulate(esn: ESN, X: Float64Array, end = TRAIN): number {
+export function accumulate(esn: ESN | ESNEnsemble, X: Float64Array, end = TRAIN): number {
   return timed(() => esn.partialFit(view(X, 0, end), view(X, 1, end + 1))).wall;
 }
 
@@ -66,7 +80,7 @@ export function oneStep(esn: ESN, X: Float64Array): { nrmse_std: number; nrmse_m
  * Closed-loop NRMSE at step 84 over `TRIALS` windows starting in [from, to - PRIME - HORIZON],
  * all trials generated as one batch.
  */
-export function closedLoop(esn: ESN, X: Float64Array, from = TRAIN, to = X.length): { nrmse84: number; nrmseAll: number; usPerStep: number } {
+export function closedLoop(esn: ESN | ESNEnsemble, X: Float64Array, from = TRAIN, to = X.length): { nrmse84: number; nrmseAll: number; usPerStep: number } {
   const span = to - from - PRIME - HORIZON;
   const starts = Array.from({ length: TRIALS }, (_, i) => from + Math.round((i * span) / (TRIALS - 1)));
   const B = starts.length, prime = new Float64Array(PRIME * B);

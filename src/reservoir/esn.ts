@@ -157,26 +157,57 @@ export class ESN {
    * weights alone decide. Returns [steps, O] (or [steps, B, O] for a batched prime).
    */
   generate(steps: number, opts: GenerateOptions = {}): { shape: number[]; data: Float64Array } {
-    if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`ESN.generate: steps must be a positive integer, got ${steps}`);
-    const r = this.checkFitted(opts.readout ?? 0, 'ESN.generate');
-    const res = this.reservoir;
-    if (r.outputDim !== res.inputDim) {
-      throw new ShapeError(`ESN.generate: closing the loop needs outputs like inputs, but the readout gives ${r.outputDim} features and the reservoir takes ${res.inputDim}`);
+    return ESN.generateAveraged([this], steps, opts, 'ESN.generate');
+  }
+
+  /**
+   * Closed loop for K ESNs at once (ensemble.ts): all are primed with the same prefix, their
+   * predictions averaged, yhat[t] = (1/K) sum_k yhat_k[t], and the average fed back to every
+   * one as its next input. `generate` is the case K = 1 (the same numbers: a sum of one term).
+   */
+  static generateAveraged(members: readonly ESN[], steps: number, opts: GenerateOptions, what: string): { shape: number[]; data: Float64Array } {
+    if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`${what}: steps must be a positive integer, got ${steps}`);
+    if (members.length === 0) throw new RangeError(`${what}: needs at least one ESN`);
+    const K = members.length, one = K === 1;
+    const rs = members.map((m, k) => m.checkFitted(opts.readout ?? 0, one ? what : `${what} (member ${k})`));
+    const D = members[0]!.reservoir.inputDim, O = rs[0]!.outputDim;
+    if (O !== D) {
+      throw new ShapeError(`${what}: closing the loop needs outputs like inputs, but the readout gives ${O} features and the reservoir takes ${D}`);
     }
+    members.forEach((m, k) => {
+      if (m.reservoir.inputDim !== D || rs[k]!.outputDim !== O) {
+        throw new ShapeError(`${what}: member ${k} maps ${m.reservoir.inputDim} -> ${rs[k]!.outputDim} features, member 0 maps ${D} -> ${O}`);
+      }
+    });
     let batched = false;
     if (opts.prime) {
-      const sp = asSeq(opts.prime, 'ESN.generate prime');
-      if (sp.F !== res.inputDim) throw new ShapeError(`ESN.generate: prime has ${sp.F} features, the reservoir expects ${res.inputDim}`);
+      const sp = asSeq(opts.prime, `${what} prime`);
+      if (sp.F !== D) throw new ShapeError(`${what}: prime has ${sp.F} features, the reservoir expects ${D}`);
       batched = opts.prime.shape.length === 3;
-      res.reset(sp.B);
-      for (let t = 0; t < sp.T; t++) this.step(sp.data, t * sp.B * sp.F);
+      for (const m of members) {
+        m.reservoir.reset(sp.B);
+        for (let t = 0; t < sp.T; t++) m.step(sp.data, t * sp.B * sp.F);
+      }
     }
-    const B = res.batch, O = r.outputDim, out = new Float64Array(steps * B * O);
-    if (this.usesInput && this.lastU.length !== B * res.inputDim) {
-      throw new RangeError(`ESN.generate: readoutFeatures ${this.terms.join(',')} need the last input; give a prime or run first`);
+    const B = members[0]!.reservoir.batch;
+    members.forEach((m, k) => {
+      if (m.reservoir.batch !== B) throw new ShapeError(`${what}: member ${k} holds ${m.reservoir.batch} sequences, member 0 holds ${B}; give a prime`);
+      if (m.usesInput && m.lastU.length !== B * D) {
+        throw new RangeError(`${what}: readoutFeatures ${m.terms.join(',')} need the last input; give a prime or run first`);
+      }
+    });
+    const out = new Float64Array(steps * B * O), y = one ? out : new Float64Array(B * O);
+    let feats = members.map((m) => m.features(m.reservoir.state));
+    for (let t = 0; t < steps; t++) {
+      if (t > 0) feats = members.map((m) => m.step(out, (t - 1) * B * O));
+      const at = t * B * O;
+      if (one) { rs[0]!.forward(B, feats[0]!, 0, out, at); continue; }
+      for (let k = 0; k < K; k++) {
+        rs[k]!.forward(B, feats[k]!, 0, y, 0);
+        for (let i = 0; i < B * O; i++) out[at + i]! += y[i]!;
+      }
+      for (let i = 0; i < B * O; i++) out[at + i]! /= K;
     }
-    r.forward(B, this.features(res.state), 0, out, 0);
-    for (let t = 1; t < steps; t++) r.forward(B, this.step(out, (t - 1) * B * O), 0, out, t * B * O);
     return { shape: batched || B > 1 ? [steps, B, O] : [steps, O], data: out };
   }
 }

@@ -7,6 +7,7 @@ export { Reservoir, type ReservoirOptions, type ReservoirActivation } from './re
 export { Ridge, type RidgeOptions } from './ridge.js';
 export { RLS, type RLSOptions } from './rls.js';
 export { ESN, pipe, type ESNOptions, type ESNFitOptions, type GenerateOptions } from './esn.js';
+export { ESNEnsemble } from './ensemble.js';
 export { type ReadoutTerm, parseReadoutTerms, readoutFeatureDim, readoutFeatures } from './features.js';
 export { ELM, type ELMOptions } from './elm.js';
 export type { Readout } from './readout.js';
