@@ -9,14 +9,14 @@
  *   fit = reservoir run + ridge (init reported apart, as the anchor does)
  *   closed loop: NRMSE84 with the hyperparameters in --closed (JSON) or the searched defaults
  *
- * Flags: --units 500,2000  --seeds 1,2,3  --closed-units 500  --elm-seeds 3 (0 skips)  --big-seeds 3  --json FILE
+ * Flags: --units 500,2000  --seeds 1,2,3  --closed-units 500  --closed-seeds 1  --elm-seeds 3 (0 skips)  --big-seeds 3  --json FILE
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getBackend } from '../src/backend/index.js';
 import { ELM } from '../src/reservoir/index.js';
 import { loadDigits } from './digits.js';
-import { ANCHOR_DIR, QUICKSTART, TRAIN, accumulate, closedLoop, loadMackeyGlass, makeEsn, oneStep, timed, type Hyper } from './esn_protocol.js';
+import { ANCHOR_DIR, QUICKSTART, TRAIN, accumulate, closedLoop, loadMackeyGlass, makeEsn, makeModel, oneStep, timed, type Hyper } from './esn_protocol.js';
 
 /**
  * Closed-loop hyperparameters, all chosen on NRMSE84 over a validation stretch inside the
@@ -54,7 +54,7 @@ function anchorRow(section: string, N: number): string[] | null {
 
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help')) {
-    console.log('Usage: npm run bench -- esn [--units 500,2000] [--seeds 1,2,3] [--closed-units 500] [--elm-seeds 3] [--big-seeds 3] [--json FILE]');
+    console.log('Usage: npm run bench -- esn [--units 500,2000] [--seeds 1,2,3] [--closed-units 500] [--closed-seeds 1] [--elm-seeds 3] [--big-seeds 3] [--json FILE]');
     return 0;
   }
   const units = flag(argv, 'units', '500,2000').split(',').map(Number);
@@ -84,20 +84,23 @@ export async function run(argv: string[]): Promise<number> {
     results.push({ task: 'one-step', N, recur: { seeds: rows.length, nrmse_std: m('nrmse_std'), nrmse_minmax: m('nrmse_minmax'), r2: m('r2'), init_s: m('init'), fit_s: m('fit'), fit_cpu_s: m('fitCpu'), accumulate_s: m('acc'), solve_s: m('solve') }, reservoirpy_anchor: a });
   }
   if (closedUnits.length) {
-    console.log('\nClosed loop, 50 trials (300 teacher-forced + 84 generated), NRMSE84 = rms err at step 84 / std(series), seed 1');
+    const closedSeeds = flag(argv, 'closed-seeds', '1').split(',').map(Number);
+    console.log(`\nClosed loop, 50 trials (300 teacher-forced + 84 generated), NRMSE84 = rms err at step 84 / std(series), median [min-max] over seeds ${closedSeeds.join(',')}`);
     console.log('| N | who | NRMSE84 | NRMSE over 84 steps | generation us/step | hyperparameters |');
     console.log('|---|---|---|---|---|---|');
     for (const N of closedUnits) {
-      const X = loadMackeyGlass(1);
       const hp = CLOSED_LOOP_HP[N] ?? CLOSED_LOOP_HP[500]!;
-      const esn = makeEsn({ units: N, ...hp }, 1);
-      accumulate(esn, X, TRAIN); esn.solve();
-      const c = closedLoop(esn, X);
-      console.log(`| ${N} | recur (live) | ${c.nrmse84.toPrecision(3)} | ${c.nrmseAll.toPrecision(3)} | ${c.usPerStep.toFixed(1)} | ${JSON.stringify(hp)} |`);
+      const runs = closedSeeds.map((seed) => {
+        const X = loadMackeyGlass(seed), esn = makeModel({ units: N, ...hp }, seed);
+        accumulate(esn, X, TRAIN); esn.solve();
+        return closedLoop(esn, X);
+      });
+      const c84 = runs.map((r) => r.nrmse84), range = runs.length > 1 ? ` [${Math.min(...c84).toPrecision(3)}-${Math.max(...c84).toPrecision(3)}]` : '';
+      console.log(`| ${N} | recur (live) | ${median(c84).toPrecision(3)}${range} | ${median(runs.map((r) => r.nrmseAll)).toPrecision(3)} | ${median(runs.map((r) => r.usPerStep)).toFixed(1)} | ${JSON.stringify(hp)} |`);
       const md = readFileSync(join(ANCHOR_DIR, 'esn.md'), 'utf8');
       const line = md.split('\n').find((l) => l.startsWith(`| ${N} | tuned`));
       if (line) console.log(line.replace(`| ${N} | tuned`, `| ${N} | ReservoirPy (anchor) tuned`));
-      results.push({ task: 'closed-loop', N, hp, recur: c, reservoirpy_anchor: line ?? null });
+      results.push({ task: 'closed-loop', N, hp, seeds: closedSeeds, recur: runs, reservoirpy_anchor: line ?? null });
     }
   }
   const elmSeeds = Number(flag(argv, 'elm-seeds', '3'));
