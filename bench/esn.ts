@@ -23,8 +23,12 @@ import { ANCHOR_DIR, QUICKSTART, TRAIN, accumulate, closedLoop, loadMackeyGlass,
  * training part (train on u[0..3000), validate in [3000, 4000); seed 1), never on the test part:
  *   N = 500:  `node dist/bench/esn_search.js --units 500 --grid quick --connectivity 0.02`
  *             (16 reservoirs x 6 ridges; best validation NRMSE84 2.1e-4)
- *   N = 1000: the same reservoir hyperparameters; ridge and iterated-Tikhonov order picked on
- *             the same validation stretch from {1e-10, 1e-9} x {1, 4, 16} (best 2.0e-4)
+ *   N = 1000: the same reservoir hyperparameters; ridge and iterated-Tikhonov order picked by
+ *             the median validation NRMSE84 over seeds 1, 2, 3 (each seed its own series and
+ *             reservoir; same split): `node dist/bench/esn_search.js --units 1000 --grid point
+ *             --connectivity 0.02 --seeds 1,2,3 --ridges 1e-11,1e-10,1e-9 --orders 1,2,4,16`
+ *             (median 1.06e-4; 1m02s wall). (Earlier, on seed 1 alone with ridge >= 1e-10, it
+ *             was ridge 1e-9, order 16: median test NRMSE84 1.4e-4 over seeds 1-3.)
  *   N = 2000: an ensemble of 2 reservoirs of 1000 units (ESNEnsemble, seeds s and s + 1000,
  *             outputs averaged and fed back), the same reservoir hyperparameters, ridge picked
  *             by the median validation NRMSE84 over seeds 1, 2, 3 (each seed its own series and
@@ -38,7 +42,7 @@ import { ANCHOR_DIR, QUICKSTART, TRAIN, accumulate, closedLoop, loadMackeyGlass,
 const CL_BASE = { sr: 1.25, lr: 0.6, inputScaling: 0.5, connectivity: 0.02, inputConnectivity: 1, bias: 0.2 };
 export const CLOSED_LOOP_HP: Record<number, Omit<Hyper, 'units'>> = {
   500: { ...CL_BASE, ridge: 1e-10, order: 1 },
-  1000: { ...CL_BASE, ridge: 1e-9, order: 16 },
+  1000: { ...CL_BASE, ridge: 1e-11, order: 2 },
   2000: { ...CL_BASE, members: 2, ridge: 1e-11, order: 1 },
 };
 

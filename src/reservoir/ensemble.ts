@@ -11,8 +11,9 @@
  *
  * Why: members built from different seeds make partly independent errors, and averaging
  * cancels part of them. In a closed loop, where every error is fed back and grows, that
- * matters most: on closed-loop Mackey-Glass two reservoirs of 1000 units did better than one
- * of 1000 or of 2000 (README, "Beside ReservoirPy").
+ * matters most: on closed-loop Mackey-Glass (84 free-running steps, validation stretches of
+ * seeds 1-3) two reservoirs of 1000 units had median NRMSE84 6.8e-5, one of 1000 units 1.1e-4
+ * (README, "Beside ReservoirPy").
  */
 import { ESN, type ESNFitOptions, type GenerateOptions } from './esn.js';
 import type { SeqLike } from './seq.js';
