@@ -86,11 +86,17 @@ export class ESN {
     return this.feat;
   }
 
+  /** One target per readout (or the same one for all). */
+  private targets(y: SeqLike | SeqLike[]): SeqLike[] {
+    const ys = Array.isArray(y) ? y : this.readouts.map(() => y as SeqLike);
+    if (ys.length !== this.readouts.length) throw new ShapeError(`ESN.fit: ${this.readouts.length} readouts need ${this.readouts.length} targets, got ${ys.length}`);
+    return ys;
+  }
+
   /** Drives the reservoir with x and feeds states and targets (one target per readout, or one for all). */
   partialFit(x: SeqLike, y: SeqLike | SeqLike[], opts: ESNFitOptions = {}): this {
     const sx = asSeq(x, 'ESN.fit x');
-    const ys = Array.isArray(y) ? y : this.readouts.map(() => y as SeqLike);
-    if (ys.length !== this.readouts.length) throw new ShapeError(`ESN.fit: ${this.readouts.length} readouts need ${this.readouts.length} targets, got ${ys.length}`);
+    const ys = this.targets(y);
     const sys: Seq[] = ys.map((t, i) => asSeq(t, `ESN.fit y[${i}]`));
     const res = this.reservoir;
     if (!res.initialized) res.initialize(sx.F);
@@ -125,6 +131,7 @@ export class ESN {
 
   /** Fresh statistics, one batch, solve: the one-call fit. */
   fit(x: SeqLike, y: SeqLike | SeqLike[], opts: ESNFitOptions = {}): this {
+    this.targets(y); // checked before the readouts are cleared, so a bad call leaves them as they were
     for (const r of this.readouts) r.inputDim = 0; // re-initialised (statistics cleared) by partialFit
     return this.partialFit(x, y, opts).solve();
   }
