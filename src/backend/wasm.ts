@@ -15,7 +15,7 @@
  * The memory is shared where SharedArrayBuffer exists (worker threads can then see the
  * same parameters and gradients, and a grow keeps views valid), plain otherwise.
  */
-import type { Activation, Backend } from './backend.js';
+import type { Activation, Backend, ReservoirRunArgs } from './backend.js';
 import { gemmNT64Ref, syrkUpperRef, tsBackend } from './ts.js';
 import type { FArray } from '../tensor.js';
 import { Heap } from './heap.js';
@@ -28,6 +28,9 @@ interface Kernels {
     a: number, lda: number, b: number, ldb: number, c: number, ldc: number, work: number): void;
   gemm64_work(tA: number, tB: number, M: number, N: number, K: number, a: number, b: number): number;
   csr_matvec64(rows: number, cols: number, B: number, rowPtr: number, colIdx: number, values: number, x: number, y: number, acc: number): void;
+  reservoir_run64(N: number, D: number, B: number, T: number, wRow: number, wIdx: number, idx16: number, wVal: number,
+    inRow: number, inIdx: number, inVal: number, bias: number, lr: number, act: number, x: number, pre: number,
+    u: number, out: number, outStride: number): void;
   lstm_cell(B: number, H: number, gates: number, cPrev: number, c: number, tc: number, h: number): void;
   lstm_cell_backward(B: number, H: number, gates: number, cPrev: number, tc: number, dh: number, dc: number, dgates: number): void;
   gru_cell(B: number, H: number, xp: number, hp: number, hPrev: number, h: number): void;
@@ -209,6 +212,19 @@ function makeBackend(k: Kernels, heap: Heap): WasmBackend {
       const pr = st.arg(rowPtr, 0, rows + 1, 'in'), pc = st.arg(colIdx, 0, nnz, 'in'), pv = st.arg(values, 0, nnz, 'in');
       const px = st.arg(X, xOff, B * cols, 'in');
       k.csr_matvec64(rows, cols, B, pr, pc, pv, px, st.arg(Y, yOff, B * rows, acc ? 'inout' : 'out'), +acc);
+      st.finish();
+    },
+
+    reservoirRun(a: ReservoirRunArgs) {
+      const { N, D, B, T, out } = a, nnz = a.wRow[N]!, nIn = a.inRow[N]!;
+      // Rows of `out` are strided: stage the whole span (only when out lives outside the memory).
+      const outN = out ? (T * B - 1) * a.outStride + N : 0;
+      st.need(foreign(heap, a.wRow, N + 1, a.wIdx, a.wIdx.length, a.wVal, nnz + 4, a.inRow, N + 1, a.inIdx, nIn, a.inVal, nIn,
+        a.bias, N, a.x, B * N, a.pre, B * N, a.u, T * B * D) + (out ? foreign(heap, out, outN) : 0));
+      const p = (arr: Float32Array | Float64Array | Int32Array, off: number, n: number, mode: 'in' | 'out' | 'inout' = 'in') => st.arg(arr, off, n, mode);
+      k.reservoir_run64(N, D, B, T, p(a.wRow, 0, N + 1), p(a.wIdx, 0, a.wIdx.length), +a.idx16, p(a.wVal, 0, nnz + 4),
+        p(a.inRow, 0, N + 1), p(a.inIdx, 0, Math.max(nIn, 1)), p(a.inVal, 0, Math.max(nIn, 1)), p(a.bias, 0, N), a.lr, a.act,
+        p(a.x, 0, B * N, 'inout'), p(a.pre, 0, B * N, 'out'), p(a.u, a.uOff, T * B * D), out ? p(out, a.outOff, outN, 'inout') : 0, a.outStride);
       st.finish();
     },
 
