@@ -38,7 +38,6 @@ const INV_LN2: f64 = 1.4426950408889634;
   const k = floor<f64>(v * INV_LN2 + 0.5);
   const r = (v - k * LN2_HI) - k * LN2_LO;
   const p = expm1Reduced(r);
-  if (k == 0) return p;
   const s = pow2(k);
   return s * p + (s - 1);
 }
@@ -62,6 +61,39 @@ const INV_LN2: f64 = 1.4426950408889634;
   if (!(x >= -708)) return x < -708 ? 0.0 : x;
   const e = exp64(x);
   return e / (1 + e);
+}
+
+// The same tanh on two lanes: every lane does the scalar function's operations (IEEE per
+// lane), and the branches become selects, so the bits match tanh64's.
+@inline function expm1Reduced2(r: v128): v128 {
+  let q = f64x2.splat(1.6059043836821613e-10);
+  q = f64x2.add(f64x2.splat(2.08767569878681e-09), f64x2.mul(r, q));
+  q = f64x2.add(f64x2.splat(2.505210838544172e-08), f64x2.mul(r, q));
+  q = f64x2.add(f64x2.splat(2.755731922398589e-07), f64x2.mul(r, q));
+  q = f64x2.add(f64x2.splat(2.7557319223985893e-06), f64x2.mul(r, q));
+  q = f64x2.add(f64x2.splat(2.48015873015873e-05), f64x2.mul(r, q));
+  q = f64x2.add(f64x2.splat(0.0001984126984126984), f64x2.mul(r, q));
+  q = f64x2.add(f64x2.splat(0.001388888888888889), f64x2.mul(r, q));
+  q = f64x2.add(f64x2.splat(0.008333333333333333), f64x2.mul(r, q));
+  q = f64x2.add(f64x2.splat(0.041666666666666664), f64x2.mul(r, q));
+  q = f64x2.add(f64x2.splat(0.16666666666666666), f64x2.mul(r, q));
+  q = f64x2.add(f64x2.splat(0.5), f64x2.mul(r, q));
+  return f64x2.add(r, f64x2.mul(r, f64x2.mul(r, q)));
+}
+
+@inline function tanh2(x: v128): v128 {
+  const a = f64x2.abs(x), one = f64x2.splat(1);
+  const v = f64x2.mul(f64x2.splat(2), a);
+  const k = f64x2.floor(f64x2.add(f64x2.mul(v, f64x2.splat(INV_LN2)), f64x2.splat(0.5)));
+  const r = f64x2.sub(f64x2.sub(v, f64x2.mul(k, f64x2.splat(LN2_HI))), f64x2.mul(k, f64x2.splat(LN2_LO)));
+  const p = expm1Reduced2(r);
+  // 2^k from its bits; lanes with a >= 20 saturate here, but their result is replaced below.
+  const s = i64x2.shl(i64x2.add(i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(k)), i64x2.splat(1023)), 52);
+  const e = f64x2.add(f64x2.mul(s, p), f64x2.sub(s, one));
+  let t = f64x2.div(e, f64x2.add(e, f64x2.splat(2)));
+  t = v128.bitselect(t, one, f64x2.lt(a, f64x2.splat(20)));
+  t = v128.bitselect(f64x2.neg(t), t, f64x2.lt(x, f64x2.splat(0)));
+  return v128.bitselect(x, t, f64x2.ne(x, x));
 }
 
 /** Y[i] = sum_p W[i, p] X[idx[p]] with f32 values and u16 / i32 indices, sums as the header says. */
@@ -133,12 +165,23 @@ export function reservoir_run64(N: i32, D: i32, B: i32, T: i32,
       wRows(N, wRow, wIdx, idx16, wVal, xb, pb);
       inRows(N, inRow, inIdx, inVal, u + (<usize>((t * B + b) * D) << 3), pb);
     }
-    const n = B * N;
-    for (let j = 0; j < n; j++) {
-      const q = x + (<usize>j << 3);
-      const v = load<f64>(pre + (<usize>j << 3)) + load<f64>(bias + (<usize>(j % N) << 3));
-      const f = act == 0 ? tanh64(v) : act == 1 ? (v < 0 ? 0.0 : v) : act == 2 ? sigmoid64(v) : v;
-      store<f64>(q, keep * load<f64>(q) + lr * f);
+    const kv = f64x2.splat(keep), lv = f64x2.splat(lr);
+    for (let b = 0; b < B; b++) {
+      const xb = x + (<usize>(b * N) << 3), pb = pre + (<usize>(b * N) << 3);
+      let i = 0;
+      if (act == 0) {
+        for (; i + 2 <= N; i += 2) {
+          const o = <usize>i << 3;
+          const f = tanh2(f64x2.add(v128.load(pb + o), v128.load(bias + o)));
+          v128.store(xb + o, f64x2.add(f64x2.mul(kv, v128.load(xb + o)), f64x2.mul(lv, f)));
+        }
+      }
+      for (; i < N; i++) {
+        const o = <usize>i << 3;
+        const v = load<f64>(pb + o) + load<f64>(bias + o);
+        const f = act == 0 ? tanh64(v) : act == 1 ? (v < 0 ? 0.0 : v) : act == 2 ? sigmoid64(v) : v;
+        store<f64>(xb + o, keep * load<f64>(xb + o) + lr * f);
+      }
     }
     if (out) {
       for (let b = 0; b < B; b++) {

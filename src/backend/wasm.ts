@@ -27,6 +27,7 @@ interface Kernels {
   gemm64(tA: number, tB: number, acc: number, upper: number, M: number, N: number, K: number, alpha: number,
     a: number, lda: number, b: number, ldb: number, c: number, ldc: number, work: number): void;
   gemm64_work(tA: number, tB: number, M: number, N: number, K: number, a: number, b: number): number;
+  syrk64(P: number, K: number, a: number, c: number, ipFrom: number, ipTo: number, work: number): void;
   csr_matvec64(rows: number, cols: number, B: number, rowPtr: number, colIdx: number, values: number, x: number, y: number, acc: number): void;
   reservoir_run64(N: number, D: number, B: number, T: number, wRow: number, wIdx: number, idx16: number, wVal: number,
     inRow: number, inIdx: number, inVal: number, bias: number, lr: number, act: number, x: number, pre: number,
@@ -53,6 +54,13 @@ export interface WasmBackend extends Backend {
   allocI32(n: number): Int32Array;
   /** dst = a + b over n floats. */
   add(dst: Float32Array, dOff: number, a: Float32Array, aOff: number, b: Float32Array, bOff: number, n: number): void;
+  /**
+   * C[P,P] += A^T A, A [K,P] (both in the memory), only the upper 4x4 tiles whose row panel
+   * (rows 4 ip .. 4 ip + 3) has ip in [ipFrom, ipTo): one thread's share of a Gram update.
+   */
+  syrkRows(P: number, K: number, A: Float64Array, C: Float64Array, ipFrom: number, ipTo: number): void;
+  /** Doubles of scratch `syrk64` needs per thread for P columns and K rows. */
+  syrkWork(P: number, K: number): number;
 }
 
 const ACT: Record<Activation, number> = { tanh: 0, relu: 1, sigmoid: 2, identity: 3 };
@@ -82,6 +90,15 @@ function makeMemory(): { memory: WebAssembly.Memory; shared: boolean } {
 }
 
 let instance: WasmBackend | null = null;
+let compiled: WebAssembly.Module | null = null;
+
+/**
+ * The compiled kernels and their shared memory, for worker threads that run kernels on the
+ * same operands (src/node/gram.ts); null when the memory is not shared or wasm is not running.
+ */
+export function wasmSharedModule(): { module: WebAssembly.Module; memory: WebAssembly.Memory } | null {
+  return instance && compiled && instance.heap.shared ? { module: compiled, memory: instance.memory } : null;
+}
 
 /** Compiles and instantiates the kernels (once); null where WebAssembly SIMD is missing. */
 export async function initWasm(): Promise<WasmBackend | null> {
@@ -90,7 +107,7 @@ export async function initWasm(): Promise<WasmBackend | null> {
   const { memory, shared } = makeMemory();
   const mod = await WebAssembly.compile(bytes(shared ? WASM_SHARED : WASM_PLAIN) as BufferSource);
   const inst = await WebAssembly.instantiate(mod, { env: { memory } });
-  instance ??= makeBackend(inst.exports as unknown as Kernels, new Heap(memory, shared));
+  if (!instance) { instance = makeBackend(inst.exports as unknown as Kernels, new Heap(memory, shared)); compiled = mod; }
   return instance;
 }
 
@@ -102,6 +119,7 @@ export function initWasmSync(): WasmBackend | null {
   const mod = new WebAssembly.Module(bytes(shared ? WASM_SHARED : WASM_PLAIN) as BufferSource);
   const inst = new WebAssembly.Instance(mod, { env: { memory } });
   instance = makeBackend(inst.exports as unknown as Kernels, new Heap(memory, shared));
+  compiled = mod;
   return instance;
 }
 
@@ -242,6 +260,17 @@ function makeBackend(k: Kernels, heap: Heap): WasmBackend {
     syrkUpper(acc, M, K, A, aOff, C, cOff) {
       if (!allF64(A, C)) return syrkUpperRef(acc, M, K, A, aOff, C, cOff);
       gemm64(1, 0, acc, 1, M, M, K, A as Float64Array, aOff, A as Float64Array, aOff, C as Float64Array, cOff);
+    },
+
+    syrkRows(P, K, A, C, ipFrom, ipTo) {
+      if (!heap.owns(A) || !heap.owns(C)) throw new RangeError('wasm syrkRows: A and C must live in the kernels\' memory (alloc64)');
+      const work = k.gemm64_work(1, 0, P, P, K, 0, 0);
+      st.need(work * 8 + 16);
+      k.syrk64(P, K, A.byteOffset, C.byteOffset, ipFrom, ipTo, st.take(work, 8));
+    },
+
+    syrkWork(P, K) {
+      return k.gemm64_work(1, 0, P, P, K, 0, 0);
     },
 
     gemmNT64(M, N, K, alpha, A, aOff, lda, B, bOff, ldb, C, cOff, ldc) {

@@ -42,8 +42,7 @@ export function expm1_64(v: number): number {
   const k = Math.floor(v * INV_LN2 + 0.5);
   const r = (v - k * LN2_HI) - k * LN2_LO;
   const p = expm1Reduced(r);
-  if (k === 0) return p;
-  const s = POW2[k + 1022]!;
+  const s = POW2[k + 1022]!; // k = 0: 1 * p + 0 = p, no branch (the kernel's two-lane version has none)
   return s * p + (s - 1);
 }
 

@@ -79,11 +79,12 @@ export function reservoirRunRef(a: ReservoirRunArgs): void {
         pre[xo + i] = v;
       }
     }
-    const n = B * N;
-    for (let j = 0; j < n; j++) {
-      const v = pre[j]! + bias[j % N]!;
-      const f = act === 0 ? tanh64(v) : act === 1 ? (v < 0 ? 0 : v) : act === 2 ? sigmoid64(v) : v;
-      x[j] = keep * x[j]! + lr * f;
+    for (let b = 0; b < B; b++) {
+      for (let i = 0, j = b * N; i < N; i++, j++) {
+        const v = pre[j]! + bias[i]!;
+        const f = act === 0 ? tanh64(v) : act === 1 ? (v < 0 ? 0 : v) : act === 2 ? sigmoid64(v) : v;
+        x[j] = keep * x[j]! + lr * f;
+      }
     }
     if (out) for (let b = 0; b < B; b++) out.set(x.subarray(b * N, b * N + N), a.outOff + (t * B + b) * outStride);
   }
