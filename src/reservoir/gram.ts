@@ -19,6 +19,9 @@ import { syrkUpperRef } from '../backend/ts.js';
 export interface GramAccumulator {
   add(P: number, K: number, A: Float64Array, C: Float64Array): void;
   sync(): void;
+  /** Optional: Backend.gemmNT64 on both threads (the ridge solve's Cholesky panel updates). */
+  gemmNT64?(M: number, N: number, K: number, alpha: number, A: Float64Array, aOff: number, lda: number,
+    B: Float64Array, bOff: number, ldb: number, C: Float64Array, cOff: number, ldc: number): void;
 }
 
 /** The calling thread does it all, synchronously. */
@@ -35,6 +38,9 @@ export interface GramHelper {
   start(P: number, K: number, A: Float64Array, C: Float64Array, ipFrom: number, ipTo: number): void;
   /** Waits for the started job; returns how long the helper worked on it (ms). */
   wait(): number;
+  /** Optional: starts C (+)= alpha A B^T (Backend.gemmNT64's operands) on the helper; returns at once. */
+  gemmRows?(M: number, N: number, K: number, alpha: number, A: Float64Array, aOff: number, lda: number,
+    B: Float64Array, bOff: number, ldb: number, C: Float64Array, cOff: number, ldc: number): void;
 }
 
 /** What the calling thread's kernel must offer (the wasm backend's `syrkRows`). */

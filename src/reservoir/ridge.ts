@@ -201,7 +201,7 @@ export class Ridge implements Readout {
     }
     const A0 = order > 1 ? A.slice() : A; // the unpenalised matrix, for the iterated solves
     for (let i = 0; i < N; i++) A[i * N + i]! += ridge;
-    choleskyInPlace(A, N, `Ridge.solve (X^T X + ${ridge} I, ${n} samples, ${N} features)`);
+    choleskyInPlace(A, N, `Ridge.solve (X^T X + ${ridge} I, ${n} samples, ${N} features)`, this.gram ?? undefined);
     const rhs = new Float64Array(N), b0 = new Float64Array(N), r = new Float64Array(N);
     for (let o = 0; o < O; o++) {
       const ym = c ? S[N * P + M + o]! / n : 0;   // G[bias, y_o] = sum of y_o
