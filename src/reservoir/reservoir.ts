@@ -127,6 +127,7 @@ export class Reservoir {
       if (this.chunk) { this.be.free?.(this.chunk); this.chunk = null; }
       this.state = this.f64(batch * this.units); this.pre = this.f64(batch * this.units);
     }
+    this.runArgs = null;
     if (x0) {
       if (x0.length !== batch * this.units) throw new ShapeError(`Reservoir.reset: state needs ${batch * this.units} values ([${batch}, ${this.units}]), got ${x0.length}`);
       this.state.set(x0);
@@ -140,15 +141,36 @@ export class Reservoir {
     return this.state;
   }
 
+  /**
+   * Runs T <= Reservoir.CHUNK steps from the current state: u [T, B, D] at uOff. Returns the
+   * states [T, B, N] as a view of a buffer in the backend's memory, valid until the next call
+   * (readouts copy the rows they keep).
+   */
+  runSteps(u: Float64Array, uOff: number, T: number): Float64Array {
+    if (!(T >= 1 && T <= RUN_CHUNK)) throw new RangeError(`Reservoir.runSteps: T must be in [1, ${RUN_CHUNK}], got ${T}`);
+    const BN = this.batch * this.units;
+    this.chunk ??= this.f64(RUN_CHUNK * BN);
+    reservoirRun(this.args(u, uOff, T, this.chunk, 0), this.be);
+    return this.chunk.subarray(0, T * BN);
+  }
+
+  /** Steps per `runSteps` call. */
+  static readonly CHUNK = RUN_CHUNK;
+
+  private runArgs: ReservoirRunArgs | null = null;
+
   private args(u: Float64Array, uOff: number, T: number, out: Float64Array | null, outOff: number): ReservoirRunArgs {
+    // One object per reservoir, refreshed per call (no allocation per step).
     const W = this.packed, Win = this.Win;
-    return {
+    const a = this.runArgs ??= {
       N: this.units, D: this.inputDim, B: this.batch, T,
       wRow: W.rowPtr, wIdx: W.idxStore, idx16: W.idx16, wVal: W.values,
       inRow: Win.rowPtr, inIdx: Win.colIdx, inVal: Win.values,
       bias: this.b, lr: this.lr, act: ACT[this.activation], x: this.state, pre: this.pre,
       u, uOff, out, outOff, outStride: this.units,
     };
+    a.B = this.batch; a.T = T; a.x = this.state; a.pre = this.pre; a.u = u; a.uOff = uOff; a.out = out; a.outOff = outOff;
+    return a;
   }
 
   private f64(n: number): Float64Array { return this.be.alloc64 ? this.be.alloc64(n) : new Float64Array(n); }
@@ -165,12 +187,7 @@ export class Reservoir {
     const N = this.units, BN = s.B * N;
     const out = new Float64Array(s.T * BN);
     // Chunks of steps per kernel call, into a buffer in the backend's memory, then copied out.
-    this.chunk ??= this.f64(RUN_CHUNK * BN);
-    for (let t0 = 0; t0 < s.T; t0 += RUN_CHUNK) {
-      const T = Math.min(RUN_CHUNK, s.T - t0);
-      reservoirRun(this.args(s.data, t0 * s.B * s.F, T, this.chunk, 0), this.be);
-      out.set(this.chunk.subarray(0, T * BN), t0 * BN);
-    }
+    for (let t0 = 0; t0 < s.T; t0 += RUN_CHUNK) out.set(this.runSteps(s.data, t0 * s.B * s.F, Math.min(RUN_CHUNK, s.T - t0)), t0 * BN);
     return { shape: [s.T, s.B, N], data: out };
   }
 }
