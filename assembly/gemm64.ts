@@ -135,6 +135,22 @@ export function gemm64(tA: i32, tB: i32, acc: i32, upper: i32, M: i32, N: i32, K
   if (M <= 0 || N <= 0) return;
   if (!acc) for (let i = 0; i < M; i++) memory.fill(c + <usize>(i * ldc) * 8, 0, <usize>N * 8);
   if (K <= 0) return;
+  blocked(tA, tB, upper, M, N, K, alpha, a, lda, b, ldb, c, ldc, work, 0, panels(M));
+}
+
+/**
+ * C[P,P] += A^T A for A [K,P] (row stride P), only the 4x4 tiles on or above the diagonal whose
+ * row panel (rows 4 ip .. 4 ip + 3) has ip in [ipFrom, ipTo): two threads split one Gram update
+ * by row panels (the work of panel ip is proportional to panels(P) - ip) and write disjoint tiles.
+ * `work`: gemm64_work(1, 0, P, P, K, a, a) doubles, one area per thread.
+ */
+export function syrk64(P: i32, K: i32, a: usize, c: usize, ipFrom: i32, ipTo: i32, work: usize): void {
+  if (P <= 0 || K <= 0 || ipFrom >= ipTo) return;
+  blocked(1, 0, 1, P, P, K, 1, a, P, a, P, c, P, work, ipFrom, ipTo);
+}
+
+function blocked(tA: i32, tB: i32, upper: i32, M: i32, N: i32, K: i32, alpha: f64,
+  a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, work: usize, ipFrom: i32, ipTo: i32): void {
   // op(A)(i, k) = a[i*rsA + k*csA], op(B)^T(j, k) = b[j*rsB + k*csB]
   const rsA = tA ? 1 : lda, csA = tA ? lda : 1;
   const rsB = tB ? ldb : 1, csB = tB ? 1 : ldb;
@@ -148,7 +164,7 @@ export function gemm64(tA: i32, tB: i32, acc: i32, upper: i32, M: i32, N: i32, K
     const step = <usize>(kc * 4) * 8; // bytes of one packed panel
     for (let jc = 0; jc < npB; jc += NC >> 2) {
       const jcEnd = min(npB, jc + (NC >> 2));
-      for (let ip = 0; ip < npA; ip++) {
+      for (let ip = ipFrom; ip < ipTo; ip++) {
         if (upper != 0 && ip >= jcEnd) break;
         const pa = wa + <usize>ip * step;
         for (let jp = upper != 0 ? max(jc, ip) : jc; jp < jcEnd; jp++) {

@@ -1,7 +1,8 @@
 // The recur WebAssembly kernels (loaded by src/backend/wasm.ts). Plain exports over byte
 // pointers into one imported linear memory; no runtime, no allocation, no strings.
 export { gemm, gemm_work } from './gemm';
-export { gemm64, gemm64_work } from './gemm64';
+export { gemm64, gemm64_work, syrk64 } from './gemm64';
 export { csr_matvec64 } from './sparse64';
 export { lstm_cell, lstm_cell_backward, gru_cell, gru_cell_backward, act_forward, act_backward } from './gates';
 export { fill_rows, col_sum_acc, sum_sq, add } from './reduce';
+export { reservoir_run64 } from './reservoir64';

@@ -9,12 +9,14 @@
  *   fit = reservoir run + ridge (init reported apart, as the anchor does)
  *   closed loop: NRMSE84 with the hyperparameters in --closed (JSON) or the searched defaults
  *
- * Flags: --units 500,2000  --seeds 1,2,3  --closed-units 500  --closed-seeds 1  --elm-seeds 3 (0 skips)  --big-seeds 3  --json FILE
+ * Flags: --units 500,2000  --seeds 1,2,3  --threads 1,2  --no-python  --closed-units 500  --closed-seeds 1  --elm-seeds 3 (0 skips)  --big-seeds 3  --json FILE
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getBackend } from '../src/backend/index.js';
 import { ELM } from '../src/reservoir/index.js';
+import { threadedGram } from '../src/node/gram.js';
+import { execFileSync } from 'node:child_process';
 import { loadDigits } from './digits.js';
 import { ANCHOR_DIR, QUICKSTART, TRAIN, accumulate, closedLoop, loadMackeyGlass, makeEsn, makeModel, oneStep, timed, type Hyper } from './esn_protocol.js';
 
@@ -51,6 +53,24 @@ function flag(argv: string[], name: string, dflt: string): string {
   return i >= 0 && argv[i + 1] ? argv[i + 1]! : dflt;
 }
 
+/** The live numpy/scipy stand-in for ReservoirPy's fit (bench/peers/esn_numpy.py), or null without /usr/bin/python3 + scipy. */
+function numpyProxy(units: number[], seeds: number[], bigSeeds: number): { N: number; seed: number; init: number; run: number; ridge: number; fit: number }[] | null {
+  const out: { N: number; seed: number; init: number; run: number; ridge: number; fit: number }[] = [];
+  try {
+    for (const seed of seeds) {
+      const Ns = units.filter((N) => N < 2000 || seeds.indexOf(seed) < bigSeeds);
+      if (!Ns.length) continue;
+      const text = execFileSync('/usr/bin/python3', ['bench/peers/esn_numpy.py', join(ANCHOR_DIR, 'esn_series.json'), String(seed), ...Ns.map(String)],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      for (const line of text.trim().split('\n')) out.push(JSON.parse(line));
+    }
+    return out;
+  } catch (e) {
+    console.log(`(numpy/scipy stand-in not run: ${(e as Error).message.split('\n')[0]})`);
+    return null;
+  }
+}
+
 const median = (a: number[]): number => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]!; };
 
 /** Reads a row of a markdown table of esn.md: section title -> N -> columns. */
@@ -68,7 +88,7 @@ function anchorRow(section: string, N: number): string[] | null {
 
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help')) {
-    console.log('Usage: npm run bench -- esn [--units 500,2000] [--seeds 1,2,3] [--closed-units 500] [--closed-seeds 1] [--elm-seeds 3] [--big-seeds 3] [--json FILE]');
+    console.log('Usage: npm run bench -- esn [--units 500,2000] [--seeds 1,2,3] [--threads 1,2] [--no-python] [--closed-units 500] [--closed-seeds 1] [--elm-seeds 3] [--big-seeds 3] [--json FILE]');
     return 0;
   }
   const units = flag(argv, 'units', '500,2000').split(',').map(Number);
@@ -78,25 +98,42 @@ export async function run(argv: string[]): Promise<number> {
   const bigSeeds = Number(flag(argv, 'big-seeds', '3')); // seeds for N >= 2000 (slow on the ts backend)
   console.log(`ESN bench, backend ${getBackend().name}; ReservoirPy = anchor (measured earlier on this machine, ../shared/anchors/esn.md)`);
   const results: Record<string, unknown>[] = [];
+  const threadList = flag(argv, 'threads', '1,2').split(',').map(Number);
+  const gram = threadList.includes(2) ? await threadedGram().catch(() => null) : null;
+  const proxy = argv.includes('--no-python') ? null : numpyProxy(units, seeds, bigSeeds);
   console.log('\nMackey-Glass tau=17, 4000 train (warm-up 200) / 1999 test, one step ahead, quick-start hyperparameters, medians over seeds ' + seeds.join(','));
-  console.log('| N | who | nrmse_std | nrmse_minmax | R^2 | init s | fit s | of which run+accumulate s | of which solve s | fit ratio (rpy/ours; >= 2 is the goal) |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log('fit = reservoir run + ridge (X^T X and solve); init (weights, spectral radius) apart. Peers: ReservoirPy\'s anchor (measured on');
+  console.log('this machine on another day) and, live in this run, the same arithmetic in numpy/scipy/OpenBLAS (bench/peers/esn_numpy.py, 2 BLAS threads).');
+  console.log('| N | who | nrmse_std | nrmse_minmax | R^2 | init s | fit s | of which run+accumulate s | of which solve s | fit ratio numpy-live/ours | fit ratio rpy-anchor/ours |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const N of units) {
-    const rows = (N >= 2000 ? seeds.slice(0, bigSeeds) : seeds).map((seed) => {
-      const X = loadMackeyGlass(seed);
-      const init = timed(() => makeEsn({ units: N, ...QUICKSTART }, seed));
-      const esn = init.value;
-      const acc = timed(() => esn.partialFit({ shape: [TRAIN, 1], data: X.subarray(0, TRAIN) }, { shape: [TRAIN, 1], data: X.subarray(1, TRAIN + 1) }));
-      const solve = timed(() => esn.solve());
-      return { init: init.wall, acc: acc.wall, solve: solve.wall, fit: acc.wall + solve.wall, fitCpu: acc.cpu + solve.cpu, ...oneStep(esn, X) };
-    });
-    const m = (k: keyof (typeof rows)[number]) => median(rows.map((r) => r[k] as number));
     const a = anchorRow('## Mackey-Glass tau=17, 6000 steps: 4000 train (warmup 200) / 1999 test, 1-step-ahead', N);
     const rpyFit = a ? Number(a[6]) : NaN;
-    console.log(`| ${N} | recur (live, ${rows.length} seed${rows.length > 1 ? 's' : ''}) | ${m('nrmse_std').toPrecision(3)} | ${m('nrmse_minmax').toPrecision(3)} | ${m('r2').toFixed(6)} | ${m('init').toFixed(3)} | ${m('fit').toFixed(3)} (cpu ${m('fitCpu').toFixed(3)}) | ${m('acc').toFixed(3)} | ${m('solve').toFixed(3)} | ${(rpyFit / m('fit')).toFixed(3)} (cpu ${(rpyFit / m('fitCpu')).toFixed(3)}) |`);
-    if (a) console.log(`| ${N} | ReservoirPy (anchor, 3 seeds) | ${a[3]!.split(' ')[0]} | ${a[2]} | ${a[4]} | ${a[5]} | ${a[6]} | ${a[7]} (run) | ${a[8]} (ridge) | 1 |`);
-    results.push({ task: 'one-step', N, recur: { seeds: rows.length, nrmse_std: m('nrmse_std'), nrmse_minmax: m('nrmse_minmax'), r2: m('r2'), init_s: m('init'), fit_s: m('fit'), fit_cpu_s: m('fitCpu'), accumulate_s: m('acc'), solve_s: m('solve') }, reservoirpy_anchor: a });
+    const py = proxy?.filter((r) => r.N === N) ?? [];
+    const pyFit = py.length ? median(py.map((r) => r.fit)) : NaN;
+    for (const threads of threadList) {
+      if (threads === 2 && !gram) { console.log(`| ${N} | recur, 2 threads | (no shared-memory wasm backend here) |`); continue; }
+      const rows = (N >= 2000 ? seeds.slice(0, bigSeeds) : seeds).map((seed) => {
+        const X = loadMackeyGlass(seed);
+        const init = timed(() => makeEsn({ units: N, ...QUICKSTART }, seed, threads === 2 ? gram! : undefined));
+        const esn = init.value;
+        const acc = timed(() => esn.partialFit({ shape: [TRAIN, 1], data: X.subarray(0, TRAIN) }, { shape: [TRAIN, 1], data: X.subarray(1, TRAIN + 1) }));
+        const solve = timed(() => esn.solve());
+        return { init: init.wall, acc: acc.wall, solve: solve.wall, fit: acc.wall + solve.wall, fitCpu: acc.cpu + solve.cpu, ...oneStep(esn, X) };
+      });
+      const m = (k: keyof (typeof rows)[number]) => median(rows.map((r) => r[k] as number));
+      console.log(`| ${N} | recur, ${threads} thread${threads > 1 ? 's' : ''} (live, ${rows.length} seed${rows.length > 1 ? 's' : ''}) | ${m('nrmse_std').toPrecision(3)} | ${m('nrmse_minmax').toPrecision(3)} | ${m('r2').toFixed(6)} | ${m('init').toFixed(3)} | ${m('fit').toFixed(3)} (cpu ${m('fitCpu').toFixed(3)}) | ${m('acc').toFixed(3)} | ${m('solve').toFixed(3)} | ${(pyFit / m('fit')).toFixed(2)} | ${(rpyFit / m('fit')).toFixed(2)} |`);
+      results.push({ task: 'one-step', N, threads, recur: { seeds: rows.length, nrmse_std: m('nrmse_std'), nrmse_minmax: m('nrmse_minmax'), r2: m('r2'), init_s: m('init'), fit_s: m('fit'), fit_cpu_s: m('fitCpu'), accumulate_s: m('acc'), solve_s: m('solve') } });
+    }
+    if (py.length) {
+      const pm = (k: 'init' | 'run' | 'ridge' | 'fit') => median(py.map((r) => r[k]));
+      console.log(`| ${N} | numpy/scipy (live, ${py.length} seed${py.length > 1 ? 's' : ''}) | | | | ${pm('init').toFixed(3)} | ${pm('fit').toFixed(3)} | ${pm('run').toFixed(3)} (run) | ${pm('ridge').toFixed(3)} (ridge) | 1 | |`);
+      results.push({ task: 'one-step', N, numpy_live: py });
+    }
+    if (a) console.log(`| ${N} | ReservoirPy (anchor, 3 seeds) | ${a[3]!.split(' ')[0]} | ${a[2]} | ${a[4]} | ${a[5]} | ${a[6]} | ${a[7]} (run) | ${a[8]} (ridge) | | 1 |`);
+    results.push({ task: 'one-step', N, reservoirpy_anchor: a });
   }
+  await gram?.close();
   if (closedUnits.length) {
     const closedSeeds = flag(argv, 'closed-seeds', '1').split(',').map(Number);
     console.log(`\nClosed loop, 50 trials (300 teacher-forced + 84 generated), NRMSE84 = rms err at step 84 / std(series), median [min-max] over seeds ${closedSeeds.join(',')}`);

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ESNEnsemble, Reservoir, Ridge, pipe, nrmse, rsquare, type ESN, type ReservoirOptions } from '../src/reservoir/index.js';
+import { ESNEnsemble, Reservoir, Ridge, pipe, nrmse, rsquare, type ESN, type ReservoirOptions, type GramAccumulator } from '../src/reservoir/index.js';
 
 export const ANCHOR_DIR = join(process.cwd(), '..', 'shared', 'anchors');
 
@@ -28,10 +28,10 @@ export const QUICKSTART: Omit<Hyper, 'units'> = { sr: 1.25, lr: 0.3, inputScalin
 
 export const TRAIN = 4000, WARMUP = 200, TRIALS = 50, PRIME = 300, HORIZON = 84;
 
-export function makeEsn(h: Hyper, seed: number): ESN {
+export function makeEsn(h: Hyper, seed: number, gram?: GramAccumulator): ESN {
   const o: ReservoirOptions = { units: h.units, sr: h.sr, lr: h.lr, inputScaling: h.inputScaling, connectivity: h.connectivity,
     inputConnectivity: h.inputConnectivity, bias: h.bias, inputDim: 1, seed };
-  const esn = pipe(new Reservoir(o), new Ridge({ ridge: h.ridge, order: h.order ?? 1, warmup: WARMUP }));
+  const esn = pipe(new Reservoir(o), new Ridge({ ridge: h.ridge, order: h.order ?? 1, warmup: WARMUP, gram }));
   esn.inputToReadout = h.inputToReadout ?? false;
   if (h.readoutFeatures) esn.readoutFeatures = h.readoutFeatures;
   return esn;

@@ -102,6 +102,30 @@ export interface Backend {
    */
   csrMatVec?(rows: number, cols: number, B: number, rowPtr: Int32Array, colIdx: Int32Array, values: Float64Array,
     X: Float64Array, xOff: number, Y: Float64Array, yOff: number, acc: boolean): void;
+
+  /**
+   * Optional: T steps of a reservoir (src/reservoir/step.ts holds the reference loop and the
+   * argument layout; the kernel gives the same bits). Backends without it run the reference.
+   */
+  reservoirRun?(a: ReservoirRunArgs): void;
+}
+
+/** Operands of one reservoir run (see src/reservoir/step.ts): everything float64 but W's values. */
+export interface ReservoirRunArgs {
+  N: number; D: number; B: number; T: number;
+  /** W [N, N]: row pointers, indices (u16 pairs packed into int32 words when idx16), float32 values. */
+  wRow: Int32Array; wIdx: Int32Array; idx16: boolean; wVal: Float32Array;
+  /** Win [N, D] in CSR form. */
+  inRow: Int32Array; inIdx: Int32Array; inVal: Float64Array;
+  bias: Float64Array; lr: number;
+  /** 0 tanh, 1 relu, 2 sigmoid, 3 identity. */
+  act: number;
+  /** State [B, N] (updated) and scratch [B, N]. */
+  x: Float64Array; pre: Float64Array;
+  /** Inputs [T, B, D] from uOff. */
+  u: Float64Array; uOff: number;
+  /** Optional: each new state x[b] copied to out[outOff + (t B + b) outStride ..]. */
+  out: Float64Array | null; outOff: number; outStride: number;
 }
 
 /** Workspace for layers running on `be`: the backend's own memory for float32, else an ordinary array. */

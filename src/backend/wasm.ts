@@ -15,7 +15,7 @@
  * The memory is shared where SharedArrayBuffer exists (worker threads can then see the
  * same parameters and gradients, and a grow keeps views valid), plain otherwise.
  */
-import type { Activation, Backend } from './backend.js';
+import type { Activation, Backend, ReservoirRunArgs } from './backend.js';
 import { gemmNT64Ref, syrkUpperRef, tsBackend } from './ts.js';
 import type { FArray } from '../tensor.js';
 import { Heap } from './heap.js';
@@ -27,7 +27,11 @@ interface Kernels {
   gemm64(tA: number, tB: number, acc: number, upper: number, M: number, N: number, K: number, alpha: number,
     a: number, lda: number, b: number, ldb: number, c: number, ldc: number, work: number): void;
   gemm64_work(tA: number, tB: number, M: number, N: number, K: number, a: number, b: number): number;
+  syrk64(P: number, K: number, a: number, c: number, ipFrom: number, ipTo: number, work: number): void;
   csr_matvec64(rows: number, cols: number, B: number, rowPtr: number, colIdx: number, values: number, x: number, y: number, acc: number): void;
+  reservoir_run64(N: number, D: number, B: number, T: number, wRow: number, wIdx: number, idx16: number, wVal: number,
+    inRow: number, inIdx: number, inVal: number, bias: number, lr: number, act: number, x: number, pre: number,
+    u: number, out: number, outStride: number): void;
   lstm_cell(B: number, H: number, gates: number, cPrev: number, c: number, tc: number, h: number): void;
   lstm_cell_backward(B: number, H: number, gates: number, cPrev: number, tc: number, dh: number, dc: number, dgates: number): void;
   gru_cell(B: number, H: number, xp: number, hp: number, hPrev: number, h: number): void;
@@ -50,6 +54,13 @@ export interface WasmBackend extends Backend {
   allocI32(n: number): Int32Array;
   /** dst = a + b over n floats. */
   add(dst: Float32Array, dOff: number, a: Float32Array, aOff: number, b: Float32Array, bOff: number, n: number): void;
+  /**
+   * C[P,P] += A^T A, A [K,P] (both in the memory), only the upper 4x4 tiles whose row panel
+   * (rows 4 ip .. 4 ip + 3) has ip in [ipFrom, ipTo): one thread's share of a Gram update.
+   */
+  syrkRows(P: number, K: number, A: Float64Array, C: Float64Array, ipFrom: number, ipTo: number): void;
+  /** Doubles of scratch `syrk64` needs per thread for P columns and K rows. */
+  syrkWork(P: number, K: number): number;
 }
 
 const ACT: Record<Activation, number> = { tanh: 0, relu: 1, sigmoid: 2, identity: 3 };
@@ -79,6 +90,15 @@ function makeMemory(): { memory: WebAssembly.Memory; shared: boolean } {
 }
 
 let instance: WasmBackend | null = null;
+let compiled: WebAssembly.Module | null = null;
+
+/**
+ * The compiled kernels and their shared memory, for worker threads that run kernels on the
+ * same operands (src/node/gram.ts); null when the memory is not shared or wasm is not running.
+ */
+export function wasmSharedModule(): { module: WebAssembly.Module; memory: WebAssembly.Memory } | null {
+  return instance && compiled && instance.heap.shared ? { module: compiled, memory: instance.memory } : null;
+}
 
 /** Compiles and instantiates the kernels (once); null where WebAssembly SIMD is missing. */
 export async function initWasm(): Promise<WasmBackend | null> {
@@ -87,7 +107,7 @@ export async function initWasm(): Promise<WasmBackend | null> {
   const { memory, shared } = makeMemory();
   const mod = await WebAssembly.compile(bytes(shared ? WASM_SHARED : WASM_PLAIN) as BufferSource);
   const inst = await WebAssembly.instantiate(mod, { env: { memory } });
-  instance ??= makeBackend(inst.exports as unknown as Kernels, new Heap(memory, shared));
+  if (!instance) { instance = makeBackend(inst.exports as unknown as Kernels, new Heap(memory, shared)); compiled = mod; }
   return instance;
 }
 
@@ -99,6 +119,7 @@ export function initWasmSync(): WasmBackend | null {
   const mod = new WebAssembly.Module(bytes(shared ? WASM_SHARED : WASM_PLAIN) as BufferSource);
   const inst = new WebAssembly.Instance(mod, { env: { memory } });
   instance = makeBackend(inst.exports as unknown as Kernels, new Heap(memory, shared));
+  compiled = mod;
   return instance;
 }
 
@@ -212,6 +233,19 @@ function makeBackend(k: Kernels, heap: Heap): WasmBackend {
       st.finish();
     },
 
+    reservoirRun(a: ReservoirRunArgs) {
+      const { N, D, B, T, out } = a, nnz = a.wRow[N]!, nIn = a.inRow[N]!;
+      // Rows of `out` are strided: stage the whole span (only when out lives outside the memory).
+      const outN = out ? (T * B - 1) * a.outStride + N : 0;
+      st.need(foreign(heap, a.wRow, N + 1, a.wIdx, a.wIdx.length, a.wVal, nnz + 4, a.inRow, N + 1, a.inIdx, nIn, a.inVal, nIn,
+        a.bias, N, a.x, B * N, a.pre, B * N, a.u, T * B * D) + (out ? foreign(heap, out, outN) : 0));
+      const p = (arr: Float32Array | Float64Array | Int32Array, off: number, n: number, mode: 'in' | 'out' | 'inout' = 'in') => st.arg(arr, off, n, mode);
+      k.reservoir_run64(N, D, B, T, p(a.wRow, 0, N + 1), p(a.wIdx, 0, a.wIdx.length), +a.idx16, p(a.wVal, 0, nnz + 4),
+        p(a.inRow, 0, N + 1), p(a.inIdx, 0, Math.max(nIn, 1)), p(a.inVal, 0, Math.max(nIn, 1)), p(a.bias, 0, N), a.lr, a.act,
+        p(a.x, 0, B * N, 'inout'), p(a.pre, 0, B * N, 'out'), p(a.u, a.uOff, T * B * D), out ? p(out, a.outOff, outN, 'inout') : 0, a.outStride);
+      st.finish();
+    },
+
     gemm(tA, tB, acc, M, N, K, A, aOff, B, bOff, C, cOff) {
       if (allF64(A, B, C)) return gemm64(+tA, +tB, acc, 0, M, N, K, A as Float64Array, aOff, B as Float64Array, bOff, C as Float64Array, cOff);
       if (isF64(A, B, C)) return tsBackend.gemm(tA, tB, acc, M, N, K, A, aOff, B, bOff, C, cOff);
@@ -226,6 +260,17 @@ function makeBackend(k: Kernels, heap: Heap): WasmBackend {
     syrkUpper(acc, M, K, A, aOff, C, cOff) {
       if (!allF64(A, C)) return syrkUpperRef(acc, M, K, A, aOff, C, cOff);
       gemm64(1, 0, acc, 1, M, M, K, A as Float64Array, aOff, A as Float64Array, aOff, C as Float64Array, cOff);
+    },
+
+    syrkRows(P, K, A, C, ipFrom, ipTo) {
+      if (!heap.owns(A) || !heap.owns(C)) throw new RangeError('wasm syrkRows: A and C must live in the kernels\' memory (alloc64)');
+      const work = k.gemm64_work(1, 0, P, P, K, 0, 0);
+      st.need(work * 8 + 16);
+      k.syrk64(P, K, A.byteOffset, C.byteOffset, ipFrom, ipTo, st.take(work, 8));
+    },
+
+    syrkWork(P, K) {
+      return k.gemm64_work(1, 0, P, P, K, 0, 0);
     },
 
     gemmNT64(M, N, K, alpha, A, aOff, lda, B, bOff, ldb, C, cOff, ldc) {

@@ -42,3 +42,4 @@ export function dataParallel(model: SequenceModel, o: DataParallelOptions = {}):
 }
 
 export { DataParallel, type GradientSource } from '../train/data_parallel.js';
+export { threadedGram, ThreadedGram } from './gram.js';

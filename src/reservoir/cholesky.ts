@@ -13,6 +13,7 @@
  * same row-oriented loops finish the block with k in [jb, jb+NB) only.
  */
 import { getBackend } from '../backend/index.js';
+import type { Backend } from '../backend/backend.js';
 
 const NB = 64;
 
@@ -24,9 +25,10 @@ export class NotPositiveDefiniteError extends RangeError {
  * Factors A in place into its lower triangle (the strict upper triangle may be overwritten
  * and must not be read afterwards). Reads A[i, j] for j <= i only.
  */
-export function choleskyInPlace(A: Float64Array, M: number, what = 'cholesky'): void {
+export function choleskyInPlace(A: Float64Array, M: number, what = 'cholesky', par?: Pick<Backend, 'gemmNT64'>): void {
   if (A.length < M * M) throw new RangeError(`${what}: need ${M * M} values for [${M}, ${M}], got ${A.length}`);
-  const be = getBackend();
+  // `par`: a gemmNT64 that also uses a helper thread (src/node/gram.ts), same contract.
+  const be = par?.gemmNT64 ? par : getBackend();
   if (!be.gemmNT64 || M <= 2 * NB) return factorColumns(A, M, 0, M, what);
   for (let jb = 0; jb < M; jb += NB) {
     const nb = Math.min(NB, M - jb);

@@ -5,6 +5,7 @@
  */
 export { Reservoir, type ReservoirOptions, type ReservoirActivation } from './reservoir.js';
 export { Ridge, type RidgeOptions } from './ridge.js';
+export { type GramAccumulator, type GramHelper, type RowsKernel, SplitGram, directGram } from './gram.js';
 export { RLS, type RLSOptions } from './rls.js';
 export { ESN, pipe, type ESNOptions, type ESNFitOptions, type GenerateOptions } from './esn.js';
 export { ESNEnsemble } from './ensemble.js';

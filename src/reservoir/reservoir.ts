@@ -7,17 +7,25 @@
  *   spectral radius `sr`, Win [N, D] sparse input weights times `inputScaling`, b [N] bias
  *   drawn U(-1, 1) times `bias`. f = tanh unless `activation` says otherwise.
  *
- * W and Win are CSR (sparse.ts), kept in the backend's memory; one step is two sparse
- * mat-vecs batched over B sequences (wasm kernels where available, same sums as ts).
- * Everything is float64 (closed-loop forecasts need the digits; the step is memory-bound
- * anyway). Same seed, same weights.
+ * W and Win are CSR (sparse.ts). W's values are rounded to float32 once, after scaling, and
+ * the step reads a packed copy (step.ts: float32 values, u16 indices: the step is bound by
+ * reading W); states, products and sums are float64 (closed-loop forecasts need the digits).
+ * The step is one fused kernel over B sequences (and over T steps in `run`), in the backend's
+ * memory, with a tanh of our own (activation.ts): same bits on every backend and engine.
+ * Same seed, same weights.
  */
 import { Rng } from '../random.js';
 import { ShapeError } from '../tensor.js';
-import { type CSR, type WeightDist, csrMatVecBatch, csrScale, csrSpectralRadius, csrToBackend, randomSparse } from './sparse.js';
+import { getBackend } from '../backend/index.js';
+import type { Backend, ReservoirRunArgs } from '../backend/backend.js';
+import { type CSR, type WeightDist, csrScale, csrSpectralRadius, csrToBackend, randomSparse } from './sparse.js';
+import { type PackedW, packW, reservoirRun } from './step.js';
 import { type SeqLike, asSeq } from './seq.js';
 
 export type ReservoirActivation = 'tanh' | 'identity' | 'relu' | 'sigmoid';
+
+const ACT: Record<ReservoirActivation, number> = { tanh: 0, relu: 1, sigmoid: 2, identity: 3 };
+const RUN_CHUNK = 64;
 
 export interface ReservoirOptions {
   /** Number of units N. */
@@ -55,10 +63,13 @@ export class Reservoir {
   b!: Float64Array;
   /** Spectral radius of W before scaling (measured at initialisation). */
   rawRadius = NaN;
-  /** Current state [B, N]. */
+  /** Current state [B, N] (in the backend's memory). */
   state: Float64Array;
   batch = 1;
   private pre: Float64Array;
+  private packed!: PackedW;
+  private readonly be: Backend = getBackend();
+  private chunk: Float64Array | null = null; // [RUN_CHUNK, B, N] states of `run` before they are copied out
 
   constructor(opts: ReservoirOptions) {
     const { units } = opts;
@@ -73,8 +84,8 @@ export class Reservoir {
       throw new RangeError(`Reservoir: activation must be tanh, identity, relu or sigmoid, got '${this.activation}'`);
     }
     this.opts = { ...opts };
-    this.state = new Float64Array(units);
-    this.pre = new Float64Array(units);
+    this.state = this.f64(units);
+    this.pre = this.f64(units);
     if (opts.inputDim !== undefined) this.initialize(opts.inputDim);
   }
 
@@ -93,12 +104,14 @@ export class Reservoir {
       this.rawRadius = csrSpectralRadius(this.W);
       if (this.rawRadius > 0) csrScale(this.W, this.sr / this.rawRadius);
     }
+    for (let p = 0; p < this.W.values.length; p++) this.W.values[p] = Math.fround(this.W.values[p]!);
+    this.packed = packW(this.W, this.be);
     this.Win = csrToBackend(randomSparse(N, inputDim, o.inputConnectivity ?? 0.1, rIn, o.Win ?? 'bernoulli'));
     const sc = o.inputScaling ?? 1;
     const scales = typeof sc === 'number' ? new Array<number>(inputDim).fill(sc) : [...sc];
     if (scales.length !== inputDim) throw new ShapeError(`Reservoir: inputScaling has ${scales.length} values, input has ${inputDim} features`);
     for (let p = 0; p < this.Win.values.length; p++) this.Win.values[p]! *= scales[this.Win.colIdx[p]!]!;
-    this.b = new Float64Array(N);
+    this.b = this.f64(N);
     const bs = o.bias ?? 0;
     if (bs !== 0) for (let i = 0; i < N; i++) this.b[i] = bs * rB.range(-1, 1);
     this.inputDim = inputDim;
@@ -109,7 +122,12 @@ export class Reservoir {
   reset(batch = 1, x0?: ArrayLike<number>): this {
     if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`Reservoir.reset: batch must be a positive integer, got ${batch}`);
     this.batch = batch;
-    if (this.state.length !== batch * this.units) { this.state = new Float64Array(batch * this.units); this.pre = new Float64Array(batch * this.units); }
+    if (this.state.length !== batch * this.units) {
+      this.be.free?.(this.state); this.be.free?.(this.pre);
+      if (this.chunk) { this.be.free?.(this.chunk); this.chunk = null; }
+      this.state = this.f64(batch * this.units); this.pre = this.f64(batch * this.units);
+    }
+    this.runArgs = null;
     if (x0) {
       if (x0.length !== batch * this.units) throw new ShapeError(`Reservoir.reset: state needs ${batch * this.units} values ([${batch}, ${this.units}]), got ${x0.length}`);
       this.state.set(x0);
@@ -119,18 +137,43 @@ export class Reservoir {
 
   /** One step for the current batch: u [B, D] at uOff. Returns the new state [B, N] (live view). */
   step(u: Float64Array, uOff = 0): Float64Array {
-    const N = this.units, B = this.batch, lr = this.lr, x = this.state, pre = this.pre;
-    csrMatVecBatch(this.W, B, x, 0, pre, 0);
-    csrMatVecBatch(this.Win, B, u, uOff, pre, 0, true);
-    const b = this.b, n = B * N;
-    switch (this.activation) {
-      case 'tanh': for (let i = 0; i < n; i++) x[i] = (1 - lr) * x[i]! + lr * Math.tanh(pre[i]! + b[i % N]!); break;
-      case 'identity': for (let i = 0; i < n; i++) x[i] = (1 - lr) * x[i]! + lr * (pre[i]! + b[i % N]!); break;
-      case 'relu': for (let i = 0; i < n; i++) x[i] = (1 - lr) * x[i]! + lr * Math.max(0, pre[i]! + b[i % N]!); break;
-      case 'sigmoid': for (let i = 0; i < n; i++) x[i] = (1 - lr) * x[i]! + lr / (1 + Math.exp(-(pre[i]! + b[i % N]!))); break;
-    }
-    return x;
+    reservoirRun(this.args(u, uOff, 1, null, 0), this.be);
+    return this.state;
   }
+
+  /**
+   * Runs T <= Reservoir.CHUNK steps from the current state: u [T, B, D] at uOff. Returns the
+   * states [T, B, N] as a view of a buffer in the backend's memory, valid until the next call
+   * (readouts copy the rows they keep).
+   */
+  runSteps(u: Float64Array, uOff: number, T: number): Float64Array {
+    if (!(T >= 1 && T <= RUN_CHUNK)) throw new RangeError(`Reservoir.runSteps: T must be in [1, ${RUN_CHUNK}], got ${T}`);
+    const BN = this.batch * this.units;
+    this.chunk ??= this.f64(RUN_CHUNK * BN);
+    reservoirRun(this.args(u, uOff, T, this.chunk, 0), this.be);
+    return this.chunk.subarray(0, T * BN);
+  }
+
+  /** Steps per `runSteps` call. */
+  static readonly CHUNK = RUN_CHUNK;
+
+  private runArgs: ReservoirRunArgs | null = null;
+
+  private args(u: Float64Array, uOff: number, T: number, out: Float64Array | null, outOff: number): ReservoirRunArgs {
+    // One object per reservoir, refreshed per call (no allocation per step).
+    const W = this.packed, Win = this.Win;
+    const a = this.runArgs ??= {
+      N: this.units, D: this.inputDim, B: this.batch, T,
+      wRow: W.rowPtr, wIdx: W.idxStore, idx16: W.idx16, wVal: W.values,
+      inRow: Win.rowPtr, inIdx: Win.colIdx, inVal: Win.values,
+      bias: this.b, lr: this.lr, act: ACT[this.activation], x: this.state, pre: this.pre,
+      u, uOff, out, outOff, outStride: this.units,
+    };
+    a.B = this.batch; a.T = T; a.x = this.state; a.pre = this.pre; a.u = u; a.uOff = uOff; a.out = out; a.outOff = outOff;
+    return a;
+  }
+
+  private f64(n: number): Float64Array { return this.be.alloc64 ? this.be.alloc64(n) : new Float64Array(n); }
 
   /**
    * Runs over a sequence batch from the current state (call `reset` first for a fresh start;
@@ -143,7 +186,8 @@ export class Reservoir {
     if (s.B !== this.batch) this.reset(s.B);
     const N = this.units, BN = s.B * N;
     const out = new Float64Array(s.T * BN);
-    for (let t = 0; t < s.T; t++) out.set(this.step(s.data, t * s.B * s.F), t * BN);
+    // Chunks of steps per kernel call, into a buffer in the backend's memory, then copied out.
+    for (let t0 = 0; t0 < s.T; t0 += RUN_CHUNK) out.set(this.runSteps(s.data, t0 * s.B * s.F, Math.min(RUN_CHUNK, s.T - t0)), t0 * BN);
     return { shape: [s.T, s.B, N], data: out };
   }
 }

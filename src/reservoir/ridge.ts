@@ -23,6 +23,7 @@ import { ShapeError, type FArray } from '../tensor.js';
 import { choleskyInPlace, choleskySolveInPlace } from './cholesky.js';
 import { type SeqLike, asSeq } from './seq.js';
 import { type Readout, feedSequences, linearForward } from './readout.js';
+import type { GramAccumulator } from './gram.js';
 
 export interface RidgeOptions {
   /** L2 penalty on Wout (default 1e-6). */
@@ -42,6 +43,11 @@ export interface RidgeOptions {
    * to a smaller ridge. Each extra order costs one symmetric mat-vec and one solve.
    */
   order?: number;
+  /**
+   * Where row blocks are folded into the Gram matrix (gram.ts): the calling thread by default,
+   * or a `SplitGram` sharing the work with a helper thread (`threadedGram` of recur/parallel).
+   */
+  gram?: GramAccumulator;
 }
 
 export class Ridge implements Readout {
@@ -61,6 +67,9 @@ export class Ridge implements Readout {
   fitted = false;
   private G: Float64Array = new Float64Array(0);     // [P, P] Gram matrix of [x 1 y], upper triangle valid
   private blk: FArray = new Float64Array(0);   // [rb, P] pending rows [x - shift, 1, y]
+  private blk2: Float64Array = new Float64Array(0); // the other block while `gram` folds one in (float64)
+  /** Where blocks are folded in (see RidgeOptions.gram); settable before or between fits. */
+  gram: GramAccumulator | null;
   private tmp = new Float32Array(0);           // [P, P] float32 block product (precision float32)
   private be: Backend | null = null;           // the backend that allocated G and blk
   private count = 0;
@@ -78,6 +87,7 @@ export class Ridge implements Readout {
     this.precision = opts.precision ?? 'float64';
     this.blockRows = opts.blockRows ?? 512;
     this.order = opts.order ?? 1;
+    this.gram = opts.gram ?? null;
     if (!Number.isInteger(this.order) || this.order < 1) throw new RangeError(`Ridge: order must be an integer >= 1, got ${opts.order}`);
   }
 
@@ -93,14 +103,15 @@ export class Ridge implements Readout {
     this.inputDim = inputDim; this.outputDim = outputDim;
     const P = this.P, rb = this.blockRows, be = getBackend();
     // In the backend's memory where it has one (the wasm kernels then copy nothing per block).
-    if (this.be?.free) { this.be.free(this.G); this.be.free(this.blk); }
+    this.gram?.sync();
+    if (this.be?.free) { this.be.free(this.G); this.be.free(this.blk); this.be.free(this.blk2); }
     this.be = be;
     const f64 = (n: number): Float64Array => be.alloc64 ? be.alloc64(n) : new Float64Array(n);
     this.G = f64(P * P);
     if (this.precision === 'float32') {
       this.blk = be.alloc ? be.alloc(rb * P) : new Float32Array(rb * P);
       this.tmp = new Float32Array(P * P);
-    } else this.blk = f64(rb * P);
+    } else { this.blk = f64(rb * P); this.blk2 = this.gram ? f64(rb * P) : new Float64Array(0); }
     this.Wout = new Float64Array(outputDim * inputDim);
     this.bias = new Float64Array(outputDim);
     this.shift = new Float64Array(inputDim); this.hasShift = false;
@@ -110,6 +121,7 @@ export class Ridge implements Readout {
 
   /** Clears the statistics (keeps the fitted weights). */
   resetStats(): this {
+    this.gram?.sync();
     this.G.fill(0); this.samples = 0; this.count = 0; this.hasShift = false;
     return this;
   }
@@ -149,7 +161,12 @@ export class Ridge implements Readout {
     if (K === 0) return;
     const P = this.P, be = getBackend(), G = this.G;
     if (this.blk instanceof Float64Array) {
-      if (be.syrkUpper) be.syrkUpper(true, P, K, this.blk, 0, G, 0);
+      if (this.gram) {
+        // Handed over (maybe still being folded in): fill the other buffer meanwhile.
+        if (this.blk2.length !== this.blk.length) this.blk2 = be.alloc64 ? be.alloc64(this.blk.length) : new Float64Array(this.blk.length);
+        this.gram.add(P, K, this.blk, G);
+        const t = this.blk; this.blk = this.blk2; this.blk2 = t;
+      } else if (be.syrkUpper) be.syrkUpper(true, P, K, this.blk, 0, G, 0);
       else syrkUpperRef(true, P, K, this.blk, 0, G, 0);
     } else {
       // float32: the block's Gram in float32 (a full product: the float32 kernels have no
@@ -169,6 +186,7 @@ export class Ridge implements Readout {
   solve(ridge = this.ridge, order = this.order): this {
     if (this.inputDim === 0 || this.samples === 0) throw new RangeError('Ridge.solve: no data accumulated; call partialFit first');
     this.flush();
+    this.gram?.sync();
     const M = this.M, P = this.P, N = this.inputDim, O = this.outputDim, n = this.samples, S = this.G;
     // With a bias, solve the centred problem: (Xc^T Xc + ridge I) w = Xc^T yc, bias = mean(y) - w . mean(x).
     // It is the same solution as the augmented system, but without the mean direction (an
@@ -183,7 +201,7 @@ export class Ridge implements Readout {
     }
     const A0 = order > 1 ? A.slice() : A; // the unpenalised matrix, for the iterated solves
     for (let i = 0; i < N; i++) A[i * N + i]! += ridge;
-    choleskyInPlace(A, N, `Ridge.solve (X^T X + ${ridge} I, ${n} samples, ${N} features)`);
+    choleskyInPlace(A, N, `Ridge.solve (X^T X + ${ridge} I, ${n} samples, ${N} features)`, this.gram ?? undefined);
     const rhs = new Float64Array(N), b0 = new Float64Array(N), r = new Float64Array(N);
     for (let o = 0; o < O; o++) {
       const ym = c ? S[N * P + M + o]! / n : 0;   // G[bias, y_o] = sum of y_o
