@@ -3,11 +3,14 @@
  * `reservoir >> readout`), with teacher-forced training and closed-loop generation.
  *
  *   training (teacher forcing): x[t] = reservoir(x[t-1], u[t]) with the true input u[t];
- *                               every readout learns y[t] from x[t] (after its warm-up)
- *   one-step run:               yhat[t] = Wout x[t] + bias, inputs given
+ *                               every readout learns y[t] from z[t] (after its warm-up)
+ *   one-step run:               yhat[t] = Wout z[t] + bias, inputs given
  *   closed loop (generation):   u[t+1] := yhat[t], so the network runs on its own output
  *
- *   u [T, B, D], x [T, B, N], y [T, B, O]; generation needs O = D.
+ *   z[t] = x[t] by default, or terms of x[t] and u[t] such as [x, u] or [x, x^2]
+ *   (`readoutFeatures`, features.ts). u [T, B, D], x [T, B, N], z [T, B, F], y [T, B, O];
+ *   generation needs O = D. `ESN.generateAveraged` runs several ESNs in one closed loop
+ *   (ensemble.ts).
  *
  * Several readouts share one reservoir run: each learns its own target from the same states.
  * Sequences of different lengths are streamed by calling `partialFit` once per batch and
