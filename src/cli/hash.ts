@@ -128,7 +128,7 @@ async function train(o: Record<string, any>, path: string, io: CommandIO): Promi
   if (test) reportBad(io, 'test', test);
   if (o.model) writeFileAtomic(o.model, m.toSafetensors());
   const result = {
-    command: 'hash train', file: path, rows: stats.rows, badRows: stats.badRows, passes: stats.passes,
+    command: 'hash train', file: path, rows: stats.rows, fastRows: stats.fastRows, badRows: stats.badRows, passes: stats.passes,
     seconds: stats.seconds, rowsPerSec: stats.rowsPerSec, cpuSeconds, rowsPerCpuSec: stats.rows / cpuSeconds,
     progressiveLoss: stats.progressiveLoss,
     holdout: o.holdoutPeriod ? { logLoss: stats.holdoutLoss, auc: stats.holdoutAuc } : null,

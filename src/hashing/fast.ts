@@ -101,6 +101,8 @@ export class HashFastPath {
   private busy = false;
   /** Line of the row where the last consume() stopped. */
   line = 0;
+  /** Rows scored by the kernel since open(). */
+  rows = 0;
   private sink: ScoredRows | null = null;
 
   /**
@@ -123,6 +125,7 @@ export class HashFastPath {
     }
     s.configure(hasher, learner, opts);
     s.busy = true;
+    s.rows = 0;
     return s;
   }
 
@@ -217,6 +220,7 @@ export class HashFastPath {
       const rows = i32[c + 40]!;
       line = i32[c + 41]!; status = i32[c + 42]!;
       for (let r = 0; r < rows; r++) sink.row(f64[P + r]!, i32[Y + r]!, i32[Ln + r]!);
+      this.rows += rows;
     }
     this.line = line;
     return p - base;

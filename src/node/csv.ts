@@ -305,9 +305,11 @@ export async function streamCsv(path: string, reader: CsvReader): Promise<void> 
   }
   const fd = openSync(path, 'r');
   try {
-    for (;;) {
+    // A short first read: the header is parsed from it, and a consumer that moves the buffer
+    // once it knows the columns (the hashing fast path) then gets nearly every row.
+    for (let first = true; ; first = false) {
       const s = reader.space();
-      const n = readSync(fd, s.buf, s.offset, s.length, null);
+      const n = readSync(fd, s.buf, s.offset, first ? Math.min(s.length, 1 << 14) : s.length, null);
       if (n === 0) break;
       reader.commit(n);
     }

@@ -43,6 +43,8 @@ export interface TrainStreamOptions {
 
 export interface StreamStats {
   rows: number;
+  /** Rows that took the WebAssembly fast path (the rest took the TypeScript path). */
+  fastRows: number;
   badRows: number;
   errors: string[];
   seconds: number;
@@ -100,7 +102,7 @@ interface StreamMode {
  * Returns the reader (for its counts) once the stream has ended.
  */
 async function eachRow(path: string, modelFor: (columns: string[]) => HashedLinearModel, csv: CsvOptions, mode: StreamMode,
-  sink: ScoredRows): Promise<CsvReader> {
+  sink: ScoredRows): Promise<{ reader: CsvReader; fastRows: number }> {
   const reader = new CsvReader(csv);
   let hasher: FeatureHasher | null = null, row: HashedRow | null = null, perm: Int32Array | null = null, learner: OnlineLearner | null = null;
   let ms = new Int32Array(0), me = new Int32Array(0), fast: HashFastPath | null = null;
@@ -140,7 +142,7 @@ async function eachRow(path: string, modelFor: (columns: string[]) => HashedLine
   } finally {
     (fast as HashFastPath | null)?.close();
   }
-  return reader;
+  return { reader, fastRows: (fast as HashFastPath | null)?.rows ?? 0 };
 }
 
 /**
@@ -157,6 +159,7 @@ export async function trainStream(model: HashedLinearModel | ((columns: string[]
   const modelFor = (cols: string[]) => (built ??= (model as (c: string[]) => HashedLinearModel)(cols));
   const t0 = performance.now();
   const tickMs = (opts.tickSeconds ?? 0.5) * 1000;
+  let fastAll = 0;
   let progressive = NaN, holdout = new LogLossMeter(), holdAuc = new AucMeter(), rowsAll = 0, bad = 0, errors: string[] = [];
   for (let pass = 1; pass <= passes; pass++) {
     const prog = new LogLossMeter();
@@ -190,8 +193,9 @@ export async function trainStream(model: HashedLinearModel | ((columns: string[]
         }
       },
     };
-    const reader = await eachRow(path, (cols) => (m = modelFor(cols)), opts.csv ?? {},
+    const { reader, fastRows } = await eachRow(path, (cols) => (m = modelFor(cols)), opts.csv ?? {},
       { needLabel: true, learn: true, period, fast: opts.fast ?? true }, sink);
+    fastAll += fastRows;
     if (seen !== nextReport / 2 && seen > 0) opts.onReport?.(progress());
     if (pass === 1) { progressive = prog.value; bad = reader.badRows; errors = reader.errors; }
     rowsAll += seen;
@@ -199,7 +203,7 @@ export async function trainStream(model: HashedLinearModel | ((columns: string[]
   const seconds = (performance.now() - t0) / 1000;
   if (!built) throw new CsvError(`no header row in ${path === '-' ? 'stdin' : path}`);
   return {
-    model: built, rows: rowsAll, badRows: bad, errors, seconds, rowsPerSec: rowsAll / seconds, passes,
+    model: built, rows: rowsAll, fastRows: fastAll, badRows: bad, errors, seconds, rowsPerSec: rowsAll / seconds, passes,
     progressiveLoss: progressive, holdoutLoss: holdout.value, holdoutAuc: holdAuc.value,
   };
 }
@@ -219,8 +223,8 @@ export async function scoreStream(model: HashedLinearModel, path: string, csv: C
       onPrediction?.(p, label, line);
     },
   };
-  const reader = await eachRow(path, () => model, csv, { needLabel: false, learn: false, period: 0, fast }, sink);
+  const { reader, fastRows } = await eachRow(path, () => model, csv, { needLabel: false, learn: false, period: 0, fast }, sink);
   const rows = sink.seen;
   const seconds = (performance.now() - t0) / 1000;
-  return { rows, badRows: reader.badRows, errors: reader.errors, seconds, rowsPerSec: rows / seconds, logLoss: ll.value, auc: am.value, labelled: ll.count };
+  return { rows, fastRows, badRows: reader.badRows, errors: reader.errors, seconds, rowsPerSec: rows / seconds, logLoss: ll.value, auc: am.value, labelled: ll.count };
 }
