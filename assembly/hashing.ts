@@ -140,16 +140,20 @@ function parseNum(s: usize, e: usize): f64 {
 
 /** Hashes the row whose fields are in starts/ends (file order); writes the label to `labelOut`. */
 function hashRow(labelOut: usize): i32 {
+  // Globals copied to locals: V8 reloads a global from the instance on every use.
+  const kindP = pKind, permP = pPerm, startsP = pStarts, endsP = pEnds, nsP = pNs, onP = pColOn, hashP = pColHash;
+  const valsP = pColVal, idxP = pIdx, valP = pVal, m = mask, sg = signed, nm = nModel, pairs = nPairs > 0;
   let k = 0;
   let label = -1;
-  for (let j = 0; j < nModel; j++) {
-    const kj = load<i32>(pKind + (<usize>j << 2));
-    store<i32>(pColOn + (<usize>j << 2), 0);
-    if (kj == KIND_SKIP) continue;
-    const f = load<i32>(pPerm + (<usize>j << 2));
+  for (let j = 0; j < nm; j++) {
+    const jo = <usize>j << 2;
+    const kj = load<i32>(kindP + jo);
+    if (kj == KIND_SKIP) { store<i32>(onP + jo, 0); continue; }
+    const f = load<i32>(permP + jo);
     let s: usize = 0, e: usize = 0;
-    if (f >= 0) { s = <usize>load<i32>(pStarts + (<usize>f << 2)); e = <usize>load<i32>(pEnds + (<usize>f << 2)); }
+    if (f >= 0) { s = <usize>load<i32>(startsP + (<usize>f << 2)); e = <usize>load<i32>(endsP + (<usize>f << 2)); }
     if (kj == KIND_LABEL) {
+      store<i32>(onP + jo, 0);
       if (s == e) { if (needLabel) return -1; continue; }
       if (e - s != 1) return -1; // '1.0', '-1', bad labels: the TS path
       const c = <i32>load<u8>(s);
@@ -158,35 +162,37 @@ function hashRow(labelOut: usize): i32 {
     }
     let h: i32, v: f64 = 1;
     if (s == e) {
+      store<i32>(onP + jo, 0);
       if (skipMissing) continue;
-      h = load<i32>(pMiss + (<usize>j << 2));
-    } else if (kj == KIND_CAT) {
-      h = murmurBytes(s, <i32>(e - s), load<i32>(pNs + (<usize>j << 2)));
+      h = load<i32>(pMiss + jo);
     } else {
-      const x = parseNum(s, e);
-      if (!isFinite(x)) return -1; // bad numbers (NaN) are reported by the TS path; +-Infinity too
-      const ns = load<i32>(pNs + (<usize>j << 2));
-      if (kj == KIND_BIN) h = murmurInt(binOf(x), ns);
-      else { h = ns; v = kj == KIND_VALUE ? x : logValue(x); }
+      store<i32>(onP + jo, 1);
+      if (kj == KIND_CAT) {
+        h = murmurBytes(s, <i32>(e - s), load<i32>(nsP + jo));
+      } else {
+        const x = parseNum(s, e);
+        if (!isFinite(x)) return -1; // bad numbers (NaN) are reported by the TS path; +-Infinity too
+        const ns = load<i32>(nsP + jo);
+        if (kj == KIND_BIN) h = murmurInt(binOf(x), ns);
+        else { h = ns; v = kj == KIND_VALUE ? x : logValue(x); }
+      }
     }
-    store<i32>(pColOn + (<usize>j << 2), s == e ? 0 : 1);
-    store<i32>(pColHash + (<usize>j << 2), h);
-    store<f64>(pColVal + (<usize>j << 3), v);
-    store<i32>(pIdx + (<usize>k << 2), h & mask);
-    store<f64>(pVal + (<usize>k << 3), signed && h < 0 ? -v : v);
+    if (pairs) { store<i32>(hashP + jo, h); store<f64>(valsP + (<usize>j << 3), v); }
+    store<i32>(idxP + (<usize>k << 2), h & m);
+    store<f64>(valP + (<usize>k << 3), sg && h < 0 ? -v : v);
     k++;
   }
   if (needLabel && label < 0) return -1;
   for (let p = 0; p < nPairs; p++) {
     const a = load<i32>(pPairA + (<usize>p << 2)), c = load<i32>(pPairB + (<usize>p << 2));
-    if (!load<i32>(pColOn + (<usize>a << 2)) || !load<i32>(pColOn + (<usize>c << 2))) continue;
-    const h = hashPair(load<i32>(pColHash + (<usize>a << 2)), load<i32>(pColHash + (<usize>c << 2)));
-    const v = load<f64>(pColVal + (<usize>a << 3)) * load<f64>(pColVal + (<usize>c << 3));
-    store<i32>(pIdx + (<usize>k << 2), h & mask);
-    store<f64>(pVal + (<usize>k << 3), signed && h < 0 ? -v : v);
+    if (!load<i32>(onP + (<usize>a << 2)) || !load<i32>(onP + (<usize>c << 2))) continue;
+    const h = hashPair(load<i32>(hashP + (<usize>a << 2)), load<i32>(hashP + (<usize>c << 2)));
+    const v = load<f64>(valsP + (<usize>a << 3)) * load<f64>(valsP + (<usize>c << 3));
+    store<i32>(idxP + (<usize>k << 2), h & m);
+    store<f64>(valP + (<usize>k << 3), sg && h < 0 ? -v : v);
     k++;
   }
-  if (useBias) { store<i32>(pIdx + (<usize>k << 2), biasHash & mask); store<f64>(pVal + (<usize>k << 3), 1); k++; }
+  if (useBias) { store<i32>(idxP + (<usize>k << 2), biasHash & m); store<f64>(valP + (<usize>k << 3), 1); k++; }
   store<i32>(labelOut, label);
   return k;
 }

@@ -103,9 +103,15 @@ function table(rows: Row[], base: Row | undefined): string {
 
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help')) {
-    console.log('Usage: npm run bench -- hash [--big] [--python-ftrl] [--no-peers] [--json FILE]\n\n' +
+    console.log('Usage: npm run bench -- hash [--big] [--python-ftrl] [--no-peers] [--json FILE] | --search\n\n' +
       'Trains recur on the synthetic CTR data (1M rows, 2^20 buckets, one pass) beside scikit-learn (live when\n' +
-      'installed) and the anchor numbers; --big adds a 10M-row file to show constant memory.');
+      'installed) and the anchor numbers; --big adds a 10M-row file to show constant memory.\n' +
+      '--search: the validation search (on train.csv only) that chose the -q pairs and hyper-parameters.');
+    return 0;
+  }
+  if (argv.includes('--search')) {
+    ensureData('train.csv', 1_000_000, 1);
+    await (await import('./hash_search.js')).search(DATA);
     return 0;
   }
   const ji = argv.indexOf('--json');
