@@ -53,6 +53,7 @@ export interface FastStreamOptions {
 
 const TABLE = 1024;        // bins and log1p of the integers 0..1023 as tables
 const MAX_ROWS = 4096;     // per-row outputs per run() call
+const BATCH = 8;           // rows the kernel hashes ahead (assembly/hashing.ts BATCH)
 const INPUT = 1 << 20;     // bytes of input buffer (the CSV reader's default)
 const MAX_STATE = 2 ** 31; // bytes of learner state the 32-bit memory may hold
 const FULL = 0;
@@ -140,7 +141,7 @@ export class HashFastPath {
       perm: L.take(4 * nModel), kind: L.take(4 * nModel), ns: L.take(4 * nModel), miss: L.take(4 * nModel),
       pairA: L.take(4 * np), pairB: L.take(4 * np), bins: L.take(4 * TABLE), log: L.take(8 * TABLE),
       starts: L.take(4 * (capFile + 1)), ends: L.take(4 * (capFile + 1)), colHash: L.take(4 * nModel),
-      colVal: L.take(8 * nModel), colOn: L.take(4 * nModel), idx: L.take(4 * F), val: L.take(8 * F),
+      colVal: L.take(8 * nModel), colOn: L.take(4 * nModel), idx: L.take(4 * F * BATCH), val: L.take(8 * F * BATCH), batchN: L.take(4 * BATCH),
       w: L.take(8 * F), zk: L.take(8 * F), sk: L.take(8 * F),
     };
     this.outP = L.take(8 * MAX_ROWS); this.outY = L.take(4 * MAX_ROWS); this.outLine = L.take(4 * MAX_ROWS);
@@ -163,6 +164,7 @@ export class HashFastPath {
     const ptrs = [off.perm, off.kind, off.ns, off.miss, off.pairA, off.pairB, off.bins, off.log, off.starts, off.ends,
       off.colHash, off.colVal, off.colOn, off.idx, off.val, off.w, off.zk, off.sk, this.outP, this.outY, this.outLine, state];
     ptrs.forEach((p, i) => { i32[c + 14 + i] = p; });
+    i32[c + 36] = F; i32[c + 37] = off.batchN;
     for (let i = 0; i < TABLE; i++) { i32[(off.bins >> 2) + i] = binOf(i); this.f64[(off.log >> 3) + i] = Math.log1p(i); }
     // The hasher's tables (fixed for this hasher); perm and the stream flags are per stream.
     i32.set(Int32Array.from(t.kind), off.kind >> 2);
