@@ -121,7 +121,11 @@ export class HashFastPath {
     if (!s || !s.fits(hasher, opts.fileColumns)) {
       const mod = module();
       if (!mod) return null;
-      s = new HashFastPath(mod, hasher, learner, Math.max(opts.fileColumns, 64));
+      try {
+        s = new HashFastPath(mod, hasher, learner, Math.max(opts.fileColumns, 64));
+      } catch {
+        return null; // no memory for it, or an engine that refuses to instantiate synchronously
+      }
       sessions.set(learner, s);
     }
     s.configure(hasher, learner, opts);

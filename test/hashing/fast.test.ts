@@ -5,12 +5,13 @@
 // predictions, the same malformed-row reports and the same weights, bit for bit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FeatureHasher, HashedLinearModel, fastPathAvailable, type HasherOptions, type LearnerOptions } from 'recur/hashing';
 import { Rng } from 'recur';
 import { trainStream, scoreStream } from '../../src/node/hashstream.js';
+import { ROOT } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'recur-fast-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -116,4 +117,8 @@ test('the fast path hashes a row to the buckets FeatureHasher gives', { skip }, 
   const wn = stateOf(m), got = new Set<number>();
   for (let i = 0; i < wn.length / 2; i++) if (wn[2 * i + 1] !== 0) got.add(i);
   assert.deepEqual([...got].sort((a, b) => a - b), [...want].sort((a, b) => a - b));
+});
+
+test('the module stays under 4 KiB (browsers compile only that much synchronously on the main thread)', { skip }, () => {
+  assert.ok(statSync(join(ROOT, 'build/recur_hash.wasm')).size < 4096);
 });
