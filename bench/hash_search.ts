@@ -9,6 +9,9 @@
  *   greedy: the 16 best-screened pairs tried in that order on all of fit, each kept only when
  *           it lowers the valid log-loss
  *   grid:   alpha x l2 x numeric encoding for the kept pairs, on all of fit
+ *   drop:   every column left out alone (--ignore) on the screen rows, then the ones that
+ *           helped left out greedily on all of fit while the valid log-loss drops
+ *           (`--resume '{"pairs":...,"alpha":...,"l2":...,"numericAs":...}'` starts here)
  *
  * Base model: FTRL, 2^20 buckets, I1..I13 numeric, l1 0 (with pairs, L1 only removed signal on
  * valid), one pass. Prints one JSON line per run and the best as {"best": ...}. The splits are
@@ -52,23 +55,48 @@ interface Config {
   alpha: number;
   l2: number;
   numericAs: NumericMode;
+  ignore?: string[];
 }
 
 async function score(fit: string, valid: string, c: Config): Promise<number> {
-  const hasher: HasherOptions = { columns: [], label: 'label', numeric: NUMS, numericAs: c.numericAs, quadratic: c.pairs, bits: 20 };
+  const hasher: HasherOptions = { columns: [], label: 'label', numeric: NUMS, numericAs: c.numericAs, quadratic: c.pairs, bits: 20, ignore: c.ignore ?? [] };
   const learner: LearnerOptions = { kind: 'ftrl', alpha: c.alpha, beta: 1, l1: 0, l2: c.l2 };
   const st = await trainStream((columns) => new HashedLinearModel({ ...hasher, columns }, learner), fit);
   const v = await scoreStream(st.model, valid);
   return v.logLoss;
 }
 
-export async function search(dataDir: string): Promise<Config & { valid: number }> {
+export async function search(dataDir: string, resume?: Config): Promise<Config & { valid: number }> {
   const train = join(dataDir, 'train.csv');
   const fit = join(dataDir, 'search-fit.csv'), screen = join(dataDir, 'search-screen.csv'), valid = join(dataDir, 'search-valid.csv');
   slice(train, fit, 0, 900_000);
   slice(train, screen, 0, 300_000);
   slice(train, valid, 900_000, 1_000_000);
   const log = (o: object) => console.log(JSON.stringify(o));
+  const best = resume ? { ...resume, valid: await score(fit, valid, resume) } : await pairsAndGrid(fit, screen, valid, log);
+  // Columns left out: a screen of each alone on the screen rows, then greedily on all of fit.
+  const used = [...NUMS, ...CATS].filter((c) => !best.pairs.some((p) => p.includes(c)));
+  const base1 = await score(screen, valid, best);
+  const drops: { col: string; gain: number }[] = [];
+  for (const col of used) {
+    const v = await score(screen, valid, { ...best, ignore: [col] });
+    drops.push({ col, gain: base1 - v });
+    log({ stage: 'drop-screen', ignore: [col], valid: v, gain: base1 - v });
+  }
+  drops.sort((x, y) => y.gain - x.gain);
+  let chosen = best;
+  for (const { col, gain } of drops.slice(0, 8)) {
+    if (gain <= 0) break;
+    const c = { ...chosen, ignore: [...(chosen.ignore ?? []), col] };
+    const v = await score(fit, valid, c);
+    log({ stage: 'drop', ignore: c.ignore, valid: v, kept: v < chosen.valid });
+    if (v < chosen.valid) chosen = { ...c, valid: v };
+  }
+  log({ best: { ...chosen, pairs: chosen.pairs.map((p) => p.join(':')).join(','), ignore: (chosen.ignore ?? []).join(',') } });
+  return chosen;
+}
+
+async function pairsAndGrid(fit: string, screen: string, valid: string, log: (o: object) => void): Promise<Config & { valid: number }> {
   const base: Config = { pairs: [], alpha: 0.1, l2: 1, numericAs: 'log' };
   const base0 = await score(screen, valid, base);
   log({ stage: 'screen', pairs: [], valid: base0 });
@@ -95,6 +123,6 @@ export async function search(dataDir: string): Promise<Config & { valid: number 
     log({ stage: 'grid', numericAs, alpha, l2, valid: v });
     if (v < best.valid) best = { ...c, valid: v };
   }
-  log({ best: { ...best, pairs: best.pairs.map((p) => p.join(':')).join(',') } });
+  log({ stage: 'grid-best', ...best, pairs: best.pairs.map((p) => p.join(':')).join(',') });
   return best;
 }
