@@ -208,38 +208,68 @@ function hashRow(labelOut: usize): i32 {
   return 1 / (1 + hostExp(-z));
 }
 
+@inline function pair(a: f64, b: f64): v128 {
+  return f64x2.replace_lane(f64x2.splat(a), 1, b);
+}
+
 function ftrlDot(n: i32): f64 {
-  const st = pState, ix = pIdx, zk = pZk, sk = pSk, wp = pW, vp = pVal, a1 = l1, b = beta, b2 = l2, ia = 1 / alpha;
-  // Gather, then compute. The gather loop is kept to a few instructions per bucket so that the
-  // reorder buffer holds the whole row's loads at once: the ~10 cache misses of a row (its
-  // rare categories) then overlap instead of arriving a few at a time.
-  for (let k = 0; k < n; k++) {
-    const i = st + (<usize>load<i32>(ix + (<usize>k << 2)) << 4), o = <usize>k << 3;
-    store<f64>(zk + o, load<f64>(i));
-    store<f64>(sk + o, load<f64>(i, 8));
+  const st = pState, ix = pIdx, wp = pW, vp = pVal, ia = 1 / alpha;
+  // w two coordinates at a time (f64x2 lanes do the scalar IEEE operations, so the values are
+  // those of ftrl.ts; the division runs for w = 0 lanes too, cheaper than a mispredicted branch).
+  const va = f64x2.splat(l1), vna = f64x2.splat(-l1), vb = f64x2.splat(beta), via = f64x2.splat(ia), vl2 = f64x2.splat(l2);
+  let k = 0;
+  for (; k + 2 <= n; k += 2) {
+    const q = ix + (<usize>k << 2);
+    const i0 = st + (<usize>load<i32>(q) << 4), i1 = st + (<usize>load<i32>(q, 4) << 4);
+    const zz = pair(load<f64>(i0), load<f64>(i1)), ss = pair(load<f64>(i0, 8), load<f64>(i1, 8));
+    const pos = f64x2.gt(zz, va), neg = f64x2.lt(zz, vna);
+    const num = v128.bitselect(f64x2.sub(va, zz), f64x2.sub(vna, zz), pos);
+    const w = f64x2.div(num, f64x2.add(f64x2.mul(f64x2.add(vb, ss), via), vl2));
+    v128.store(wp + (<usize>k << 3), v128.and(w, v128.or(pos, neg)));
   }
-  let z: f64 = 0;
-  for (let k = 0; k < n; k++) {
-    const o = <usize>k << 3;
-    const zi = load<f64>(zk + o);
+  if (k < n) {
+    const zi = load<f64>(st + (<usize>load<i32>(ix + (<usize>k << 2)) << 4));
+    const si = load<f64>(st + (<usize>load<i32>(ix + (<usize>k << 2)) << 4), 8);
     let wi: f64 = 0;
-    if (zi > a1) wi = (a1 - zi) / ((b + load<f64>(sk + o)) * ia + b2);
-    else if (zi < -a1) wi = (-a1 - zi) / ((b + load<f64>(sk + o)) * ia + b2);
-    store<f64>(wp + o, wi);
-    z += wi * load<f64>(vp + o);
+    if (zi > l1) wi = (l1 - zi) / ((beta + si) * ia + l2);
+    else if (zi < -l1) wi = (-l1 - zi) / ((beta + si) * ia + l2);
+    store<f64>(wp + (<usize>k << 3), wi);
   }
+  // The logit sums in coordinate order, as ftrl.ts does.
+  let z: f64 = 0;
+  for (let j = 0; j < n; j++) z += load<f64>(wp + (<usize>j << 3)) * load<f64>(vp + (<usize>j << 3));
   return z;
+}
+
+@inline function ftrlStep(i: usize, g: f64, w: f64, ia: f64): void {
+  const s = load<f64>(i, 8), s1 = Math.sqrt(s * s + g * g);
+  store<f64>(i, load<f64>(i) + g - (s1 - s) * ia * w);
+  store<f64>(i, s1, 8);
 }
 
 function ftrlUpdate(n: i32, p: f64, y: f64): void {
   const st = pState, ix = pIdx, wp = pW, vp = pVal, ia = 1 / alpha, g0 = p - y;
-  for (let k = 0; k < n; k++) {
-    const i = st + (<usize>load<i32>(ix + (<usize>k << 2)) << 4), o = <usize>k << 3;
-    const g = g0 * load<f64>(vp + o);
-    const s = load<f64>(i, 8), s1 = Math.sqrt(s * s + g * g);
-    store<f64>(i, load<f64>(i) + g - (s1 - s) * ia * load<f64>(wp + o));
-    store<f64>(i, s1, 8);
+  const vg0 = f64x2.splat(g0), via = f64x2.splat(ia);
+  let k = 0;
+  // Two coordinates at a time (the square roots pair up); a bucket hit by both of them is
+  // updated one after the other, as ftrl.ts does (later hits read what earlier ones wrote).
+  for (; k + 2 <= n; k += 2) {
+    const q = ix + (<usize>k << 2), o = <usize>k << 3;
+    const i0 = st + (<usize>load<i32>(q) << 4), i1 = st + (<usize>load<i32>(q, 4) << 4);
+    if (i0 == i1) {
+      ftrlStep(i0, g0 * load<f64>(vp + o), load<f64>(wp + o), ia);
+      ftrlStep(i1, g0 * load<f64>(vp + o, 8), load<f64>(wp + o, 8), ia);
+      continue;
+    }
+    const g = f64x2.mul(vg0, v128.load(vp + o));
+    const s = pair(load<f64>(i0, 8), load<f64>(i1, 8));
+    const s1 = f64x2.sqrt(f64x2.add(f64x2.mul(s, s), f64x2.mul(g, g)));
+    const zz = pair(load<f64>(i0), load<f64>(i1));
+    const z1 = f64x2.sub(f64x2.add(zz, g), f64x2.mul(f64x2.mul(f64x2.sub(s1, s), via), v128.load(wp + o)));
+    store<f64>(i0, f64x2.extract_lane(z1, 0)); store<f64>(i0, f64x2.extract_lane(s1, 0), 8);
+    store<f64>(i1, f64x2.extract_lane(z1, 1)); store<f64>(i1, f64x2.extract_lane(s1, 1), 8);
   }
+  if (k < n) ftrlStep(st + (<usize>load<i32>(ix + (<usize>k << 2)) << 4), g0 * load<f64>(vp + (<usize>k << 3)), load<f64>(wp + (<usize>k << 3)), ia);
 }
 
 function adaDot(n: i32): f64 {

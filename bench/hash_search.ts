@@ -9,6 +9,8 @@
  *   greedy: the 16 best-screened pairs tried in that order on all of fit, each kept only when
  *           it lowers the valid log-loss
  *   grid:   alpha x l2 x numeric encoding for the kept pairs, on all of fit
+ *   numeric pairs: every numeric x numeric and numeric x categorical pair (416) screened alone
+ *           on top of the grid's best, then the best 8 greedily on all of fit
  *   drop:   every column left out alone (--ignore) on the screen rows, then the ones that
  *           helped left out greedily on all of fit while the valid log-loss drops
  *           (`--resume '{"pairs":...,"alpha":...,"l2":...,"numericAs":...}'` starts here)
@@ -73,7 +75,8 @@ export async function search(dataDir: string, resume?: Config): Promise<Config &
   slice(train, screen, 0, 300_000);
   slice(train, valid, 900_000, 1_000_000);
   const log = (o: object) => console.log(JSON.stringify(o));
-  const best = resume ? { ...resume, valid: await score(fit, valid, resume) } : await pairsAndGrid(fit, screen, valid, log);
+  let best = resume ? { ...resume, valid: await score(fit, valid, resume) } : await pairsAndGrid(fit, screen, valid, log);
+  best = await numericPairs(fit, screen, valid, best, log);
   // Columns left out: a screen of each alone on the screen rows, then greedily on all of fit.
   const used = [...NUMS, ...CATS].filter((c) => !best.pairs.some((p) => p.includes(c)));
   const base1 = await score(screen, valid, best);
@@ -94,6 +97,32 @@ export async function search(dataDir: string, resume?: Config): Promise<Config &
   }
   log({ best: { ...chosen, pairs: chosen.pairs.map((p) => p.join(':')).join(','), ignore: (chosen.ignore ?? []).join(',') } });
   return chosen;
+}
+
+async function numericPairs(fit: string, screen: string, valid: string, start: Config & { valid: number },
+  log: (o: object) => void): Promise<Config & { valid: number }> {
+  const base0 = await score(screen, valid, start);
+  const cands: [string, string][] = [];
+  for (let a = 0; a < NUMS.length; a++) {
+    for (let b = a + 1; b < NUMS.length; b++) cands.push([NUMS[a]!, NUMS[b]!]);
+    for (const c of CATS) cands.push([NUMS[a]!, c]);
+  }
+  const screened: { pair: [string, string]; gain: number }[] = [];
+  for (const pair of cands) {
+    const v = await score(screen, valid, { ...start, pairs: [...start.pairs, pair] });
+    screened.push({ pair, gain: base0 - v });
+    log({ stage: 'numeric-screen', pairs: [pair.join(':')], valid: v, gain: base0 - v });
+  }
+  screened.sort((x, y) => y.gain - x.gain);
+  let best = start;
+  for (const { pair, gain } of screened.slice(0, 8)) {
+    if (gain <= 0) break;
+    const c = { ...best, pairs: [...best.pairs, pair] };
+    const v = await score(fit, valid, c);
+    log({ stage: 'numeric-greedy', pairs: c.pairs.map((p) => p.join(':')), valid: v, kept: v < best.valid });
+    if (v < best.valid) best = { ...c, valid: v };
+  }
+  return best;
 }
 
 async function pairsAndGrid(fit: string, screen: string, valid: string, log: (o: object) => void): Promise<Config & { valid: number }> {

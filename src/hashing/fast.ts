@@ -15,8 +15,9 @@
  * hasher's tables, the row scratch, the per-row outputs, the learner's [D, 2] state (the
  * learner adopts it, so the TypeScript path updates the very same numbers) and the CSV
  * reader's input buffer. The memory is sized once and never grown: growing would detach the
- * learner's and the reader's views. The module is under 4 KiB, so it compiles synchronously
- * in browsers too; no Node API is used here.
+ * learner's and the reader's views. A browser's main thread compiles and instantiates modules
+ * over 4 KiB only asynchronously: `await prepareFastPath(model)` first there (Node needs
+ * nothing). No Node API is used here.
  */
 import { WASM_HASH } from '../backend/wasm_bytes.js';
 import { binOf, type FeatureHasher } from './featurehash.js';
@@ -60,21 +61,45 @@ const FULL = 0;
 
 let compiled: WebAssembly.Module | null | undefined;
 
-function module(): WebAssembly.Module | null {
-  if (compiled !== undefined) return compiled;
-  compiled = null;
+function wasmBytes(): Uint8Array | null {
   if (typeof WebAssembly !== 'object' || WASM_HASH.length === 0) return null;
-  try {
-    const s = atob(WASM_HASH), u = new Uint8Array(s.length);
-    for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i);
-    compiled = new WebAssembly.Module(u);
-  } catch { /* no SIMD here: the TypeScript path */ }
-  return compiled;
+  const s = atob(WASM_HASH), u = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i);
+  return u;
 }
 
-/** Whether the fast path can run in this engine (WebAssembly with SIMD, kernels built). */
+/** The compiled module, synchronously (Node; a browser's main thread refuses modules over 4 KiB). */
+function module(): WebAssembly.Module | null {
+  if (compiled) return compiled;
+  const u = wasmBytes();
+  try {
+    compiled = u ? new WebAssembly.Module(u as BufferSource) : null;
+  } catch { /* no SIMD here, or not synchronously: the TypeScript path (or prepareFastPath) */ }
+  return compiled ?? null;
+}
+
+/** Whether the fast path can run here (WebAssembly SIMD, kernels built; in browsers after prepareFastPath). */
 export function fastPathAvailable(): boolean {
   return module() !== null;
+}
+
+/**
+ * Compiles the module asynchronously, and with a learner sets up its session too: what a
+ * browser's main thread needs before HashFastPath.open() (it refuses to compile or instantiate
+ * modules over 4 KiB synchronously). Node needs none of it. Resolves to whether the fast path runs.
+ */
+export async function prepareFastPath(model?: { hasher: FeatureHasher; learner: OnlineLearner }, fileColumns = 64): Promise<boolean> {
+  if (!compiled) {
+    const u = wasmBytes();
+    try { compiled = u ? await WebAssembly.compile(u as BufferSource) : null; } catch { compiled = null; }
+  }
+  if (!compiled) return false;
+  if (model && !sessions.get(model.learner)?.fits(model.hasher, fileColumns)) {
+    const plan = planFor(model.hasher, model.learner, Math.max(fileColumns, 64));
+    const inst = await WebAssembly.instantiate(compiled, plan.imports);
+    sessions.set(model.learner, new HashFastPath(model.hasher, model.learner, plan, inst));
+  }
+  return true;
 }
 
 /** Byte offsets of everything in the module's memory. */
@@ -85,6 +110,35 @@ class Layout {
     this.top = Math.ceil((o + bytes) / 64) * 64;
     return o;
   }
+}
+
+/** Where everything lies in a session's memory, the memory, and the module's imports. */
+interface Plan {
+  off: Record<'cfg' | 'perm' | 'kind' | 'ns' | 'miss' | 'pairA' | 'pairB' | 'bins' | 'log' | 'starts' | 'ends' | 'colHash' | 'colVal' |
+    'colOn' | 'idx' | 'val' | 'batchN' | 'w' | 'zk' | 'sk' | 'outP' | 'outY' | 'outLine' | 'state' | 'input', number>;
+  memory: WebAssembly.Memory;
+  imports: WebAssembly.Imports;
+  capFile: number;
+}
+
+function planFor(hasher: FeatureHasher, learner: OnlineLearner, capFile: number): Plan {
+  const t = hasher.tables(), nModel = t.kind.length, F = hasher.numFeatures, np = t.pairA.length, D = 2 ** learner.bits;
+  const L = new Layout();
+  const off = {
+    cfg: L.take(512), perm: L.take(4 * nModel), kind: L.take(4 * nModel), ns: L.take(4 * nModel), miss: L.take(4 * nModel),
+    pairA: L.take(4 * np), pairB: L.take(4 * np), bins: L.take(4 * TABLE), log: L.take(8 * TABLE),
+    starts: L.take(4 * (capFile + 1)), ends: L.take(4 * (capFile + 1)), colHash: L.take(4 * nModel),
+    colVal: L.take(8 * nModel), colOn: L.take(4 * nModel), idx: L.take(4 * F * BATCH), val: L.take(8 * F * BATCH),
+    batchN: L.take(4 * BATCH), w: L.take(8 * F), zk: L.take(8 * F), sk: L.take(8 * F),
+    outP: L.take(8 * MAX_ROWS), outY: L.take(4 * MAX_ROWS), outLine: L.take(4 * MAX_ROWS),
+    state: L.take(16 * D), input: L.take(INPUT + 64),
+  };
+  const memory = new WebAssembly.Memory({ initial: Math.ceil(L.top / 65536) });
+  const u8 = new Uint8Array(memory.buffer);
+  const imports = {
+    env: { memory, exp: Math.exp, log1p: Math.log1p, binSlow: binOf, num: (s: number, e: number) => parseNumber(u8, s, e) },
+  };
+  return { off, memory, imports, capFile };
 }
 
 const sessions = new WeakMap<OnlineLearner, HashFastPath>();
@@ -122,7 +176,8 @@ export class HashFastPath {
       const mod = module();
       if (!mod) return null;
       try {
-        s = new HashFastPath(mod, hasher, learner, Math.max(opts.fileColumns, 64));
+        const plan = planFor(hasher, learner, Math.max(opts.fileColumns, 64));
+        s = new HashFastPath(hasher, learner, plan, new WebAssembly.Instance(mod, plan.imports));
       } catch {
         return null; // no memory for it, or an engine that refuses to instantiate synchronously
       }
@@ -137,36 +192,19 @@ export class HashFastPath {
   private readonly capFile: number;
   private readonly hasherRef: FeatureHasher;
 
-  private constructor(mod: WebAssembly.Module, hasher: FeatureHasher, learner: OnlineLearner, capFile: number) {
-    const t = hasher.tables(), nModel = t.kind.length, F = hasher.numFeatures, np = t.pairA.length, D = 2 ** learner.bits;
-    const L = new Layout();
-    this.cfg = L.take(512);
-    const off = {
-      perm: L.take(4 * nModel), kind: L.take(4 * nModel), ns: L.take(4 * nModel), miss: L.take(4 * nModel),
-      pairA: L.take(4 * np), pairB: L.take(4 * np), bins: L.take(4 * TABLE), log: L.take(8 * TABLE),
-      starts: L.take(4 * (capFile + 1)), ends: L.take(4 * (capFile + 1)), colHash: L.take(4 * nModel),
-      colVal: L.take(8 * nModel), colOn: L.take(4 * nModel), idx: L.take(4 * F * BATCH), val: L.take(8 * F * BATCH), batchN: L.take(4 * BATCH),
-      w: L.take(8 * F), zk: L.take(8 * F), sk: L.take(8 * F),
-    };
-    this.outP = L.take(8 * MAX_ROWS); this.outY = L.take(4 * MAX_ROWS); this.outLine = L.take(4 * MAX_ROWS);
-    const state = L.take(16 * D);
-    this.input = L.take(INPUT + 64);
-    this.memory = new WebAssembly.Memory({ initial: Math.ceil(L.top / 65536) });
-    const u8 = new Uint8Array(this.memory.buffer);
-    const inst = new WebAssembly.Instance(mod, {
-      env: {
-        memory: this.memory, exp: Math.exp, log1p: Math.log1p, binSlow: binOf,
-        num: (s: number, e: number) => parseNumber(u8, s, e),
-      },
-    });
+  /** @internal (open() and prepareFastPath() build sessions) */
+  constructor(hasher: FeatureHasher, learner: OnlineLearner, plan: Plan, inst: WebAssembly.Instance) {
+    const t = hasher.tables(), F = hasher.numFeatures, D = 2 ** learner.bits, off = plan.off;
+    this.memory = plan.memory;
+    this.cfg = off.cfg; this.outP = off.outP; this.outY = off.outY; this.outLine = off.outLine; this.input = off.input;
     this.k = inst.exports as unknown as HashKernel;
     this.i32 = new Int32Array(this.memory.buffer);
     this.f64 = new Float64Array(this.memory.buffer);
-    this.capFile = capFile;
+    this.capFile = plan.capFile;
     this.hasherRef = hasher;
     const i32 = this.i32, c = this.cfg >> 2;
     const ptrs = [off.perm, off.kind, off.ns, off.miss, off.pairA, off.pairB, off.bins, off.log, off.starts, off.ends,
-      off.colHash, off.colVal, off.colOn, off.idx, off.val, off.w, off.zk, off.sk, this.outP, this.outY, this.outLine, state];
+      off.colHash, off.colVal, off.colOn, off.idx, off.val, off.w, off.zk, off.sk, off.outP, off.outY, off.outLine, off.state];
     ptrs.forEach((p, i) => { i32[c + 14 + i] = p; });
     i32[c + 36] = F; i32[c + 37] = off.batchN;
     for (let i = 0; i < TABLE; i++) { i32[(off.bins >> 2) + i] = binOf(i); this.f64[(off.log >> 3) + i] = Math.log1p(i); }
@@ -174,10 +212,10 @@ export class HashFastPath {
     i32.set(Int32Array.from(t.kind), off.kind >> 2);
     i32.set(t.ns, off.ns >> 2); i32.set(t.missingHash, off.miss >> 2);
     i32.set(t.pairA, off.pairA >> 2); i32.set(t.pairB, off.pairB >> 2);
-    learner.adopt(new Float64Array(this.memory.buffer, state, 2 * D));
+    learner.adopt(new Float64Array(this.memory.buffer, off.state, 2 * D));
   }
 
-  private fits(hasher: FeatureHasher, fileColumns: number): boolean {
+  fits(hasher: FeatureHasher, fileColumns: number): boolean {
     return hasher === this.hasherRef && fileColumns <= this.capFile;
   }
 
