@@ -280,16 +280,35 @@ function adaDot(n: i32): f64 {
   return z;
 }
 
+@inline function adaStep(i: usize, g0x: f64, a: f64, b: f64, c2: f64): void {
+  const wi = load<f64>(i);
+  const g = g0x + c2 * wi;
+  const ni = load<f64>(i, 8) + g * g;
+  store<f64>(i, ni, 8);
+  store<f64>(i, wi - a * g / (b + Math.sqrt(ni)));
+}
+
 function adaUpdate(n: i32, p: f64, y: f64): void {
-  const g0 = p - y;
-  for (let k = 0; k < n; k++) {
-    const i = pState + (<usize>load<i32>(pIdx + (<usize>k << 2)) << 4);
-    const wi = load<f64>(i);
-    const g = g0 * load<f64>(pVal + (<usize>k << 3)) + l2 * wi;
-    const ni = load<f64>(i, 8) + g * g;
-    store<f64>(i, ni, 8);
-    store<f64>(i, wi - alpha * g / (beta + Math.sqrt(ni)));
+  const st = pState, ix = pIdx, vp = pVal, g0 = p - y, a = alpha, b = beta, c2 = l2;
+  const vg0 = f64x2.splat(g0), va = f64x2.splat(a), vb = f64x2.splat(b), vl2 = f64x2.splat(c2);
+  let k = 0;
+  // Two coordinates at a time, as in ftrlUpdate (a bucket hit by both updates in order).
+  for (; k + 2 <= n; k += 2) {
+    const q = ix + (<usize>k << 2), o = <usize>k << 3;
+    const i0 = st + (<usize>load<i32>(q) << 4), i1 = st + (<usize>load<i32>(q, 4) << 4);
+    if (i0 == i1) {
+      adaStep(i0, g0 * load<f64>(vp + o), a, b, c2);
+      adaStep(i1, g0 * load<f64>(vp + o, 8), a, b, c2);
+      continue;
+    }
+    const wi = pair(load<f64>(i0), load<f64>(i1));
+    const g = f64x2.add(f64x2.mul(vg0, v128.load(vp + o)), f64x2.mul(vl2, wi));
+    const ni = f64x2.add(pair(load<f64>(i0, 8), load<f64>(i1, 8)), f64x2.mul(g, g));
+    const w1 = f64x2.sub(wi, f64x2.div(f64x2.mul(va, g), f64x2.add(vb, f64x2.sqrt(ni))));
+    store<f64>(i0, f64x2.extract_lane(ni, 0), 8); store<f64>(i0, f64x2.extract_lane(w1, 0));
+    store<f64>(i1, f64x2.extract_lane(ni, 1), 8); store<f64>(i1, f64x2.extract_lane(w1, 1));
   }
+  if (k < n) adaStep(st + (<usize>load<i32>(ix + (<usize>k << 2)) << 4), g0 * load<f64>(vp + (<usize>k << 3)), a, b, c2);
 }
 
 // ---- the driver ----
