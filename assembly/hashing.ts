@@ -8,7 +8,9 @@
 // built by scripts/build_wasm.mjs into WASM_HASH. Every step repeats src/hashing/{murmur3,
 // featurehash,ftrl,logreg}.ts operation for operation, so hashes, predictions and weights are
 // bit-identical to the TypeScript reference: f64 arithmetic in the same order, sqrt and
-// division are IEEE-exact in both, and exp / log1p / ln come from the JS engine's Math.
+// division are IEEE-exact in both (also in f64x2 lanes, which the learners use two coordinates
+// at a time), and exp / log1p / ln come from the JS engine's Math. Eight rows are split and
+// hashed before any is learned, so that the cache misses of their weights overlap.
 //
 // A row takes the fast path only when it is plain: no quote character, LF-terminated (CRLF
 // fine), exactly the expected number of fields, a label of one byte '0'/'1', numbers that
@@ -42,7 +44,7 @@ let nFile = 0, nModel = 0, delim = 44, mask = 0, signed = 0, skipMissing = 0, ne
 let useBias = 1, biasHash = 0, nPairs = 0, learner = 0, period = 0, learnOn = 1, maxRows = 0;
 let pPerm: usize = 0, pKind: usize = 0, pNs: usize = 0, pMiss: usize = 0, pPairA: usize = 0, pPairB: usize = 0;
 let pBins: usize = 0, pLog: usize = 0, pStarts: usize = 0, pEnds: usize = 0, pColHash: usize = 0, pColVal: usize = 0;
-let pColOn: usize = 0, pIdx: usize = 0, pVal: usize = 0, pW: usize = 0, pZk: usize = 0, pSk: usize = 0;
+let pColOn: usize = 0, pIdx: usize = 0, pVal: usize = 0, pW: usize = 0;
 let pOutP: usize = 0, pOutY: usize = 0, pOutLine: usize = 0, pState: usize = 0, pCfg: usize = 0;
 let pIdx0: usize = 0, pVal0: usize = 0, stride = 0, pBatchN: usize = 0;
 let alpha: f64 = 0.1, beta: f64 = 1, l1: f64 = 1, l2: f64 = 1;
@@ -50,7 +52,7 @@ let alpha: f64 = 0.1, beta: f64 = 1, l1: f64 = 1, l2: f64 = 1;
 @inline function cfg(i: i32): i32 { return load<i32>(pCfg + (<usize>i << 2)); }
 @inline function ptr(i: i32): usize { return <usize>cfg(i); }
 
-/** Reads the configuration block at `c` (layout: src/hashing/fast.ts, CFG). */
+/** Reads the configuration block at `c` (its slots: src/hashing/fast.ts, Plan). */
 export function init(c: usize): void {
   pCfg = c;
   nFile = cfg(0); nModel = cfg(1); delim = cfg(2); mask = cfg(3); signed = cfg(4); skipMissing = cfg(5);
@@ -58,8 +60,8 @@ export function init(c: usize): void {
   learnOn = cfg(12); maxRows = cfg(13);
   pPerm = ptr(14); pKind = ptr(15); pNs = ptr(16); pMiss = ptr(17); pPairA = ptr(18); pPairB = ptr(19);
   pBins = ptr(20); pLog = ptr(21); pStarts = ptr(22); pEnds = ptr(23); pColHash = ptr(24); pColVal = ptr(25);
-  pColOn = ptr(26); pIdx = ptr(27); pVal = ptr(28); pW = ptr(29); pZk = ptr(30); pSk = ptr(31);
-  pOutP = ptr(32); pOutY = ptr(33); pOutLine = ptr(34); pState = ptr(35); stride = cfg(36); pBatchN = ptr(37);
+  pColOn = ptr(26); pIdx = ptr(27); pVal = ptr(28); pW = ptr(29);
+  pOutP = ptr(30); pOutY = ptr(31); pOutLine = ptr(32); pState = ptr(33); stride = cfg(34); pBatchN = ptr(35);
   pIdx0 = pIdx; pVal0 = pVal;
   const h = c + 256;
   alpha = load<f64>(h); beta = load<f64>(h, 8); l1 = load<f64>(h, 16); l2 = load<f64>(h, 24);

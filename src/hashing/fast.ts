@@ -112,10 +112,16 @@ class Layout {
   }
 }
 
-/** Where everything lies in a session's memory, the memory, and the module's imports. */
+/**
+ * Where everything lies in a session's memory, the memory, and the module's imports. The
+ * configuration block (i32 slots, read by init() in assembly/hashing.ts): 0-13 the scalars set
+ * in configure(), 14-33 the pointers in the order of the constructor's list, 34 the features
+ * per row (stride of the batch buffers), 35 the batch's feature counts, 40-43 what run() leaves
+ * (rows out, next line, status, seen); f64 alpha, beta, l1, l2 from byte 256.
+ */
 interface Plan {
   off: Record<'cfg' | 'perm' | 'kind' | 'ns' | 'miss' | 'pairA' | 'pairB' | 'bins' | 'log' | 'starts' | 'ends' | 'colHash' | 'colVal' |
-    'colOn' | 'idx' | 'val' | 'batchN' | 'w' | 'zk' | 'sk' | 'outP' | 'outY' | 'outLine' | 'state' | 'input', number>;
+    'colOn' | 'idx' | 'val' | 'batchN' | 'w' | 'outP' | 'outY' | 'outLine' | 'state' | 'input', number>;
   memory: WebAssembly.Memory;
   imports: WebAssembly.Imports;
   capFile: number;
@@ -129,7 +135,7 @@ function planFor(hasher: FeatureHasher, learner: OnlineLearner, capFile: number)
     pairA: L.take(4 * np), pairB: L.take(4 * np), bins: L.take(4 * TABLE), log: L.take(8 * TABLE),
     starts: L.take(4 * (capFile + 1)), ends: L.take(4 * (capFile + 1)), colHash: L.take(4 * nModel),
     colVal: L.take(8 * nModel), colOn: L.take(4 * nModel), idx: L.take(4 * F * BATCH), val: L.take(8 * F * BATCH),
-    batchN: L.take(4 * BATCH), w: L.take(8 * F), zk: L.take(8 * F), sk: L.take(8 * F),
+    batchN: L.take(4 * BATCH), w: L.take(8 * F),
     outP: L.take(8 * MAX_ROWS), outY: L.take(4 * MAX_ROWS), outLine: L.take(4 * MAX_ROWS),
     state: L.take(16 * D), input: L.take(INPUT + 64),
   };
@@ -204,9 +210,9 @@ export class HashFastPath {
     this.hasherRef = hasher;
     const i32 = this.i32, c = this.cfg >> 2;
     const ptrs = [off.perm, off.kind, off.ns, off.miss, off.pairA, off.pairB, off.bins, off.log, off.starts, off.ends,
-      off.colHash, off.colVal, off.colOn, off.idx, off.val, off.w, off.zk, off.sk, off.outP, off.outY, off.outLine, off.state];
+      off.colHash, off.colVal, off.colOn, off.idx, off.val, off.w, off.outP, off.outY, off.outLine, off.state];
     ptrs.forEach((p, i) => { i32[c + 14 + i] = p; });
-    i32[c + 36] = F; i32[c + 37] = off.batchN;
+    i32[c + 34] = F; i32[c + 35] = off.batchN;
     for (let i = 0; i < TABLE; i++) { i32[(off.bins >> 2) + i] = binOf(i); this.f64[(off.log >> 3) + i] = Math.log1p(i); }
     // The hasher's tables (fixed for this hasher); perm and the stream flags are per stream.
     i32.set(Int32Array.from(t.kind), off.kind >> 2);
