@@ -22,7 +22,10 @@ const DATA = join(ROOT, 'bench-data', 'ctr');
 const MAKE = join(ROOT, '..', 'shared', 'tools', 'make_ctr.py');
 const ANCHOR = join(ROOT, '..', 'shared', 'anchors', 'ctr.md');
 const PY = '/usr/bin/python3';
-const PAIRS = 'C1:C14,C6:C17,C2:C23,C5:C10';
+// The -q row's pairs and settings, chosen on a validation split of train.csv by `--search`
+// (bench/hash_search.ts; its log: bench/results/hash_search.jsonl).
+const PAIRS = 'C6:C17,C2:C23,C1:C14,C5:C10';
+const Q_FLAGS = ['--numeric-as', 'bin', '--alpha', '0.1', '--l1', '0', '--l2', '0'];
 
 interface Row {
   learner: string;
@@ -103,9 +106,16 @@ function table(rows: Row[], base: Row | undefined): string {
 
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help')) {
-    console.log('Usage: npm run bench -- hash [--big] [--python-ftrl] [--no-peers] [--json FILE]\n\n' +
+    console.log('Usage: npm run bench -- hash [--big] [--python-ftrl] [--no-peers] [--json FILE] | --search\n\n' +
       'Trains recur on the synthetic CTR data (1M rows, 2^20 buckets, one pass) beside scikit-learn (live when\n' +
-      'installed) and the anchor numbers; --big adds a 10M-row file to show constant memory.');
+      'installed) and the anchor numbers; --big adds a 10M-row file to show constant memory.\n' +
+      '--search: the validation search (on train.csv only) that chose the -q pairs and hyper-parameters.');
+    return 0;
+  }
+  if (argv.includes('--search')) {
+    ensureData('train.csv', 1_000_000, 1);
+    const ri = argv.indexOf('--resume');
+    await (await import('./hash_search.js')).search(DATA, ri >= 0 ? JSON.parse(argv[ri + 1]!) : undefined);
     return 0;
   }
   const ji = argv.indexOf('--json');
@@ -119,7 +129,7 @@ export async function run(argv: string[]): Promise<number> {
   rows.push(say(recur('recur FTRL', train, test, [...num, '--numeric-as', 'log'])));
   rows.push(say(recur('recur FTRL, all columns as tokens', train, test, [])));
   rows.push(say(recur('recur AdaGrad', train, test, ['--learner', 'adagrad', ...num, '--numeric-as', 'log'])));
-  rows.push(say(recur(`recur FTRL -q ${PAIRS}`, train, test, [...num, '--numeric-as', 'log', '--l1', '0', '--quadratic', PAIRS])));
+  rows.push(say(recur(`recur FTRL -q ${PAIRS}`, train, test, [...num, ...Q_FLAGS, '--quadratic', PAIRS])));
   let big: Row | null = null;
   if (argv.includes('--big')) {
     const train10 = ensureData('train10x.csv', 10_000_000, 1);

@@ -118,22 +118,22 @@ async function train(o: Record<string, any>, path: string, io: CommandIO): Promi
   const onTick = live ? (p: Progress) => process.stderr.write(`\r\x1b[K  ${p.rows} rows  ${Math.round(p.rowsPerSec)} rows/s  progressive loss ${fmt(p.loss)}`) : undefined;
   // The model is built once the header (or --columns) gives the column names.
   const cpu0 = process.cpuUsage();
-  const stats = await dataErrors(() => trainStream(make, path, { csv, passes: o.passes, holdoutPeriod: o.holdoutPeriod, onReport, onTick }));
+  const stats = await dataErrors(() => trainStream(make, path, { csv, passes: o.passes, holdoutPeriod: o.holdoutPeriod, onReport, onTick, fast: o.fast }));
   const cpu = process.cpuUsage(cpu0), cpuSeconds = (cpu.user + cpu.system) / 1e6;
   if (live) process.stderr.write('\r\x1b[K');
   const m = stats.model;
   reportBad(io, 'train', stats);
   let test: ScoreStats | null = null;
-  if (o.test) test = await dataErrors(() => scoreStream(m, o.test, csvOptions(o, o.test)));
+  if (o.test) test = await dataErrors(() => scoreStream(m, o.test, csvOptions(o, o.test), undefined, o.fast));
   if (test) reportBad(io, 'test', test);
   if (o.model) writeFileAtomic(o.model, m.toSafetensors());
   const result = {
-    command: 'hash train', file: path, rows: stats.rows, badRows: stats.badRows, passes: stats.passes,
+    command: 'hash train', file: path, rows: stats.rows, fastRows: stats.fastRows, badRows: stats.badRows, passes: stats.passes,
     seconds: stats.seconds, rowsPerSec: stats.rowsPerSec, cpuSeconds, rowsPerCpuSec: stats.rows / cpuSeconds,
     progressiveLoss: stats.progressiveLoss,
     holdout: o.holdoutPeriod ? { logLoss: stats.holdoutLoss, auc: stats.holdoutAuc } : null,
     test: test ? { file: o.test, rows: test.rows, logLoss: test.logLoss, auc: test.auc, rowsPerSec: test.rowsPerSec } : null,
-    learner: { kind: m.learner.kind, ...m.learner.hyper() }, features: m.hasher.numFeatures, model: o.model ?? null,
+    learner: { kind: m.learner.kind, ...m.learner.hyper() }, fast: o.fast, features: m.hasher.numFeatures, model: o.model ?? null,
     errors: stats.errors, peakRssMiB: process.resourceUsage().maxRSS / 1024,
   };
   if (o.json) io.out(JSON.stringify(result));
@@ -160,7 +160,7 @@ async function predict(o: Record<string, any>, path: string, io: CommandIO, eval
     stats = await dataErrors(() => scoreStream(model, path, csv, evalOnly ? undefined : (p) => {
       buf += p.toFixed(6) + '\n';
       if (buf.length > 1 << 16) flush();
-    }));
+    }, o.fast));
     flush();
   } finally {
     if (fd > 2) closeSync(fd);
@@ -210,6 +210,7 @@ export const command: Command = {
     test: { type: 'string', help: 'train: labelled file to score after training' },
     output: { type: 'string', help: 'predict: write probabilities here instead of stdout' },
     quiet: { type: 'boolean', default: false, help: 'no progress on stderr' },
+    fast: { type: 'boolean', default: true, help: 'WebAssembly fast path for plain rows (--no-fast: the TypeScript reference path; same numbers)' },
   },
   details: [
     'Examples:',

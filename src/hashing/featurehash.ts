@@ -82,6 +82,18 @@ function binSlow(x: number): number {
 
 for (let i = 0; i < SMALL_BINS.length; i++) SMALL_BINS[i] = binSlow(i);
 
+/** The hasher's per-column tables, as the WebAssembly fast path (fast.ts) copies them. */
+export interface HasherTables {
+  /** Per model column: 0 skip, 1 label, 2 categorical, 3 binned, 4 value, 5 log-valued. */
+  kind: Uint8Array;
+  ns: Int32Array;
+  missingHash: Int32Array;
+  pairA: Int32Array;
+  pairB: Int32Array;
+  biasHash: number;
+  labelCol: number;
+}
+
 export class FeatureHasher {
   readonly config: HasherConfig;
   readonly mask: number;
@@ -155,6 +167,11 @@ export class FeatureHasher {
     this.colHash = new Int32Array(n);
     this.colVal = new Float64Array(n);
     this.colOn = new Uint8Array(n);
+  }
+
+  /** The tables hashRow works from (shared, not copied: read only). */
+  tables(): HasherTables {
+    return { kind: this.kind, ns: this.ns, missingHash: this.missingHash, pairA: this.pairA, pairB: this.pairB, biasHash: this.biasHash, labelCol: this.labelCol };
   }
 
   /** A row buffer big enough for this hasher. */

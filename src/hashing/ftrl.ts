@@ -15,7 +15,7 @@
  * interleaved in one Float64Array [D, 2] so that one cache line holds both (a row touches ~40
  * random buckets; memory latency and square roots are the cost).
  */
-import { type OnlineLearner, type StateTensor, checkBits, checkPositive, loadInterleaved, sigmoid } from './learner.js';
+import { type OnlineLearner, type StateTensor, adoptInterleaved, checkBits, checkPositive, loadInterleaved, sigmoid } from './learner.js';
 
 export interface FTRLOptions {
   bits?: number;   // log2 buckets (default 20)
@@ -29,8 +29,8 @@ export class FTRL implements OnlineLearner {
   readonly kind = 'ftrl' as const;
   readonly bits: number;
   readonly alpha: number; readonly beta: number; readonly l1: number; readonly l2: number;
-  /** [D, 2]: z_i at 2i, sqrt(n_i) at 2i+1. */
-  readonly zs: Float64Array;
+  /** [D, 2]: z_i at 2i, sqrt(n_i) at 2i+1 (replaced only by adopt). */
+  zs: Float64Array;
   private w = new Float64Array(64);    // scratch: w of the row's coordinates
   private zk = new Float64Array(64);   // scratch: z of the row's coordinates
   private sk = new Float64Array(64);   // scratch: sqrt(n) of the row's coordinates
@@ -105,5 +105,9 @@ export class FTRL implements OnlineLearner {
 
   loadState(tensors: Record<string, { shape: number[]; data: ArrayLike<number> }>): void {
     loadInterleaved('FTRL', 'ftrl_z_sqrtn', this.zs, tensors);
+  }
+
+  adopt(storage: Float64Array): void {
+    this.zs = adoptInterleaved('FTRL', this.zs, storage);
   }
 }

@@ -11,3 +11,4 @@ export { AdaGradLogistic, type AdaGradOptions } from './logreg.js';
 export { sigmoid, type OnlineLearner, type StateTensor } from './learner.js';
 export { LogLossMeter, AucMeter, auc, logLoss, logLossOne } from './metrics.js';
 export { HashedLinearModel, makeLearner, MODEL_FORMAT, type LearnerOptions } from './model.js';
+export { HashFastPath, fastPathAvailable, prepareFastPath, type ScoredRows, type FastStreamOptions } from './fast.js';

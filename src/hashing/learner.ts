@@ -30,6 +30,11 @@ export interface OnlineLearner {
   state(): Record<string, StateTensor>;
   /** Restores what state() gave; checks names and shapes. */
   loadState(tensors: Record<string, { shape: number[]; data: ArrayLike<number> }>): void;
+  /**
+   * Moves the [D, 2] state into `storage` (copied, unless it is the state already) and keeps it
+   * there from now on: the WebAssembly fast path (fast.ts) puts it in the module's memory.
+   */
+  adopt(storage: Float64Array): void;
 }
 
 /** Logistic function with the logit clamped to +-35 so exp never overflows. */
@@ -46,6 +51,13 @@ export function checkPositive(who: string, name: string, v: number, allowZero = 
   if (!Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) {
     throw new RangeError(`${who}: ${name} must be a ${allowZero ? 'non-negative' : 'positive'} finite number, got ${v}`);
   }
+}
+
+/** The adopt() of a learner whose state is the one interleaved array `cur`: returns the array to keep. */
+export function adoptInterleaved(who: string, cur: Float64Array, storage: Float64Array): Float64Array {
+  if (storage.length !== cur.length) throw new RangeError(`${who}.adopt: storage must hold ${cur.length} doubles, got ${storage.length}`);
+  if (storage !== cur) storage.set(cur);
+  return storage;
 }
 
 /** Copies a saved [D, 2] interleaved state into `dst`, naming what was expected on mismatch. */

@@ -11,7 +11,7 @@
  * w and n sit interleaved in one Float64Array [D, 2] (one cache line per bucket). L2 is applied
  * lazily: only to the coordinates a row touches.
  */
-import { type OnlineLearner, type StateTensor, checkBits, checkPositive, loadInterleaved, sigmoid } from './learner.js';
+import { type OnlineLearner, type StateTensor, adoptInterleaved, checkBits, checkPositive, loadInterleaved, sigmoid } from './learner.js';
 
 export interface AdaGradOptions {
   bits?: number;   // log2 buckets (default 20)
@@ -24,8 +24,8 @@ export class AdaGradLogistic implements OnlineLearner {
   readonly kind = 'adagrad' as const;
   readonly bits: number;
   readonly alpha: number; readonly beta: number; readonly l2: number;
-  /** [D, 2]: w_i at 2i, n_i at 2i+1. */
-  readonly wn: Float64Array;
+  /** [D, 2]: w_i at 2i, n_i at 2i+1 (replaced only by adopt). */
+  wn: Float64Array;
 
   constructor(opts: AdaGradOptions = {}) {
     this.bits = opts.bits ?? 20;
@@ -74,5 +74,9 @@ export class AdaGradLogistic implements OnlineLearner {
 
   loadState(tensors: Record<string, { shape: number[]; data: ArrayLike<number> }>): void {
     loadInterleaved('AdaGradLogistic', 'adagrad_wn', this.wn, tensors);
+  }
+
+  adopt(storage: Float64Array): void {
+    this.wn = adoptInterleaved('AdaGradLogistic', this.wn, storage);
   }
 }

@@ -41,6 +41,17 @@ export interface CsvOptions {
 
 export type RowCallback = (b: Uint8Array, starts: Int32Array, ends: Int32Array, line: number) => void;
 
+/**
+ * A consumer that takes rows straight from the buffer (the hashing trick's WebAssembly fast
+ * path): consume() handles the complete rows it can from `pos` (the first starting at `line`)
+ * and returns where it stopped, with `line` set to the line there; the reader then parses one
+ * row itself (onRow, or a malformed-row report) and offers the rest again.
+ */
+export interface FastRows {
+  consume(b: Uint8Array, pos: number, len: number, line: number): number;
+  line: number;
+}
+
 const QUOTE = 34, LF = 10, CR = 13;
 
 export class CsvReader {
@@ -57,6 +68,11 @@ export class CsvReader {
   onRow: RowCallback = () => {};
   /** Called once the column names are known (after the header row). */
   onHeader: (columns: string[]) => void = () => {};
+  /** Offered every row before the reader parses it (see FastRows); null = none. */
+  fast: FastRows | null = null;
+  /** Where buffers come from from the next read on (null: an ordinary array); see useBuffers. */
+  private alloc: ((bytes: number) => Uint8Array | null) | null = null;
+  private moveBuffer = false;
 
   private buf: Uint8Array;
   private len = 0;            // valid bytes in buf
@@ -101,17 +117,32 @@ export class CsvReader {
    * one row fills it.
    */
   space(): { buf: Uint8Array; offset: number; length: number } {
+    if (this.moveBuffer) {
+      this.moveBuffer = false;
+      const nb = this.alloc!(this.buf.length);
+      if (nb) { nb.set(this.buf.subarray(this.pos, this.len)); this.len -= this.pos; this.pos = 0; this.buf = nb; }
+    }
     if (this.pos > 0 && (this.len === this.buf.length || this.pos > this.buf.length >> 1)) {
       this.buf.copyWithin(0, this.pos, this.len);
       this.len -= this.pos; this.pos = 0;
     }
     if (this.len === this.buf.length) {
       if (this.buf.length >= this.maxRow) throw new CsvError(`a row at line ${this.nextLine} is longer than ${this.maxRow} bytes (is the delimiter or the quoting wrong?)`);
-      const bigger = new Uint8Array(Math.min(this.maxRow, this.buf.length * 2));
+      const size = Math.min(this.maxRow, this.buf.length * 2);
+      const bigger = this.alloc?.(size) ?? new Uint8Array(size);
       bigger.set(this.buf.subarray(0, this.len));
       this.buf = bigger;
     }
     return { buf: this.buf, offset: this.len, length: this.buf.length - this.len };
+  }
+
+  /**
+   * Reads into buffers from `alloc` (null when it cannot give that many bytes) from the next
+   * read on: a fast consumer's memory (the unparsed bytes move along).
+   */
+  useBuffers(alloc: (bytes: number) => Uint8Array | null): void {
+    this.alloc = alloc;
+    this.moveBuffer = true;
   }
 
   /** `n` new bytes were written at space().offset; parses every complete row. */
@@ -161,6 +192,12 @@ export class CsvReader {
     let starts = this.starts, ends = this.ends, esc = this.esc; // locals: the loop is hot
     let i = this.pos;
     while (i < len) {
+      const fast = this.fast;
+      if (fast !== null && !this.needHeader) {
+        i = fast.consume(b, i, len, this.nextLine);
+        this.nextLine = fast.line;
+        if (i >= len) break;
+      }
       const rowStart = i, rowLine = this.nextLine;
       let line = rowLine, nf = 0, bad: string | null = null, complete = false, anyEsc = false;
       // One row: fields until an unquoted newline (or the end of the input when final).
@@ -268,9 +305,11 @@ export async function streamCsv(path: string, reader: CsvReader): Promise<void> 
   }
   const fd = openSync(path, 'r');
   try {
-    for (;;) {
+    // A short first read: the header is parsed from it, and a consumer that moves the buffer
+    // once it knows the columns (the hashing fast path) then gets nearly every row.
+    for (let first = true; ; first = false) {
       const s = reader.space();
-      const n = readSync(fd, s.buf, s.offset, s.length, null);
+      const n = readSync(fd, s.buf, s.offset, first ? Math.min(s.length, 1 << 14) : s.length, null);
       if (n === 0) break;
       reader.commit(n);
     }

@@ -4,7 +4,9 @@
  *   file --(CsvReader: byte ranges)--> FeatureHasher.hashRow --(idx, val)--> learner.learn
  *
  * Nothing per row is allocated: the reader reuses its buffer and offset arrays, the hasher one
- * HashedRow, the learner its scratch. Progressive validation (VW's "average loss") scores each
+ * HashedRow, the learner its scratch. Where WebAssembly SIMD runs, plain rows skip the middle
+ * of that pipeline: the reader's buffer lies in the fast path's memory, which splits, hashes
+ * and learns in one pass with the same numbers (src/hashing/fast.ts). Progressive validation (VW's "average loss") scores each
  * training row before learning from it; a holdout period keeps every k-th row out of training
  * and scores it instead. Columns are matched to the model by name, so a file may order them
  * differently or (for prediction) lack the label column.
@@ -14,6 +16,7 @@ import type { HashedLinearModel } from '../hashing/model.js';
 import type { FeatureHasher, HashedRow } from '../hashing/featurehash.js';
 import { LogLossMeter, AucMeter, logLossOne } from '../hashing/metrics.js';
 import type { OnlineLearner } from '../hashing/learner.js';
+import { HashFastPath, type ScoredRows } from '../hashing/fast.js';
 
 export interface Progress {
   pass: number;
@@ -34,10 +37,14 @@ export interface TrainStreamOptions {
   /** Called about every `tickSeconds` (for a live status line). */
   onTick?: (p: Progress) => void;
   tickSeconds?: number;
+  /** Use the WebAssembly fast path where it runs (default true; false: the TypeScript reference path). */
+  fast?: boolean;
 }
 
 export interface StreamStats {
   rows: number;
+  /** Rows that took the WebAssembly fast path (the rest took the TypeScript path). */
+  fastRows: number;
   badRows: number;
   errors: string[];
   seconds: number;
@@ -77,20 +84,40 @@ function columnMap(model: HashedLinearModel, fileCols: string[], needLabel: bool
   return same ? null : perm;
 }
 
+/** How a stream uses its rows: what eachRow needs beyond the sink. */
+interface StreamMode {
+  needLabel: boolean;
+  /** Train (predict, then update) or only predict. */
+  learn: boolean;
+  /** Every period-th delivered row is predicted only (0 = none). */
+  period: number;
+  /** Use the WebAssembly fast path where it runs (false: the TypeScript path for every row). */
+  fast: boolean;
+}
+
 /**
- * Wires reader -> hasher -> fn for every well-formed row; fn gets the hashed row. Returns the
- * reader (for its counts) once the stream has ended.
+ * Wires reader -> hasher -> learner for every well-formed row and hands (p, label, line) to
+ * the sink. Plain rows go through the WebAssembly fast path when it runs (same numbers, see
+ * src/hashing/fast.ts); the others, and all rows without it, through hashRow + learn/predict.
+ * Returns the reader (for its counts) once the stream has ended.
  */
-async function eachRow(path: string, modelFor: (columns: string[]) => HashedLinearModel, csv: CsvOptions, needLabel: boolean,
-  fn: (row: HashedRow, line: number) => void): Promise<CsvReader> {
+async function eachRow(path: string, modelFor: (columns: string[]) => HashedLinearModel, csv: CsvOptions, mode: StreamMode,
+  sink: ScoredRows): Promise<{ reader: CsvReader; fastRows: number }> {
   const reader = new CsvReader(csv);
-  let hasher: FeatureHasher | null = null, row: HashedRow | null = null, perm: Int32Array | null = null;
-  let ms = new Int32Array(0), me = new Int32Array(0);
+  let hasher: FeatureHasher | null = null, row: HashedRow | null = null, perm: Int32Array | null = null, learner: OnlineLearner | null = null;
+  let ms = new Int32Array(0), me = new Int32Array(0), fast: HashFastPath | null = null;
+  const { needLabel, learn, period } = mode;
   const wire = (cols: string[]) => {
     const model = modelFor(cols);
-    hasher = model.hasher; row = hasher.newRow();
+    hasher = model.hasher; row = hasher.newRow(); learner = model.learner;
     perm = columnMap(model, cols, needLabel);
     ms = new Int32Array(hasher.config.columns.length); me = new Int32Array(hasher.config.columns.length);
+    if (!mode.fast) return;
+    fast = HashFastPath.open(hasher, learner, { fileColumns: cols.length, perm, delimiter: csv.delimiter ?? ',', needLabel, learn, period });
+    if (!fast) return;
+    const f = fast.into(sink);
+    reader.useBuffers((n) => f.buffer(n));
+    reader.fast = f;
   };
   if (reader.columns) wire(reader.columns);
   reader.onHeader = wire;
@@ -104,12 +131,18 @@ async function eachRow(path: string, modelFor: (columns: string[]) => HashedLine
       }
       s = ms; e = me;
     }
-    const err = hasher!.hashRow(b, s, e, row!, needLabel);
+    const r = row!, lr = learner!;
+    const err = hasher!.hashRow(b, s, e, r, needLabel);
     if (err !== null) { reader.reject(err, line); return; }
-    fn(row!, line);
+    const held = !learn || (period > 0 && (sink.seen + 1) % period === 0);
+    sink.row(held ? lr.predict(r.idx, r.val, r.n) : lr.learn(r.idx, r.val, r.n, r.label), r.label, line);
   };
-  await streamCsv(path, reader);
-  return reader;
+  try {
+    await streamCsv(path, reader);
+  } finally {
+    (fast as HashFastPath | null)?.close();
+  }
+  return { reader, fastRows: (fast as HashFastPath | null)?.rows ?? 0 };
 }
 
 /**
@@ -126,6 +159,7 @@ export async function trainStream(model: HashedLinearModel | ((columns: string[]
   const modelFor = (cols: string[]) => (built ??= (model as (c: string[]) => HashedLinearModel)(cols));
   const t0 = performance.now();
   const tickMs = (opts.tickSeconds ?? 0.5) * 1000;
+  let fastAll = 0;
   let progressive = NaN, holdout = new LogLossMeter(), holdAuc = new AucMeter(), rowsAll = 0, bad = 0, errors: string[] = [];
   for (let pass = 1; pass <= passes; pass++) {
     const prog = new LogLossMeter();
@@ -136,29 +170,32 @@ export async function trainStream(model: HashedLinearModel | ((columns: string[]
       const sec = (performance.now() - tp) / 1000;
       return { pass, rows: seen, loss: prog.value, sinceLast: (prog.sum - lastSum) / Math.max(1, prog.count - lastCount), rowsPerSec: seen / Math.max(sec, 1e-9), seconds: sec };
     };
-    let learner: OnlineLearner | null = null, m: HashedLinearModel | null = null;
-    const reader = await eachRow(path, (cols) => { m = modelFor(cols); learner = m.learner; return m; }, opts.csv ?? {}, true, (row) => {
-      const lr = learner!;
-      seen++;
-      if (period > 0 && seen % period === 0) {
-        const p = lr.predict(row.idx, row.val, row.n);
-        holdout.add(p, row.label); holdAuc.add(p, row.label);
-      } else {
-        const p = lr.learn(row.idx, row.val, row.n, row.label);
-        prog.sum += logLossOne(p, row.label); prog.count++;
-        m!.rows++;
-      }
-      if (seen === nextReport) {
-        nextReport *= 2;
-        opts.onReport?.(progress());
-        lastSum = prog.sum; lastCount = prog.count;
-      }
-      if (seen === nextTick && opts.onTick) {
-        nextTick += 1 << 14;
-        const now = performance.now();
-        if (now - lastTick >= tickMs) { lastTick = now; opts.onTick(progress()); }
-      }
-    });
+    let m: HashedLinearModel | null = null;
+    const sink: ScoredRows = {
+      seen: 0,
+      row(p, label) {
+        seen = ++this.seen;
+        if (period > 0 && seen % period === 0) {
+          holdout.add(p, label); holdAuc.add(p, label);
+        } else {
+          prog.sum += logLossOne(p, label); prog.count++;
+          m!.rows++;
+        }
+        if (seen === nextReport) {
+          nextReport *= 2;
+          opts.onReport?.(progress());
+          lastSum = prog.sum; lastCount = prog.count;
+        }
+        if (seen === nextTick && opts.onTick) {
+          nextTick += 1 << 14;
+          const now = performance.now();
+          if (now - lastTick >= tickMs) { lastTick = now; opts.onTick(progress()); }
+        }
+      },
+    };
+    const { reader, fastRows } = await eachRow(path, (cols) => (m = modelFor(cols)), opts.csv ?? {},
+      { needLabel: true, learn: true, period, fast: opts.fast ?? true }, sink);
+    fastAll += fastRows;
     if (seen !== nextReport / 2 && seen > 0) opts.onReport?.(progress());
     if (pass === 1) { progressive = prog.value; bad = reader.badRows; errors = reader.errors; }
     rowsAll += seen;
@@ -166,7 +203,7 @@ export async function trainStream(model: HashedLinearModel | ((columns: string[]
   const seconds = (performance.now() - t0) / 1000;
   if (!built) throw new CsvError(`no header row in ${path === '-' ? 'stdin' : path}`);
   return {
-    model: built, rows: rowsAll, badRows: bad, errors, seconds, rowsPerSec: rowsAll / seconds, passes,
+    model: built, rows: rowsAll, fastRows: fastAll, badRows: bad, errors, seconds, rowsPerSec: rowsAll / seconds, passes,
     progressiveLoss: progressive, holdoutLoss: holdout.value, holdoutAuc: holdAuc.value,
   };
 }
@@ -176,15 +213,18 @@ export async function trainStream(model: HashedLinearModel | ((columns: string[]
  * file has none) and returns log-loss and AUC over the labelled rows.
  */
 export async function scoreStream(model: HashedLinearModel, path: string, csv: CsvOptions = {},
-  onPrediction?: (p: number, label: number, line: number) => void): Promise<ScoreStats> {
-  const t0 = performance.now(), ll = new LogLossMeter(), am = new AucMeter(), learner = model.learner;
-  let rows = 0;
-  const reader = await eachRow(path, () => model, csv, false, (row, line) => {
-    rows++;
-    const p = learner.predict(row.idx, row.val, row.n);
-    if (row.label >= 0) { ll.add(p, row.label); am.add(p, row.label); }
-    onPrediction?.(p, row.label, line);
-  });
+  onPrediction?: (p: number, label: number, line: number) => void, fast = true): Promise<ScoreStats> {
+  const t0 = performance.now(), ll = new LogLossMeter(), am = new AucMeter();
+  const sink: ScoredRows = {
+    seen: 0,
+    row(p, label, line) {
+      this.seen++;
+      if (label >= 0) { ll.add(p, label); am.add(p, label); }
+      onPrediction?.(p, label, line);
+    },
+  };
+  const { reader, fastRows } = await eachRow(path, () => model, csv, { needLabel: false, learn: false, period: 0, fast }, sink);
+  const rows = sink.seen;
   const seconds = (performance.now() - t0) / 1000;
-  return { rows, badRows: reader.badRows, errors: reader.errors, seconds, rowsPerSec: rows / seconds, logLoss: ll.value, auc: am.value, labelled: ll.count };
+  return { rows, fastRows, badRows: reader.badRows, errors: reader.errors, seconds, rowsPerSec: rows / seconds, logLoss: ll.value, auc: am.value, labelled: ll.count };
 }
