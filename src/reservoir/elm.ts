@@ -12,6 +12,7 @@ import { getBackend } from '../backend/index.js';
 import { Rng } from '../random.js';
 import { ShapeError } from '../tensor.js';
 import { Ridge } from './ridge.js';
+import type { GramAccumulator } from './gram.js';
 import { type SeqLike, asSeq } from './seq.js';
 import type { ReservoirActivation } from './reservoir.js';
 
@@ -24,6 +25,8 @@ export interface ELMOptions {
   biasScaling?: number;
   weights?: 'uniform' | 'normal';
   seed?: number;
+  /** Where the readout folds its rows into X^T X (RidgeOptions.gram: e.g. `threadedGram()` of recur/parallel). */
+  gram?: GramAccumulator;
 }
 
 const CHUNK = 512;
@@ -44,7 +47,7 @@ export class ELM {
     this.hidden = opts.hidden;
     this.activation = opts.activation ?? 'tanh';
     this.opts = { ...opts };
-    this.readout = new Ridge({ ridge: opts.ridge ?? 1e-6 });
+    this.readout = new Ridge({ ridge: opts.ridge ?? 1e-6, gram: opts.gram });
   }
 
   private init(D: number): void {

@@ -195,9 +195,19 @@ export class Ridge implements Readout {
     const c = this.fitBias, be = getBackend();
     // In the backend's memory, so a blocked Cholesky's products run on its kernels in place.
     const A = be.alloc64 ? be.alloc64(N * N) : new Float64Array(N * N);
-    for (let i = 0; i < N; i++) {
-      const si = c ? S[i * P + N]! / n : 0;          // mean of feature i (the bias column holds sums)
-      for (let j = 0; j <= i; j++) A[i * N + j] = S[j * P + i]! - (c ? S[j * P + N]! * si : 0);
+    // A[i, j] (j <= i) = S[j, i] - sum_j mean_i: the transpose of S's upper triangle, copied in
+    // 64 x 64 tiles (a column of S is N rows of P doubles apart: one cache miss per value otherwise).
+    const sum = new Float64Array(N);
+    if (c) for (let j = 0; j < N; j++) sum[j] = S[j * P + N]!; // the bias column holds the sums
+    for (let i0 = 0; i0 < N; i0 += 64) {
+      const i1 = Math.min(N, i0 + 64);
+      for (let j0 = 0; j0 <= i0; j0 += 64) {
+        const j1 = Math.min(N, j0 + 64);
+        for (let j = j0; j < j1; j++) {
+          const sj = sum[j]!, rj = j * P;
+          for (let i = Math.max(i0, j); i < i1; i++) A[i * N + j] = S[rj + i]! - (c ? sj * (sum[i]! / n) : 0);
+        }
+      }
     }
     const A0 = order > 1 ? A.slice() : A; // the unpenalised matrix, for the iterated solves
     for (let i = 0; i < N; i++) A[i * N + i]! += ridge;
