@@ -42,8 +42,10 @@ export class ThreadedGram extends SplitGram {
     });
     worker.unref();
     let work: Float64Array | null = null, seq = 0;
+    const alive = (): void => { if (Atomics.load(ctrl, STOP)) throw new RangeError('threadedGram: the helper thread was closed; start another'); };
     const helper: GramHelper & { gemmRows: NonNullable<GramHelper['gemmRows']> } = {
       start(P, K, A, C, ipFrom, ipTo) {
+        alive();
         const need = be.syrkWork(P, K);
         if (!work || work.length < need) { if (work) be.free?.(work); work = be.alloc64(need); }
         if (!be.heap.owns(A) || !be.heap.owns(C) || !be.heap.owns(work)) {
@@ -55,6 +57,7 @@ export class ThreadedGram extends SplitGram {
         Atomics.notify(ctrl, SEQ);
       },
       gemmRows(M, N, K, alpha, A, aOff, lda, B, bOff, ldb, C, cOff, ldc) {
+        alive();
         const need = be.syrkWork(Math.max(M, N), K) * 2;
         if (!work || work.length < need) { if (work) be.free?.(work); work = be.alloc64(need); }
         new Float64Array(ctrl.buffer, GEMM * 4, 1)[0] = alpha;

@@ -23,6 +23,7 @@ test('a helper thread gives the same weights, bit for bit', async (t) => {
     assert.deepEqual(got.bias, want.bias);
     assert.ok(gram.mainShare >= 0 && gram.mainShare <= 0.5);
   } finally { await gram.close(); }
+  assert.throws(() => fit(gram), /helper thread was closed/);
 });
 
 test('every split of the row panels covers each tile once (a helper that runs on the caller)', (t) => {
