@@ -106,6 +106,7 @@ export class Reservoir {
     }
     for (let p = 0; p < this.W.values.length; p++) this.W.values[p] = Math.fround(this.W.values[p]!);
     this.packed = packW(this.W, this.be);
+    this.runArgs = null;
     this.Win = csrToBackend(randomSparse(N, inputDim, o.inputConnectivity ?? 0.1, rIn, o.Win ?? 'bernoulli'));
     const sc = o.inputScaling ?? 1;
     const scales = typeof sc === 'number' ? new Array<number>(inputDim).fill(sc) : [...sc];
@@ -137,6 +138,7 @@ export class Reservoir {
 
   /** One step for the current batch: u [B, D] at uOff. Returns the new state [B, N] (live view). */
   step(u: Float64Array, uOff = 0): Float64Array {
+    this.checkInput('Reservoir.step', u, uOff, 1);
     reservoirRun(this.args(u, uOff, 1, null, 0), this.be);
     return this.state;
   }
@@ -148,6 +150,7 @@ export class Reservoir {
    */
   runSteps(u: Float64Array, uOff: number, T: number): Float64Array {
     if (!(T >= 1 && T <= RUN_CHUNK)) throw new RangeError(`Reservoir.runSteps: T must be in [1, ${RUN_CHUNK}], got ${T}`);
+    this.checkInput('Reservoir.runSteps', u, uOff, T);
     const BN = this.batch * this.units;
     this.chunk ??= this.f64(RUN_CHUNK * BN);
     reservoirRun(this.args(u, uOff, T, this.chunk, 0), this.be);
@@ -158,6 +161,14 @@ export class Reservoir {
   static readonly CHUNK = RUN_CHUNK;
 
   private runArgs: ReservoirRunArgs | null = null;
+
+  private checkInput(what: string, u: Float64Array, uOff: number, T: number): void {
+    if (!this.initialized) throw new RangeError(`${what}: the reservoir is not initialised; call initialize(inputDim) or run a sequence first`);
+    const need = uOff + T * this.batch * this.inputDim;
+    if (!(uOff >= 0) || u.length < need) {
+      throw new ShapeError(`${what}: ${T} step(s) of [${this.batch}, ${this.inputDim}] inputs from offset ${uOff} need ${need} values, got ${u.length}`);
+    }
+  }
 
   private args(u: Float64Array, uOff: number, T: number, out: Float64Array | null, outOff: number): ReservoirRunArgs {
     // One object per reservoir, refreshed per call (no allocation per step).

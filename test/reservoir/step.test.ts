@@ -80,3 +80,12 @@ test('int32 column indices (N > 65536 layout) give the same bits as u16 ones', (
     for (let i = 0; i < N; i++) assert.ok(Math.abs(want[t * N + i]! - x[i]!) < 1e-14, `step ${t} unit ${i}`);
   }
 });
+
+test('a step before initialisation, or with too few inputs, is a clear error', () => {
+  const r = new Reservoir({ units: 5, seed: 1 });
+  assert.throws(() => r.step(new Float64Array(1)), /not initialised/);
+  r.initialize(2);
+  assert.throws(() => r.step(new Float64Array(1)), /need 2 values, got 1/);
+  assert.throws(() => r.runSteps(new Float64Array(6), 0, 4), /need 8 values, got 6/);
+  assert.throws(() => r.runSteps(new Float64Array(6), 0, 65), /T must be in/);
+});
