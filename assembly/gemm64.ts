@@ -10,10 +10,11 @@
 // sequential streams whatever the transposes (and row strides of 16 KiB, which map every row to
 // the same L1 set, never hurt). Panels past M or N are zero-padded; edge tiles are added back
 // with scalar stores. With tA, !tB, a == b and M == N (A^T A) one packing serves both operands.
-// Micro-kernel: a 4x4 tile of C in 8 f64x2 registers, C(i, j..j+2) += splat(A(i,k)) * B(k, j..j+2).
+// Micro-kernel: a 4x4 tile of C in 8 f64x2 registers, C(i, j..j+2) += splat(A(i,k)) * B(k, j..j+2),
+// one k per iteration: unrolled by two it ran at ~4 G multiply-adds/s here against ~7 (V8 spilled registers).
 
 // @ts-nocheck (AssemblyScript)
-const KC: i32 = 128; // measured best here among 64/128/256/512 (syrk at P = 500 and 2000: ~4.7 vs ~3.9 G multiply-adds/s at 256)
+const KC: i32 = 128; // best here among 64/128/256/512 when measured (K blocks of 128: the packed A panels stay in L1)
 const NC: i32 = 128; // columns of packed op(B) swept per i-panel: KC x NC doubles = 128 KiB (L2)
 
 @inline function panels(n: i32): i32 { return (n + 3) >> 2; }
@@ -69,29 +70,7 @@ function pack(R: i32, k0: i32, k1: i32, x: usize, rs: i32, cs: i32, dst: usize):
 /** Adds the 4x4 product of two packed panels of length kc into C at (i0, j0), clipped to [M, N]. */
 function micro(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, alpha: f64, i0: i32, j0: i32, M: i32, N: i32): void {
   let c00 = f64x2.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-  let k = 0;
-  for (; k + 2 <= kc; k += 2) { // unrolled by two: fewer loop branches per multiply
-    let b0 = v128.load(pb), b1 = v128.load(pb, 16);
-    let av = v128.load64_splat(pa);
-    c00 = f64x2.add(c00, f64x2.mul(av, b0)); c01 = f64x2.add(c01, f64x2.mul(av, b1));
-    av = v128.load64_splat(pa, 8);
-    c10 = f64x2.add(c10, f64x2.mul(av, b0)); c11 = f64x2.add(c11, f64x2.mul(av, b1));
-    av = v128.load64_splat(pa, 16);
-    c20 = f64x2.add(c20, f64x2.mul(av, b0)); c21 = f64x2.add(c21, f64x2.mul(av, b1));
-    av = v128.load64_splat(pa, 24);
-    c30 = f64x2.add(c30, f64x2.mul(av, b0)); c31 = f64x2.add(c31, f64x2.mul(av, b1));
-    b0 = v128.load(pb, 32); b1 = v128.load(pb, 48);
-    av = v128.load64_splat(pa, 32);
-    c00 = f64x2.add(c00, f64x2.mul(av, b0)); c01 = f64x2.add(c01, f64x2.mul(av, b1));
-    av = v128.load64_splat(pa, 40);
-    c10 = f64x2.add(c10, f64x2.mul(av, b0)); c11 = f64x2.add(c11, f64x2.mul(av, b1));
-    av = v128.load64_splat(pa, 48);
-    c20 = f64x2.add(c20, f64x2.mul(av, b0)); c21 = f64x2.add(c21, f64x2.mul(av, b1));
-    av = v128.load64_splat(pa, 56);
-    c30 = f64x2.add(c30, f64x2.mul(av, b0)); c31 = f64x2.add(c31, f64x2.mul(av, b1));
-    pa += 64; pb += 64;
-  }
-  if (k < kc) { // odd kc: the scalar-count tail step
+  for (let k = 0; k < kc; k++) {
     const b0 = v128.load(pb), b1 = v128.load(pb, 16);
     let av = v128.load64_splat(pa);
     c00 = f64x2.add(c00, f64x2.mul(av, b0)); c01 = f64x2.add(c01, f64x2.mul(av, b1));
@@ -101,6 +80,7 @@ function micro(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, alpha: f64, i0
     c20 = f64x2.add(c20, f64x2.mul(av, b0)); c21 = f64x2.add(c21, f64x2.mul(av, b1));
     av = v128.load64_splat(pa, 24);
     c30 = f64x2.add(c30, f64x2.mul(av, b0)); c31 = f64x2.add(c31, f64x2.mul(av, b1));
+    pa += 32; pb += 32;
   }
   if (alpha != 1) {
     const al = f64x2.splat(alpha);

@@ -12,6 +12,7 @@
 // and floor like src/reservoir/activation.ts, line by line.
 
 // @ts-nocheck (AssemblyScript)
+import { csrRow64 } from './sparse64';
 const LN2_HI: f64 = 6.93147180369123816490e-01;
 const LN2_LO: f64 = 1.90821492927058770002e-10;
 const INV_LN2: f64 = 1.4426950408889634;
@@ -96,62 +97,32 @@ const INV_LN2: f64 = 1.4426950408889634;
   return v128.bitselect(x, t, f64x2.ne(x, x));
 }
 
-/** Y[i] = sum_p W[i, p] X[idx[p]] with f32 values and u16 / i32 indices, sums as the header says. */
-function wRows(N: i32, row: usize, idx: usize, idx16: i32, val: usize, x: usize, y: usize): void {
+/**
+ * Y[i] = sum_p W[i, p] X[idx[p]] with f32 values and I (u16 or i32) indices, sums as the header
+ * says: lanes (s0, s1) and (s2, s3) of two f64x2 accumulators, then the tail like rowSum4.
+ */
+function wRows<I>(N: i32, row: usize, idx: usize, val: usize, x: usize, y: usize): void {
+  const w = <usize>sizeof<I>();
   let p = load<i32>(row);
-  const sh: usize = idx16 ? 1 : 2;
   for (let i = 0; i < N; i++) {
     const end = load<i32>(row + <usize>(i + 1) * 4);
     let a01 = f64x2.splat(0), a23 = a01;
-    if (idx16) {
-      for (; p + 4 <= end; p += 4) {
-        const v = v128.load(val + (<usize>p << 2)), c = idx + (<usize>p << 1);
-        let x01 = v128.load64_splat(x + (<usize>load<u16>(c) << 3));
-        x01 = v128.load64_lane(x + (<usize>load<u16>(c, 2) << 3), x01, 1);
-        let x23 = v128.load64_splat(x + (<usize>load<u16>(c, 4) << 3));
-        x23 = v128.load64_lane(x + (<usize>load<u16>(c, 6) << 3), x23, 1);
-        a01 = f64x2.add(a01, f64x2.mul(f64x2.promote_low_f32x4(v), x01));
-        a23 = f64x2.add(a23, f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<u32>(v, v, 2, 3, 2, 3)), x23));
-      }
-    } else {
-      for (; p + 4 <= end; p += 4) {
-        const v = v128.load(val + (<usize>p << 2)), c = idx + (<usize>p << 2);
-        let x01 = v128.load64_splat(x + (<usize>load<i32>(c) << 3));
-        x01 = v128.load64_lane(x + (<usize>load<i32>(c, 4) << 3), x01, 1);
-        let x23 = v128.load64_splat(x + (<usize>load<i32>(c, 8) << 3));
-        x23 = v128.load64_lane(x + (<usize>load<i32>(c, 12) << 3), x23, 1);
-        a01 = f64x2.add(a01, f64x2.mul(f64x2.promote_low_f32x4(v), x01));
-        a23 = f64x2.add(a23, f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<u32>(v, v, 2, 3, 2, 3)), x23));
-      }
+    for (; p + 4 <= end; p += 4) {
+      const v = v128.load(val + (<usize>p << 2)), c = idx + <usize>p * w;
+      let x01 = v128.load64_splat(x + (<usize>load<I>(c) << 3));
+      x01 = v128.load64_lane(x + (<usize>load<I>(c + w) << 3), x01, 1);
+      let x23 = v128.load64_splat(x + (<usize>load<I>(c + 2 * w) << 3));
+      x23 = v128.load64_lane(x + (<usize>load<I>(c + 3 * w) << 3), x23, 1);
+      a01 = f64x2.add(a01, f64x2.mul(f64x2.promote_low_f32x4(v), x01));
+      a23 = f64x2.add(a23, f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<u32>(v, v, 2, 3, 2, 3)), x23));
     }
     let s0 = f64x2.extract_lane(a01, 0), s1 = f64x2.extract_lane(a01, 1);
     let s2 = f64x2.extract_lane(a23, 0);
     const s3 = f64x2.extract_lane(a23, 1);
-    if (p < end) { s0 += <f64>load<f32>(val + (<usize>p << 2)) * load<f64>(x + (<usize>(idx16 ? <i32>load<u16>(idx + (<usize>p << 1)) : load<i32>(idx + (<usize>p << 2))) << 3)); p++; }
-    if (p < end) { s1 += <f64>load<f32>(val + (<usize>p << 2)) * load<f64>(x + (<usize>(idx16 ? <i32>load<u16>(idx + (<usize>p << 1)) : load<i32>(idx + (<usize>p << 2))) << 3)); p++; }
-    if (p < end) { s2 += <f64>load<f32>(val + (<usize>p << 2)) * load<f64>(x + (<usize>(idx16 ? <i32>load<u16>(idx + (<usize>p << 1)) : load<i32>(idx + (<usize>p << 2))) << 3)); p++; }
+    if (p < end) { s0 += <f64>load<f32>(val + (<usize>p << 2)) * load<f64>(x + (<usize>load<I>(idx + <usize>p * w) << 3)); p++; }
+    if (p < end) { s1 += <f64>load<f32>(val + (<usize>p << 2)) * load<f64>(x + (<usize>load<I>(idx + <usize>p * w) << 3)); p++; }
+    if (p < end) { s2 += <f64>load<f32>(val + (<usize>p << 2)) * load<f64>(x + (<usize>load<I>(idx + <usize>p * w) << 3)); p++; }
     store<f64>(y + (<usize>i << 3), (s0 + s1) + (s2 + s3));
-  }
-}
-
-/** Y[i] += sum_p Win[i, p] U[idx[p]] (f64 values, i32 indices), the four-sum order of csr_matvec64. */
-function inRows(N: i32, row: usize, idx: usize, val: usize, u: usize, y: usize): void {
-  let p = load<i32>(row);
-  for (let i = 0; i < N; i++) {
-    const end = load<i32>(row + <usize>(i + 1) * 4);
-    let s0: f64 = 0, s1: f64 = 0, s2: f64 = 0, s3: f64 = 0;
-    for (; p + 4 <= end; p += 4) {
-      const v = val + (<usize>p << 3), c = idx + (<usize>p << 2);
-      s0 += load<f64>(v) * load<f64>(u + (<usize>load<i32>(c) << 3));
-      s1 += load<f64>(v, 8) * load<f64>(u + (<usize>load<i32>(c, 4) << 3));
-      s2 += load<f64>(v, 16) * load<f64>(u + (<usize>load<i32>(c, 8) << 3));
-      s3 += load<f64>(v, 24) * load<f64>(u + (<usize>load<i32>(c, 12) << 3));
-    }
-    if (p < end) { s0 += load<f64>(val + (<usize>p << 3)) * load<f64>(u + (<usize>load<i32>(idx + (<usize>p << 2)) << 3)); p++; }
-    if (p < end) { s1 += load<f64>(val + (<usize>p << 3)) * load<f64>(u + (<usize>load<i32>(idx + (<usize>p << 2)) << 3)); p++; }
-    if (p < end) { s2 += load<f64>(val + (<usize>p << 3)) * load<f64>(u + (<usize>load<i32>(idx + (<usize>p << 2)) << 3)); p++; }
-    const q = y + (<usize>i << 3);
-    store<f64>(q, load<f64>(q) + ((s0 + s1) + (s2 + s3)));
   }
 }
 
@@ -162,8 +133,13 @@ export function reservoir_run64(N: i32, D: i32, B: i32, T: i32,
   for (let t = 0; t < T; t++) {
     for (let b = 0; b < B; b++) {
       const xb = x + (<usize>(b * N) << 3), pb = pre + (<usize>(b * N) << 3);
-      wRows(N, wRow, wIdx, idx16, wVal, xb, pb);
-      inRows(N, inRow, inIdx, inVal, u + (<usize>((t * B + b) * D) << 3), pb);
+      if (idx16) wRows<u16>(N, wRow, wIdx, wVal, xb, pb);
+      else wRows<i32>(N, wRow, wIdx, wVal, xb, pb);
+      const ub = u + (<usize>((t * B + b) * D) << 3);
+      for (let i = 0; i < N; i++) {
+        const q = pb + (<usize>i << 3);
+        store<f64>(q, load<f64>(q) + csrRow64(load<i32>(inRow + (<usize>i << 2)), load<i32>(inRow + (<usize>(i + 1) << 2)), inIdx, inVal, ub));
+      }
     }
     const kv = f64x2.splat(keep), lv = f64x2.splat(lr);
     for (let b = 0; b < B; b++) {

@@ -75,7 +75,8 @@ export function wasmAvailable(): boolean {
   try { return WebAssembly.validate(new Uint8Array(SIMD_PROBE)); } catch { return false; }
 }
 
-function bytes(b64: string): Uint8Array {
+/** The bytes of a module embedded as base64 (wasm_bytes.ts); also used by src/hashing/fast.ts. */
+export function bytes(b64: string): Uint8Array {
   const s = atob(b64);
   const u = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i);
@@ -239,10 +240,10 @@ function makeBackend(k: Kernels, heap: Heap): WasmBackend {
       const outN = out ? (T * B - 1) * a.outStride + N : 0;
       st.need(foreign(heap, a.wRow, N + 1, a.wIdx, a.wIdx.length, a.wVal, nnz + 4, a.inRow, N + 1, a.inIdx, nIn, a.inVal, nIn,
         a.bias, N, a.x, B * N, a.pre, B * N, a.u, T * B * D) + (out ? foreign(heap, out, outN) : 0));
-      const p = (arr: Float32Array | Float64Array | Int32Array, off: number, n: number, mode: 'in' | 'out' | 'inout' = 'in') => st.arg(arr, off, n, mode);
-      k.reservoir_run64(N, D, B, T, p(a.wRow, 0, N + 1), p(a.wIdx, 0, a.wIdx.length), +a.idx16, p(a.wVal, 0, nnz + 4),
-        p(a.inRow, 0, N + 1), p(a.inIdx, 0, Math.max(nIn, 1)), p(a.inVal, 0, Math.max(nIn, 1)), p(a.bias, 0, N), a.lr, a.act,
-        p(a.x, 0, B * N, 'inout'), p(a.pre, 0, B * N, 'out'), p(a.u, a.uOff, T * B * D), out ? p(out, a.outOff, outN, 'inout') : 0, a.outStride);
+      k.reservoir_run64(N, D, B, T, st.arg(a.wRow, 0, N + 1, 'in'), st.arg(a.wIdx, 0, a.wIdx.length, 'in'), +a.idx16,
+        st.arg(a.wVal, 0, nnz + 4, 'in'), st.arg(a.inRow, 0, N + 1, 'in'), st.arg(a.inIdx, 0, nIn, 'in'), st.arg(a.inVal, 0, nIn, 'in'),
+        st.arg(a.bias, 0, N, 'in'), a.lr, a.act, st.arg(a.x, 0, B * N, 'inout'), st.arg(a.pre, 0, B * N, 'out'),
+        st.arg(a.u, a.uOff, T * B * D, 'in'), out ? st.arg(out, a.outOff, outN, 'inout') : 0, a.outStride);
       st.finish();
     },
 
@@ -264,13 +265,13 @@ function makeBackend(k: Kernels, heap: Heap): WasmBackend {
 
     syrkRows(P, K, A, C, ipFrom, ipTo) {
       if (!heap.owns(A) || !heap.owns(C)) throw new RangeError('wasm syrkRows: A and C must live in the kernels\' memory (alloc64)');
-      const work = k.gemm64_work(1, 0, P, P, K, 0, 0);
+      const work = this.syrkWork(P, K);
       st.need(work * 8 + 16);
       k.syrk64(P, K, A.byteOffset, C.byteOffset, ipFrom, ipTo, st.take(work, 8));
     },
 
     syrkWork(P, K) {
-      return k.gemm64_work(1, 0, P, P, K, 0, 0);
+      return k.gemm64_work(1, 0, P, P, K, 0, 0); // A^T A: one packing serves both operands
     },
 
     gemmNT64(M, N, K, alpha, A, aOff, lda, B, bOff, ldb, C, cOff, ldc) {

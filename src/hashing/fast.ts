@@ -20,6 +20,7 @@
  * nothing). No Node API is used here.
  */
 import { WASM_HASH } from '../backend/wasm_bytes.js';
+import { bytes } from '../backend/wasm.js';
 import { binOf, type FeatureHasher } from './featurehash.js';
 import type { OnlineLearner } from './learner.js';
 import { parseNumber } from './bytes.js';
@@ -62,10 +63,7 @@ const FULL = 0;
 let compiled: WebAssembly.Module | null | undefined;
 
 function wasmBytes(): Uint8Array | null {
-  if (typeof WebAssembly !== 'object' || WASM_HASH.length === 0) return null;
-  const s = atob(WASM_HASH), u = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i);
-  return u;
+  return typeof WebAssembly !== 'object' || WASM_HASH.length === 0 ? null : bytes(WASM_HASH);
 }
 
 /** The compiled module, synchronously (Node; a browser's main thread refuses modules over 4 KiB). */

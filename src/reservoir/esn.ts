@@ -115,13 +115,14 @@ export class ESN {
     else if (res.batch !== sx.B) throw new ShapeError(`ESN.fit: reset is false but the state holds ${res.batch} sequences and x has ${sx.B}`);
     const N = this.featureDim, B = sx.B, D = sx.F, BN = B * res.units;
     const warm = this.readouts.map((r) => opts.warmup ?? r.warmup);
-    if (this.lastU.length !== B * D) this.lastU = new Float64Array(B * D);
+    const keepU = this.usesInput;
+    if (keepU && this.lastU.length !== B * D) this.lastU = new Float64Array(B * D);
     // Chunks of steps per reservoir kernel call; then the readouts take the rows one by one.
     for (let t0 = 0; t0 < sx.T; t0 += Reservoir.CHUNK) {
       const n = Math.min(Reservoir.CHUNK, sx.T - t0);
       const states = res.runSteps(sx.data, t0 * B * D, n);
       for (let t = t0; t < t0 + n; t++) {
-        this.lastU.set(sx.data.subarray(t * B * D, (t + 1) * B * D));
+        if (keepU) this.lastU.set(sx.data.subarray(t * B * D, (t + 1) * B * D));
         const state = this.features(states.subarray((t - t0) * BN, (t - t0 + 1) * BN));
         for (let i = 0; i < this.readouts.length; i++) {
           if (t < warm[i]!) continue;

@@ -111,7 +111,8 @@ export class Ridge implements Readout {
     if (this.precision === 'float32') {
       this.blk = be.alloc ? be.alloc(rb * P) : new Float32Array(rb * P);
       this.tmp = new Float32Array(P * P);
-    } else { this.blk = f64(rb * P); this.blk2 = this.gram ? f64(rb * P) : new Float64Array(0); }
+    } else this.blk = f64(rb * P);
+    this.blk2 = new Float64Array(0); // allocated by flush when a `gram` first takes a block
     this.Wout = new Float64Array(outputDim * inputDim);
     this.bias = new Float64Array(outputDim);
     this.shift = new Float64Array(inputDim); this.hasShift = false;

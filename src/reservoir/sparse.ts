@@ -104,21 +104,28 @@ export function csrMatVecBatch(A: CSR, B: number, X: Float64Array, xOff: number,
   for (let b = 0; b < B; b++) {
     const xo = xOff + b * cols, yo = yOff + b * rows;
     for (let i = 0; i < rows; i++) {
-      // Four partial sums (entry p - rowPtr[i] goes to sum p mod 4): shorter add chains, and
-      // the order assembly/sparse64.ts uses, so both backends give the same bits.
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, p = rowPtr[i]!;
-      const end = rowPtr[i + 1]!;
-      for (; p + 4 <= end; p += 4) {
-        s0 += values[p]! * X[xo + colIdx[p]!]!; s1 += values[p + 1]! * X[xo + colIdx[p + 1]!]!;
-        s2 += values[p + 2]! * X[xo + colIdx[p + 2]!]!; s3 += values[p + 3]! * X[xo + colIdx[p + 3]!]!;
-      }
-      if (p < end) s0 += values[p]! * X[xo + colIdx[p++]!]!;
-      if (p < end) s1 += values[p]! * X[xo + colIdx[p++]!]!;
-      if (p < end) s2 += values[p]! * X[xo + colIdx[p++]!]!;
-      const s = (s0 + s1) + (s2 + s3);
+      const s = rowSum4(values, colIdx, X, xo, rowPtr[i]!, rowPtr[i + 1]!);
       Y[yo + i] = acc ? Y[yo + i]! + s : s;
     }
   }
+}
+
+/**
+ * sum over p in [p0, end) of values[p] * X[xo + idx[p]] in four partial sums (entry p - p0 goes
+ * to sum (p - p0) mod 4, then (s0 + s1) + (s2 + s3)): shorter add chains, and the order of the
+ * wasm kernels (assembly/sparse64.ts, reservoir64.ts), so every backend gives the same bits
+ * (closed-loop forecasts amplify any difference). Shared by the CSR mat-vec and the reservoir step.
+ */
+export function rowSum4(values: ArrayLike<number>, idx: ArrayLike<number>, X: ArrayLike<number>, xo: number, p0: number, end: number): number {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, p = p0;
+  for (; p + 4 <= end; p += 4) {
+    s0 += values[p]! * X[xo + idx[p]!]!; s1 += values[p + 1]! * X[xo + idx[p + 1]!]!;
+    s2 += values[p + 2]! * X[xo + idx[p + 2]!]!; s3 += values[p + 3]! * X[xo + idx[p + 3]!]!;
+  }
+  if (p < end) s0 += values[p]! * X[xo + idx[p++]!]!;
+  if (p < end) s1 += values[p]! * X[xo + idx[p++]!]!;
+  if (p < end) s2 += values[p]! * X[xo + idx[p++]!]!;
+  return (s0 + s1) + (s2 + s3);
 }
 
 /** A copy of A whose arrays live in the backend's memory, so its kernel reads them in place (A itself where it has none). */

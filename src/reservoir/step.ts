@@ -16,7 +16,7 @@
 import type { Backend, ReservoirRunArgs } from '../backend/backend.js';
 import { getBackend } from '../backend/index.js';
 import { sigmoid64, tanh64 } from './activation.js';
-import type { CSR } from './sparse.js';
+import { type CSR, rowSum4 } from './sparse.js';
 
 export interface PackedW {
   rows: number;
@@ -53,30 +53,10 @@ export function reservoirRunRef(a: ReservoirRunArgs): void {
   for (let t = 0; t < T; t++) {
     for (let b = 0; b < B; b++) {
       const xo = b * N, uo = a.uOff + (t * B + b) * D;
-      let p = wRow[0]!, q = inRow[0]!;
       for (let i = 0; i < N; i++) {
-        // Four partial sums, entry p - rowPtr[i] to sum p mod 4 (the kernel's two f64x2 lanes).
-        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        const end = wRow[i + 1]!;
-        for (; p + 4 <= end; p += 4) {
-          s0 += wVal[p]! * x[xo + wIdx[p]!]!; s1 += wVal[p + 1]! * x[xo + wIdx[p + 1]!]!;
-          s2 += wVal[p + 2]! * x[xo + wIdx[p + 2]!]!; s3 += wVal[p + 3]! * x[xo + wIdx[p + 3]!]!;
-        }
-        if (p < end) s0 += wVal[p]! * x[xo + wIdx[p++]!]!;
-        if (p < end) s1 += wVal[p]! * x[xo + wIdx[p++]!]!;
-        if (p < end) s2 += wVal[p]! * x[xo + wIdx[p++]!]!;
-        let v = (s0 + s1) + (s2 + s3);
-        let r0 = 0, r1 = 0, r2 = 0, r3 = 0;
-        const qend = inRow[i + 1]!;
-        for (; q + 4 <= qend; q += 4) {
-          r0 += inVal[q]! * u[uo + inIdx[q]!]!; r1 += inVal[q + 1]! * u[uo + inIdx[q + 1]!]!;
-          r2 += inVal[q + 2]! * u[uo + inIdx[q + 2]!]!; r3 += inVal[q + 3]! * u[uo + inIdx[q + 3]!]!;
-        }
-        if (q < qend) r0 += inVal[q]! * u[uo + inIdx[q++]!]!;
-        if (q < qend) r1 += inVal[q]! * u[uo + inIdx[q++]!]!;
-        if (q < qend) r2 += inVal[q]! * u[uo + inIdx[q++]!]!;
-        v += (r0 + r1) + (r2 + r3);
-        pre[xo + i] = v;
+        // W's row then Win's, each in rowSum4's order (the kernel's two f64x2 lane pairs for W).
+        const v = rowSum4(wVal, wIdx, x, xo, wRow[i]!, wRow[i + 1]!);
+        pre[xo + i] = v + rowSum4(inVal, inIdx, u, uo, inRow[i]!, inRow[i + 1]!);
       }
     }
     for (let b = 0; b < B; b++) {
