@@ -1,4 +1,4 @@
-// The reservoir step in float64 (src/reservoir/step.ts is the reference, same sums in the same
+// The reservoir step in float64 (the reference is tsBackend.reservoirRun in src/backend/ts.ts, same sums in the same
 // order, so both backends give the same bits):
 //   pre[b] = W x[b] + Win u[t, b];   x[b] = (1 - lr) x[b] + lr f(pre[b] + bias)
 // for T steps and B sequences, optionally copying each new state into a row of `out`.
@@ -9,7 +9,7 @@
 // The W row sum keeps four partial sums (entry p of a row goes to sum (p - rowPtr[i]) mod 4,
 // then (s0 + s1) + (s2 + s3)), here as two f64x2 lanes pairs: sums 0,1 and 2,3.
 // f = tanh / relu / sigmoid / identity (codes 0..3 as in src/backend/wasm.ts), built from + - * /
-// and floor like src/reservoir/activation.ts, line by line.
+// and floor like src/backend/math64.ts, line by line.
 
 // @ts-nocheck (AssemblyScript)
 import { csrRow64 } from './sparse64';

@@ -3,7 +3,7 @@
 //   A [rows, cols] CSR (rowPtr i32 [rows+1], colIdx i32 [nnz], values f64 [nnz]), X [B, cols], Y [B, rows].
 // Four partial sums (entry p of a row goes to sum (p - rowPtr[i]) mod 4, then (s0 + s1) + (s2 + s3)):
 // a row of 200 entries is a chain of dependent adds, so one sum would wait on the add latency.
-// The ts loop of src/reservoir/sparse.ts sums in exactly this order, so a reservoir gives
+// rowSum4 (src/backend/math64.ts, the ts reference's loop) sums in exactly this order, so a reservoir gives
 // bit-identical states on either backend (closed-loop forecasts amplify any difference).
 
 // @ts-nocheck (AssemblyScript)

@@ -96,18 +96,15 @@ export interface Backend {
   allocI32?(n: number): Int32Array;
 
   /**
-   * Optional: Y[b,:] (+)= A X[b,:] for b < B, A [rows, cols] in CSR form (rowPtr [rows+1],
-   * colIdx and values [nnz]), X [B, cols], Y [B, rows], float64; summed in the stored order
-   * (bit-identical to the plain loop). The reservoir step.
+   * Y[b,:] (+)= A X[b,:] for b < B, A [rows, cols] in CSR form (rowPtr [rows+1], colIdx and
+   * values [nnz]), X [B, cols], Y [B, rows], float64; each row summed in rowSum4's order
+   * (math64.ts), so every backend gives the same bits. Spectral radii of reservoirs.
    */
-  csrMatVec?(rows: number, cols: number, B: number, rowPtr: Int32Array, colIdx: Int32Array, values: Float64Array,
+  csrMatVec(rows: number, cols: number, B: number, rowPtr: Int32Array, colIdx: Int32Array, values: Float64Array,
     X: Float64Array, xOff: number, Y: Float64Array, yOff: number, acc: boolean): void;
 
-  /**
-   * Optional: T steps of a reservoir (src/reservoir/step.ts holds the reference loop and the
-   * argument layout; the kernel gives the same bits). Backends without it run the reference.
-   */
-  reservoirRun?(a: ReservoirRunArgs): void;
+  /** T steps of a reservoir (src/reservoir/step.ts describes them), the same bits on every backend. */
+  reservoirRun(a: ReservoirRunArgs): void;
 }
 
 /** Operands of one reservoir run (see src/reservoir/step.ts): everything float64 but W's values. */

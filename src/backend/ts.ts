@@ -5,6 +5,7 @@
  */
 import type { Activation, Backend } from './backend.js';
 import type { FArray } from '../tensor.js';
+import { rowSum4, sigmoid64, tanh64 } from './math64.js';
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
@@ -161,6 +162,38 @@ export const tsBackend: Backend = {
         dhp[dp0 + j] = dar; dhp[dp0 + H + j] = daz; dhp[dp0 + 2 * H + j] = dan * r;
         dhPrev[dhPrevOff + b * H + j] = d * z;         // direct path h = ... + z*hPrev
       }
+    }
+  },
+
+  csrMatVec(rows, cols, B, rowPtr, colIdx, values, X, xOff, Y, yOff, acc) {
+    for (let b = 0; b < B; b++) {
+      const xo = xOff + b * cols, yo = yOff + b * rows;
+      for (let i = 0; i < rows; i++) {
+        const s = rowSum4(values, colIdx, X, xo, rowPtr[i]!, rowPtr[i + 1]!);
+        Y[yo + i] = acc ? Y[yo + i]! + s : s;
+      }
+    }
+  },
+
+  reservoirRun(a) {
+    // pre[b] = W x[b] + Win u[t, b];  x[b] = (1 - lr) x[b] + lr f(pre[b] + bias);  out row (t B + b) = x[b]
+    const { N, D, B, T, wRow, wVal, inRow, inIdx, inVal, bias, lr, act, x, pre, u, out, outStride } = a;
+    const wIdx: Uint16Array | Int32Array = a.idx16 ? new Uint16Array(a.wIdx.buffer, a.wIdx.byteOffset, a.wIdx.length * 2) : a.wIdx;
+    const keep = 1 - lr;
+    for (let t = 0; t < T; t++) {
+      for (let b = 0; b < B; b++) {
+        const xo = b * N, uo = a.uOff + (t * B + b) * D;
+        // W's row then Win's, each in rowSum4's order (the kernel's two f64x2 lane pairs for W).
+        for (let i = 0; i < N; i++) pre[xo + i] = rowSum4(wVal, wIdx, x, xo, wRow[i]!, wRow[i + 1]!) + rowSum4(inVal, inIdx, u, uo, inRow[i]!, inRow[i + 1]!);
+      }
+      for (let b = 0; b < B; b++) {
+        for (let i = 0, j = b * N; i < N; i++, j++) {
+          const v = pre[j]! + bias[i]!;
+          const f = act === 0 ? tanh64(v) : act === 1 ? (v < 0 ? 0 : v) : act === 2 ? sigmoid64(v) : v;
+          x[j] = keep * x[j]! + lr * f;
+        }
+      }
+      if (out) for (let b = 0; b < B; b++) out.set(x.subarray(b * N, b * N + N), a.outOff + (t * B + b) * outStride);
     }
   },
 

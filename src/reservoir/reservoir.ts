@@ -11,7 +11,7 @@
  * the step reads a packed copy (step.ts: float32 values, u16 indices: the step is bound by
  * reading W); states, products and sums are float64 (closed-loop forecasts need the digits).
  * The step is one fused kernel over B sequences (and over T steps in `run`), in the backend's
- * memory, with a tanh of our own (activation.ts): same bits on every backend and engine.
+ * memory, with a tanh of our own (src/backend/math64.ts): same bits on every backend and engine.
  * Same seed, same weights.
  */
 import { Rng } from '../random.js';
@@ -19,7 +19,7 @@ import { ShapeError } from '../tensor.js';
 import { getBackend } from '../backend/index.js';
 import type { Backend, ReservoirRunArgs } from '../backend/backend.js';
 import { type CSR, type WeightDist, csrScale, csrSpectralRadius, csrToBackend, randomSparse } from './sparse.js';
-import { type PackedW, packW, reservoirRun } from './step.js';
+import { type PackedW, packW } from './step.js';
 import { type SeqLike, asSeq } from './seq.js';
 
 export type ReservoirActivation = 'tanh' | 'identity' | 'relu' | 'sigmoid';
@@ -139,7 +139,7 @@ export class Reservoir {
   /** One step for the current batch: u [B, D] at uOff. Returns the new state [B, N] (live view). */
   step(u: Float64Array, uOff = 0): Float64Array {
     this.checkInput('Reservoir.step', u, uOff, 1);
-    reservoirRun(this.args(u, uOff, 1, null, 0), this.be);
+    this.be.reservoirRun(this.args(u, uOff, 1, null, 0));
     return this.state;
   }
 
@@ -153,7 +153,7 @@ export class Reservoir {
     this.checkInput('Reservoir.runSteps', u, uOff, T);
     const BN = this.batch * this.units;
     this.chunk ??= this.f64(RUN_CHUNK * BN);
-    reservoirRun(this.args(u, uOff, T, this.chunk, 0), this.be);
+    this.be.reservoirRun(this.args(u, uOff, T, this.chunk, 0));
     return this.chunk.subarray(0, T * BN);
   }
 

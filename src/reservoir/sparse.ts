@@ -91,41 +91,15 @@ export function csrToDense(A: CSR): Float64Array {
 
 /**
  * Y[b, :] (+)= A X[b, :] for b < B: X [B, cols] at xOff, Y [B, rows] at yOff.
- * Overwrites Y unless `acc`. Runs on the backend's kernel where it has one (wasm: the same
- * sums in the same order, without bounds checks; fastest on a CSR from `csrToBackend`).
+ * Overwrites Y unless `acc`. Runs on the backend's kernel (fastest on wasm with a CSR from
+ * `csrToBackend`: nothing is copied).
  */
 export function csrMatVecBatch(A: CSR, B: number, X: Float64Array, xOff: number, Y: Float64Array, yOff: number, acc = false): void {
   const { rows, cols, rowPtr, colIdx, values } = A;
   if (X.length < xOff + B * cols || Y.length < yOff + B * rows) {
     throw new RangeError(`csrMatVecBatch: [${rows}, ${cols}] times ${B} vectors needs ${B * cols} inputs after ${xOff} and ${B * rows} outputs after ${yOff}, got arrays of ${X.length} and ${Y.length}`);
   }
-  const be = getBackend();
-  if (be.csrMatVec) return be.csrMatVec(rows, cols, B, rowPtr, colIdx, values, X, xOff, Y, yOff, acc);
-  for (let b = 0; b < B; b++) {
-    const xo = xOff + b * cols, yo = yOff + b * rows;
-    for (let i = 0; i < rows; i++) {
-      const s = rowSum4(values, colIdx, X, xo, rowPtr[i]!, rowPtr[i + 1]!);
-      Y[yo + i] = acc ? Y[yo + i]! + s : s;
-    }
-  }
-}
-
-/**
- * sum over p in [p0, end) of values[p] * X[xo + idx[p]] in four partial sums (entry p - p0 goes
- * to sum (p - p0) mod 4, then (s0 + s1) + (s2 + s3)): shorter add chains, and the order of the
- * wasm kernels (assembly/sparse64.ts, reservoir64.ts), so every backend gives the same bits
- * (closed-loop forecasts amplify any difference). Shared by the CSR mat-vec and the reservoir step.
- */
-export function rowSum4(values: ArrayLike<number>, idx: ArrayLike<number>, X: ArrayLike<number>, xo: number, p0: number, end: number): number {
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, p = p0;
-  for (; p + 4 <= end; p += 4) {
-    s0 += values[p]! * X[xo + idx[p]!]!; s1 += values[p + 1]! * X[xo + idx[p + 1]!]!;
-    s2 += values[p + 2]! * X[xo + idx[p + 2]!]!; s3 += values[p + 3]! * X[xo + idx[p + 3]!]!;
-  }
-  if (p < end) s0 += values[p]! * X[xo + idx[p++]!]!;
-  if (p < end) s1 += values[p]! * X[xo + idx[p++]!]!;
-  if (p < end) s2 += values[p]! * X[xo + idx[p++]!]!;
-  return (s0 + s1) + (s2 + s3);
+  getBackend().csrMatVec(rows, cols, B, rowPtr, colIdx, values, X, xOff, Y, yOff, acc);
 }
 
 /** A copy of A whose arrays live in the backend's memory, so its kernel reads them in place (A itself where it has none). */

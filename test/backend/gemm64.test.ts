@@ -102,7 +102,7 @@ for (const be of others) {
     const X = randn(B * cols + 2, 4) as Float64Array;
     for (const acc of [false, true]) {
       const Y = randn(B * rows + 1, 5) as Float64Array, R = Float64Array.from(Y);
-      be.csrMatVec!(rows, cols, B, rowPtr, colIdx, values, X, 2, Y, 1, acc);
+      be.csrMatVec(rows, cols, B, rowPtr, colIdx, values, X, 2, Y, 1, acc);
       setBackend('ts');
       try { csrMatVecBatch({ rows, cols, rowPtr, colIdx, values }, B, X, 2, R, 1, acc); } finally { setBackend(be.name); }
       assert.deepEqual(Y, R);

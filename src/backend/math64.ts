@@ -1,7 +1,8 @@
 /**
- * Float64 tanh / sigmoid for reservoirs, written with + - * / and floor only, so the
- * reference loop here and the wasm kernel (assembly/reservoir64.ts, the same code line by
- * line) give the same bits. Math.tanh is implementation-defined (engines differ in the
+ * Float64 pieces of the reference kernels (ts.ts) that the wasm kernels repeat operation for
+ * operation, so that both backends give the same bits: a sparse row sum in a fixed order, and
+ * tanh / sigmoid for reservoirs written with + - * / and floor only (assembly/reservoir64.ts
+ * has the same code line by line). Math.tanh is implementation-defined (engines differ in the
  * last bit), and a closed-loop forecast amplifies any difference, so a reservoir's states
  * must not depend on the engine or the backend.
  *
@@ -66,4 +67,22 @@ export function sigmoid64(x: number): number {
   if (!(x >= -708)) return x < -708 ? 0 : x; // NaN stays NaN
   const e = exp64(x);
   return e / (1 + e);
+}
+
+/**
+ * sum over p in [p0, end) of values[p] * X[xo + idx[p]] in four partial sums (entry p - p0 goes
+ * to sum (p - p0) mod 4, then (s0 + s1) + (s2 + s3)): shorter add chains, and the order of the
+ * wasm kernels (assembly/sparse64.ts, reservoir64.ts), so every backend gives the same bits
+ * (closed-loop forecasts amplify any difference). Shared by the CSR mat-vec and the reservoir step.
+ */
+export function rowSum4(values: ArrayLike<number>, idx: ArrayLike<number>, X: ArrayLike<number>, xo: number, p0: number, end: number): number {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, p = p0;
+  for (; p + 4 <= end; p += 4) {
+    s0 += values[p]! * X[xo + idx[p]!]!; s1 += values[p + 1]! * X[xo + idx[p + 1]!]!;
+    s2 += values[p + 2]! * X[xo + idx[p + 2]!]!; s3 += values[p + 3]! * X[xo + idx[p + 3]!]!;
+  }
+  if (p < end) s0 += values[p]! * X[xo + idx[p++]!]!;
+  if (p < end) s1 += values[p]! * X[xo + idx[p++]!]!;
+  if (p < end) s2 += values[p]! * X[xo + idx[p++]!]!;
+  return (s0 + s1) + (s2 + s3);
 }
