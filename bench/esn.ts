@@ -18,7 +18,19 @@ import { ELM } from '../src/reservoir/index.js';
 import { threadedGram } from '../src/node/gram.js';
 import { execFileSync } from 'node:child_process';
 import { loadDigits } from './digits.js';
-import { ANCHOR_DIR, QUICKSTART, TRAIN, accumulate, closedLoop, loadMackeyGlass, makeEsn, makeModel, oneStep, timed, type Hyper } from './esn_protocol.js';
+import {
+  ANCHOR_DIR,
+  QUICKSTART,
+  TRAIN,
+  accumulate,
+  closedLoop,
+  loadMackeyGlass,
+  makeEsn,
+  makeModel,
+  oneStep,
+  timed,
+  type Hyper,
+} from './esn_protocol.js';
 
 /**
  * Closed-loop hyperparameters, all chosen on NRMSE84 over a validation stretch inside the
@@ -55,14 +67,21 @@ function flag(argv: string[], name: string, dflt: string): string {
 }
 
 /** The live numpy/scipy stand-in for ReservoirPy's fit (bench/peers/esn_numpy.py), or null without /usr/bin/python3 + scipy. */
-function numpyProxy(units: number[], seeds: number[], bigSeeds: number): { N: number; seed: number; init: number; run: number; ridge: number; fit: number }[] | null {
+function numpyProxy(
+  units: number[],
+  seeds: number[],
+  bigSeeds: number,
+): { N: number; seed: number; init: number; run: number; ridge: number; fit: number }[] | null {
   const out: { N: number; seed: number; init: number; run: number; ridge: number; fit: number }[] = [];
   try {
     for (const seed of seeds) {
       const Ns = units.filter((N) => N < 2000 || seeds.indexOf(seed) < bigSeeds);
       if (!Ns.length) continue;
-      const text = execFileSync('/usr/bin/python3', ['bench/peers/esn_numpy.py', join(ANCHOR_DIR, 'esn_series.json'), String(seed), ...Ns.map(String)],
-        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      const text = execFileSync(
+        '/usr/bin/python3',
+        ['bench/peers/esn_numpy.py', join(ANCHOR_DIR, 'esn_series.json'), String(seed), ...Ns.map(String)],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       for (const line of text.trim().split('\n')) out.push(JSON.parse(line));
     }
     return out;
@@ -72,7 +91,10 @@ function numpyProxy(units: number[], seeds: number[], bigSeeds: number): { N: nu
   }
 }
 
-const median = (a: number[]): number => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]!; };
+const median = (a: number[]): number => {
+  const s = [...a].sort((x, y) => x - y);
+  return s[Math.floor(s.length / 2)]!;
+};
 
 /** Reads a row of a markdown table of esn.md: section title -> N -> columns. */
 function anchorRow(section: string, N: number): string[] | null {
@@ -81,7 +103,10 @@ function anchorRow(section: string, N: number): string[] | null {
   if (at < 0) return null;
   for (const line of md.slice(at).split('\n').slice(1)) {
     if (line.startsWith('## ')) break;
-    const cells = line.split('|').map((s) => s.trim()).filter((s) => s !== '');
+    const cells = line
+      .split('|')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
     if (cells[0] === String(N)) return cells;
   }
   return null;
@@ -89,23 +114,42 @@ function anchorRow(section: string, N: number): string[] | null {
 
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help')) {
-    console.log('Usage: npm run bench -- esn [--units 500,2000] [--seeds 1,2,3] [--threads 1,2] [--no-python] [--closed-units 500] [--closed-seeds 1] [--elm-seeds 3] [--big-seeds 3] [--json FILE]');
+    console.log(
+      'Usage: npm run bench -- esn [--units 500,2000] [--seeds 1,2,3] [--threads 1,2] [--no-python] [--closed-units 500] [--closed-seeds 1] [--elm-seeds 3] [--big-seeds 3] [--json FILE]',
+    );
     return 0;
   }
-  const units = flag(argv, 'units', '500,2000').split(',').filter((s) => s !== 'none').map(Number);
+  const units = flag(argv, 'units', '500,2000')
+    .split(',')
+    .filter((s) => s !== 'none')
+    .map(Number);
   const seeds = flag(argv, 'seeds', '1,2,3').split(',').map(Number);
-  const closedUnits = flag(argv, 'closed-units', '500').split(',').filter((s) => s !== '' && s !== 'none').map(Number);
+  const closedUnits = flag(argv, 'closed-units', '500')
+    .split(',')
+    .filter((s) => s !== '' && s !== 'none')
+    .map(Number);
   const jsonFile = flag(argv, 'json', '');
   const bigSeeds = Number(flag(argv, 'big-seeds', '3')); // seeds for N >= 2000 (slow on the ts backend)
-  console.log(`ESN bench, backend ${getBackend().name}; ReservoirPy = anchor (measured earlier on this machine, ../shared/anchors/esn.md)`);
+  console.log(
+    `ESN bench, backend ${getBackend().name}; ReservoirPy = anchor (measured earlier on this machine, ../shared/anchors/esn.md)`,
+  );
   const results: Record<string, unknown>[] = [];
   const threadList = flag(argv, 'threads', '1,2').split(',').map(Number);
   const gram = threadList.includes(2) ? await threadedGram().catch(() => null) : null;
   const proxy = argv.includes('--no-python') ? null : numpyProxy(units, seeds, bigSeeds);
-  console.log('\nMackey-Glass tau=17, 4000 train (warm-up 200) / 1999 test, one step ahead, quick-start hyperparameters, medians over seeds ' + seeds.join(','));
-  console.log('fit = reservoir run + ridge (X^T X and solve); init (weights, spectral radius) apart. Peers: ReservoirPy\'s anchor (measured on');
-  console.log('this machine on another day) and, live in this run, the same arithmetic in numpy/scipy/OpenBLAS (bench/peers/esn_numpy.py, 2 BLAS threads).');
-  console.log('| N | who | nrmse_std | nrmse_minmax | R^2 | init s | fit s | of which run+accumulate s | of which solve s | fit ratio numpy-live/ours | fit ratio rpy-anchor/ours |');
+  console.log(
+    '\nMackey-Glass tau=17, 4000 train (warm-up 200) / 1999 test, one step ahead, quick-start hyperparameters, medians over seeds ' +
+      seeds.join(','),
+  );
+  console.log(
+    "fit = reservoir run + ridge (X^T X and solve); init (weights, spectral radius) apart. Peers: ReservoirPy's anchor (measured on",
+  );
+  console.log(
+    'this machine on another day) and, live in this run, the same arithmetic in numpy/scipy/OpenBLAS (bench/peers/esn_numpy.py, 2 BLAS threads).',
+  );
+  console.log(
+    '| N | who | nrmse_std | nrmse_minmax | R^2 | init s | fit s | of which run+accumulate s | of which solve s | fit ratio numpy-live/ours | fit ratio rpy-anchor/ours |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const N of units) {
     const a = anchorRow('## Mackey-Glass tau=17, 6000 steps: 4000 train (warmup 200) / 1999 test, 1-step-ahead', N);
@@ -113,41 +157,85 @@ export async function run(argv: string[]): Promise<number> {
     const py = proxy?.filter((r) => r.N === N) ?? [];
     const pyFit = py.length ? median(py.map((r) => r.fit)) : NaN;
     for (const threads of threadList) {
-      if (threads === 2 && !gram) { console.log(`| ${N} | recur, 2 threads | (no shared-memory wasm backend here) |`); continue; }
+      if (threads === 2 && !gram) {
+        console.log(`| ${N} | recur, 2 threads | (no shared-memory wasm backend here) |`);
+        continue;
+      }
       const rows = (N >= 2000 ? seeds.slice(0, bigSeeds) : seeds).map((seed) => {
         const X = loadMackeyGlass(seed);
         const init = timed(() => makeEsn({ units: N, ...QUICKSTART }, seed, threads === 2 ? gram! : undefined));
         const esn = init.value;
-        const acc = timed(() => esn.partialFit({ shape: [TRAIN, 1], data: X.subarray(0, TRAIN) }, { shape: [TRAIN, 1], data: X.subarray(1, TRAIN + 1) }));
+        const acc = timed(() =>
+          esn.partialFit(
+            { shape: [TRAIN, 1], data: X.subarray(0, TRAIN) },
+            { shape: [TRAIN, 1], data: X.subarray(1, TRAIN + 1) },
+          ),
+        );
         const solve = timed(() => esn.solve());
-        return { init: init.wall, acc: acc.wall, solve: solve.wall, fit: acc.wall + solve.wall, fitCpu: acc.cpu + solve.cpu, ...oneStep(esn, X) };
+        return {
+          init: init.wall,
+          acc: acc.wall,
+          solve: solve.wall,
+          fit: acc.wall + solve.wall,
+          fitCpu: acc.cpu + solve.cpu,
+          ...oneStep(esn, X),
+        };
       });
       const m = (k: keyof (typeof rows)[number]) => median(rows.map((r) => r[k] as number));
-      console.log(`| ${N} | recur, ${threads} thread${threads > 1 ? 's' : ''} (live, ${rows.length} seed${rows.length > 1 ? 's' : ''}) | ${m('nrmse_std').toPrecision(3)} | ${m('nrmse_minmax').toPrecision(3)} | ${m('r2').toFixed(6)} | ${m('init').toFixed(3)} | ${m('fit').toFixed(3)} (cpu ${m('fitCpu').toFixed(3)}) | ${m('acc').toFixed(3)} | ${m('solve').toFixed(3)} | ${Number.isFinite(pyFit) ? (pyFit / m('fit')).toFixed(2) : '-'} | ${(rpyFit / m('fit')).toFixed(2)} |`);
-      results.push({ task: 'one-step', N, threads, recur: { seeds: rows.length, nrmse_std: m('nrmse_std'), nrmse_minmax: m('nrmse_minmax'), r2: m('r2'), init_s: m('init'), fit_s: m('fit'), fit_cpu_s: m('fitCpu'), accumulate_s: m('acc'), solve_s: m('solve') } });
+      console.log(
+        `| ${N} | recur, ${threads} thread${threads > 1 ? 's' : ''} (live, ${rows.length} seed${rows.length > 1 ? 's' : ''}) | ${m('nrmse_std').toPrecision(3)} | ${m('nrmse_minmax').toPrecision(3)} | ${m('r2').toFixed(6)} | ${m('init').toFixed(3)} | ${m('fit').toFixed(3)} (cpu ${m('fitCpu').toFixed(3)}) | ${m('acc').toFixed(3)} | ${m('solve').toFixed(3)} | ${Number.isFinite(pyFit) ? (pyFit / m('fit')).toFixed(2) : '-'} | ${(rpyFit / m('fit')).toFixed(2)} |`,
+      );
+      results.push({
+        task: 'one-step',
+        N,
+        threads,
+        recur: {
+          seeds: rows.length,
+          nrmse_std: m('nrmse_std'),
+          nrmse_minmax: m('nrmse_minmax'),
+          r2: m('r2'),
+          init_s: m('init'),
+          fit_s: m('fit'),
+          fit_cpu_s: m('fitCpu'),
+          accumulate_s: m('acc'),
+          solve_s: m('solve'),
+        },
+      });
     }
     if (py.length) {
       const pm = (k: 'init' | 'run' | 'ridge' | 'fit') => median(py.map((r) => r[k]));
-      console.log(`| ${N} | numpy/scipy (live, ${py.length} seed${py.length > 1 ? 's' : ''}) | | | | ${pm('init').toFixed(3)} | ${pm('fit').toFixed(3)} | ${pm('run').toFixed(3)} (run) | ${pm('ridge').toFixed(3)} (ridge) | 1 | |`);
+      console.log(
+        `| ${N} | numpy/scipy (live, ${py.length} seed${py.length > 1 ? 's' : ''}) | | | | ${pm('init').toFixed(3)} | ${pm('fit').toFixed(3)} | ${pm('run').toFixed(3)} (run) | ${pm('ridge').toFixed(3)} (ridge) | 1 | |`,
+      );
       results.push({ task: 'one-step', N, numpy_live: py });
     }
-    if (a) console.log(`| ${N} | ReservoirPy (anchor, 3 seeds) | ${a[3]!.split(' ')[0]} | ${a[2]} | ${a[4]} | ${a[5]} | ${a[6]} | ${a[7]} (run) | ${a[8]} (ridge) | | 1 |`);
+    if (a)
+      console.log(
+        `| ${N} | ReservoirPy (anchor, 3 seeds) | ${a[3]!.split(' ')[0]} | ${a[2]} | ${a[4]} | ${a[5]} | ${a[6]} | ${a[7]} (run) | ${a[8]} (ridge) | | 1 |`,
+      );
     results.push({ task: 'one-step', N, reservoirpy_anchor: a });
   }
   if (closedUnits.length) {
     const closedSeeds = flag(argv, 'closed-seeds', '1').split(',').map(Number);
-    console.log(`\nClosed loop, 50 trials (300 teacher-forced + 84 generated), NRMSE84 = rms err at step 84 / std(series), median [min-max] over seeds ${closedSeeds.join(',')}`);
+    console.log(
+      `\nClosed loop, 50 trials (300 teacher-forced + 84 generated), NRMSE84 = rms err at step 84 / std(series), median [min-max] over seeds ${closedSeeds.join(',')}`,
+    );
     console.log('| N | who | NRMSE84 | NRMSE over 84 steps | generation us/step | hyperparameters |');
     console.log('|---|---|---|---|---|---|');
     for (const N of closedUnits) {
       const hp = CLOSED_LOOP_HP[N] ?? CLOSED_LOOP_HP[500]!;
       const runs = closedSeeds.map((seed) => {
-        const X = loadMackeyGlass(seed), esn = makeModel({ units: N, ...hp }, seed);
-        accumulate(esn, X, TRAIN); esn.solve();
+        const X = loadMackeyGlass(seed),
+          esn = makeModel({ units: N, ...hp }, seed);
+        accumulate(esn, X, TRAIN);
+        esn.solve();
         return closedLoop(esn, X);
       });
-      const c84 = runs.map((r) => r.nrmse84), range = runs.length > 1 ? ` [${Math.min(...c84).toPrecision(3)}-${Math.max(...c84).toPrecision(3)}]` : '';
-      console.log(`| ${N} | recur (live) | ${median(c84).toPrecision(3)}${range} | ${median(runs.map((r) => r.nrmseAll)).toPrecision(3)} | ${median(runs.map((r) => r.usPerStep)).toFixed(1)} | ${JSON.stringify(hp)} |`);
+      const c84 = runs.map((r) => r.nrmse84),
+        range = runs.length > 1 ? ` [${Math.min(...c84).toPrecision(3)}-${Math.max(...c84).toPrecision(3)}]` : '';
+      console.log(
+        `| ${N} | recur (live) | ${median(c84).toPrecision(3)}${range} | ${median(runs.map((r) => r.nrmseAll)).toPrecision(3)} | ${median(runs.map((r) => r.usPerStep)).toFixed(1)} | ${JSON.stringify(hp)} |`,
+      );
       const md = readFileSync(join(ANCHOR_DIR, 'esn.md'), 'utf8');
       const line = md.split('\n').find((l) => l.startsWith(`| ${N} | tuned`));
       if (line) console.log(line.replace(`| ${N} | tuned`, `| ${N} | ReservoirPy (anchor) tuned`));
@@ -159,11 +247,19 @@ export async function run(argv: string[]): Promise<number> {
     // ELM-A of ../shared/anchors/elm.md: X/16, W, b ~ U(-1, 1), tanh, L = 1000, lam = 10, one-hot targets.
     // Difference: our readout also has an unpenalised output bias.
     const d = loadDigits(process.cwd());
-    const accs: number[] = [], fits: number[] = [], cpus: number[] = [];
+    const accs: number[] = [],
+      fits: number[] = [],
+      cpus: number[] = [];
     for (let seed = 0; seed < elmSeeds; seed++) {
-      const f = timed(() => new ELM({ hidden: 1000, ridge: 10, seed, gram: gram ?? undefined }).fitClassifier({ shape: [d.ytr.length, 64], data: d.Xtr }, d.ytr));
+      const f = timed(() =>
+        new ELM({ hidden: 1000, ridge: 10, seed, gram: gram ?? undefined }).fitClassifier(
+          { shape: [d.ytr.length, 64], data: d.Xtr },
+          d.ytr,
+        ),
+      );
       const elm = f.value;
-      fits.push(f.wall); cpus.push(f.cpu);
+      fits.push(f.wall);
+      cpus.push(f.cpu);
       const p = elm.predictClass({ shape: [d.yte.length, 64], data: d.Xte });
       accs.push(p.filter((c, i) => c === d.yte[i]).length / d.yte.length);
     }
@@ -171,7 +267,9 @@ export async function run(argv: string[]): Promise<number> {
     console.log(`\nELM on load_digits (1347 train / 450 test), L=1000 tanh, lam=10, ${elmSeeds} hidden-weight seeds`);
     console.log('| who | test acc mean [min-max] | fit s (median) |');
     console.log('|---|---|---|');
-    console.log(`| recur (live${gram ? ', 2 threads' : ''}) | ${mean.toFixed(4)} [${Math.min(...accs).toFixed(4)}-${Math.max(...accs).toFixed(4)}] | ${median(fits).toFixed(3)} (cpu ${median(cpus).toFixed(3)}) |`);
+    console.log(
+      `| recur (live${gram ? ', 2 threads' : ''}) | ${mean.toFixed(4)} [${Math.min(...accs).toFixed(4)}-${Math.max(...accs).toFixed(4)}] | ${median(fits).toFixed(3)} (cpu ${median(cpus).toFixed(3)}) |`,
+    );
     console.log('| numpy/scipy ELM-A (anchor, 10 seeds, 2 threads) | 0.9833 [0.9778-0.9889] | 0.0466 |');
     results.push({ task: 'elm-digits', recur: { accs, fits, cpus }, anchor: { acc: 0.9833, fit_s_2threads: 0.0466 } });
   }

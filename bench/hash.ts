@@ -52,11 +52,30 @@ function ensureData(name: string, rows: number, seed: number): string {
 }
 
 function recur(label: string, train: string, test: string, flags: string[]): Row {
-  const args = [join(ROOT, 'bin', 'recur.js'), 'hash', 'train', train, '--bits', '20', '--test', test, '--json', '--quiet', ...flags];
+  const args = [
+    join(ROOT, 'bin', 'recur.js'),
+    'hash',
+    'train',
+    train,
+    '--bits',
+    '20',
+    '--test',
+    test,
+    '--json',
+    '--quiet',
+    ...flags,
+  ];
   const r = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 }));
   return {
-    learner: label, source: 'live', rowsPerSec: r.rowsPerSec, rowsPerCpuSec: r.rowsPerCpuSec, testLogLoss: r.test.logLoss, testAuc: r.test.auc,
-    peakRssMiB: r.peakRssMiB, progressiveLoss: r.progressiveLoss, seconds: r.seconds,
+    learner: label,
+    source: 'live',
+    rowsPerSec: r.rowsPerSec,
+    rowsPerCpuSec: r.rowsPerCpuSec,
+    testLogLoss: r.test.logLoss,
+    testAuc: r.test.auc,
+    peakRssMiB: r.peakRssMiB,
+    progressiveLoss: r.progressiveLoss,
+    seconds: r.seconds,
     command: `recur hash train ${rel(train)} --test ${rel(test)} ${flags.join(' ')}`,
   };
 }
@@ -69,47 +88,92 @@ function hasSklearn(): boolean {
   try {
     execFileSync(PY, ['-c', 'import sklearn'], { stdio: 'ignore' });
     return true;
-  } catch { return false; }
+  } catch {
+    return false;
+  }
 }
 
 function python(which: 'sklearn' | 'ftrl', train: string, test: string): Row {
   const script = join(ROOT, 'bench', 'peers', 'ctr_python.py');
-  const r = JSON.parse(execFileSync(PY, [script, which, train, test], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } }));
+  const r = JSON.parse(
+    execFileSync(PY, [script, which, train, test], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } }),
+  );
   return {
-    learner: which === 'sklearn' ? 'scikit-learn FeatureHasher + SGDClassifier' : 'pure-Python FTRL-Proximal', source: 'live',
-    rowsPerSec: r.rowsPerSec, rowsPerCpuSec: r.rowsPerCpuSec, testLogLoss: r.testLogLoss, testAuc: r.testAuc, peakRssMiB: r.peakRssMiB,
-    progressiveLoss: r.progressiveLoss, seconds: r.seconds, command: `${PY} bench/peers/ctr_python.py ${which} ...`,
+    learner: which === 'sklearn' ? 'scikit-learn FeatureHasher + SGDClassifier' : 'pure-Python FTRL-Proximal',
+    source: 'live',
+    rowsPerSec: r.rowsPerSec,
+    rowsPerCpuSec: r.rowsPerCpuSec,
+    testLogLoss: r.testLogLoss,
+    testAuc: r.testAuc,
+    peakRssMiB: r.peakRssMiB,
+    progressiveLoss: r.progressiveLoss,
+    seconds: r.seconds,
+    command: `${PY} bench/peers/ctr_python.py ${which} ...`,
   };
 }
 
 /** A row of the anchor's table (../shared/anchors/ctr.md), labelled as such. */
 function anchor(key: string, label: string): Row | null {
   if (!existsSync(ANCHOR)) return null;
-  const line = readFileSync(ANCHOR, 'utf8').split('\n').find((l) => l.startsWith(`| ${key} |`));
+  const line = readFileSync(ANCHOR, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`| ${key} |`));
   if (!line) return null;
   const c = line.split('|').map((s) => s.trim());
   return {
-    learner: label, source: 'anchor', rowsPerSec: Number(c[2]), rowsPerCpuSec: null, testLogLoss: Number(c[3]), testAuc: Number(c[4]),
-    peakRssMiB: Number(c[5]), progressiveLoss: Number(c[8]), seconds: Number(c[6]), command: `see ${rel(ANCHOR)}`,
+    learner: label,
+    source: 'anchor',
+    rowsPerSec: Number(c[2]),
+    rowsPerCpuSec: null,
+    testLogLoss: Number(c[3]),
+    testAuc: Number(c[4]),
+    peakRssMiB: Number(c[5]),
+    progressiveLoss: Number(c[8]),
+    seconds: Number(c[6]),
+    command: `see ${rel(ANCHOR)}`,
   };
 }
 
 function table(rows: Row[], base: Row | undefined): string {
-  const head = ['learner', 'source', 'train rows/s (wall)', 'x sklearn', 'rows per CPU-s', 'x sklearn', 'test log-loss', 'test AUC', 'peak RSS MiB', 'progressive loss'];
-  const body = rows.map((r) => [r.learner, r.source, Math.round(r.rowsPerSec).toLocaleString('en-US'),
+  const head = [
+    'learner',
+    'source',
+    'train rows/s (wall)',
+    'x sklearn',
+    'rows per CPU-s',
+    'x sklearn',
+    'test log-loss',
+    'test AUC',
+    'peak RSS MiB',
+    'progressive loss',
+  ];
+  const body = rows.map((r) => [
+    r.learner,
+    r.source,
+    Math.round(r.rowsPerSec).toLocaleString('en-US'),
     base ? (r.rowsPerSec / base.rowsPerSec).toFixed(1) + 'x' : '-',
     r.rowsPerCpuSec ? Math.round(r.rowsPerCpuSec).toLocaleString('en-US') : '-',
-    base?.rowsPerCpuSec && r.rowsPerCpuSec ? (r.rowsPerCpuSec / base.rowsPerCpuSec).toFixed(1) + 'x' : '-', r.testLogLoss.toFixed(4), r.testAuc.toFixed(4),
-    r.peakRssMiB.toFixed(0), r.progressiveLoss.toFixed(4)]);
-  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...body.map((b) => `| ${b.join(' | ')} |`)].join('\n');
+    base?.rowsPerCpuSec && r.rowsPerCpuSec ? (r.rowsPerCpuSec / base.rowsPerCpuSec).toFixed(1) + 'x' : '-',
+    r.testLogLoss.toFixed(4),
+    r.testAuc.toFixed(4),
+    r.peakRssMiB.toFixed(0),
+    r.progressiveLoss.toFixed(4),
+  ]);
+  return [
+    `| ${head.join(' | ')} |`,
+    `|${head.map(() => '---').join('|')}|`,
+    ...body.map((b) => `| ${b.join(' | ')} |`),
+  ].join('\n');
 }
 
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help')) {
-    console.log('Usage: npm run bench -- hash [--big] [--python-ftrl] [--no-peers] [--json FILE] | --search\n\n' +
-      'Trains recur on the synthetic CTR data (1M rows, 2^20 buckets, one pass) beside scikit-learn (live when\n' +
-      'installed) and the anchor numbers; --big adds a 10M-row file to show constant memory.\n' +
-      '--search: the validation search (on train.csv only) that chose the -q pairs and hyper-parameters.');
+    console.log(
+      'Usage: npm run bench -- hash [--big] [--python-ftrl] [--no-peers] [--json FILE] | --search\n\n' +
+        'Trains recur on the synthetic CTR data (1M rows, 2^20 buckets, one pass) beside scikit-learn (live when\n' +
+        'installed) and the anchor numbers; --big adds a 10M-row file to show constant memory.\n' +
+        '--search: the validation search (on train.csv only) that chose the -q pairs and hyper-parameters.',
+    );
     return 0;
   }
   if (argv.includes('--search')) {
@@ -124,8 +188,17 @@ export async function run(argv: string[]): Promise<number> {
   const test = ensureData('test.csv', 200_000, 2);
   const rows: Row[] = [];
   const num = ['--numeric', 'I1..I13'];
-  const say = (r: Row) => { console.log(`  ${r.learner}: ${Math.round(r.rowsPerSec)} rows/s, test log-loss ${r.testLogLoss.toFixed(4)}, AUC ${r.testAuc.toFixed(4)}, peak RSS ${r.peakRssMiB.toFixed(0)} MiB`); return r; };
-  console.log(`recur (this checkout), ${rel(train)} -> ${rel(test)}; machine load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores:`);
+  const say = (r: Row) => {
+    console.log(
+      `  ${r.learner}: ${Math.round(r.rowsPerSec)} rows/s, test log-loss ${r.testLogLoss.toFixed(4)}, AUC ${r.testAuc.toFixed(4)}, peak RSS ${r.peakRssMiB.toFixed(0)} MiB`,
+    );
+    return r;
+  };
+  console.log(
+    `recur (this checkout), ${rel(train)} -> ${rel(test)}; machine load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')} on ${cpus().length} cores:`,
+  );
   rows.push(say(recur('recur FTRL', train, test, [...num, '--numeric-as', 'log'])));
   rows.push(say(recur('recur FTRL, all columns as tokens', train, test, [])));
   rows.push(say(recur('recur AdaGrad', train, test, ['--learner', 'adagrad', ...num, '--numeric-as', 'log'])));
@@ -143,19 +216,33 @@ export async function run(argv: string[]): Promise<number> {
       base = say(python('sklearn', train, test));
       rows.push(base);
     } else {
-      console.log(`scikit-learn is not installed for ${PY} (apt-get install python3-sklearn); using the anchor's numbers`);
+      console.log(
+        `scikit-learn is not installed for ${PY} (apt-get install python3-sklearn); using the anchor's numbers`,
+      );
       const a = anchor('sklearn_sgd_default', 'scikit-learn FeatureHasher + SGDClassifier');
-      if (a) { rows.push(a); base = a; }
+      if (a) {
+        rows.push(a);
+        base = a;
+      }
     }
-    if (argv.includes('--python-ftrl')) { console.log('pure-Python FTRL (live):'); rows.push(say(python('ftrl', train, test))); }
-    else { const a = anchor('ftrl_proximal', 'pure-Python FTRL-Proximal'); if (a) rows.push(a); }
+    if (argv.includes('--python-ftrl')) {
+      console.log('pure-Python FTRL (live):');
+      rows.push(say(python('ftrl', train, test)));
+    } else {
+      const a = anchor('ftrl_proximal', 'pure-Python FTRL-Proximal');
+      if (a) rows.push(a);
+    }
   }
   console.log('\n' + table(rows, base));
-  console.log('\nVowpal Wabbit: not installable on this machine (no Debian package, npm @vowpalwabbit/vowpalwabbit answers 404,');
+  console.log(
+    '\nVowpal Wabbit: not installable on this machine (no Debian package, npm @vowpalwabbit/vowpalwabbit answers 404,',
+  );
   console.log(`PyPI unreachable); see ${rel(ANCHOR)}. Python csv.reader alone (parse floor, anchor): 439,487 rows/s.`);
   if (big) {
     const small = rows[0]!;
-    console.log(`Memory vs file size: peak RSS ${small.peakRssMiB.toFixed(0)} MiB on 1M rows, ${big.peakRssMiB.toFixed(0)} MiB on 10M rows (${((big.peakRssMiB / small.peakRssMiB - 1) * 100).toFixed(1)}%).`);
+    console.log(
+      `Memory vs file size: peak RSS ${small.peakRssMiB.toFixed(0)} MiB on 1M rows, ${big.peakRssMiB.toFixed(0)} MiB on 10M rows (${((big.peakRssMiB / small.peakRssMiB - 1) * 100).toFixed(1)}%).`,
+    );
   }
   if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ suite: 'hash', rows }, null, 1));
   return 0;

@@ -30,7 +30,8 @@ const NUMS = Array.from({ length: 13 }, (_, i) => `I${i + 1}`);
 /** Writes rows [from, to) of a CSV (after its header) to dst with the header; rows = lines here (no quoted newlines). */
 function slice(src: string, dst: string, from: number, to: number): void {
   if (existsSync(dst)) return;
-  const fd = openSync(src, 'r'), out = openSync(dst + '.tmp', 'w');
+  const fd = openSync(src, 'r'),
+    out = openSync(dst + '.tmp', 'w');
   const buf = new Uint8Array(1 << 20);
   let line = -1; // -1 = header
   try {
@@ -48,7 +49,10 @@ function slice(src: string, dst: string, from: number, to: number): void {
       if (start < n && (line === -1 || (line >= from && line < to))) writeSync(out, buf, start, n - start);
       if (line >= to) break;
     }
-  } finally { closeSync(fd); closeSync(out); }
+  } finally {
+    closeSync(fd);
+    closeSync(out);
+  }
   renameSync(dst + '.tmp', dst);
 }
 
@@ -61,7 +65,15 @@ interface Config {
 }
 
 async function score(fit: string, valid: string, c: Config): Promise<number> {
-  const hasher: HasherOptions = { columns: [], label: 'label', numeric: NUMS, numericAs: c.numericAs, quadratic: c.pairs, bits: 20, ignore: c.ignore ?? [] };
+  const hasher: HasherOptions = {
+    columns: [],
+    label: 'label',
+    numeric: NUMS,
+    numericAs: c.numericAs,
+    quadratic: c.pairs,
+    bits: 20,
+    ignore: c.ignore ?? [],
+  };
   const learner: LearnerOptions = { kind: 'ftrl', alpha: c.alpha, beta: 1, l1: 0, l2: c.l2 };
   const st = await trainStream((columns) => new HashedLinearModel({ ...hasher, columns }, learner), fit);
   const v = await scoreStream(st.model, valid);
@@ -70,12 +82,16 @@ async function score(fit: string, valid: string, c: Config): Promise<number> {
 
 export async function search(dataDir: string, resume?: Config): Promise<Config & { valid: number }> {
   const train = join(dataDir, 'train.csv');
-  const fit = join(dataDir, 'search-fit.csv'), screen = join(dataDir, 'search-screen.csv'), valid = join(dataDir, 'search-valid.csv');
+  const fit = join(dataDir, 'search-fit.csv'),
+    screen = join(dataDir, 'search-screen.csv'),
+    valid = join(dataDir, 'search-valid.csv');
   slice(train, fit, 0, 900_000);
   slice(train, screen, 0, 300_000);
   slice(train, valid, 900_000, 1_000_000);
   const log = (o: object) => console.log(JSON.stringify(o));
-  let best = resume ? { ...resume, valid: await score(fit, valid, resume) } : await pairsAndGrid(fit, screen, valid, log);
+  let best = resume
+    ? { ...resume, valid: await score(fit, valid, resume) }
+    : await pairsAndGrid(fit, screen, valid, log);
   best = await numericPairs(fit, screen, valid, best, log);
   // Columns left out: a screen of each alone on the screen rows, then greedily on all of fit.
   const used = [...NUMS, ...CATS].filter((c) => !best.pairs.some((p) => p.includes(c)));
@@ -95,12 +111,19 @@ export async function search(dataDir: string, resume?: Config): Promise<Config &
     log({ stage: 'drop', ignore: c.ignore, valid: v, kept: v < chosen.valid });
     if (v < chosen.valid) chosen = { ...c, valid: v };
   }
-  log({ best: { ...chosen, pairs: chosen.pairs.map((p) => p.join(':')).join(','), ignore: (chosen.ignore ?? []).join(',') } });
+  log({
+    best: { ...chosen, pairs: chosen.pairs.map((p) => p.join(':')).join(','), ignore: (chosen.ignore ?? []).join(',') },
+  });
   return chosen;
 }
 
-async function numericPairs(fit: string, screen: string, valid: string, start: Config & { valid: number },
-  log: (o: object) => void): Promise<Config & { valid: number }> {
+async function numericPairs(
+  fit: string,
+  screen: string,
+  valid: string,
+  start: Config & { valid: number },
+  log: (o: object) => void,
+): Promise<Config & { valid: number }> {
   const base0 = await score(screen, valid, start);
   const cands: [string, string][] = [];
   for (let a = 0; a < NUMS.length; a++) {
@@ -125,17 +148,23 @@ async function numericPairs(fit: string, screen: string, valid: string, start: C
   return best;
 }
 
-async function pairsAndGrid(fit: string, screen: string, valid: string, log: (o: object) => void): Promise<Config & { valid: number }> {
+async function pairsAndGrid(
+  fit: string,
+  screen: string,
+  valid: string,
+  log: (o: object) => void,
+): Promise<Config & { valid: number }> {
   const base: Config = { pairs: [], alpha: 0.1, l2: 1, numericAs: 'log' };
   const base0 = await score(screen, valid, base);
   log({ stage: 'screen', pairs: [], valid: base0 });
   const screened: { pair: [string, string]; gain: number }[] = [];
-  for (let a = 0; a < CATS.length; a++) for (let b = a + 1; b < CATS.length; b++) {
-    const pair: [string, string] = [CATS[a]!, CATS[b]!];
-    const v = await score(screen, valid, { ...base, pairs: [pair] });
-    screened.push({ pair, gain: base0 - v });
-    log({ stage: 'screen', pairs: [pair.join(':')], valid: v, gain: base0 - v });
-  }
+  for (let a = 0; a < CATS.length; a++)
+    for (let b = a + 1; b < CATS.length; b++) {
+      const pair: [string, string] = [CATS[a]!, CATS[b]!];
+      const v = await score(screen, valid, { ...base, pairs: [pair] });
+      screened.push({ pair, gain: base0 - v });
+      log({ stage: 'screen', pairs: [pair.join(':')], valid: v, gain: base0 - v });
+    }
   screened.sort((x, y) => y.gain - x.gain);
   let best = { ...base, valid: await score(fit, valid, base) };
   log({ stage: 'greedy', pairs: [], valid: best.valid });
@@ -146,12 +175,14 @@ async function pairsAndGrid(fit: string, screen: string, valid: string, log: (o:
     if (v < best.valid) best = { ...c, valid: v };
   }
   const pairs = best.pairs;
-  for (const numericAs of ['log', 'bin'] as NumericMode[]) for (const alpha of [0.05, 0.08, 0.1, 0.15]) for (const l2 of [0, 1, 3]) {
-    const c: Config = { pairs, alpha, l2, numericAs };
-    const v = await score(fit, valid, c);
-    log({ stage: 'grid', numericAs, alpha, l2, valid: v });
-    if (v < best.valid) best = { ...c, valid: v };
-  }
+  for (const numericAs of ['log', 'bin'] as NumericMode[])
+    for (const alpha of [0.05, 0.08, 0.1, 0.15])
+      for (const l2 of [0, 1, 3]) {
+        const c: Config = { pairs, alpha, l2, numericAs };
+        const v = await score(fit, valid, c);
+        log({ stage: 'grid', numericAs, alpha, l2, valid: v });
+        if (v < best.valid) best = { ...c, valid: v };
+      }
   log({ stage: 'grid-best', ...best, pairs: best.pairs.map((p) => p.join(':')).join(',') });
   return best;
 }

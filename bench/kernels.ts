@@ -17,13 +17,26 @@ import { type Batch, SequenceModel } from '../src/layers/model.js';
 import { SGD } from '../src/train/optim.js';
 import { Rng } from '../src/random.js';
 
-interface Shape { name: string; tA: boolean; tB: boolean; acc: boolean; M: number; N: number; K: number }
+interface Shape {
+  name: string;
+  tA: boolean;
+  tB: boolean;
+  acc: boolean;
+  M: number;
+  N: number;
+  K: number;
+}
 
 /** The products one training step runs, by configuration (LSTM; G*H = 4H). */
 function shapes(): Shape[] {
   const out: Shape[] = [];
-  for (const [id, I, H, B, T] of [['C1', 2, 128, 32, 100], ['C2', 64, 256, 32, 64], ['C3', 128, 512, 64, 50]] as const) {
-    const G = 4 * H, N = T * B;
+  for (const [id, I, H, B, T] of [
+    ['C1', 2, 128, 32, 100],
+    ['C2', 64, 256, 32, 64],
+    ['C3', 128, 512, 64, 50],
+  ] as const) {
+    const G = 4 * H,
+      N = T * B;
     out.push(
       { name: `${id} step h W_hh^T`, tA: false, tB: true, acc: true, M: B, N: G, K: H },
       { name: `${id} step dgates W_hh`, tA: false, tB: false, acc: false, M: B, N: H, K: G },
@@ -41,13 +54,23 @@ function timeIt(f: () => void, ms: number): number {
   let n = 0;
   const t0 = performance.now();
   let t = t0;
-  while (t - t0 < ms) { f(); n++; t = performance.now(); }
+  while (t - t0 < ms) {
+    f();
+    n++;
+    t = performance.now();
+  }
   return (t - t0) / n / 1000; // seconds per call
 }
 
 function gflops(be: Backend, s: Shape, ms: number): number {
-  const a = (n: number) => { const v = be.alloc ? be.alloc(n) : new Float32Array(n); for (let i = 0; i < n; i++) v[i] = Math.sin(i); return v; };
-  const A = a(s.M * s.K), B = a(s.K * s.N), C = a(s.M * s.N);
+  const a = (n: number) => {
+    const v = be.alloc ? be.alloc(n) : new Float32Array(n);
+    for (let i = 0; i < n; i++) v[i] = Math.sin(i);
+    return v;
+  };
+  const A = a(s.M * s.K),
+    B = a(s.K * s.N),
+    C = a(s.M * s.N);
   const sec = timeIt(() => be.gemm(s.tA, s.tB, s.acc, s.M, s.N, s.K, A, 0, B, 0, C, 0), ms);
   return (2 * s.M * s.N * s.K) / sec / 1e9;
 }
@@ -77,20 +100,30 @@ for s in json.loads(sys.argv[1]):
     out.append(2 * M * N * K / ((t - t0) / n) / 1e9)
 print(json.dumps(out))`;
   try {
-    return JSON.parse(execFileSync(py, ['-c', code, JSON.stringify(list)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim()) as number[];
-  } catch (e) { return `torch failed: ${(e as Error).message.slice(0, 200)}`; }
+    return JSON.parse(
+      execFileSync(py, ['-c', code, JSON.stringify(list)], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }).trim(),
+    ) as number[];
+  } catch (e) {
+    return `torch failed: ${(e as Error).message.slice(0, 200)}`;
+  }
 }
 
 /** A backend that forwards every call to `be` and adds its time to `acc[key]`. */
 function timed(be: Backend, acc: Map<string, number>): Backend {
-  const wrap = (name: string, key: (args: unknown[]) => string) => (...args: unknown[]) => {
-    const t0 = performance.now();
-    const r = (be as unknown as Record<string, (...a: unknown[]) => unknown>)[name]!(...args);
-    const k = key(args);
-    acc.set(k, (acc.get(k) ?? 0) + performance.now() - t0);
-    return r;
-  };
-  const gemmKey = (a: unknown[]) => `gemm ${a[0] ? 'T' : 'N'}${a[1] ? 'T' : 'N'}${a[2] ? '+' : ''} ${a[3]}x${a[4]}x${a[5]}`;
+  const wrap =
+    (name: string, key: (args: unknown[]) => string) =>
+    (...args: unknown[]) => {
+      const t0 = performance.now();
+      const r = (be as unknown as Record<string, (...a: unknown[]) => unknown>)[name]!(...args);
+      const k = key(args);
+      acc.set(k, (acc.get(k) ?? 0) + performance.now() - t0);
+      return r;
+    };
+  const gemmKey = (a: unknown[]) =>
+    `gemm ${a[0] ? 'T' : 'N'}${a[1] ? 'T' : 'N'}${a[2] ? '+' : ''} ${a[3]}x${a[4]}x${a[5]}`;
   const p: Record<string, unknown> = { name: be.name };
   for (const k of Object.keys(be)) {
     const v = (be as unknown as Record<string, unknown>)[k];
@@ -103,14 +136,39 @@ function timed(be: Backend, acc: Map<string, number>): Backend {
 function profile(c: Config, steps: number): { total: number; parts: [string, number][] } {
   const acc = new Map<string, number>();
   const be = timed(getBackend('wasm'), acc);
-  const rng = new Rng(1234), { B, T } = c;
-  const model = new SequenceModel({ cell: 'lstm', hiddenSize: c.hidden, outputSize: c.out, head: c.head as 'last' | 'every', loss: c.vocab ? 'xent' : 'mse', seed: 1,
-    ...(c.vocab ? { vocabSize: c.vocab, embedDim: c.input } : { inputSize: c.input }) }, be);
+  const rng = new Rng(1234),
+    { B, T } = c;
+  const model = new SequenceModel(
+    {
+      cell: 'lstm',
+      hiddenSize: c.hidden,
+      outputSize: c.out,
+      head: c.head as 'last' | 'every',
+      loss: c.vocab ? 'xent' : 'mse',
+      seed: 1,
+      ...(c.vocab ? { vocabSize: c.vocab, embedDim: c.input } : { inputSize: c.input }),
+    },
+    be,
+  );
   const opt = new SGD(model.params, { lr: 0.01 });
   const batch: Batch = c.vocab
-    ? { T, B, ids: Int32Array.from({ length: T * B }, () => rng.int(c.vocab!)), y: Int32Array.from({ length: T * B }, () => rng.int(c.vocab!)) }
-    : { T, B, x: Float32Array.from({ length: T * B * c.input }, () => rng.normal()), y: Float32Array.from({ length: (c.head === 'last' ? 1 : T) * B * c.out }, () => rng.normal()) };
-  const step = () => { model.params.zeroGrad(); model.lossAndGrad(batch); opt.step(); };
+    ? {
+        T,
+        B,
+        ids: Int32Array.from({ length: T * B }, () => rng.int(c.vocab!)),
+        y: Int32Array.from({ length: T * B }, () => rng.int(c.vocab!)),
+      }
+    : {
+        T,
+        B,
+        x: Float32Array.from({ length: T * B * c.input }, () => rng.normal()),
+        y: Float32Array.from({ length: (c.head === 'last' ? 1 : T) * B * c.out }, () => rng.normal()),
+      };
+  const step = () => {
+    model.params.zeroGrad();
+    model.lossAndGrad(batch);
+    opt.step();
+  };
   step();
   acc.clear();
   const t0 = performance.now();
@@ -122,31 +180,58 @@ function profile(c: Config, steps: number): { total: number; parts: [string, num
 }
 
 export async function run(argv: string[]): Promise<number> {
-  if (argv.includes('--help')) { console.log('Usage: npm run bench -- kernels [--ms N] [--profile] [--json FILE]'); return 0; }
-  const i = argv.indexOf('--ms'), ms = i >= 0 ? Number(argv[i + 1]) : 300;
-  const j = argv.indexOf('--json'), jsonFile = j >= 0 ? argv[j + 1] : undefined;
-  const list = shapes(), wasm = getBackend('wasm');
+  if (argv.includes('--help')) {
+    console.log('Usage: npm run bench -- kernels [--ms N] [--profile] [--json FILE]');
+    return 0;
+  }
+  const i = argv.indexOf('--ms'),
+    ms = i >= 0 ? Number(argv[i + 1]) : 300;
+  const j = argv.indexOf('--json'),
+    jsonFile = j >= 0 ? argv[j + 1] : undefined;
+  const list = shapes(),
+    wasm = getBackend('wasm');
   const torch = torchGflops(list, ms);
   if (typeof torch === 'string') console.log(`# peer torch skipped: ${torch}`);
   const rows = list.map((s, k) => {
-    const w = gflops(wasm, s, ms), t = s.M * s.N * s.K <= 2e7 ? gflops(tsBackend, s, ms / 3) : NaN;
-    return { shape: s.name, flags: `${s.tA ? 'T' : 'N'}${s.tB ? 'T' : 'N'}${s.acc ? '+' : ''}`, M: s.M, N: s.N, K: s.K,
-      wasm_gflops: w, ts_gflops: t, torch_gflops: typeof torch === 'string' ? NaN : torch[k]! };
+    const w = gflops(wasm, s, ms),
+      t = s.M * s.N * s.K <= 2e7 ? gflops(tsBackend, s, ms / 3) : NaN;
+    return {
+      shape: s.name,
+      flags: `${s.tA ? 'T' : 'N'}${s.tB ? 'T' : 'N'}${s.acc ? '+' : ''}`,
+      M: s.M,
+      N: s.N,
+      K: s.K,
+      wasm_gflops: w,
+      ts_gflops: t,
+      torch_gflops: typeof torch === 'string' ? NaN : torch[k]!,
+    };
   });
-  console.log('| product | flags | M x N x K | recur-wasm GFLOP/s | recur-ts GFLOP/s | torch 1 thread GFLOP/s | wasm/torch |');
+  console.log(
+    '| product | flags | M x N x K | recur-wasm GFLOP/s | recur-ts GFLOP/s | torch 1 thread GFLOP/s | wasm/torch |',
+  );
   console.log('|---|---|---|---:|---:|---:|---:|');
   const f = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : '');
-  for (const r of rows) console.log(`| ${r.shape} | ${r.flags} | ${r.M}x${r.N}x${r.K} | ${f(r.wasm_gflops)} | ${f(r.ts_gflops)} | ${f(r.torch_gflops)} | ${f(r.wasm_gflops / r.torch_gflops)} |`);
+  for (const r of rows)
+    console.log(
+      `| ${r.shape} | ${r.flags} | ${r.M}x${r.N}x${r.K} | ${f(r.wasm_gflops)} | ${f(r.ts_gflops)} | ${f(r.torch_gflops)} | ${f(r.wasm_gflops / r.torch_gflops)} |`,
+    );
   const prof: Record<string, unknown> = {};
   if (argv.includes('--profile')) {
     for (const c of CONFIGS.filter((x) => x.head !== 'none')) {
       const p = profile(c, c.id === 'C3' ? 2 : 5);
       prof[c.id] = p;
       console.log(`\n${c.id} lstm, wasm, one thread: ${p.total.toFixed(1)} ms/step`);
-      for (const [k, v] of p.parts.slice(0, 12)) console.log(`  ${k.padEnd(28)} ${v.toFixed(2).padStart(8)} ms  ${((100 * v) / p.total).toFixed(1).padStart(5)}%`);
+      for (const [k, v] of p.parts.slice(0, 12))
+        console.log(
+          `  ${k.padEnd(28)} ${v.toFixed(2).padStart(8)} ms  ${((100 * v) / p.total).toFixed(1).padStart(5)}%`,
+        );
     }
   }
-  console.log(`\nload average: ${loadavg().map((v) => v.toFixed(1)).join(' ')} (2 cores shared: compare within this run only)`);
+  console.log(
+    `\nload average: ${loadavg()
+      .map((v) => v.toFixed(1))
+      .join(' ')} (2 cores shared: compare within this run only)`,
+  );
   if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ gemm: rows, profile: prof }, null, 2) + '\n');
   return 0;
 }

@@ -43,10 +43,18 @@ print(statistics.median(ts[warm:]) * 1000)
 `;
 
 function peer(cell: string, steps: number, warm: number): number | null {
-  for (const py of ['python3', '/usr/bin/python3']) { // torch may live only in the system Python
+  for (const py of ['python3', '/usr/bin/python3']) {
+    // torch may live only in the system Python
     try {
-      return Number(execFileSync(py, ['-c', PEER, cell, String(steps), String(warm)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
-    } catch { /* next */ }
+      return Number(
+        execFileSync(py, ['-c', PEER, cell, String(steps), String(warm)], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+        }).trim(),
+      );
+    } catch {
+      /* next */
+    }
   }
   return null;
 }
@@ -56,61 +64,113 @@ function gcFn(): () => void {
   return runInNewContext('gc') as () => void;
 }
 
-const median = (a: number[]) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]!; };
+const median = (a: number[]) => {
+  const s = [...a].sort((x, y) => x - y);
+  return s[Math.floor(s.length / 2)]!;
+};
 
 export async function run(argv: string[]): Promise<number> {
   const { opts, positionals } = parseArgs(argv, {
     cell: { type: 'string', default: 'lstm', choices: ['lstm', 'gru'], help: 'recurrent cell' },
     steps: { type: 'int', default: 10, help: 'timed steps' },
     warmup: { type: 'int', default: 3, help: 'untimed warm-up steps' },
-    text: { type: 'string', default: '../shared/data/tinyshakespeare.txt', help: 'corpus (a random stream when missing)' },
+    text: {
+      type: 'string',
+      default: '../shared/data/tinyshakespeare.txt',
+      help: 'corpus (a random stream when missing)',
+    },
   });
-  if (opts.help) { console.log('Usage: npm run bench -- lm [--cell lstm|gru] [--steps 10] [--warmup 3] [--json FILE]'); return 0; }
-  const B = 32, T = 64;
+  if (opts.help) {
+    console.log('Usage: npm run bench -- lm [--cell lstm|gru] [--steps 10] [--warmup 3] [--json FILE]');
+    return 0;
+  }
+  const B = 32,
+    T = 64;
   let ids: Int32Array, vocab: CharVocab, corpus: string;
   if (existsSync(opts.text)) {
     const text = readFileSync(opts.text, 'utf8');
-    vocab = CharVocab.fromText(text); ids = vocab.encode(text); corpus = opts.text;
+    vocab = CharVocab.fromText(text);
+    ids = vocab.encode(text);
+    corpus = opts.text;
   } else {
     const rng = new Rng(1);
     vocab = new CharVocab(Array.from({ length: 65 }, (_, i) => String.fromCharCode(48 + i)));
-    ids = Int32Array.from({ length: 200_000 }, () => rng.int(65)); corpus = 'random stream (tinyshakespeare not found)';
+    ids = Int32Array.from({ length: 200_000 }, () => rng.int(65));
+    corpus = 'random stream (tinyshakespeare not found)';
   }
   const lm = RecurrentLM.create(vocab, { cell: opts.cell, embedDim: 64, hiddenSize: 256, seed: 1 });
   const trainer = new Trainer(lm.model, new SGD(lm.model.params, { lr: 0.01 }));
-  const streams = new TokenStreams(ids, B), tb = new TruncatedBPTT(trainer, T, T);
+  const streams = new TokenStreams(ids, B),
+    tb = new TruncatedBPTT(trainer, T, T);
   const slice = (a: number, e: number) => streams.window(a, e);
   let pos = 0;
-  const step = () => { if (pos + T > streams.positions) { tb.reset(); pos = 0; } pos += T; tb.run(slice, pos); };
+  const step = () => {
+    if (pos + T > streams.positions) {
+      tb.reset();
+      pos = 0;
+    }
+    pos += T;
+    tb.run(slice, pos);
+  };
   const gc = gcFn();
   for (let i = 0; i < opts.warmup; i++) step();
   gc();
-  const heap0 = process.memoryUsage().heapUsed, ab0 = process.memoryUsage().arrayBuffers;
-  const wall: number[] = [], cpu: number[] = [];
+  const heap0 = process.memoryUsage().heapUsed,
+    ab0 = process.memoryUsage().arrayBuffers;
+  const wall: number[] = [],
+    cpu: number[] = [];
   let abMax = ab0;
   for (let i = 0; i < opts.steps; i++) {
-    const t = performance.now(), c = process.cpuUsage();
+    const t = performance.now(),
+      c = process.cpuUsage();
     step();
-    wall.push(performance.now() - t); cpu.push(process.cpuUsage(c).user / 1000);
+    wall.push(performance.now() - t);
+    cpu.push(process.cpuUsage(c).user / 1000);
     abMax = Math.max(abMax, process.memoryUsage().arrayBuffers);
   }
   gc();
   const heap1 = process.memoryUsage().heapUsed;
-  const ms = median(wall), cpuMs = median(cpu), tokS = (B * T) / (ms / 1000), epochSteps = Math.ceil((streams.positions) / T);
+  const ms = median(wall),
+    cpuMs = median(cpu),
+    tokS = (B * T) / (ms / 1000),
+    epochSteps = Math.ceil(streams.positions / T);
   const torchMs = peer(opts.cell, Math.max(10, opts.steps), 3);
   const row = {
-    config: 'C2', cell: opts.cell, corpus, B, T, hidden: 256, vocab: vocab.size, steps: opts.steps, msPerStep: ms, cpuMsPerStep: cpuMs,
-    tokensPerSecond: tokS, tokensPerCpuSecond: (B * T) / (cpuMs / 1000), epochMinutes: (epochSteps * ms) / 60000, epochSteps,
-    arrayBufferGrowthBytes: abMax - ab0, heapGrowthBytesPerStep: (heap1 - heap0) / opts.steps,
-    torchMsPerStep: torchMs, ratioToTorch: torchMs ? ms / torchMs : null, cpuRatioToTorch: torchMs ? cpuMs / torchMs : null,
+    config: 'C2',
+    cell: opts.cell,
+    corpus,
+    B,
+    T,
+    hidden: 256,
+    vocab: vocab.size,
+    steps: opts.steps,
+    msPerStep: ms,
+    cpuMsPerStep: cpuMs,
+    tokensPerSecond: tokS,
+    tokensPerCpuSecond: (B * T) / (cpuMs / 1000),
+    epochMinutes: (epochSteps * ms) / 60000,
+    epochSteps,
+    arrayBufferGrowthBytes: abMax - ab0,
+    heapGrowthBytesPerStep: (heap1 - heap0) / opts.steps,
+    torchMsPerStep: torchMs,
+    ratioToTorch: torchMs ? ms / torchMs : null,
+    cpuRatioToTorch: torchMs ? cpuMs / torchMs : null,
   };
   console.log(`C2 char LM (${opts.cell}, V=${vocab.size}, E=64, H=256, B=${B}, T=${T}, SGD 0.01) on ${corpus}`);
   console.log('                 ms/step  tokens/s   recur/torch');
-  console.log(`recur (wall)   ${ms.toFixed(1).padStart(9)}  ${tokS.toFixed(0).padStart(8)}   ${row.ratioToTorch === null ? 'n/a' : row.ratioToTorch.toFixed(1)}`);
-  console.log(`recur (cpu)    ${cpuMs.toFixed(1).padStart(9)}  ${row.tokensPerCpuSecond.toFixed(0).padStart(8)}   ${row.cpuRatioToTorch === null ? 'n/a' : row.cpuRatioToTorch.toFixed(1)}`);
-  console.log(`torch 1 thread ${torchMs === null ? '      n/a' : torchMs.toFixed(1).padStart(9)}  ${torchMs === null ? '     n/a' : ((B * T) / (torchMs / 1000)).toFixed(0).padStart(8)}   1.0`);
+  console.log(
+    `recur (wall)   ${ms.toFixed(1).padStart(9)}  ${tokS.toFixed(0).padStart(8)}   ${row.ratioToTorch === null ? 'n/a' : row.ratioToTorch.toFixed(1)}`,
+  );
+  console.log(
+    `recur (cpu)    ${cpuMs.toFixed(1).padStart(9)}  ${row.tokensPerCpuSecond.toFixed(0).padStart(8)}   ${row.cpuRatioToTorch === null ? 'n/a' : row.cpuRatioToTorch.toFixed(1)}`,
+  );
+  console.log(
+    `torch 1 thread ${torchMs === null ? '      n/a' : torchMs.toFixed(1).padStart(9)}  ${torchMs === null ? '     n/a' : ((B * T) / (torchMs / 1000)).toFixed(0).padStart(8)}   1.0`,
+  );
   console.log(`epoch: ${epochSteps} steps, ~${row.epochMinutes.toFixed(1)} min at this speed`);
-  console.log(`steady heap: ArrayBuffers grew ${row.arrayBufferGrowthBytes} bytes over ${opts.steps} steps; retained JS heap ${row.heapGrowthBytesPerStep.toFixed(0)} bytes/step after GC`);
+  console.log(
+    `steady heap: ArrayBuffers grew ${row.arrayBufferGrowthBytes} bytes over ${opts.steps} steps; retained JS heap ${row.heapGrowthBytesPerStep.toFixed(0)} bytes/step after GC`,
+  );
   if (opts.json && positionals[0]) writeFileSync(positionals[0], JSON.stringify(row, null, 2));
   return 0;
 }

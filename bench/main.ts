@@ -7,19 +7,33 @@ type Suite = { summary: string; load: () => Promise<{ run(argv: string[]): Promi
 
 const SUITES: Record<string, Suite> = {
   preprocess: { summary: 'ZCA fit vs NumPy, LCN per image', load: () => import('./preprocess.js') },
-  kernels: { summary: 'wasm gemm GFLOP/s vs torch single thread; per-step time breakdown (--profile)', load: () => import('./kernels.js') },
-  rnn: { summary: 'C1-C4 training steps: recur (ts, wasm) vs PyTorch CPU and TensorFlow.js', load: () => import('./rnn.js') },
+  kernels: {
+    summary: 'wasm gemm GFLOP/s vs torch single thread; per-step time breakdown (--profile)',
+    load: () => import('./kernels.js'),
+  },
+  rnn: {
+    summary: 'C1-C4 training steps: recur (ts, wasm) vs PyTorch CPU and TensorFlow.js',
+    load: () => import('./rnn.js'),
+  },
   webgpu: { summary: 'C1-C4 on the GPU (WebGPU) vs PyTorch CUDA', load: () => import('./webgpu.js') },
   esn: { summary: 'echo state networks vs ReservoirPy (Mackey-Glass, anchors)', load: () => import('./esn.js') },
-  hash: { summary: 'hashing trick: recur hash vs scikit-learn / Python FTRL on 1M CTR rows', load: () => import('./hash.js') },
+  hash: {
+    summary: 'hashing trick: recur hash vs scikit-learn / Python FTRL on 1M CTR rows',
+    load: () => import('./hash.js'),
+  },
   lm: { summary: 'C2 char LM on tinyshakespeare: tokens/s vs PyTorch, steady heap', load: () => import('./lm.js') },
 };
 
 async function main(argv: string[]): Promise<number> {
   const first = argv[0];
   if (first === '--help' || first === '-h') {
-    console.log('Usage: npm run bench -- [SUITE] [flags]\n\nSuites:\n' +
-      Object.entries(SUITES).map(([k, v]) => `  ${k.padEnd(8)}${v.summary}`).join('\n') + '\n\nEach suite takes --help.');
+    console.log(
+      'Usage: npm run bench -- [SUITE] [flags]\n\nSuites:\n' +
+        Object.entries(SUITES)
+          .map(([k, v]) => `  ${k.padEnd(8)}${v.summary}`)
+          .join('\n') +
+        '\n\nEach suite takes --help.',
+    );
     return 0;
   }
   if (first === '--backend' && argv[1] === 'webgpu') return (await SUITES.webgpu!.load()).run(argv.slice(2));
@@ -33,4 +47,6 @@ async function main(argv: string[]): Promise<number> {
   return (await s.load()).run(rest);
 }
 
-main(process.argv.slice(2)).then((c) => { process.exitCode = c; });
+main(process.argv.slice(2)).then((c) => {
+  process.exitCode = c;
+});

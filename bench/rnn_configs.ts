@@ -21,7 +21,7 @@ export type ConfigId = 'C1' | 'C2' | 'C3' | 'C4';
 export interface Config {
   id: ConfigId;
   cells: CellType[];
-  input: number;     // dense features, or the embedding width for tokens
+  input: number; // dense features, or the embedding width for tokens
   vocab?: number;
   hidden: number;
   B: number;
@@ -41,23 +41,50 @@ export const CONFIGS: Config[] = [
  * A function that runs one step (training, or forward only for C4). With threads > 1 the
  * training batch is split over worker threads (recur/parallel); C4 always runs on one thread.
  */
-export async function recurStep(c: Config, cell: CellType, backend: string, threads = 1): Promise<{ step: () => void; close: () => Promise<void> }> {
+export async function recurStep(
+  c: Config,
+  cell: CellType,
+  backend: string,
+  threads = 1,
+): Promise<{ step: () => void; close: () => Promise<void> }> {
   const rng = new Rng(1234);
   const { B, T } = c;
   if (c.head === 'none') {
     const m = new LSTM({ inputSize: c.input, hiddenSize: c.hidden, backend, seed: 1 });
     const x = { shape: [T, B, c.input], data: Float32Array.from({ length: T * B * c.input }, () => rng.normal()) };
-    return { step: () => { m.forward(x); }, close: async () => {} };
+    return {
+      step: () => {
+        m.forward(x);
+      },
+      close: async () => {},
+    };
   }
-  const model = new SequenceModel({
-    cell, hiddenSize: c.hidden, outputSize: c.out, head: c.head, loss: c.vocab ? 'xent' : 'mse', seed: 1,
-    ...(c.vocab ? { vocabSize: c.vocab, embedDim: c.input } : { inputSize: c.input }),
-  }, backend);
+  const model = new SequenceModel(
+    {
+      cell,
+      hiddenSize: c.hidden,
+      outputSize: c.out,
+      head: c.head,
+      loss: c.vocab ? 'xent' : 'mse',
+      seed: 1,
+      ...(c.vocab ? { vocabSize: c.vocab, embedDim: c.input } : { inputSize: c.input }),
+    },
+    backend,
+  );
   const opt = new SGD(model.params, { lr: 0.01 });
   const batch: Batch = c.vocab
-    ? { T, B, ids: Int32Array.from({ length: T * B }, () => rng.int(c.vocab!)), y: Int32Array.from({ length: T * B }, () => rng.int(c.vocab!)) }
-    : { T, B, x: Float32Array.from({ length: T * B * c.input }, () => rng.normal()),
-        y: Float32Array.from({ length: (c.head === 'last' ? 1 : T) * B * c.out }, () => rng.normal()) };
+    ? {
+        T,
+        B,
+        ids: Int32Array.from({ length: T * B }, () => rng.int(c.vocab!)),
+        y: Int32Array.from({ length: T * B }, () => rng.int(c.vocab!)),
+      }
+    : {
+        T,
+        B,
+        x: Float32Array.from({ length: T * B * c.input }, () => rng.normal()),
+        y: Float32Array.from({ length: (c.head === 'last' ? 1 : T) * B * c.out }, () => rng.normal()),
+      };
   const grads = await dataParallel(model, { threads }); // threads = 1: the model itself, no workers
   return {
     step: () => {

@@ -10,7 +10,15 @@ import { CONFIGS, recurStep } from './rnn_configs.js';
 import type { CellType } from '../src/layers/stack.js';
 import { timeSteps } from './rnn_timing.js';
 
-const spec = JSON.parse(process.argv[2] ?? '{}') as { impl: string; config: string; cell: CellType; warmup: number; steps: number; budgetS: number; threads?: number };
+const spec = JSON.parse(process.argv[2] ?? '{}') as {
+  impl: string;
+  config: string;
+  cell: CellType;
+  warmup: number;
+  steps: number;
+  budgetS: number;
+  threads?: number;
+};
 const c = CONFIGS.find((x) => x.id === spec.config);
 if (!c) throw new Error(`unknown config ${spec.config}`);
 const { step, close } = await recurStep(c, spec.cell, spec.impl, spec.threads ?? 1);

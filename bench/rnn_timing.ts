@@ -4,7 +4,13 @@
  * warm-up and as many timed steps as fit in the budget (at least 3), and says so in its
  * `warmup`/`steps` fields.
  */
-export interface Timing { ms_per_step: number; steps: number; warmup: number; min_ms: number; max_ms: number }
+export interface Timing {
+  ms_per_step: number;
+  steps: number;
+  warmup: number;
+  min_ms: number;
+  max_ms: number;
+}
 
 /** How many more warm-ups and how many timed steps, given the first step's seconds. */
 function plan(firstS: number, warmup: number, steps: number, budgetS: number): { more: number; n: number } {
@@ -20,13 +26,22 @@ function summary(ms: number[], warmup: number): Timing {
 }
 
 /** For steps that return promises (TF.js). */
-export async function timeStepsAsync(step: () => Promise<unknown>, warmup: number, steps: number, budgetS: number): Promise<Timing> {
+export async function timeStepsAsync(
+  step: () => Promise<unknown>,
+  warmup: number,
+  steps: number,
+  budgetS: number,
+): Promise<Timing> {
   let t0 = performance.now();
   await step();
   const { more, n } = plan((performance.now() - t0) / 1000, warmup, steps, budgetS);
   for (let i = 0; i < more; i++) await step();
   const ms: number[] = [];
-  for (let i = 0; i < n; i++) { t0 = performance.now(); await step(); ms.push(performance.now() - t0); }
+  for (let i = 0; i < n; i++) {
+    t0 = performance.now();
+    await step();
+    ms.push(performance.now() - t0);
+  }
   return summary(ms, 1 + more);
 }
 
@@ -37,6 +52,10 @@ export function timeSteps(step: () => void, warmup: number, steps: number, budge
   const { more, n } = plan((performance.now() - t0) / 1000, warmup, steps, budgetS);
   for (let i = 0; i < more; i++) step();
   const ms: number[] = [];
-  for (let i = 0; i < n; i++) { t0 = performance.now(); step(); ms.push(performance.now() - t0); }
+  for (let i = 0; i < n; i++) {
+    t0 = performance.now();
+    step();
+    ms.push(performance.now() - t0);
+  }
   return summary(ms, 1 + more);
 }

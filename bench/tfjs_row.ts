@@ -13,29 +13,47 @@ import { timeStepsAsync } from './rnn_timing.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
-const spec = JSON.parse(process.argv[2] ?? '{}') as { config: string; cell: string; warmup: number; steps: number; budgetS: number };
+const spec = JSON.parse(process.argv[2] ?? '{}') as {
+  config: string;
+  cell: string;
+  warmup: number;
+  steps: number;
+  budgetS: number;
+};
 const c = CONFIGS.find((x) => x.id === spec.config);
 if (!c) throw new Error(`unknown config ${spec.config}`);
 const name = (m: string) => m; // keeps tsc from resolving optional modules
 const tf: Any = await import(name('@tensorflow/tfjs'));
 await import(name('@tensorflow/tfjs-backend-wasm'));
-const log = console.warn; console.warn = () => {}; // tfjs suggests tfjs-node on stderr
+const log = console.warn;
+console.warn = () => {}; // tfjs suggests tfjs-node on stderr
 await tf.setBackend('wasm');
 await tf.ready();
 console.warn = log;
 
 const { B, T } = c;
 const rnnLayer = (units: number, returnSequences: boolean, inputShape?: number[]) => {
-  const o: Any = { units, returnSequences, recurrentInitializer: 'glorotUniform', ...(inputShape ? { inputShape } : {}) };
+  const o: Any = {
+    units,
+    returnSequences,
+    recurrentInitializer: 'glorotUniform',
+    ...(inputShape ? { inputShape } : {}),
+  };
   if (spec.cell === 'rnn') return tf.layers.simpleRNN({ ...o, activation: 'tanh' });
-  return spec.cell === 'lstm' ? tf.layers.lstm({ ...o, recurrentActivation: 'sigmoid' }) : tf.layers.gru({ ...o, recurrentActivation: 'sigmoid' });
+  return spec.cell === 'lstm'
+    ? tf.layers.lstm({ ...o, recurrentActivation: 'sigmoid' })
+    : tf.layers.gru({ ...o, recurrentActivation: 'sigmoid' });
 };
 let step: () => Promise<unknown>;
 if (c.head === 'none') {
   const m = tf.sequential();
   m.add(rnnLayer(c.hidden, true, [T, c.input]));
   const x = tf.randomNormal([B, T, c.input], 0, 1, 'float32', 1);
-  step = async () => { const y = m.predict(x); y.dataSync(); y.dispose(); };
+  step = async () => {
+    const y = m.predict(x);
+    y.dataSync();
+    y.dispose();
+  };
 } else {
   const m = tf.sequential();
   let x: Any, y: Any;
@@ -56,4 +74,11 @@ if (c.head === 'none') {
   step = () => m.trainOnBatch(x, y);
 }
 const r = await timeStepsAsync(step, spec.warmup, spec.steps, spec.budgetS);
-console.log(JSON.stringify({ ...r, peak_rss_mb: process.resourceUsage().maxRSS / 1024, threads: tf.backend().numThreads?.() ?? 1, tfjs: tf.version.tfjs }));
+console.log(
+  JSON.stringify({
+    ...r,
+    peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+    threads: tf.backend().numThreads?.() ?? 1,
+    tfjs: tf.version.tfjs,
+  }),
+);

@@ -20,40 +20,111 @@ import { parseArgs } from '../src/cli/args.js';
 import { GpuSequenceTrainer, GpuUnavailableError, requestWebGpu } from '../src/backend/webgpu/index.js';
 import type { NodeGpuBackend } from '../src/backend/webgpu/index.js';
 
-interface Case { id: string; cell: 'rnn' | 'lstm' | 'gru'; label: string; T: number; B: number; cfg: SequenceModelConfig; infer?: boolean }
+interface Case {
+  id: string;
+  cell: 'rnn' | 'lstm' | 'gru';
+  label: string;
+  T: number;
+  B: number;
+  cfg: SequenceModelConfig;
+  infer?: boolean;
+}
 
 function cases(quick: boolean): Case[] {
   const q = (full: number, small: number) => (quick ? small : full);
-  const c1 = (cell: Case['cell'], label: string): Case => ({ id: 'C1', cell, label, T: q(100, 20), B: q(32, 8),
-    cfg: { cell, inputSize: 2, hiddenSize: q(128, 32), outputSize: 1, head: 'last', loss: 'mse' } });
-  const c2 = (cell: Case['cell'], label: string): Case => ({ id: 'C2', cell, label, T: q(64, 16), B: q(32, 8),
-    cfg: { cell, vocabSize: 65, embedDim: 64, hiddenSize: q(256, 64), outputSize: 65, head: 'every', loss: 'xent' } });
-  return [c1('rnn', 'tanh-RNN'), c1('lstm', 'LSTM'), c1('gru', 'GRU'), c2('lstm', 'LSTM'), c2('gru', 'GRU'),
-    { id: 'C3', cell: 'lstm', label: 'LSTM', T: q(50, 10), B: q(64, 8), cfg: { cell: 'lstm', inputSize: q(128, 32), hiddenSize: q(512, 64), outputSize: q(128, 32), head: 'every', loss: 'mse' } },
-    { id: 'C4', cell: 'lstm', label: 'LSTM', T: q(1000, 100), B: 1, infer: true, cfg: { cell: 'lstm', inputSize: 32, hiddenSize: q(256, 64), outputSize: 1, head: 'last', loss: 'mse' } }];
+  const c1 = (cell: Case['cell'], label: string): Case => ({
+    id: 'C1',
+    cell,
+    label,
+    T: q(100, 20),
+    B: q(32, 8),
+    cfg: { cell, inputSize: 2, hiddenSize: q(128, 32), outputSize: 1, head: 'last', loss: 'mse' },
+  });
+  const c2 = (cell: Case['cell'], label: string): Case => ({
+    id: 'C2',
+    cell,
+    label,
+    T: q(64, 16),
+    B: q(32, 8),
+    cfg: { cell, vocabSize: 65, embedDim: 64, hiddenSize: q(256, 64), outputSize: 65, head: 'every', loss: 'xent' },
+  });
+  return [
+    c1('rnn', 'tanh-RNN'),
+    c1('lstm', 'LSTM'),
+    c1('gru', 'GRU'),
+    c2('lstm', 'LSTM'),
+    c2('gru', 'GRU'),
+    {
+      id: 'C3',
+      cell: 'lstm',
+      label: 'LSTM',
+      T: q(50, 10),
+      B: q(64, 8),
+      cfg: {
+        cell: 'lstm',
+        inputSize: q(128, 32),
+        hiddenSize: q(512, 64),
+        outputSize: q(128, 32),
+        head: 'every',
+        loss: 'mse',
+      },
+    },
+    {
+      id: 'C4',
+      cell: 'lstm',
+      label: 'LSTM',
+      T: q(1000, 100),
+      B: 1,
+      infer: true,
+      cfg: { cell: 'lstm', inputSize: 32, hiddenSize: q(256, 64), outputSize: 1, head: 'last', loss: 'mse' },
+    },
+  ];
 }
 
 function batch(c: Case, rng: Rng): Batch {
-  const { T, B, cfg } = c, N = cfg.head === 'last' ? B : T * B;
-  if (cfg.vocabSize) return { T, B, ids: Array.from({ length: T * B }, () => rng.int(cfg.vocabSize!)), y: Array.from({ length: N }, () => rng.int(cfg.outputSize)) };
-  return { T, B, x: Float32Array.from({ length: T * B * cfg.inputSize! }, () => rng.normal()), y: Float32Array.from({ length: N * cfg.outputSize }, () => rng.normal()) };
+  const { T, B, cfg } = c,
+    N = cfg.head === 'last' ? B : T * B;
+  if (cfg.vocabSize)
+    return {
+      T,
+      B,
+      ids: Array.from({ length: T * B }, () => rng.int(cfg.vocabSize!)),
+      y: Array.from({ length: N }, () => rng.int(cfg.outputSize)),
+    };
+  return {
+    T,
+    B,
+    x: Float32Array.from({ length: T * B * cfg.inputSize! }, () => rng.normal()),
+    y: Float32Array.from({ length: N * cfg.outputSize }, () => rng.normal()),
+  };
 }
 
-const median = (a: number[]) => { const s = [...a].sort((x, y) => x - y); return s[s.length >> 1]!; };
+const median = (a: number[]) => {
+  const s = [...a].sort((x, y) => x - y);
+  return s[s.length >> 1]!;
+};
 
 /** PyTorch on CUDA in this run, or why not. */
 function torchCuda(only: string[]): { rows: Record<string, number>; note: string } {
   const tool = join(process.cwd(), '..', 'shared', 'tools', 'torch_bench.py');
   try {
-    execFileSync('python3', ['-c', 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 3)'], { stdio: 'ignore' });
+    execFileSync('python3', ['-c', 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 3)'], {
+      stdio: 'ignore',
+    });
   } catch {
     return { rows: {}, note: 'PyTorch CUDA: skipped (no CUDA build of torch with a visible GPU here)' };
   }
   if (!existsSync(tool)) return { rows: {}, note: `PyTorch CUDA: skipped (${tool} not found)` };
   const out = join(mkdtempSync(join(tmpdir(), 'recur-bench-')), 'torch_cuda.json');
-  execFileSync('python3', [tool, '--device', 'cuda', '--only', only.join(','), '--json', out], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('python3', [tool, '--device', 'cuda', '--only', only.join(','), '--json', out], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const rows: Record<string, number> = {};
-  for (const r of (JSON.parse(readFileSync(out, 'utf8')) as { rows: { config: string; cell: string; ms_per_step_median: number; us_per_timestep?: number }[] }).rows) {
+  for (const r of (
+    JSON.parse(readFileSync(out, 'utf8')) as {
+      rows: { config: string; cell: string; ms_per_step_median: number; us_per_timestep?: number }[];
+    }
+  ).rows) {
     rows[`${r.config} ${r.cell}`] = r.config === 'C4' ? r.us_per_timestep! : r.ms_per_step_median;
   }
   return { rows, note: 'PyTorch CUDA: measured in this run (torch_bench.py --device cuda)' };
@@ -61,25 +132,53 @@ function torchCuda(only: string[]): { rows: Record<string, number>; note: string
 
 export async function run(argv: string[]): Promise<number> {
   const { opts, positionals } = parseArgs(argv, {
-    size: { type: 'string', default: 'auto', choices: ['auto', 'full', 'quick'], help: 'full = DESIGN.md sizes; quick = small (default on a software adapter)' },
-    dawn: { type: 'string', default: 'auto', choices: ['auto', 'vulkan', 'opengles', 'opengl', 'metal', 'd3d12'], help: "Dawn's backend in Node" },
+    size: {
+      type: 'string',
+      default: 'auto',
+      choices: ['auto', 'full', 'quick'],
+      help: 'full = DESIGN.md sizes; quick = small (default on a software adapter)',
+    },
+    dawn: {
+      type: 'string',
+      default: 'auto',
+      choices: ['auto', 'vulkan', 'opengles', 'opengl', 'metal', 'd3d12'],
+      help: "Dawn's backend in Node",
+    },
     only: { type: 'list', default: ['C1', 'C2', 'C3', 'C4'], help: 'configurations to run' },
-    backend: { type: 'string', default: 'webgpu', choices: ['webgpu'], help: '(accepted for `npm run bench -- --backend webgpu`)' },
+    backend: {
+      type: 'string',
+      default: 'webgpu',
+      choices: ['webgpu'],
+      help: '(accepted for `npm run bench -- --backend webgpu`)',
+    },
   });
-  if (opts.help) { console.log('Usage: npm run bench -- webgpu [--size auto|full|quick] [--dawn auto|vulkan|opengles] [--only C1,C2] [--json FILE]'); return 0; }
+  if (opts.help) {
+    console.log(
+      'Usage: npm run bench -- webgpu [--size auto|full|quick] [--dawn auto|vulkan|opengles] [--only C1,C2] [--json FILE]',
+    );
+    return 0;
+  }
   let ctx;
   try {
     ctx = await requestWebGpu({ backend: opts.dawn as NodeGpuBackend });
   } catch (e) {
-    if (e instanceof GpuUnavailableError) { console.error(`bench webgpu: ${e.message}`); return 1; }
+    if (e instanceof GpuUnavailableError) {
+      console.error(`bench webgpu: ${e.message}`);
+      return 1;
+    }
     throw e;
   }
   const software = /llvmpipe|swiftshader|lavapipe|softpipe/i.test(ctx.description);
   const quick = opts.size === 'quick' || (opts.size === 'auto' && software);
   const only = opts.only as string[];
-  console.log(`WebGPU adapter: ${ctx.description}${software ? ' (software rasteriser)' : ''}; sizes: ${quick ? 'quick (NOT the C1-C4 sizes: a pipeline check, not a GPU timing)' : 'full C1-C4'}`);
-  const peer = quick ? { rows: {}, note: 'PyTorch CUDA: skipped (quick sizes differ from the C1-C4 configurations)' } : torchCuda(only);
-  const warm = quick ? 1 : 3, timed = quick ? 3 : 10;
+  console.log(
+    `WebGPU adapter: ${ctx.description}${software ? ' (software rasteriser)' : ''}; sizes: ${quick ? 'quick (NOT the C1-C4 sizes: a pipeline check, not a GPU timing)' : 'full C1-C4'}`,
+  );
+  const peer = quick
+    ? { rows: {}, note: 'PyTorch CUDA: skipped (quick sizes differ from the C1-C4 configurations)' }
+    : torchCuda(only);
+  const warm = quick ? 1 : 3,
+    timed = quick ? 3 : 10;
   const rows: Record<string, unknown>[] = [];
   console.log('config  cell      T     B     H   dispatches  ms/step (median)  timesteps/s   torch-cuda   recur/torch');
   for (const c of cases(quick).filter((x) => only.includes(x.id))) {
@@ -90,20 +189,39 @@ export async function run(argv: string[]): Promise<number> {
     const once = () => (c.infer ? tr.predict(b) : tr.step(b));
     for (let i = 0; i < warm; i++) await once();
     const ms: number[] = [];
-    for (let i = 0; i < timed; i++) { const t0 = performance.now(); await once(); ms.push(performance.now() - t0); }
-    const m = median(ms), key = `${c.id} ${c.label}`;
+    for (let i = 0; i < timed; i++) {
+      const t0 = performance.now();
+      await once();
+      ms.push(performance.now() - t0);
+    }
+    const m = median(ms),
+      key = `${c.id} ${c.label}`;
     const peerV = (peer.rows as Record<string, number>)[key];
     const value = c.infer ? (m * 1000) / c.T : m; // C4: microseconds per time step
-    const row = { config: c.id, cell: c.label, T: c.T, B: c.B, H: c.cfg.hiddenSize, dispatches: tr.dispatches, msPerStep: m,
-      usPerTimestep: c.infer ? value : undefined, timestepsPerS: (c.B * c.T) / (m / 1000), torchCuda: peerV ?? null, ratio: peerV ? value / peerV : null };
+    const row = {
+      config: c.id,
+      cell: c.label,
+      T: c.T,
+      B: c.B,
+      H: c.cfg.hiddenSize,
+      dispatches: tr.dispatches,
+      msPerStep: m,
+      usPerTimestep: c.infer ? value : undefined,
+      timestepsPerS: (c.B * c.T) / (m / 1000),
+      torchCuda: peerV ?? null,
+      ratio: peerV ? value / peerV : null,
+    };
     rows.push(row);
-    console.log(`${c.id.padEnd(6)}  ${c.label.padEnd(8)} ${String(c.T).padStart(4)}  ${String(c.B).padStart(4)}  ${String(c.cfg.hiddenSize).padStart(4)}  ${String(tr.dispatches).padStart(10)}  ` +
-      `${(c.infer ? `${value.toFixed(1)} us/t` : m.toFixed(2)).padStart(16)}  ${Math.round(row.timestepsPerS).toLocaleString('en-US').padStart(11)}  ` +
-      `${peerV === undefined ? 'n/a'.padStart(11) : peerV.toFixed(2).padStart(11)}  ${row.ratio === null ? 'n/a' : `${row.ratio.toFixed(2)}x`}`);
+    console.log(
+      `${c.id.padEnd(6)}  ${c.label.padEnd(8)} ${String(c.T).padStart(4)}  ${String(c.B).padStart(4)}  ${String(c.cfg.hiddenSize).padStart(4)}  ${String(tr.dispatches).padStart(10)}  ` +
+        `${(c.infer ? `${value.toFixed(1)} us/t` : m.toFixed(2)).padStart(16)}  ${Math.round(row.timestepsPerS).toLocaleString('en-US').padStart(11)}  ` +
+        `${peerV === undefined ? 'n/a'.padStart(11) : peerV.toFixed(2).padStart(11)}  ${row.ratio === null ? 'n/a' : `${row.ratio.toFixed(2)}x`}`,
+    );
     tr.destroy();
   }
   console.log(peer.note);
   ctx.destroy();
-  if (opts.json && positionals[0]) writeFileSync(positionals[0], JSON.stringify({ adapter: ctx.description, quick, rows }, null, 2));
+  if (opts.json && positionals[0])
+    writeFileSync(positionals[0], JSON.stringify({ adapter: ctx.description, quick, rows }, null, 2));
   return 0;
 }

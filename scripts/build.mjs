@@ -29,7 +29,14 @@ run('node_modules/typescript/bin/tsc', ['-p', 'tsconfig.json']);
 if (existsSync(join(root, 'node_modules/esbuild')) && existsSync(join(root, 'demo/main.ts'))) {
   const { buildSync } = await import('esbuild');
   mkdirSync(join(root, 'dist/demo'), { recursive: true });
-  buildSync({ entryPoints: [join(root, 'demo/main.ts')], bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
-    outfile: join(root, 'dist/demo/demo.js'), logLevel: 'warning' });
+  buildSync({
+    entryPoints: [join(root, 'demo/main.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    outfile: join(root, 'dist/demo/demo.js'),
+    logLevel: 'warning',
+  });
   copyFileSync(join(root, 'demo/index.html'), join(root, 'dist/demo/index.html'));
 }

@@ -3,7 +3,7 @@
  * Weight blocks follow PyTorch's `[out, in]` layout, so fan_in = cols, fan_out = rows.
  */
 import type { FArray } from './tensor.js';
-import { Rng } from './random.js';
+import type { Rng } from './random.js';
 import { qrThin, spectralRadius } from './linalg.js';
 
 type Arr = FArray | number[];
@@ -33,16 +33,19 @@ export function xavierNormal(a: Arr, rows: number, cols: number, rng: Rng, gain 
  * (rows < cols uses the transpose); scaled by `gain`.
  */
 export function orthogonal(a: Arr, rows: number, cols: number, rng: Rng, gain = 1): void {
-  if (a.length !== rows * cols) throw new RangeError(`orthogonal: block of ${a.length} values is not [${rows}, ${cols}]`);
+  if (a.length !== rows * cols)
+    throw new RangeError(`orthogonal: block of ${a.length} values is not [${rows}, ${cols}]`);
   const tall = rows >= cols;
-  const n = tall ? rows : cols, m = tall ? cols : rows;
+  const n = tall ? rows : cols,
+    m = tall ? cols : rows;
   const g = new Float64Array(n * m);
   for (let i = 0; i < g.length; i++) g[i] = rng.normal();
   const { Q, rDiag } = qrThin(g, n, m);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < m; j++) {
       const v = gain * Q[i * m + j]! * (rDiag[j]! < 0 ? -1 : 1);
-      if (tall) a[i * cols + j] = v; else a[j * cols + i] = v;
+      if (tall) a[i * cols + j] = v;
+      else a[j * cols + i] = v;
     }
   }
 }
@@ -77,11 +80,25 @@ export function initRecurrentBlock(a: FArray, H: number, init: RecurrentInit, rn
   const k = 1 / Math.sqrt(H);
   const spec = typeof init === 'string' ? { type: init } : init;
   switch (spec.type) {
-    case 'default': uniform(a, -k, k, rng); break;
-    case 'xavier': xavierUniform(a, H, H, rng); break;
-    case 'orthogonal': orthogonal(a, H, H, rng, (spec as { gain?: number }).gain ?? 1); break;
-    case 'identity': identity(a, H, H, (spec as { scale?: number }).scale ?? 1); break;
-    case 'spectral': uniform(a, -k, k, rng); scaleToSpectralRadius(a, H, (spec as { radius: number }).radius); break;
-    default: throw new RangeError(`unknown recurrent init ${JSON.stringify(init)}; expected default, orthogonal, identity, xavier or spectral`);
+    case 'default':
+      uniform(a, -k, k, rng);
+      break;
+    case 'xavier':
+      xavierUniform(a, H, H, rng);
+      break;
+    case 'orthogonal':
+      orthogonal(a, H, H, rng, (spec as { gain?: number }).gain ?? 1);
+      break;
+    case 'identity':
+      identity(a, H, H, (spec as { scale?: number }).scale ?? 1);
+      break;
+    case 'spectral':
+      uniform(a, -k, k, rng);
+      scaleToSpectralRadius(a, H, (spec as { radius: number }).radius);
+      break;
+    default:
+      throw new RangeError(
+        `unknown recurrent init ${JSON.stringify(init)}; expected default, orthogonal, identity, xavier or spectral`,
+      );
   }
 }

@@ -39,8 +39,11 @@ function norm(v: Float64Array): number {
  * over a second window after a burn-in, which cancels the start vector's weight:
  * log rho ~ (log||A^(2k) x|| - log||A^k x||) / k, with error O(1/k).
  */
-export function spectralRadiusOp(n: number, op: (x: Float64Array, y: Float64Array) => void,
-  opts: { iters?: number; seed?: number } = {}): number {
+export function spectralRadiusOp(
+  n: number,
+  op: (x: Float64Array, y: Float64Array) => void,
+  opts: { iters?: number; seed?: number } = {},
+): number {
   const iters = opts.iters ?? 600;
   const rng = new Rng(opts.seed ?? 12345);
   let x = new Float64Array(n);
@@ -55,7 +58,9 @@ export function spectralRadiusOp(n: number, op: (x: Float64Array, y: Float64Arra
     if (ny === 0) return 0; // nilpotent on this start vector
     if (k >= iters) logGrowth += Math.log(ny);
     for (let i = 0; i < n; i++) y[i]! /= ny;
-    const t = x; x = y; y = t;
+    const t = x;
+    x = y;
+    y = t;
   }
   nx = logGrowth / iters;
   return Math.exp(nx);
@@ -67,17 +72,32 @@ export function spectralRadius(A: ArrayLike<number>, n: number, opts: { iters?: 
 }
 
 /** Largest singular value of a row-major [n, m] matrix: power iteration on A^T A (symmetric, converges). */
-export function largestSingularValue(A: ArrayLike<number>, n: number, m: number,
-  opts: { iters?: number; seed?: number; tol?: number } = {}): number {
-  return largestSingularValueOp(n, m, (x, y) => matVec(A, n, m, x, y), (x, y) => matTVec(A, n, m, x, y), opts);
+export function largestSingularValue(
+  A: ArrayLike<number>,
+  n: number,
+  m: number,
+  opts: { iters?: number; seed?: number; tol?: number } = {},
+): number {
+  return largestSingularValueOp(
+    n,
+    m,
+    (x, y) => matVec(A, n, m, x, y),
+    (x, y) => matTVec(A, n, m, x, y),
+    opts,
+  );
 }
 
 /**
  * Largest singular value of an [n, m] operator given as y = A x (x: m, y: n) and y = A^T x
  * (x: n, y: m), by power iteration on A^T A. Products of step Jacobians use this unformed.
  */
-export function largestSingularValueOp(n: number, m: number, op: (x: Float64Array, y: Float64Array) => void,
-  opT: (x: Float64Array, y: Float64Array) => void, opts: { iters?: number; seed?: number; tol?: number } = {}): number {
+export function largestSingularValueOp(
+  n: number,
+  m: number,
+  op: (x: Float64Array, y: Float64Array) => void,
+  opT: (x: Float64Array, y: Float64Array) => void,
+  opts: { iters?: number; seed?: number; tol?: number } = {},
+): number {
   const iters = opts.iters ?? 500;
   const tol = opts.tol ?? 1e-10;
   const rng = new Rng(opts.seed ?? 54321);

@@ -5,7 +5,7 @@
  * the same seed gives the same weights.
  */
 import { type DType, type FArray, type Tensor, ShapeError, alloc, numel, shapeStr } from './tensor.js';
-import { Rng } from './random.js';
+import type { Rng } from './random.js';
 import { type Backend, workspace } from './backend/backend.js';
 import { getBackend } from './backend/index.js';
 
@@ -38,14 +38,26 @@ export class Params {
     this.grad = alloc(dtype, 0);
   }
 
-  get allocated(): boolean { return this.data.length === this.total && this.total > 0; }
-  get size(): number { return this.total; }
+  get allocated(): boolean {
+    return this.data.length === this.total && this.total > 0;
+  }
+  get size(): number {
+    return this.total;
+  }
 
   declare(name: string, shape: number[], init: Init, opts: { decay?: boolean } = {}): Param {
     if (this.data.length > 0) throw new Error(`Params: cannot declare '${name}' after allocate()`);
     if (this.list.some((p) => p.name === name)) throw new Error(`Params: duplicate parameter name '${name}'`);
     const size = numel(shape);
-    const p: Param = { name, shape: [...shape], offset: this.total, size, data: alloc(this.dtype, 0), grad: alloc(this.dtype, 0), decay: opts.decay ?? shape.length > 1 };
+    const p: Param = {
+      name,
+      shape: [...shape],
+      offset: this.total,
+      size,
+      data: alloc(this.dtype, 0),
+      grad: alloc(this.dtype, 0),
+      decay: opts.decay ?? shape.length > 1,
+    };
     this.total += size;
     this.list.push(p);
     this.inits.push(init);
@@ -72,7 +84,9 @@ export class Params {
     return p;
   }
 
-  zeroGrad(): void { this.grad.fill(0); }
+  zeroGrad(): void {
+    this.grad.fill(0);
+  }
 
   /** Copies of every parameter, in PyTorch state_dict naming. */
   stateDict(): Record<string, Tensor> {
@@ -92,9 +106,13 @@ export class Params {
    * Loads weights by name. Strict (default): every parameter must be present and no extra
    * names are allowed; shapes must match exactly. Nothing is written unless all checks pass.
    */
-  loadStateDict(sd: Record<string, { shape: number[]; data: ArrayLike<number> }>, opts: { strict?: boolean } = {}): void {
+  loadStateDict(
+    sd: Record<string, { shape: number[]; data: ArrayLike<number> }>,
+    opts: { strict?: boolean } = {},
+  ): void {
     const strict = opts.strict ?? true;
-    if (!sd || typeof sd !== 'object') throw new TypeError('loadStateDict: expected an object of {shape, data} tensors');
+    if (!sd || typeof sd !== 'object')
+      throw new TypeError('loadStateDict: expected an object of {shape, data} tensors');
     const names = new Set(this.list.map((p) => p.name));
     const missing = this.list.filter((p) => !(p.name in sd)).map((p) => p.name);
     const unexpected = Object.keys(sd).filter((k) => !names.has(k));
@@ -107,9 +125,14 @@ export class Params {
     for (const p of this.list) {
       const t = sd[p.name];
       if (!t) continue;
-      const ok = Array.isArray(t.shape) && t.shape.length === p.shape.length && t.shape.every((d, i) => d === p.shape[i]);
-      if (!ok) throw new ShapeError(`loadStateDict: '${p.name}' expected shape ${shapeStr(p.shape)}, got ${shapeStr(t.shape ?? [])}`);
-      if (!t.data || t.data.length !== p.size) throw new ShapeError(`loadStateDict: '${p.name}' needs ${p.size} values, got ${t.data?.length}`);
+      const ok =
+        Array.isArray(t.shape) && t.shape.length === p.shape.length && t.shape.every((d, i) => d === p.shape[i]);
+      if (!ok)
+        throw new ShapeError(
+          `loadStateDict: '${p.name}' expected shape ${shapeStr(p.shape)}, got ${shapeStr(t.shape ?? [])}`,
+        );
+      if (!t.data || t.data.length !== p.size)
+        throw new ShapeError(`loadStateDict: '${p.name}' needs ${p.size} values, got ${t.data?.length}`);
       for (let i = 0; i < p.size; i++) {
         const v = t.data[i]!;
         if (v - v !== 0) throw new ShapeError(`loadStateDict: '${p.name}' holds a non-finite value ${v} at index ${i}`);

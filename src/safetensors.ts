@@ -9,7 +9,16 @@
  */
 export type DTypeName = 'F64' | 'F32' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'U16' | 'U32' | 'BOOL';
 
-type TypedArray = Float64Array | Float32Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint8Array | Uint16Array | Uint32Array;
+type TypedArray =
+  | Float64Array
+  | Float32Array
+  | BigInt64Array
+  | Int32Array
+  | Int16Array
+  | Int8Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array;
 
 export interface SafeTensor {
   dtype: DTypeName;
@@ -21,7 +30,18 @@ export class SafetensorsError extends Error {
   override name = 'SafetensorsError';
 }
 
-const SIZES: Record<DTypeName, number> = { F64: 8, F32: 4, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, U16: 2, U32: 4, BOOL: 1 };
+const SIZES: Record<DTypeName, number> = {
+  F64: 8,
+  F32: 4,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U8: 1,
+  U16: 2,
+  U32: 4,
+  BOOL: 1,
+};
 const MAX_HEADER = 100 * 1024 * 1024;
 const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -39,15 +59,24 @@ function dtypeOf(a: TypedArray): DTypeName {
 
 function view(dtype: DTypeName, buf: ArrayBuffer): TypedArray {
   switch (dtype) {
-    case 'F64': return new Float64Array(buf);
-    case 'F32': return new Float32Array(buf);
-    case 'I64': return new BigInt64Array(buf);
-    case 'I32': return new Int32Array(buf);
-    case 'I16': return new Int16Array(buf);
-    case 'I8': return new Int8Array(buf);
-    case 'U16': return new Uint16Array(buf);
-    case 'U32': return new Uint32Array(buf);
-    default: return new Uint8Array(buf);
+    case 'F64':
+      return new Float64Array(buf);
+    case 'F32':
+      return new Float32Array(buf);
+    case 'I64':
+      return new BigInt64Array(buf);
+    case 'I32':
+      return new Int32Array(buf);
+    case 'I16':
+      return new Int16Array(buf);
+    case 'I8':
+      return new Int8Array(buf);
+    case 'U16':
+      return new Uint16Array(buf);
+    case 'U32':
+      return new Uint32Array(buf);
+    default:
+      return new Uint8Array(buf);
   }
 }
 
@@ -57,12 +86,15 @@ function swapBytes(b: Uint8Array, size: number): void {
 }
 
 /** Encodes tensors (sorted by name, as the reference writer does) and string metadata. */
-export function encodeSafetensors(tensors: Record<string, { dtype?: DTypeName; shape: number[]; data: TypedArray }>,
-  metadata: Record<string, string> = {}): Uint8Array {
+export function encodeSafetensors(
+  tensors: Record<string, { dtype?: DTypeName; shape: number[]; data: TypedArray }>,
+  metadata: Record<string, string> = {},
+): Uint8Array {
   const names = Object.keys(tensors).sort();
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length) {
-    for (const [k, v] of Object.entries(metadata)) if (typeof v !== 'string') throw new SafetensorsError(`metadata '${k}' must be a string`);
+    for (const [k, v] of Object.entries(metadata))
+      if (typeof v !== 'string') throw new SafetensorsError(`metadata '${k}' must be a string`);
     header.__metadata__ = metadata;
   }
   let off = 0;
@@ -70,7 +102,8 @@ export function encodeSafetensors(tensors: Record<string, { dtype?: DTypeName; s
     const t = tensors[n]!;
     const dtype = t.dtype ?? dtypeOf(t.data);
     const count = t.shape.reduce((a, b) => a * b, 1);
-    if (count !== t.data.length) throw new SafetensorsError(`tensor '${n}': shape [${t.shape}] needs ${count} values, got ${t.data.length}`);
+    if (count !== t.data.length)
+      throw new SafetensorsError(`tensor '${n}': shape [${t.shape}] needs ${count} values, got ${t.data.length}`);
     const bytes = count * SIZES[dtype];
     header[n] = { dtype, shape: t.shape, data_offsets: [off, off + bytes] };
     off += bytes;
@@ -93,11 +126,17 @@ export function encodeSafetensors(tensors: Record<string, { dtype?: DTypeName; s
 }
 
 /** Decodes and validates a safetensors file. */
-export function decodeSafetensors(bytes: Uint8Array): { tensors: Record<string, SafeTensor>; metadata: Record<string, string> } {
+export function decodeSafetensors(bytes: Uint8Array): {
+  tensors: Record<string, SafeTensor>;
+  metadata: Record<string, string>;
+} {
   if (!(bytes instanceof Uint8Array)) throw new SafetensorsError('expected the file contents as a Uint8Array');
   if (bytes.length < 8) throw new SafetensorsError(`file too short (${bytes.length} bytes): no header length`);
   const n64 = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
-  if (n64 > BigInt(bytes.length - 8)) throw new SafetensorsError(`header length ${n64} runs past the end of the file (${bytes.length} bytes): truncated or corrupt`);
+  if (n64 > BigInt(bytes.length - 8))
+    throw new SafetensorsError(
+      `header length ${n64} runs past the end of the file (${bytes.length} bytes): truncated or corrupt`,
+    );
   const n = Number(n64);
   if (n > MAX_HEADER) throw new SafetensorsError(`header length ${n} exceeds the ${MAX_HEADER}-byte limit`);
   let header: Record<string, unknown>;
@@ -106,13 +145,16 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Record<string, 
   } catch (e) {
     throw new SafetensorsError(`header is not valid UTF-8 JSON: ${(e as Error).message}`);
   }
-  if (!header || typeof header !== 'object' || Array.isArray(header)) throw new SafetensorsError('header must be a JSON object');
-  const dataStart = 8 + n, dataLen = bytes.length - dataStart;
+  if (!header || typeof header !== 'object' || Array.isArray(header))
+    throw new SafetensorsError('header must be a JSON object');
+  const dataStart = 8 + n,
+    dataLen = bytes.length - dataStart;
   const metadata: Record<string, string> = {};
   const entries: { name: string; dtype: DTypeName; shape: number[]; begin: number; end: number }[] = [];
   for (const [name, v] of Object.entries(header)) {
     if (name === '__metadata__') {
-      if (!v || typeof v !== 'object' || Array.isArray(v)) throw new SafetensorsError('__metadata__ must be an object of strings');
+      if (!v || typeof v !== 'object' || Array.isArray(v))
+        throw new SafetensorsError('__metadata__ must be an object of strings');
       for (const [k, s] of Object.entries(v)) {
         if (typeof s !== 'string') throw new SafetensorsError(`__metadata__['${k}'] must be a string`);
         metadata[k] = s;
@@ -121,23 +163,41 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Record<string, 
     }
     const e = v as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (!e || typeof e !== 'object') throw new SafetensorsError(`tensor '${name}': entry must be an object`);
-    if (typeof e.dtype !== 'string' || !(e.dtype in SIZES)) throw new SafetensorsError(`tensor '${name}': unsupported dtype ${JSON.stringify(e.dtype)} (supported: ${Object.keys(SIZES).join(', ')})`);
+    if (typeof e.dtype !== 'string' || !(e.dtype in SIZES))
+      throw new SafetensorsError(
+        `tensor '${name}': unsupported dtype ${JSON.stringify(e.dtype)} (supported: ${Object.keys(SIZES).join(', ')})`,
+      );
     const dtype = e.dtype as DTypeName;
-    if (!Array.isArray(e.shape) || e.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new SafetensorsError(`tensor '${name}': shape must be a list of non-negative integers`);
+    if (!Array.isArray(e.shape) || e.shape.some((d) => !Number.isSafeInteger(d) || d < 0))
+      throw new SafetensorsError(`tensor '${name}': shape must be a list of non-negative integers`);
     const shape = e.shape as number[];
     let count = 1;
-    for (const d of shape) { count *= d; if (count > dataLen) break; }
-    if (!Array.isArray(e.data_offsets) || e.data_offsets.length !== 2 || e.data_offsets.some((d) => !Number.isSafeInteger(d) || d < 0)) {
+    for (const d of shape) {
+      count *= d;
+      if (count > dataLen) break;
+    }
+    if (
+      !Array.isArray(e.data_offsets) ||
+      e.data_offsets.length !== 2 ||
+      e.data_offsets.some((d) => !Number.isSafeInteger(d) || d < 0)
+    ) {
       throw new SafetensorsError(`tensor '${name}': data_offsets must be [begin, end]`);
     }
     const [begin, end] = e.data_offsets as [number, number];
-    if (begin > end || end > dataLen) throw new SafetensorsError(`tensor '${name}': data_offsets [${begin}, ${end}] outside the ${dataLen}-byte data section (truncated file?)`);
-    if (count * SIZES[dtype] !== end - begin) throw new SafetensorsError(`tensor '${name}': shape [${shape}] of ${dtype} needs ${count * SIZES[dtype]} bytes, offsets give ${end - begin}`);
+    if (begin > end || end > dataLen)
+      throw new SafetensorsError(
+        `tensor '${name}': data_offsets [${begin}, ${end}] outside the ${dataLen}-byte data section (truncated file?)`,
+      );
+    if (count * SIZES[dtype] !== end - begin)
+      throw new SafetensorsError(
+        `tensor '${name}': shape [${shape}] of ${dtype} needs ${count * SIZES[dtype]} bytes, offsets give ${end - begin}`,
+      );
     entries.push({ name, dtype, shape, begin, end });
   }
   entries.sort((a, b) => a.begin - b.begin);
   for (let i = 1; i < entries.length; i++) {
-    if (entries[i]!.begin < entries[i - 1]!.end) throw new SafetensorsError(`tensors '${entries[i - 1]!.name}' and '${entries[i]!.name}' overlap`);
+    if (entries[i]!.begin < entries[i - 1]!.end)
+      throw new SafetensorsError(`tensors '${entries[i - 1]!.name}' and '${entries[i]!.name}' overlap`);
   }
   const tensors: Record<string, SafeTensor> = {};
   for (const e of entries) {

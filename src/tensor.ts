@@ -61,10 +61,15 @@ export function shapeStr(shape: readonly (number | null)[]): string {
  * Checks `t` against `expected` (null = any size) and that data.length matches the shape.
  * Returns the actual shape so callers can read the free dimensions.
  */
-export function checkShape(t: { shape: readonly number[]; data: ArrayLike<number> } | undefined | null,
-  expected: readonly (number | null)[], what: string): number[] {
+export function checkShape(
+  t: { shape: readonly number[]; data: ArrayLike<number> } | undefined | null,
+  expected: readonly (number | null)[],
+  what: string,
+): number[] {
   if (!t || !Array.isArray(t.shape) || !t.data) {
-    throw new ShapeError(`${what}: expected a tensor {shape, data} of shape ${shapeStr(expected)}, got ${t === undefined ? 'undefined' : typeof t}`);
+    throw new ShapeError(
+      `${what}: expected a tensor {shape, data} of shape ${shapeStr(expected)}, got ${t === undefined ? 'undefined' : typeof t}`,
+    );
   }
   const ok = t.shape.length === expected.length && expected.every((d, i) => d === null || d === t.shape[i]);
   if (!ok) throw new ShapeError(`${what}: expected shape ${shapeStr(expected)}, got ${shapeStr(t.shape)}`);

@@ -4,29 +4,67 @@ import assert from 'node:assert/strict';
 import { Rng, init, spectralRadius, largestSingularValue, tensor, checkShape, ShapeError } from 'recur';
 
 test('Rng: same seed, same numbers; state round trip; known first values', () => {
-  const a = new Rng(123), b = new Rng(123);
+  const a = new Rng(123),
+    b = new Rng(123);
   const xs = Array.from({ length: 5 }, () => a.nextU32());
-  assert.deepEqual(xs, Array.from({ length: 5 }, () => b.nextU32()));
-  assert.notDeepEqual(xs, Array.from({ length: 5 }, () => new Rng(124).nextU32()));
+  assert.deepEqual(
+    xs,
+    Array.from({ length: 5 }, () => b.nextU32()),
+  );
+  assert.notDeepEqual(
+    xs,
+    Array.from({ length: 5 }, () => new Rng(124).nextU32()),
+  );
   // Pinned so a change to the generator (and so to every seeded result) is caught.
-  assert.deepEqual(Array.from({ length: 3 }, (() => { const r = new Rng(1); return () => r.nextU32(); })()), [2442144158, 3238099751, 3819917871]);
+  assert.deepEqual(
+    Array.from(
+      { length: 3 },
+      (() => {
+        const r = new Rng(1);
+        return () => r.nextU32();
+      })(),
+    ),
+    [2442144158, 3238099751, 3819917871],
+  );
   a.normal();
   const st = a.getState();
   const next = [a.uniform(), a.normal(), a.normal()];
-  assert.deepEqual([new Rng(0).setState(st).uniform(), ...(() => { const r = new Rng(0).setState(st); r.uniform(); return [r.normal(), r.normal()]; })()], next);
+  assert.deepEqual(
+    [
+      new Rng(0).setState(st).uniform(),
+      ...(() => {
+        const r = new Rng(0).setState(st);
+        r.uniform();
+        return [r.normal(), r.normal()];
+      })(),
+    ],
+    next,
+  );
 });
 
 test('Rng: uniform in [0,1), normal has mean 0 and variance 1', () => {
   const r = new Rng(7);
-  let s = 0, s2 = 0;
+  let s = 0,
+    s2 = 0;
   const n = 20000;
-  for (let i = 0; i < n; i++) { const u = r.uniform(); assert.ok(u >= 0 && u < 1); }
-  for (let i = 0; i < n; i++) { const z = r.normal(); s += z; s2 += z * z; }
+  for (let i = 0; i < n; i++) {
+    const u = r.uniform();
+    assert.ok(u >= 0 && u < 1);
+  }
+  for (let i = 0; i < n; i++) {
+    const z = r.normal();
+    s += z;
+    s2 += z * z;
+  }
   assert.ok(Math.abs(s / n) < 0.03 && Math.abs(s2 / n - 1) < 0.05);
 });
 
 test('orthogonal init: Q^T Q = I for square, tall and wide shapes, with gain', () => {
-  for (const [rows, cols] of [[6, 6], [8, 3], [3, 8]] as const) {
+  for (const [rows, cols] of [
+    [6, 6],
+    [8, 3],
+    [3, 8],
+  ] as const) {
     const W = new Float64Array(rows * cols);
     init.orthogonal(W, rows, cols, new Rng(1), 2);
     const k = Math.min(rows, cols);
@@ -34,7 +72,8 @@ test('orthogonal init: Q^T Q = I for square, tall and wide shapes, with gain', (
       for (let j = 0; j < k; j++) {
         let d = 0;
         // rows >= cols: columns orthonormal; else rows orthonormal.
-        for (let m = 0; m < Math.max(rows, cols); m++) d += rows >= cols ? W[m * cols + i]! * W[m * cols + j]! : W[i * cols + m]! * W[j * cols + m]!;
+        for (let m = 0; m < Math.max(rows, cols); m++)
+          d += rows >= cols ? W[m * cols + i]! * W[m * cols + j]! : W[i * cols + m]! * W[j * cols + m]!;
         assert.ok(Math.abs(d - (i === j ? 4 : 0)) < 1e-9, `[${rows},${cols}] (${i},${j}) = ${d}`);
       }
     }
@@ -63,6 +102,9 @@ test('identity init, xavier bounds, spectral radius scaling and singular values'
 test('tensor and checkShape errors', () => {
   assert.throws(() => tensor([2, 2], [1, 2, 3]), /needs 4 values, got 3/);
   assert.throws(() => tensor([2, -1]), /bad dimension -1/);
-  assert.throws(() => checkShape(tensor([2, 3]), [2, 4], 'w'), (e: Error) => e instanceof ShapeError && /w: expected shape \[2, 4\], got \[2, 3\]/.test(e.message));
+  assert.throws(
+    () => checkShape(tensor([2, 3]), [2, 4], 'w'),
+    (e: Error) => e instanceof ShapeError && /w: expected shape \[2, 4\], got \[2, 3\]/.test(e.message),
+  );
   assert.deepEqual(checkShape(tensor([5, 3]), [null, 3], 'x'), [5, 3]);
 });

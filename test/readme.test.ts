@@ -25,14 +25,18 @@ rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
 for (const b of blocks) {
   test(`README block at line ${b.line} runs`, () => {
-    const js = ts.transpileModule(b.code, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+    const js = ts.transpileModule(b.code, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    }).outputText;
     const file = join(dir, `block_${b.line}.mjs`);
     writeFileSync(file, js);
     try {
       execFileSync(process.execPath, [file], { cwd: dir, stdio: 'pipe', timeout: 120_000 });
     } catch (e) {
       const err = e as { stderr?: Buffer; stdout?: Buffer };
-      assert.fail(`README block at line ${b.line} failed:\n${err.stderr?.toString() ?? ''}${err.stdout?.toString() ?? ''}`);
+      assert.fail(
+        `README block at line ${b.line} failed:\n${err.stderr?.toString() ?? ''}${err.stdout?.toString() ?? ''}`,
+      );
     }
   });
 }

@@ -17,8 +17,20 @@ export interface Backend {
    * C[M,N] = op(A) op(B), or C += op(A) op(B) when `acc`.
    * op(A) is [M,K]: A stored [M,K], or [K,M] when `tA`. op(B) is [K,N]: B stored [K,N], or [N,K] when `tB`.
    */
-  gemm(tA: boolean, tB: boolean, acc: boolean, M: number, N: number, K: number,
-    A: FArray, aOff: number, B: FArray, bOff: number, C: FArray, cOff: number): void;
+  gemm(
+    tA: boolean,
+    tB: boolean,
+    acc: boolean,
+    M: number,
+    N: number,
+    K: number,
+    A: FArray,
+    aOff: number,
+    B: FArray,
+    bOff: number,
+    C: FArray,
+    cOff: number,
+  ): void;
 
   /** out[r, :] = bias[:] for r < rows (broadcast a bias row before an accumulating gemm). */
   fillRows(out: FArray, off: number, rows: number, cols: number, bias: FArray, bOff: number): void;
@@ -30,37 +42,97 @@ export interface Backend {
   actForward(act: Activation, x: FArray, off: number, n: number): void;
 
   /** dx = dy * act'(.) expressed through the output y = act(pre); overwrites dx. */
-  actBackward(act: Activation, y: FArray, yOff: number, dy: FArray, dyOff: number, dx: FArray, dxOff: number, n: number): void;
+  actBackward(
+    act: Activation,
+    y: FArray,
+    yOff: number,
+    dy: FArray,
+    dyOff: number,
+    dx: FArray,
+    dxOff: number,
+    n: number,
+  ): void;
 
   /**
    * LSTM step. gates [B,4H] holds pre-activations i,f,g,o on entry and activations on exit.
    * c = f*cPrev + i*g; tc = tanh(c); h = o*tc.
    */
-  lstmCell(B: number, H: number, gates: FArray, gOff: number, cPrev: FArray, cpOff: number,
-    c: FArray, cOff: number, tc: FArray, tcOff: number, h: FArray, hOff: number): void;
+  lstmCell(
+    B: number,
+    H: number,
+    gates: FArray,
+    gOff: number,
+    cPrev: FArray,
+    cpOff: number,
+    c: FArray,
+    cOff: number,
+    tc: FArray,
+    tcOff: number,
+    h: FArray,
+    hOff: number,
+  ): void;
 
   /**
    * LSTM step backward. dc [B,H] carries dL/dc_t in and leaves holding dL/dc_{t-1};
    * dgates [B,4H] receives dL/d(pre-activations) (overwritten).
    */
-  lstmCellBackward(B: number, H: number, gates: FArray, gOff: number, cPrev: FArray, cpOff: number,
-    tc: FArray, tcOff: number, dh: FArray, dhOff: number, dc: FArray, dcOff: number, dgates: FArray, dgOff: number): void;
+  lstmCellBackward(
+    B: number,
+    H: number,
+    gates: FArray,
+    gOff: number,
+    cPrev: FArray,
+    cpOff: number,
+    tc: FArray,
+    tcOff: number,
+    dh: FArray,
+    dhOff: number,
+    dc: FArray,
+    dcOff: number,
+    dgates: FArray,
+    dgOff: number,
+  ): void;
 
   /**
    * GRU step (PyTorch's r,z,n). xp [B,3H] = W_ih x + b_ih on entry, r,z,n on exit;
    * hp [B,3H] = W_hh h + b_hh (kept: backward needs hp_n).
    * r = s(xp_r+hp_r), z = s(xp_z+hp_z), n = tanh(xp_n + r*hp_n), h = (1-z)*n + z*hPrev.
    */
-  gruCell(B: number, H: number, xp: FArray, xpOff: number, hp: FArray, hpOff: number,
-    hPrev: FArray, hPrevOff: number, h: FArray, hOff: number): void;
+  gruCell(
+    B: number,
+    H: number,
+    xp: FArray,
+    xpOff: number,
+    hp: FArray,
+    hpOff: number,
+    hPrev: FArray,
+    hPrevOff: number,
+    h: FArray,
+    hOff: number,
+  ): void;
 
   /**
    * GRU step backward. Writes dxp [B,3H] (grad of W_ih x + b_ih), dhp [B,3H] (grad of
    * W_hh h + b_hh) and dhPrev = z*dh (the direct path; the layer adds dhp W_hh).
    */
-  gruCellBackward(B: number, H: number, gates: FArray, gOff: number, hp: FArray, hpOff: number,
-    hPrev: FArray, hPrevOff: number, dh: FArray, dhOff: number, dxp: FArray, dxpOff: number,
-    dhp: FArray, dhpOff: number, dhPrev: FArray, dhPrevOff: number): void;
+  gruCellBackward(
+    B: number,
+    H: number,
+    gates: FArray,
+    gOff: number,
+    hp: FArray,
+    hpOff: number,
+    hPrev: FArray,
+    hPrevOff: number,
+    dh: FArray,
+    dhOff: number,
+    dxp: FArray,
+    dxpOff: number,
+    dhp: FArray,
+    dhpOff: number,
+    dhPrev: FArray,
+    dhPrevOff: number,
+  ): void;
 
   /** sum of squares of n values. */
   sumSq(a: FArray, off: number, n: number): number;
@@ -89,8 +161,21 @@ export interface Backend {
    * row stride ldc, A [M,K] (lda), B [N,K] (ldb); the three may be parts of one matrix as long
    * as C does not overlap A or B (a blocked Cholesky's panel update). Reference: `gemmNT64Ref`.
    */
-  gemmNT64?(M: number, N: number, K: number, alpha: number, A: Float64Array, aOff: number, lda: number,
-    B: Float64Array, bOff: number, ldb: number, C: Float64Array, cOff: number, ldc: number): void;
+  gemmNT64?(
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    A: Float64Array,
+    aOff: number,
+    lda: number,
+    B: Float64Array,
+    bOff: number,
+    ldb: number,
+    C: Float64Array,
+    cOff: number,
+    ldc: number,
+  ): void;
 
   /** Optional: a zeroed int32 buffer in the backend's own memory (sparse matrix indices). */
   allocI32?(n: number): Int32Array;
@@ -100,8 +185,19 @@ export interface Backend {
    * values [nnz]), X [B, cols], Y [B, rows], float64; each row summed in rowSum4's order
    * (math64.ts), so every backend gives the same bits. Spectral radii of reservoirs.
    */
-  csrMatVec(rows: number, cols: number, B: number, rowPtr: Int32Array, colIdx: Int32Array, values: Float64Array,
-    X: Float64Array, xOff: number, Y: Float64Array, yOff: number, acc: boolean): void;
+  csrMatVec(
+    rows: number,
+    cols: number,
+    B: number,
+    rowPtr: Int32Array,
+    colIdx: Int32Array,
+    values: Float64Array,
+    X: Float64Array,
+    xOff: number,
+    Y: Float64Array,
+    yOff: number,
+    acc: boolean,
+  ): void;
 
   /** T steps of a reservoir (src/reservoir/step.ts describes them), the same bits on every backend. */
   reservoirRun(a: ReservoirRunArgs): void;
@@ -109,20 +205,33 @@ export interface Backend {
 
 /** Operands of one reservoir run (see src/reservoir/step.ts): everything float64 but W's values. */
 export interface ReservoirRunArgs {
-  N: number; D: number; B: number; T: number;
+  N: number;
+  D: number;
+  B: number;
+  T: number;
   /** W [N, N]: row pointers, indices (u16 pairs packed into int32 words when idx16), float32 values. */
-  wRow: Int32Array; wIdx: Int32Array; idx16: boolean; wVal: Float32Array;
+  wRow: Int32Array;
+  wIdx: Int32Array;
+  idx16: boolean;
+  wVal: Float32Array;
   /** Win [N, D] in CSR form. */
-  inRow: Int32Array; inIdx: Int32Array; inVal: Float64Array;
-  bias: Float64Array; lr: number;
+  inRow: Int32Array;
+  inIdx: Int32Array;
+  inVal: Float64Array;
+  bias: Float64Array;
+  lr: number;
   /** 0 tanh, 1 relu, 2 sigmoid, 3 identity. */
   act: number;
   /** State [B, N] (updated) and scratch [B, N]. */
-  x: Float64Array; pre: Float64Array;
+  x: Float64Array;
+  pre: Float64Array;
   /** Inputs [T, B, D] from uOff. */
-  u: Float64Array; uOff: number;
+  u: Float64Array;
+  uOff: number;
   /** Optional: each new state x[b] copied to out[outOff + (t B + b) outStride ..]. */
-  out: Float64Array | null; outOff: number; outStride: number;
+  out: Float64Array | null;
+  outOff: number;
+  outStride: number;
 }
 
 /** Workspace for layers running on `be`: the backend's own memory for float32, else an ordinary array. */

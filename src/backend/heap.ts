@@ -12,7 +12,10 @@
 const ALIGN = 64;
 const PAGE = 65536;
 
-interface Block { off: number; size: number }
+interface Block {
+  off: number;
+  size: number;
+}
 
 export class Heap {
   readonly memory: WebAssembly.Memory;
@@ -30,7 +33,9 @@ export class Heap {
   used = 0;
 
   constructor(memory: WebAssembly.Memory, shared: boolean, base = 1024) {
-    this.memory = memory; this.shared = shared; this.top = base;
+    this.memory = memory;
+    this.shared = shared;
+    this.top = base;
     this.f32 = new Float32Array(memory.buffer);
     this.f64 = new Float64Array(memory.buffer);
     this.i32 = new Int32Array(memory.buffer);
@@ -67,7 +72,11 @@ export class Heap {
       const b = this.free[i]!;
       if (b.size < size) continue;
       const off = b.off;
-      if (b.size === size) this.free.splice(i, 1); else { b.off += size; b.size -= size; }
+      if (b.size === size) this.free.splice(i, 1);
+      else {
+        b.off += size;
+        b.size -= size;
+      }
       this.used += size;
       return off;
     }
@@ -76,7 +85,11 @@ export class Heap {
     const have = this.memory.buffer.byteLength;
     if (end > have) {
       if (!this.shared) return -1;
-      try { this.memory.grow(Math.ceil((end - have) / PAGE)); } catch { return -1; }
+      try {
+        this.memory.grow(Math.ceil((end - have) / PAGE));
+      } catch {
+        return -1;
+      }
       this.refresh();
     }
     this.top = end;
@@ -88,20 +101,29 @@ export class Heap {
   release(off: number, bytes: number): void {
     const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
     this.used -= size;
-    if (off + size === this.top) { // the last block: lower the top, and swallow a free tail
+    if (off + size === this.top) {
+      // the last block: lower the top, and swallow a free tail
       this.top = off;
       const last = this.free[this.free.length - 1];
-      if (last && last.off + last.size === this.top) { this.top = last.off; this.free.pop(); }
+      if (last && last.off + last.size === this.top) {
+        this.top = last.off;
+        this.free.pop();
+      }
       return;
     }
     let i = 0;
     while (i < this.free.length && this.free[i]!.off < off) i++;
-    const prev = this.free[i - 1], next = this.free[i];
+    const prev = this.free[i - 1],
+      next = this.free[i];
     if (prev && prev.off + prev.size === off) {
       prev.size += size;
-      if (next && prev.off + prev.size === next.off) { prev.size += next.size; this.free.splice(i, 1); }
+      if (next && prev.off + prev.size === next.off) {
+        prev.size += next.size;
+        this.free.splice(i, 1);
+      }
     } else if (next && off + size === next.off) {
-      next.off = off; next.size += size;
+      next.off = off;
+      next.size += size;
     } else {
       this.free.splice(i, 0, { off, size });
     }
@@ -122,7 +144,10 @@ export class Heap {
     return this.typed(Int32Array, n);
   }
 
-  private typed<T extends Float32Array | Float64Array | Int32Array>(Ctor: { new(b: ArrayBufferLike, off: number, n: number): T; BYTES_PER_ELEMENT: number }, n: number): T | null {
+  private typed<T extends Float32Array | Float64Array | Int32Array>(
+    Ctor: { new (b: ArrayBufferLike, off: number, n: number): T; BYTES_PER_ELEMENT: number },
+    n: number,
+  ): T | null {
     const bytes = Math.max(Ctor.BYTES_PER_ELEMENT, n * Ctor.BYTES_PER_ELEMENT);
     const off = this.allocBytes(bytes);
     if (off < 0) return null;

@@ -20,8 +20,10 @@ export function getBackend(name?: string): Backend {
   if (name === undefined) return current;
   const b = registry.get(name);
   if (!b && name === 'webgpu') {
-    throw new Error("backend 'webgpu' keeps tensors on the GPU and is not a per-kernel CPU backend: train with GpuSequenceTrainer " +
-      "from 'recur/webgpu' (Node needs the optional package: npm install webgpu), or run `npm run bench -- --backend webgpu`");
+    throw new Error(
+      "backend 'webgpu' keeps tensors on the GPU and is not a per-kernel CPU backend: train with GpuSequenceTrainer " +
+        "from 'recur/webgpu' (Node needs the optional package: npm install webgpu), or run `npm run bench -- --backend webgpu`",
+    );
   }
   if (!b) throw new Error(`backend '${name}' is not available; available: ${[...registry.keys()].join(', ')}`);
   return b;

@@ -13,18 +13,18 @@
  * Accuracy: a few ulp (tested against Math.tanh / Math.exp).
  */
 
-const LN2_HI = 6.93147180369123816490e-01; // ln 2 split so k * LN2_HI is exact for |k| < 2^20
+const LN2_HI = 6.9314718036912381649e-1; // ln 2 split so k * LN2_HI is exact for |k| < 2^20
 const LN2_LO = 1.90821492927058770002e-10;
 const INV_LN2 = 1.4426950408889634;
 
 /** expm1(r) for |r| <= ln2 / 2 (Horner; the coefficients are 1/n! as written by Python). */
 function expm1Reduced(r: number): number {
   let q = 1.6059043836821613e-10;
-  q = 2.08767569878681e-09 + r * q;
-  q = 2.505210838544172e-08 + r * q;
-  q = 2.755731922398589e-07 + r * q;
-  q = 2.7557319223985893e-06 + r * q;
-  q = 2.48015873015873e-05 + r * q;
+  q = 2.08767569878681e-9 + r * q;
+  q = 2.505210838544172e-8 + r * q;
+  q = 2.755731922398589e-7 + r * q;
+  q = 2.7557319223985893e-6 + r * q;
+  q = 2.48015873015873e-5 + r * q;
   q = 0.0001984126984126984 + r * q;
   q = 0.001388888888888889 + r * q;
   q = 0.008333333333333333 + r * q;
@@ -41,7 +41,7 @@ const POW2 = Float64Array.from({ length: 2046 }, (_, i) => 2 ** (i - 1022));
 /** exp(v) - 1 for -708 <= v <= 709. */
 export function expm1_64(v: number): number {
   const k = Math.floor(v * INV_LN2 + 0.5);
-  const r = (v - k * LN2_HI) - k * LN2_LO;
+  const r = v - k * LN2_HI - k * LN2_LO;
   const p = expm1Reduced(r);
   const s = POW2[k + 1022]!; // k = 0: 1 * p + 0 = p, no branch (the kernel's two-lane version has none)
   return s * p + (s - 1);
@@ -50,7 +50,7 @@ export function expm1_64(v: number): number {
 /** exp(v) for -708 <= v <= 709. */
 export function exp64(v: number): number {
   const k = Math.floor(v * INV_LN2 + 0.5);
-  const r = (v - k * LN2_HI) - k * LN2_LO;
+  const r = v - k * LN2_HI - k * LN2_LO;
   return POW2[k + 1022]! * (1 + expm1Reduced(r));
 }
 
@@ -75,14 +75,27 @@ export function sigmoid64(x: number): number {
  * wasm kernels (assembly/sparse64.ts, reservoir64.ts), so every backend gives the same bits
  * (closed-loop forecasts amplify any difference). Shared by the CSR mat-vec and the reservoir step.
  */
-export function rowSum4(values: ArrayLike<number>, idx: ArrayLike<number>, X: ArrayLike<number>, xo: number, p0: number, end: number): number {
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, p = p0;
+export function rowSum4(
+  values: ArrayLike<number>,
+  idx: ArrayLike<number>,
+  X: ArrayLike<number>,
+  xo: number,
+  p0: number,
+  end: number,
+): number {
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0,
+    p = p0;
   for (; p + 4 <= end; p += 4) {
-    s0 += values[p]! * X[xo + idx[p]!]!; s1 += values[p + 1]! * X[xo + idx[p + 1]!]!;
-    s2 += values[p + 2]! * X[xo + idx[p + 2]!]!; s3 += values[p + 3]! * X[xo + idx[p + 3]!]!;
+    s0 += values[p]! * X[xo + idx[p]!]!;
+    s1 += values[p + 1]! * X[xo + idx[p + 1]!]!;
+    s2 += values[p + 2]! * X[xo + idx[p + 2]!]!;
+    s3 += values[p + 3]! * X[xo + idx[p + 3]!]!;
   }
   if (p < end) s0 += values[p]! * X[xo + idx[p++]!]!;
   if (p < end) s1 += values[p]! * X[xo + idx[p++]!]!;
   if (p < end) s2 += values[p]! * X[xo + idx[p++]!]!;
-  return (s0 + s1) + (s2 + s3);
+  return s0 + s1 + (s2 + s3);
 }

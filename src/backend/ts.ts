@@ -47,7 +47,8 @@ export const tsBackend: Backend = {
     } else if (tA && !tB) {
       // C[i,j] += A[k,i] B[k,j]: k-i-j order.
       for (let k = 0; k < K; k++) {
-        const ak = aOff + k * M, bk = bOff + k * N;
+        const ak = aOff + k * M,
+          bk = bOff + k * N;
         for (let i = 0; i < M; i++) {
           const a = A[ak + i]!;
           if (a === 0) continue;
@@ -82,21 +83,36 @@ export const tsBackend: Backend = {
 
   actForward(act, x, off, n) {
     switch (act) {
-      case 'tanh': for (let i = off; i < off + n; i++) x[i] = Math.tanh(x[i]!); break;
-      case 'relu': for (let i = off; i < off + n; i++) if (!(x[i]! > 0)) x[i] = 0; break;
-      case 'sigmoid': for (let i = off; i < off + n; i++) x[i] = sigmoid(x[i]!); break;
-      case 'identity': break;
-      default: throw new RangeError(`unknown activation '${act as string}'`);
+      case 'tanh':
+        for (let i = off; i < off + n; i++) x[i] = Math.tanh(x[i]!);
+        break;
+      case 'relu':
+        for (let i = off; i < off + n; i++) if (!(x[i]! > 0)) x[i] = 0;
+        break;
+      case 'sigmoid':
+        for (let i = off; i < off + n; i++) x[i] = sigmoid(x[i]!);
+        break;
+      case 'identity':
+        break;
+      default:
+        throw new RangeError(`unknown activation '${act as string}'`);
     }
   },
 
   actBackward(act, y, yOff, dy, dyOff, dx, dxOff, n) {
     for (let i = 0; i < n; i++) {
-      const v = y[yOff + i]!, g = dy[dyOff + i]!;
-      dx[dxOff + i] = act === 'tanh' ? g * (1 - v * v)      // d tanh = 1 - tanh^2
-        : act === 'relu' ? (v > 0 ? g : 0)                   // relu' = [y > 0]
-        : act === 'sigmoid' ? g * v * (1 - v)                // s' = s (1 - s)
-        : g;
+      const v = y[yOff + i]!,
+        g = dy[dyOff + i]!;
+      dx[dxOff + i] =
+        act === 'tanh'
+          ? g * (1 - v * v) // d tanh = 1 - tanh^2
+          : act === 'relu'
+            ? v > 0
+              ? g
+              : 0 // relu' = [y > 0]
+            : act === 'sigmoid'
+              ? g * v * (1 - v) // s' = s (1 - s)
+              : g;
     }
   },
 
@@ -108,66 +124,103 @@ export const tsBackend: Backend = {
         const f = sigmoid(gates[g0 + H + j]!);
         const g = Math.tanh(gates[g0 + 2 * H + j]!);
         const o = sigmoid(gates[g0 + 3 * H + j]!);
-        gates[g0 + j] = i; gates[g0 + H + j] = f; gates[g0 + 2 * H + j] = g; gates[g0 + 3 * H + j] = o;
-        const cv = f * cPrev[cpOff + b * H + j]! + i * g;   // c = f*c_prev + i*g
+        gates[g0 + j] = i;
+        gates[g0 + H + j] = f;
+        gates[g0 + 2 * H + j] = g;
+        gates[g0 + 3 * H + j] = o;
+        const cv = f * cPrev[cpOff + b * H + j]! + i * g; // c = f*c_prev + i*g
         const t = Math.tanh(cv);
         c[cOff + b * H + j] = cv;
         tc[tcOff + b * H + j] = t;
-        h[hOff + b * H + j] = o * t;                         // h = o*tanh(c)
+        h[hOff + b * H + j] = o * t; // h = o*tanh(c)
       }
     }
   },
 
   lstmCellBackward(B, H, gates, gOff, cPrev, cpOff, tc, tcOff, dh, dhOff, dc, dcOff, dgates, dgOff) {
     for (let b = 0; b < B; b++) {
-      const g0 = gOff + b * 4 * H, d0 = dgOff + b * 4 * H;
+      const g0 = gOff + b * 4 * H,
+        d0 = dgOff + b * 4 * H;
       for (let j = 0; j < H; j++) {
-        const i = gates[g0 + j]!, f = gates[g0 + H + j]!, g = gates[g0 + 2 * H + j]!, o = gates[g0 + 3 * H + j]!;
+        const i = gates[g0 + j]!,
+          f = gates[g0 + H + j]!,
+          g = gates[g0 + 2 * H + j]!,
+          o = gates[g0 + 3 * H + j]!;
         const t = tc[tcOff + b * H + j]!;
         const dhv = dh[dhOff + b * H + j]!;
         const dcv = dc[dcOff + b * H + j]! + dhv * o * (1 - t * t); // through h = o*tanh(c)
-        dgates[d0 + j] = dcv * g * i * (1 - i);                      // di * s'
+        dgates[d0 + j] = dcv * g * i * (1 - i); // di * s'
         dgates[d0 + H + j] = dcv * cPrev[cpOff + b * H + j]! * f * (1 - f); // df * s'
-        dgates[d0 + 2 * H + j] = dcv * i * (1 - g * g);              // dg * tanh'
-        dgates[d0 + 3 * H + j] = dhv * t * o * (1 - o);              // do * s'
-        dc[dcOff + b * H + j] = dcv * f;                             // dc_prev = dc * f
+        dgates[d0 + 2 * H + j] = dcv * i * (1 - g * g); // dg * tanh'
+        dgates[d0 + 3 * H + j] = dhv * t * o * (1 - o); // do * s'
+        dc[dcOff + b * H + j] = dcv * f; // dc_prev = dc * f
       }
     }
   },
 
   gruCell(B, H, xp, xpOff, hp, hpOff, hPrev, hPrevOff, h, hOff) {
     for (let b = 0; b < B; b++) {
-      const x0 = xpOff + b * 3 * H, h0 = hpOff + b * 3 * H;
+      const x0 = xpOff + b * 3 * H,
+        h0 = hpOff + b * 3 * H;
       for (let j = 0; j < H; j++) {
         const r = sigmoid(xp[x0 + j]! + hp[h0 + j]!);
         const z = sigmoid(xp[x0 + H + j]! + hp[h0 + H + j]!);
         const n = Math.tanh(xp[x0 + 2 * H + j]! + r * hp[h0 + 2 * H + j]!);
-        xp[x0 + j] = r; xp[x0 + H + j] = z; xp[x0 + 2 * H + j] = n;
+        xp[x0 + j] = r;
+        xp[x0 + H + j] = z;
+        xp[x0 + 2 * H + j] = n;
         h[hOff + b * H + j] = (1 - z) * n + z * hPrev[hPrevOff + b * H + j]!;
       }
     }
   },
 
-  gruCellBackward(B, H, gates, gOff, hp, hpOff, hPrev, hPrevOff, dh, dhOff, dxp, dxpOff, dhp, dhpOff, dhPrev, dhPrevOff) {
+  gruCellBackward(
+    B,
+    H,
+    gates,
+    gOff,
+    hp,
+    hpOff,
+    hPrev,
+    hPrevOff,
+    dh,
+    dhOff,
+    dxp,
+    dxpOff,
+    dhp,
+    dhpOff,
+    dhPrev,
+    dhPrevOff,
+  ) {
     for (let b = 0; b < B; b++) {
-      const g0 = gOff + b * 3 * H, p0 = hpOff + b * 3 * H, dx0 = dxpOff + b * 3 * H, dp0 = dhpOff + b * 3 * H;
+      const g0 = gOff + b * 3 * H,
+        p0 = hpOff + b * 3 * H,
+        dx0 = dxpOff + b * 3 * H,
+        dp0 = dhpOff + b * 3 * H;
       for (let j = 0; j < H; j++) {
-        const r = gates[g0 + j]!, z = gates[g0 + H + j]!, n = gates[g0 + 2 * H + j]!;
+        const r = gates[g0 + j]!,
+          z = gates[g0 + H + j]!,
+          n = gates[g0 + 2 * H + j]!;
         const d = dh[dhOff + b * H + j]!;
         const hprev = hPrev[hPrevOff + b * H + j]!;
-        const dan = d * (1 - z) * (1 - n * n);        // through n, then tanh'
-        const daz = d * (hprev - n) * z * (1 - z);     // dh/dz = hPrev - n, then s'
+        const dan = d * (1 - z) * (1 - n * n); // through n, then tanh'
+        const daz = d * (hprev - n) * z * (1 - z); // dh/dz = hPrev - n, then s'
         const dar = dan * hp[p0 + 2 * H + j]! * r * (1 - r); // n's pre-act has r*hp_n
-        dxp[dx0 + j] = dar; dxp[dx0 + H + j] = daz; dxp[dx0 + 2 * H + j] = dan;
-        dhp[dp0 + j] = dar; dhp[dp0 + H + j] = daz; dhp[dp0 + 2 * H + j] = dan * r;
-        dhPrev[dhPrevOff + b * H + j] = d * z;         // direct path h = ... + z*hPrev
+        dxp[dx0 + j] = dar;
+        dxp[dx0 + H + j] = daz;
+        dxp[dx0 + 2 * H + j] = dan;
+        dhp[dp0 + j] = dar;
+        dhp[dp0 + H + j] = daz;
+        dhp[dp0 + 2 * H + j] = dan * r;
+        dhPrev[dhPrevOff + b * H + j] = d * z; // direct path h = ... + z*hPrev
       }
     }
   },
 
   csrMatVec(rows, cols, B, rowPtr, colIdx, values, X, xOff, Y, yOff, acc) {
     for (let b = 0; b < B; b++) {
-      const xo = xOff + b * cols, yo = yOff + b * rows;
+      const xo = xOff + b * cols,
+        yo = yOff + b * rows;
       for (let i = 0; i < rows; i++) {
         const s = rowSum4(values, colIdx, X, xo, rowPtr[i]!, rowPtr[i + 1]!);
         Y[yo + i] = acc ? Y[yo + i]! + s : s;
@@ -178,13 +231,18 @@ export const tsBackend: Backend = {
   reservoirRun(a) {
     // pre[b] = W x[b] + Win u[t, b];  x[b] = (1 - lr) x[b] + lr f(pre[b] + bias);  out row (t B + b) = x[b]
     const { N, D, B, T, wRow, wVal, inRow, inIdx, inVal, bias, lr, act, x, pre, u, out, outStride } = a;
-    const wIdx: Uint16Array | Int32Array = a.idx16 ? new Uint16Array(a.wIdx.buffer, a.wIdx.byteOffset, a.wIdx.length * 2) : a.wIdx;
+    const wIdx: Uint16Array | Int32Array = a.idx16
+      ? new Uint16Array(a.wIdx.buffer, a.wIdx.byteOffset, a.wIdx.length * 2)
+      : a.wIdx;
     const keep = 1 - lr;
     for (let t = 0; t < T; t++) {
       for (let b = 0; b < B; b++) {
-        const xo = b * N, uo = a.uOff + (t * B + b) * D;
+        const xo = b * N,
+          uo = a.uOff + (t * B + b) * D;
         // W's row then Win's, each in rowSum4's order (the kernel's two f64x2 lane pairs for W).
-        for (let i = 0; i < N; i++) pre[xo + i] = rowSum4(wVal, wIdx, x, xo, wRow[i]!, wRow[i + 1]!) + rowSum4(inVal, inIdx, u, uo, inRow[i]!, inRow[i + 1]!);
+        for (let i = 0; i < N; i++)
+          pre[xo + i] =
+            rowSum4(wVal, wIdx, x, xo, wRow[i]!, wRow[i + 1]!) + rowSum4(inVal, inIdx, u, uo, inRow[i]!, inRow[i + 1]!);
       }
       for (let b = 0; b < B; b++) {
         for (let i = 0, j = b * N; i < N; i++, j++) {
@@ -208,7 +266,15 @@ export const tsBackend: Backend = {
  * C[M,M] (+)= A^T A, upper triangle only (j >= i), for A [K,M] row-major: the reference of
  * `Backend.syrkUpper`. k-i-j order walks A's rows and C's rows contiguously.
  */
-export function syrkUpperRef(acc: boolean, M: number, K: number, A: FArray, aOff: number, C: FArray, cOff: number): void {
+export function syrkUpperRef(
+  acc: boolean,
+  M: number,
+  K: number,
+  A: FArray,
+  aOff: number,
+  C: FArray,
+  cOff: number,
+): void {
   if (!acc) C.fill(0, cOff, cOff + M * M);
   for (let k = 0; k < K; k++) {
     const ak = aOff + k * M;
@@ -222,8 +288,21 @@ export function syrkUpperRef(acc: boolean, M: number, K: number, A: FArray, aOff
 }
 
 /** C (+)= alpha A B^T with row strides: the reference of `Backend.gemmNT64`. */
-export function gemmNT64Ref(M: number, N: number, K: number, alpha: number, A: Float64Array, aOff: number, lda: number,
-  B: Float64Array, bOff: number, ldb: number, C: Float64Array, cOff: number, ldc: number): void {
+export function gemmNT64Ref(
+  M: number,
+  N: number,
+  K: number,
+  alpha: number,
+  A: Float64Array,
+  aOff: number,
+  lda: number,
+  B: Float64Array,
+  bOff: number,
+  ldb: number,
+  C: Float64Array,
+  cOff: number,
+  ldc: number,
+): void {
   for (let i = 0; i < M; i++) {
     const ai = aOff + i * lda;
     for (let j = 0; j < N; j++) {

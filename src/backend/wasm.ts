@@ -22,20 +22,93 @@ import { Heap } from './heap.js';
 import { WASM_PLAIN, WASM_SHARED } from './wasm_bytes.js';
 
 interface Kernels {
-  gemm(tA: number, tB: number, acc: number, M: number, N: number, K: number, a: number, b: number, c: number, work: number): void;
+  gemm(
+    tA: number,
+    tB: number,
+    acc: number,
+    M: number,
+    N: number,
+    K: number,
+    a: number,
+    b: number,
+    c: number,
+    work: number,
+  ): void;
   gemm_work(tA: number, tB: number, M: number, N: number, K: number): number;
-  gemm64(tA: number, tB: number, acc: number, upper: number, M: number, N: number, K: number, alpha: number,
-    a: number, lda: number, b: number, ldb: number, c: number, ldc: number, work: number): void;
+  gemm64(
+    tA: number,
+    tB: number,
+    acc: number,
+    upper: number,
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    a: number,
+    lda: number,
+    b: number,
+    ldb: number,
+    c: number,
+    ldc: number,
+    work: number,
+  ): void;
   gemm64_work(tA: number, tB: number, M: number, N: number, K: number, a: number, b: number): number;
   syrk64(P: number, K: number, a: number, c: number, ipFrom: number, ipTo: number, work: number): void;
-  csr_matvec64(rows: number, cols: number, B: number, rowPtr: number, colIdx: number, values: number, x: number, y: number, acc: number): void;
-  reservoir_run64(N: number, D: number, B: number, T: number, wRow: number, wIdx: number, idx16: number, wVal: number,
-    inRow: number, inIdx: number, inVal: number, bias: number, lr: number, act: number, x: number, pre: number,
-    u: number, out: number, outStride: number): void;
+  csr_matvec64(
+    rows: number,
+    cols: number,
+    B: number,
+    rowPtr: number,
+    colIdx: number,
+    values: number,
+    x: number,
+    y: number,
+    acc: number,
+  ): void;
+  reservoir_run64(
+    N: number,
+    D: number,
+    B: number,
+    T: number,
+    wRow: number,
+    wIdx: number,
+    idx16: number,
+    wVal: number,
+    inRow: number,
+    inIdx: number,
+    inVal: number,
+    bias: number,
+    lr: number,
+    act: number,
+    x: number,
+    pre: number,
+    u: number,
+    out: number,
+    outStride: number,
+  ): void;
   lstm_cell(B: number, H: number, gates: number, cPrev: number, c: number, tc: number, h: number): void;
-  lstm_cell_backward(B: number, H: number, gates: number, cPrev: number, tc: number, dh: number, dc: number, dgates: number): void;
+  lstm_cell_backward(
+    B: number,
+    H: number,
+    gates: number,
+    cPrev: number,
+    tc: number,
+    dh: number,
+    dc: number,
+    dgates: number,
+  ): void;
   gru_cell(B: number, H: number, xp: number, hp: number, hPrev: number, h: number): void;
-  gru_cell_backward(B: number, H: number, gates: number, hp: number, hPrev: number, dh: number, dxp: number, dhp: number, dhPrev: number): void;
+  gru_cell_backward(
+    B: number,
+    H: number,
+    gates: number,
+    hp: number,
+    hPrev: number,
+    dh: number,
+    dxp: number,
+    dhp: number,
+    dhPrev: number,
+  ): void;
   act_forward(act: number, x: number, n: number): void;
   act_backward(act: number, y: number, dy: number, dx: number, n: number): void;
   fill_rows(out: number, rows: number, cols: number, bias: number): void;
@@ -65,14 +138,20 @@ export interface WasmBackend extends Backend {
 
 const ACT: Record<Activation, number> = { tanh: 0, relu: 1, sigmoid: 2, identity: 3 };
 // (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt): validates only where SIMD exists.
-const SIMD_PROBE = [0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11];
-const MAX_PAGES = 65536;   // 4 GiB address space reserved for a shared memory (grown on demand)
-const PLAIN_PAGES = 4096;  // 256 MiB for a plain memory, which cannot grow without detaching views
+const SIMD_PROBE = [
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
+];
+const MAX_PAGES = 65536; // 4 GiB address space reserved for a shared memory (grown on demand)
+const PLAIN_PAGES = 4096; // 256 MiB for a plain memory, which cannot grow without detaching views
 
 /** Whether this engine runs WebAssembly SIMD and the kernels were built. */
 export function wasmAvailable(): boolean {
   if (typeof WebAssembly !== 'object' || WASM_PLAIN.length === 0) return false;
-  try { return WebAssembly.validate(new Uint8Array(SIMD_PROBE)); } catch { return false; }
+  try {
+    return WebAssembly.validate(new Uint8Array(SIMD_PROBE));
+  } catch {
+    return false;
+  }
 }
 
 /** The bytes of a module embedded as base64 (wasm_bytes.ts); also used by src/hashing/fast.ts. */
@@ -85,7 +164,11 @@ export function bytes(b64: string): Uint8Array {
 
 function makeMemory(): { memory: WebAssembly.Memory; shared: boolean } {
   if (typeof SharedArrayBuffer !== 'undefined') {
-    try { return { memory: new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true }), shared: true }; } catch { /* not cross-origin isolated */ }
+    try {
+      return { memory: new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true }), shared: true };
+    } catch {
+      /* not cross-origin isolated */
+    }
   }
   return { memory: new WebAssembly.Memory({ initial: PLAIN_PAGES }), shared: false };
 }
@@ -108,7 +191,10 @@ export async function initWasm(): Promise<WasmBackend | null> {
   const { memory, shared } = makeMemory();
   const mod = await WebAssembly.compile(bytes(shared ? WASM_SHARED : WASM_PLAIN) as BufferSource);
   const inst = await WebAssembly.instantiate(mod, { env: { memory } });
-  if (!instance) { instance = makeBackend(inst.exports as unknown as Kernels, new Heap(memory, shared)); compiled = mod; }
+  if (!instance) {
+    instance = makeBackend(inst.exports as unknown as Kernels, new Heap(memory, shared));
+    compiled = mod;
+  }
   return instance;
 }
 
@@ -130,8 +216,8 @@ export function initWasmSync(): WasmBackend | null {
  */
 class Stage {
   private scratch = -1;
-  private cap = 0;     // bytes
-  private sp = 0;      // bytes used in scratch
+  private cap = 0; // bytes
+  private sp = 0; // bytes used in scratch
   private outs: { a: Float32Array | Float64Array | Int32Array; off: number; n: number; p: number }[] = [];
   constructor(private readonly heap: Heap) {}
 
@@ -140,15 +226,18 @@ class Stage {
     this.sp = 0;
     if (bytes <= this.cap) return;
     if (this.scratch >= 0) this.heap.release(this.scratch, this.cap);
-    this.cap = Math.ceil(bytes * 1.25 / 64) * 64;
+    this.cap = Math.ceil((bytes * 1.25) / 64) * 64;
     this.scratch = this.heap.allocBytes(this.cap);
-    if (this.scratch < 0) { this.cap = 0; throw new RangeError(`wasm backend: cannot stage ${bytes} bytes of operands; the memory is full`); }
+    if (this.scratch < 0) {
+      this.cap = 0;
+      throw new RangeError(`wasm backend: cannot stage ${bytes} bytes of operands; the memory is full`);
+    }
   }
 
   /** Scratch pointer of n elements of `bpe` bytes (not initialised), 16-byte aligned. */
   take(n: number, bpe = 4): number {
     const p = this.scratch + this.sp;
-    this.sp += Math.ceil(n * bpe / 16) * 16;
+    this.sp += Math.ceil((n * bpe) / 16) * 16;
     return p;
   }
 
@@ -164,7 +253,8 @@ class Stage {
   finish(): void {
     if (this.outs.length === 0) return;
     for (const o of this.outs) {
-      const w = this.whole(o.a), at = o.p / o.a.BYTES_PER_ELEMENT;
+      const w = this.whole(o.a),
+        at = o.p / o.a.BYTES_PER_ELEMENT;
       o.a.set(w.subarray(at, at + o.n), o.off);
     }
     this.outs.length = 0;
@@ -181,7 +271,7 @@ function foreign(heap: Heap, ...pairs: (FArray | Int32Array | number)[]): number
   let s = 0;
   for (let i = 0; i < pairs.length; i += 2) {
     const a = pairs[i] as FArray | Int32Array;
-    if (!heap.owns(a)) s += Math.ceil((pairs[i + 1] as number) * a.BYTES_PER_ELEMENT / 16) * 16;
+    if (!heap.owns(a)) s += Math.ceil(((pairs[i + 1] as number) * a.BYTES_PER_ELEMENT) / 16) * 16;
   }
   return s;
 }
@@ -194,12 +284,26 @@ function makeBackend(k: Kernels, heap: Heap): WasmBackend {
   const st = new Stage(heap);
   const f = (a: FArray) => a as Float32Array;
   /** The f64x2 product; `upper` computes only C's tiles on or above the diagonal (A^T A). */
-  const gemm64 = (tA: number, tB: number, acc: boolean, upper: number, M: number, N: number, K: number,
-    A: Float64Array, aOff: number, B: Float64Array, bOff: number, C: Float64Array, cOff: number): void => {
+  const gemm64 = (
+    tA: number,
+    tB: number,
+    acc: boolean,
+    upper: number,
+    M: number,
+    N: number,
+    K: number,
+    A: Float64Array,
+    aOff: number,
+    B: Float64Array,
+    bOff: number,
+    C: Float64Array,
+    cOff: number,
+  ): void => {
     const work = k.gemm64_work(tA, tB, M, N, K, 0, 8); // an upper bound: assumes no shared packing
     const same = A === B && aOff === bOff;
     st.need(foreign(heap, A, M * K, ...(same ? [] : [B, K * N]), C, M * N) + work * 8 + 16);
-    const pa = st.arg(A, aOff, M * K, 'in'), pb = same ? pa : st.arg(B, bOff, K * N, 'in');
+    const pa = st.arg(A, aOff, M * K, 'in'),
+      pb = same ? pa : st.arg(B, bOff, K * N, 'in');
     const pc = st.arg(C, cOff, M * N, acc ? 'inout' : 'out');
     k.gemm64(tA, tB, +acc, upper, M, N, K, 1, pa, tA ? M : K, pb, tB ? K : N, pc, N, work > 0 ? st.take(work, 8) : 0);
     st.finish();
@@ -228,31 +332,91 @@ function makeBackend(k: Kernels, heap: Heap): WasmBackend {
     csrMatVec(rows, cols, B, rowPtr, colIdx, values, X, xOff, Y, yOff, acc) {
       const nnz = rowPtr[rows]!;
       st.need(foreign(heap, rowPtr, rows + 1, colIdx, nnz, values, nnz, X, B * cols, Y, B * rows));
-      const pr = st.arg(rowPtr, 0, rows + 1, 'in'), pc = st.arg(colIdx, 0, nnz, 'in'), pv = st.arg(values, 0, nnz, 'in');
+      const pr = st.arg(rowPtr, 0, rows + 1, 'in'),
+        pc = st.arg(colIdx, 0, nnz, 'in'),
+        pv = st.arg(values, 0, nnz, 'in');
       const px = st.arg(X, xOff, B * cols, 'in');
       k.csr_matvec64(rows, cols, B, pr, pc, pv, px, st.arg(Y, yOff, B * rows, acc ? 'inout' : 'out'), +acc);
       st.finish();
     },
 
     reservoirRun(a: ReservoirRunArgs) {
-      const { N, D, B, T, out } = a, nnz = a.wRow[N]!, nIn = a.inRow[N]!;
+      const { N, D, B, T, out } = a,
+        nnz = a.wRow[N]!,
+        nIn = a.inRow[N]!;
       // Rows of `out` are strided: stage the whole span (only when out lives outside the memory).
       const outN = out ? (T * B - 1) * a.outStride + N : 0;
-      st.need(foreign(heap, a.wRow, N + 1, a.wIdx, a.wIdx.length, a.wVal, nnz + 4, a.inRow, N + 1, a.inIdx, nIn, a.inVal, nIn,
-        a.bias, N, a.x, B * N, a.pre, B * N, a.u, T * B * D) + (out ? foreign(heap, out, outN) : 0));
-      k.reservoir_run64(N, D, B, T, st.arg(a.wRow, 0, N + 1, 'in'), st.arg(a.wIdx, 0, a.wIdx.length, 'in'), +a.idx16,
-        st.arg(a.wVal, 0, nnz + 4, 'in'), st.arg(a.inRow, 0, N + 1, 'in'), st.arg(a.inIdx, 0, nIn, 'in'), st.arg(a.inVal, 0, nIn, 'in'),
-        st.arg(a.bias, 0, N, 'in'), a.lr, a.act, st.arg(a.x, 0, B * N, 'inout'), st.arg(a.pre, 0, B * N, 'out'),
-        st.arg(a.u, a.uOff, T * B * D, 'in'), out ? st.arg(out, a.outOff, outN, 'inout') : 0, a.outStride);
+      st.need(
+        foreign(
+          heap,
+          a.wRow,
+          N + 1,
+          a.wIdx,
+          a.wIdx.length,
+          a.wVal,
+          nnz + 4,
+          a.inRow,
+          N + 1,
+          a.inIdx,
+          nIn,
+          a.inVal,
+          nIn,
+          a.bias,
+          N,
+          a.x,
+          B * N,
+          a.pre,
+          B * N,
+          a.u,
+          T * B * D,
+        ) + (out ? foreign(heap, out, outN) : 0),
+      );
+      k.reservoir_run64(
+        N,
+        D,
+        B,
+        T,
+        st.arg(a.wRow, 0, N + 1, 'in'),
+        st.arg(a.wIdx, 0, a.wIdx.length, 'in'),
+        +a.idx16,
+        st.arg(a.wVal, 0, nnz + 4, 'in'),
+        st.arg(a.inRow, 0, N + 1, 'in'),
+        st.arg(a.inIdx, 0, nIn, 'in'),
+        st.arg(a.inVal, 0, nIn, 'in'),
+        st.arg(a.bias, 0, N, 'in'),
+        a.lr,
+        a.act,
+        st.arg(a.x, 0, B * N, 'inout'),
+        st.arg(a.pre, 0, B * N, 'out'),
+        st.arg(a.u, a.uOff, T * B * D, 'in'),
+        out ? st.arg(out, a.outOff, outN, 'inout') : 0,
+        a.outStride,
+      );
       st.finish();
     },
 
     gemm(tA, tB, acc, M, N, K, A, aOff, B, bOff, C, cOff) {
-      if (allF64(A, B, C)) return gemm64(+tA, +tB, acc, 0, M, N, K, A as Float64Array, aOff, B as Float64Array, bOff, C as Float64Array, cOff);
+      if (allF64(A, B, C))
+        return gemm64(
+          +tA,
+          +tB,
+          acc,
+          0,
+          M,
+          N,
+          K,
+          A as Float64Array,
+          aOff,
+          B as Float64Array,
+          bOff,
+          C as Float64Array,
+          cOff,
+        );
       if (isF64(A, B, C)) return tsBackend.gemm(tA, tB, acc, M, N, K, A, aOff, B, bOff, C, cOff);
       const work = k.gemm_work(+tA, +tB, M, N, K);
       st.need(foreign(heap, A, M * K, B, K * N, C, M * N) + work * 4 + 16);
-      const pa = st.arg(f(A), aOff, M * K, 'in'), pb = st.arg(f(B), bOff, K * N, 'in');
+      const pa = st.arg(f(A), aOff, M * K, 'in'),
+        pb = st.arg(f(B), bOff, K * N, 'in');
       const pc = st.arg(f(C), cOff, M * N, acc ? 'inout' : 'out');
       k.gemm(+tA, +tB, +acc, M, N, K, pa, pb, pc, work > 0 ? st.take(work) : 0);
       st.finish();
@@ -264,7 +428,8 @@ function makeBackend(k: Kernels, heap: Heap): WasmBackend {
     },
 
     syrkRows(P, K, A, C, ipFrom, ipTo) {
-      if (!heap.owns(A) || !heap.owns(C)) throw new RangeError('wasm syrkRows: A and C must live in the kernels\' memory (alloc64)');
+      if (!heap.owns(A) || !heap.owns(C))
+        throw new RangeError("wasm syrkRows: A and C must live in the kernels' memory (alloc64)");
       const work = this.syrkWork(P, K);
       st.need(work * 8 + 16);
       k.syrk64(P, K, A.byteOffset, C.byteOffset, ipFrom, ipTo, st.take(work, 8));
@@ -277,17 +442,34 @@ function makeBackend(k: Kernels, heap: Heap): WasmBackend {
     gemmNT64(M, N, K, alpha, A, aOff, lda, B, bOff, ldb, C, cOff, ldc) {
       // Strided sub-blocks are not staged (C may share an array with A and B): outside the
       // kernels' memory they run on the reference loops.
-      if (!heap.owns(A) || !heap.owns(B) || !heap.owns(C)) return gemmNT64Ref(M, N, K, alpha, A, aOff, lda, B, bOff, ldb, C, cOff, ldc);
+      if (!heap.owns(A) || !heap.owns(B) || !heap.owns(C))
+        return gemmNT64Ref(M, N, K, alpha, A, aOff, lda, B, bOff, ldb, C, cOff, ldc);
       const work = k.gemm64_work(0, 1, M, N, K, 0, 8);
       st.need(work * 8 + 16);
-      k.gemm64(0, 1, 1, 0, M, N, K, alpha, A.byteOffset + aOff * 8, lda, B.byteOffset + bOff * 8, ldb, C.byteOffset + cOff * 8, ldc,
-        work > 0 ? st.take(work, 8) : 0);
+      k.gemm64(
+        0,
+        1,
+        1,
+        0,
+        M,
+        N,
+        K,
+        alpha,
+        A.byteOffset + aOff * 8,
+        lda,
+        B.byteOffset + bOff * 8,
+        ldb,
+        C.byteOffset + cOff * 8,
+        ldc,
+        work > 0 ? st.take(work, 8) : 0,
+      );
     },
 
     fillRows(out, off, rows, cols, bias, bOff) {
       if (isF64(out, bias)) return tsBackend.fillRows(out, off, rows, cols, bias, bOff);
       st.need(foreign(heap, out, rows * cols, bias, cols));
-      const po = st.arg(f(out), off, rows * cols, 'out'), pb = st.arg(f(bias), bOff, cols, 'in');
+      const po = st.arg(f(out), off, rows * cols, 'out'),
+        pb = st.arg(f(bias), bOff, cols, 'in');
       k.fill_rows(po, rows, cols, pb);
       st.finish();
     },
@@ -295,7 +477,8 @@ function makeBackend(k: Kernels, heap: Heap): WasmBackend {
     colSumAcc(dst, dOff, X, xOff, rows, cols) {
       if (isF64(dst, X)) return tsBackend.colSumAcc(dst, dOff, X, xOff, rows, cols);
       st.need(foreign(heap, dst, cols, X, rows * cols));
-      const pd = st.arg(f(dst), dOff, cols, 'inout'), px = st.arg(f(X), xOff, rows * cols, 'in');
+      const pd = st.arg(f(dst), dOff, cols, 'inout'),
+        px = st.arg(f(X), xOff, rows * cols, 'in');
       k.col_sum_acc(pd, px, rows, cols);
       st.finish();
     },
@@ -314,28 +497,66 @@ function makeBackend(k: Kernels, heap: Heap): WasmBackend {
       if (code === undefined) throw new RangeError(`unknown activation '${act as string}'`);
       if (isF64(y, dy, dx)) return tsBackend.actBackward(act, y, yOff, dy, dyOff, dx, dxOff, n);
       st.need(foreign(heap, y, n, dy, n, dx, n));
-      const py = st.arg(f(y), yOff, n, 'in'), pdy = st.arg(f(dy), dyOff, n, 'in');
+      const py = st.arg(f(y), yOff, n, 'in'),
+        pdy = st.arg(f(dy), dyOff, n, 'in');
       k.act_backward(code, py, pdy, st.arg(f(dx), dxOff, n, 'out'), n);
       st.finish();
     },
 
     lstmCell(B, H, gates, gOff, cPrev, cpOff, c, cOff, tc, tcOff, h, hOff) {
-      if (isF64(gates, cPrev, c, tc, h)) return tsBackend.lstmCell(B, H, gates, gOff, cPrev, cpOff, c, cOff, tc, tcOff, h, hOff);
+      if (isF64(gates, cPrev, c, tc, h))
+        return tsBackend.lstmCell(B, H, gates, gOff, cPrev, cpOff, c, cOff, tc, tcOff, h, hOff);
       const BH = B * H;
       st.need(foreign(heap, gates, 4 * BH, cPrev, BH, c, BH, tc, BH, h, BH));
       // cPrev may be the same array as c (CS[t] and CS[t+1]): stage it as input before c's output.
-      const pg = st.arg(f(gates), gOff, 4 * BH, 'inout'), pcp = st.arg(f(cPrev), cpOff, BH, 'in');
-      k.lstm_cell(B, H, pg, pcp, st.arg(f(c), cOff, BH, 'out'), st.arg(f(tc), tcOff, BH, 'out'), st.arg(f(h), hOff, BH, 'out'));
+      const pg = st.arg(f(gates), gOff, 4 * BH, 'inout'),
+        pcp = st.arg(f(cPrev), cpOff, BH, 'in');
+      k.lstm_cell(
+        B,
+        H,
+        pg,
+        pcp,
+        st.arg(f(c), cOff, BH, 'out'),
+        st.arg(f(tc), tcOff, BH, 'out'),
+        st.arg(f(h), hOff, BH, 'out'),
+      );
       st.finish();
     },
 
     lstmCellBackward(B, H, gates, gOff, cPrev, cpOff, tc, tcOff, dh, dhOff, dc, dcOff, dgates, dgOff) {
-      if (isF64(gates, cPrev, tc, dh, dc, dgates)) return tsBackend.lstmCellBackward(B, H, gates, gOff, cPrev, cpOff, tc, tcOff, dh, dhOff, dc, dcOff, dgates, dgOff);
+      if (isF64(gates, cPrev, tc, dh, dc, dgates))
+        return tsBackend.lstmCellBackward(
+          B,
+          H,
+          gates,
+          gOff,
+          cPrev,
+          cpOff,
+          tc,
+          tcOff,
+          dh,
+          dhOff,
+          dc,
+          dcOff,
+          dgates,
+          dgOff,
+        );
       const BH = B * H;
       st.need(foreign(heap, gates, 4 * BH, cPrev, BH, tc, BH, dh, BH, dc, BH, dgates, 4 * BH));
-      const pg = st.arg(f(gates), gOff, 4 * BH, 'in'), pcp = st.arg(f(cPrev), cpOff, BH, 'in');
-      const ptc = st.arg(f(tc), tcOff, BH, 'in'), pdh = st.arg(f(dh), dhOff, BH, 'in');
-      k.lstm_cell_backward(B, H, pg, pcp, ptc, pdh, st.arg(f(dc), dcOff, BH, 'inout'), st.arg(f(dgates), dgOff, 4 * BH, 'out'));
+      const pg = st.arg(f(gates), gOff, 4 * BH, 'in'),
+        pcp = st.arg(f(cPrev), cpOff, BH, 'in');
+      const ptc = st.arg(f(tc), tcOff, BH, 'in'),
+        pdh = st.arg(f(dh), dhOff, BH, 'in');
+      k.lstm_cell_backward(
+        B,
+        H,
+        pg,
+        pcp,
+        ptc,
+        pdh,
+        st.arg(f(dc), dcOff, BH, 'inout'),
+        st.arg(f(dgates), dgOff, 4 * BH, 'out'),
+      );
       st.finish();
     },
 
@@ -343,21 +564,59 @@ function makeBackend(k: Kernels, heap: Heap): WasmBackend {
       if (isF64(xp, hp, hPrev, h)) return tsBackend.gruCell(B, H, xp, xpOff, hp, hpOff, hPrev, hPrevOff, h, hOff);
       const BH = B * H;
       st.need(foreign(heap, xp, 3 * BH, hp, 3 * BH, hPrev, BH, h, BH));
-      const px = st.arg(f(xp), xpOff, 3 * BH, 'inout'), pp = st.arg(f(hp), hpOff, 3 * BH, 'in');
+      const px = st.arg(f(xp), xpOff, 3 * BH, 'inout'),
+        pp = st.arg(f(hp), hpOff, 3 * BH, 'in');
       const phv = st.arg(f(hPrev), hPrevOff, BH, 'in');
       k.gru_cell(B, H, px, pp, phv, st.arg(f(h), hOff, BH, 'out'));
       st.finish();
     },
 
-    gruCellBackward(B, H, gates, gOff, hp, hpOff, hPrev, hPrevOff, dh, dhOff, dxp, dxpOff, dhp, dhpOff, dhPrev, dhPrevOff) {
+    gruCellBackward(
+      B,
+      H,
+      gates,
+      gOff,
+      hp,
+      hpOff,
+      hPrev,
+      hPrevOff,
+      dh,
+      dhOff,
+      dxp,
+      dxpOff,
+      dhp,
+      dhpOff,
+      dhPrev,
+      dhPrevOff,
+    ) {
       if (isF64(gates, hp, hPrev, dh, dxp, dhp, dhPrev)) {
-        return tsBackend.gruCellBackward(B, H, gates, gOff, hp, hpOff, hPrev, hPrevOff, dh, dhOff, dxp, dxpOff, dhp, dhpOff, dhPrev, dhPrevOff);
+        return tsBackend.gruCellBackward(
+          B,
+          H,
+          gates,
+          gOff,
+          hp,
+          hpOff,
+          hPrev,
+          hPrevOff,
+          dh,
+          dhOff,
+          dxp,
+          dxpOff,
+          dhp,
+          dhpOff,
+          dhPrev,
+          dhPrevOff,
+        );
       }
       const BH = B * H;
       st.need(foreign(heap, gates, 3 * BH, hp, 3 * BH, hPrev, BH, dh, BH, dxp, 3 * BH, dhp, 3 * BH, dhPrev, BH));
-      const pg = st.arg(f(gates), gOff, 3 * BH, 'in'), pp = st.arg(f(hp), hpOff, 3 * BH, 'in');
-      const phv = st.arg(f(hPrev), hPrevOff, BH, 'in'), pdh = st.arg(f(dh), dhOff, BH, 'in');
-      const pdx = st.arg(f(dxp), dxpOff, 3 * BH, 'out'), pdp = st.arg(f(dhp), dhpOff, 3 * BH, 'out');
+      const pg = st.arg(f(gates), gOff, 3 * BH, 'in'),
+        pp = st.arg(f(hp), hpOff, 3 * BH, 'in');
+      const phv = st.arg(f(hPrev), hPrevOff, BH, 'in'),
+        pdh = st.arg(f(dh), dhOff, BH, 'in');
+      const pdx = st.arg(f(dxp), dxpOff, 3 * BH, 'out'),
+        pdp = st.arg(f(dhp), dhpOff, 3 * BH, 'out');
       k.gru_cell_backward(B, H, pg, pp, phv, pdh, pdx, pdp, st.arg(f(dhPrev), dhPrevOff, BH, 'out'));
       st.finish();
     },
@@ -372,7 +631,8 @@ function makeBackend(k: Kernels, heap: Heap): WasmBackend {
 
     add(dst, dOff, a, aOff, b, bOff, n) {
       st.need(foreign(heap, dst, n, a, n, b, n));
-      const pa = st.arg(a, aOff, n, 'in'), pb = st.arg(b, bOff, n, 'in');
+      const pa = st.arg(a, aOff, n, 'in'),
+        pb = st.arg(b, bOff, n, 'in');
       k.add(st.arg(dst, dOff, n, 'out'), pa, pb, n);
       st.finish();
     },

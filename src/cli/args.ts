@@ -12,8 +12,8 @@ export interface FlagSpec {
 }
 
 export interface CommandIO {
-  out: (s: string) => void;  // stdout line
-  err: (s: string) => void;  // stderr line
+  out: (s: string) => void; // stdout line
+  err: (s: string) => void; // stderr line
   isTTY: boolean;
 }
 
@@ -48,7 +48,8 @@ export const COMMON_FLAGS: Record<string, FlagSpec> = {
 function levenshtein(a: string, b: string): number {
   const d = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
-    let prev = d[0]!; d[0] = i;
+    let prev = d[0]!;
+    d[0] = i;
     for (let j = 1; j <= b.length; j++) {
       const cur = d[j]!;
       d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
@@ -59,10 +60,14 @@ function levenshtein(a: string, b: string): number {
 }
 
 export function closest(name: string, candidates: string[]): string | null {
-  let best: string | null = null, bd = Infinity;
+  let best: string | null = null,
+    bd = Infinity;
   for (const c of candidates) {
     const dd = levenshtein(name, c);
-    if (dd < bd) { bd = dd; best = c; }
+    if (dd < bd) {
+      bd = dd;
+      best = c;
+    }
   }
   return best !== null && bd <= Math.max(2, Math.floor(name.length / 3)) ? best : null;
 }
@@ -79,7 +84,11 @@ function convert(name: string, spec: FlagSpec, raw: string): unknown {
       if (!Number.isInteger(v)) throw new UsageError(`--${name} expects an integer, got '${raw}'`);
       return v;
     }
-    case 'list': return raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+    case 'list':
+      return raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
     case 'boolean': {
       if (['true', '1', 'yes'].includes(raw)) return true;
       if (['false', '0', 'no'].includes(raw)) return false;
@@ -93,31 +102,50 @@ function convert(name: string, spec: FlagSpec, raw: string): unknown {
   }
 }
 
-export function parseArgs(argv: string[], flags: Record<string, FlagSpec>): { opts: Record<string, any>; positionals: string[] } {
+export function parseArgs(
+  argv: string[],
+  flags: Record<string, FlagSpec>,
+): { opts: Record<string, any>; positionals: string[] } {
   const all = { ...COMMON_FLAGS, ...flags };
   const opts: Record<string, any> = {};
   for (const [k, s] of Object.entries(all)) if (s.default !== undefined) opts[camel(k)] = s.default;
   const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '--') { positionals.push(...argv.slice(i + 1)); break; }
-    if (a === '-h') { opts.help = true; continue; }
-    if (!a.startsWith('--')) {
-      if (a.startsWith('-') && a.length > 1 && Number.isNaN(Number(a))) throw new UsageError(`unknown option '${a}' (flags are spelled --name)`);
-      positionals.push(a); continue;
+    if (a === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
     }
-    let name = a.slice(2), value: string | undefined;
+    if (a === '-h') {
+      opts.help = true;
+      continue;
+    }
+    if (!a.startsWith('--')) {
+      if (a.startsWith('-') && a.length > 1 && Number.isNaN(Number(a)))
+        throw new UsageError(`unknown option '${a}' (flags are spelled --name)`);
+      positionals.push(a);
+      continue;
+    }
+    let name = a.slice(2),
+      value: string | undefined;
     const eq = name.indexOf('=');
-    if (eq >= 0) { value = name.slice(eq + 1); name = name.slice(0, eq); }
-    let spec = all[name];
+    if (eq >= 0) {
+      value = name.slice(eq + 1);
+      name = name.slice(0, eq);
+    }
+    const spec = all[name];
     if (!spec && name.startsWith('no-') && all[name.slice(3)]?.type === 'boolean') {
-      opts[camel(name.slice(3))] = false; continue;
+      opts[camel(name.slice(3))] = false;
+      continue;
     }
     if (!spec) {
       const s = closest(name, Object.keys(all));
       throw new UsageError(`unknown option --${name}${s ? ` (did you mean --${s}?)` : ''}`);
     }
-    if (spec.type === 'boolean' && value === undefined) { opts[camel(name)] = true; continue; }
+    if (spec.type === 'boolean' && value === undefined) {
+      opts[camel(name)] = true;
+      continue;
+    }
     if (value === undefined) {
       value = argv[++i];
       if (value === undefined) throw new UsageError(`--${name} needs a value`);
@@ -132,12 +160,22 @@ export function camel(s: string): string {
 }
 
 export function helpText(prog: string, cmd: Command): string {
-  const lines = [`Usage: ${prog} ${cmd.name}${cmd.positionals ? ' ' + cmd.positionals : ''} [options]`, '', cmd.summary, '', 'Options:'];
+  const lines = [
+    `Usage: ${prog} ${cmd.name}${cmd.positionals ? ' ' + cmd.positionals : ''} [options]`,
+    '',
+    cmd.summary,
+    '',
+    'Options:',
+  ];
   const all = { ...flagsOf(cmd), ...COMMON_FLAGS };
-  const left = (k: string, s: FlagSpec) => `  --${k}${s.type === 'boolean' ? '' : ` ${s.type === 'list' ? 'A,B' : s.choices ? 'X' : s.type === 'string' ? 'S' : 'N'}`}`;
+  const left = (k: string, s: FlagSpec) =>
+    `  --${k}${s.type === 'boolean' ? '' : ` ${s.type === 'list' ? 'A,B' : s.choices ? 'X' : s.type === 'string' ? 'S' : 'N'}`}`;
   const width = Math.max(...Object.entries(all).map(([k, s]) => left(k, s).length)) + 2;
   for (const [k, s] of Object.entries(all)) {
-    const dflt = s.default !== undefined && s.type !== 'boolean' ? ` (default: ${Array.isArray(s.default) ? s.default.join(',') : s.default})` : '';
+    const dflt =
+      s.default !== undefined && s.type !== 'boolean'
+        ? ` (default: ${Array.isArray(s.default) ? s.default.join(',') : s.default})`
+        : '';
     const ch = s.choices ? ` [${s.choices.join('|')}]` : '';
     lines.push(`${left(k, s).padEnd(width)}${s.help}${ch}${dflt}`);
   }

@@ -20,16 +20,32 @@ export const command: Command = {
     if (pos.length !== 1) throw new UsageError('give exactly one run folder or checkpoint file');
     const path = statSync(pos[0]!).isDirectory() ? join(pos[0]!, 'checkpoint.safetensors') : pos[0]!;
     let ck;
-    try { ck = loadCheckpoint(new Uint8Array(readFileSync(path))); } catch (e) {
+    try {
+      ck = loadCheckpoint(new Uint8Array(readFileSync(path)));
+    } catch (e) {
       if (e instanceof SafetensorsError) throw new InputError(`${path}: ${e.message}`);
       throw e;
     }
     if (!ck.meta.task) throw new InputError(`${path}: the checkpoint names no task to evaluate on`);
     const taskCfg = { ...(ck.meta.task as unknown as TaskConfig), ...(o.T ? { T: o.T } : {}) };
     const ev = evaluateTask(makeTask(taskCfg), ck.model, { n: o.n, seed: o.seed });
-    const res = { task: taskCfg.name, T: taskCfg.T, steps: ck.meta.step, loss: ev.loss, ...(ev.mse !== undefined ? { mse: ev.mse } : {}),
-      error_rate: ev.errorRate, success_rate: 1 - ev.errorRate, success: ev.success, sequences: ev.sequences, baseline: ev.baseline };
-    io.out(o.json ? JSON.stringify(res) : `${taskCfg.name} T=${taskCfg.T}: loss ${ev.loss.toFixed(5)} (baseline ${ev.baseline.toFixed(4)}), ${(ev.errorRate * 100).toFixed(2)}% wrong of ${ev.sequences} -> ${ev.success ? 'SOLVED' : 'not solved'}`);
+    const res = {
+      task: taskCfg.name,
+      T: taskCfg.T,
+      steps: ck.meta.step,
+      loss: ev.loss,
+      ...(ev.mse !== undefined ? { mse: ev.mse } : {}),
+      error_rate: ev.errorRate,
+      success_rate: 1 - ev.errorRate,
+      success: ev.success,
+      sequences: ev.sequences,
+      baseline: ev.baseline,
+    };
+    io.out(
+      o.json
+        ? JSON.stringify(res)
+        : `${taskCfg.name} T=${taskCfg.T}: loss ${ev.loss.toFixed(5)} (baseline ${ev.baseline.toFixed(4)}), ${(ev.errorRate * 100).toFixed(2)}% wrong of ${ev.sequences} -> ${ev.success ? 'SOLVED' : 'not solved'}`,
+    );
     return 0;
   },
 };

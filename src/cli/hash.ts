@@ -21,9 +21,13 @@ export function expandNames(list: string[]): string[] {
   const out: string[] = [];
   for (const item of list) {
     const m = /^(.*?)(\d+)\.\.\1?(\d+)$/.exec(item);
-    if (!m) { out.push(item); continue; }
+    if (!m) {
+      out.push(item);
+      continue;
+    }
     const [, prefix, a, b] = m as unknown as [string, string, string, string];
-    const lo = Number(a), hi = Number(b);
+    const lo = Number(a),
+      hi = Number(b);
     if (hi < lo || hi - lo > 100000) throw new UsageError(`bad range '${item}' (expected e.g. I1..I13)`);
     for (let i = lo; i <= hi; i++) out.push(prefix + i);
   }
@@ -33,16 +37,20 @@ export function expandNames(list: string[]): string[] {
 function parsePairs(list: string[]): [string, string][] {
   return list.map((p) => {
     const parts = p.split(':');
-    if (parts.length !== 2 || !parts[0] || !parts[1]) throw new UsageError(`--quadratic expects pairs like C1:C14, got '${p}'`);
+    if (parts.length !== 2 || !parts[0] || !parts[1])
+      throw new UsageError(`--quadratic expects pairs like C1:C14, got '${p}'`);
     return [parts[0], parts[1]];
   });
 }
 
 function csvOptions(o: Record<string, any>, path: string): CsvOptions {
-  const d = o.delimiter === 'auto' ? delimiterFor(path) : o.delimiter === 'tab' || o.delimiter === '\\t' ? '\t' : o.delimiter;
+  const d =
+    o.delimiter === 'auto' ? delimiterFor(path) : o.delimiter === 'tab' || o.delimiter === '\\t' ? '\t' : o.delimiter;
   const columns = o.columns.length ? expandNames(o.columns) : undefined;
-  if (!o.header && !columns) throw new UsageError('--no-header needs --columns NAME,NAME,... (ranges like I1..I13 allowed)');
-  if (o.header && columns) throw new UsageError('--columns names the columns of a file without a header row; add --no-header');
+  if (!o.header && !columns)
+    throw new UsageError('--no-header needs --columns NAME,NAME,... (ranges like I1..I13 allowed)');
+  if (o.header && columns)
+    throw new UsageError('--columns names the columns of a file without a header row; add --no-header');
   return { delimiter: d, header: o.header, columns, strict: o.strict };
 }
 
@@ -81,7 +89,8 @@ function loadModel(path: string | undefined): HashedLinearModel {
     const b = readFileSync(path);
     return HashedLinearModel.fromSafetensors(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
   } catch (e) {
-    if (e instanceof SafetensorsError || e instanceof RangeError) throw new InputError(`cannot load model '${path}': ${(e as Error).message}`);
+    if (e instanceof SafetensorsError || e instanceof RangeError)
+      throw new InputError(`cannot load model '${path}': ${(e as Error).message}`);
     throw e;
   }
 }
@@ -105,21 +114,47 @@ async function dataErrors<T>(fn: () => Promise<T>): Promise<T> {
 async function train(o: Record<string, any>, path: string, io: CommandIO): Promise<number> {
   const live = io.isTTY && !o.quiet;
   const csv = csvOptions(o, path);
-  const make = (columns: string[]) => new HashedLinearModel({
-    columns, label: o.label, numeric: expandNames(o.numeric), numericAs: o.numericAs, ignore: expandNames(o.ignore),
-    quadratic: parsePairs(o.quadratic), bits: o.bits, signed: o.signed, bias: o.bias, seed: o.seed, missing: o.missing,
-  }, learnerOptions(o));
-  if (!o.quiet) io.err(`${'average'.padStart(10)} ${'since'.padStart(10)} ${'rows'.padStart(12)} ${'rows/s'.padStart(10)}\n${'loss'.padStart(10)} ${'last'.padStart(10)}`);
+  const make = (columns: string[]) =>
+    new HashedLinearModel(
+      {
+        columns,
+        label: o.label,
+        numeric: expandNames(o.numeric),
+        numericAs: o.numericAs,
+        ignore: expandNames(o.ignore),
+        quadratic: parsePairs(o.quadratic),
+        bits: o.bits,
+        signed: o.signed,
+        bias: o.bias,
+        seed: o.seed,
+        missing: o.missing,
+      },
+      learnerOptions(o),
+    );
+  if (!o.quiet)
+    io.err(
+      `${'average'.padStart(10)} ${'since'.padStart(10)} ${'rows'.padStart(12)} ${'rows/s'.padStart(10)}\n${'loss'.padStart(10)} ${'last'.padStart(10)}`,
+    );
   const onReport = (p: Progress) => {
     if (o.quiet) return;
     if (live) process.stderr.write('\r\x1b[K');
-    io.err(`${fmt(p.loss, 6).padStart(10)} ${fmt(p.sinceLast, 6).padStart(10)} ${String(p.rows).padStart(12)} ${String(Math.round(p.rowsPerSec)).padStart(10)}${o.passes > 1 ? `  pass ${p.pass}` : ''}`);
+    io.err(
+      `${fmt(p.loss, 6).padStart(10)} ${fmt(p.sinceLast, 6).padStart(10)} ${String(p.rows).padStart(12)} ${String(Math.round(p.rowsPerSec)).padStart(10)}${o.passes > 1 ? `  pass ${p.pass}` : ''}`,
+    );
   };
-  const onTick = live ? (p: Progress) => process.stderr.write(`\r\x1b[K  ${p.rows} rows  ${Math.round(p.rowsPerSec)} rows/s  progressive loss ${fmt(p.loss)}`) : undefined;
+  const onTick = live
+    ? (p: Progress) =>
+        process.stderr.write(
+          `\r\x1b[K  ${p.rows} rows  ${Math.round(p.rowsPerSec)} rows/s  progressive loss ${fmt(p.loss)}`,
+        )
+    : undefined;
   // The model is built once the header (or --columns) gives the column names.
   const cpu0 = process.cpuUsage();
-  const stats = await dataErrors(() => trainStream(make, path, { csv, passes: o.passes, holdoutPeriod: o.holdoutPeriod, onReport, onTick, fast: o.fast }));
-  const cpu = process.cpuUsage(cpu0), cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  const stats = await dataErrors(() =>
+    trainStream(make, path, { csv, passes: o.passes, holdoutPeriod: o.holdoutPeriod, onReport, onTick, fast: o.fast }),
+  );
+  const cpu = process.cpuUsage(cpu0),
+    cpuSeconds = (cpu.user + cpu.system) / 1e6;
   if (live) process.stderr.write('\r\x1b[K');
   const m = stats.model;
   reportBad(io, 'train', stats);
@@ -128,18 +163,37 @@ async function train(o: Record<string, any>, path: string, io: CommandIO): Promi
   if (test) reportBad(io, 'test', test);
   if (o.model) writeFileAtomic(o.model, m.toSafetensors());
   const result = {
-    command: 'hash train', file: path, rows: stats.rows, fastRows: stats.fastRows, badRows: stats.badRows, passes: stats.passes,
-    seconds: stats.seconds, rowsPerSec: stats.rowsPerSec, cpuSeconds, rowsPerCpuSec: stats.rows / cpuSeconds,
+    command: 'hash train',
+    file: path,
+    rows: stats.rows,
+    fastRows: stats.fastRows,
+    badRows: stats.badRows,
+    passes: stats.passes,
+    seconds: stats.seconds,
+    rowsPerSec: stats.rowsPerSec,
+    cpuSeconds,
+    rowsPerCpuSec: stats.rows / cpuSeconds,
     progressiveLoss: stats.progressiveLoss,
     holdout: o.holdoutPeriod ? { logLoss: stats.holdoutLoss, auc: stats.holdoutAuc } : null,
-    test: test ? { file: o.test, rows: test.rows, logLoss: test.logLoss, auc: test.auc, rowsPerSec: test.rowsPerSec } : null,
-    learner: { kind: m.learner.kind, ...m.learner.hyper() }, fast: o.fast, features: m.hasher.numFeatures, model: o.model ?? null,
-    errors: stats.errors, peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    test: test
+      ? { file: o.test, rows: test.rows, logLoss: test.logLoss, auc: test.auc, rowsPerSec: test.rowsPerSec }
+      : null,
+    learner: { kind: m.learner.kind, ...m.learner.hyper() },
+    fast: o.fast,
+    features: m.hasher.numFeatures,
+    model: o.model ?? null,
+    errors: stats.errors,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
   };
   if (o.json) io.out(JSON.stringify(result));
   else {
-    io.out(`trained on ${stats.rows} rows in ${stats.seconds.toFixed(2)} s (${Math.round(stats.rowsPerSec)} rows/s), progressive log-loss ${fmt(stats.progressiveLoss)}`);
-    if (o.holdoutPeriod) io.out(`holdout (every ${o.holdoutPeriod}th row): log-loss ${fmt(stats.holdoutLoss)}  AUC ${fmt(stats.holdoutAuc)}`);
+    io.out(
+      `trained on ${stats.rows} rows in ${stats.seconds.toFixed(2)} s (${Math.round(stats.rowsPerSec)} rows/s), progressive log-loss ${fmt(stats.progressiveLoss)}`,
+    );
+    if (o.holdoutPeriod)
+      io.out(
+        `holdout (every ${o.holdoutPeriod}th row): log-loss ${fmt(stats.holdoutLoss)}  AUC ${fmt(stats.holdoutAuc)}`,
+      );
     if (test) io.out(`test ${o.test}: ${test.rows} rows, log-loss ${fmt(test.logLoss)}  AUC ${fmt(test.auc)}`);
     if (o.model) io.out(`model saved to ${o.model}`);
   }
@@ -149,33 +203,62 @@ async function train(o: Record<string, any>, path: string, io: CommandIO): Promi
 async function predict(o: Record<string, any>, path: string, io: CommandIO, evalOnly: boolean): Promise<number> {
   const model = loadModel(o.model);
   const csv = csvOptions(o, path);
-  if (!evalOnly && o.json && !o.output) throw new UsageError('with --json, predictions need --output FILE (stdout carries the JSON result)');
+  if (!evalOnly && o.json && !o.output)
+    throw new UsageError('with --json, predictions need --output FILE (stdout carries the JSON result)');
   // Predictions are written synchronously in 64 KiB pieces, so memory stays constant however
   // slow the reader of stdout is (an async stream would queue every unwritten line).
   const fd = evalOnly ? -1 : o.output ? openSync(o.output, 'w') : 1;
-  let buf = '', closed = false;
-  const flush = () => { if (buf && !closed) closed = !writeAllSync(fd, buf); buf = ''; };
+  let buf = '',
+    closed = false;
+  const flush = () => {
+    if (buf && !closed) closed = !writeAllSync(fd, buf);
+    buf = '';
+  };
   let stats: ScoreStats;
   try {
-    stats = await dataErrors(() => scoreStream(model, path, csv, evalOnly ? undefined : (p) => {
-      buf += p.toFixed(6) + '\n';
-      if (buf.length > 1 << 16) flush();
-    }, o.fast));
+    stats = await dataErrors(() =>
+      scoreStream(
+        model,
+        path,
+        csv,
+        evalOnly
+          ? undefined
+          : (p) => {
+              buf += p.toFixed(6) + '\n';
+              if (buf.length > 1 << 16) flush();
+            },
+        o.fast,
+      ),
+    );
     flush();
   } finally {
     if (fd > 2) closeSync(fd);
   }
   reportBad(io, evalOnly ? 'eval' : 'predict', stats);
-  if (evalOnly && stats.labelled === 0) throw new InputError(`eval: no labelled rows in ${path} (label column '${model.hasher.config.label}')`);
+  if (evalOnly && stats.labelled === 0)
+    throw new InputError(`eval: no labelled rows in ${path} (label column '${model.hasher.config.label}')`);
   const result = {
-    command: evalOnly ? 'hash eval' : 'hash predict', file: path, rows: stats.rows, badRows: stats.badRows,
-    seconds: stats.seconds, rowsPerSec: stats.rowsPerSec, logLoss: stats.labelled ? stats.logLoss : null,
-    auc: stats.labelled ? stats.auc : null, output: evalOnly ? null : o.output ?? '-', errors: stats.errors,
+    command: evalOnly ? 'hash eval' : 'hash predict',
+    file: path,
+    rows: stats.rows,
+    badRows: stats.badRows,
+    seconds: stats.seconds,
+    rowsPerSec: stats.rowsPerSec,
+    logLoss: stats.labelled ? stats.logLoss : null,
+    auc: stats.labelled ? stats.auc : null,
+    output: evalOnly ? null : (o.output ?? '-'),
+    errors: stats.errors,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
   };
   if (o.json) io.out(JSON.stringify(result));
-  else if (evalOnly) io.out(`${path}: ${stats.rows} rows, log-loss ${fmt(stats.logLoss)}  AUC ${fmt(stats.auc)}  (${Math.round(stats.rowsPerSec)} rows/s)`);
-  else if (!o.quiet) io.err(`predicted ${stats.rows} rows (${Math.round(stats.rowsPerSec)} rows/s)${stats.labelled ? `, log-loss ${fmt(stats.logLoss)}  AUC ${fmt(stats.auc)}` : ''}`);
+  else if (evalOnly)
+    io.out(
+      `${path}: ${stats.rows} rows, log-loss ${fmt(stats.logLoss)}  AUC ${fmt(stats.auc)}  (${Math.round(stats.rowsPerSec)} rows/s)`,
+    );
+  else if (!o.quiet)
+    io.err(
+      `predicted ${stats.rows} rows (${Math.round(stats.rowsPerSec)} rows/s)${stats.labelled ? `, log-loss ${fmt(stats.logLoss)}  AUC ${fmt(stats.auc)}` : ''}`,
+    );
   return 0;
 }
 
@@ -193,24 +276,46 @@ export const command: Command = {
     l1: { type: 'number', help: 'FTRL L1 strength (default 1)' },
     l2: { type: 'number', help: 'L2 strength (default 1 for FTRL, 0 for AdaGrad)' },
     passes: { type: 'int', default: 1, help: 'passes over the training file' },
-    'holdout-period': { type: 'int', default: 0, help: 'hold out every k-th training row and report its loss/AUC (0 = off)' },
+    'holdout-period': {
+      type: 'int',
+      default: 0,
+      help: 'hold out every k-th training row and report its loss/AUC (0 = off)',
+    },
     numeric: { type: 'list', default: [], help: 'numeric columns, e.g. I1..I13 (others are categorical)' },
-    'numeric-as': { type: 'string', default: 'bin', choices: ['bin', 'value', 'log'], help: 'numbers as log-binned tokens, value-weighted features, or weighted by sign(x) ln(1+|x|)' },
+    'numeric-as': {
+      type: 'string',
+      default: 'bin',
+      choices: ['bin', 'value', 'log'],
+      help: 'numbers as log-binned tokens, value-weighted features, or weighted by sign(x) ln(1+|x|)',
+    },
     ignore: { type: 'list', default: [], help: 'columns to leave out' },
     quadratic: { type: 'list', default: [], help: 'crossed column pairs, e.g. C1:C14,C6:C17 (VW -q)' },
     signed: { type: 'boolean', default: false, help: 'hashed sign per feature (collisions cancel in expectation)' },
     bias: { type: 'boolean', default: true, help: 'add a constant feature (--no-bias to drop)' },
-    missing: { type: 'string', default: 'token', choices: ['token', 'skip'], help: 'empty fields: own token per column, or no feature' },
+    missing: {
+      type: 'string',
+      default: 'token',
+      choices: ['token', 'skip'],
+      help: 'empty fields: own token per column, or no feature',
+    },
     seed: { type: 'int', default: 0, help: 'hash seed' },
     delimiter: { type: 'string', default: 'auto', help: "field separator: ',', 'tab', ';' ... (auto: tab for .tsv)" },
     header: { type: 'boolean', default: true, help: 'the first row names the columns (--no-header with --columns)' },
     columns: { type: 'list', default: [], help: 'column names of a file without a header' },
-    strict: { type: 'boolean', default: false, help: 'stop at the first malformed row (exit 3) instead of skipping it' },
+    strict: {
+      type: 'boolean',
+      default: false,
+      help: 'stop at the first malformed row (exit 3) instead of skipping it',
+    },
     model: { type: 'string', help: 'model file (safetensors): written by train, read by predict/eval' },
     test: { type: 'string', help: 'train: labelled file to score after training' },
     output: { type: 'string', help: 'predict: write probabilities here instead of stdout' },
     quiet: { type: 'boolean', default: false, help: 'no progress on stderr' },
-    fast: { type: 'boolean', default: true, help: 'WebAssembly fast path for plain rows (--no-fast: the TypeScript reference path; same numbers)' },
+    fast: {
+      type: 'boolean',
+      default: true,
+      help: 'WebAssembly fast path for plain rows (--no-fast: the TypeScript reference path; same numbers)',
+    },
   },
   details: [
     'Examples:',
@@ -222,7 +327,10 @@ export const command: Command = {
   ].join('\n'),
   async run(o, pos, io) {
     const [verb, file, ...extra] = pos;
-    if (!verb || !['train', 'predict', 'eval'].includes(verb)) throw new UsageError(`expected a verb: train, predict or eval; got ${verb ? `'${verb}'` : 'nothing'} (see recur hash --help)`);
+    if (!verb || !['train', 'predict', 'eval'].includes(verb))
+      throw new UsageError(
+        `expected a verb: train, predict or eval; got ${verb ? `'${verb}'` : 'nothing'} (see recur hash --help)`,
+      );
     if (!file) throw new UsageError(`recur hash ${verb} needs a FILE (a CSV/TSV path, or - for stdin)`);
     if (extra.length) throw new UsageError(`unexpected extra arguments: ${extra.join(' ')}`);
     if (verb === 'train') return train(o, file, io);

@@ -44,10 +44,23 @@ const FLAGS: Record<string, FlagSpec> = {
   length: { type: 'int', default: 500, help: 'sample: tokens to generate (train: sample this many at the end)' },
   temperature: { type: 'number', default: 1, help: 'sample: softmax temperature (0 = most likely token)' },
   prime: { type: 'string', default: '', help: 'sample: text the sample continues' },
-  unknown: { type: 'string', default: 'error', choices: ['error', 'skip'], help: 'prime/eval text with characters outside the vocabulary' },
+  unknown: {
+    type: 'string',
+    default: 'error',
+    choices: ['error', 'skip'],
+    help: 'prime/eval text with characters outside the vocabulary',
+  },
   task: { type: 'string', default: 'reverse', choices: TOY_TASKS, help: 'seq2seq: toy task' },
-  'max-len': { type: 'int', default: 0, help: 'seq2seq: longest sequence (reverse) or most digits (addition); 0 = the task default' },
-  'lsb-first': { type: 'boolean', default: false, help: 'seq2seq addition: write the sum least-significant digit first' },
+  'max-len': {
+    type: 'int',
+    default: 0,
+    help: 'seq2seq: longest sequence (reverse) or most digits (addition); 0 = the task default',
+  },
+  'lsb-first': {
+    type: 'boolean',
+    default: false,
+    help: 'seq2seq addition: write the sum least-significant digit first',
+  },
   beam: { type: 'int', default: 1, help: 'seq2seq: beam width for the final evaluation (1 = greedy)' },
   'eval-n': { type: 'int', default: 2000, help: 'seq2seq: fresh examples for the final exact-match evaluation' },
   seed: { type: 'int', default: 1, help: 'seed for init, data order and sampling' },
@@ -82,52 +95,125 @@ function loadModel(path: string | undefined, backend?: string): RecurrentLM {
 }
 
 function encode(vocab: Vocab, text: string, policy: UnknownPolicy): Int32Array {
-  try { return vocab.encode(text, { onUnknown: policy }); } catch (e) { throw new InputError((e as Error).message); }
+  try {
+    return vocab.encode(text, { onUnknown: policy });
+  } catch (e) {
+    throw new InputError((e as Error).message);
+  }
 }
 
 async function train(o: Record<string, any>, io: CommandIO): Promise<number> {
   o = { ...o, embed: o.embed ?? 64, hidden: o.hidden ?? 256, batch: o.batch ?? 32, lr: o.lr ?? 0.002 };
-  for (const k of ['embed', 'hidden', 'layers', 'batch', 'bptt'] as const) if (!(o[k] >= 1)) throw new UsageError(`--${k} must be >= 1, got ${o[k]}`);
+  for (const k of ['embed', 'hidden', 'layers', 'batch', 'bptt'] as const)
+    if (!(o[k] >= 1)) throw new UsageError(`--${k} must be >= 1, got ${o[k]}`);
   const text = readText(o.text);
-  const vocab = o.level === 'word' ? WordVocab.fromText(text, { maxSize: o.maxVocab, lowercase: o.lowercase }) : CharVocab.fromText(text);
+  const vocab =
+    o.level === 'word'
+      ? WordVocab.fromText(text, { maxSize: o.maxVocab, lowercase: o.lowercase })
+      : CharVocab.fromText(text);
   const ids = vocab.encode(text);
   const { train: tr, val } = splitIds(ids, o.val);
-  if (tr.length < 2 * o.batch) throw new InputError(`the training text has ${tr.length} tokens: too few for --batch ${o.batch} streams`);
-  if (o.val > 0 && val.length < 4) throw new InputError(`the validation split has ${val.length} tokens; use a longer text or a larger --val`);
+  if (tr.length < 2 * o.batch)
+    throw new InputError(`the training text has ${tr.length} tokens: too few for --batch ${o.batch} streams`);
+  if (o.val > 0 && val.length < 4)
+    throw new InputError(`the validation split has ${val.length} tokens; use a longer text or a larger --val`);
   const dir = o.out ?? `runs/lm-${basename(o.text).replace(/\.[^.]*$/, '')}`;
-  if (existsSync(join(dir, 'checkpoint.safetensors')) && !o.force) throw new InputError(`run folder '${dir}' already has a checkpoint; use --force to overwrite`);
+  if (existsSync(join(dir, 'checkpoint.safetensors')) && !o.force)
+    throw new InputError(`run folder '${dir}' already has a checkpoint; use --force to overwrite`);
   const run = RunDir.create(dir);
-  const lm = RecurrentLM.create(vocab, { cell: o.cell, embedDim: o.embed, hiddenSize: o.hidden, numLayers: o.layers, seed: o.seed }, o.backend);
+  const lm = RecurrentLM.create(
+    vocab,
+    { cell: o.cell, embedDim: o.embed, hiddenSize: o.hidden, numLayers: o.layers, seed: o.seed },
+    o.backend,
+  );
   const spec = optSpec(o);
-  run.writeJSON('config.json', { command: 'lm train', text: o.text, level: o.level, vocab_size: vocab.size, train_tokens: tr.length, val_tokens: val.length,
-    model: lm.model.config, optimizer: spec, batch: o.batch, bptt: o.bptt, clip: o.clip, steps: o.steps, epochs: o.epochs, minutes: o.minutes });
-  const positions = Math.floor(tr.length / o.batch) - 1, perEpoch = Math.ceil(positions / o.bptt);
+  run.writeJSON('config.json', {
+    command: 'lm train',
+    text: o.text,
+    level: o.level,
+    vocab_size: vocab.size,
+    train_tokens: tr.length,
+    val_tokens: val.length,
+    model: lm.model.config,
+    optimizer: spec,
+    batch: o.batch,
+    bptt: o.bptt,
+    clip: o.clip,
+    steps: o.steps,
+    epochs: o.epochs,
+    minutes: o.minutes,
+  });
+  const positions = Math.floor(tr.length / o.batch) - 1,
+    perEpoch = Math.ceil(positions / o.bptt);
   const total = o.steps || (o.epochs ? Math.ceil(o.epochs * perEpoch) : o.minutes ? 0 : perEpoch);
   const progress = new Progress(io, total || perEpoch, o.json);
   let lastEval = NaN;
   const res = trainLM(lm, tr, {
-    batch: o.batch, bptt: o.bptt, optimizer: spec, clipNorm: o.clip > 0 ? o.clip : undefined,
-    steps: o.steps || undefined, epochs: o.epochs || undefined, maxSeconds: o.minutes ? o.minutes * 60 : undefined,
-    val: val.length >= 4 ? val : undefined, evalEvery: o.evalEvery, evalTokens: o.evalTokens,
+    batch: o.batch,
+    bptt: o.bptt,
+    optimizer: spec,
+    clipNorm: o.clip > 0 ? o.clip : undefined,
+    steps: o.steps || undefined,
+    epochs: o.epochs || undefined,
+    maxSeconds: o.minutes ? o.minutes * 60 : undefined,
+    val: val.length >= 4 ? val : undefined,
+    evalEvery: o.evalEvery,
+    evalTokens: o.evalTokens,
     onLog: (r) => {
-      if (r.kind === 'eval') { run.log(r); lastEval = r.bits_per_token as number; return; }
+      if (r.kind === 'eval') {
+        run.log(r);
+        lastEval = r.bits_per_token as number;
+        return;
+      }
       if ((r.step as number) % 10 === 0) run.log(r);
-      progress.update(r.step as number, { loss: r.loss as number, 'val bits': lastEval, 'tok/s': Math.round(r.tokens_per_s as number) });
+      progress.update(r.step as number, {
+        loss: r.loss as number,
+        'val bits': lastEval,
+        'tok/s': Math.round(r.tokens_per_s as number),
+      });
     },
   });
-  run.saveCheckpoint(lm.toBytes({ step: res.steps, train: { seconds: res.seconds, epochs: res.epochs } }, { opt: res.optimizer, spec: res.optimizerSpec }));
-  const sample = o.length > 0 ? lm.sample({ length: Math.min(o.length, 2000), temperature: o.temperature || 0, seed: o.seed }) : '';
+  run.saveCheckpoint(
+    lm.toBytes(
+      { step: res.steps, train: { seconds: res.seconds, epochs: res.epochs } },
+      { opt: res.optimizer, spec: res.optimizerSpec },
+    ),
+  );
+  const sample =
+    o.length > 0 ? lm.sample({ length: Math.min(o.length, 2000), temperature: o.temperature || 0, seed: o.seed }) : '';
   const unit = vocab.type === 'char' ? 'char' : 'word';
   const result = {
-    text: o.text, level: o.level, vocab_size: vocab.size, cell: o.cell, hidden: o.hidden, layers: o.layers, steps: res.steps, epochs: res.epochs,
-    epochs_seen: Number((res.tokens / (positions * o.batch)).toFixed(4)), seconds: Number(res.seconds.toFixed(2)), tokens_per_s: Math.round(res.tokensPerSecond), train_loss: res.trainLoss,
-    val_loss: res.val?.loss ?? null, [`val_bits_per_${unit}`]: res.val?.bitsPerToken ?? null, val_perplexity: res.val?.perplexity ?? null,
-    val_tokens: res.val?.tokens ?? 0, stopped: res.stopped, run: dir,
+    text: o.text,
+    level: o.level,
+    vocab_size: vocab.size,
+    cell: o.cell,
+    hidden: o.hidden,
+    layers: o.layers,
+    steps: res.steps,
+    epochs: res.epochs,
+    epochs_seen: Number((res.tokens / (positions * o.batch)).toFixed(4)),
+    seconds: Number(res.seconds.toFixed(2)),
+    tokens_per_s: Math.round(res.tokensPerSecond),
+    train_loss: res.trainLoss,
+    val_loss: res.val?.loss ?? null,
+    [`val_bits_per_${unit}`]: res.val?.bitsPerToken ?? null,
+    val_perplexity: res.val?.perplexity ?? null,
+    val_tokens: res.val?.tokens ?? 0,
+    stopped: res.stopped,
+    run: dir,
   };
   run.writeJSON('result.json', result);
-  if (o.json) { io.out(JSON.stringify(result)); return 0; }
-  io.out(`${res.steps} updates (${result.epochs_seen} epochs) in ${res.seconds.toFixed(1)} s, ${result.tokens_per_s} tokens/s; ` +
-    (res.val ? `validation ${res.val.bitsPerToken.toFixed(4)} bits/${unit} (perplexity ${res.val.perplexity.toFixed(2)}) on ${res.val.tokens} ${unit}s` : 'no validation split') + `; run folder ${dir}`);
+  if (o.json) {
+    io.out(JSON.stringify(result));
+    return 0;
+  }
+  io.out(
+    `${res.steps} updates (${result.epochs_seen} epochs) in ${res.seconds.toFixed(1)} s, ${result.tokens_per_s} tokens/s; ` +
+      (res.val
+        ? `validation ${res.val.bitsPerToken.toFixed(4)} bits/${unit} (perplexity ${res.val.perplexity.toFixed(2)}) on ${res.val.tokens} ${unit}s`
+        : 'no validation split') +
+      `; run folder ${dir}`,
+  );
   if (sample) io.out(`--- sample (seed ${o.seed}) ---\n${sample}`);
   return 0;
 }
@@ -137,7 +223,13 @@ async function sample(o: Record<string, any>, io: CommandIO): Promise<number> {
   if (!(o.length >= 0)) throw new UsageError(`--length must be >= 0, got ${o.length}`);
   if (!(o.temperature >= 0)) throw new UsageError(`--temperature must be >= 0, got ${o.temperature}`);
   if (o.prime) encode(lm.vocab, o.prime, o.unknown); // a clear exit-3 error before any work
-  const text = lm.sample({ length: o.length, temperature: o.temperature, seed: o.seed, prime: o.prime, onUnknown: o.unknown });
+  const text = lm.sample({
+    length: o.length,
+    temperature: o.temperature,
+    seed: o.seed,
+    prime: o.prime,
+    onUnknown: o.unknown,
+  });
   if (o.json) io.out(JSON.stringify({ sample: text, seed: o.seed, temperature: o.temperature, length: o.length }));
   else io.out(text);
   return 0;
@@ -149,24 +241,61 @@ async function evaluate(o: Record<string, any>, io: CommandIO): Promise<number> 
   if (ids.length < 4) throw new InputError(`'${o.text}' has ${ids.length} known tokens; need at least 4`);
   const ev = lm.evaluate(ids, { B: o.batch ?? 32, T: o.bptt });
   const unit = lm.vocab.type;
-  if (o.json) io.out(JSON.stringify({ text: o.text, loss: ev.loss, [`bits_per_${unit}`]: ev.bitsPerToken, perplexity: ev.perplexity, tokens: ev.tokens }));
-  else io.out(`${ev.bitsPerToken.toFixed(4)} bits/${unit}, perplexity ${ev.perplexity.toFixed(3)}, loss ${ev.loss.toFixed(4)} nats over ${ev.tokens} ${unit}s`);
+  if (o.json)
+    io.out(
+      JSON.stringify({
+        text: o.text,
+        loss: ev.loss,
+        [`bits_per_${unit}`]: ev.bitsPerToken,
+        perplexity: ev.perplexity,
+        tokens: ev.tokens,
+      }),
+    );
+  else
+    io.out(
+      `${ev.bitsPerToken.toFixed(4)} bits/${unit}, perplexity ${ev.perplexity.toFixed(3)}, loss ${ev.loss.toFixed(4)} nats over ${ev.tokens} ${unit}s`,
+    );
   return 0;
 }
 
 async function seq2seq(o: Record<string, any>, io: CommandIO): Promise<number> {
-  for (const k of ['hidden', 'embed', 'batch'] as const) if (o[k] !== undefined && !(o[k] >= 1)) throw new UsageError(`--${k} must be >= 1, got ${o[k]}`);
+  for (const k of ['hidden', 'embed', 'batch'] as const)
+    if (o[k] !== undefined && !(o[k] >= 1)) throw new UsageError(`--${k} must be >= 1, got ${o[k]}`);
   if (o.lr !== undefined && !(o.lr > 0)) throw new UsageError(`--lr must be > 0, got ${o.lr}`);
   if (!(o.beam >= 1)) throw new UsageError(`--beam must be >= 1, got ${o.beam}`);
   const res = runToyTask({
-    task: o.task as ToyTaskName, maxLen: o.maxLen || undefined, lsbFirst: o.lsbFirst, cell: o.cell, hidden: o.hidden, embed: o.embed, batch: o.batch, lr: o.lr,
-    steps: o.steps || undefined, maxSeconds: o.minutes ? o.minutes * 60 : undefined, seed: o.seed, beam: o.beam, evalN: o.evalN,
-    onLog: (r: Record<string, number | string>) => { if (!o.json) io.err(Object.entries(r).map(([k, v]) => `${k} ${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(4) : v}`).join('  ')); },
+    task: o.task as ToyTaskName,
+    maxLen: o.maxLen || undefined,
+    lsbFirst: o.lsbFirst,
+    cell: o.cell,
+    hidden: o.hidden,
+    embed: o.embed,
+    batch: o.batch,
+    lr: o.lr,
+    steps: o.steps || undefined,
+    maxSeconds: o.minutes ? o.minutes * 60 : undefined,
+    seed: o.seed,
+    beam: o.beam,
+    evalN: o.evalN,
+    onLog: (r: Record<string, number | string>) => {
+      if (!o.json)
+        io.err(
+          Object.entries(r)
+            .map(([k, v]) => `${k} ${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(4) : v}`)
+            .join('  '),
+        );
+    },
   });
-  if (o.json) { io.out(JSON.stringify(res)); return 0; }
-  io.out(`${o.task}: exact match ${(res.exactMatch * 100).toFixed(2)}% of ${res.evalN} fresh examples (${res.beam > 1 ? `beam ${res.beam}` : 'greedy'}), ` +
-    `${res.steps} updates in ${res.seconds.toFixed(1)} s`);
-  for (const ex of res.examples) io.out(`  ${ex.source} -> ${ex.output}${ex.output === ex.target ? '' : `   (want ${ex.target})`}`);
+  if (o.json) {
+    io.out(JSON.stringify(res));
+    return 0;
+  }
+  io.out(
+    `${o.task}: exact match ${(res.exactMatch * 100).toFixed(2)}% of ${res.evalN} fresh examples (${res.beam > 1 ? `beam ${res.beam}` : 'greedy'}), ` +
+      `${res.steps} updates in ${res.seconds.toFixed(1)} s`,
+  );
+  for (const ex of res.examples)
+    io.out(`  ${ex.source} -> ${ex.output}${ex.output === ex.target ? '' : `   (want ${ex.target})`}`);
   return 0;
 }
 
@@ -175,7 +304,8 @@ export const command: Command = {
   summary: 'language models on a text file (train, sample, eval) and encoder-decoder toy tasks (seq2seq)',
   positionals: 'train|sample|eval|seq2seq',
   flags: FLAGS,
-  details: 'Examples:\n' +
+  details:
+    'Examples:\n' +
     '  recur lm train --text ../shared/data/tinyshakespeare.txt --minutes 15 --out runs/shakespeare\n' +
     '  recur lm sample --model runs/shakespeare --prime "ROMEO:" --temperature 0.8 --length 400 --seed 7\n' +
     '  recur lm eval --model runs/shakespeare --text other.txt\n' +
@@ -186,11 +316,20 @@ export const command: Command = {
     const [sub, ...rest] = pos;
     if (rest.length) throw new UsageError(`unexpected argument '${rest[0]}'`);
     switch (sub) {
-      case 'train': return train(o, io);
-      case 'sample': return sample(o, io);
-      case 'eval': return evaluate(o, io);
-      case 'seq2seq': return seq2seq(o, io);
-      default: throw new UsageError(sub ? `unknown subcommand '${sub}'; expected train, sample, eval or seq2seq` : 'give a subcommand: train, sample, eval or seq2seq');
+      case 'train':
+        return train(o, io);
+      case 'sample':
+        return sample(o, io);
+      case 'eval':
+        return evaluate(o, io);
+      case 'seq2seq':
+        return seq2seq(o, io);
+      default:
+        throw new UsageError(
+          sub
+            ? `unknown subcommand '${sub}'; expected train, sample, eval or seq2seq`
+            : 'give a subcommand: train, sample, eval or seq2seq',
+        );
     }
   },
 };

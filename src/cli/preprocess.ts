@@ -21,7 +21,10 @@ function listImages(paths: string[]): string[] {
   for (const p of paths) {
     if (!existsSync(p)) throw new InputError(`${p}: no such file or directory`);
     if (statSync(p).isDirectory()) {
-      const found = readdirSync(p).filter((f) => f.toLowerCase().endsWith('.png')).sort().map((f) => join(p, f));
+      const found = readdirSync(p)
+        .filter((f) => f.toLowerCase().endsWith('.png'))
+        .sort()
+        .map((f) => join(p, f));
       if (found.length === 0) throw new InputError(`${p}: directory holds no .png files`);
       files.push(...found);
     } else files.push(p);
@@ -43,7 +46,8 @@ function asInput<T>(where: string, f: () => T): T {
     return f();
   } catch (e) {
     const err = e as Error;
-    if (['ShapeError', 'NonFiniteError', 'RangeError'].includes(err.name)) throw new InputError(`${where}: ${err.message}`);
+    if (['ShapeError', 'NonFiniteError', 'RangeError'].includes(err.name))
+      throw new InputError(`${where}: ${err.message}`);
     throw e;
   }
 }
@@ -51,7 +55,10 @@ function asInput<T>(where: string, f: () => T): T {
 function specFromFlags(o: Record<string, any>): PipelineSpec {
   return {
     yuv: o.yuv,
-    lcn: o.lcn === 'none' ? null : { size: o.lcnSize, sigma: o.lcnSigma, acrossChannels: o.lcn === 'across', divisive: o.lcnDivide },
+    lcn:
+      o.lcn === 'none'
+        ? null
+        : { size: o.lcnSize, sigma: o.lcnSigma, acrossChannels: o.lcn === 'across', divisive: o.lcnDivide },
     zca: o.zca ? { epsilon: o.epsilon } : null,
   };
 }
@@ -64,11 +71,14 @@ function* batches(files: string[], gray: boolean, size: number): Generator<Tenso
       const t = load(f, gray);
       first ??= { file: f, shape: t.shape };
       if (t.shape.some((d, k) => d !== first!.shape[k])) {
-        throw new InputError(`${f}: image is ${t.shape[2]}x${t.shape[1]} but ${first.file} is ${first.shape[2]}x${first.shape[1]}; ZCA needs images of one size`);
+        throw new InputError(
+          `${f}: image is ${t.shape[2]}x${t.shape[1]} but ${first.file} is ${first.shape[2]}x${first.shape[1]}; ZCA needs images of one size`,
+        );
       }
       return t;
     });
-    const per = imgs[0]!.data.length, data = new Float32Array(per * imgs.length);
+    const per = imgs[0]!.data.length,
+      data = new Float32Array(per * imgs.length);
     imgs.forEach((t, k) => data.set(t.data, k * per));
     yield { shape: [imgs.length, ...imgs[0]!.shape.slice(1)], data };
   }
@@ -80,19 +90,46 @@ export const command: Command = {
   positionals: 'fit|apply IMAGE|DIR [...]',
   flags: {
     out: { type: 'string', default: 'pipeline.rcpp', help: 'fit: file to write the fitted pipeline to' },
-    pipeline: { type: 'string', default: '', help: 'apply: a pipeline file written by fit (else the steps come from the flags below)' },
-    'out-dir': { type: 'string', default: 'preprocessed', help: 'apply: directory for the output PNGs (same names as the inputs)' },
+    pipeline: {
+      type: 'string',
+      default: '',
+      help: 'apply: a pipeline file written by fit (else the steps come from the flags below)',
+    },
+    'out-dir': {
+      type: 'string',
+      default: 'preprocessed',
+      help: 'apply: directory for the output PNGs (same names as the inputs)',
+    },
     yuv: { type: 'boolean', default: false, help: 'convert RGB to YUV (BT.601) first' },
-    lcn: { type: 'string', default: 'none', choices: ['none', 'across', 'channel'], help: 'local contrast normalisation, pooled across channels or per channel' },
+    lcn: {
+      type: 'string',
+      default: 'none',
+      choices: ['none', 'across', 'channel'],
+      help: 'local contrast normalisation, pooled across channels or per channel',
+    },
     'lcn-size': { type: 'int', default: 9, help: 'LCN Gaussian window width (odd)' },
     'lcn-sigma': { type: 'number', default: 2, help: 'LCN Gaussian window standard deviation in pixels' },
-    'lcn-divide': { type: 'boolean', default: true, help: 'LCN: divide by the local std (--no-lcn-divide: subtractive only)' },
+    'lcn-divide': {
+      type: 'boolean',
+      default: true,
+      help: 'LCN: divide by the local std (--no-lcn-divide: subtractive only)',
+    },
     zca: { type: 'boolean', default: false, help: 'fit: ZCA-whiten (on the output of the steps above)' },
     epsilon: { type: 'number', default: 1e-3, help: 'ZCA: added to the covariance eigenvalues (pixels are in [0, 1])' },
     batch: { type: 'int', default: 64, help: 'fit: images per batch while streaming the covariance' },
     gray: { type: 'boolean', default: false, help: 'read images as one grey channel (BT.601 luma) instead of RGB' },
-    scale: { type: 'string', default: 'std', choices: ['std', 'minmax', 'clip'], help: 'apply: how output values map to 0..255 (std: mean +- 3 std per image)' },
-    layout: { type: 'string', default: 'auto', choices: ['auto', 'rgb', 'channels'], help: 'apply: rgb colour, or channels as grey panels side by side (auto: rgb unless YUV or not 3 channels)' },
+    scale: {
+      type: 'string',
+      default: 'std',
+      choices: ['std', 'minmax', 'clip'],
+      help: 'apply: how output values map to 0..255 (std: mean +- 3 std per image)',
+    },
+    layout: {
+      type: 'string',
+      default: 'auto',
+      choices: ['auto', 'rgb', 'channels'],
+      help: 'apply: rgb colour, or channels as grey panels side by side (auto: rgb unless YUV or not 3 channels)',
+    },
   },
   details: [
     'Examples:',
@@ -104,7 +141,10 @@ export const command: Command = {
   ].join('\n'),
   async run(o, pos, io) {
     const [verb, ...paths] = pos;
-    if (verb !== 'fit' && verb !== 'apply') throw new UsageError(`expected 'fit' or 'apply' as the first argument, got ${verb === undefined ? 'nothing' : `'${verb}'`}`);
+    if (verb !== 'fit' && verb !== 'apply')
+      throw new UsageError(
+        `expected 'fit' or 'apply' as the first argument, got ${verb === undefined ? 'nothing' : `'${verb}'`}`,
+      );
     if (!(o.batch >= 1)) throw new UsageError(`--batch must be >= 1, got ${o.batch}`);
     const files = listImages(paths);
     const t0 = performance.now();
@@ -113,20 +153,36 @@ export const command: Command = {
       const p = asInput('fit', () => Pipeline.fit(spec, batches(files, o.gray, o.batch)));
       writeFileSync(o.out, p.toBytes());
       const z = p.zca;
-      const result = { command: 'fit', images: files.length, out: o.out, spec: p.spec, gray: o.gray,
-        zca: z ? { dim: z.dim, sampleShape: z.sampleShape, minEigenvalue: z.values[0], maxEigenvalue: z.values[z.dim - 1] } : null,
-        seconds: (performance.now() - t0) / 1000 };
+      const result = {
+        command: 'fit',
+        images: files.length,
+        out: o.out,
+        spec: p.spec,
+        gray: o.gray,
+        zca: z
+          ? { dim: z.dim, sampleShape: z.sampleShape, minEigenvalue: z.values[0], maxEigenvalue: z.values[z.dim - 1] }
+          : null,
+        seconds: (performance.now() - t0) / 1000,
+      };
       if (o.json) io.out(JSON.stringify(result));
       else if (!z) io.out(`nothing to fit without --zca; wrote the stateless pipeline to ${o.out}`);
-      else io.out(`fitted ZCA on ${files.length} image(s) of ${z.dim} values, eigenvalues ${z.values[0]!.toExponential(2)} .. ${z.values[z.dim - 1]!.toExponential(2)}; wrote ${o.out}`);
+      else
+        io.out(
+          `fitted ZCA on ${files.length} image(s) of ${z.dim} values, eigenvalues ${z.values[0]!.toExponential(2)} .. ${z.values[z.dim - 1]!.toExponential(2)}; wrote ${o.out}`,
+        );
       return 0;
     }
     let p: Pipeline;
     if (o.pipeline) {
       const bytes = readFileSync(o.pipeline);
-      p = asInput(o.pipeline, () => Pipeline.fromBytes(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)));
+      p = asInput(o.pipeline, () =>
+        Pipeline.fromBytes(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)),
+      );
     } else {
-      if (o.zca) throw new UsageError('--zca needs fitting: run `recur preprocess fit ... --zca --out FILE`, then apply with --pipeline FILE');
+      if (o.zca)
+        throw new UsageError(
+          '--zca needs fitting: run `recur preprocess fit ... --zca --out FILE`, then apply with --pipeline FILE',
+        );
       p = new Pipeline(specFromFlags(o));
     }
     mkdirSync(o.outDir, { recursive: true });
@@ -134,13 +190,23 @@ export const command: Command = {
     const outputs: string[] = [];
     for (const f of files) {
       const dest = join(o.outDir, basename(f));
-      if (resolve(dest) === resolve(f)) throw new UsageError(`${f}: --out-dir would overwrite the input; choose another directory`);
+      if (resolve(dest) === resolve(f))
+        throw new UsageError(`${f}: --out-dir would overwrite the input; choose another directory`);
       const y = asInput(f, () => p.apply(load(f, o.gray)));
       asInput(f, () => writePng(dest, y, { scale: o.scale as DisplayScale, layout }));
       outputs.push(dest);
       if (!o.json) io.out(`${f} -> ${dest}`);
     }
-    if (o.json) io.out(JSON.stringify({ command: 'apply', images: files.length, outputs, spec: p.spec, seconds: (performance.now() - t0) / 1000 }));
+    if (o.json)
+      io.out(
+        JSON.stringify({
+          command: 'apply',
+          images: files.length,
+          outputs,
+          spec: p.spec,
+          seconds: (performance.now() - t0) / 1000,
+        }),
+      );
     return 0;
   },
 };

@@ -23,13 +23,22 @@ function readJSONFile(dir: RunDir, name: string): unknown {
 }
 
 function readJSONLines(dir: RunDir, name: string): Record<string, unknown>[] {
-  return readFileSync(dir.file(name), 'utf8').split('\n').filter((l) => l.trim()).flatMap((l) => {
-    try { const v = JSON.parse(l); return v && typeof v === 'object' ? [v as Record<string, unknown>] : []; } catch { return []; }
-  });
+  return readFileSync(dir.file(name), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .flatMap((l) => {
+      try {
+        const v = JSON.parse(l);
+        return v && typeof v === 'object' ? [v as Record<string, unknown>] : [];
+      } catch {
+        return [];
+      }
+    });
 }
 
 function obj(v: unknown, what: string): Record<string, unknown> {
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new InputError(`${what}: expected a JSON object, got ${Array.isArray(v) ? 'an array' : typeof v}`);
+  if (!v || typeof v !== 'object' || Array.isArray(v))
+    throw new InputError(`${what}: expected a JSON object, got ${Array.isArray(v) ? 'an array' : typeof v}`);
   return v as Record<string, unknown>;
 }
 
@@ -52,15 +61,28 @@ export function readRuns(path: string, maxRuns: number): RunData[] {
   const dir = RunDir.open(path);
   const run = readRun(path);
   if (!dir.has('results.json')) {
-    if (!run) throw new InputError(`'${path}' holds no run: expected ${RUN_FILES.join(', ')} (a run folder) or results.json (an experiment folder)`);
+    if (!run)
+      throw new InputError(
+        `'${path}' holds no run: expected ${RUN_FILES.join(', ')} (a run folder) or results.json (an experiment folder)`,
+      );
     return [run];
   }
   const res = readJSONFile(dir, 'results.json');
-  const rows = (Array.isArray(res) ? res : Array.isArray((res as { rows?: unknown })?.rows) ? (res as { rows: unknown[] }).rows : null);
+  const rows = Array.isArray(res)
+    ? res
+    : Array.isArray((res as { rows?: unknown })?.rows)
+      ? (res as { rows: unknown[] }).rows
+      : null;
   if (!rows) throw new InputError(`${dir.file('results.json')}: expected an array of rows or { rows: [...] }`);
-  const exp: RunData = { ...(run ?? { name: basename(path), metrics: [] }), experiment: rows.filter((r): r is Record<string, unknown> => !!r && typeof r === 'object') };
-  const subs = readdirSync(path).sort().filter((f) => statSync(join(path, f)).isDirectory() && RUN_FILES.some((r) => RunDir.open(join(path, f)).has(r)));
-  const included = subs.length <= maxRuns ? subs.map((f) => readRun(join(path, f), `${basename(path)}/${f}`)!).filter(Boolean) : [];
+  const exp: RunData = {
+    ...(run ?? { name: basename(path), metrics: [] }),
+    experiment: rows.filter((r): r is Record<string, unknown> => !!r && typeof r === 'object'),
+  };
+  const subs = readdirSync(path)
+    .sort()
+    .filter((f) => statSync(join(path, f)).isDirectory() && RUN_FILES.some((r) => RunDir.open(join(path, f)).has(r)));
+  const included =
+    subs.length <= maxRuns ? subs.map((f) => readRun(join(path, f), `${basename(path)}/${f}`)!).filter(Boolean) : [];
   return [exp, ...included];
 }
 
@@ -71,20 +93,31 @@ export const command: Command = {
   flags: {
     out: { type: 'string', default: 'report.html', help: 'HTML file to write' },
     title: { type: 'string', help: 'report title (default: the run names)' },
-    'max-runs': { type: 'int', default: 12, help: "include an experiment folder's runs when there are at most this many" },
+    'max-runs': {
+      type: 'int',
+      default: 12,
+      help: "include an experiment folder's runs when there are at most this many",
+    },
   },
-  details: 'Examples:\n  recur report runs/lstm-adding --out lstm.html\n  recur report runs/start/adding-a runs/start/adding-b runs/start/adding-c runs/start/adding-d\n' +
+  details:
+    'Examples:\n  recur report runs/lstm-adding --out lstm.html\n  recur report runs/start/adding-a runs/start/adding-b runs/start/adding-c runs/start/adding-d\n' +
     '  recur report runs/pascanu --out pascanu.html   (an experiment folder: its table, and its runs when few)',
   async run(o, pos, io) {
     if (!pos.length) throw new UsageError('give at least one run folder: recur report RUN_DIR [RUN_DIR ...]');
     if (!(o.maxRuns >= 0)) throw new UsageError(`--max-runs must be >= 0, got ${o.maxRuns}`);
     const runs = pos.flatMap((p) => readRuns(p, o.maxRuns));
-    const html = buildReport(runs, { title: o.title, subtitle: `${runs.length} run${runs.length === 1 ? '' : 's'}; made by recur report ${pos.join(' ')}` });
+    const html = buildReport(runs, {
+      title: o.title,
+      subtitle: `${runs.length} run${runs.length === 1 ? '' : 's'}; made by recur report ${pos.join(' ')}`,
+    });
     mkdirSync(dirname(o.out), { recursive: true });
     writeFileAtomic(o.out, html);
     const res = { out: o.out, runs: runs.map((r) => r.name), bytes: Buffer.byteLength(html) };
     if (o.json) io.out(JSON.stringify(res));
-    else io.out(`wrote ${o.out} (${runs.length} run${runs.length === 1 ? '' : 's'}, ${(res.bytes / 1024).toFixed(0)} KiB)`);
+    else
+      io.out(
+        `wrote ${o.out} (${runs.length} run${runs.length === 1 ? '' : 's'}, ${(res.bytes / 1024).toFixed(0)} KiB)`,
+      );
     return 0;
   },
 };

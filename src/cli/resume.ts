@@ -9,7 +9,7 @@ export const command: Command = {
   summary: 'continue a training run from its checkpoint (bit-exact)',
   positionals: 'RUN_DIR',
   flags: {
-    steps: { type: 'int', help: 'new total number of steps (default: the run\'s own)' },
+    steps: { type: 'int', help: "new total number of steps (default: the run's own)" },
     backend: { type: 'string', help: 'kernel backend (ts, wasm)' },
   },
   async run(o, pos, io) {
@@ -20,7 +20,11 @@ export const command: Command = {
     const out = await runThreaded(s, io, o.json);
     const res = resultJSON(s, out);
     run.writeJSON('result.json', res);
-    io.out(o.json ? JSON.stringify(res) : `resumed to step ${out.steps}: loss ${out.eval.loss.toFixed(5)}, ${(out.eval.errorRate * 100).toFixed(2)}% wrong -> ${out.eval.success ? 'SOLVED' : 'not solved'}`);
+    io.out(
+      o.json
+        ? JSON.stringify(res)
+        : `resumed to step ${out.steps}: loss ${out.eval.loss.toFixed(5)}, ${(out.eval.errorRate * 100).toFixed(2)}% wrong -> ${out.eval.success ? 'SOLVED' : 'not solved'}`,
+    );
     return 0;
   },
 };

@@ -12,23 +12,47 @@ import { type ModelChoice, type TrainSettings, newSession, resultJSON, runThread
 export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   task: { type: 'string', default: 'adding', choices: TASKS, help: 'task' },
   T: { type: 'int', default: 50, help: 'sequence length (time lag) of the task' },
-  variant: { type: 'string', default: 'pascanu', choices: ['pascanu', 'hochreiter'], help: 'adding/multiplication variant' },
+  variant: {
+    type: 'string',
+    default: 'pascanu',
+    choices: ['pascanu', 'hochreiter'],
+    help: 'adding/multiplication variant',
+  },
   cell: { type: 'string', default: 'lstm', choices: ['rnn', 'lstm', 'gru'], help: 'recurrent cell' },
-  nonlinearity: { type: 'string', default: 'tanh', choices: ['tanh', 'relu', 'sigmoid', 'identity'], help: 'RNN activation' },
+  nonlinearity: {
+    type: 'string',
+    default: 'tanh',
+    choices: ['tanh', 'relu', 'sigmoid', 'identity'],
+    help: 'RNN activation',
+  },
   hidden: { type: 'int', default: 64, help: 'hidden units per layer' },
   layers: { type: 'int', default: 1, help: 'stacked recurrent layers' },
-  init: { type: 'string', default: 'default', choices: ['default', 'orthogonal', 'identity', 'xavier'], help: 'recurrent weight init' },
+  init: {
+    type: 'string',
+    default: 'default',
+    choices: ['default', 'orthogonal', 'identity', 'xavier'],
+    help: 'recurrent weight init',
+  },
   'forget-bias': { type: 'number', default: 1, help: 'LSTM forget-gate bias at init' },
   optimizer: { type: 'string', default: 'adam', choices: ['sgd', 'rmsprop', 'adam', 'adamw'], help: 'optimiser' },
   lr: { type: 'number', default: 0.001, help: 'learning rate' },
   momentum: { type: 'number', default: 0, help: 'SGD momentum' },
   nesterov: { type: 'boolean', default: false, help: 'Nesterov momentum (SGD)' },
   'weight-decay': { type: 'number', default: 0, help: 'L2 weight decay (decoupled for adamw)' },
-  schedule: { type: 'string', default: 'constant', choices: ['constant', 'step', 'cosine'], help: 'learning-rate schedule' },
+  schedule: {
+    type: 'string',
+    default: 'constant',
+    choices: ['constant', 'step', 'cosine'],
+    help: 'learning-rate schedule',
+  },
   warmup: { type: 'int', default: 0, help: 'linear warm-up steps' },
   clip: { type: 'number', default: 0, help: 'clip the gradient global norm to this (0 = off)' },
   'clip-value': { type: 'number', default: 0, help: 'clip each gradient entry to [-v, v] (0 = off)' },
-  strict: { type: 'boolean', default: false, help: 'stop with an error on a non-finite gradient (default: skip the step)' },
+  strict: {
+    type: 'boolean',
+    default: false,
+    help: 'stop with an error on a non-finite gradient (default: skip the step)',
+  },
   steps: { type: 'int', default: 2000, help: 'training steps (total)' },
   batch: { type: 'int', default: 32, help: 'batch size' },
   seed: { type: 'int', default: 1, help: 'seed for init and data' },
@@ -37,28 +61,64 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   'final-eval-n': { type: 'int', default: 10000, help: 'fresh sequences for the final evaluation' },
   'stop-on-success': { type: 'boolean', default: true, help: 'stop at the first evaluation under 1% wrong' },
   'checkpoint-every': { type: 'int', default: 500, help: 'write a checkpoint every N steps (0 = only at the end)' },
-  'diag-every': { type: 'int', default: 50, help: 'log diagnostics (||dL/dh_t||, spectra, saturation) every N steps (0 = off)' },
+  'diag-every': {
+    type: 'int',
+    default: 50,
+    help: 'log diagnostics (||dL/dh_t||, spectra, saturation) every N steps (0 = off)',
+  },
   'max-seconds': { type: 'number', default: 0, help: 'stop after this much training time (0 = no limit)' },
   out: { type: 'string', help: 'run folder (default runs/<task>-<cell>-T<T>-s<seed>)' },
   force: { type: 'boolean', default: false, help: 'overwrite an existing run folder' },
   backend: { type: 'string', help: 'kernel backend (ts, wasm)' },
-  threads: { type: 'int', default: defaultThreads(), help: 'threads for data-parallel training (the batch is split; default: one per core)' },
+  threads: {
+    type: 'int',
+    default: defaultThreads(),
+    help: 'threads for data-parallel training (the batch is split; default: one per core)',
+  },
 };
 
 export function settingsFrom(o: Record<string, any>): { mc: ModelChoice; opt: OptimizerSpec; st: TrainSettings } {
-  for (const k of ['T', 'hidden', 'layers', 'steps', 'batch', 'threads'] as const) if (!(o[k] >= 1)) throw new UsageError(`--${k} must be >= 1, got ${o[k]}`);
+  for (const k of ['T', 'hidden', 'layers', 'steps', 'batch', 'threads'] as const)
+    if (!(o[k] >= 1)) throw new UsageError(`--${k} must be >= 1, got ${o[k]}`);
   if (!(o.diagEvery >= 0)) throw new UsageError(`--diag-every must be >= 0, got ${o.diagEvery}`);
   if (!(o.lr > 0)) throw new UsageError(`--lr must be > 0, got ${o.lr}`);
-  const mc: ModelChoice = { cell: o.cell, hidden: o.hidden, layers: o.layers, nonlinearity: o.cell === 'rnn' ? o.nonlinearity : undefined,
-    init: o.init as RecurrentInit, forgetBias: o.cell === 'lstm' ? o.forgetBias : undefined };
-  const opt: OptimizerSpec = o.optimizer === 'sgd' ? { type: 'sgd', lr: o.lr, momentum: o.momentum, nesterov: o.nesterov, weightDecay: o.weightDecay }
-    : { type: o.optimizer, lr: o.lr, weightDecay: o.weightDecay };
-  const schedule = o.schedule === 'step' ? { type: 'step' as const, every: Math.max(1, Math.floor(o.steps / 3)), warmup: o.warmup }
-    : o.schedule === 'cosine' ? { type: 'cosine' as const, total: o.steps, warmup: o.warmup } : { type: 'constant' as const, warmup: o.warmup };
+  const mc: ModelChoice = {
+    cell: o.cell,
+    hidden: o.hidden,
+    layers: o.layers,
+    nonlinearity: o.cell === 'rnn' ? o.nonlinearity : undefined,
+    init: o.init as RecurrentInit,
+    forgetBias: o.cell === 'lstm' ? o.forgetBias : undefined,
+  };
+  const opt: OptimizerSpec =
+    o.optimizer === 'sgd'
+      ? { type: 'sgd', lr: o.lr, momentum: o.momentum, nesterov: o.nesterov, weightDecay: o.weightDecay }
+      : { type: o.optimizer, lr: o.lr, weightDecay: o.weightDecay };
+  const schedule =
+    o.schedule === 'step'
+      ? { type: 'step' as const, every: Math.max(1, Math.floor(o.steps / 3)), warmup: o.warmup }
+      : o.schedule === 'cosine'
+        ? { type: 'cosine' as const, total: o.steps, warmup: o.warmup }
+        : { type: 'constant' as const, warmup: o.warmup };
   const st: TrainSettings = {
-    steps: o.steps, batch: o.batch, seed: o.seed, evalEvery: o.evalEvery, evalN: o.evalN, finalEvalN: o.finalEvalN,
-    stopOnSuccess: o.stopOnSuccess, checkpointEvery: o.checkpointEvery, logEvery: 10, maxSeconds: o.maxSeconds || undefined, diagEvery: o.diagEvery, threads: o.threads,
-    trainer: { clipNorm: o.clip > 0 ? o.clip : undefined, clipValue: o.clipValue > 0 ? o.clipValue : undefined, nonFinite: o.strict ? 'strict' : 'skip', schedule },
+    steps: o.steps,
+    batch: o.batch,
+    seed: o.seed,
+    evalEvery: o.evalEvery,
+    evalN: o.evalN,
+    finalEvalN: o.finalEvalN,
+    stopOnSuccess: o.stopOnSuccess,
+    checkpointEvery: o.checkpointEvery,
+    logEvery: 10,
+    maxSeconds: o.maxSeconds || undefined,
+    diagEvery: o.diagEvery,
+    threads: o.threads,
+    trainer: {
+      clipNorm: o.clip > 0 ? o.clip : undefined,
+      clipValue: o.clipValue > 0 ? o.clipValue : undefined,
+      nonFinite: o.strict ? 'strict' : 'skip',
+      schedule,
+    },
   };
   return { mc, opt, st };
 }
@@ -67,24 +127,35 @@ export const command: Command = {
   name: 'train',
   summary: 'train a recurrent net on a classic task (adding, order, copy, Reber, ...)',
   flags: TRAIN_FLAGS,
-  details: 'Example:\n  recur train --task adding --T 100 --cell lstm --steps 5000 --clip 1 --out runs/lstm-adding\n' +
+  details:
+    'Example:\n  recur train --task adding --T 100 --cell lstm --steps 5000 --clip 1 --out runs/lstm-adding\n' +
     'Writes config.json, metrics.jsonl, checkpoint.safetensors and result.json in the run folder.',
   async run(o, pos, io) {
     if (pos.length) throw new UsageError(`unexpected argument '${pos[0]}'`);
     const { mc, opt, st } = settingsFrom(o);
     const taskCfg = { name: o.task as TaskName, T: o.T, variant: o.variant };
     const dir = o.out ?? `runs/${o.task}-${o.cell}-T${o.T}-s${o.seed}`;
-    if (existsSync(`${dir}/checkpoint.safetensors`) && !o.force) throw new InputError(`run folder '${dir}' already has a checkpoint; use 'recur resume ${dir}' or --force`);
+    if (existsSync(`${dir}/checkpoint.safetensors`) && !o.force)
+      throw new InputError(`run folder '${dir}' already has a checkpoint; use 'recur resume ${dir}' or --force`);
     const run = RunDir.create(dir);
     if (o.force) run.clear(); // a fresh run: no old metrics or checkpoints mixed in
     const s = newSession(taskCfg, mc, opt, st, run, o.backend);
-    run.writeJSON('config.json', { command: 'train', task: taskCfg, model: s.model.config, optimizer: opt, settings: st });
+    run.writeJSON('config.json', {
+      command: 'train',
+      task: taskCfg,
+      model: s.model.config,
+      optimizer: opt,
+      settings: st,
+    });
     const out = await runThreaded(s, io, o.json);
     const res = resultJSON(s, out);
     run.writeJSON('result.json', res);
     if (o.json) io.out(JSON.stringify(res));
-    else io.out(`${o.task} T=${o.T} ${o.cell}: ${res.mse !== undefined ? `mse ${(res.mse as number).toFixed(5)}, ` : ''}loss ${out.eval.loss.toFixed(5)} (baseline ${out.eval.baseline.toFixed(4)}), ` +
-      `${(out.eval.errorRate * 100).toFixed(2)}% wrong of ${out.eval.sequences} -> ${out.eval.success ? 'SOLVED' : 'not solved'} after ${out.steps} steps, ${out.seconds.toFixed(1)} s; run folder ${dir}`);
+    else
+      io.out(
+        `${o.task} T=${o.T} ${o.cell}: ${res.mse !== undefined ? `mse ${(res.mse as number).toFixed(5)}, ` : ''}loss ${out.eval.loss.toFixed(5)} (baseline ${out.eval.baseline.toFixed(4)}), ` +
+          `${(out.eval.errorRate * 100).toFixed(2)}% wrong of ${out.eval.sequences} -> ${out.eval.success ? 'SOLVED' : 'not solved'} after ${out.steps} steps, ${out.seconds.toFixed(1)} s; run folder ${dir}`,
+      );
     return 0;
   },
 };

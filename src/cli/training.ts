@@ -10,7 +10,7 @@ import { type Optimizer, type OptimizerSpec, makeOptimizer } from '../train/opti
 import { Trainer, type TrainerOptions } from '../train/trainer.js';
 import { loadCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
 import type { RecurrentInit } from '../init.js';
-import { RunDir } from '../node/rundir.js';
+import type { RunDir } from '../node/rundir.js';
 import { dataParallel } from '../node/parallel.js';
 import type { CommandIO } from './args.js';
 import { InputError } from './args.js';
@@ -58,38 +58,88 @@ export interface ModelChoice {
   initialState?: 'zero' | 'learned';
 }
 
-export function newSession(taskCfg: TaskConfig, mc: ModelChoice, optSpec: OptimizerSpec, settings: TrainSettings, run: RunDir | null, backend?: string): Session {
+export function newSession(
+  taskCfg: TaskConfig,
+  mc: ModelChoice,
+  optSpec: OptimizerSpec,
+  settings: TrainSettings,
+  run: RunDir | null,
+  backend?: string,
+): Session {
   const task = makeTask(taskCfg);
   const cfg: SequenceModelConfig = {
-    cell: mc.cell, inputSize: task.inputSize, hiddenSize: mc.hidden, numLayers: mc.layers, nonlinearity: mc.nonlinearity,
-    recurrentInit: mc.init, forgetBias: mc.forgetBias, initialState: mc.initialState, outputSize: task.outputSize,
-    head: task.head, loss: task.loss, seed: settings.seed,
+    cell: mc.cell,
+    inputSize: task.inputSize,
+    hiddenSize: mc.hidden,
+    numLayers: mc.layers,
+    nonlinearity: mc.nonlinearity,
+    recurrentInit: mc.init,
+    forgetBias: mc.forgetBias,
+    initialState: mc.initialState,
+    outputSize: task.outputSize,
+    head: task.head,
+    loss: task.loss,
+    seed: settings.seed,
   };
   const model = new SequenceModel(cfg, backend);
   const opt = makeOptimizer(model.params, optSpec);
   const trainer = new Trainer(model, opt, settings.trainer);
-  return { model, opt, optSpec, trainer, task, taskCfg, dataRng: new Rng(settings.seed * 7919 + 17), settings, run, seconds: 0 };
+  return {
+    model,
+    opt,
+    optSpec,
+    trainer,
+    task,
+    taskCfg,
+    dataRng: new Rng(settings.seed * 7919 + 17),
+    settings,
+    run,
+    seconds: 0,
+  };
 }
 
 export function checkpointBytes(s: Session): Uint8Array {
-  return saveCheckpoint(s.model, {
-    step: s.trainer.step, rng: { data: s.dataRng.getState() }, task: { ...s.taskCfg },
-    train: { settings: s.settings, clipEvents: s.trainer.clipEvents, skippedSteps: s.trainer.skippedSteps, seconds: s.seconds },
-  }, { opt: s.opt, spec: s.optSpec });
+  return saveCheckpoint(
+    s.model,
+    {
+      step: s.trainer.step,
+      rng: { data: s.dataRng.getState() },
+      task: { ...s.taskCfg },
+      train: {
+        settings: s.settings,
+        clipEvents: s.trainer.clipEvents,
+        skippedSteps: s.trainer.skippedSteps,
+        seconds: s.seconds,
+      },
+    },
+    { opt: s.opt, spec: s.optSpec },
+  );
 }
 
 export function resumeSession(bytes: Uint8Array, run: RunDir | null, backend?: string): Session {
   const ck = loadCheckpoint(bytes, backend);
-  const train = ck.meta.train as { settings: TrainSettings; clipEvents: number; skippedSteps: number; seconds: number } | undefined;
+  const train = ck.meta.train as
+    | { settings: TrainSettings; clipEvents: number; skippedSteps: number; seconds: number }
+    | undefined;
   if (!train?.settings || !ck.meta.task || !ck.optimizer || !ck.meta.optimizer || !ck.meta.rng?.data) {
     throw new InputError('checkpoint has no training state (task, optimizer, data RNG): it cannot be resumed');
   }
   const trainer = new Trainer(ck.model, ck.optimizer, train.settings.trainer);
-  trainer.step = ck.meta.step; trainer.clipEvents = train.clipEvents; trainer.skippedSteps = train.skippedSteps;
+  trainer.step = ck.meta.step;
+  trainer.clipEvents = train.clipEvents;
+  trainer.skippedSteps = train.skippedSteps;
   const taskCfg = ck.meta.task as unknown as TaskConfig;
   return {
-    model: ck.model, opt: ck.optimizer, optSpec: ck.meta.optimizer.spec, trainer, task: makeTask(taskCfg), taskCfg,
-    dataRng: new Rng(0).setState(ck.meta.rng.data), settings: train.settings, run, seconds: train.seconds ?? 0,
+    model: ck.model,
+    opt: ck.optimizer,
+    optSpec: ck.meta.optimizer.spec,
+    trainer,
+    task: makeTask(taskCfg),
+    taskCfg,
+    dataRng: new Rng(0).setState(ck.meta.rng.data),
+    settings: train.settings,
+    run,
+    seconds: train.seconds ?? 0,
   };
 }
 
@@ -105,55 +155,130 @@ export interface TrainOutcome {
 
 /** Trains until settings.steps (total, counting resumed steps), success or time; evaluates; checkpoints. */
 export function runTraining(s: Session, io: CommandIO, quiet = false): TrainOutcome {
-  const st = s.settings, tr = s.trainer;
+  const st = s.settings,
+    tr = s.trainer;
   const progress = new Progress(io, st.steps, quiet);
   const evalSeed = st.seed + 1_000_003;
-  let solvedAt: number | null = null, stopped: TrainOutcome['stopped'] = 'steps';
-  let avg = 0, n = 0;
-  const t0 = performance.now(), base = s.seconds, startStep = tr.step;
-  const diag = s.run && st.diagEvery ? new Diagnostics(s.model, { every: st.diagEvery, startStep, onRecord: (r) => s.run!.log(diagToJSON(r)) }) : null;
+  let solvedAt: number | null = null,
+    stopped: TrainOutcome['stopped'] = 'steps';
+  let avg = 0,
+    n = 0;
+  const t0 = performance.now(),
+    base = s.seconds,
+    startStep = tr.step;
+  const diag =
+    s.run && st.diagEvery
+      ? new Diagnostics(s.model, { every: st.diagEvery, startStep, onRecord: (r) => s.run!.log(diagToJSON(r)) })
+      : null;
   while (tr.step < st.steps) {
     const b = s.task.batch(s.dataRng, st.batch);
     const info = tr.train(b);
     diag?.onStep(info);
-    avg += info.loss; n++;
+    avg += info.loss;
+    n++;
     const step = tr.step;
     if (s.run && (step % st.logEvery === 0 || step === st.steps)) {
-      s.run.log({ kind: 'train', step, loss: avg / n, grad_norm: info.gradNorm, lr: info.lr, clip_events: tr.clipEvents, skipped: tr.skippedSteps, seconds: base + (performance.now() - t0) / 1000 });
+      s.run.log({
+        kind: 'train',
+        step,
+        loss: avg / n,
+        grad_norm: info.gradNorm,
+        lr: info.lr,
+        clip_events: tr.clipEvents,
+        skipped: tr.skippedSteps,
+        seconds: base + (performance.now() - t0) / 1000,
+      });
     }
-    progress.update(step, { loss: avg / n, 'grad-norm': info.gradNorm, 'steps/s': Math.round((step - startStep) / Math.max(1e-9, (performance.now() - t0) / 1000)) });
-    if (step % st.logEvery === 0) { avg = 0; n = 0; }
+    progress.update(step, {
+      loss: avg / n,
+      'grad-norm': info.gradNorm,
+      'steps/s': Math.round((step - startStep) / Math.max(1e-9, (performance.now() - t0) / 1000)),
+    });
+    if (step % st.logEvery === 0) {
+      avg = 0;
+      n = 0;
+    }
     if (st.evalEvery > 0 && step % st.evalEvery === 0 && step < st.steps) {
       const ev = evaluateTask(s.task, s.model, { n: st.evalN, seed: evalSeed });
-      s.run?.log({ kind: 'eval', step, loss: ev.loss, error_rate: ev.errorRate, success: ev.success, ...(ev.mse !== undefined ? { mse: ev.mse } : {}) });
+      s.run?.log({
+        kind: 'eval',
+        step,
+        loss: ev.loss,
+        error_rate: ev.errorRate,
+        success: ev.success,
+        ...(ev.mse !== undefined ? { mse: ev.mse } : {}),
+      });
       if (ev.success && solvedAt === null) solvedAt = step;
-      if (ev.success && st.stopOnSuccess) { stopped = 'success'; break; }
+      if (ev.success && st.stopOnSuccess) {
+        stopped = 'success';
+        break;
+      }
     }
-    if (s.run && st.checkpointEvery > 0 && step % st.checkpointEvery === 0) { s.seconds = base + (performance.now() - t0) / 1000; s.run.saveCheckpoint(checkpointBytes(s)); }
-    if (st.maxSeconds && (performance.now() - t0) / 1000 + base > st.maxSeconds) { stopped = 'time'; break; }
+    if (s.run && st.checkpointEvery > 0 && step % st.checkpointEvery === 0) {
+      s.seconds = base + (performance.now() - t0) / 1000;
+      s.run.saveCheckpoint(checkpointBytes(s));
+    }
+    if (st.maxSeconds && (performance.now() - t0) / 1000 + base > st.maxSeconds) {
+      stopped = 'time';
+      break;
+    }
   }
   s.seconds = base + (performance.now() - t0) / 1000;
   const ev = evaluateTask(s.task, s.model, { n: st.finalEvalN, seed: evalSeed });
   if (ev.success && solvedAt === null) solvedAt = tr.step;
-  s.run?.log({ kind: 'eval', step: tr.step, final: true, loss: ev.loss, error_rate: ev.errorRate, success: ev.success, ...(ev.mse !== undefined ? { mse: ev.mse } : {}) });
+  s.run?.log({
+    kind: 'eval',
+    step: tr.step,
+    final: true,
+    loss: ev.loss,
+    error_rate: ev.errorRate,
+    success: ev.success,
+    ...(ev.mse !== undefined ? { mse: ev.mse } : {}),
+  });
   if (s.run) s.run.saveCheckpoint(checkpointBytes(s));
-  return { steps: tr.step, seconds: s.seconds, eval: ev, clipEvents: tr.clipEvents, skippedSteps: tr.skippedSteps, solvedAt, stopped };
+  return {
+    steps: tr.step,
+    seconds: s.seconds,
+    eval: ev,
+    clipEvents: tr.clipEvents,
+    skippedSteps: tr.skippedSteps,
+    solvedAt,
+    stopped,
+  };
 }
 
 /** runTraining with the batch split over settings.threads threads (workers started and stopped around it). */
 export async function runThreaded(s: Session, io: CommandIO, quiet = false): Promise<TrainOutcome> {
   const dp = await dataParallel(s.model, { threads: s.settings.threads ?? 1 });
   s.trainer.grads = dp;
-  try { return runTraining(s, io, quiet); } finally { await dp.close(); s.trainer.grads = s.model; }
+  try {
+    return runTraining(s, io, quiet);
+  } finally {
+    await dp.close();
+    s.trainer.grads = s.model;
+  }
 }
 
 /** The JSON result every training command prints with --json. */
 export function resultJSON(s: Session, o: TrainOutcome): Record<string, unknown> {
   return {
-    task: s.taskCfg.name, T: s.taskCfg.T, cell: s.model.config.cell, hidden: s.model.config.hiddenSize,
-    steps: o.steps, seconds: Number(o.seconds.toFixed(3)), loss: o.eval.loss, ...(o.eval.mse !== undefined ? { mse: o.eval.mse } : {}),
-    error_rate: o.eval.errorRate, success_rate: 1 - o.eval.errorRate, success: o.eval.success, solved_at: o.solvedAt,
-    baseline: o.eval.baseline, eval_sequences: o.eval.sequences, clip_events: o.clipEvents, skipped_steps: o.skippedSteps, stopped: o.stopped,
+    task: s.taskCfg.name,
+    T: s.taskCfg.T,
+    cell: s.model.config.cell,
+    hidden: s.model.config.hiddenSize,
+    steps: o.steps,
+    seconds: Number(o.seconds.toFixed(3)),
+    loss: o.eval.loss,
+    ...(o.eval.mse !== undefined ? { mse: o.eval.mse } : {}),
+    error_rate: o.eval.errorRate,
+    success_rate: 1 - o.eval.errorRate,
+    success: o.eval.success,
+    solved_at: o.solvedAt,
+    baseline: o.eval.baseline,
+    eval_sequences: o.eval.sequences,
+    clip_events: o.clipEvents,
+    skipped_steps: o.skippedSteps,
+    stopped: o.stopped,
     run: s.run?.path ?? null,
   };
 }

@@ -75,18 +75,25 @@ export class Diagnostics {
   private weights: FArray[] = [];
   private readonly o: DiagnosticsOptions;
 
-  constructor(readonly model: SequenceModel, opts: DiagnosticsOptions = {}) {
+  constructor(
+    readonly model: SequenceModel,
+    opts: DiagnosticsOptions = {},
+  ) {
     this.every = opts.every ?? 50;
-    if (!(Number.isInteger(this.every) && this.every >= 1)) throw new RangeError(`Diagnostics: every must be an integer >= 1, got ${opts.every}`);
+    if (!(Number.isInteger(this.every) && this.every >= 1))
+      throw new RangeError(`Diagnostics: every must be an integer >= 1, got ${opts.every}`);
     const w = opts.window ?? 20;
-    if (!(Number.isInteger(w) && w >= 1)) throw new RangeError(`Diagnostics: window must be an integer >= 1, got ${opts.window}`);
+    if (!(Number.isInteger(w) && w >= 1))
+      throw new RangeError(`Diagnostics: window must be an integer >= 1, got ${opts.window}`);
     this.o = opts;
     this.done = opts.startStep ?? 0;
     if (this.due(this.done + 1)) this.arm();
   }
 
   /** Whether the step that completes `step` steps is measured. */
-  due(step: number): boolean { return step === 1 || step % this.every === 0; }
+  due(step: number): boolean {
+    return step === 1 || step % this.every === 0;
+  }
 
   private arm(): void {
     recordGradFlow(this.model.rnn, true);
@@ -119,15 +126,29 @@ export class Diagnostics {
       const W = this.weights[k] ?? core.wHh.data;
       const T = core.cache().T;
       return {
-        layer: flows[k]!.layer, direction: flows[k]!.direction, dhNorms: flows[k]!.norms,
+        layer: flows[k]!.layer,
+        direction: flows[k]!.direction,
+        dhNorms: flows[k]!.norms,
         spectrum: coreSpectrum(core, { iters, W }),
-        jacobian: jacobianProduct(core, { window: Math.min(this.o.window ?? 20, T), b: this.o.batchRow ?? 0, iters: Math.min(iters, 60), W }),
+        jacobian: jacobianProduct(core, {
+          window: Math.min(this.o.window ?? 20, T),
+          b: this.o.batchRow ?? 0,
+          iters: Math.min(iters, 60),
+          W,
+        }),
         saturation: saturation(core),
       };
     });
     return {
-      kind: 'diag', step: this.done, T: stack.cores[0]!.cache().T, gradNorm: info.gradNorm, clipped: info.clipped, skipped: info.skipped,
-      clipEvents: this.clipEvents, skippedSteps: this.skippedSteps, cores,
+      kind: 'diag',
+      step: this.done,
+      T: stack.cores[0]!.cache().T,
+      gradNorm: info.gradNorm,
+      clipped: info.clipped,
+      skipped: info.skipped,
+      clipEvents: this.clipEvents,
+      skippedSteps: this.skippedSteps,
+      cores,
     };
   }
 }
@@ -136,14 +157,30 @@ export class Diagnostics {
 export function diagToJSON(r: DiagRecord): Record<string, unknown> {
   const f = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(6)) : null);
   return {
-    kind: 'diag', step: r.step, T: r.T, grad_norm: f(r.gradNorm), clipped: r.clipped, skipped: r.skipped,
-    clip_events: r.clipEvents, skipped_steps: r.skippedSteps,
+    kind: 'diag',
+    step: r.step,
+    T: r.T,
+    grad_norm: f(r.gradNorm),
+    clipped: r.clipped,
+    skipped: r.skipped,
+    clip_events: r.clipEvents,
+    skipped_steps: r.skippedSteps,
     cores: r.cores.map((c) => ({
-      layer: c.layer, direction: c.direction, dh_norms: c.dhNorms.map(f),
-      rho: f(c.spectrum.rho), sigma: f(c.spectrum.sigma), gates: c.spectrum.gates.map((g) => ({ gate: g.gate, rho: f(g.rho), sigma: f(g.sigma) })),
-      jacobian: { window: c.jacobian.window, sigma: f(c.jacobian.sigma), rho: f(c.jacobian.rho), per_step: f(c.jacobian.perStep) },
+      layer: c.layer,
+      direction: c.direction,
+      dh_norms: c.dhNorms.map(f),
+      rho: f(c.spectrum.rho),
+      sigma: f(c.spectrum.sigma),
+      gates: c.spectrum.gates.map((g) => ({ gate: g.gate, rho: f(g.rho), sigma: f(g.sigma) })),
+      jacobian: {
+        window: c.jacobian.window,
+        sigma: f(c.jacobian.sigma),
+        rho: f(c.jacobian.rho),
+        per_step: f(c.jacobian.perStep),
+      },
       saturation: {
-        tanh: c.saturation.tanh === null ? null : f(c.saturation.tanh), relu_zero: c.saturation.reluZero === null ? null : f(c.saturation.reluZero),
+        tanh: c.saturation.tanh === null ? null : f(c.saturation.tanh),
+        relu_zero: c.saturation.reluZero === null ? null : f(c.saturation.reluZero),
         gates: c.saturation.gates.map((g) => ({ gate: g.gate, low: f(g.low), high: f(g.high), mean: f(g.mean) })),
       },
       h_norm: c.saturation.hNorm.map(f),

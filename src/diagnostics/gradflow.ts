@@ -28,7 +28,8 @@ export function readGradFlow(stack: RecurrentStack): GradFlow[] {
 
 /** log10 of ||dL/dh_1|| / ||dL/dh_T||: below 0 the gradient vanishes going back in time, above it grows. */
 export function gradFlowDecay(norms: readonly number[]): number {
-  const first = norms[0], last = norms[norms.length - 1];
+  const first = norms[0],
+    last = norms[norms.length - 1];
   if (first === undefined || last === undefined || !(last > 0)) return NaN;
   return Math.log10(first / last);
 }

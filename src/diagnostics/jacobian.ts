@@ -67,56 +67,86 @@ export function stepJacobian(core: RecurrentCore, t: number, b: number, W: FArra
   const { T, B, H } = c;
   if (!(t >= 0 && t < T)) throw new RangeError(`stepJacobian: t must be in [0, ${T}), got ${t}`);
   if (!(b >= 0 && b < B)) throw new RangeError(`stepJacobian: batch row must be in [0, ${B}), got ${b}`);
-  const hPrev = ((t * B) + b) * H;           // offset of h_{t-1} (HS[t]) and c_{t-1} (CS[t])
-  const hCur = (((t + 1) * B) + b) * H;      // offset of h_t / c_t
-  const gOff = (t * B + b) * c.G * H;        // offset of this row's gates in XP
+  const hPrev = (t * B + b) * H; // offset of h_{t-1} (HS[t]) and c_{t-1} (CS[t])
+  const hCur = ((t + 1) * B + b) * H; // offset of h_t / c_t
+  const gOff = (t * B + b) * c.G * H; // offset of this row's gates in XP
   const tmp = new Float64Array(H);
   if (core instanceof RNNCore) {
     const d = new Float64Array(H);
     for (let j = 0; j < H; j++) {
       const y = c.HS[hCur + j]!;
-      d[j] = core.act === 'tanh' ? 1 - y * y : core.act === 'relu' ? (y > 0 ? 1 : 0) : core.act === 'sigmoid' ? y * (1 - y) : 1;
+      d[j] =
+        core.act === 'tanh'
+          ? 1 - y * y
+          : core.act === 'relu'
+            ? y > 0
+              ? 1
+              : 0
+            : core.act === 'sigmoid'
+              ? y * (1 - y)
+              : 1;
     }
     return {
       n: H,
-      apply(v, out) { blockMv(W, 0, H, v, 0, out); for (let j = 0; j < H; j++) out[j] *= d[j]!; },
-      applyT(u, out) { for (let j = 0; j < H; j++) tmp[j] = u[j]! * d[j]!; blockMtv(W, 0, H, tmp, out, 0, false); },
+      apply(v, out) {
+        blockMv(W, 0, H, v, 0, out);
+        for (let j = 0; j < H; j++) out[j] *= d[j]!;
+      },
+      applyT(u, out) {
+        for (let j = 0; j < H; j++) tmp[j] = u[j]! * d[j]!;
+        blockMtv(W, 0, H, tmp, out, 0, false);
+      },
     };
   }
   if (core instanceof GRUCore) {
-    const r = c.XP.subarray(gOff, gOff + H), z = c.XP.subarray(gOff + H, gOff + 2 * H), nn = c.XP.subarray(gOff + 2 * H, gOff + 3 * H);
+    const r = c.XP.subarray(gOff, gOff + H),
+      z = c.XP.subarray(gOff + H, gOff + 2 * H),
+      nn = c.XP.subarray(gOff + 2 * H, gOff + 3 * H);
     const hpn = new Float64Array(H);
     blockMv(W, 2, H, c.HS, hPrev, hpn);
     if (core.bHh) for (let j = 0; j < H; j++) hpn[j] += core.bHh.data[2 * H + j]!;
-    const dr = new Float64Array(H), dz = new Float64Array(H), an = new Float64Array(H);
+    const dr = new Float64Array(H),
+      dz = new Float64Array(H),
+      an = new Float64Array(H);
     return {
       n: H,
       apply(v, out) {
-        blockMv(W, 0, H, v, 0, dr); blockMv(W, 1, H, v, 0, dz); blockMv(W, 2, H, v, 0, tmp);
+        blockMv(W, 0, H, v, 0, dr);
+        blockMv(W, 1, H, v, 0, dz);
+        blockMv(W, 2, H, v, 0, tmp);
         for (let j = 0; j < H; j++) {
-          const rj = r[j]!, zj = z[j]!, nj = nn[j]!;
-          const drj = rj * (1 - rj) * dr[j]!, dzj = zj * (1 - zj) * dz[j]!;
+          const rj = r[j]!,
+            zj = z[j]!,
+            nj = nn[j]!;
+          const drj = rj * (1 - rj) * dr[j]!,
+            dzj = zj * (1 - zj) * dz[j]!;
           const dn = (1 - nj * nj) * (rj * tmp[j]! + hpn[j]! * drj);
           out[j] = zj * v[j]! + (1 - zj) * dn + (c.HS[hPrev + j]! - nj) * dzj;
         }
       },
       applyT(u, out) {
         for (let j = 0; j < H; j++) {
-          const rj = r[j]!, zj = z[j]!, nj = nn[j]!;
-          an[j] = (1 - zj) * u[j]! * (1 - nj * nj);              // dL/d(n's pre-activation)
+          const rj = r[j]!,
+            zj = z[j]!,
+            nj = nn[j]!;
+          an[j] = (1 - zj) * u[j]! * (1 - nj * nj); // dL/d(n's pre-activation)
           dz[j] = (c.HS[hPrev + j]! - nj) * u[j]! * zj * (1 - zj); // dL/d(z's pre-activation)
-          dr[j] = an[j]! * hpn[j]! * rj * (1 - rj);              // dL/d(r's pre-activation)
-          tmp[j] = rj * an[j]!;                                   // dL/d(W_n h)
+          dr[j] = an[j]! * hpn[j]! * rj * (1 - rj); // dL/d(r's pre-activation)
+          tmp[j] = rj * an[j]!; // dL/d(W_n h)
         }
         for (let j = 0; j < H; j++) out[j] = z[j]! * u[j]!;
-        blockMtv(W, 0, H, dr, out, 0, true); blockMtv(W, 1, H, dz, out, 0, true); blockMtv(W, 2, H, tmp, out, 0, true);
+        blockMtv(W, 0, H, dr, out, 0, true);
+        blockMtv(W, 1, H, dz, out, 0, true);
+        blockMtv(W, 2, H, tmp, out, 0, true);
       },
     };
   }
   if (core instanceof LSTMCore) {
     const CS = c.CS!;
-    const ig = c.XP.subarray(gOff, gOff + H), fg = c.XP.subarray(gOff + H, gOff + 2 * H);
-    const gg = c.XP.subarray(gOff + 2 * H, gOff + 3 * H), og = c.XP.subarray(gOff + 3 * H, gOff + 4 * H);
+    const ig = c.XP.subarray(gOff, gOff + H),
+      fg = c.XP.subarray(gOff + H, gOff + 2 * H);
+    const gg = c.XP.subarray(gOff + 2 * H, gOff + 3 * H),
+      og = c.XP.subarray(gOff + 3 * H, gOff + 4 * H);
     const tc = new Float64Array(H);
     for (let j = 0; j < H; j++) tc[j] = Math.tanh(CS[hCur + j]!);
     const a = [new Float64Array(H), new Float64Array(H), new Float64Array(H), new Float64Array(H)] as const;
@@ -125,15 +155,25 @@ export function stepJacobian(core: RecurrentCore, t: number, b: number, W: FArra
       apply(v, out) {
         for (let k = 0; k < 4; k++) blockMv(W, k, H, v, 0, a[k]);
         for (let j = 0; j < H; j++) {
-          const i = ig[j]!, f = fg[j]!, g = gg[j]!, o = og[j]!;
-          const dc = f * v[H + j]! + CS[hPrev + j]! * f * (1 - f) * a[1][j]! + g * i * (1 - i) * a[0][j]! + i * (1 - g * g) * a[2][j]!;
+          const i = ig[j]!,
+            f = fg[j]!,
+            g = gg[j]!,
+            o = og[j]!;
+          const dc =
+            f * v[H + j]! +
+            CS[hPrev + j]! * f * (1 - f) * a[1][j]! +
+            g * i * (1 - i) * a[0][j]! +
+            i * (1 - g * g) * a[2][j]!;
           out[j] = tc[j]! * o * (1 - o) * a[3][j]! + o * (1 - tc[j]! * tc[j]!) * dc;
           out[H + j] = dc;
         }
       },
       applyT(u, out) {
         for (let j = 0; j < H; j++) {
-          const i = ig[j]!, f = fg[j]!, g = gg[j]!, o = og[j]!;
+          const i = ig[j]!,
+            f = fg[j]!,
+            g = gg[j]!,
+            o = og[j]!;
           const gc = u[H + j]! + u[j]! * o * (1 - tc[j]! * tc[j]!); // dL/dc_t through both outputs
           a[0][j] = gc * g * i * (1 - i);
           a[1][j] = gc * CS[hPrev + j]! * f * (1 - f);
@@ -165,30 +205,41 @@ export interface JacobianProductStats {
  * last `window` steps of the cached forward pass (batch row b), by power iteration through
  * the product (no matrix is formed: each iteration costs 2 * window * G * H^2 multiply-adds).
  */
-export function jacobianProduct(core: RecurrentCore, opts: { window?: number; end?: number; b?: number; iters?: number; W?: FArray } = {}): JacobianProductStats {
+export function jacobianProduct(
+  core: RecurrentCore,
+  opts: { window?: number; end?: number; b?: number; iters?: number; W?: FArray } = {},
+): JacobianProductStats {
   const T = core.cache().T;
   const end = opts.end ?? T;
   const window = Math.min(opts.window ?? 20, end);
-  if (!(window >= 1)) throw new RangeError(`jacobianProduct: need a window of at least 1 step inside [0, ${T}), got ${opts.window} ending at ${end}`);
+  if (!(window >= 1))
+    throw new RangeError(
+      `jacobianProduct: need a window of at least 1 step inside [0, ${T}), got ${opts.window} ending at ${end}`,
+    );
   const Js: StepJacobian[] = [];
   for (let t = end - window; t < end; t++) Js.push(stepJacobian(core, t, opts.b ?? 0, opts.W));
   const n = Js[0]!.n;
-  const bufA = new Float64Array(n), bufB = new Float64Array(n);
+  const bufA = new Float64Array(n),
+    bufB = new Float64Array(n);
   // P v = J_{end-1} (... (J_{end-window} v)); P^T u = J_{end-window}^T (... (J_{end-1}^T u)).
   const P = (v: Float64Array, out: Float64Array) => {
-    let src: Float64Array = v, dst = bufA;
+    let src: Float64Array = v,
+      dst = bufA;
     for (let k = 0; k < Js.length; k++) {
       const target = k === Js.length - 1 ? out : dst;
       Js[k]!.apply(src, target);
-      src = target; dst = dst === bufA ? bufB : bufA;
+      src = target;
+      dst = dst === bufA ? bufB : bufA;
     }
   };
   const PT = (u: Float64Array, out: Float64Array) => {
-    let src: Float64Array = u, dst = bufA;
+    let src: Float64Array = u,
+      dst = bufA;
     for (let k = Js.length - 1; k >= 0; k--) {
       const target = k === 0 ? out : dst;
       Js[k]!.applyT(src, target);
-      src = target; dst = dst === bufA ? bufB : bufA;
+      src = target;
+      dst = dst === bufA ? bufB : bufA;
     }
   };
   const iters = opts.iters ?? 60;

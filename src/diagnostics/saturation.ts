@@ -43,21 +43,28 @@ export function saturation(core: RecurrentCore): Saturation {
   const names = GATE_NAMES[G]!;
   const N = T * B * H;
   const gates: GateSaturation[] = [];
-  let tanhSat = 0, tanhN = 0;
+  let tanhSat = 0,
+    tanhN = 0;
   for (let g = 0; g < G; g++) {
     const isTanh = tb[g]!;
     const lowAt = isTanh ? -0.99 : 0.01;
-    let low = 0, high = 0, sum = 0;
+    let low = 0,
+      high = 0,
+      sum = 0;
     for (let r = 0; r < T * B; r++) {
       const off = r * G * H + g * H;
       for (let j = 0; j < H; j++) {
         const v = XP[off + j]!;
         sum += v;
-        if (v < lowAt) low++; else if (v > 0.99) high++;
+        if (v < lowAt) low++;
+        else if (v > 0.99) high++;
       }
     }
     gates.push({ gate: names[g]!, low: low / N, high: high / N, mean: sum / N });
-    if (isTanh) { tanhSat += low + high; tanhN += N; }
+    if (isTanh) {
+      tanhSat += low + high;
+      tanhN += N;
+    }
   }
   let reluZero: number | null = null;
   if (core instanceof RNNCore && core.act === 'relu') {

@@ -14,7 +14,11 @@ import { largestSingularValue, spectralRadius } from '../linalg.js';
 
 export const GATE_NAMES: Record<number, readonly string[]> = { 1: ['h'], 3: ['r', 'z', 'n'], 4: ['i', 'f', 'g', 'o'] };
 
-export interface GateSpectrum { gate: string; rho: number; sigma: number }
+export interface GateSpectrum {
+  gate: string;
+  rho: number;
+  sigma: number;
+}
 
 export interface WeightSpectrum {
   /** rho of the [H, H] block for the RNN; the largest block rho for gated cells. */
@@ -27,12 +31,17 @@ export interface WeightSpectrum {
 
 /** rho and sigma of each gate block and sigma of the whole W_hh ([G*H, H], row-major). */
 export function weightSpectrum(W: FArray, G: number, H: number, opts: { iters?: number } = {}): WeightSpectrum {
-  if (W.length !== G * H * H) throw new RangeError(`weightSpectrum: W_hh must hold G*H*H = ${G * H * H} values, got ${W.length}`);
+  if (W.length !== G * H * H)
+    throw new RangeError(`weightSpectrum: W_hh must hold G*H*H = ${G * H * H} values, got ${W.length}`);
   const iters = opts.iters ?? 200;
   const names = GATE_NAMES[G] ?? Array.from({ length: G }, (_, g) => String(g));
   const gates = names.map((gate, g) => {
     const block = W.subarray(g * H * H, (g + 1) * H * H);
-    return { gate, rho: spectralRadius(block, H, { iters }), sigma: largestSingularValue(block, H, H, { iters, tol: 1e-8 }) };
+    return {
+      gate,
+      rho: spectralRadius(block, H, { iters }),
+      sigma: largestSingularValue(block, H, H, { iters, tol: 1e-8 }),
+    };
   });
   const sigma = G === 1 ? gates[0]!.sigma : largestSingularValue(W, G * H, H, { iters, tol: 1e-8 });
   return { rho: Math.max(...gates.map((g) => g.rho)), sigma, gates };

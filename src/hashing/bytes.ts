@@ -12,11 +12,16 @@ const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 export function parseNumber(b: Uint8Array, s: number, e: number): number {
   if (s >= e) return NaN;
-  let i = s, neg = false;
+  let i = s,
+    neg = false;
   const c0 = b[i]!;
-  if (c0 === 45 /* - */ || c0 === 43 /* + */) { neg = c0 === 45; i++; }
+  if (c0 === 45 /* - */ || c0 === 43 /* + */) {
+    neg = c0 === 45;
+    i++;
+  }
   if (i < e && e - i <= 15) {
-    let v = 0, j = i;
+    let v = 0,
+      j = i;
     for (; j < e; j++) {
       const d = b[j]! - 48;
       if (d < 0 || d > 9) break;

@@ -53,10 +53,10 @@ export interface FastStreamOptions {
   period: number;
 }
 
-const TABLE = 1024;        // bins and log1p of the integers 0..1023 as tables
-const MAX_ROWS = 4096;     // per-row outputs per run() call
-const BATCH = 8;           // rows the kernel hashes ahead (assembly/hashing.ts BATCH)
-const INPUT = 1 << 20;     // bytes of input buffer (the CSV reader's default)
+const TABLE = 1024; // bins and log1p of the integers 0..1023 as tables
+const MAX_ROWS = 4096; // per-row outputs per run() call
+const BATCH = 8; // rows the kernel hashes ahead (assembly/hashing.ts BATCH)
+const INPUT = 1 << 20; // bytes of input buffer (the CSV reader's default)
 const MAX_STATE = 2 ** 31; // bytes of learner state the 32-bit memory may hold
 const FULL = 0;
 
@@ -72,7 +72,9 @@ function module(): WebAssembly.Module | null {
   const u = wasmBytes();
   try {
     compiled = u ? new WebAssembly.Module(u as BufferSource) : null;
-  } catch { /* no SIMD here, or not synchronously: the TypeScript path (or prepareFastPath) */ }
+  } catch {
+    /* no SIMD here, or not synchronously: the TypeScript path (or prepareFastPath) */
+  }
   return compiled ?? null;
 }
 
@@ -86,10 +88,17 @@ export function fastPathAvailable(): boolean {
  * browser's main thread needs before HashFastPath.open() (it refuses to compile or instantiate
  * modules over 4 KiB synchronously). Node needs none of it. Resolves to whether the fast path runs.
  */
-export async function prepareFastPath(model?: { hasher: FeatureHasher; learner: OnlineLearner }, fileColumns = 64): Promise<boolean> {
+export async function prepareFastPath(
+  model?: { hasher: FeatureHasher; learner: OnlineLearner },
+  fileColumns = 64,
+): Promise<boolean> {
   if (!compiled) {
     const u = wasmBytes();
-    try { compiled = u ? await WebAssembly.compile(u as BufferSource) : null; } catch { compiled = null; }
+    try {
+      compiled = u ? await WebAssembly.compile(u as BufferSource) : null;
+    } catch {
+      compiled = null;
+    }
   }
   if (!compiled) return false;
   if (model && !sessions.get(model.learner)?.fits(model.hasher, fileColumns)) {
@@ -118,29 +127,79 @@ class Layout {
  * (rows out, next line, status, seen); f64 alpha, beta, l1, l2 from byte 256.
  */
 interface Plan {
-  off: Record<'cfg' | 'perm' | 'kind' | 'ns' | 'miss' | 'pairA' | 'pairB' | 'bins' | 'log' | 'starts' | 'ends' | 'colHash' | 'colVal' |
-    'colOn' | 'idx' | 'val' | 'batchN' | 'w' | 'outP' | 'outY' | 'outLine' | 'state' | 'input', number>;
+  off: Record<
+    | 'cfg'
+    | 'perm'
+    | 'kind'
+    | 'ns'
+    | 'miss'
+    | 'pairA'
+    | 'pairB'
+    | 'bins'
+    | 'log'
+    | 'starts'
+    | 'ends'
+    | 'colHash'
+    | 'colVal'
+    | 'colOn'
+    | 'idx'
+    | 'val'
+    | 'batchN'
+    | 'w'
+    | 'outP'
+    | 'outY'
+    | 'outLine'
+    | 'state'
+    | 'input',
+    number
+  >;
   memory: WebAssembly.Memory;
   imports: WebAssembly.Imports;
   capFile: number;
 }
 
 function planFor(hasher: FeatureHasher, learner: OnlineLearner, capFile: number): Plan {
-  const t = hasher.tables(), nModel = t.kind.length, F = hasher.numFeatures, np = t.pairA.length, D = 2 ** learner.bits;
+  const t = hasher.tables(),
+    nModel = t.kind.length,
+    F = hasher.numFeatures,
+    np = t.pairA.length,
+    D = 2 ** learner.bits;
   const L = new Layout();
   const off = {
-    cfg: L.take(512), perm: L.take(4 * nModel), kind: L.take(4 * nModel), ns: L.take(4 * nModel), miss: L.take(4 * nModel),
-    pairA: L.take(4 * np), pairB: L.take(4 * np), bins: L.take(4 * TABLE), log: L.take(8 * TABLE),
-    starts: L.take(4 * (capFile + 1)), ends: L.take(4 * (capFile + 1)), colHash: L.take(4 * nModel),
-    colVal: L.take(8 * nModel), colOn: L.take(4 * nModel), idx: L.take(4 * F * BATCH), val: L.take(8 * F * BATCH),
-    batchN: L.take(4 * BATCH), w: L.take(8 * F),
-    outP: L.take(8 * MAX_ROWS), outY: L.take(4 * MAX_ROWS), outLine: L.take(4 * MAX_ROWS),
-    state: L.take(16 * D), input: L.take(INPUT + 64),
+    cfg: L.take(512),
+    perm: L.take(4 * nModel),
+    kind: L.take(4 * nModel),
+    ns: L.take(4 * nModel),
+    miss: L.take(4 * nModel),
+    pairA: L.take(4 * np),
+    pairB: L.take(4 * np),
+    bins: L.take(4 * TABLE),
+    log: L.take(8 * TABLE),
+    starts: L.take(4 * (capFile + 1)),
+    ends: L.take(4 * (capFile + 1)),
+    colHash: L.take(4 * nModel),
+    colVal: L.take(8 * nModel),
+    colOn: L.take(4 * nModel),
+    idx: L.take(4 * F * BATCH),
+    val: L.take(8 * F * BATCH),
+    batchN: L.take(4 * BATCH),
+    w: L.take(8 * F),
+    outP: L.take(8 * MAX_ROWS),
+    outY: L.take(4 * MAX_ROWS),
+    outLine: L.take(4 * MAX_ROWS),
+    state: L.take(16 * D),
+    input: L.take(INPUT + 64),
   };
   const memory = new WebAssembly.Memory({ initial: Math.ceil(L.top / 65536) });
   const u8 = new Uint8Array(memory.buffer);
   const imports = {
-    env: { memory, exp: Math.exp, log1p: Math.log1p, binSlow: binOf, num: (s: number, e: number) => parseNumber(u8, s, e) },
+    env: {
+      memory,
+      exp: Math.exp,
+      log1p: Math.log1p,
+      binSlow: binOf,
+      num: (s: number, e: number) => parseNumber(u8, s, e),
+    },
   };
   return { off, memory, imports, capFile };
 }
@@ -198,24 +257,60 @@ export class HashFastPath {
 
   /** @internal (open() and prepareFastPath() build sessions) */
   constructor(hasher: FeatureHasher, learner: OnlineLearner, plan: Plan, inst: WebAssembly.Instance) {
-    const t = hasher.tables(), F = hasher.numFeatures, D = 2 ** learner.bits, off = plan.off;
+    const t = hasher.tables(),
+      F = hasher.numFeatures,
+      D = 2 ** learner.bits,
+      off = plan.off;
     this.memory = plan.memory;
-    this.cfg = off.cfg; this.outP = off.outP; this.outY = off.outY; this.outLine = off.outLine; this.input = off.input;
+    this.cfg = off.cfg;
+    this.outP = off.outP;
+    this.outY = off.outY;
+    this.outLine = off.outLine;
+    this.input = off.input;
     this.k = inst.exports as unknown as HashKernel;
     this.i32 = new Int32Array(this.memory.buffer);
     this.f64 = new Float64Array(this.memory.buffer);
     this.capFile = plan.capFile;
     this.hasherRef = hasher;
-    const i32 = this.i32, c = this.cfg >> 2;
-    const ptrs = [off.perm, off.kind, off.ns, off.miss, off.pairA, off.pairB, off.bins, off.log, off.starts, off.ends,
-      off.colHash, off.colVal, off.colOn, off.idx, off.val, off.w, off.outP, off.outY, off.outLine, off.state];
-    ptrs.forEach((p, i) => { i32[c + 14 + i] = p; });
-    i32[c + 34] = F; i32[c + 35] = off.batchN;
-    for (let i = 0; i < TABLE; i++) { i32[(off.bins >> 2) + i] = binOf(i); this.f64[(off.log >> 3) + i] = Math.log1p(i); }
+    const i32 = this.i32,
+      c = this.cfg >> 2;
+    const ptrs = [
+      off.perm,
+      off.kind,
+      off.ns,
+      off.miss,
+      off.pairA,
+      off.pairB,
+      off.bins,
+      off.log,
+      off.starts,
+      off.ends,
+      off.colHash,
+      off.colVal,
+      off.colOn,
+      off.idx,
+      off.val,
+      off.w,
+      off.outP,
+      off.outY,
+      off.outLine,
+      off.state,
+    ];
+    ptrs.forEach((p, i) => {
+      i32[c + 14 + i] = p;
+    });
+    i32[c + 34] = F;
+    i32[c + 35] = off.batchN;
+    for (let i = 0; i < TABLE; i++) {
+      i32[(off.bins >> 2) + i] = binOf(i);
+      this.f64[(off.log >> 3) + i] = Math.log1p(i);
+    }
     // The hasher's tables (fixed for this hasher); perm and the stream flags are per stream.
     i32.set(Int32Array.from(t.kind), off.kind >> 2);
-    i32.set(t.ns, off.ns >> 2); i32.set(t.missingHash, off.miss >> 2);
-    i32.set(t.pairA, off.pairA >> 2); i32.set(t.pairB, off.pairB >> 2);
+    i32.set(t.ns, off.ns >> 2);
+    i32.set(t.missingHash, off.miss >> 2);
+    i32.set(t.pairA, off.pairA >> 2);
+    i32.set(t.pairB, off.pairB >> 2);
     learner.adopt(new Float64Array(this.memory.buffer, off.state, 2 * D));
   }
 
@@ -224,17 +319,33 @@ export class HashFastPath {
   }
 
   private configure(hasher: FeatureHasher, learner: OnlineLearner, o: FastStreamOptions): void {
-    const i32 = this.i32, c = this.cfg >> 2, t = hasher.tables(), hc = hasher.config, h = learner.hyper();
+    const i32 = this.i32,
+      c = this.cfg >> 2,
+      t = hasher.tables(),
+      hc = hasher.config,
+      h = learner.hyper();
     const nModel = t.kind.length;
     const perm = o.perm ?? Int32Array.from({ length: nModel }, (_, j) => j);
-    i32[c] = o.fileColumns; i32[c + 1] = nModel; i32[c + 2] = o.delimiter.charCodeAt(0); i32[c + 3] = hasher.mask;
-    i32[c + 4] = hc.signed ? 1 : 0; i32[c + 5] = hc.missing === 'skip' ? 1 : 0;
-    i32[c + 6] = o.needLabel && t.labelCol >= 0 ? 1 : 0; i32[c + 7] = hc.bias ? 1 : 0; i32[c + 8] = t.biasHash;
-    i32[c + 9] = t.pairA.length; i32[c + 10] = learner.kind === 'ftrl' ? 0 : 1; i32[c + 11] = o.period;
-    i32[c + 12] = o.learn ? 1 : 0; i32[c + 13] = MAX_ROWS;
+    i32[c] = o.fileColumns;
+    i32[c + 1] = nModel;
+    i32[c + 2] = o.delimiter.charCodeAt(0);
+    i32[c + 3] = hasher.mask;
+    i32[c + 4] = hc.signed ? 1 : 0;
+    i32[c + 5] = hc.missing === 'skip' ? 1 : 0;
+    i32[c + 6] = o.needLabel && t.labelCol >= 0 ? 1 : 0;
+    i32[c + 7] = hc.bias ? 1 : 0;
+    i32[c + 8] = t.biasHash;
+    i32[c + 9] = t.pairA.length;
+    i32[c + 10] = learner.kind === 'ftrl' ? 0 : 1;
+    i32[c + 11] = o.period;
+    i32[c + 12] = o.learn ? 1 : 0;
+    i32[c + 13] = MAX_ROWS;
     i32.set(perm, i32[c + 14]! >> 2);
     const f = (this.cfg + 256) >> 3;
-    this.f64[f] = h.alpha ?? 0.1; this.f64[f + 1] = h.beta ?? 1; this.f64[f + 2] = h.l1 ?? 0; this.f64[f + 3] = h.l2 ?? 0;
+    this.f64[f] = h.alpha ?? 0.1;
+    this.f64[f + 1] = h.beta ?? 1;
+    this.f64[f + 2] = h.l1 ?? 0;
+    this.f64[f + 3] = h.l2 ?? 0;
     this.k.init(this.cfg);
   }
 
@@ -259,14 +370,25 @@ export class HashFastPath {
    */
   consume(b: Uint8Array, pos: number, len: number, line: number): number {
     const sink = this.sink;
-    if (b.buffer !== this.memory.buffer || sink === null) { this.line = line; return pos; }
-    const base = b.byteOffset, end = base + len, i32 = this.i32, f64 = this.f64, c = this.cfg >> 2;
-    const P = this.outP >> 3, Y = this.outY >> 2, Ln = this.outLine >> 2;
-    let p = base + pos, status = FULL;
+    if (b.buffer !== this.memory.buffer || sink === null) {
+      this.line = line;
+      return pos;
+    }
+    const base = b.byteOffset,
+      end = base + len,
+      i32 = this.i32,
+      f64 = this.f64,
+      c = this.cfg >> 2;
+    const P = this.outP >> 3,
+      Y = this.outY >> 2,
+      Ln = this.outLine >> 2;
+    let p = base + pos,
+      status = FULL;
     while (status === FULL && p < end) {
       p = this.k.run(p, end, line, sink.seen);
       const rows = i32[c + 40]!;
-      line = i32[c + 41]!; status = i32[c + 42]!;
+      line = i32[c + 41]!;
+      status = i32[c + 42]!;
       for (let r = 0; r < rows; r++) sink.row(f64[P + r]!, i32[Y + r]!, i32[Ln + r]!);
       this.rows += rows;
     }

@@ -64,7 +64,12 @@ export class HashedRow {
   }
 }
 
-const KIND_SKIP = 0, KIND_LABEL = 1, KIND_CAT = 2, KIND_BIN = 3, KIND_VALUE = 4, KIND_LOG = 5;
+const KIND_SKIP = 0,
+  KIND_LABEL = 1,
+  KIND_CAT = 2,
+  KIND_BIN = 3,
+  KIND_VALUE = 4,
+  KIND_LOG = 5;
 
 // bin(x) of the integers 0..1023, the common case of counts, without a logarithm per field.
 const SMALL_BINS = new Int32Array(1024);
@@ -112,9 +117,11 @@ export class FeatureHasher {
 
   constructor(opts: HasherOptions) {
     const columns = opts.columns;
-    if (!Array.isArray(columns) || columns.length === 0) throw new RangeError('FeatureHasher: columns must be a non-empty list of names');
+    if (!Array.isArray(columns) || columns.length === 0)
+      throw new RangeError('FeatureHasher: columns must be a non-empty list of names');
     const bits = opts.bits ?? 20;
-    if (!Number.isInteger(bits) || bits < 1 || bits > 30) throw new RangeError(`FeatureHasher: bits must be an integer in 1..30, got ${bits}`);
+    if (!Number.isInteger(bits) || bits < 1 || bits > 30)
+      throw new RangeError(`FeatureHasher: bits must be an integer in 1..30, got ${bits}`);
     const index = new Map<string, number>();
     columns.forEach((c, j) => {
       if (index.has(c)) throw new RangeError(`FeatureHasher: column '${c}' appears twice`);
@@ -122,19 +129,30 @@ export class FeatureHasher {
     });
     const col = (name: string, what: string): number => {
       const j = index.get(name);
-      if (j === undefined) throw new RangeError(`FeatureHasher: ${what} column '${name}' is not among the columns (${columns.slice(0, 8).join(', ')}${columns.length > 8 ? ', ...' : ''})`);
+      if (j === undefined)
+        throw new RangeError(
+          `FeatureHasher: ${what} column '${name}' is not among the columns (${columns.slice(0, 8).join(', ')}${columns.length > 8 ? ', ...' : ''})`,
+        );
       return j;
     };
     this.config = {
-      columns: [...columns], label: opts.label ?? null, numeric: [...(opts.numeric ?? [])],
-      numericAs: opts.numericAs ?? 'bin', ignore: [...(opts.ignore ?? [])],
+      columns: [...columns],
+      label: opts.label ?? null,
+      numeric: [...(opts.numeric ?? [])],
+      numericAs: opts.numericAs ?? 'bin',
+      ignore: [...(opts.ignore ?? [])],
       quadratic: (opts.quadratic ?? []).map(([a, b]) => [a, b] as [string, string]),
-      bits, signed: opts.signed ?? false, bias: opts.bias ?? true, seed: (opts.seed ?? 0) >>> 0,
+      bits,
+      signed: opts.signed ?? false,
+      bias: opts.bias ?? true,
+      seed: (opts.seed ?? 0) >>> 0,
       missing: opts.missing ?? 'token',
     };
     const c = this.config;
-    if (!['bin', 'value', 'log'].includes(c.numericAs)) throw new RangeError(`FeatureHasher: numericAs must be 'bin', 'value' or 'log', got '${c.numericAs}'`);
-    if (c.missing !== 'token' && c.missing !== 'skip') throw new RangeError(`FeatureHasher: missing must be 'token' or 'skip', got '${c.missing}'`);
+    if (!['bin', 'value', 'log'].includes(c.numericAs))
+      throw new RangeError(`FeatureHasher: numericAs must be 'bin', 'value' or 'log', got '${c.numericAs}'`);
+    if (c.missing !== 'token' && c.missing !== 'skip')
+      throw new RangeError(`FeatureHasher: missing must be 'token' or 'skip', got '${c.missing}'`);
     const n = columns.length;
     this.mask = (2 ** bits - 1) | 0;
     this.kind = new Uint8Array(n).fill(KIND_CAT);
@@ -142,9 +160,13 @@ export class FeatureHasher {
     if (this.labelCol >= 0) this.kind[this.labelCol] = KIND_LABEL;
     for (const name of c.numeric) {
       const j = col(name, 'numeric');
-      if (j !== this.labelCol) this.kind[j] = c.numericAs === 'bin' ? KIND_BIN : c.numericAs === 'log' ? KIND_LOG : KIND_VALUE;
+      if (j !== this.labelCol)
+        this.kind[j] = c.numericAs === 'bin' ? KIND_BIN : c.numericAs === 'log' ? KIND_LOG : KIND_VALUE;
     }
-    for (const name of c.ignore) { const j = col(name, 'ignored'); if (j !== this.labelCol) this.kind[j] = KIND_SKIP; }
+    for (const name of c.ignore) {
+      const j = col(name, 'ignored');
+      if (j !== this.labelCol) this.kind[j] = KIND_SKIP;
+    }
     this.ns = new Int32Array(n);
     this.missingHash = new Int32Array(n);
     for (let j = 0; j < n; j++) {
@@ -157,7 +179,8 @@ export class FeatureHasher {
       this.pairA[p] = col(a, 'quadratic');
       this.pairB[p] = col(b, 'quadratic');
       for (const j of [this.pairA[p]!, this.pairB[p]!]) {
-        if (this.kind[j] === KIND_LABEL || this.kind[j] === KIND_SKIP) throw new RangeError(`FeatureHasher: quadratic column '${columns[j]}' is the label or ignored`);
+        if (this.kind[j] === KIND_LABEL || this.kind[j] === KIND_SKIP)
+          throw new RangeError(`FeatureHasher: quadratic column '${columns[j]}' is the label or ignored`);
       }
     });
     this.biasHash = murmur3('^bias', c.seed);
@@ -171,7 +194,15 @@ export class FeatureHasher {
 
   /** The tables hashRow works from (shared, not copied: read only). */
   tables(): HasherTables {
-    return { kind: this.kind, ns: this.ns, missingHash: this.missingHash, pairA: this.pairA, pairB: this.pairB, biasHash: this.biasHash, labelCol: this.labelCol };
+    return {
+      kind: this.kind,
+      ns: this.ns,
+      missingHash: this.missingHash,
+      pairA: this.pairA,
+      pairB: this.pairB,
+      biasHash: this.biasHash,
+      labelCol: this.labelCol,
+    };
   }
 
   /** A row buffer big enough for this hasher. */
@@ -185,8 +216,16 @@ export class FeatureHasher {
    * `needLabel` false lets a missing/empty label through (prediction).
    */
   hashRow(b: Uint8Array, starts: Int32Array, ends: Int32Array, out: HashedRow, needLabel = true): string | null {
-    const kind = this.kind, ns = this.ns, colHash = this.colHash, colVal = this.colVal, colOn = this.colOn;
-    const idx = out.idx, val = out.val, mask = this.mask, signed = this.config.signed, skipMissing = this.config.missing === 'skip';
+    const kind = this.kind,
+      ns = this.ns,
+      colHash = this.colHash,
+      colVal = this.colVal,
+      colOn = this.colOn;
+    const idx = out.idx,
+      val = out.val,
+      mask = this.mask,
+      signed = this.config.signed,
+      skipMissing = this.config.missing === 'skip';
     const ncol = kind.length;
     let k = 0;
     out.label = -1;
@@ -194,18 +233,21 @@ export class FeatureHasher {
       const kj = kind[j]!;
       colOn[j] = 0;
       if (kj === KIND_SKIP) continue;
-      const s = starts[j]!, e = ends[j]!;
+      const s = starts[j]!,
+        e = ends[j]!;
       if (kj === KIND_LABEL) {
         if (s === e) {
           if (!needLabel) continue;
           return `missing label in column '${this.config.columns[j]}'`;
         }
         const y = parseLabel(b, s, e);
-        if (y < 0) return `bad label '${fieldText(b, s, e)}' in column '${this.config.columns[j]}' (expected 0/1 or -1/+1)`;
+        if (y < 0)
+          return `bad label '${fieldText(b, s, e)}' in column '${this.config.columns[j]}' (expected 0/1 or -1/+1)`;
         out.label = y;
         continue;
       }
-      let h: number, v = 1;
+      let h: number,
+        v = 1;
       if (s === e) {
         if (skipMissing) continue;
         h = this.missingHash[j]!;
@@ -215,23 +257,34 @@ export class FeatureHasher {
         const x = parseNumber(b, s, e);
         if (x !== x) return `bad number '${fieldText(b, s, e)}' in column '${this.config.columns[j]}'`;
         if (kj === KIND_BIN) h = murmur3Int(binOf(x), ns[j]!) | 0;
-        else { h = ns[j]!; v = kj === KIND_VALUE ? x : x >= 0 ? Math.log1p(x) : -Math.log1p(-x); }
+        else {
+          h = ns[j]!;
+          v = kj === KIND_VALUE ? x : x >= 0 ? Math.log1p(x) : -Math.log1p(-x);
+        }
       }
-      colOn[j] = s === e ? 0 : 1; colHash[j] = h; colVal[j] = v;
+      colOn[j] = s === e ? 0 : 1;
+      colHash[j] = h;
+      colVal[j] = v;
       idx[k] = h & mask;
       val[k++] = signed && h < 0 ? -v : v;
     }
-    if (needLabel && out.label < 0 && this.labelCol >= 0) return `missing label in column '${this.config.columns[this.labelCol]}'`;
-    const pa = this.pairA, pb = this.pairB;
+    if (needLabel && out.label < 0 && this.labelCol >= 0)
+      return `missing label in column '${this.config.columns[this.labelCol]}'`;
+    const pa = this.pairA,
+      pb = this.pairB;
     for (let p = 0; p < pa.length; p++) {
-      const a = pa[p]!, c = pb[p]!;
+      const a = pa[p]!,
+        c = pb[p]!;
       if (!colOn[a] || !colOn[c]) continue;
       const h = hashPair(colHash[a]!, colHash[c]!) | 0;
       const v = colVal[a]! * colVal[c]!;
       idx[k] = h & mask;
       val[k++] = signed && h < 0 ? -v : v;
     }
-    if (this.config.bias) { idx[k] = this.biasHash & mask; val[k++] = 1; }
+    if (this.config.bias) {
+      idx[k] = this.biasHash & mask;
+      val[k++] = 1;
+    }
     out.n = k;
     return null;
   }
@@ -240,14 +293,27 @@ export class FeatureHasher {
    * Convenience for code that has values rather than bytes: one value per column (strings,
    * numbers, or null/undefined/'' for missing). Allocates; the streaming path uses hashRow.
    */
-  hashValues(values: readonly (string | number | null | undefined)[], out: HashedRow = this.newRow(), needLabel = false): HashedRow {
-    if (values.length !== this.kind.length) throw new RangeError(`FeatureHasher.hashValues: expected ${this.kind.length} values (one per column), got ${values.length}`);
+  hashValues(
+    values: readonly (string | number | null | undefined)[],
+    out: HashedRow = this.newRow(),
+    needLabel = false,
+  ): HashedRow {
+    if (values.length !== this.kind.length)
+      throw new RangeError(
+        `FeatureHasher.hashValues: expected ${this.kind.length} values (one per column), got ${values.length}`,
+      );
     const enc = new TextEncoder();
     const parts = values.map((v) => enc.encode(v === null || v === undefined ? '' : String(v)));
     const bytes = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-    const starts = new Int32Array(parts.length), ends = new Int32Array(parts.length);
+    const starts = new Int32Array(parts.length),
+      ends = new Int32Array(parts.length);
     let o = 0;
-    parts.forEach((p, j) => { bytes.set(p, o); starts[j] = o; o += p.length; ends[j] = o; });
+    parts.forEach((p, j) => {
+      bytes.set(p, o);
+      starts[j] = o;
+      o += p.length;
+      ends[j] = o;
+    });
     const err = this.hashRow(bytes, starts, ends, out, needLabel);
     if (err) throw new RangeError(`FeatureHasher.hashValues: ${err}`);
     return out;
@@ -255,6 +321,10 @@ export class FeatureHasher {
 
   /** Same as hashValues from a record keyed by column name (absent keys are missing). */
   hashRecord(rec: Record<string, string | number | null | undefined>, out?: HashedRow, needLabel = false): HashedRow {
-    return this.hashValues(this.config.columns.map((c) => rec[c]), out, needLabel);
+    return this.hashValues(
+      this.config.columns.map((c) => rec[c]),
+      out,
+      needLabel,
+    );
   }
 }

@@ -15,30 +15,44 @@
  * interleaved in one Float64Array [D, 2] so that one cache line holds both (a row touches ~40
  * random buckets; memory latency and square roots are the cost).
  */
-import { type OnlineLearner, type StateTensor, adoptInterleaved, checkBits, checkPositive, loadInterleaved, sigmoid } from './learner.js';
+import {
+  type OnlineLearner,
+  type StateTensor,
+  adoptInterleaved,
+  checkBits,
+  checkPositive,
+  loadInterleaved,
+  sigmoid,
+} from './learner.js';
 
 export interface FTRLOptions {
-  bits?: number;   // log2 buckets (default 20)
-  alpha?: number;  // learning-rate scale (default 0.1)
-  beta?: number;   // learning-rate smoothing (default 1)
-  l1?: number;     // L1 strength (default 1)
-  l2?: number;     // L2 strength (default 1)
+  bits?: number; // log2 buckets (default 20)
+  alpha?: number; // learning-rate scale (default 0.1)
+  beta?: number; // learning-rate smoothing (default 1)
+  l1?: number; // L1 strength (default 1)
+  l2?: number; // L2 strength (default 1)
 }
 
 export class FTRL implements OnlineLearner {
   readonly kind = 'ftrl' as const;
   readonly bits: number;
-  readonly alpha: number; readonly beta: number; readonly l1: number; readonly l2: number;
+  readonly alpha: number;
+  readonly beta: number;
+  readonly l1: number;
+  readonly l2: number;
   /** [D, 2]: z_i at 2i, sqrt(n_i) at 2i+1 (replaced only by adopt). */
   zs: Float64Array;
-  private w = new Float64Array(64);    // scratch: w of the row's coordinates
-  private zk = new Float64Array(64);   // scratch: z of the row's coordinates
-  private sk = new Float64Array(64);   // scratch: sqrt(n) of the row's coordinates
+  private w = new Float64Array(64); // scratch: w of the row's coordinates
+  private zk = new Float64Array(64); // scratch: z of the row's coordinates
+  private sk = new Float64Array(64); // scratch: sqrt(n) of the row's coordinates
 
   constructor(opts: FTRLOptions = {}) {
     this.bits = opts.bits ?? 20;
     checkBits('FTRL', this.bits);
-    this.alpha = opts.alpha ?? 0.1; this.beta = opts.beta ?? 1; this.l1 = opts.l1 ?? 1; this.l2 = opts.l2 ?? 1;
+    this.alpha = opts.alpha ?? 0.1;
+    this.beta = opts.beta ?? 1;
+    this.l1 = opts.l1 ?? 1;
+    this.l2 = opts.l2 ?? 1;
     checkPositive('FTRL', 'alpha', this.alpha);
     checkPositive('FTRL', 'beta', this.beta, true);
     checkPositive('FTRL', 'l1', this.l1, true);
@@ -47,13 +61,25 @@ export class FTRL implements OnlineLearner {
   }
 
   private dot(idx: Int32Array, val: Float64Array, n: number): number {
-    if (n > this.w.length) { this.w = new Float64Array(2 * n); this.zk = new Float64Array(2 * n); this.sk = new Float64Array(2 * n); }
-    const zs = this.zs, w = this.w, zk = this.zk, sk = this.sk, l1 = this.l1, l2 = this.l2, beta = this.beta, ia = 1 / this.alpha;
+    if (n > this.w.length) {
+      this.w = new Float64Array(2 * n);
+      this.zk = new Float64Array(2 * n);
+      this.sk = new Float64Array(2 * n);
+    }
+    const zs = this.zs,
+      w = this.w,
+      zk = this.zk,
+      sk = this.sk,
+      l1 = this.l1,
+      l2 = this.l2,
+      beta = this.beta,
+      ia = 1 / this.alpha;
     // Gather first, compute second: a loop of loads only lets the CPU keep all ~40 cache misses
     // of a row in flight, where data-dependent branches between the loads would serialise them.
     for (let k = 0; k < n; k++) {
       const i = idx[k]! << 1;
-      zk[k] = zs[i]!; sk[k] = zs[i + 1]!;
+      zk[k] = zs[i]!;
+      sk[k] = zs[i + 1]!;
     }
     let z = 0;
     for (let k = 0; k < n; k++) {
@@ -73,12 +99,16 @@ export class FTRL implements OnlineLearner {
 
   learn(idx: Int32Array, val: Float64Array, n: number, y: number): number {
     const p = sigmoid(this.dot(idx, val, n));
-    const zs = this.zs, w = this.w, ia = 1 / this.alpha, g0 = p - y;
+    const zs = this.zs,
+      w = this.w,
+      ia = 1 / this.alpha,
+      g0 = p - y;
     for (let k = 0; k < n; k++) {
       const i = idx[k]! << 1;
       const g = g0 * val[k]!;
       // s is read again here: a bucket hit twice in one row updates from what its first hit left.
-      const s = zs[i + 1]!, s1 = Math.sqrt(s * s + g * g);
+      const s = zs[i + 1]!,
+        s1 = Math.sqrt(s * s + g * g);
       zs[i] = zs[i]! + g - (s1 - s) * ia * w[k]!;
       zs[i + 1] = s1;
     }
@@ -86,7 +116,9 @@ export class FTRL implements OnlineLearner {
   }
 
   weights(): Float64Array {
-    const D = this.zs.length / 2, out = new Float64Array(D), ia = 1 / this.alpha;
+    const D = this.zs.length / 2,
+      out = new Float64Array(D),
+      ia = 1 / this.alpha;
     for (let i = 0; i < D; i++) {
       const zi = this.zs[2 * i]!;
       if (Math.abs(zi) <= this.l1) continue;

@@ -4,7 +4,14 @@
  * src/cli.
  */
 export { murmur3, murmur3Bytes, murmur3Int, fmix32, hashPair } from './murmur3.js';
-export { FeatureHasher, HashedRow, binOf, type HasherOptions, type HasherConfig, type NumericMode } from './featurehash.js';
+export {
+  FeatureHasher,
+  HashedRow,
+  binOf,
+  type HasherOptions,
+  type HasherConfig,
+  type NumericMode,
+} from './featurehash.js';
 export { parseNumber, parseLabel } from './bytes.js';
 export { FTRL, type FTRLOptions } from './ftrl.js';
 export { AdaGradLogistic, type AdaGradOptions } from './logreg.js';

@@ -39,32 +39,44 @@ export interface OnlineLearner {
 
 /** Logistic function with the logit clamped to +-35 so exp never overflows. */
 export function sigmoid(z: number): number {
-  if (z > 35) z = 35; else if (z < -35) z = -35;
+  if (z > 35) z = 35;
+  else if (z < -35) z = -35;
   return 1 / (1 + Math.exp(-z));
 }
 
 export function checkBits(who: string, bits: number): void {
-  if (!Number.isInteger(bits) || bits < 1 || bits > 30) throw new RangeError(`${who}: bits must be an integer in 1..30, got ${bits}`);
+  if (!Number.isInteger(bits) || bits < 1 || bits > 30)
+    throw new RangeError(`${who}: bits must be an integer in 1..30, got ${bits}`);
 }
 
 export function checkPositive(who: string, name: string, v: number, allowZero = false): void {
   if (!Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) {
-    throw new RangeError(`${who}: ${name} must be a ${allowZero ? 'non-negative' : 'positive'} finite number, got ${v}`);
+    throw new RangeError(
+      `${who}: ${name} must be a ${allowZero ? 'non-negative' : 'positive'} finite number, got ${v}`,
+    );
   }
 }
 
 /** The adopt() of a learner whose state is the one interleaved array `cur`: returns the array to keep. */
 export function adoptInterleaved(who: string, cur: Float64Array, storage: Float64Array): Float64Array {
-  if (storage.length !== cur.length) throw new RangeError(`${who}.adopt: storage must hold ${cur.length} doubles, got ${storage.length}`);
+  if (storage.length !== cur.length)
+    throw new RangeError(`${who}.adopt: storage must hold ${cur.length} doubles, got ${storage.length}`);
   if (storage !== cur) storage.set(cur);
   return storage;
 }
 
 /** Copies a saved [D, 2] interleaved state into `dst`, naming what was expected on mismatch. */
-export function loadInterleaved(who: string, name: string, dst: Float64Array,
-  tensors: Record<string, { shape: number[]; data: ArrayLike<number> }>): void {
+export function loadInterleaved(
+  who: string,
+  name: string,
+  dst: Float64Array,
+  tensors: Record<string, { shape: number[]; data: ArrayLike<number> }>,
+): void {
   const t = tensors[name];
-  if (!t) throw new RangeError(`${who}.loadState: missing tensor '${name}' (have: ${Object.keys(tensors).join(', ') || 'none'})`);
+  if (!t)
+    throw new RangeError(
+      `${who}.loadState: missing tensor '${name}' (have: ${Object.keys(tensors).join(', ') || 'none'})`,
+    );
   const D = dst.length / 2;
   if (t.shape.length !== 2 || t.shape[0] !== D || t.shape[1] !== 2 || t.data.length !== dst.length) {
     throw new RangeError(`${who}.loadState: '${name}' must have shape [${D}, 2], got [${t.shape.join(', ')}]`);

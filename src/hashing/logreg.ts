@@ -11,26 +11,38 @@
  * w and n sit interleaved in one Float64Array [D, 2] (one cache line per bucket). L2 is applied
  * lazily: only to the coordinates a row touches.
  */
-import { type OnlineLearner, type StateTensor, adoptInterleaved, checkBits, checkPositive, loadInterleaved, sigmoid } from './learner.js';
+import {
+  type OnlineLearner,
+  type StateTensor,
+  adoptInterleaved,
+  checkBits,
+  checkPositive,
+  loadInterleaved,
+  sigmoid,
+} from './learner.js';
 
 export interface AdaGradOptions {
-  bits?: number;   // log2 buckets (default 20)
-  alpha?: number;  // learning-rate scale (default 0.1)
-  beta?: number;   // added to sqrt(n) (default 1)
-  l2?: number;     // L2 strength (default 0)
+  bits?: number; // log2 buckets (default 20)
+  alpha?: number; // learning-rate scale (default 0.1)
+  beta?: number; // added to sqrt(n) (default 1)
+  l2?: number; // L2 strength (default 0)
 }
 
 export class AdaGradLogistic implements OnlineLearner {
   readonly kind = 'adagrad' as const;
   readonly bits: number;
-  readonly alpha: number; readonly beta: number; readonly l2: number;
+  readonly alpha: number;
+  readonly beta: number;
+  readonly l2: number;
   /** [D, 2]: w_i at 2i, n_i at 2i+1 (replaced only by adopt). */
   wn: Float64Array;
 
   constructor(opts: AdaGradOptions = {}) {
     this.bits = opts.bits ?? 20;
     checkBits('AdaGradLogistic', this.bits);
-    this.alpha = opts.alpha ?? 0.1; this.beta = opts.beta ?? 1; this.l2 = opts.l2 ?? 0;
+    this.alpha = opts.alpha ?? 0.1;
+    this.beta = opts.beta ?? 1;
+    this.l2 = opts.l2 ?? 0;
     checkPositive('AdaGradLogistic', 'alpha', this.alpha);
     checkPositive('AdaGradLogistic', 'beta', this.beta, true);
     checkPositive('AdaGradLogistic', 'l2', this.l2, true);
@@ -46,20 +58,25 @@ export class AdaGradLogistic implements OnlineLearner {
 
   learn(idx: Int32Array, val: Float64Array, n: number, y: number): number {
     const p = this.predict(idx, val, n);
-    const wn = this.wn, g0 = p - y, alpha = this.alpha, beta = this.beta, l2 = this.l2;
+    const wn = this.wn,
+      g0 = p - y,
+      alpha = this.alpha,
+      beta = this.beta,
+      l2 = this.l2;
     for (let k = 0; k < n; k++) {
       const i = idx[k]! << 1;
       const wi = wn[i]!;
       const g = g0 * val[k]! + l2 * wi;
       const ni = wn[i + 1]! + g * g;
       wn[i + 1] = ni;
-      wn[i] = wi - alpha * g / (beta + Math.sqrt(ni));
+      wn[i] = wi - (alpha * g) / (beta + Math.sqrt(ni));
     }
     return p;
   }
 
   weights(): Float64Array {
-    const D = this.wn.length / 2, out = new Float64Array(D);
+    const D = this.wn.length / 2,
+      out = new Float64Array(D);
     for (let i = 0; i < D; i++) out[i] = this.wn[2 * i]!;
     return out;
   }

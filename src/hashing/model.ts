@@ -36,7 +36,9 @@ export class HashedLinearModel {
     this.hasher = hasher instanceof FeatureHasher ? hasher : new FeatureHasher(hasher);
     this.learner = 'learn' in learner ? learner : makeLearner({ ...learner, bits: this.hasher.config.bits });
     if (this.learner.bits !== this.hasher.config.bits) {
-      throw new RangeError(`HashedLinearModel: hasher has ${this.hasher.config.bits} bits but learner has ${this.learner.bits}`);
+      throw new RangeError(
+        `HashedLinearModel: hasher has ${this.hasher.config.bits} bits but learner has ${this.learner.bits}`,
+      );
     }
   }
 
@@ -65,7 +67,9 @@ export class HashedLinearModel {
   static fromSafetensors(bytes: Uint8Array): HashedLinearModel {
     const { tensors, metadata } = decodeSafetensors(bytes);
     if (metadata.format !== MODEL_FORMAT) {
-      throw new RangeError(`not a hashed linear model: metadata format is ${JSON.stringify(metadata.format ?? null)}, expected "${MODEL_FORMAT}"`);
+      throw new RangeError(
+        `not a hashed linear model: metadata format is ${JSON.stringify(metadata.format ?? null)}, expected "${MODEL_FORMAT}"`,
+      );
     }
     let hc: HasherConfig, lc: LearnerOptions;
     try {

@@ -32,7 +32,10 @@ let lastView: DataView = new DataView(new ArrayBuffer(0));
 
 /** MurmurHash3 x86_32 of `bytes[start, end)` with `seed` (uint32). */
 export function murmur3Bytes(bytes: Uint8Array, start: number, end: number, seed: number): number {
-  if (bytes !== lastBytes) { lastBytes = bytes; lastView = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength); }
+  if (bytes !== lastBytes) {
+    lastBytes = bytes;
+    lastView = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
   const dv = lastView;
   let h = seed | 0;
   const nblocks = (end - start) >> 2;

@@ -30,14 +30,14 @@ export interface CoreOptions {
 }
 
 export interface CoreForward {
-  y: FArray;   // [T,B,H] outputs (zero where t >= len[b])
-  hN: FArray;  // [B,H]
+  y: FArray; // [T,B,H] outputs (zero where t >= len[b])
+  hN: FArray; // [B,H]
   cN: FArray | null; // [B,H] (LSTM)
 }
 
 export interface CoreBackward {
-  dx: FArray;   // [T,B,I]
-  dh0: FArray;  // [B,H]
+  dx: FArray; // [T,B,I]
+  dh0: FArray; // [B,H]
   dc0: FArray | null;
 }
 
@@ -54,17 +54,17 @@ export abstract class RecurrentCore {
   // Workspace, sized for (T, B) and reused while the shape stays.
   protected T = -1;
   protected B = -1;
-  protected x: FArray = new Float32Array(0);      // [T,B,I] the input given to forward (not copied)
-  protected XP: FArray = new Float32Array(0);     // [T,B,G*H] pre-activations, then activations
-  protected HS: FArray = new Float32Array(0);     // [T+1,B,H] states, HS[0] = h0
-  protected Y: FArray = new Float32Array(0);      // [T,B,H] outputs
-  protected dXP: FArray = new Float32Array(0);    // [T,B,G*H] grads of the input projection
-  protected dHP: FArray = new Float32Array(0);    // [T,B,G*H] grads of the recurrent projection (== dXP but for GRU)
-  protected dX: FArray = new Float32Array(0);     // [T,B,I]
-  protected dh: FArray = new Float32Array(0);     // [B,H] dL/dh_t being assembled
+  protected x: FArray = new Float32Array(0); // [T,B,I] the input given to forward (not copied)
+  protected XP: FArray = new Float32Array(0); // [T,B,G*H] pre-activations, then activations
+  protected HS: FArray = new Float32Array(0); // [T+1,B,H] states, HS[0] = h0
+  protected Y: FArray = new Float32Array(0); // [T,B,H] outputs
+  protected dXP: FArray = new Float32Array(0); // [T,B,G*H] grads of the input projection
+  protected dHP: FArray = new Float32Array(0); // [T,B,G*H] grads of the recurrent projection (== dXP but for GRU)
+  protected dX: FArray = new Float32Array(0); // [T,B,I]
+  protected dh: FArray = new Float32Array(0); // [B,H] dL/dh_t being assembled
   protected dhNext: FArray = new Float32Array(0); // [B,H] dL/dh_{t-1} from the recurrence
-  protected dh0: FArray = new Float32Array(0);    // [B,H]
-  protected bsum: FArray = new Float32Array(0);   // [G*H] b_ih (+ b_hh)
+  protected dh0: FArray = new Float32Array(0); // [B,H]
+  protected bsum: FArray = new Float32Array(0); // [G*H] b_ih (+ b_hh)
   protected lengths: Int32Array | null = null;
   protected hasRun = false;
   /** When true, backward records ||dL/dh_t|| for every t in `dhNorms` (diagnostics; off by default). */
@@ -73,9 +73,14 @@ export abstract class RecurrentCore {
   dhNorms: Float64Array = new Float64Array(0);
 
   constructor(G: number, o: CoreOptions) {
-    this.G = G; this.I = o.inputSize; this.H = o.hiddenSize; this.be = o.backend;
+    this.G = G;
+    this.I = o.inputSize;
+    this.H = o.hiddenSize;
+    this.be = o.backend;
     this.dtype = o.params.dtype;
-    const H = this.H, I = this.I, k = 1 / Math.sqrt(H);
+    const H = this.H,
+      I = this.I,
+      k = 1 / Math.sqrt(H);
     const rinit = o.recurrentInit ?? 'default';
     // PyTorch's default: every weight and bias U(-1/sqrt(H), 1/sqrt(H)).
     this.wIh = o.params.declare(`${o.prefix ?? ''}weight_ih_${o.suffix}`, [G * H, I], (a, r) => uniform(a, -k, k, r));
@@ -84,14 +89,19 @@ export abstract class RecurrentCore {
       for (let g = 0; g < G; g++) initRecurrentBlock(a.subarray(g * H * H, (g + 1) * H * H), H, rinit, r);
     });
     const bias = o.bias ?? true;
-    this.bIh = bias ? o.params.declare(`${o.prefix ?? ''}bias_ih_${o.suffix}`, [G * H], (a, r) => this.initBias(a, r, 'ih', rinit)) : null;
-    this.bHh = bias ? o.params.declare(`${o.prefix ?? ''}bias_hh_${o.suffix}`, [G * H], (a, r) => this.initBias(a, r, 'hh', rinit)) : null;
+    this.bIh = bias
+      ? o.params.declare(`${o.prefix ?? ''}bias_ih_${o.suffix}`, [G * H], (a, r) => this.initBias(a, r, 'ih', rinit))
+      : null;
+    this.bHh = bias
+      ? o.params.declare(`${o.prefix ?? ''}bias_hh_${o.suffix}`, [G * H], (a, r) => this.initBias(a, r, 'hh', rinit))
+      : null;
   }
 
   /** Default bias draw; cells override for forget-gate bias and IRNN zeros. */
   protected initBias(a: FArray, r: Rng, _which: 'ih' | 'hh', rinit: RecurrentInit): void {
     const isIdentity = rinit === 'identity' || (typeof rinit === 'object' && rinit.type === 'identity');
-    if (isIdentity) a.fill(0); // IRNN: zero biases (Le et al. 2015)
+    if (isIdentity)
+      a.fill(0); // IRNN: zero biases (Le et al. 2015)
     else uniform(a, -1 / Math.sqrt(this.H), 1 / Math.sqrt(this.H), r);
   }
 
@@ -99,7 +109,8 @@ export abstract class RecurrentCore {
   protected ensure(T: number, B: number): void {
     if (T === this.T && B === this.B) return;
     const { H, I, G, dtype } = this;
-    this.T = T; this.B = B;
+    this.T = T;
+    this.B = B;
     this.XP = workspace(this.be, dtype, T * B * G * H, this.XP);
     this.HS = workspace(this.be, dtype, (T + 1) * B * H, this.HS);
     this.Y = workspace(this.be, dtype, T * B * H, this.Y);
@@ -120,7 +131,8 @@ export abstract class RecurrentCore {
    * RNN and LSTM fold b_hh in here; GRU cannot (b_hn sits inside r * (W_hn h + b_hn)).
    */
   protected projectInput(x: FArray, T: number, B: number, withHh: boolean): void {
-    const GH = this.G * this.H, be = this.be;
+    const GH = this.G * this.H,
+      be = this.be;
     if (this.bIh && this.bHh) {
       for (let j = 0; j < GH; j++) this.bsum[j] = this.bIh.data[j]! + (withHh ? this.bHh.data[j]! : 0);
       be.fillRows(this.XP, 0, T * B, GH, this.bsum, 0);
@@ -134,7 +146,8 @@ export abstract class RecurrentCore {
    */
   protected finishBackward(): void {
     const { T, B, H, I, G, be } = this;
-    const GH = G * H, N = T * B;
+    const GH = G * H,
+      N = T * B;
     be.gemm(true, false, true, GH, I, N, this.dXP, 0, this.x, 0, this.wIh.grad, 0);
     if (this.bIh) be.colSumAcc(this.bIh.grad, 0, this.dXP, 0, N, GH);
     be.gemm(false, false, false, N, I, GH, this.dXP, 0, this.wIh.data, 0, this.dX, 0);
@@ -160,7 +173,8 @@ export abstract class RecurrentCore {
     const { B, H } = this;
     for (let b = 0; b < B; b++) {
       if (t < len[b]!) continue;
-      const src = (t * B + b) * H, dst = ((t + 1) * B + b) * H;
+      const src = (t * B + b) * H,
+        dst = ((t + 1) * B + b) * H;
       this.HS.copyWithin(dst, src, src + H);
       if (S) S.copyWithin(dst, src, src + H);
     }
@@ -175,7 +189,9 @@ export abstract class RecurrentCore {
   }
 
   /** Cell states [T+1,B,H] for cells that have them (LSTM). */
-  protected cellStates(): FArray | null { return null; }
+  protected cellStates(): FArray | null {
+    return null;
+  }
 
   /** Records ||dh_t|| when asked (dh holds dL/dh_t: the output's and the recurrence's parts). */
   protected noteDh(t: number): void {
@@ -198,7 +214,14 @@ export abstract class RecurrentCore {
     }
   }
 
-  abstract forward(x: FArray, T: number, B: number, h0: FArray | null, c0: FArray | null, lengths: Int32Array | null): CoreForward;
+  abstract forward(
+    x: FArray,
+    T: number,
+    B: number,
+    h0: FArray | null,
+    c0: FArray | null,
+    lengths: Int32Array | null,
+  ): CoreForward;
   abstract backward(dy: FArray | null, dhN: FArray | null, dcN: FArray | null): CoreBackward;
 
   protected startForward(x: FArray, T: number, B: number, h0: FArray | null, lengths: Int32Array | null): void {
@@ -206,12 +229,14 @@ export abstract class RecurrentCore {
     this.x = x;
     this.lengths = lengths;
     const BH = B * this.H;
-    if (h0) this.HS.set(h0.subarray(0, BH)); else this.HS.fill(0, 0, BH);
+    if (h0) this.HS.set(h0.subarray(0, BH));
+    else this.HS.fill(0, 0, BH);
     this.hasRun = true;
   }
 
   protected startBackward(dhN: FArray | null): void {
     if (!this.hasRun) throw new Error('backward called before forward');
-    if (dhN) this.dhNext.set(dhN); else this.dhNext.fill(0);
+    if (dhN) this.dhNext.set(dhN);
+    else this.dhNext.fill(0);
   }
 }

@@ -25,9 +25,18 @@ export class GRUCore extends RecurrentCore {
     this.dHP = this.dHPown;
   }
 
-  forward(x: FArray, T: number, B: number, h0: FArray | null, _c0: FArray | null, lengths: Int32Array | null): CoreForward {
+  forward(
+    x: FArray,
+    T: number,
+    B: number,
+    h0: FArray | null,
+    _c0: FArray | null,
+    lengths: Int32Array | null,
+  ): CoreForward {
     this.startForward(x, T, B, h0, lengths);
-    const { H, be } = this, BH = B * H, G3 = 3 * BH;
+    const { H, be } = this,
+      BH = B * H,
+      G3 = 3 * BH;
     this.projectInput(x, T, B, false);
     for (let t = 0; t < T; t++) {
       if (this.bHh) be.fillRows(this.HP, t * G3, B, 3 * H, this.bHh.data, 0);
@@ -41,12 +50,31 @@ export class GRUCore extends RecurrentCore {
 
   backward(dy: FArray | null, dhN: FArray | null): CoreBackward {
     this.startBackward(dhN);
-    const { T, B, H, be } = this, BH = B * H, G3 = 3 * BH, len = this.lengths;
+    const { T, B, H, be } = this,
+      BH = B * H,
+      G3 = 3 * BH,
+      len = this.lengths;
     for (let t = T - 1; t >= 0; t--) {
       this.gatherDh(dy, t);
       this.noteDh(t);
-      be.gruCellBackward(B, H, this.XP, t * G3, this.HP, t * G3, this.HS, t * BH, this.dh, 0,
-        this.dXP, t * G3, this.dHP, t * G3, this.dhNext, 0);    // dhNext = z * dh (direct path)
+      be.gruCellBackward(
+        B,
+        H,
+        this.XP,
+        t * G3,
+        this.HP,
+        t * G3,
+        this.HS,
+        t * BH,
+        this.dh,
+        0,
+        this.dXP,
+        t * G3,
+        this.dHP,
+        t * G3,
+        this.dhNext,
+        0,
+      ); // dhNext = z * dh (direct path)
       if (len) {
         for (let b = 0; b < B; b++) {
           if (t < len[b]!) continue;

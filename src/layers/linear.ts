@@ -30,16 +30,19 @@ export class Linear {
   readonly bias: Param | null;
   readonly backend: Backend;
   private N = -1;
-  private x: FArray = new Float32Array(0);   // [N,I]
-  private y: FArray = new Float32Array(0);   // [N,O]
-  private dx: FArray = new Float32Array(0);  // [N,I]
+  private x: FArray = new Float32Array(0); // [N,I]
+  private y: FArray = new Float32Array(0); // [N,O]
+  private dx: FArray = new Float32Array(0); // [N,I]
   private lead: number[] = [];
 
   constructor(o: LinearOptions) {
     if (!Number.isInteger(o?.inFeatures) || o.inFeatures < 1 || !Number.isInteger(o.outFeatures) || o.outFeatures < 1) {
-      throw new RangeError(`Linear: inFeatures and outFeatures must be positive integers, got ${o?.inFeatures} and ${o?.outFeatures}`);
+      throw new RangeError(
+        `Linear: inFeatures and outFeatures must be positive integers, got ${o?.inFeatures} and ${o?.outFeatures}`,
+      );
     }
-    this.inFeatures = o.inFeatures; this.outFeatures = o.outFeatures;
+    this.inFeatures = o.inFeatures;
+    this.outFeatures = o.outFeatures;
     const own = !o.params;
     this.params = o.params ?? new Params(o.dtype ?? 'float32');
     const named = typeof o.backend === 'string' ? getBackend(o.backend) : (o.backend ?? getBackend());
@@ -47,7 +50,8 @@ export class Linear {
     const k = 1 / Math.sqrt(o.inFeatures); // PyTorch's default: U(-1/sqrt(I), 1/sqrt(I))
     const p = o.prefix ?? '';
     this.weight = this.params.declare(`${p}weight`, [o.outFeatures, o.inFeatures], (a, r) => uniform(a, -k, k, r));
-    this.bias = (o.bias ?? true) ? this.params.declare(`${p}bias`, [o.outFeatures], (a, r) => uniform(a, -k, k, r)) : null;
+    this.bias =
+      (o.bias ?? true) ? this.params.declare(`${p}bias`, [o.outFeatures], (a, r) => uniform(a, -k, k, r)) : null;
     if (own) this.params.allocate(new Rng(o.seed ?? 0), this.backend);
   }
 
@@ -61,12 +65,14 @@ export class Linear {
   }
 
   forward(x: Tensor<FArray>): Tensor<FArray> {
-    const I = this.inFeatures, O = this.outFeatures;
+    const I = this.inFeatures,
+      O = this.outFeatures;
     if (!x || !Array.isArray(x.shape) || x.shape.length < 1 || x.shape[x.shape.length - 1] !== I) {
       throw new ShapeError(`Linear.forward: expected x of shape [..., ${I}], got [${x?.shape}]`);
     }
     const N = numel(x.shape) / I;
-    if (x.data.length !== N * I) throw new ShapeError(`Linear.forward: shape [${x.shape}] needs ${N * I} values, got ${x.data.length}`);
+    if (x.data.length !== N * I)
+      throw new ShapeError(`Linear.forward: shape [${x.shape}] needs ${N * I} values, got ${x.data.length}`);
     assertFinite(x.data, 'Linear.forward x');
     this.ensure(N);
     this.lead = x.shape.slice(0, -1);
@@ -77,12 +83,15 @@ export class Linear {
   }
 
   backward(dy: Tensor<FArray>): Tensor<FArray> {
-    const I = this.inFeatures, O = this.outFeatures, N = this.N;
+    const I = this.inFeatures,
+      O = this.outFeatures,
+      N = this.N;
     if (N < 0) throw new Error('Linear.backward called before forward');
-    if (!dy || dy.data.length !== N * O) throw new ShapeError(`Linear.backward: expected dy of shape [${[...this.lead, O]}], got [${dy?.shape}]`);
+    if (!dy || dy.data.length !== N * O)
+      throw new ShapeError(`Linear.backward: expected dy of shape [${[...this.lead, O]}], got [${dy?.shape}]`);
     const be = this.backend;
     be.gemm(true, false, true, O, I, N, dy.data, 0, this.x, 0, this.weight.grad, 0); // dW += dy^T x
-    if (this.bias) be.colSumAcc(this.bias.grad, 0, dy.data, 0, N, O);                 // db += sum dy
+    if (this.bias) be.colSumAcc(this.bias.grad, 0, dy.data, 0, N, O); // db += sum dy
     be.gemm(false, false, false, N, I, O, dy.data, 0, this.weight.data, 0, this.dx, 0); // dx = dy W
     return { shape: [...this.lead, I], data: this.dx };
   }

@@ -16,9 +16,9 @@ import { type CoreBackward, type CoreForward, type CoreOptions, RecurrentCore } 
 
 export class LSTMCore extends RecurrentCore {
   readonly forgetBias: number | null;
-  private CS: FArray = new Float32Array(0);  // [T+1,B,H] cell states, CS[0] = c0
-  private TC: FArray = new Float32Array(0);  // [T,B,H] tanh(c_t)
-  private dc: FArray = new Float32Array(0);  // [B,H] dL/dc_t carried backwards
+  private CS: FArray = new Float32Array(0); // [T+1,B,H] cell states, CS[0] = c0
+  private TC: FArray = new Float32Array(0); // [T,B,H] tanh(c_t)
+  private dc: FArray = new Float32Array(0); // [B,H] dL/dc_t carried backwards
   private dcSave: FArray = new Float32Array(0); // [B,H] dc of finished rows, restored after the cell kernel
 
   constructor(o: CoreOptions & { forgetBias?: number | null }) {
@@ -33,7 +33,9 @@ export class LSTMCore extends RecurrentCore {
     }
   }
 
-  protected override cellStates(): FArray { return this.CS; }
+  protected override cellStates(): FArray {
+    return this.CS;
+  }
 
   protected ensureCell(T: number, B: number): void {
     const H = this.H;
@@ -43,14 +45,37 @@ export class LSTMCore extends RecurrentCore {
     this.dcSave = workspace(this.be, this.dtype, B * H, this.dcSave);
   }
 
-  forward(x: FArray, T: number, B: number, h0: FArray | null, c0: FArray | null, lengths: Int32Array | null): CoreForward {
+  forward(
+    x: FArray,
+    T: number,
+    B: number,
+    h0: FArray | null,
+    c0: FArray | null,
+    lengths: Int32Array | null,
+  ): CoreForward {
     this.startForward(x, T, B, h0, lengths);
-    const { H, be } = this, BH = B * H, G4 = 4 * BH;
-    if (c0) this.CS.set(c0.subarray(0, BH)); else this.CS.fill(0, 0, BH);
+    const { H, be } = this,
+      BH = B * H,
+      G4 = 4 * BH;
+    if (c0) this.CS.set(c0.subarray(0, BH));
+    else this.CS.fill(0, 0, BH);
     this.projectInput(x, T, B, true);
     for (let t = 0; t < T; t++) {
       be.gemm(false, true, true, B, 4 * H, H, this.HS, t * BH, this.wHh.data, 0, this.XP, t * G4); // gates += h_{t-1} W_hh^T
-      be.lstmCell(B, H, this.XP, t * G4, this.CS, t * BH, this.CS, (t + 1) * BH, this.TC, t * BH, this.HS, (t + 1) * BH);
+      be.lstmCell(
+        B,
+        H,
+        this.XP,
+        t * G4,
+        this.CS,
+        t * BH,
+        this.CS,
+        (t + 1) * BH,
+        this.TC,
+        t * BH,
+        this.HS,
+        (t + 1) * BH,
+      );
       this.holdFinished(t, this.CS);
     }
     this.writeOutputs();
@@ -59,22 +84,42 @@ export class LSTMCore extends RecurrentCore {
 
   backward(dy: FArray | null, dhN: FArray | null, dcN: FArray | null): CoreBackward {
     this.startBackward(dhN);
-    const { T, B, H, be } = this, BH = B * H, G4 = 4 * BH, len = this.lengths;
-    if (dcN) this.dc.set(dcN); else this.dc.fill(0);
+    const { T, B, H, be } = this,
+      BH = B * H,
+      G4 = 4 * BH,
+      len = this.lengths;
+    if (dcN) this.dc.set(dcN);
+    else this.dc.fill(0);
     for (let t = T - 1; t >= 0; t--) {
-      this.gatherDh(dy, t);                                     // dh = dy_t + dh from t+1
+      this.gatherDh(dy, t); // dh = dy_t + dh from t+1
       this.noteDh(t);
       if (len) this.dcSave.set(this.dc);
-      be.lstmCellBackward(B, H, this.XP, t * G4, this.CS, t * BH, this.TC, t * BH, this.dh, 0, this.dc, 0, this.dXP, t * G4);
+      be.lstmCellBackward(
+        B,
+        H,
+        this.XP,
+        t * G4,
+        this.CS,
+        t * BH,
+        this.TC,
+        t * BH,
+        this.dh,
+        0,
+        this.dc,
+        0,
+        this.dXP,
+        t * G4,
+      );
       if (len) {
         for (let b = 0; b < B; b++) {
-          if (t < len[b]!) continue;                            // finished rows: state passed through unchanged
+          if (t < len[b]!) continue; // finished rows: state passed through unchanged
           this.dXP.fill(0, (t * B + b) * 4 * H, (t * B + b + 1) * 4 * H);
           this.dc.set(this.dcSave.subarray(b * H, (b + 1) * H), b * H);
         }
       }
       be.gemm(false, false, false, B, H, 4 * H, this.dXP, t * G4, this.wHh.data, 0, this.dhNext, 0); // dh_{t-1} = dgates W_hh
-      if (len) for (let b = 0; b < B; b++) if (t >= len[b]!) this.dhNext.set(this.dh.subarray(b * H, (b + 1) * H), b * H);
+      if (len)
+        for (let b = 0; b < B; b++) if (t >= len[b]!) this.dhNext.set(this.dh.subarray(b * H, (b + 1) * H), b * H);
     }
     this.dh0.set(this.dhNext);
     this.finishBackward();

@@ -60,7 +60,8 @@ export interface StepResult {
 }
 
 export class SequenceModel {
-  readonly config: Required<Pick<SequenceModelConfig, 'cell' | 'hiddenSize' | 'outputSize' | 'head' | 'loss'>> & SequenceModelConfig;
+  readonly config: Required<Pick<SequenceModelConfig, 'cell' | 'hiddenSize' | 'outputSize' | 'head' | 'loss'>> &
+    SequenceModelConfig;
   readonly params: Params;
   readonly embedding: Embedding | null;
   readonly rnn: RecurrentStack;
@@ -69,35 +70,66 @@ export class SequenceModel {
   private hCarry: FArray | null = null;
   private cCarry: FArray | null = null;
   private gradBuf: FArray = new Float32Array(0);
-  private lastBuf: FArray = new Float32Array(0);   // [B,O] features of the last step ('last' head)
-  private dLastBuf: FArray = new Float32Array(0);  // [T,B,F] their gradient scattered back
+  private lastBuf: FArray = new Float32Array(0); // [B,O] features of the last step ('last' head)
+  private dLastBuf: FArray = new Float32Array(0); // [T,B,F] their gradient scattered back
   private maskBuf: Float32Array = new Float32Array(0); // [T*B] padding mask ('every' head with lengths)
   private lastPred: Tensor<FArray> | null = null;
 
   constructor(cfg: SequenceModelConfig, backend?: Backend | string) {
-    if (!cfg || !['rnn', 'lstm', 'gru'].includes(cfg.cell)) throw new RangeError(`SequenceModel: cell must be rnn, lstm or gru, got '${cfg?.cell}'`);
-    if (!['last', 'every'].includes(cfg.head)) throw new RangeError(`SequenceModel: head must be 'last' or 'every', got '${cfg.head}'`);
-    if (!['mse', 'xent'].includes(cfg.loss)) throw new RangeError(`SequenceModel: loss must be 'mse' or 'xent', got '${cfg.loss}'`);
+    if (!cfg || !['rnn', 'lstm', 'gru'].includes(cfg.cell))
+      throw new RangeError(`SequenceModel: cell must be rnn, lstm or gru, got '${cfg?.cell}'`);
+    if (!['last', 'every'].includes(cfg.head))
+      throw new RangeError(`SequenceModel: head must be 'last' or 'every', got '${cfg.head}'`);
+    if (!['mse', 'xent'].includes(cfg.loss))
+      throw new RangeError(`SequenceModel: loss must be 'mse' or 'xent', got '${cfg.loss}'`);
     const tokens = cfg.vocabSize !== undefined;
-    if (!tokens && !(Number.isInteger(cfg.inputSize) && cfg.inputSize! > 0)) throw new RangeError('SequenceModel: give inputSize (dense) or vocabSize + embedDim (tokens)');
+    if (!tokens && !(Number.isInteger(cfg.inputSize) && cfg.inputSize! > 0))
+      throw new RangeError('SequenceModel: give inputSize (dense) or vocabSize + embedDim (tokens)');
     this.config = { ...cfg };
     this.params = new Params(cfg.dtype ?? 'float32');
-    this.embedding = tokens ? new Embedding({ numEmbeddings: cfg.vocabSize!, embeddingDim: cfg.embedDim ?? 64, params: this.params, prefix: 'embedding.' }) : null;
+    this.embedding = tokens
+      ? new Embedding({
+          numEmbeddings: cfg.vocabSize!,
+          embeddingDim: cfg.embedDim ?? 64,
+          params: this.params,
+          prefix: 'embedding.',
+        })
+      : null;
     this.rnn = new RecurrentStack(cfg.cell, {
-      inputSize: tokens ? (cfg.embedDim ?? 64) : cfg.inputSize!, hiddenSize: cfg.hiddenSize, numLayers: cfg.numLayers,
-      bidirectional: cfg.bidirectional, nonlinearity: cfg.nonlinearity, recurrentInit: cfg.recurrentInit, forgetBias: cfg.forgetBias,
-      initialState: cfg.initialState, params: this.params, prefix: 'rnn.', backend,
+      inputSize: tokens ? (cfg.embedDim ?? 64) : cfg.inputSize!,
+      hiddenSize: cfg.hiddenSize,
+      numLayers: cfg.numLayers,
+      bidirectional: cfg.bidirectional,
+      nonlinearity: cfg.nonlinearity,
+      recurrentInit: cfg.recurrentInit,
+      forgetBias: cfg.forgetBias,
+      initialState: cfg.initialState,
+      params: this.params,
+      prefix: 'rnn.',
+      backend,
     });
-    this.head = new Linear({ inFeatures: this.rnn.outputSize, outFeatures: cfg.outputSize, params: this.params, prefix: 'head.', backend });
+    this.head = new Linear({
+      inFeatures: this.rnn.outputSize,
+      outFeatures: cfg.outputSize,
+      params: this.params,
+      prefix: 'head.',
+      backend,
+    });
     this.params.allocate(new Rng(cfg.seed ?? 0), this.rnn.backend);
   }
 
   /** Forgets the carried state (start of a new stream). */
-  resetState(): void { this.hCarry = null; this.cCarry = null; }
+  resetState(): void {
+    this.hCarry = null;
+    this.cCarry = null;
+  }
 
   /** The carried state, for saving. */
   getState(): { h: Float32Array | null; c: Float32Array | null } {
-    return { h: this.hCarry ? Float32Array.from(this.hCarry) : null, c: this.cCarry ? Float32Array.from(this.cCarry) : null };
+    return {
+      h: this.hCarry ? Float32Array.from(this.hCarry) : null,
+      c: this.cCarry ? Float32Array.from(this.cCarry) : null,
+    };
   }
 
   setState(s: { h: ArrayLike<number> | null; c: ArrayLike<number> | null }): void {
@@ -126,7 +158,8 @@ export class SequenceModel {
    */
   predict(b: Batch, opts: { carry?: boolean } = {}): Tensor<FArray> {
     const x = this.inputs(b);
-    const LD = this.rnn.numLayers * this.rnn.numDirections, H = this.rnn.hiddenSize;
+    const LD = this.rnn.numLayers * this.rnn.numDirections,
+      H = this.rnn.hiddenSize;
     const carry = opts.carry && this.hCarry && this.hCarry.length === LD * b.B * H;
     const out = this.rnn.forward(x, {
       h0: carry ? { shape: [LD, b.B, H], data: this.hCarry! } : undefined,
@@ -134,10 +167,12 @@ export class SequenceModel {
       lengths: b.lengths,
     });
     if (opts.carry) {
-      if (!this.hCarry || this.hCarry.length !== out.hN.data.length) this.hCarry = alloc(this.params.dtype, out.hN.data.length);
+      if (!this.hCarry || this.hCarry.length !== out.hN.data.length)
+        this.hCarry = alloc(this.params.dtype, out.hN.data.length);
       this.hCarry.set(out.hN.data);
       if (out.cN) {
-        if (!this.cCarry || this.cCarry.length !== out.cN.data.length) this.cCarry = alloc(this.params.dtype, out.cN.data.length);
+        if (!this.cCarry || this.cCarry.length !== out.cN.data.length)
+          this.cCarry = alloc(this.params.dtype, out.cN.data.length);
         this.cCarry.set(out.cN.data);
       }
     }
@@ -156,7 +191,10 @@ export class SequenceModel {
       const r = mseLoss(pred, b.y, mask, this.gradBuf);
       // count = what the mean divides by (padded steps excluded), so shards and batches weight correctly
       let rows = pred.data.length / this.config.outputSize;
-      if (mask) { rows = 0; for (let i = 0; i < mask.length; i++) rows += mask[i]!; }
+      if (mask) {
+        rows = 0;
+        for (let i = 0; i < mask.length; i++) rows += mask[i]!;
+      }
       return { loss: r.loss, count: rows * this.config.outputSize, grad: r.grad };
     }
     const r = softmaxCrossEntropy(pred, b.y, mask, this.gradBuf);

@@ -19,13 +19,21 @@ export class RNNCore extends RecurrentCore {
 
   protected ensureCell(): void {}
 
-  forward(x: FArray, T: number, B: number, h0: FArray | null, _c0: FArray | null, lengths: Int32Array | null): CoreForward {
+  forward(
+    x: FArray,
+    T: number,
+    B: number,
+    h0: FArray | null,
+    _c0: FArray | null,
+    lengths: Int32Array | null,
+  ): CoreForward {
     this.startForward(x, T, B, h0, lengths);
-    const { H, be } = this, BH = B * H;
+    const { H, be } = this,
+      BH = B * H;
     this.projectInput(x, T, B, true);
     for (let t = 0; t < T; t++) {
       be.gemm(false, true, true, B, H, H, this.HS, t * BH, this.wHh.data, 0, this.XP, t * BH); // pre += h_{t-1} W_hh^T
-      be.actForward(this.act, this.XP, t * BH, BH);                                              // h_t = act(pre)
+      be.actForward(this.act, this.XP, t * BH, BH); // h_t = act(pre)
       this.HS.set(this.XP.subarray(t * BH, (t + 1) * BH), (t + 1) * BH);
       this.holdFinished(t, null);
     }
@@ -35,14 +43,17 @@ export class RNNCore extends RecurrentCore {
 
   backward(dy: FArray | null, dhN: FArray | null): CoreBackward {
     this.startBackward(dhN);
-    const { T, B, H, be } = this, BH = B * H, len = this.lengths;
+    const { T, B, H, be } = this,
+      BH = B * H,
+      len = this.lengths;
     for (let t = T - 1; t >= 0; t--) {
-      this.gatherDh(dy, t);                                                        // dh = dy_t + dh from t+1
+      this.gatherDh(dy, t); // dh = dy_t + dh from t+1
       this.noteDh(t);
       be.actBackward(this.act, this.HS, (t + 1) * BH, this.dh, 0, this.dXP, t * BH, BH); // dpre = dh * act'(h_t)
       if (len) for (let b = 0; b < B; b++) if (t >= len[b]!) this.dXP.fill(0, (t * B + b) * H, (t * B + b + 1) * H);
       be.gemm(false, false, false, B, H, H, this.dXP, t * BH, this.wHh.data, 0, this.dhNext, 0); // dh_{t-1} = dpre W_hh
-      if (len) for (let b = 0; b < B; b++) if (t >= len[b]!) this.dhNext.set(this.dh.subarray(b * H, (b + 1) * H), b * H);
+      if (len)
+        for (let b = 0; b < B; b++) if (t >= len[b]!) this.dhNext.set(this.dh.subarray(b * H, (b + 1) * H), b * H);
     }
     this.dh0.set(this.dhNext);
     this.finishBackward();

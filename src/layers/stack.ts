@@ -78,12 +78,21 @@ export interface BackwardResult {
 }
 
 /** Writes src reversed in time within each sequence's length (padding stays in place). */
-function reverseInto(dst: FArray, src: FArray, T: number, B: number, F: number, len: Int32Array | null, acc = false): void {
+function reverseInto(
+  dst: FArray,
+  src: FArray,
+  T: number,
+  B: number,
+  F: number,
+  len: Int32Array | null,
+  acc = false,
+): void {
   for (let b = 0; b < B; b++) {
     const L = len ? len[b]! : T;
     for (let t = 0; t < T; t++) {
       const s = t < L ? L - 1 - t : t;
-      const di = (s * B + b) * F, si = (t * B + b) * F;
+      const di = (s * B + b) * F,
+        si = (t * B + b) * F;
       if (acc) for (let f = 0; f < F; f++) dst[di + f] += src[si + f]!;
       else for (let f = 0; f < F; f++) dst[di + f] = src[si + f]!;
     }
@@ -107,16 +116,16 @@ export class RecurrentStack {
   // workspace
   private T = -1;
   private B = -1;
-  private xin: FArray = new Float32Array(0);       // [T,B,I]
-  private outs: FArray[] = [];                     // per layer [T,B,D*H]
-  private revIn: FArray[] = [];                    // per layer [T,B,in_l] reversed input (D=2)
-  private dOut: FArray[] = [];                     // per layer [T,B,D*H]
-  private dyF: FArray = new Float32Array(0);       // [T,B,H]
-  private dyR: FArray = new Float32Array(0);       // [T,B,H]
-  private dIn: FArray[] = [];                      // per layer [T,B,in_l]
-  private h0s: FArray[] = [];                      // per core [B,H]
+  private xin: FArray = new Float32Array(0); // [T,B,I]
+  private outs: FArray[] = []; // per layer [T,B,D*H]
+  private revIn: FArray[] = []; // per layer [T,B,in_l] reversed input (D=2)
+  private dOut: FArray[] = []; // per layer [T,B,D*H]
+  private dyF: FArray = new Float32Array(0); // [T,B,H]
+  private dyR: FArray = new Float32Array(0); // [T,B,H]
+  private dIn: FArray[] = []; // per layer [T,B,in_l]
+  private h0s: FArray[] = []; // per core [B,H]
   private c0s: FArray[] = [];
-  private hN: FArray = new Float32Array(0);        // [L*D,B,H]
+  private hN: FArray = new Float32Array(0); // [L*D,B,H]
   private cN: FArray = new Float32Array(0);
   private dh0: FArray = new Float32Array(0);
   private dc0: FArray = new Float32Array(0);
@@ -127,10 +136,12 @@ export class RecurrentStack {
 
   constructor(cell: CellType, o: RNNOptions & LSTMOptions) {
     for (const k of ['inputSize', 'hiddenSize'] as const) {
-      if (!Number.isInteger(o?.[k]) || o[k] < 1) throw new RangeError(`${cell.toUpperCase()}: ${k} must be a positive integer, got ${o?.[k]}`);
+      if (!Number.isInteger(o?.[k]) || o[k] < 1)
+        throw new RangeError(`${cell.toUpperCase()}: ${k} must be a positive integer, got ${o?.[k]}`);
     }
     const L = o.numLayers ?? 1;
-    if (!Number.isInteger(L) || L < 1) throw new RangeError(`${cell.toUpperCase()}: numLayers must be a positive integer, got ${L}`);
+    if (!Number.isInteger(L) || L < 1)
+      throw new RangeError(`${cell.toUpperCase()}: numLayers must be a positive integer, got ${L}`);
     if (o.nonlinearity !== undefined && !['tanh', 'relu', 'sigmoid', 'identity'].includes(o.nonlinearity)) {
       throw new RangeError(`RNN: nonlinearity must be tanh, relu, sigmoid or identity, got '${o.nonlinearity}'`);
     }
@@ -148,38 +159,70 @@ export class RecurrentStack {
     const own = !o.params;
     this.params = o.params ?? new Params(dtype);
     const prefix = o.prefix ?? '';
-    const H = this.hiddenSize, D = this.numDirections;
+    const H = this.hiddenSize,
+      D = this.numDirections;
     for (let l = 0; l < L; l++) {
       for (let d = 0; d < D; d++) {
-        const base = { inputSize: l === 0 ? this.inputSize : D * H, hiddenSize: H, suffix: `l${l}${d ? '_reverse' : ''}`, prefix,
-          params: this.params, backend: this.backend, recurrentInit: o.recurrentInit, bias: o.bias };
-        this.cores.push(cell === 'rnn' ? new RNNCore({ ...base, nonlinearity: o.nonlinearity })
-          : cell === 'lstm' ? new LSTMCore({ ...base, forgetBias: o.forgetBias })
-          : new GRUCore(base));
+        const base = {
+          inputSize: l === 0 ? this.inputSize : D * H,
+          hiddenSize: H,
+          suffix: `l${l}${d ? '_reverse' : ''}`,
+          prefix,
+          params: this.params,
+          backend: this.backend,
+          recurrentInit: o.recurrentInit,
+          bias: o.bias,
+        };
+        this.cores.push(
+          cell === 'rnn'
+            ? new RNNCore({ ...base, nonlinearity: o.nonlinearity })
+            : cell === 'lstm'
+              ? new LSTMCore({ ...base, forgetBias: o.forgetBias })
+              : new GRUCore(base),
+        );
       }
     }
     if (this.initialState === 'learned') {
       this.initH = this.params.declare(`${prefix}initial_h`, [L * D, H], (a) => a.fill(0), { decay: false });
-      if (this.hasC) this.initC = this.params.declare(`${prefix}initial_c`, [L * D, H], (a) => a.fill(0), { decay: false });
+      if (this.hasC)
+        this.initC = this.params.declare(`${prefix}initial_c`, [L * D, H], (a) => a.fill(0), { decay: false });
     } else if (this.initialState !== 'zero') {
       throw new RangeError(`initialState must be 'zero' or 'learned', got '${String(this.initialState)}'`);
     }
-    this.config = { cell, inputSize: o.inputSize, hiddenSize: H, numLayers: L, bidirectional: D === 2, bias: o.bias ?? true,
-      initialState: this.initialState, recurrentInit: o.recurrentInit ?? 'default', nonlinearity: o.nonlinearity ?? (cell === 'rnn' ? 'tanh' : undefined),
-      forgetBias: cell === 'lstm' ? (o.forgetBias === undefined ? 1 : o.forgetBias) : undefined };
+    this.config = {
+      cell,
+      inputSize: o.inputSize,
+      hiddenSize: H,
+      numLayers: L,
+      bidirectional: D === 2,
+      bias: o.bias ?? true,
+      initialState: this.initialState,
+      recurrentInit: o.recurrentInit ?? 'default',
+      nonlinearity: o.nonlinearity ?? (cell === 'rnn' ? 'tanh' : undefined),
+      forgetBias: cell === 'lstm' ? (o.forgetBias === undefined ? 1 : o.forgetBias) : undefined,
+    };
     if (own) this.params.allocate(new Rng(o.seed ?? 0), this.backend);
   }
 
-  get outputSize(): number { return this.numDirections * this.hiddenSize; }
+  get outputSize(): number {
+    return this.numDirections * this.hiddenSize;
+  }
 
   private ensure(T: number, B: number): void {
     if (T === this.T && B === this.B) return;
-    this.T = T; this.B = B;
-    const { dtype } = this.params, H = this.hiddenSize, D = this.numDirections, L = this.numLayers;
+    this.T = T;
+    this.B = B;
+    const { dtype } = this.params,
+      H = this.hiddenSize,
+      D = this.numDirections,
+      L = this.numLayers;
     const inSize = (l: number) => (l === 0 ? this.inputSize : D * H);
     this.xin = workspace(this.backend, dtype, T * B * this.inputSize, this.xin);
     for (const list of [this.outs, this.revIn, this.dOut, this.dIn, this.h0s, this.c0s]) releaseAll(this.backend, list);
-    this.outs = []; this.revIn = []; this.dOut = []; this.dIn = [];
+    this.outs = [];
+    this.revIn = [];
+    this.dOut = [];
+    this.dIn = [];
     for (let l = 0; l < L; l++) {
       this.outs.push(workspace(this.backend, dtype, T * B * D * H));
       this.revIn.push(D === 2 ? workspace(this.backend, dtype, T * B * inSize(l)) : workspace(this.backend, dtype, 0));
@@ -199,23 +242,40 @@ export class RecurrentStack {
   /** Runs the whole stack over x [T,B,I]. */
   forward(x: Tensor<FArray>, opts: ForwardOptions = {}): ForwardResult {
     const name = this.cell.toUpperCase();
-    const [T, B] = checkShape(x, [null, null, this.inputSize], `${name}.forward x [T, B, inputSize]`) as [number, number, number];
+    const [T, B] = checkShape(x, [null, null, this.inputSize], `${name}.forward x [T, B, inputSize]`) as [
+      number,
+      number,
+      number,
+    ];
     if (T < 1 || B < 1) throw new ShapeError(`${name}.forward: x needs T >= 1 and B >= 1, got [${x.shape}]`);
     assertFinite(x.data, `${name}.forward x`);
-    const H = this.hiddenSize, D = this.numDirections, L = this.numLayers, LD = L * D;
-    if (opts.h0) { checkShape(opts.h0, [LD, B, H], `${name}.forward h0 [numLayers*numDirections, B, H]`); assertFinite(opts.h0.data, `${name}.forward h0`); }
+    const H = this.hiddenSize,
+      D = this.numDirections,
+      L = this.numLayers,
+      LD = L * D;
+    if (opts.h0) {
+      checkShape(opts.h0, [LD, B, H], `${name}.forward h0 [numLayers*numDirections, B, H]`);
+      assertFinite(opts.h0.data, `${name}.forward h0`);
+    }
     if (opts.c0) {
       if (!this.hasC) throw new ShapeError(`${name}.forward: c0 is only for LSTM`);
-      checkShape(opts.c0, [LD, B, H], `${name}.forward c0 [numLayers*numDirections, B, H]`); assertFinite(opts.c0.data, `${name}.forward c0`);
+      checkShape(opts.c0, [LD, B, H], `${name}.forward c0 [numLayers*numDirections, B, H]`);
+      assertFinite(opts.c0.data, `${name}.forward c0`);
     }
     let lens: Int32Array | null = null;
     if (opts.lengths !== undefined) {
-      if (opts.lengths.length !== B) throw new ShapeError(`${name}.forward: lengths must have one entry per sequence (B=${B}), got ${opts.lengths.length}`);
+      if (opts.lengths.length !== B)
+        throw new ShapeError(
+          `${name}.forward: lengths must have one entry per sequence (B=${B}), got ${opts.lengths.length}`,
+        );
       if (this.lensBuf.length !== B) this.lensBuf = new Int32Array(B);
       lens = this.lensBuf;
       for (let b = 0; b < B; b++) {
         const v = opts.lengths[b]!;
-        if (!Number.isInteger(v) || v < 1 || v > T) throw new RangeError(`${name}.forward: lengths[${b}] = ${v} is out of range; expected an integer in 1..${T} (T)`);
+        if (!Number.isInteger(v) || v < 1 || v > T)
+          throw new RangeError(
+            `${name}.forward: lengths[${b}] = ${v} is out of range; expected an integer in 1..${T} (T)`,
+          );
         lens[b] = v;
       }
       if (lens.every((v) => v === T)) lens = null; // full length: the fast path is exact
@@ -225,23 +285,30 @@ export class RecurrentStack {
     this.xin.set(x.data);
     this.stateGiven = !!opts.h0;
     for (let k = 0; k < LD; k++) {
-      const h0 = this.h0s[k]!, c0 = this.c0s[k]!;
+      const h0 = this.h0s[k]!,
+        c0 = this.c0s[k]!;
       if (opts.h0) h0.set(opts.h0.data.subarray(k * B * H, (k + 1) * B * H));
       else if (this.initH) for (let b = 0; b < B; b++) h0.set(this.initH.data.subarray(k * H, (k + 1) * H), b * H);
       else h0.fill(0);
       if (this.hasC) {
         if (opts.c0) c0.set(opts.c0.data.subarray(k * B * H, (k + 1) * B * H));
-        else if (this.initC && !opts.h0) for (let b = 0; b < B; b++) c0.set(this.initC.data.subarray(k * H, (k + 1) * H), b * H);
+        else if (this.initC && !opts.h0)
+          for (let b = 0; b < B; b++) c0.set(this.initC.data.subarray(k * H, (k + 1) * H), b * H);
         else c0.fill(0);
       }
     }
-    let input = this.xin, inSize = this.inputSize;
+    let input = this.xin,
+      inSize = this.inputSize;
     for (let l = 0; l < L; l++) {
       const out = this.outs[l]!;
       for (let d = 0; d < D; d++) {
-        const k = l * D + d, core = this.cores[k]!;
+        const k = l * D + d,
+          core = this.cores[k]!;
         let xi = input;
-        if (d === 1) { reverseInto(this.revIn[l]!, input, T, B, inSize, lens); xi = this.revIn[l]!; }
+        if (d === 1) {
+          reverseInto(this.revIn[l]!, input, T, B, inSize, lens);
+          xi = this.revIn[l]!;
+        }
         const r = core.forward(xi, T, B, this.h0s[k]!, this.hasC ? this.c0s[k]! : null, lens);
         if (D === 1) out.set(r.y);
         else if (d === 0) for (let i = 0; i < T * B; i++) out.set(r.y.subarray(i * H, (i + 1) * H), i * 2 * H);
@@ -252,10 +319,14 @@ export class RecurrentStack {
         this.hN.set(r.hN, k * B * H);
         if (r.cN) this.cN.set(r.cN, k * B * H);
       }
-      input = out; inSize = D * H;
+      input = out;
+      inSize = D * H;
     }
     this.ran = true;
-    const res: ForwardResult = { output: { shape: [T, B, D * H], data: this.outs[L - 1]! }, hN: { shape: [LD, B, H], data: this.hN } };
+    const res: ForwardResult = {
+      output: { shape: [T, B, D * H], data: this.outs[L - 1]! },
+      hN: { shape: [LD, B, H], data: this.hN },
+    };
     if (this.hasC) res.cN = { shape: [LD, B, H], data: this.cN };
     return res;
   }
@@ -267,58 +338,95 @@ export class RecurrentStack {
   backward(g: BackwardGrads = {}): BackwardResult {
     const name = this.cell.toUpperCase();
     if (!this.ran) throw new Error(`${name}.backward called before forward`);
-    const { T, B } = this, H = this.hiddenSize, D = this.numDirections, L = this.numLayers, LD = L * D;
-    if (g.output) { checkShape(g.output, [T, B, D * H], `${name}.backward output gradient`); assertFinite(g.output.data, `${name}.backward output gradient`); }
-    if (g.hN) { checkShape(g.hN, [LD, B, H], `${name}.backward hN gradient`); assertFinite(g.hN.data, `${name}.backward hN gradient`); }
+    const { T, B } = this,
+      H = this.hiddenSize,
+      D = this.numDirections,
+      L = this.numLayers,
+      LD = L * D;
+    if (g.output) {
+      checkShape(g.output, [T, B, D * H], `${name}.backward output gradient`);
+      assertFinite(g.output.data, `${name}.backward output gradient`);
+    }
+    if (g.hN) {
+      checkShape(g.hN, [LD, B, H], `${name}.backward hN gradient`);
+      assertFinite(g.hN.data, `${name}.backward hN gradient`);
+    }
     if (g.cN) {
       if (!this.hasC) throw new ShapeError(`${name}.backward: cN gradient is only for LSTM`);
-      checkShape(g.cN, [LD, B, H], `${name}.backward cN gradient`); assertFinite(g.cN.data, `${name}.backward cN gradient`);
+      checkShape(g.cN, [LD, B, H], `${name}.backward cN gradient`);
+      assertFinite(g.cN.data, `${name}.backward cN gradient`);
     }
     const lens = this.lens;
-    if (g.output) this.dOut[L - 1]!.set(g.output.data); else this.dOut[L - 1]!.fill(0);
+    if (g.output) this.dOut[L - 1]!.set(g.output.data);
+    else this.dOut[L - 1]!.fill(0);
     for (let l = L - 1; l >= 0; l--) {
-      const dOut = this.dOut[l]!, dIn = l > 0 ? this.dOut[l - 1]! : this.dIn[0]!;
+      const dOut = this.dOut[l]!,
+        dIn = l > 0 ? this.dOut[l - 1]! : this.dIn[0]!;
       for (let d = 0; d < D; d++) {
-        const k = l * D + d, core = this.cores[k]!;
+        const k = l * D + d,
+          core = this.cores[k]!;
         let dy: FArray = dOut;
         if (D === 2) {
-          for (let i = 0; i < T * B; i++) this.dyF.set(dOut.subarray(i * 2 * H + d * H, i * 2 * H + (d + 1) * H), i * H);
-          if (d === 1) { reverseInto(this.dyR, this.dyF, T, B, H, lens); dy = this.dyR; } else dy = this.dyF;
+          for (let i = 0; i < T * B; i++)
+            this.dyF.set(dOut.subarray(i * 2 * H + d * H, i * 2 * H + (d + 1) * H), i * H);
+          if (d === 1) {
+            reverseInto(this.dyR, this.dyF, T, B, H, lens);
+            dy = this.dyR;
+          } else dy = this.dyF;
         }
         const dhN = g.hN ? g.hN.data.subarray(k * B * H, (k + 1) * B * H) : null;
         const dcN = g.cN ? g.cN.data.subarray(k * B * H, (k + 1) * B * H) : null;
         const r = core.backward(dy, dhN, dcN);
-        if (d === 0) dIn.set(r.dx); else reverseInto(dIn, r.dx, T, B, r.dx.length / (T * B), lens, true);
+        if (d === 0) dIn.set(r.dx);
+        else reverseInto(dIn, r.dx, T, B, r.dx.length / (T * B), lens, true);
         this.dh0.set(r.dh0, k * B * H);
         if (r.dc0) this.dc0.set(r.dc0, k * B * H);
         if (this.initH && !this.stateGiven) {
           for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) this.initH.grad[k * H + j] += r.dh0[b * H + j]!;
-          if (this.initC && r.dc0) for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) this.initC.grad[k * H + j] += r.dc0[b * H + j]!;
+          if (this.initC && r.dc0)
+            for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) this.initC.grad[k * H + j] += r.dc0[b * H + j]!;
         }
       }
     }
-    const res: BackwardResult = { dx: { shape: [T, B, this.inputSize], data: this.dIn[0]! }, dh0: { shape: [LD, B, H], data: this.dh0 } };
+    const res: BackwardResult = {
+      dx: { shape: [T, B, this.inputSize], data: this.dIn[0]! },
+      dh0: { shape: [LD, B, H], data: this.dh0 },
+    };
     if (this.hasC) res.dc0 = { shape: [LD, B, H], data: this.dc0 };
     return res;
   }
 
-  stateDict() { return this.params.stateDict(); }
-  loadStateDict(sd: Record<string, { shape: number[]; data: ArrayLike<number> }>, opts?: { strict?: boolean }) { this.params.loadStateDict(sd, opts); }
-  namedGrads() { return this.params.namedGrads(); }
-  zeroGrad() { this.params.zeroGrad(); }
+  stateDict() {
+    return this.params.stateDict();
+  }
+  loadStateDict(sd: Record<string, { shape: number[]; data: ArrayLike<number> }>, opts?: { strict?: boolean }) {
+    this.params.loadStateDict(sd, opts);
+  }
+  namedGrads() {
+    return this.params.namedGrads();
+  }
+  zeroGrad() {
+    this.params.zeroGrad();
+  }
 }
 
 /** Elman RNN (PyTorch nn.RNN): h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh). */
 export class RNN extends RecurrentStack {
-  constructor(o: RNNOptions) { super('rnn', o); }
+  constructor(o: RNNOptions) {
+    super('rnn', o);
+  }
 }
 
 /** LSTM (PyTorch nn.LSTM), gates i, f, g, o. */
 export class LSTM extends RecurrentStack {
-  constructor(o: LSTMOptions) { super('lstm', o); }
+  constructor(o: LSTMOptions) {
+    super('lstm', o);
+  }
 }
 
 /** GRU (PyTorch nn.GRU), gates r, z, n. */
 export class GRU extends RecurrentStack {
-  constructor(o: RecurrentOptions) { super('gru', o); }
+  constructor(o: RecurrentOptions) {
+    super('gru', o);
+  }
 }

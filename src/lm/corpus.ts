@@ -29,23 +29,31 @@ export class TokenStreams {
   constructor(ids: ArrayLike<number>, B: number) {
     if (!(Number.isInteger(B) && B >= 1)) throw new RangeError(`TokenStreams: B must be a positive integer, got ${B}`);
     const L = Math.floor(ids.length / B);
-    if (L < 2) throw new RangeError(`TokenStreams: ${ids.length} tokens are too few for ${B} streams (each needs >= 2 tokens)`);
-    this.B = B; this.L = L;
+    if (L < 2)
+      throw new RangeError(`TokenStreams: ${ids.length} tokens are too few for ${B} streams (each needs >= 2 tokens)`);
+    this.B = B;
+    this.L = L;
     this.data = new Int32Array(L * B);
     for (let b = 0; b < B; b++) for (let t = 0; t < L; t++) this.data[t * B + b] = ids[b * L + t]!;
   }
 
   /** Training positions per stream (the last token has no target). */
-  get positions(): number { return this.L - 1; }
+  get positions(): number {
+    return this.L - 1;
+  }
 
   /** The batch of positions [a, e): ids [T*B] and next-token targets [T*B]. */
   window(a: number, e: number): Batch {
     if (!(Number.isInteger(a) && Number.isInteger(e) && 0 <= a && a < e && e <= this.positions)) {
       throw new RangeError(`TokenStreams.window: need 0 <= a < e <= ${this.positions}, got [${a}, ${e})`);
     }
-    const T = e - a, B = this.B;
+    const T = e - a,
+      B = this.B;
     let y = this.yBufs.get(T);
-    if (!y) { y = new Float32Array(T * B); this.yBufs.set(T, y); }
+    if (!y) {
+      y = new Float32Array(T * B);
+      this.yBufs.set(T, y);
+    }
     // Targets are rewritten every time: TruncatedBPTT may have set some to -1 (ignored).
     for (let i = 0; i < T * B; i++) y[i] = this.data[(a + 1) * B + i]!;
     return { T, B, ids: this.data.subarray(a * B, e * B), y };

@@ -1,10 +1,48 @@
 /** recur/lm: language models (char, word, NPLM), hashed embeddings and the encoder-decoder. */
-export { CharVocab, WordVocab, UNK, tokenizeWords, vocabFromJSON, type Vocab, type VocabJSON, type UnknownPolicy } from './vocab.js';
+export {
+  CharVocab,
+  WordVocab,
+  UNK,
+  tokenizeWords,
+  vocabFromJSON,
+  type Vocab,
+  type VocabJSON,
+  type UnknownPolicy,
+} from './vocab.js';
 export { TokenStreams, splitIds } from './corpus.js';
-export { RecurrentLM, trainLM, drawToken, type LMConfig, type LMEval, type SampleOptions, type TrainLMOptions, type TrainLMResult } from './lm.js';
+export {
+  RecurrentLM,
+  trainLM,
+  drawToken,
+  type LMConfig,
+  type LMEval,
+  type SampleOptions,
+  type TrainLMOptions,
+  type TrainLMResult,
+} from './lm.js';
 export { NPLM, evaluateNPLM, trainNPLM, ngramBatch, type NPLMConfig, type TrainNPLMOptions } from './nplm.js';
 export { murmur3 } from '../hashing/murmur3.js'; // one MurmurHash3 for the whole library
-export { HashedEmbedding, hashTokens, hashFeatures, tokenFeatures, type HashingOptions, type HashedTokens, type HashedEmbeddingOptions } from './hashed.js';
+export {
+  HashedEmbedding,
+  hashTokens,
+  hashFeatures,
+  tokenFeatures,
+  type HashingOptions,
+  type HashedTokens,
+  type HashedEmbeddingOptions,
+} from './hashed.js';
 export { EncoderDecoder, type EncDecConfig, type Seq2SeqBatch } from './encdec.js';
-export { makeToyTask, runToyTask, exactMatch, newToyModel, encodeSource, encodeTarget, decodeTarget, TOY_TASKS,
-  type ToyTask, type ToyTaskName, type ToyRunOptions, type ToyRunResult } from './toy.js';
+export {
+  makeToyTask,
+  runToyTask,
+  exactMatch,
+  newToyModel,
+  encodeSource,
+  encodeTarget,
+  decodeTarget,
+  TOY_TASKS,
+  type ToyTask,
+  type ToyTaskName,
+  type ToyRunOptions,
+  type ToyRunResult,
+} from './toy.js';

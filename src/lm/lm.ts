@@ -50,19 +50,37 @@ export interface SampleOptions {
 }
 
 export class RecurrentLM {
-  constructor(readonly vocab: Vocab, readonly model: SequenceModel) {
+  constructor(
+    readonly vocab: Vocab,
+    readonly model: SequenceModel,
+  ) {
     const c = model.config;
     if (c.vocabSize !== vocab.size || c.outputSize !== vocab.size || c.head !== 'every' || c.loss !== 'xent') {
-      throw new RangeError(`RecurrentLM: the model must map ${vocab.size} tokens to ${vocab.size} logits at every step with xent; ` +
-        `got vocabSize ${c.vocabSize}, outputSize ${c.outputSize}, head '${c.head}', loss '${c.loss}'`);
+      throw new RangeError(
+        `RecurrentLM: the model must map ${vocab.size} tokens to ${vocab.size} logits at every step with xent; ` +
+          `got vocabSize ${c.vocabSize}, outputSize ${c.outputSize}, head '${c.head}', loss '${c.loss}'`,
+      );
     }
   }
 
   static create(vocab: Vocab, cfg: LMConfig = {}, backend?: string): RecurrentLM {
-    return new RecurrentLM(vocab, new SequenceModel({
-      cell: cfg.cell ?? 'lstm', vocabSize: vocab.size, embedDim: cfg.embedDim ?? 64, hiddenSize: cfg.hiddenSize ?? 256,
-      numLayers: cfg.numLayers ?? 1, outputSize: vocab.size, head: 'every', loss: 'xent', seed: cfg.seed ?? 0,
-    }, backend));
+    return new RecurrentLM(
+      vocab,
+      new SequenceModel(
+        {
+          cell: cfg.cell ?? 'lstm',
+          vocabSize: vocab.size,
+          embedDim: cfg.embedDim ?? 64,
+          hiddenSize: cfg.hiddenSize ?? 256,
+          numLayers: cfg.numLayers ?? 1,
+          outputSize: vocab.size,
+          head: 'every',
+          loss: 'xent',
+          seed: cfg.seed ?? 0,
+        },
+        backend,
+      ),
+    );
   }
 
   /**
@@ -70,15 +88,20 @@ export class RecurrentLM {
    * `maxTokens` caps the work (the first windows only). The training state is left as it was.
    */
   evaluate(ids: Int32Array, opts: { B?: number; T?: number; maxTokens?: number } = {}): LMEval {
-    const B = Math.max(1, Math.min(opts.B ?? 32, Math.floor(ids.length / 2))), T = opts.T ?? 64;
-    const m = this.model, saved = m.getState(), st = new TokenStreams(ids, B);
+    const B = Math.max(1, Math.min(opts.B ?? 32, Math.floor(ids.length / 2))),
+      T = opts.T ?? 64;
+    const m = this.model,
+      saved = m.getState(),
+      st = new TokenStreams(ids, B);
     const end = Math.min(st.positions, opts.maxTokens ? Math.max(1, Math.ceil(opts.maxTokens / B)) : Infinity);
     m.resetState();
-    let nats = 0, n = 0;
+    let nats = 0,
+      n = 0;
     for (let a = 0; a < end; a += T) {
       const b = st.window(a, Math.min(a + T, end));
       const r = m.loss(m.predict(b, { carry: true }), b);
-      nats += r.loss * r.count; n += r.count;
+      nats += r.loss * r.count;
+      n += r.count;
     }
     m.setState(saved);
     const loss = nats / n;
@@ -93,23 +116,32 @@ export class RecurrentLM {
 
   sampleIds(o: SampleOptions): Int32Array {
     const temp = o.temperature ?? 1;
-    if (!(Number.isInteger(o.length) && o.length >= 0)) throw new RangeError(`sample: length must be a non-negative integer, got ${o.length}`);
-    if (!(temp >= 0 && Number.isFinite(temp))) throw new RangeError(`sample: temperature must be a finite number >= 0, got ${temp}`);
-    const rng = new Rng(o.seed ?? 0), m = this.model, V = this.vocab.size;
+    if (!(Number.isInteger(o.length) && o.length >= 0))
+      throw new RangeError(`sample: length must be a non-negative integer, got ${o.length}`);
+    if (!(temp >= 0 && Number.isFinite(temp)))
+      throw new RangeError(`sample: temperature must be a finite number >= 0, got ${temp}`);
+    const rng = new Rng(o.seed ?? 0),
+      m = this.model,
+      V = this.vocab.size;
     const prime = o.prime ? this.vocab.encode(o.prime, { onUnknown: o.onUnknown }) : new Int32Array(0);
     const out = new Int32Array(prime.length + o.length);
     out.set(prime);
     const saved = m.getState();
     m.resetState();
-    const empty = new Float32Array(0), one = new Int32Array(1);
+    const empty = new Float32Array(0),
+      one = new Int32Array(1);
     let logits: FArray;
     let start = prime.length;
     if (prime.length > 0) {
       const p = m.predict({ T: prime.length, B: 1, ids: prime, y: empty }, { carry: true });
       logits = p.data.subarray((prime.length - 1) * V, prime.length * V);
     } else {
-      if (o.length === 0) { m.setState(saved); return out; }
-      out[0] = rng.int(V); start = 1;                       // no prime: a uniformly drawn first token
+      if (o.length === 0) {
+        m.setState(saved);
+        return out;
+      }
+      out[0] = rng.int(V);
+      start = 1; // no prime: a uniformly drawn first token
       one[0] = out[0]!;
       logits = m.predict({ T: 1, B: 1, ids: one, y: empty }, { carry: true }).data;
     }
@@ -123,27 +155,50 @@ export class RecurrentLM {
   }
 
   /** Checkpoint bytes (safetensors) with the vocabulary in the metadata. */
-  toBytes(meta: Partial<Omit<CheckpointMeta, 'version' | 'model' | 'optimizer'>> = {}, optimizer?: { opt: Optimizer; spec: OptimizerSpec }): Uint8Array {
-    return saveCheckpoint(this.model, { step: meta.step ?? 0, ...meta, extra: { ...meta.extra, lm: { vocab: this.vocab.toJSON() } } }, optimizer);
+  toBytes(
+    meta: Partial<Omit<CheckpointMeta, 'version' | 'model' | 'optimizer'>> = {},
+    optimizer?: { opt: Optimizer; spec: OptimizerSpec },
+  ): Uint8Array {
+    return saveCheckpoint(
+      this.model,
+      { step: meta.step ?? 0, ...meta, extra: { ...meta.extra, lm: { vocab: this.vocab.toJSON() } } },
+      optimizer,
+    );
   }
 
   /** Rebuilds a language model (and its optimiser, when saved) from checkpoint bytes. */
-  static fromBytes(bytes: Uint8Array, backend?: string): { lm: RecurrentLM; optimizer: Optimizer | null; meta: CheckpointMeta } {
+  static fromBytes(
+    bytes: Uint8Array,
+    backend?: string,
+  ): { lm: RecurrentLM; optimizer: Optimizer | null; meta: CheckpointMeta } {
     const ck = loadCheckpoint(bytes, backend);
     const v = (ck.meta.extra?.lm as { vocab?: unknown } | undefined)?.vocab;
     if (!v) throw new SafetensorsError('checkpoint has no vocabulary (extra.lm.vocab): it is not a language model');
     let vocab: Vocab;
-    try { vocab = vocabFromJSON(v); } catch (e) { throw new SafetensorsError(`checkpoint vocabulary is invalid: ${(e as Error).message}`); }
+    try {
+      vocab = vocabFromJSON(v);
+    } catch (e) {
+      throw new SafetensorsError(`checkpoint vocabulary is invalid: ${(e as Error).message}`);
+    }
     let lm: RecurrentLM;
-    try { lm = new RecurrentLM(vocab, ck.model); } catch (e) { throw new SafetensorsError(`checkpoint vocabulary does not fit the model: ${(e as Error).message}`); }
+    try {
+      lm = new RecurrentLM(vocab, ck.model);
+    } catch (e) {
+      throw new SafetensorsError(`checkpoint vocabulary does not fit the model: ${(e as Error).message}`);
+    }
     return { lm, optimizer: ck.optimizer, meta: ck.meta };
   }
 }
 
 /** Index drawn from softmax(logits[0..V) / temp) (argmax when temp = 0). */
 export function drawToken(logits: ArrayLike<number>, V: number, temp: number, rng: Rng): number {
-  let mx = -Infinity, arg = 0;
-  for (let v = 0; v < V; v++) if (logits[v]! > mx) { mx = logits[v]!; arg = v; }
+  let mx = -Infinity,
+    arg = 0;
+  for (let v = 0; v < V; v++)
+    if (logits[v]! > mx) {
+      mx = logits[v]!;
+      arg = v;
+    }
   if (temp === 0) return arg;
   let z = 0;
   for (let v = 0; v < V; v++) z += Math.exp((logits[v]! - mx) / temp);
@@ -193,35 +248,85 @@ export interface TrainLMResult {
 
 /** Trains `lm` on `train` ids by truncated BPTT over B streams; returns what happened. */
 export function trainLM(lm: RecurrentLM, train: Int32Array, o: TrainLMOptions = {}): TrainLMResult {
-  const B = o.batch ?? 32, T = o.bptt ?? 64, spec = o.optimizer ?? { type: 'adam', lr: 2e-3 };
+  const B = o.batch ?? 32,
+    T = o.bptt ?? 64,
+    spec = o.optimizer ?? { type: 'adam', lr: 2e-3 };
   const opt = o.opt ?? makeOptimizer(lm.model.params, spec);
   const trainer = new Trainer(lm.model, opt, { clipNorm: o.clipNorm ?? 5, schedule: o.schedule });
   trainer.step = o.startStep ?? 0;
   const streams = new TokenStreams(train, B);
   const tb = new TruncatedBPTT(trainer, T, T);
   const slice = (a: number, e: number) => streams.window(a, e);
-  const maxSteps = o.steps ?? Infinity, maxEpochs = o.epochs ?? (o.steps || o.maxSeconds ? Infinity : 1);
-  const t0 = performance.now(), seconds = () => (performance.now() - t0) / 1000;
-  let tokens = 0, epochs = 0, stopped: TrainLMResult['stopped'] = 'epochs', lossAvg = NaN;
+  const maxSteps = o.steps ?? Infinity,
+    maxEpochs = o.epochs ?? (o.steps || o.maxSeconds ? Infinity : 1);
+  const t0 = performance.now(),
+    seconds = () => (performance.now() - t0) / 1000;
+  let tokens = 0,
+    epochs = 0,
+    stopped: TrainLMResult['stopped'] = 'epochs',
+    lossAvg = NaN;
   outer: while (epochs < maxEpochs) {
     tb.reset();
-    for (let pos = 0; pos < streams.positions;) {
-      if (trainer.step >= maxSteps) { stopped = 'steps'; break outer; }
-      if (o.maxSeconds !== undefined && seconds() >= o.maxSeconds) { stopped = 'time'; break outer; }
+    for (let pos = 0; pos < streams.positions; ) {
+      if (trainer.step >= maxSteps) {
+        stopped = 'steps';
+        break outer;
+      }
+      if (o.maxSeconds !== undefined && seconds() >= o.maxSeconds) {
+        stopped = 'time';
+        break outer;
+      }
       pos = Math.min(pos + T, streams.positions);
       const info = tb.run(slice, pos)[0]!;
       tokens += info.count;
       lossAvg = Number.isNaN(lossAvg) ? info.loss : 0.98 * lossAvg + 0.02 * info.loss;
-      o.onLog?.({ kind: 'train', step: trainer.step, epoch: epochs + pos / streams.positions, loss: info.loss, grad_norm: info.gradNorm, seconds: seconds(), tokens_per_s: tokens / seconds() });
+      o.onLog?.({
+        kind: 'train',
+        step: trainer.step,
+        epoch: epochs + pos / streams.positions,
+        loss: info.loss,
+        grad_norm: info.gradNorm,
+        seconds: seconds(),
+        tokens_per_s: tokens / seconds(),
+      });
       if (o.val && o.evalEvery && trainer.step % o.evalEvery === 0) {
         const ev = lm.evaluate(o.val, { B, T, maxTokens: o.evalTokens });
-        o.onLog?.({ kind: 'eval', step: trainer.step, loss: ev.loss, bits_per_token: ev.bitsPerToken, perplexity: ev.perplexity, tokens: ev.tokens, seconds: seconds() });
+        o.onLog?.({
+          kind: 'eval',
+          step: trainer.step,
+          loss: ev.loss,
+          bits_per_token: ev.bitsPerToken,
+          perplexity: ev.perplexity,
+          tokens: ev.tokens,
+          seconds: seconds(),
+        });
       }
     }
     epochs++;
   }
   const secs = seconds();
   const val = o.val ? lm.evaluate(o.val, { B, T }) : null;
-  if (val) o.onLog?.({ kind: 'eval', final: 'yes', step: trainer.step, loss: val.loss, bits_per_token: val.bitsPerToken, perplexity: val.perplexity, tokens: val.tokens, seconds: seconds() });
-  return { steps: trainer.step, epochs, seconds: secs, tokens, tokensPerSecond: tokens / secs, trainLoss: lossAvg, val, stopped, optimizer: opt, optimizerSpec: spec };
+  if (val)
+    o.onLog?.({
+      kind: 'eval',
+      final: 'yes',
+      step: trainer.step,
+      loss: val.loss,
+      bits_per_token: val.bitsPerToken,
+      perplexity: val.perplexity,
+      tokens: val.tokens,
+      seconds: seconds(),
+    });
+  return {
+    steps: trainer.step,
+    epochs,
+    seconds: secs,
+    tokens,
+    tokensPerSecond: tokens / secs,
+    trainLoss: lossAvg,
+    val,
+    stopped,
+    optimizer: opt,
+    optimizerSpec: spec,
+  };
 }

@@ -48,25 +48,38 @@ export class NPLM {
   readonly output: Linear;
   readonly direct: Linear | null;
   private readonly be: Backend;
-  private act: FArray = new Float32Array(0);   // [N,h] tanh activations
-  private dpre: FArray = new Float32Array(0);  // [N,h]
-  private dx: FArray = new Float32Array(0);    // [N,(n-1)m]
-  private dy: FArray = new Float32Array(0);    // [N,V]
+  private act: FArray = new Float32Array(0); // [N,h] tanh activations
+  private dpre: FArray = new Float32Array(0); // [N,h]
+  private dx: FArray = new Float32Array(0); // [N,(n-1)m]
+  private dy: FArray = new Float32Array(0); // [N,V]
   private N = -1;
 
   constructor(cfg: NPLMConfig) {
-    const V = cfg?.vocabSize, n = cfg?.order;
+    const V = cfg?.vocabSize,
+      n = cfg?.order;
     if (!(Number.isInteger(V) && V >= 2)) throw new RangeError(`NPLM: vocabSize must be an integer >= 2, got ${V}`);
-    if (!(Number.isInteger(n) && n >= 2)) throw new RangeError(`NPLM: order (n of the n-gram) must be an integer >= 2, got ${n}`);
+    if (!(Number.isInteger(n) && n >= 2))
+      throw new RangeError(`NPLM: order (n of the n-gram) must be an integer >= 2, got ${n}`);
     const dtype = cfg.dtype ?? 'float32';
-    this.config = { vocabSize: V, order: n, embedDim: cfg.embedDim ?? 30, hiddenSize: cfg.hiddenSize ?? 60, direct: cfg.direct ?? false, seed: cfg.seed ?? 0, dtype };
-    const { embedDim: m, hiddenSize: h, direct } = this.config, ctx = (n - 1) * m;
+    this.config = {
+      vocabSize: V,
+      order: n,
+      embedDim: cfg.embedDim ?? 30,
+      hiddenSize: cfg.hiddenSize ?? 60,
+      direct: cfg.direct ?? false,
+      seed: cfg.seed ?? 0,
+      dtype,
+    };
+    const { embedDim: m, hiddenSize: h, direct } = this.config,
+      ctx = (n - 1) * m;
     const backend = cfg.backend;
     this.params = new Params(dtype);
     this.embedding = new Embedding({ numEmbeddings: V, embeddingDim: m, params: this.params, prefix: 'embedding.' });
     this.hidden = new Linear({ inFeatures: ctx, outFeatures: h, params: this.params, prefix: 'hidden.', backend });
     this.output = new Linear({ inFeatures: h, outFeatures: V, params: this.params, prefix: 'output.', backend });
-    this.direct = direct ? new Linear({ inFeatures: ctx, outFeatures: V, bias: false, params: this.params, prefix: 'direct.', backend }) : null;
+    this.direct = direct
+      ? new Linear({ inFeatures: ctx, outFeatures: V, bias: false, params: this.params, prefix: 'direct.', backend })
+      : null;
     const named = typeof backend === 'string' ? getBackend(backend) : (backend ?? getBackend());
     this.be = dtype === 'float64' ? tsBackend : named;
     this.params.allocate(new Rng(this.config.seed));
@@ -74,26 +87,32 @@ export class NPLM {
 
   private ensure(N: number): void {
     if (N === this.N) return;
-    const dt = this.params.dtype, { hiddenSize: h, vocabSize: V, order: n, embedDim: m } = this.config;
+    const dt = this.params.dtype,
+      { hiddenSize: h, vocabSize: V, order: n, embedDim: m } = this.config;
     this.N = N;
-    this.act = alloc(dt, N * h); this.dpre = alloc(dt, N * h); this.dx = alloc(dt, N * (n - 1) * m); this.dy = alloc(dt, N * V);
+    this.act = alloc(dt, N * h);
+    this.dpre = alloc(dt, N * h);
+    this.dx = alloc(dt, N * (n - 1) * m);
+    this.dy = alloc(dt, N * V);
   }
 
   /** Logits [N, V] for contexts [N, n-1] (row-major word ids). A view valid until the next call. */
   forward(context: ArrayLike<number>, N: number): Tensor<FArray> {
     const { order: n, hiddenSize: h } = this.config;
     if (!(Number.isInteger(N) && N >= 1) || context.length !== N * (n - 1)) {
-      throw new ShapeError(`NPLM.forward: expected ${N} contexts of ${n - 1} ids (${N * (n - 1)} ids), got ${context.length}`);
+      throw new ShapeError(
+        `NPLM.forward: expected ${N} contexts of ${n - 1} ids (${N * (n - 1)} ids), got ${context.length}`,
+      );
     }
     this.ensure(N);
-    const x = this.embedding.forward(context, [N, n - 1]);              // [N, n-1, m]: the concatenation, already contiguous
+    const x = this.embedding.forward(context, [N, n - 1]); // [N, n-1, m]: the concatenation, already contiguous
     const xf = { shape: [N, (n - 1) * this.config.embedDim], data: x.data };
     const pre = this.hidden.forward(xf);
     this.act.set(pre.data);
-    this.be.actForward('tanh', this.act, 0, N * h);                   // a = tanh(d + H x)
-    const y = this.output.forward({ shape: [N, h], data: this.act });   // y = b + U a
+    this.be.actForward('tanh', this.act, 0, N * h); // a = tanh(d + H x)
+    const y = this.output.forward({ shape: [N, h], data: this.act }); // y = b + U a
     if (this.direct) {
-      const w = this.direct.forward(xf);                                // + W x
+      const w = this.direct.forward(xf); // + W x
       for (let i = 0; i < y.data.length; i++) y.data[i] += w.data[i]!;
     }
     return y;
@@ -101,15 +120,16 @@ export class NPLM {
 
   /** forward + mean cross-entropy + backward; gradients added to params.grad. */
   lossAndGrad(context: ArrayLike<number>, targets: ArrayLike<number>): { loss: number; count: number } {
-    const N = targets.length, h = this.config.hiddenSize;
+    const N = targets.length,
+      h = this.config.hiddenSize;
     const y = this.forward(context, N);
-    const r = softmaxCrossEntropy(y, targets, undefined, this.dy);      // dy = (p - onehot) / N
-    const da = this.output.backward(r.grad);                            // dU += dy^T a; db += sum dy; da = dy U
+    const r = softmaxCrossEntropy(y, targets, undefined, this.dy); // dy = (p - onehot) / N
+    const da = this.output.backward(r.grad); // dU += dy^T a; db += sum dy; da = dy U
     this.be.actBackward('tanh', this.act, 0, da.data, 0, this.dpre, 0, N * h); // dpre = da (1 - a^2)
     const dx = this.hidden.backward({ shape: [N, h], data: this.dpre }); // dH += dpre^T x; dd += sum; dx = dpre H
     this.dx.set(dx.data);
     if (this.direct) {
-      const dxd = this.direct.backward(r.grad);                         // dW += dy^T x; dx += dy W
+      const dxd = this.direct.backward(r.grad); // dW += dy^T x; dx += dy W
       for (let i = 0; i < this.dx.length; i++) this.dx[i] += dxd.data[i]!;
     }
     this.embedding.backward({ shape: [N, this.dx.length / N], data: this.dx }); // dC[w] += dx slice
@@ -118,7 +138,13 @@ export class NPLM {
 }
 
 /** Contexts and targets for every position t >= n-1 of `ids` listed in `positions`. */
-export function ngramBatch(ids: ArrayLike<number>, order: number, positions: ArrayLike<number>, ctx: Int32Array, tgt: Int32Array): void {
+export function ngramBatch(
+  ids: ArrayLike<number>,
+  order: number,
+  positions: ArrayLike<number>,
+  ctx: Int32Array,
+  tgt: Int32Array,
+): void {
   const k = order - 1;
   for (let i = 0; i < positions.length; i++) {
     const t = positions[i]!;
@@ -128,11 +154,18 @@ export function ngramBatch(ids: ArrayLike<number>, order: number, positions: Arr
 }
 
 /** Perplexity (and mean nats) of the model on every n-gram of `ids`, in batches. */
-export function evaluateNPLM(model: NPLM, ids: ArrayLike<number>, batch = 256): { loss: number; perplexity: number; tokens: number } {
-  const k = model.config.order - 1, total = ids.length - k;
+export function evaluateNPLM(
+  model: NPLM,
+  ids: ArrayLike<number>,
+  batch = 256,
+): { loss: number; perplexity: number; tokens: number } {
+  const k = model.config.order - 1,
+    total = ids.length - k;
   if (total < 1) throw new RangeError(`evaluateNPLM: need more than ${k} ids, got ${ids.length}`);
   let nats = 0;
-  const pos = new Int32Array(batch), ctx = new Int32Array(batch * k), tgt = new Int32Array(batch);
+  const pos = new Int32Array(batch),
+    ctx = new Int32Array(batch * k),
+    tgt = new Int32Array(batch);
   for (let s = 0; s < total; s += batch) {
     const N = Math.min(batch, total - s);
     for (let i = 0; i < N; i++) pos[i] = k + s + i;
@@ -156,18 +189,30 @@ export interface TrainNPLMOptions {
 }
 
 /** Minibatch training over shuffled n-gram positions (seeded); returns the final optimiser and step count. */
-export function trainNPLM(model: NPLM, ids: ArrayLike<number>, o: TrainNPLMOptions = {}): { steps: number; optimizer: Optimizer; loss: number } {
-  const k = model.config.order - 1, B = o.batch ?? 64, rng = new Rng(o.seed ?? 1);
+export function trainNPLM(
+  model: NPLM,
+  ids: ArrayLike<number>,
+  o: TrainNPLMOptions = {},
+): { steps: number; optimizer: Optimizer; loss: number } {
+  const k = model.config.order - 1,
+    B = o.batch ?? 64,
+    rng = new Rng(o.seed ?? 1);
   const opt = makeOptimizer(model.params, o.optimizer ?? { type: 'adam', lr: 3e-3 });
   const positions = Array.from({ length: ids.length - k }, (_, i) => i + k);
   if (positions.length < 1) throw new RangeError(`trainNPLM: need more than ${k} ids, got ${ids.length}`);
-  const ctx = new Int32Array(B * k), tgt = new Int32Array(B), pos = new Int32Array(B);
-  const maxSteps = o.steps ?? Infinity, epochs = o.epochs ?? (o.steps || o.maxSeconds ? Infinity : 1), t0 = performance.now();
-  let step = 0, loss = NaN;
+  const ctx = new Int32Array(B * k),
+    tgt = new Int32Array(B),
+    pos = new Int32Array(B);
+  const maxSteps = o.steps ?? Infinity,
+    epochs = o.epochs ?? (o.steps || o.maxSeconds ? Infinity : 1),
+    t0 = performance.now();
+  let step = 0,
+    loss = NaN;
   for (let e = 0; e < epochs && step < maxSteps; e++) {
     rng.shuffle(positions);
     for (let s = 0; s < positions.length && step < maxSteps; s += B) {
-      if (o.maxSeconds !== undefined && (performance.now() - t0) / 1000 >= o.maxSeconds) return { steps: step, optimizer: opt, loss };
+      if (o.maxSeconds !== undefined && (performance.now() - t0) / 1000 >= o.maxSeconds)
+        return { steps: step, optimizer: opt, loss };
       const N = Math.min(B, positions.length - s);
       for (let i = 0; i < N; i++) pos[i] = positions[s + i]!;
       ngramBatch(ids, model.config.order, pos.subarray(0, N), ctx, tgt);

@@ -15,7 +15,7 @@ import type { CellType } from '../layers/stack.js';
 import { EncoderDecoder } from './encdec.js';
 
 export const TOY_TASKS = ['reverse', 'addition'] as const;
-export type ToyTaskName = typeof TOY_TASKS[number];
+export type ToyTaskName = (typeof TOY_TASKS)[number];
 
 export interface ToyTask {
   name: ToyTaskName;
@@ -32,7 +32,9 @@ export function makeToyTask(name: ToyTaskName, maxLen?: number, opts: { lsbFirst
     const n = maxLen ?? 6;
     if (!(Number.isInteger(n) && n >= 1)) throw new RangeError(`reverse: maxLen must be a positive integer, got ${n}`);
     return {
-      name, srcChars: '0123456789', tgtChars: '0123456789',
+      name,
+      srcChars: '0123456789',
+      tgtChars: '0123456789',
       example(rng) {
         const len = 1 + rng.int(n);
         let s = '';
@@ -43,12 +45,16 @@ export function makeToyTask(name: ToyTaskName, maxLen?: number, opts: { lsbFirst
   }
   if (name === 'addition') {
     const d = maxLen ?? 3;
-    if (!(Number.isInteger(d) && d >= 1 && d <= 7)) throw new RangeError(`addition: maxLen (digits) must be an integer in 1..7, got ${d}`);
+    if (!(Number.isInteger(d) && d >= 1 && d <= 7))
+      throw new RangeError(`addition: maxLen (digits) must be an integer in 1..7, got ${d}`);
     const top = 10 ** d;
     return {
-      name, srcChars: '0123456789+=', tgtChars: '0123456789',
+      name,
+      srcChars: '0123456789+=',
+      tgtChars: '0123456789',
       example(rng) {
-        const a = rng.int(top), b = rng.int(top);
+        const a = rng.int(top),
+          b = rng.int(top);
         const sum = String(a + b);
         return { source: `${a}+${b}=`, target: opts.lsbFirst ? [...sum].reverse().join('') : sum };
       },
@@ -66,21 +72,43 @@ export function encodeSource(task: ToyTask, s: string): number[] {
 }
 
 export const encodeTarget = (task: ToyTask, s: string): number[] => [...s].map((ch) => task.tgtChars.indexOf(ch) + 2);
-export const decodeTarget = (task: ToyTask, ids: readonly number[]): string => ids.map((i) => (i >= 2 ? task.tgtChars[i - 2] : '?')).join('');
+export const decodeTarget = (task: ToyTask, ids: readonly number[]): string =>
+  ids.map((i) => (i >= 2 ? task.tgtChars[i - 2] : '?')).join('');
 
-export function newToyModel(task: ToyTask, o: { cell?: CellType; hidden?: number; embed?: number; seed?: number } = {}): EncoderDecoder {
-  return new EncoderDecoder({ srcVocab: task.srcChars.length, tgtVocab: task.tgtChars.length + 2, bos: 0, eos: 1,
-    cell: o.cell ?? 'lstm', hiddenSize: o.hidden ?? 128, embedDim: o.embed ?? 16, seed: o.seed ?? 1 });
+export function newToyModel(
+  task: ToyTask,
+  o: { cell?: CellType; hidden?: number; embed?: number; seed?: number } = {},
+): EncoderDecoder {
+  return new EncoderDecoder({
+    srcVocab: task.srcChars.length,
+    tgtVocab: task.tgtChars.length + 2,
+    bos: 0,
+    eos: 1,
+    cell: o.cell ?? 'lstm',
+    hiddenSize: o.hidden ?? 128,
+    embedDim: o.embed ?? 16,
+    seed: o.seed ?? 1,
+  });
 }
 
 /** Exact-match rate of decoded strings on `n` examples from `seed`. */
-export function exactMatch(model: EncoderDecoder, task: ToyTask, n: number, seed: number, beam = 1): { rate: number; examples: { source: string; target: string; output: string }[] } {
-  const rng = new Rng(seed), examples: { source: string; target: string; output: string }[] = [];
+export function exactMatch(
+  model: EncoderDecoder,
+  task: ToyTask,
+  n: number,
+  seed: number,
+  beam = 1,
+): { rate: number; examples: { source: string; target: string; output: string }[] } {
+  const rng = new Rng(seed),
+    examples: { source: string; target: string; output: string }[] = [];
   let right = 0;
   const maxLen = task.name === 'addition' ? 12 : 40;
   for (let s = 0; s < n; s += 256) {
     const exs = Array.from({ length: Math.min(256, n - s) }, () => task.example(rng));
-    const out = model.decode(exs.map((e) => encodeSource(task, e.source)), { beam, maxLen }).tokens;
+    const out = model.decode(
+      exs.map((e) => encodeSource(task, e.source)),
+      { beam, maxLen },
+    ).tokens;
     exs.forEach((e, i) => {
       const o = decodeTarget(task, out[i]!);
       if (o === e.target) right++;
@@ -127,16 +155,36 @@ export interface ToyRunResult {
 
 /** Trains an encoder-decoder on a toy task (Adam, clipping, fresh data each step) and scores it. */
 export function runToyTask(o: ToyRunOptions): ToyRunResult {
-  const task = makeToyTask(o.task, o.maxLen, { lsbFirst: o.lsbFirst }), seed = o.seed ?? 1;
-  const cfg = { cell: o.cell ?? 'lstm', hidden: o.hidden ?? 128, embed: o.embed ?? 16, batch: o.batch ?? 64, lr: o.lr ?? 0.005, clip: o.clip ?? 1, seed };
+  const task = makeToyTask(o.task, o.maxLen, { lsbFirst: o.lsbFirst }),
+    seed = o.seed ?? 1;
+  const cfg = {
+    cell: o.cell ?? 'lstm',
+    hidden: o.hidden ?? 128,
+    embed: o.embed ?? 16,
+    batch: o.batch ?? 64,
+    lr: o.lr ?? 0.005,
+    clip: o.clip ?? 1,
+    seed,
+  };
   const model = newToyModel(task, cfg);
   const opt = new Adam(model.params, { lr: cfg.lr });
-  const rng = new Rng(seed * 31 + 7), t0 = performance.now(), secs = () => (performance.now() - t0) / 1000;
-  const evalEvery = o.evalEvery ?? 100, target = o.target ?? 0.995, maxSteps = o.steps ?? (o.maxSeconds ? Infinity : 2000);
-  let step = 0, avg = NaN, best = -1, bestLoss = Infinity, stale = 0;
+  const rng = new Rng(seed * 31 + 7),
+    t0 = performance.now(),
+    secs = () => (performance.now() - t0) / 1000;
+  const evalEvery = o.evalEvery ?? 100,
+    target = o.target ?? 0.995,
+    maxSteps = o.steps ?? (o.maxSeconds ? Infinity : 2000);
+  let step = 0,
+    avg = NaN,
+    best = -1,
+    bestLoss = Infinity,
+    stale = 0;
   while (step < maxSteps && !(o.maxSeconds !== undefined && secs() >= o.maxSeconds)) {
     const exs = Array.from({ length: cfg.batch }, () => task.example(rng));
-    const b = model.makeBatch(exs.map((e) => encodeSource(task, e.source)), exs.map((e) => encodeTarget(task, e.target)));
+    const b = model.makeBatch(
+      exs.map((e) => encodeSource(task, e.source)),
+      exs.map((e) => encodeTarget(task, e.target)),
+    );
     model.params.zeroGrad();
     const r = model.lossAndGrad(b);
     clipGradNorm(model.params.grad, cfg.clip);
@@ -144,18 +192,34 @@ export function runToyTask(o: ToyRunOptions): ToyRunResult {
     step++;
     avg = Number.isNaN(avg) ? r.loss : 0.95 * avg + 0.05 * r.loss;
     if (step % evalEvery === 0) {
-      const em = exactMatch(model, task, 500, seed + 1000).rate;                 // a fixed check set, not the final one
+      const em = exactMatch(model, task, 500, seed + 1000).rate; // a fixed check set, not the final one
       o.onLog?.({ step, loss: avg, exact_match_check: em, lr: opt.lr, seconds: secs() });
       if (em >= target) break;
       // Halve the step size when neither the check nor the loss has improved for `patience` checks
       // (down to lr/16): Adam at a constant rate hovers just below the last percent. The loss clause
       // keeps a slow start from cutting the rate before learning has begun.
       const better = em > best || avg < 0.97 * bestLoss;
-      best = Math.max(best, em); bestLoss = Math.min(bestLoss, avg);
-      if (better) stale = 0; else if (++stale >= (o.patience ?? 2) && opt.lr > cfg.lr / 16) { opt.lr /= 2; stale = 0; }
+      best = Math.max(best, em);
+      bestLoss = Math.min(bestLoss, avg);
+      if (better) stale = 0;
+      else if (++stale >= (o.patience ?? 2) && opt.lr > cfg.lr / 16) {
+        opt.lr /= 2;
+        stale = 0;
+      }
     }
   }
-  const seconds = secs(), evalN = o.evalN ?? 2000, beam = o.beam ?? 1;
+  const seconds = secs(),
+    evalN = o.evalN ?? 2000,
+    beam = o.beam ?? 1;
   const em = exactMatch(model, task, evalN, seed + 2_000_003, beam);
-  return { task: o.task, exactMatch: em.rate, evalN, beam, steps: step, seconds, examples: em.examples, config: { ...cfg, maxLen: o.maxLen ?? null, lsbFirst: o.lsbFirst ?? false } };
+  return {
+    task: o.task,
+    exactMatch: em.rate,
+    evalN,
+    beam,
+    steps: step,
+    seconds,
+    examples: em.examples,
+    config: { ...cfg, maxLen: o.maxLen ?? null, lsbFirst: o.lsbFirst ?? false },
+  };
 }

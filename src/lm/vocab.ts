@@ -49,8 +49,12 @@ abstract class BaseVocab implements Vocab {
     });
   }
 
-  get size(): number { return this.tokens.length; }
-  id(token: string): number { return this.index.get(token) ?? -1; }
+  get size(): number {
+    return this.tokens.length;
+  }
+  id(token: string): number {
+    return this.index.get(token) ?? -1;
+  }
   abstract tokenize(text: string): string[];
   protected abstract unknown(tok: string, pos: number, policy: UnknownPolicy): number;
   abstract decode(ids: ArrayLike<number>): string;
@@ -58,7 +62,8 @@ abstract class BaseVocab implements Vocab {
 
   encode(text: string, opts: { onUnknown?: UnknownPolicy } = {}): Int32Array {
     const policy = opts.onUnknown ?? 'error';
-    const toks = this.tokenize(text), out = new Int32Array(toks.length);
+    const toks = this.tokenize(text),
+      out = new Int32Array(toks.length);
     let n = 0;
     toks.forEach((t, pos) => {
       const i = this.index.get(t) ?? this.unknown(t, pos, policy);
@@ -69,7 +74,8 @@ abstract class BaseVocab implements Vocab {
 
   protected checkId(ids: ArrayLike<number>, i: number): number {
     const v = ids[i]!;
-    if (!Number.isInteger(v) || v < 0 || v >= this.size) throw new RangeError(`vocabulary: id ${v} at position ${i} is out of range [0, ${this.size})`);
+    if (!Number.isInteger(v) || v < 0 || v >= this.size)
+      throw new RangeError(`vocabulary: id ${v} at position ${i} is out of range [0, ${this.size})`);
     return v;
   }
 }
@@ -84,13 +90,17 @@ export class CharVocab extends BaseVocab {
     return new CharVocab([...set].sort());
   }
 
-  tokenize(text: string): string[] { return Array.from(text); }
+  tokenize(text: string): string[] {
+    return Array.from(text);
+  }
 
   protected unknown(tok: string, pos: number, policy: UnknownPolicy): number {
     if (policy === 'skip') return -1;
     const cp = tok.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
-    throw new RangeError(`character ${quote(tok)} (U+${cp}) at position ${pos} is not in the model's vocabulary of ${this.size} characters; ` +
-      `remove it or pass onUnknown: 'skip' (--unknown skip)`);
+    throw new RangeError(
+      `character ${quote(tok)} (U+${cp}) at position ${pos} is not in the model's vocabulary of ${this.size} characters; ` +
+        `remove it or pass onUnknown: 'skip' (--unknown skip)`,
+    );
   }
 
   decode(ids: ArrayLike<number>): string {
@@ -99,7 +109,9 @@ export class CharVocab extends BaseVocab {
     return s;
   }
 
-  toJSON(): VocabJSON { return { type: 'char', tokens: [...this.tokens] }; }
+  toJSON(): VocabJSON {
+    return { type: 'char', tokens: [...this.tokens] };
+  }
 }
 
 /** Words and punctuation marks; newlines are kept as the token '\n' so text keeps its lines. */
@@ -120,8 +132,11 @@ export class WordVocab extends BaseVocab {
 
   /** The `maxSize` most frequent words (ties broken by first appearance) of at least `minCount` occurrences, plus `<unk>` (id 0). */
   static fromText(text: string, opts: { maxSize?: number; minCount?: number; lowercase?: boolean } = {}): WordVocab {
-    const lowercase = opts.lowercase ?? false, maxSize = opts.maxSize ?? 10000, minCount = opts.minCount ?? 1;
-    if (!(Number.isInteger(maxSize) && maxSize >= 2)) throw new RangeError(`WordVocab.fromText: maxSize must be an integer >= 2, got ${maxSize}`);
+    const lowercase = opts.lowercase ?? false,
+      maxSize = opts.maxSize ?? 10000,
+      minCount = opts.minCount ?? 1;
+    if (!(Number.isInteger(maxSize) && maxSize >= 2))
+      throw new RangeError(`WordVocab.fromText: maxSize must be an integer >= 2, got ${maxSize}`);
     const counts = new Map<string, number>();
     for (const w of tokenizeWords(text, lowercase)) counts.set(w, (counts.get(w) ?? 0) + 1);
     if (counts.size === 0) throw new RangeError('WordVocab.fromText: the text has no words');
@@ -130,9 +145,13 @@ export class WordVocab extends BaseVocab {
     return new WordVocab([UNK, ...order.slice(0, maxSize - 1).map(([w]) => w)], { lowercase });
   }
 
-  tokenize(text: string): string[] { return tokenizeWords(text, this.lowercase); }
+  tokenize(text: string): string[] {
+    return tokenizeWords(text, this.lowercase);
+  }
 
-  protected unknown(): number { return this.unkId; }
+  protected unknown(): number {
+    return this.unkId;
+  }
 
   decode(ids: ArrayLike<number>): string {
     let s = '';
@@ -143,7 +162,9 @@ export class WordVocab extends BaseVocab {
     return s;
   }
 
-  toJSON(): VocabJSON { return { type: 'word', tokens: [...this.tokens], lowercase: this.lowercase }; }
+  toJSON(): VocabJSON {
+    return { type: 'word', tokens: [...this.tokens], lowercase: this.lowercase };
+  }
 }
 
 export function tokenizeWords(text: string, lowercase = false): string[] {
@@ -153,7 +174,8 @@ export function tokenizeWords(text: string, lowercase = false): string[] {
 /** Rebuilds a vocabulary saved with `toJSON` (e.g. from a checkpoint); throws on anything malformed. */
 export function vocabFromJSON(j: unknown): Vocab {
   const v = j as VocabJSON;
-  if (!v || typeof v !== 'object' || !Array.isArray(v.tokens)) throw new RangeError('vocabulary: expected {type, tokens: string[]}');
+  if (!v || typeof v !== 'object' || !Array.isArray(v.tokens))
+    throw new RangeError('vocabulary: expected {type, tokens: string[]}');
   if (v.type === 'char') return new CharVocab(v.tokens);
   if (v.type === 'word') return new WordVocab(v.tokens, { lowercase: v.lowercase });
   throw new RangeError(`vocabulary: unknown type '${String(v.type)}'; expected 'char' or 'word'`);

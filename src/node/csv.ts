@@ -52,7 +52,9 @@ export interface FastRows {
   line: number;
 }
 
-const QUOTE = 34, LF = 10, CR = 13;
+const QUOTE = 34,
+  LF = 10,
+  CR = 13;
 
 export class CsvReader {
   /** Column names (from the header or the options); null until the header has been read. */
@@ -75,9 +77,9 @@ export class CsvReader {
   private moveBuffer = false;
 
   private buf: Uint8Array;
-  private len = 0;            // valid bytes in buf
-  private pos = 0;            // first unparsed byte
-  private nextLine = 1;       // line number at pos
+  private len = 0; // valid bytes in buf
+  private pos = 0; // first unparsed byte
+  private nextLine = 1; // line number at pos
   private starts = new Int32Array(64);
   private ends = new Int32Array(64);
   private esc = new Uint8Array(64);
@@ -91,11 +93,14 @@ export class CsvReader {
   constructor(opts: CsvOptions = {}) {
     const d = opts.delimiter ?? ',';
     if (d.length !== 1 || d.charCodeAt(0) > 127 || d === '"' || d === '\n' || d === '\r') {
-      throw new RangeError(`CsvReader: delimiter must be one ASCII character other than a quote or newline, got ${JSON.stringify(d)}`);
+      throw new RangeError(
+        `CsvReader: delimiter must be one ASCII character other than a quote or newline, got ${JSON.stringify(d)}`,
+      );
     }
     this.delim = d.charCodeAt(0);
     this.needHeader = opts.header ?? true;
-    if (!this.needHeader && !opts.columns) throw new RangeError('CsvReader: without a header row, give the column names (columns)');
+    if (!this.needHeader && !opts.columns)
+      throw new RangeError('CsvReader: without a header row, give the column names (columns)');
     this.columns = this.needHeader ? null : [...opts.columns!];
     this.strict = opts.strict ?? false;
     this.keep = opts.keepErrors ?? 5;
@@ -120,14 +125,23 @@ export class CsvReader {
     if (this.moveBuffer) {
       this.moveBuffer = false;
       const nb = this.alloc!(this.buf.length);
-      if (nb) { nb.set(this.buf.subarray(this.pos, this.len)); this.len -= this.pos; this.pos = 0; this.buf = nb; }
+      if (nb) {
+        nb.set(this.buf.subarray(this.pos, this.len));
+        this.len -= this.pos;
+        this.pos = 0;
+        this.buf = nb;
+      }
     }
     if (this.pos > 0 && (this.len === this.buf.length || this.pos > this.buf.length >> 1)) {
       this.buf.copyWithin(0, this.pos, this.len);
-      this.len -= this.pos; this.pos = 0;
+      this.len -= this.pos;
+      this.pos = 0;
     }
     if (this.len === this.buf.length) {
-      if (this.buf.length >= this.maxRow) throw new CsvError(`a row at line ${this.nextLine} is longer than ${this.maxRow} bytes (is the delimiter or the quoting wrong?)`);
+      if (this.buf.length >= this.maxRow)
+        throw new CsvError(
+          `a row at line ${this.nextLine} is longer than ${this.maxRow} bytes (is the delimiter or the quoting wrong?)`,
+        );
       const size = Math.min(this.maxRow, this.buf.length * 2);
       const bigger = this.alloc?.(size) ?? new Uint8Array(size);
       bigger.set(this.buf.subarray(0, this.len));
@@ -173,9 +187,15 @@ export class CsvReader {
 
   private grow(nf: number): void {
     const n = Math.max(nf + 1, this.starts.length * 2);
-    const s = new Int32Array(n), e = new Int32Array(n), q = new Uint8Array(n);
-    s.set(this.starts); e.set(this.ends); q.set(this.esc);
-    this.starts = s; this.ends = e; this.esc = q;
+    const s = new Int32Array(n),
+      e = new Int32Array(n),
+      q = new Uint8Array(n);
+    s.set(this.starts);
+    e.set(this.ends);
+    q.set(this.esc);
+    this.starts = s;
+    this.ends = e;
+    this.esc = q;
   }
 
   private parse(final: boolean): void {
@@ -188,8 +208,12 @@ export class CsvReader {
    * property store it has never seen executed at the loop's exit deoptimised it once per chunk.)
    */
   private scan(final: boolean): number {
-    const b = this.buf, len = this.len, delim = this.delim;
-    let starts = this.starts, ends = this.ends, esc = this.esc; // locals: the loop is hot
+    const b = this.buf,
+      len = this.len,
+      delim = this.delim;
+    let starts = this.starts,
+      ends = this.ends,
+      esc = this.esc; // locals: the loop is hot
     let i = this.pos;
     while (i < len) {
       const fast = this.fast;
@@ -198,11 +222,21 @@ export class CsvReader {
         this.nextLine = fast.line;
         if (i >= len) break;
       }
-      const rowStart = i, rowLine = this.nextLine;
-      let line = rowLine, nf = 0, bad: string | null = null, complete = false, anyEsc = false;
+      const rowStart = i,
+        rowLine = this.nextLine;
+      let line = rowLine,
+        nf = 0,
+        bad: string | null = null,
+        complete = false,
+        anyEsc = false;
       // One row: fields until an unquoted newline (or the end of the input when final).
       for (;;) {
-        if (nf >= starts.length) { this.grow(nf); starts = this.starts; ends = this.ends; esc = this.esc; }
+        if (nf >= starts.length) {
+          this.grow(nf);
+          starts = this.starts;
+          ends = this.ends;
+          esc = this.esc;
+        }
         let s: number, e: number, quoted: boolean;
         esc[nf] = 0;
         if (i < len && b[i] === QUOTE) {
@@ -211,9 +245,15 @@ export class CsvReader {
           while (i < len) {
             const c = b[i]!;
             if (c === QUOTE) {
-              if (i + 1 < len && b[i + 1] === QUOTE) { esc[nf] = 1; anyEsc = true; i += 2; continue; }
+              if (i + 1 < len && b[i + 1] === QUOTE) {
+                esc[nf] = 1;
+                anyEsc = true;
+                i += 2;
+                continue;
+              }
               if (i + 1 >= len && !final) break; // cannot tell "" from " yet
-              closed = true; break;
+              closed = true;
+              break;
             }
             if (c === LF) line++;
             i++;
@@ -225,7 +265,7 @@ export class CsvReader {
           } else {
             e = i++;
             if (i < len && b[i] === CR) {
-              if (i + 1 >= len && !final) break;            // \r\n split across chunks
+              if (i + 1 >= len && !final) break; // \r\n split across chunks
               if (i + 1 < len && b[i + 1] === LF) i++;
             }
             if (i < len && b[i] !== delim && b[i] !== LF) {
@@ -236,20 +276,35 @@ export class CsvReader {
           quoted = true;
         } else {
           s = i;
-          while (i < len) { const c = b[i]!; if (c === delim || c === LF) break; i++; }
+          while (i < len) {
+            const c = b[i]!;
+            if (c === delim || c === LF) break;
+            i++;
+          }
           e = i;
           quoted = false;
         }
         if (i >= len && !final) break;
-        starts[nf] = s; ends[nf] = e; nf++;
-        if (i < len && b[i] === delim) { i++; continue; }
+        starts[nf] = s;
+        ends[nf] = e;
+        nf++;
+        if (i < len && b[i] === delim) {
+          i++;
+          continue;
+        }
         // End of row: a newline (strip a preceding \r) or the end of the input.
         if (!quoted && e > s && b[e - 1] === CR) ends[nf - 1] = e - 1;
-        if (i < len) { i++; line++; }
+        if (i < len) {
+          i++;
+          line++;
+        }
         complete = true;
         break;
       }
-      if (!complete) { i = rowStart; break; }
+      if (!complete) {
+        i = rowStart;
+        break;
+      }
       this.nextLine = line;
       if (nf === 1 && ends[0] === starts[0] && b[rowStart] !== QUOTE) continue; // blank line
       if (anyEsc) this.unescape(b, nf);
@@ -262,7 +317,8 @@ export class CsvReader {
   private unescape(b: Uint8Array, nf: number): void {
     for (let j = 0; j < nf; j++) {
       if (!this.esc[j]) continue;
-      const s = this.starts[j]!, e = this.ends[j]!;
+      const s = this.starts[j]!,
+        e = this.ends[j]!;
       let w = s;
       for (let r = s; r < e; r++, w++) {
         b[w] = b[r]!;
@@ -286,8 +342,14 @@ export class CsvReader {
       return;
     }
     const want = this.columns!.length;
-    if (bad) { this.reject(bad, line); return; }
-    if (nf !== want) { this.reject(`expected ${want} fields, got ${nf}`, line); return; }
+    if (bad) {
+      this.reject(bad, line);
+      return;
+    }
+    if (nf !== want) {
+      this.reject(`expected ${want} fields, got ${nf}`, line);
+      return;
+    }
     this.rows++;
     this.onRow(b, this.starts, this.ends, line);
   }

@@ -4,14 +4,40 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 
-interface Init { module: WebAssembly.Module; memory: WebAssembly.Memory; ctrl: Int32Array }
+interface Init {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  ctrl: Int32Array;
+}
 const { module, memory, ctrl } = workerData as Init;
 const k = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as {
   syrk64(P: number, K: number, a: number, c: number, ipFrom: number, ipTo: number, work: number): void;
-  gemm64(tA: number, tB: number, acc: number, upper: number, M: number, N: number, K: number, alpha: number,
-    a: number, lda: number, b: number, ldb: number, c: number, ldc: number, work: number): void;
+  gemm64(
+    tA: number,
+    tB: number,
+    acc: number,
+    upper: number,
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    a: number,
+    lda: number,
+    b: number,
+    ldb: number,
+    c: number,
+    ldc: number,
+    work: number,
+  ): void;
 };
-const SEQ = 0, DONE = 1, ARGS = 2, MICROS = 9, STOP = 10, FAILED = 11, KIND = 12, GEMM = 16;
+const SEQ = 0,
+  DONE = 1,
+  ARGS = 2,
+  MICROS = 9,
+  STOP = 10,
+  FAILED = 11,
+  KIND = 12,
+  GEMM = 16;
 const f64 = new Float64Array(ctrl.buffer, GEMM * 4, 1); // alpha of a gemm job
 
 parentPort!.postMessage('ready');

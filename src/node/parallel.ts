@@ -16,11 +16,18 @@ const WORKER = new URL('./parallel_worker.js', import.meta.url);
 export function spawnNodeShardWorker(init: ShardWorkerInit): ShardWorkerHandle {
   const w = new Worker(WORKER, { workerData: init });
   const ready = new Promise<void>((resolve, reject) => {
-    w.once('message', (m: unknown) => (m === 'ready' ? resolve() : reject(new Error(`shard worker ${init.index}: ${String(m)}`))));
+    w.once('message', (m: unknown) =>
+      m === 'ready' ? resolve() : reject(new Error(`shard worker ${init.index}: ${String(m)}`)),
+    );
     w.once('error', (e) => reject(new Error(`shard worker ${init.index} failed to start: ${e.message}`)));
-    w.once('exit', (code) => reject(new Error(`shard worker ${init.index} exited with code ${code} before it was ready`)));
+    w.once('exit', (code) =>
+      reject(new Error(`shard worker ${init.index} exited with code ${code} before it was ready`)),
+    );
   });
-  ready.then(() => w.unref(), () => {});
+  ready.then(
+    () => w.unref(),
+    () => {},
+  );
   return { ready, terminate: () => w.terminate() };
 }
 

@@ -15,34 +15,57 @@ export class RunDir {
   }
 
   static open(path: string): RunDir {
-    if (!existsSync(path) || !statSync(path).isDirectory()) throw Object.assign(new Error(`run folder '${path}' does not exist`), { code: 'ENOENT' });
+    if (!existsSync(path) || !statSync(path).isDirectory())
+      throw Object.assign(new Error(`run folder '${path}' does not exist`), { code: 'ENOENT' });
     return new RunDir(path);
   }
 
-  file(name: string): string { return join(this.path, name); }
+  file(name: string): string {
+    return join(this.path, name);
+  }
 
   /** Removes the files a run writes (for --force); leaves anything else in the folder alone. */
   clear(): void {
-    for (const f of ['metrics.jsonl', 'checkpoint.safetensors', 'result.json', 'config.json']) rmSync(this.file(f), { force: true });
+    for (const f of ['metrics.jsonl', 'checkpoint.safetensors', 'result.json', 'config.json'])
+      rmSync(this.file(f), { force: true });
   }
 
-  writeJSON(name: string, v: unknown): void { writeFileAtomic(this.file(name), JSON.stringify(v, null, 2) + '\n'); }
+  writeJSON(name: string, v: unknown): void {
+    writeFileAtomic(this.file(name), JSON.stringify(v, null, 2) + '\n');
+  }
 
-  readJSON<T>(name: string): T { return JSON.parse(readFileSync(this.file(name), 'utf8')) as T; }
+  readJSON<T>(name: string): T {
+    return JSON.parse(readFileSync(this.file(name), 'utf8')) as T;
+  }
 
-  has(name: string): boolean { return existsSync(this.file(name)); }
+  has(name: string): boolean {
+    return existsSync(this.file(name));
+  }
 
   /** Appends one metrics record (JSON lines). */
-  log(rec: Record<string, unknown>): void { appendFileSync(this.file('metrics.jsonl'), JSON.stringify(rec) + '\n'); }
+  log(rec: Record<string, unknown>): void {
+    appendFileSync(this.file('metrics.jsonl'), JSON.stringify(rec) + '\n');
+  }
 
   readMetrics(): Record<string, unknown>[] {
     if (!this.has('metrics.jsonl')) return [];
-    return readFileSync(this.file('metrics.jsonl'), 'utf8').split('\n').filter((l) => l.trim()).flatMap((l) => {
-      try { return [JSON.parse(l) as Record<string, unknown>]; } catch { return []; } // a torn last line after a crash
-    });
+    return readFileSync(this.file('metrics.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim())
+      .flatMap((l) => {
+        try {
+          return [JSON.parse(l) as Record<string, unknown>];
+        } catch {
+          return [];
+        } // a torn last line after a crash
+      });
   }
 
-  saveCheckpoint(bytes: Uint8Array, name = 'checkpoint.safetensors'): void { writeFileAtomic(this.file(name), bytes); }
+  saveCheckpoint(bytes: Uint8Array, name = 'checkpoint.safetensors'): void {
+    writeFileAtomic(this.file(name), bytes);
+  }
 
-  readBytes(name: string): Uint8Array { return new Uint8Array(readFileSync(this.file(name))); }
+  readBytes(name: string): Uint8Array {
+    return new Uint8Array(readFileSync(this.file(name)));
+  }
 }

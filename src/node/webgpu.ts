@@ -15,7 +15,8 @@ export type NodeGpuBackend = 'auto' | 'vulkan' | 'opengles' | 'opengl' | 'metal'
 
 type Dawn = { create(flags: string[]): GPU };
 
-export const INSTALL_HINT = "the webgpu backend needs the optional package 'webgpu' (Dawn for Node): run `npm install webgpu`";
+export const INSTALL_HINT =
+  "the webgpu backend needs the optional package 'webgpu' (Dawn for Node): run `npm install webgpu`";
 
 let dawn: Promise<Dawn> | null = null;
 
@@ -34,7 +35,9 @@ async function tryOpen(d: Dawn, backend: string): Promise<GpuContext | null> {
   const flags = backend === 'auto' ? [] : [`backend=${backend}`];
   const compat = backend === 'opengles' || backend === 'opengl';
   try {
-    return await GpuContext.open(d.create(flags), { adapter: compat ? { featureLevel: 'compatibility' } : { powerPreference: 'high-performance' } });
+    return await GpuContext.open(d.create(flags), {
+      adapter: compat ? { featureLevel: 'compatibility' } : { powerPreference: 'high-performance' },
+    });
   } catch (e) {
     if (e instanceof GpuUnavailableError) return null;
     throw e;
@@ -44,13 +47,18 @@ async function tryOpen(d: Dawn, backend: string): Promise<GpuContext | null> {
 /** Opens a WebGPU device in Node through Dawn. */
 export async function openNodeGpu(o: { backend?: NodeGpuBackend } = {}): Promise<GpuContext> {
   // Dawn's OpenGL ES backend reaches Mesa through EGL; with no display, use its surfaceless platform.
-  if (!process.env.EGL_PLATFORM && !process.env.WAYLAND_DISPLAY && !process.env.DISPLAY) process.env.EGL_PLATFORM = 'surfaceless';
+  if (!process.env.EGL_PLATFORM && !process.env.WAYLAND_DISPLAY && !process.env.DISPLAY)
+    process.env.EGL_PLATFORM = 'surfaceless';
   const d = await loadDawn();
   const backend = o.backend ?? 'auto';
   const ctx = (await tryOpen(d, backend)) ?? (backend === 'auto' ? await tryOpen(d, 'opengles') : null);
   if (!ctx) {
-    throw new GpuUnavailableError(`WebGPU (Dawn) found no adapter for backend '${backend}'` +
-      (backend === 'auto' || backend === 'opengles' ? '; on a machine without a GPU install EGL/GLES (Debian: apt-get install libegl1 libegl-mesa0 libgles2)' : ''));
+    throw new GpuUnavailableError(
+      `WebGPU (Dawn) found no adapter for backend '${backend}'` +
+        (backend === 'auto' || backend === 'opengles'
+          ? '; on a machine without a GPU install EGL/GLES (Debian: apt-get install libegl1 libegl-mesa0 libgles2)'
+          : ''),
+    );
   }
   return ctx;
 }

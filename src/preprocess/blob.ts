@@ -19,11 +19,14 @@ export interface Blob {
 
 export function packBlob(header: Record<string, unknown>, arrays: Record<string, ArrayLike<number>>): Uint8Array {
   const names = Object.keys(arrays);
-  const json = new TextEncoder().encode(JSON.stringify({ ...header, arrays: names.map((name) => ({ name, length: arrays[name]!.length })) }));
+  const json = new TextEncoder().encode(
+    JSON.stringify({ ...header, arrays: names.map((name) => ({ name, length: arrays[name]!.length })) }),
+  );
   const start = Math.ceil((8 + json.length) / 8) * 8;
   let total = start;
   for (const k of names) total += 8 * arrays[k]!.length;
-  const bytes = new Uint8Array(total), dv = new DataView(bytes.buffer);
+  const bytes = new Uint8Array(total),
+    dv = new DataView(bytes.buffer);
   bytes.set(MAGIC, 0);
   dv.setUint32(4, json.length, true);
   bytes.set(json, 8);
@@ -42,7 +45,8 @@ export function unpackBlob(bytes: Uint8Array, what: string): Blob {
   }
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const L = dv.getUint32(4, true);
-  if (8 + L > bytes.length) throw new RangeError(`${what}: header of ${L} bytes runs past the end of a ${bytes.length}-byte file`);
+  if (8 + L > bytes.length)
+    throw new RangeError(`${what}: header of ${L} bytes runs past the end of a ${bytes.length}-byte file`);
   let header: Record<string, unknown>;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + L))) as Record<string, unknown>;
@@ -55,7 +59,9 @@ export function unpackBlob(bytes: Uint8Array, what: string): Blob {
   const arrays: Record<string, Float64Array> = {};
   for (const { name, length } of list) {
     if (!Number.isInteger(length) || length < 0 || o + 8 * length > bytes.length) {
-      throw new RangeError(`${what}: array '${name}' of ${length} values does not fit in the ${bytes.length}-byte file (truncated?)`);
+      throw new RangeError(
+        `${what}: array '${name}' of ${length} values does not fit in the ${bytes.length}-byte file (truncated?)`,
+      );
     }
     const a = new Float64Array(length);
     for (let i = 0; i < length; i++, o += 8) a[i] = dv.getFloat64(o, true);

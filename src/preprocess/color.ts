@@ -14,15 +14,22 @@
 import type { Tensor } from '../tensor.js';
 import { needChannels, outputLike } from './images.js';
 
-const KR = 0.299, KB = 0.114, KG = 1 - KR - KB, UMAX = 0.436, VMAX = 0.615;
+const KR = 0.299,
+  KB = 0.114,
+  KG = 1 - KR - KB,
+  UMAX = 0.436,
+  VMAX = 0.615;
 
 /** RGB -> YUV; `out` may be the input (in place) or a preallocated tensor of the same size. */
 export function rgbToYuv(rgb: Tensor, out?: Tensor): Tensor {
   needChannels(rgb, 3, 'rgbToYuv', 'R, G, B');
   const o = outputLike(rgb, out, 'rgbToYuv');
-  const s = rgb.data, d = o.data;
+  const s = rgb.data,
+    d = o.data;
   for (let i = 0; i < s.length; i += 3) {
-    const r = s[i]!, g = s[i + 1]!, b = s[i + 2]!;
+    const r = s[i]!,
+      g = s[i + 1]!,
+      b = s[i + 2]!;
     const y = KR * r + KG * g + KB * b;
     d[i] = y;
     d[i + 1] = (UMAX / (1 - KB)) * (b - y);
@@ -35,9 +42,12 @@ export function rgbToYuv(rgb: Tensor, out?: Tensor): Tensor {
 export function yuvToRgb(yuv: Tensor, out?: Tensor): Tensor {
   needChannels(yuv, 3, 'yuvToRgb', 'Y, U, V');
   const o = outputLike(yuv, out, 'yuvToRgb');
-  const s = yuv.data, d = o.data;
+  const s = yuv.data,
+    d = o.data;
   for (let i = 0; i < s.length; i += 3) {
-    const y = s[i]!, u = s[i + 1]!, v = s[i + 2]!;
+    const y = s[i]!,
+      u = s[i + 1]!,
+      v = s[i + 2]!;
     const r = y + ((1 - KR) / VMAX) * v;
     const b = y + ((1 - KB) / UMAX) * u;
     d[i] = r;

@@ -25,11 +25,16 @@ export function symmetricEigen(A: ArrayLike<number>, n: number): SymmetricEigen 
   // V[i] is row i of the working matrix (JAMA's V[i][j]); tred2 works on it in place.
   const V: Float64Array[] = [];
   for (let i = 0; i < n; i++) V.push(Float64Array.from({ length: n }, (_, j) => A[i * n + j]!));
-  const d = new Float64Array(n), e = new Float64Array(n);
+  const d = new Float64Array(n),
+    e = new Float64Array(n);
   tred2(V, d, e, n);
   // Transpose once so that column operations of tql2 become row operations.
   const Vt: Float64Array[] = [];
-  for (let k = 0; k < n; k++) { const r = new Float64Array(n); for (let i = 0; i < n; i++) r[i] = V[i]![k]!; Vt.push(r); }
+  for (let k = 0; k < n; k++) {
+    const r = new Float64Array(n);
+    for (let i = 0; i < n; i++) r[i] = V[i]![k]!;
+    Vt.push(r);
+  }
   tql2(Vt, d, e, n);
   const vectors = new Float64Array(n * n);
   for (let k = 0; k < n; k++) vectors.set(Vt[k]!, k * n);
@@ -40,15 +45,24 @@ export function symmetricEigen(A: ArrayLike<number>, n: number): SymmetricEigen 
 function tred2(V: Float64Array[], d: Float64Array, e: Float64Array, n: number): void {
   for (let j = 0; j < n; j++) d[j] = V[n - 1]![j]!;
   for (let i = n - 1; i > 0; i--) {
-    let scale = 0, h = 0;
+    let scale = 0,
+      h = 0;
     for (let k = 0; k < i; k++) scale += Math.abs(d[k]!);
     if (scale === 0) {
       e[i] = d[i - 1]!;
-      for (let j = 0; j < i; j++) { d[j] = V[i - 1]![j]!; V[i]![j] = 0; V[j]![i] = 0; }
+      for (let j = 0; j < i; j++) {
+        d[j] = V[i - 1]![j]!;
+        V[i]![j] = 0;
+        V[j]![i] = 0;
+      }
     } else {
       // Householder vector from the scaled row, avoiding under/overflow.
-      for (let k = 0; k < i; k++) { d[k]! /= scale; h += d[k]! * d[k]!; }
-      let f = d[i - 1]!, g = Math.sqrt(h);
+      for (let k = 0; k < i; k++) {
+        d[k]! /= scale;
+        h += d[k]! * d[k]!;
+      }
+      let f = d[i - 1]!,
+        g = Math.sqrt(h);
       if (f > 0) g = -g;
       e[i] = scale * g;
       h -= f * g;
@@ -59,15 +73,22 @@ function tred2(V: Float64Array[], d: Float64Array, e: Float64Array, n: number): 
         f = d[j]!;
         V[j]![i] = f;
         g = e[j]! + V[j]![j]! * f;
-        for (let k = j + 1; k <= i - 1; k++) { g += V[k]![j]! * d[k]!; e[k]! += V[k]![j]! * f; }
+        for (let k = j + 1; k <= i - 1; k++) {
+          g += V[k]![j]! * d[k]!;
+          e[k]! += V[k]![j]! * f;
+        }
         e[j] = g;
       }
       f = 0;
-      for (let j = 0; j < i; j++) { e[j]! /= h; f += e[j]! * d[j]!; }
+      for (let j = 0; j < i; j++) {
+        e[j]! /= h;
+        f += e[j]! * d[j]!;
+      }
       const hh = f / (h + h);
       for (let j = 0; j < i; j++) e[j]! -= hh * d[j]!;
       for (let j = 0; j < i; j++) {
-        f = d[j]!; g = e[j]!;
+        f = d[j]!;
+        g = e[j]!;
         for (let k = j; k <= i - 1; k++) V[k]![j]! -= f * e[k]! + g * d[k]!;
         d[j] = V[i - 1]![j]!;
         V[i]![j] = 0;
@@ -90,7 +111,10 @@ function tred2(V: Float64Array[], d: Float64Array, e: Float64Array, n: number): 
     }
     for (let k = 0; k <= i; k++) V[k]![i + 1] = 0;
   }
-  for (let j = 0; j < n; j++) { d[j] = V[n - 1]![j]!; V[n - 1]![j] = 0; }
+  for (let j = 0; j < n; j++) {
+    d[j] = V[n - 1]![j]!;
+    V[n - 1]![j] = 0;
+  }
   V[n - 1]![n - 1] = 1;
   e[0] = 0;
 }
@@ -99,7 +123,8 @@ function tred2(V: Float64Array[], d: Float64Array, e: Float64Array, n: number): 
 function tql2(Vt: Float64Array[], d: Float64Array, e: Float64Array, n: number): void {
   for (let i = 1; i < n; i++) e[i - 1] = e[i]!;
   e[n - 1] = 0;
-  let f = 0, tst1 = 0;
+  let f = 0,
+    tst1 = 0;
   const eps = 2 ** -52;
   for (let l = 0; l < n; l++) {
     // Find a small subdiagonal element.
@@ -111,7 +136,9 @@ function tql2(Vt: Float64Array[], d: Float64Array, e: Float64Array, n: number): 
       do {
         if (++iter > 60) throw new Error(`symmetricEigen: QL iteration did not converge for eigenvalue ${l} of ${n}`);
         // Shift from the leading 2x2 block.
-        let g = d[l]!, p = (d[l + 1]! - g) / (2 * e[l]!), r = Math.hypot(p, 1);
+        let g = d[l]!,
+          p = (d[l + 1]! - g) / (2 * e[l]!),
+          r = Math.hypot(p, 1);
         if (p < 0) r = -r;
         d[l] = e[l]! / (p + r);
         d[l + 1] = e[l]! * (p + r);
@@ -121,21 +148,35 @@ function tql2(Vt: Float64Array[], d: Float64Array, e: Float64Array, n: number): 
         f += h;
         // Implicit QL transformation: a chase of Givens rotations from m up to l.
         p = d[m]!;
-        let c = 1, c2 = c, c3 = c, s = 0, s2 = 0;
+        let c = 1,
+          c2 = c,
+          c3 = c,
+          s = 0,
+          s2 = 0;
         const el1 = e[l + 1]!;
         for (let i = m - 1; i >= l; i--) {
-          c3 = c2; c2 = c; s2 = s;
-          g = c * e[i]!; h = c * p;
+          c3 = c2;
+          c2 = c;
+          s2 = s;
+          g = c * e[i]!;
+          h = c * p;
           r = Math.hypot(p, e[i]!);
           e[i + 1] = s * r;
-          s = e[i]! / r; c = p / r;
+          s = e[i]! / r;
+          c = p / r;
           p = c * d[i]! - s * g;
           d[i + 1] = h + s * (c * g + s * d[i]!);
           // Rotate eigenvectors i and i+1 (rows of Vt).
-          const a = Vt[i]!, b = Vt[i + 1]!;
-          for (let k = 0; k < n; k++) { const bk = b[k]!, ak = a[k]!; b[k] = s * ak + c * bk; a[k] = c * ak - s * bk; }
+          const a = Vt[i]!,
+            b = Vt[i + 1]!;
+          for (let k = 0; k < n; k++) {
+            const bk = b[k]!,
+              ak = a[k]!;
+            b[k] = s * ak + c * bk;
+            a[k] = c * ak - s * bk;
+          }
         }
-        p = -s * s2 * c3 * el1 * e[l]! / dl1;
+        p = (-s * s2 * c3 * el1 * e[l]!) / dl1;
         e[l] = s * p;
         d[l] = c * p;
       } while (Math.abs(e[l]!) > eps * tst1);
@@ -145,8 +186,19 @@ function tql2(Vt: Float64Array[], d: Float64Array, e: Float64Array, n: number): 
   }
   // Selection sort, ascending (n swaps at most, each a row pointer swap).
   for (let i = 0; i < n - 1; i++) {
-    let k = i, p = d[i]!;
-    for (let j = i + 1; j < n; j++) if (d[j]! < p) { k = j; p = d[j]!; }
-    if (k !== i) { d[k] = d[i]!; d[i] = p; const t = Vt[i]!; Vt[i] = Vt[k]!; Vt[k] = t; }
+    let k = i,
+      p = d[i]!;
+    for (let j = i + 1; j < n; j++)
+      if (d[j]! < p) {
+        k = j;
+        p = d[j]!;
+      }
+    if (k !== i) {
+      d[k] = d[i]!;
+      d[i] = p;
+      const t = Vt[i]!;
+      Vt[i] = Vt[k]!;
+      Vt[k] = t;
+    }
   }
 }

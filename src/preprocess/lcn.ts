@@ -19,7 +19,7 @@
  * whole window fits. The Gaussian is separable, so each smoothing is a row pass and a column pass:
  * O(N H W C size). Work per image is done in float64 scratch.
  */
-import { type Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 import { checkImages, outputLike } from './images.js';
 
 export interface LcnOptions {
@@ -37,9 +37,13 @@ export interface LcnOptions {
 
 /** Fills in the defaults and checks the ranges (RangeError naming the bad option). */
 export function resolveLcnOptions(o: LcnOptions = {}): Required<LcnOptions> {
-  const size = o.size ?? 9, sigma = o.sigma ?? 2, eps = o.eps ?? 1e-4;
-  if (!Number.isInteger(size) || size < 1 || size % 2 === 0) throw new RangeError(`lcn: size must be an odd integer >= 1, got ${size}`);
-  if (!(sigma > 0) || !Number.isFinite(sigma)) throw new RangeError(`lcn: sigma must be a finite number > 0, got ${sigma}`);
+  const size = o.size ?? 9,
+    sigma = o.sigma ?? 2,
+    eps = o.eps ?? 1e-4;
+  if (!Number.isInteger(size) || size < 1 || size % 2 === 0)
+    throw new RangeError(`lcn: size must be an odd integer >= 1, got ${size}`);
+  if (!(sigma > 0) || !Number.isFinite(sigma))
+    throw new RangeError(`lcn: sigma must be a finite number > 0, got ${sigma}`);
   if (!(eps >= 0) || !Number.isFinite(eps)) throw new RangeError(`lcn: eps must be a finite number >= 0, got ${eps}`);
   return { size, sigma, eps, acrossChannels: o.acrossChannels ?? true, divisive: o.divisive ?? true };
 }
@@ -47,9 +51,13 @@ export function resolveLcnOptions(o: LcnOptions = {}): Required<LcnOptions> {
 /** The 1-D Gaussian taps g[p] = exp(-(p - r)^2 / (2 sigma^2)), r = (size-1)/2, summing to 1; the 2-D window is g g^T. */
 export function gaussianWindow(size: number, sigma: number): Float64Array {
   const { size: k, sigma: s } = resolveLcnOptions({ size, sigma });
-  const g = new Float64Array(k), r = (k - 1) / 2;
+  const g = new Float64Array(k),
+    r = (k - 1) / 2;
   let sum = 0;
-  for (let p = 0; p < k; p++) { g[p] = Math.exp(-((p - r) ** 2) / (2 * s * s)); sum += g[p]!; }
+  for (let p = 0; p < k; p++) {
+    g[p] = Math.exp(-((p - r) ** 2) / (2 * s * s));
+    sum += g[p]!;
+  }
   for (let p = 0; p < k; p++) g[p]! /= sum;
   return g;
 }
@@ -65,7 +73,13 @@ class Smoother {
   private readonly colNorm: Float64Array; // [H] sum of in-bounds taps along y
   private readonly tmp: Float64Array;
 
-  constructor(readonly H: number, readonly W: number, readonly C: number, size: number, sigma: number) {
+  constructor(
+    readonly H: number,
+    readonly W: number,
+    readonly C: number,
+    size: number,
+    sigma: number,
+  ) {
     this.g = gaussianWindow(size, sigma);
     this.r = (size - 1) / 2;
     this.rowNorm = this.norms(W);
@@ -75,7 +89,8 @@ class Smoother {
 
   private norms(n: number): Float64Array {
     const s = new Float64Array(n);
-    for (let i = 0; i < n; i++) for (let p = -this.r; p <= this.r; p++) if (i + p >= 0 && i + p < n) s[i]! += this.g[p + this.r]!;
+    for (let i = 0; i < n; i++)
+      for (let p = -this.r; p <= this.r; p++) if (i + p >= 0 && i + p < n) s[i]! += this.g[p + this.r]!;
     return s;
   }
 
@@ -84,7 +99,10 @@ class Smoother {
     // Row pass: tmp(y,x,c) = sum_q g(q) src(y, x+q, c) / rowNorm(x).
     for (let y = 0; y < H; y++) {
       for (let x = 0; x < W; x++) {
-        const q0 = Math.max(-r, -x), q1 = Math.min(r, W - 1 - x), o = (y * W + x) * C, inv = 1 / this.rowNorm[x]!;
+        const q0 = Math.max(-r, -x),
+          q1 = Math.min(r, W - 1 - x),
+          o = (y * W + x) * C,
+          inv = 1 / this.rowNorm[x]!;
         for (let c = 0; c < C; c++) {
           let s = 0;
           for (let q = q0; q <= q1; q++) s += g[q + r]! * src[o + q * C + c]!;
@@ -95,7 +113,9 @@ class Smoother {
     // Column pass: dst(y,x,c) = sum_p g(p) tmp(y+p, x, c) / colNorm(y).
     const stride = W * C;
     for (let y = 0; y < H; y++) {
-      const p0 = Math.max(-r, -y), p1 = Math.min(r, H - 1 - y), inv = 1 / this.colNorm[y]!;
+      const p0 = Math.max(-r, -y),
+        p1 = Math.min(r, H - 1 - y),
+        inv = 1 / this.colNorm[y]!;
       for (let i = y * stride, e = i + stride; i < e; i++) {
         let s = 0;
         for (let p = p0; p <= p1; p++) s += g[p + r]! * tmp[i + p * stride]!;
@@ -113,21 +133,27 @@ export function localMean(images: Tensor, opts: Pick<LcnOptions, 'size' | 'sigma
   const o = resolveLcnOptions(opts);
   const { N, H, W, C } = checkImages(images, 'localMean');
   const out = outputLike(images, undefined, 'localMean');
-  const pooled = o.acrossChannels ? 1 : C, P = H * W;
+  const pooled = o.acrossChannels ? 1 : C,
+    P = H * W;
   const sm = new Smoother(H, W, pooled, o.size, o.sigma);
-  const a = new Float64Array(P * pooled), m = new Float64Array(P * pooled);
+  const a = new Float64Array(P * pooled),
+    m = new Float64Array(P * pooled);
   for (let n = 0; n < N; n++) {
     const base = n * P * C;
     gather(images.data, base, P, C, o.acrossChannels, a);
     sm.smooth(a, m);
-    for (let j = 0; j < P; j++) for (let c = 0; c < C; c++) out.data[base + j * C + c] = m[o.acrossChannels ? j : j * C + c]!;
+    for (let j = 0; j < P; j++)
+      for (let c = 0; c < C; c++) out.data[base + j * C + c] = m[o.acrossChannels ? j : j * C + c]!;
   }
   return out;
 }
 
 /** a[j] = mean_c x(j, c) when pooling across channels, else a copy of the interleaved planes. */
 function gather(x: ArrayLike<number>, base: number, P: number, C: number, across: boolean, a: Float64Array): void {
-  if (!across) { for (let i = 0; i < P * C; i++) a[i] = x[base + i]!; return; }
+  if (!across) {
+    for (let i = 0; i < P * C; i++) a[i] = x[base + i]!;
+    return;
+  }
   for (let j = 0; j < P; j++) {
     let s = 0;
     for (let c = 0; c < C; c++) s += x[base + j * C + c]!;
@@ -140,20 +166,25 @@ export function localContrastNormalize(images: Tensor, opts: LcnOptions = {}, ou
   const o = resolveLcnOptions(opts);
   const { N, H, W, C } = checkImages(images, 'localContrastNormalize');
   const res = outputLike(images, out, 'localContrastNormalize');
-  const P = H * W, pooled = o.acrossChannels ? 1 : C;
+  const P = H * W,
+    pooled = o.acrossChannels ? 1 : C;
   const sm = new Smoother(H, W, pooled, o.size, o.sigma);
-  const v = new Float64Array(P * C);           // [H, W, C] subtractive result of one image
-  const a = new Float64Array(P * pooled);      // [H, W, pooled] what gets smoothed
-  const m = new Float64Array(P * pooled);      // [H, W, pooled] smoothed
+  const v = new Float64Array(P * C); // [H, W, C] subtractive result of one image
+  const a = new Float64Array(P * pooled); // [H, W, pooled] what gets smoothed
+  const m = new Float64Array(P * pooled); // [H, W, pooled] smoothed
   for (let n = 0; n < N; n++) {
     const base = n * P * C;
     // v = x - local mean
     gather(images.data, base, P, C, o.acrossChannels, a);
     sm.smooth(a, m);
-    for (let j = 0; j < P; j++) for (let c = 0; c < C; c++) {
-      v[j * C + c] = images.data[base + j * C + c]! - m[o.acrossChannels ? j : j * C + c]!;
+    for (let j = 0; j < P; j++)
+      for (let c = 0; c < C; c++) {
+        v[j * C + c] = images.data[base + j * C + c]! - m[o.acrossChannels ? j : j * C + c]!;
+      }
+    if (!o.divisive) {
+      for (let i = 0; i < P * C; i++) res.data[base + i] = v[i]!;
+      continue;
     }
-    if (!o.divisive) { for (let i = 0; i < P * C; i++) res.data[base + i] = v[i]!; continue; }
     // sigma^2 = local mean of v^2 (pooled over channels when across)
     for (let j = 0; j < P; j++) {
       if (o.acrossChannels) {

@@ -28,9 +28,13 @@ export class Pipeline {
   /** The spec with every default filled in (this is what `toBytes` stores). */
   readonly spec: { yuv: boolean; lcn: Required<LcnOptions> | null; zca: ZcaOptions | null };
 
-  constructor(spec: PipelineSpec, readonly zca: Zca | null = null) {
+  constructor(
+    spec: PipelineSpec,
+    readonly zca: Zca | null = null,
+  ) {
     this.spec = { yuv: spec.yuv ?? false, lcn: spec.lcn ? resolveLcnOptions(spec.lcn) : null, zca: spec.zca ?? null };
-    if (this.spec.zca && !zca) throw new RangeError('Pipeline: the spec asks for ZCA but no fitted Zca was given; use Pipeline.fit');
+    if (this.spec.zca && !zca)
+      throw new RangeError('Pipeline: the spec asks for ZCA but no fitted Zca was given; use Pipeline.fit');
   }
 
   /** The stateless steps (YUV, LCN) on a batch. */
@@ -70,14 +74,21 @@ export class Pipeline {
 
   toBytes(): Uint8Array {
     const z = this.zca?.parts();
-    return packBlob({ format: 'recur-preprocess', version: 1, yuv: this.spec.yuv, lcn: this.spec.lcn, zca: z ? z.header : null }, z ? z.arrays : {});
+    return packBlob(
+      { format: 'recur-preprocess', version: 1, yuv: this.spec.yuv, lcn: this.spec.lcn, zca: z ? z.header : null },
+      z ? z.arrays : {},
+    );
   }
 
   static fromBytes(bytes: Uint8Array): Pipeline {
     const { header, arrays } = unpackBlob(bytes, 'Pipeline.fromBytes');
-    if (header.format !== 'recur-preprocess') throw new RangeError(`Pipeline.fromBytes: expected format 'recur-preprocess', got '${String(header.format)}'`);
+    if (header.format !== 'recur-preprocess')
+      throw new RangeError(`Pipeline.fromBytes: expected format 'recur-preprocess', got '${String(header.format)}'`);
     const zh = header.zca as Record<string, unknown> | null;
     const zca = zh ? Zca.fromParts(zh, arrays, 'Pipeline.fromBytes') : null;
-    return new Pipeline({ yuv: Boolean(header.yuv), lcn: header.lcn as LcnOptions | null, zca: zca ? { epsilon: zca.epsilon } : null }, zca);
+    return new Pipeline(
+      { yuv: Boolean(header.yuv), lcn: header.lcn as LcnOptions | null, zca: zca ? { epsilon: zca.epsilon } : null },
+      zca,
+    );
   }
 }

@@ -44,7 +44,10 @@ export class CovarianceAccumulator {
 
   private init(shape: number[]): void {
     const D = numel(shape);
-    if (shape.length === 0 || D < 1) throw new ShapeError(`CovarianceAccumulator: a sample needs at least one value, got sample shape ${shapeStr(shape)}`);
+    if (shape.length === 0 || D < 1)
+      throw new ShapeError(
+        `CovarianceAccumulator: a sample needs at least one value, got sample shape ${shapeStr(shape)}`,
+      );
     this.sampleShape = [...shape];
     this.dim = D;
     this.mean = new Float64Array(D);
@@ -54,22 +57,31 @@ export class CovarianceAccumulator {
   /** Merges one batch [B, ...sampleShape] (B >= 1) into the statistics. */
   add(batch: Tensor): this {
     if (!batch || !Array.isArray(batch.shape) || batch.shape.length < 2) {
-      throw new ShapeError(`CovarianceAccumulator.add: expected a batch [B, ...sample], got shape ${batch && Array.isArray(batch.shape) ? shapeStr(batch.shape) : typeof batch}`);
+      throw new ShapeError(
+        `CovarianceAccumulator.add: expected a batch [B, ...sample], got shape ${batch && Array.isArray(batch.shape) ? shapeStr(batch.shape) : typeof batch}`,
+      );
     }
     const sample = batch.shape.slice(1);
     if (!this.sampleShape) this.init(sample);
     if (sample.length !== this.sampleShape!.length || sample.some((d, i) => d !== this.sampleShape![i])) {
-      throw new ShapeError(`CovarianceAccumulator.add: expected samples of shape ${shapeStr(this.sampleShape!)}, got ${shapeStr(sample)} (batch ${shapeStr(batch.shape)})`);
+      throw new ShapeError(
+        `CovarianceAccumulator.add: expected samples of shape ${shapeStr(this.sampleShape!)}, got ${shapeStr(sample)} (batch ${shapeStr(batch.shape)})`,
+      );
     }
-    const D = this.dim, B = batch.shape[0]!;
-    if (batch.data.length !== B * D) throw new ShapeError(`CovarianceAccumulator.add: shape ${shapeStr(batch.shape)} needs ${B * D} values, data has ${batch.data.length}`);
+    const D = this.dim,
+      B = batch.shape[0]!;
+    if (batch.data.length !== B * D)
+      throw new ShapeError(
+        `CovarianceAccumulator.add: shape ${shapeStr(batch.shape)} needs ${B * D} values, data has ${batch.data.length}`,
+      );
     assertFinite(batch.data, 'CovarianceAccumulator.add');
     if (B === 0) return this;
     // Batch mean, then the batch's centred scatter straight into the running upper triangle.
     const mb = new Float64Array(D);
     for (let i = 0; i < B; i++) for (let p = 0; p < D; p++) mb[p]! += batch.data[i * D + p]!;
     for (let p = 0; p < D; p++) mb[p]! /= B;
-    const r = new Float64Array(D), S = this.scatter;
+    const r = new Float64Array(D),
+      S = this.scatter;
     for (let i = 0; i < B; i++) {
       for (let p = 0; p < D; p++) r[p] = batch.data[i * D + p]! - mb[p]!;
       for (let p = 0; p < D; p++) {
@@ -79,7 +91,8 @@ export class CovarianceAccumulator {
       }
     }
     // Between-batch term: delta delta^T * nA nB / n, delta = mean_B - mean_A.
-    const nA = this.count, n = nA + B;
+    const nA = this.count,
+      n = nA + B;
     if (nA > 0) {
       const w = (nA * B) / n;
       for (let p = 0; p < D; p++) {
@@ -96,7 +109,9 @@ export class CovarianceAccumulator {
   /** The unbiased covariance [D, D] (full, symmetric); needs at least 2 samples. */
   covariance(): Float64Array {
     if (this.count < 2) throw new RangeError(`covariance: need at least 2 samples, got ${this.count}`);
-    const D = this.dim, C = new Float64Array(D * D), k = 1 / (this.count - 1);
+    const D = this.dim,
+      C = new Float64Array(D * D),
+      k = 1 / (this.count - 1);
     for (let p = 0; p < D; p++) for (let q = p; q < D; q++) C[p * D + q] = C[q * D + p] = this.scatter[p * D + q]! * k;
     return C;
   }
@@ -127,7 +142,9 @@ function checkVariance(variance: number, mean: Float64Array, count: number): voi
   let msq = 0;
   for (const m of mean) msq += m * m;
   if (!(variance > 1e-24 * msq) || variance === 0) {
-    throw new RangeError(`Zca: the data set has zero variance (all ${count} samples are identical); whitening needs samples that differ`);
+    throw new RangeError(
+      `Zca: the data set has zero variance (all ${count} samples are identical); whitening needs samples that differ`,
+    );
   }
 }
 
@@ -146,19 +163,25 @@ export class Zca {
   constructor(p: ZcaParts) {
     const D = numel(p.sampleShape);
     if (p.mean.length !== D || p.values.length !== D || p.vectors.length !== D * D) {
-      throw new ShapeError(`Zca: sample shape ${shapeStr(p.sampleShape)} needs mean [${D}], values [${D}], vectors [${D * D}]; got ${p.mean.length}, ${p.values.length}, ${p.vectors.length}`);
+      throw new ShapeError(
+        `Zca: sample shape ${shapeStr(p.sampleShape)} needs mean [${D}], values [${D}], vectors [${D * D}]; got ${p.mean.length}, ${p.values.length}, ${p.vectors.length}`,
+      );
     }
     this.sampleShape = [...p.sampleShape];
     this.dim = D;
     this.epsilon = checkEpsilon(p.epsilon);
     this.count = p.count;
-    this.mean = p.mean; this.values = p.values; this.vectors = p.vectors;
+    this.mean = p.mean;
+    this.values = p.values;
+    this.vectors = p.vectors;
     let vmax = 0;
     for (const v of p.values) vmax = Math.max(vmax, v);
     checkVariance(vmax, p.mean, p.count);
     if (this.epsilon === 0 && !(p.values[0]! > 1e-12 * vmax)) {
-      throw new RangeError(`Zca: the covariance is singular (smallest eigenvalue ${p.values[0]!.toExponential(3)} vs largest ${vmax.toExponential(3)}; ` +
-        `${p.count} samples of ${D} values); pass epsilon > 0`);
+      throw new RangeError(
+        `Zca: the covariance is singular (smallest eigenvalue ${p.values[0]!.toExponential(3)} vs largest ${vmax.toExponential(3)}; ` +
+          `${p.count} samples of ${D} values); pass epsilon > 0`,
+      );
     }
   }
 
@@ -173,18 +196,28 @@ export class Zca {
 
   /** Eigendecomposes the accumulated covariance. */
   static fromAccumulator(acc: CovarianceAccumulator, opts: ZcaOptions = {}): Zca {
-    if (acc.count < 2 || !acc.sampleShape) throw new RangeError(`Zca: need at least 2 samples to estimate a covariance, got ${acc.count}`);
+    if (acc.count < 2 || !acc.sampleShape)
+      throw new RangeError(`Zca: need at least 2 samples to estimate a covariance, got ${acc.count}`);
     // Refuse constant data before the O(D^3) eigendecomposition, not after it.
     let trace = 0;
     for (let p = 0; p < acc.dim; p++) trace += acc.scatter[p * acc.dim + p]! / (acc.count - 1);
     checkVariance(trace, acc.mean, acc.count);
     const { values, vectors } = symmetricEigen(acc.covariance(), acc.dim);
-    return new Zca({ sampleShape: acc.sampleShape, epsilon: opts.epsilon ?? 1e-5, count: acc.count, mean: Float64Array.from(acc.mean), values, vectors });
+    return new Zca({
+      sampleShape: acc.sampleShape,
+      epsilon: opts.epsilon ?? 1e-5,
+      count: acc.count,
+      mean: Float64Array.from(acc.mean),
+      values,
+      vectors,
+    });
   }
 
   /** V diag(f(lambda_k)) V^T as a full symmetric [D, D] matrix. */
   private spectral(f: (lambda: number) => number): Float64Array {
-    const D = this.dim, M = new Float64Array(D * D), b = new Float64Array(D);
+    const D = this.dim,
+      M = new Float64Array(D * D),
+      b = new Float64Array(D);
     for (let k = 0; k < D; k++) {
       const s = f(Math.max(0, this.values[k]!) + this.epsilon); // rounding can leave tiny negative eigenvalues
       for (let i = 0; i < D; i++) b[i] = this.vectors[k * D + i]!;
@@ -209,10 +242,18 @@ export class Zca {
   }
 
   private apply(x: Tensor, out: Tensor | undefined, M: Float64Array, sub: number, add: number, what: string): Tensor {
-    const ok = Array.isArray(x?.shape) && x.shape.length === this.sampleShape.length + 1 && this.sampleShape.every((d, i) => d === x.shape[i + 1]);
-    if (!ok) throw new ShapeError(`${what}: expected [B, ${this.sampleShape.join(', ')}] (the shape it was fitted on), got ${Array.isArray(x?.shape) ? shapeStr(x.shape) : typeof x}`);
-    const D = this.dim, B = x.shape[0]!;
-    if (x.data.length !== B * D) throw new ShapeError(`${what}: shape ${shapeStr(x.shape)} needs ${B * D} values, data has ${x.data.length}`);
+    const ok =
+      Array.isArray(x?.shape) &&
+      x.shape.length === this.sampleShape.length + 1 &&
+      this.sampleShape.every((d, i) => d === x.shape[i + 1]);
+    if (!ok)
+      throw new ShapeError(
+        `${what}: expected [B, ${this.sampleShape.join(', ')}] (the shape it was fitted on), got ${Array.isArray(x?.shape) ? shapeStr(x.shape) : typeof x}`,
+      );
+    const D = this.dim,
+      B = x.shape[0]!;
+    if (x.data.length !== B * D)
+      throw new ShapeError(`${what}: shape ${shapeStr(x.shape)} needs ${B * D} values, data has ${x.data.length}`);
     assertFinite(x.data, what);
     const o = out ?? { shape: [...x.shape], data: new Float32Array(B * D) };
     if (o.data.length !== B * D) throw new ShapeError(`${what}: out must hold ${B * D} values, got ${o.data.length}`);
@@ -262,7 +303,8 @@ export class Zca {
 
   static fromBytes(bytes: Uint8Array): Zca {
     const { header, arrays } = unpackBlob(bytes, 'Zca.fromBytes');
-    if (header.format !== 'recur-zca') throw new RangeError(`Zca.fromBytes: expected format 'recur-zca', got '${String(header.format)}'`);
+    if (header.format !== 'recur-zca')
+      throw new RangeError(`Zca.fromBytes: expected format 'recur-zca', got '${String(header.format)}'`);
     return Zca.fromParts(header, arrays, 'Zca.fromBytes');
   }
 }

@@ -47,7 +47,8 @@ function ofKind(recs: Rec[], k: string): Rec[] {
   for (const r of recs) {
     if (r.kind !== k) continue;
     const s = num(r.step) ?? -Infinity;
-    while (out.length && (num(out.at(-1)!.step) ?? -Infinity) >= s && !(r.final && s === num(out.at(-1)!.step))) out.pop();
+    while (out.length && (num(out.at(-1)!.step) ?? -Infinity) >= s && !(r.final && s === num(out.at(-1)!.step)))
+      out.pop();
     out.push(r);
   }
   return out;
@@ -55,7 +56,11 @@ function ofKind(recs: Rec[], k: string): Rec[] {
 
 function pts(recs: Rec[], y: (r: Rec) => unknown): [number, number][] {
   const out: [number, number][] = [];
-  for (const r of recs) { const a = num(r.step), b = num(y(r)); if (a !== null && b !== null) out.push([a, b]); }
+  for (const r of recs) {
+    const a = num(r.step),
+      b = num(y(r));
+    if (a !== null && b !== null) out.push([a, b]);
+  }
   return out;
 }
 
@@ -64,15 +69,21 @@ function diags(run: RunData): Rec[] {
   return ofKind(run.metrics, 'diag').filter((r) => Array.isArray(r.cores) && r.cores.length > 0);
 }
 
-function cores(r: Rec): Rec[] { return (Array.isArray(r.cores) ? r.cores : []).filter((c): c is Rec => typeof c === 'object' && c !== null); }
+function cores(r: Rec): Rec[] {
+  return (Array.isArray(r.cores) ? r.cores : []).filter((c): c is Rec => typeof c === 'object' && c !== null);
+}
 
-function arr(v: unknown): (number | null)[] { return Array.isArray(v) ? v.map(num) : []; }
+function arr(v: unknown): (number | null)[] {
+  return Array.isArray(v) ? v.map(num) : [];
+}
 
 function section(id: string, title: string, intro: string, body: string): string {
   return `<section id="${id}"><h2>${esc(title)}</h2>${intro ? `<p class="intro">${intro}</p>` : ''}${body}</section>`;
 }
 
-function grid(items: string[]): string { return `<div class="grid">${items.join('')}</div>`; }
+function grid(items: string[]): string {
+  return `<div class="grid">${items.join('')}</div>`;
+}
 
 function table(head: string[], rows: string[][]): string {
   return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
@@ -87,26 +98,59 @@ function flatten(v: unknown, prefix = '', out: [string, string][] = []): [string
 }
 
 function summary(runs: RunData[]): string {
-  const head = ['run', 'task', 'T', 'cell', 'hidden', 'steps', 'final loss', 'mse', 'wrong', 'solved', 'clip events', 'skipped', 'seconds'];
+  const head = [
+    'run',
+    'task',
+    'T',
+    'cell',
+    'hidden',
+    'steps',
+    'final loss',
+    'mse',
+    'wrong',
+    'solved',
+    'clip events',
+    'skipped',
+    'seconds',
+  ];
   const rows = runs.map((run) => {
-    const r = run.result ?? {}, c = (run.config ?? {}) as Rec, model = (c.model ?? {}) as Rec, task = (c.task ?? {}) as Rec;
+    const r = run.result ?? {},
+      c = (run.config ?? {}) as Rec,
+      model = (c.model ?? {}) as Rec,
+      task = (c.task ?? {}) as Rec;
     const wrong = num(r.error_rate);
-    return [run.name, String(r.task ?? task.name ?? '-'), String(r.T ?? task.T ?? '-'), String(r.cell ?? model.cell ?? '-'), String(r.hidden ?? model.hiddenSize ?? '-'),
-      fmt(r.steps, 8), fmt(r.loss), fmt(r.mse), wrong === null ? '-' : `${(wrong * 100).toFixed(2)}%`, r.success === undefined ? '-' : r.success ? 'yes' : 'no',
-      fmt(r.clip_events, 8), fmt(r.skipped_steps, 8), fmt(r.seconds, 4)];
+    return [
+      run.name,
+      String(r.task ?? task.name ?? '-'),
+      String(r.T ?? task.T ?? '-'),
+      String(r.cell ?? model.cell ?? '-'),
+      String(r.hidden ?? model.hiddenSize ?? '-'),
+      fmt(r.steps, 8),
+      fmt(r.loss),
+      fmt(r.mse),
+      wrong === null ? '-' : `${(wrong * 100).toFixed(2)}%`,
+      r.success === undefined ? '-' : r.success ? 'yes' : 'no',
+      fmt(r.clip_events, 8),
+      fmt(r.skipped_steps, 8),
+      fmt(r.seconds, 4),
+    ];
   });
   return table(head, rows);
 }
 
 function losses(runs: RunData[]): string {
-  const train: Series[] = [], valid: Series[] = [];
+  const train: Series[] = [],
+    valid: Series[] = [];
   runs.forEach((run, i) => {
     const color = PALETTE[i % PALETTE.length];
     train.push({ name: run.name, points: pts(ofKind(run.metrics, 'train'), (r) => r.loss), color });
     valid.push({ name: run.name, points: pts(ofKind(run.metrics, 'eval'), (r) => r.loss), color, dashed: true });
   });
   const baseline = num(runs[0]?.result?.baseline);
-  const hl = baseline !== null && runs.every((r) => num(r.result?.baseline) === baseline) ? [{ y: baseline, label: 'trivial predictor' }] : [];
+  const hl =
+    baseline !== null && runs.every((r) => num(r.result?.baseline) === baseline)
+      ? [{ y: baseline, label: 'trivial predictor' }]
+      : [];
   return grid([
     lineChart(train, { title: 'training loss', xLabel: 'step', logY: true, hlines: hl }),
     lineChart(valid, { title: 'validation loss (fresh sequences)', xLabel: 'step', logY: true, hlines: hl }),
@@ -114,7 +158,8 @@ function losses(runs: RunData[]): string {
 }
 
 function gradFlow(runs: RunData[]): string {
-  const maps: string[] = [], curves: Series[] = [];
+  const maps: string[] = [],
+    curves: Series[] = [];
   runs.forEach((run, i) => {
     const ds = diags(run);
     if (!ds.length) return;
@@ -122,8 +167,13 @@ function gradFlow(runs: RunData[]): string {
     for (let k = nCores - 1; k >= 0; k--) {
       const c0 = cores(ds[0]!)[k]!;
       const label = nCores > 1 ? ` (layer ${fmt(c0.layer)}${num(c0.direction) ? ', reverse' : ''})` : '';
-      maps.push(heatmap(ds.map((d) => arr(cores(d)[k]?.dh_norms)), ds.map((d) => num(d.step) ?? NaN),
-        { title: `${run.name}: ||dL/dh_t||${label}`, xLabel: 'time step t', yLabel: 'training step' }));
+      maps.push(
+        heatmap(
+          ds.map((d) => arr(cores(d)[k]?.dh_norms)),
+          ds.map((d) => num(d.step) ?? NaN),
+          { title: `${run.name}: ||dL/dh_t||${label}`, xLabel: 'time step t', yLabel: 'training step' },
+        ),
+      );
     }
     const top = (d: Rec) => arr(cores(d)[nCores - 1]?.dh_norms).map((v, t): [number, number] => [t + 1, v ?? NaN]);
     const color = PALETTE[i % PALETTE.length];
@@ -131,13 +181,18 @@ function gradFlow(runs: RunData[]): string {
     if (ds.length > 1) curves.push({ name: `${run.name} @${fmt(ds.at(-1)!.step, 8)}`, points: top(ds.at(-1)!), color });
   });
   if (!maps.length) return '<p>No diagnostics in these runs (train with <code>--diag-every N</code>).</p>';
-  return grid([...maps, lineChart(curves, { title: '||dL/dh_t|| top layer: first (dashed), last', xLabel: 'time step t', logY: true })]);
+  return grid([
+    ...maps,
+    lineChart(curves, { title: '||dL/dh_t|| top layer: first (dashed), last', xLabel: 'time step t', logY: true }),
+  ]);
 }
 
 function spectra(runs: RunData[]): string {
-  const rho: Series[] = [], jac: Series[] = [];
+  const rho: Series[] = [],
+    jac: Series[] = [];
   runs.forEach((run, i) => {
-    const ds = diags(run), color = PALETTE[i % PALETTE.length];
+    const ds = diags(run),
+      color = PALETTE[i % PALETTE.length];
     if (!ds.length) return;
     rho.push({ name: `${run.name} rho`, points: pts(ds, (d) => cores(d)[0]?.rho), color });
     rho.push({ name: `${run.name} sigma_max`, points: pts(ds, (d) => cores(d)[0]?.sigma), color, dashed: true });
@@ -145,19 +200,26 @@ function spectra(runs: RunData[]): string {
   });
   if (!rho.length) return '<p>No diagnostics in these runs.</p>';
   return grid([
-    lineChart(rho, { title: 'W_hh (layer 0): rho solid, sigma_max dashed', xLabel: 'step', hlines: [{ y: 1, label: '1' }] }),
+    lineChart(rho, {
+      title: 'W_hh (layer 0): rho solid, sigma_max dashed',
+      xLabel: 'step',
+      hlines: [{ y: 1, label: '1' }],
+    }),
     lineChart(jac, { title: 'Jacobian product: sigma_max^(1/window)', xLabel: 'step', hlines: [{ y: 1, label: '1' }] }),
   ]);
 }
 
 function clipping(runs: RunData[]): string {
-  const norms: Series[] = [], events: Series[] = [];
+  const norms: Series[] = [],
+    events: Series[] = [];
   runs.forEach((run, i) => {
-    const tr = ofKind(run.metrics, 'train'), color = PALETTE[i % PALETTE.length];
+    const tr = ofKind(run.metrics, 'train'),
+      color = PALETTE[i % PALETTE.length];
     norms.push({ name: run.name, points: pts(tr, (r) => r.grad_norm), color });
     events.push({ name: `${run.name} clip events`, points: pts(tr, (r) => r.clip_events), color });
     const sk = pts(tr, (r) => r.skipped);
-    if (sk.some(([, v]) => v > 0)) events.push({ name: `${run.name} skipped (non-finite)`, points: sk, color, dashed: true });
+    if (sk.some(([, v]) => v > 0))
+      events.push({ name: `${run.name} skipped (non-finite)`, points: sk, color, dashed: true });
   });
   return grid([
     lineChart(norms, { title: 'gradient global norm before clipping', xLabel: 'step', logY: true }),
@@ -166,24 +228,39 @@ function clipping(runs: RunData[]): string {
 }
 
 function saturationSection(runs: RunData[]): string {
-  const sat: Series[] = [], hn: Series[] = [], gates: Series[] = [];
+  const sat: Series[] = [],
+    hn: Series[] = [],
+    gates: Series[] = [];
   runs.forEach((run, i) => {
-    const ds = diags(run), color = PALETTE[i % PALETTE.length];
+    const ds = diags(run),
+      color = PALETTE[i % PALETTE.length];
     if (!ds.length) return;
     const s0 = (d: Rec) => (cores(d)[0]?.saturation ?? {}) as Rec;
-    if (num(s0(ds[0]!).tanh) !== null) sat.push({ name: `${run.name} |tanh| > 0.99`, points: pts(ds, (d) => s0(d).tanh), color });
-    if (num(s0(ds[0]!).relu_zero) !== null) sat.push({ name: `${run.name} ReLU at 0`, points: pts(ds, (d) => s0(d).relu_zero), color, dashed: true });
-    const gs = (d: Rec) => (Array.isArray(s0(d).gates) ? s0(d).gates as Rec[] : []);
+    if (num(s0(ds[0]!).tanh) !== null)
+      sat.push({ name: `${run.name} |tanh| > 0.99`, points: pts(ds, (d) => s0(d).tanh), color });
+    if (num(s0(ds[0]!).relu_zero) !== null)
+      sat.push({ name: `${run.name} ReLU at 0`, points: pts(ds, (d) => s0(d).relu_zero), color, dashed: true });
+    const gs = (d: Rec) => (Array.isArray(s0(d).gates) ? (s0(d).gates as Rec[]) : []);
     for (const g of gs(ds[0]!)) {
-      if (!['f', 'z'].includes(String(g.gate))) continue;   // the memory gates: forget (LSTM), update (GRU)
-      gates.push({ name: `${run.name} ${String(g.gate)} gate mean`, points: pts(ds, (d) => gs(d).find((x) => x.gate === g.gate)?.mean), color });
+      if (!['f', 'z'].includes(String(g.gate))) continue; // the memory gates: forget (LSTM), update (GRU)
+      gates.push({
+        name: `${run.name} ${String(g.gate)} gate mean`,
+        points: pts(ds, (d) => gs(d).find((x) => x.gate === g.gate)?.mean),
+        color,
+      });
     }
     const last = ds.at(-1)!;
-    hn.push({ name: `${run.name} @${fmt(last.step, 8)}`, points: arr(cores(last)[0]?.h_norm).map((v, t): [number, number] => [t + 1, v ?? NaN]), color });
+    hn.push({
+      name: `${run.name} @${fmt(last.step, 8)}`,
+      points: arr(cores(last)[0]?.h_norm).map((v, t): [number, number] => [t + 1, v ?? NaN]),
+      color,
+    });
   });
   if (!hn.length) return '<p>No diagnostics in these runs.</p>';
-  const charts = [lineChart(sat, { title: 'saturated units (fraction, layer 0)', xLabel: 'step' }),
-    lineChart(hn, { title: 'mean ||h_t|| at the last measurement', xLabel: 'time step t' })];
+  const charts = [
+    lineChart(sat, { title: 'saturated units (fraction, layer 0)', xLabel: 'step' }),
+    lineChart(hn, { title: 'mean ||h_t|| at the last measurement', xLabel: 'time step t' }),
+  ];
   if (gates.length) charts.push(lineChart(gates, { title: 'memory gates: mean activation', xLabel: 'step' }));
   return grid(charts);
 }
@@ -195,21 +272,61 @@ function experiments(runs: RunData[]): string {
     if (!rows?.length) continue;
     const st = successTable(rows);
     if (st.Ts.length) {
-      parts.push(`<h3>${esc(run.name)}: success rate per T (fraction of seeds under 1% wrong)</h3>` + table(['task', 'method', ...st.Ts.map((T) => `T=${T}`)],
-        st.rows.map((r) => [r.task, r.model, ...r.cells.map((c) => (c ? `${c.solved}/${c.runs} (${Math.round((100 * c.solved) / c.runs)}%)` : '-'))])));
+      parts.push(
+        `<h3>${esc(run.name)}: success rate per T (fraction of seeds under 1% wrong)</h3>` +
+          table(
+            ['task', 'method', ...st.Ts.map((T) => `T=${T}`)],
+            st.rows.map((r) => [
+              r.task,
+              r.model,
+              ...r.cells.map((c) => (c ? `${c.solved}/${c.runs} (${Math.round((100 * c.solved) / c.runs)}%)` : '-')),
+            ]),
+          ),
+      );
     }
-    const keys = ['task', 'T', 'model', 'seed', 'mse', 'error_rate', 'success', 'steps', 'seconds', 'clip_events', 'skipped_steps', 'stopped', 'error'];
+    const keys = [
+      'task',
+      'T',
+      'model',
+      'seed',
+      'mse',
+      'error_rate',
+      'success',
+      'steps',
+      'seconds',
+      'clip_events',
+      'skipped_steps',
+      'stopped',
+      'error',
+    ];
     const present = keys.filter((k) => rows.some((r) => r[k] !== undefined));
-    parts.push(`<details><summary>${esc(run.name)}: all ${rows.length} runs</summary>` +
-      table(present, rows.map((r) => present.map((k) => (typeof r[k] === 'number' ? fmt(r[k]) : String(r[k] ?? '-'))))) + '</details>');
+    parts.push(
+      `<details><summary>${esc(run.name)}: all ${rows.length} runs</summary>` +
+        table(
+          present,
+          rows.map((r) => present.map((k) => (typeof r[k] === 'number' ? fmt(r[k]) : String(r[k] ?? '-')))),
+        ) +
+        '</details>',
+    );
   }
   return parts.join('');
 }
 
 function samples(runs: RunData[]): string {
-  return runs.filter((r) => r.samples?.length).map((run) =>
-    `<h3>${esc(run.name)}</h3>` + run.samples!.slice(-10).map((s) =>
-      `<div class="sample"><div class="sh">step ${fmt(s.step, 8)}${s.temperature !== undefined ? `, temperature ${fmt(s.temperature)}` : ''}</div><pre>${esc(s.text)}</pre></div>`).join('')).join('');
+  return runs
+    .filter((r) => r.samples?.length)
+    .map(
+      (run) =>
+        `<h3>${esc(run.name)}</h3>` +
+        run
+          .samples!.slice(-10)
+          .map(
+            (s) =>
+              `<div class="sample"><div class="sh">step ${fmt(s.step, 8)}${s.temperature !== undefined ? `, temperature ${fmt(s.temperature)}` : ''}</div><pre>${esc(s.text)}</pre></div>`,
+          )
+          .join(''),
+    )
+    .join('');
 }
 
 function forecasts(runs: RunData[]): string {
@@ -217,16 +334,30 @@ function forecasts(runs: RunData[]): string {
   for (const run of runs) {
     const f = run.forecast;
     if (!f) continue;
-    const truth = arr(f.truth), pred = arr(f.prediction), t = Array.isArray(f.t) ? arr(f.t) : truth.map((_, i) => i);
+    const truth = arr(f.truth),
+      pred = arr(f.prediction),
+      t = Array.isArray(f.t) ? arr(f.t) : truth.map((_, i) => i);
     const s = (ys: (number | null)[]) => ys.map((y, i): [number, number] => [t[i] ?? i, y ?? NaN]);
-    charts.push(lineChart([{ name: 'truth', points: s(truth), color: '#333' }, { name: 'prediction', points: s(pred), color: '#d62728', dashed: true }],
-      { title: `${run.name}: forecast`, xLabel: 't', width: 700 }));
+    charts.push(
+      lineChart(
+        [
+          { name: 'truth', points: s(truth), color: '#333' },
+          { name: 'prediction', points: s(pred), color: '#d62728', dashed: true },
+        ],
+        { title: `${run.name}: forecast`, xLabel: 't', width: 700 },
+      ),
+    );
   }
   return charts.length ? grid(charts) : '';
 }
 
 function configs(runs: RunData[]): string {
-  return grid(runs.map((run) => `<div class="cfg"><h3>${esc(run.name)}</h3>${run.config ? table(['setting', 'value'], flatten(run.config)) : '<p>no config.json</p>'}</div>`));
+  return grid(
+    runs.map(
+      (run) =>
+        `<div class="cfg"><h3>${esc(run.name)}</h3>${run.config ? table(['setting', 'value'], flatten(run.config)) : '<p>no config.json</p>'}</div>`,
+    ),
+  );
 }
 
 const CSS = `body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;background:#fafafa}h1{font-size:22px;margin:0 0 4px}
@@ -242,22 +373,53 @@ export function buildReport(runs: RunData[], o: ReportOptions = {}): string {
   const title = o.title ?? `recur report: ${runs.map((r) => r.name).join(', ')}`;
   const parts: [string, string, string, string][] = [
     ['summary', 'Summary', 'Final evaluation on fresh sequences (result.json of each run).', summary(runs)],
-    ['loss', 'Loss', 'Training loss (mean over the logging interval) and loss on fresh validation sequences; log scale.', losses(runs)],
-    ['gradflow', 'Gradient flow through time', 'Heatmaps: ||dL/dh_t|| for each time step t (x) at each measured training step (y), log colour scale. ' +
-      'With a loss on the last step only, a colour that fades towards t = 1 is a vanishing gradient; one that brightens is an exploding one.', gradFlow(runs)],
-    ['spectra', 'Spectra of the recurrence', 'rho(W_hh) and sigma_max(W_hh) by power iteration; sigma_max of the product of step Jacobians over the last window of steps, ' +
-      'as a per-step factor: below 1 the gradient shrinks going back in time, above 1 it grows. For the LSTM the Jacobian is that of the joint state (h, c).', spectra(runs)],
-    ['clipping', 'Gradient norm and clipping', 'The global gradient norm before clipping; clip events count updates whose norm exceeded the threshold; skipped steps had a non-finite gradient.', clipping(runs)],
-    ['saturation', 'Saturation and state norms', 'Fraction of tanh units with |v| > 0.99 (their derivative < 0.02), ReLU units at 0, memory-gate means, and the mean hidden-state norm over time.', saturationSection(runs)],
+    [
+      'loss',
+      'Loss',
+      'Training loss (mean over the logging interval) and loss on fresh validation sequences; log scale.',
+      losses(runs),
+    ],
+    [
+      'gradflow',
+      'Gradient flow through time',
+      'Heatmaps: ||dL/dh_t|| for each time step t (x) at each measured training step (y), log colour scale. ' +
+        'With a loss on the last step only, a colour that fades towards t = 1 is a vanishing gradient; one that brightens is an exploding one.',
+      gradFlow(runs),
+    ],
+    [
+      'spectra',
+      'Spectra of the recurrence',
+      'rho(W_hh) and sigma_max(W_hh) by power iteration; sigma_max of the product of step Jacobians over the last window of steps, ' +
+        'as a per-step factor: below 1 the gradient shrinks going back in time, above 1 it grows. For the LSTM the Jacobian is that of the joint state (h, c).',
+      spectra(runs),
+    ],
+    [
+      'clipping',
+      'Gradient norm and clipping',
+      'The global gradient norm before clipping; clip events count updates whose norm exceeded the threshold; skipped steps had a non-finite gradient.',
+      clipping(runs),
+    ],
+    [
+      'saturation',
+      'Saturation and state norms',
+      'Fraction of tanh units with |v| > 0.99 (their derivative < 0.02), ReLU units at 0, memory-gate means, and the mean hidden-state norm over time.',
+      saturationSection(runs),
+    ],
   ];
-  const exp = experiments(runs); if (exp) parts.push(['experiment', 'Experiment', '', exp]);
-  const smp = samples(runs); if (smp) parts.push(['samples', 'Sampled text', 'Shown as text: nothing in a sample is interpreted as HTML.', smp]);
-  const fc = forecasts(runs); if (fc) parts.push(['forecast', 'Forecasts', '', fc]);
+  const exp = experiments(runs);
+  if (exp) parts.push(['experiment', 'Experiment', '', exp]);
+  const smp = samples(runs);
+  if (smp) parts.push(['samples', 'Sampled text', 'Shown as text: nothing in a sample is interpreted as HTML.', smp]);
+  const fc = forecasts(runs);
+  if (fc) parts.push(['forecast', 'Forecasts', '', fc]);
   parts.push(['config', 'Configuration', '', configs(runs)]);
-  return '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">' +
+  return (
+    '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">' +
     `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">` +
     `<meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)}</title><style>${CSS}</style></head><body>` +
     `<h1>${esc(title)}</h1>${o.subtitle ? `<div class="sub">${esc(o.subtitle)}</div>` : ''}` +
     `<nav>${parts.map(([id, h]) => `<a href="#${id}">${esc(h)}</a>`).join('')}</nav>` +
-    parts.map(([id, h, intro, body]) => section(id, h, esc(intro), body)).join('') + '</body></html>\n';
+    parts.map(([id, h, intro, body]) => section(id, h, esc(intro), body)).join('') +
+    '</body></html>\n'
+  );
 }

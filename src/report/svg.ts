@@ -28,17 +28,31 @@ export interface LineChartOptions {
   hlines?: { y: number; label: string }[];
 }
 
-export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
+export const PALETTE = [
+  '#1f77b4',
+  '#d62728',
+  '#2ca02c',
+  '#ff7f0e',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#17becf',
+  '#7f7f7f',
+  '#bcbd22',
+];
 
 const M = { l: 58, r: 12, t: 26, b: 38 };
 
 /** About 5 round tick values covering [lo, hi]. */
 export function niceTicks(lo: number, hi: number, n = 5): number[] {
   if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / n, p = 10 ** Math.floor(Math.log10(raw)), m = raw / p;
+  const raw = (hi - lo) / n,
+    p = 10 ** Math.floor(Math.log10(raw)),
+    m = raw / p;
   const step = (m >= 5 ? 10 : m >= 2 ? 5 : m >= 1 ? 2 : 1) * p;
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step)
+    out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
   return out;
 }
 
@@ -49,32 +63,69 @@ function thin(p: [number, number][], max = 800): [number, number][] {
 }
 
 function frame(W: number, Hg: number, title: string, body: string, xLabel = '', yLabel = ''): string {
-  return `<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="${W}" height="${Hg}" viewBox="0 0 ${W} ${Hg}" role="img" aria-label="${esc(title)}">` +
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="${W}" height="${Hg}" viewBox="0 0 ${W} ${Hg}" role="img" aria-label="${esc(title)}">` +
     `<rect x="0" y="0" width="${W}" height="${Hg}" fill="#fff"/>` +
-    `<text x="${W / 2}" y="16" text-anchor="middle" class="ct">${esc(title)}</text>` + body +
-    (xLabel ? `<text x="${M.l + (W - M.l - M.r) / 2}" y="${Hg - 4}" text-anchor="middle" class="al">${esc(xLabel)}</text>` : '') +
-    (yLabel ? `<text transform="translate(12 ${M.t + (Hg - M.t - M.b) / 2}) rotate(-90)" text-anchor="middle" class="al">${esc(yLabel)}</text>` : '') +
-    '</svg>';
+    `<text x="${W / 2}" y="16" text-anchor="middle" class="ct">${esc(title)}</text>` +
+    body +
+    (xLabel
+      ? `<text x="${M.l + (W - M.l - M.r) / 2}" y="${Hg - 4}" text-anchor="middle" class="al">${esc(xLabel)}</text>`
+      : '') +
+    (yLabel
+      ? `<text transform="translate(12 ${M.t + (Hg - M.t - M.b) / 2}) rotate(-90)" text-anchor="middle" class="al">${esc(yLabel)}</text>`
+      : '') +
+    '</svg>'
+  );
 }
 
 export function lineChart(series: Series[], o: LineChartOptions): string {
-  const W = o.width ?? 460, Hg = o.height ?? 250, pw = W - M.l - M.r, ph = Hg - M.t - M.b;
+  const W = o.width ?? 460,
+    Hg = o.height ?? 250,
+    pw = W - M.l - M.r,
+    ph = Hg - M.t - M.b;
   const ty = (y: number) => (o.logY ? Math.log10(y) : y);
   const keep = (p: [number, number]) => Number.isFinite(p[0]) && Number.isFinite(p[1]) && (!o.logY || p[1] > 0);
   const data = series.map((s) => ({ ...s, points: thin(s.points.filter(keep)) })).filter((s) => s.points.length > 0);
-  if (!data.length) return frame(W, Hg, o.title, `<text x="${W / 2}" y="${Hg / 2}" text-anchor="middle" class="al">no data</text>`);
-  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
-  for (const s of data) for (const [x, y] of s.points) { x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, ty(y)); y1 = Math.max(y1, ty(y)); }
-  for (const h of o.hlines ?? []) if (!o.logY || h.y > 0) { y0 = Math.min(y0, ty(h.y)); y1 = Math.max(y1, ty(h.y)); }
-  if (x1 === x0) { x0 -= 1; x1 += 1; }
-  if (y1 === y0) { y0 -= o.logY ? 0.5 : Math.abs(y0) * 0.1 || 1; y1 += o.logY ? 0.5 : Math.abs(y1) * 0.1 || 1; }
-  const pad = (y1 - y0) * 0.04; y0 -= pad; y1 += pad;
+  if (!data.length)
+    return frame(W, Hg, o.title, `<text x="${W / 2}" y="${Hg / 2}" text-anchor="middle" class="al">no data</text>`);
+  let x0 = Infinity,
+    x1 = -Infinity,
+    y0 = Infinity,
+    y1 = -Infinity;
+  for (const s of data)
+    for (const [x, y] of s.points) {
+      x0 = Math.min(x0, x);
+      x1 = Math.max(x1, x);
+      y0 = Math.min(y0, ty(y));
+      y1 = Math.max(y1, ty(y));
+    }
+  for (const h of o.hlines ?? [])
+    if (!o.logY || h.y > 0) {
+      y0 = Math.min(y0, ty(h.y));
+      y1 = Math.max(y1, ty(h.y));
+    }
+  if (x1 === x0) {
+    x0 -= 1;
+    x1 += 1;
+  }
+  if (y1 === y0) {
+    y0 -= o.logY ? 0.5 : Math.abs(y0) * 0.1 || 1;
+    y1 += o.logY ? 0.5 : Math.abs(y1) * 0.1 || 1;
+  }
+  const pad = (y1 - y0) * 0.04;
+  y0 -= pad;
+  y1 += pad;
   const X = (x: number) => M.l + ((x - x0) / (x1 - x0)) * pw;
   const Y = (y: number) => M.t + ph - ((ty(y) - y0) / (y1 - y0)) * ph;
   const Yt = (v: number) => M.t + ph - ((v - y0) / (y1 - y0)) * ph; // v already transformed
   let body = `<rect x="${M.l}" y="${M.t}" width="${pw}" height="${ph}" fill="none" stroke="#999"/>`;
-  for (const v of niceTicks(x0, x1)) body += `<line x1="${X(v).toFixed(1)}" x2="${X(v).toFixed(1)}" y1="${M.t + ph}" y2="${M.t + ph + 4}" stroke="#999"/><text x="${X(v).toFixed(1)}" y="${M.t + ph + 15}" text-anchor="middle" class="tk">${fmt(v, 3)}</text>`;
-  const yt = o.logY ? niceTicks(Math.ceil(y0), Math.floor(y1), Math.min(6, Math.max(1, Math.floor(y1) - Math.ceil(y0)))).filter((v) => Number.isInteger(v)) : niceTicks(y0, y1);
+  for (const v of niceTicks(x0, x1))
+    body += `<line x1="${X(v).toFixed(1)}" x2="${X(v).toFixed(1)}" y1="${M.t + ph}" y2="${M.t + ph + 4}" stroke="#999"/><text x="${X(v).toFixed(1)}" y="${M.t + ph + 15}" text-anchor="middle" class="tk">${fmt(v, 3)}</text>`;
+  const yt = o.logY
+    ? niceTicks(Math.ceil(y0), Math.floor(y1), Math.min(6, Math.max(1, Math.floor(y1) - Math.ceil(y0)))).filter((v) =>
+        Number.isInteger(v),
+      )
+    : niceTicks(y0, y1);
   for (const v of yt) {
     const py = Yt(v).toFixed(1);
     body += `<line x1="${M.l}" x2="${M.l + pw}" y1="${py}" y2="${py}" stroke="#eee"/><text x="${M.l - 4}" y="${py}" dy="0.32em" text-anchor="end" class="tk">${o.logY ? `1e${v}` : fmt(v, 3)}</text>`;
@@ -100,8 +151,16 @@ export function lineChart(series: Series[], o: LineChartOptions): string {
 
 /** Colour of u in [0, 1] on a viridis-like ramp (dark blue: small, yellow: large). */
 export function ramp(u: number): string {
-  const stops = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
-  const x = Math.min(1, Math.max(0, u)) * (stops.length - 1), i = Math.min(stops.length - 2, Math.floor(x)), f = x - i;
+  const stops = [
+    [68, 1, 84],
+    [59, 82, 139],
+    [33, 145, 140],
+    [94, 201, 98],
+    [253, 231, 37],
+  ];
+  const x = Math.min(1, Math.max(0, u)) * (stops.length - 1),
+    i = Math.min(stops.length - 2, Math.floor(x)),
+    f = x - i;
   const c = stops[i]!.map((a, k) => Math.round(a + f * (stops[i + 1]![k]! - a)));
   return `rgb(${c[0]},${c[1]},${c[2]})`;
 }
@@ -110,17 +169,31 @@ export function ramp(u: number): string {
  * Keeps a heatmap small: at most 60 rows (picked evenly, the last kept) and 100 columns
  * (adjacent time steps merged by their geometric mean, the natural mean on a log scale).
  */
-function shrink(values: (number | null)[][], rowLabels: number[]): { values: (number | null)[][]; rowLabels: number[]; g: number } {
+function shrink(
+  values: (number | null)[][],
+  rowLabels: number[],
+): { values: (number | null)[][]; rowLabels: number[]; g: number } {
   let idx = values.map((_, i) => i);
-  if (idx.length > 60) { const k = (idx.length - 1) / 59; idx = Array.from({ length: 60 }, (_, i) => Math.round(i * k)); }
-  const C = Math.max(0, ...values.map((r) => r.length)), g = Math.ceil(C / 100);
+  if (idx.length > 60) {
+    const k = (idx.length - 1) / 59;
+    idx = Array.from({ length: 60 }, (_, i) => Math.round(i * k));
+  }
+  const C = Math.max(0, ...values.map((r) => r.length)),
+    g = Math.ceil(C / 100);
   const rows = idx.map((i) => {
     const r = values[i]!;
     if (g <= 1) return r;
     const out: (number | null)[] = [];
     for (let c = 0; c < C; c += g) {
-      let s = 0, n = 0;
-      for (let k = c; k < Math.min(C, c + g); k++) { const v = r[k]; if (v !== null && v !== undefined && v > 0 && Number.isFinite(v)) { s += Math.log(v); n++; } }
+      let s = 0,
+        n = 0;
+      for (let k = c; k < Math.min(C, c + g); k++) {
+        const v = r[k];
+        if (v !== null && v !== undefined && v > 0 && Number.isFinite(v)) {
+          s += Math.log(v);
+          n++;
+        }
+      }
       out.push(n ? Math.exp(s / n) : null);
     }
     return out;
@@ -143,14 +216,30 @@ export interface HeatmapOptions {
 export function heatmap(values: (number | null)[][], rowLabels: number[], o: HeatmapOptions): string {
   let g: number;
   ({ values, rowLabels, g } = shrink(values, rowLabels));
-  const W = o.width ?? 460, Hg = o.height ?? 250, legendW = 46, pw = W - M.l - M.r - legendW, ph = Hg - M.t - M.b;
-  const R = values.length, C = Math.max(0, ...values.map((r) => r.length));
-  if (!R || !C) return frame(W, Hg, o.title, `<text x="${W / 2}" y="${Hg / 2}" text-anchor="middle" class="al">no data</text>`);
-  let lo = Infinity, hi = -Infinity;
-  for (const r of values) for (const v of r) if (v !== null && v > 0 && Number.isFinite(v)) { lo = Math.min(lo, Math.log10(v)); hi = Math.max(hi, Math.log10(v)); }
-  if (!(hi >= lo)) { lo = 0; hi = 1; }
+  const W = o.width ?? 460,
+    Hg = o.height ?? 250,
+    legendW = 46,
+    pw = W - M.l - M.r - legendW,
+    ph = Hg - M.t - M.b;
+  const R = values.length,
+    C = Math.max(0, ...values.map((r) => r.length));
+  if (!R || !C)
+    return frame(W, Hg, o.title, `<text x="${W / 2}" y="${Hg / 2}" text-anchor="middle" class="al">no data</text>`);
+  let lo = Infinity,
+    hi = -Infinity;
+  for (const r of values)
+    for (const v of r)
+      if (v !== null && v > 0 && Number.isFinite(v)) {
+        lo = Math.min(lo, Math.log10(v));
+        hi = Math.max(hi, Math.log10(v));
+      }
+  if (!(hi >= lo)) {
+    lo = 0;
+    hi = 1;
+  }
   if (hi === lo) hi = lo + 1;
-  const cw = pw / C, rh = ph / R;
+  const cw = pw / C,
+    rh = ph / R;
   let body = '';
   for (let r = 0; r < R; r++) {
     for (let c = 0; c < C; c++) {
@@ -161,12 +250,17 @@ export function heatmap(values: (number | null)[][], rowLabels: number[], o: Hea
     }
   }
   body += `<rect x="${M.l}" y="${M.t}" width="${pw}" height="${ph}" fill="none" stroke="#999"/>`;
-  for (const t of niceTicks(1, C * g, 5)) if (Number.isInteger(t)) body += `<text x="${(M.l + ((t - 0.5) / g) * cw).toFixed(1)}" y="${M.t + ph + 15}" text-anchor="middle" class="tk">${t}</text>`;
+  for (const t of niceTicks(1, C * g, 5))
+    if (Number.isInteger(t))
+      body += `<text x="${(M.l + ((t - 0.5) / g) * cw).toFixed(1)}" y="${M.t + ph + 15}" text-anchor="middle" class="tk">${t}</text>`;
   const every = Math.max(1, Math.ceil(R / 6));
-  for (let r = 0; r < R; r += every) body += `<text x="${M.l - 4}" y="${(M.t + (r + 0.5) * rh).toFixed(1)}" dy="0.32em" text-anchor="end" class="tk">${fmt(rowLabels[r], 6)}</text>`;
+  for (let r = 0; r < R; r += every)
+    body += `<text x="${M.l - 4}" y="${(M.t + (r + 0.5) * rh).toFixed(1)}" dy="0.32em" text-anchor="end" class="tk">${fmt(rowLabels[r], 6)}</text>`;
   // Colour legend: log10 scale from lo (bottom) to hi (top).
-  const lx = M.l + pw + 14, steps = 24;
-  for (let k = 0; k < steps; k++) body += `<rect x="${lx}" y="${(M.t + (ph * k) / steps).toFixed(2)}" width="12" height="${(ph / steps + 0.5).toFixed(2)}" fill="${ramp(1 - k / (steps - 1))}"/>`;
+  const lx = M.l + pw + 14,
+    steps = 24;
+  for (let k = 0; k < steps; k++)
+    body += `<rect x="${lx}" y="${(M.t + (ph * k) / steps).toFixed(2)}" width="12" height="${(ph / steps + 0.5).toFixed(2)}" fill="${ramp(1 - k / (steps - 1))}"/>`;
   body += `<text x="${lx + 14}" y="${M.t + 8}" class="tk">1e${hi.toFixed(1)}</text><text x="${lx + 14}" y="${M.t + ph}" class="tk">1e${lo.toFixed(1)}</text>`;
   return frame(W, Hg, o.title, body, o.xLabel, o.yLabel);
 }

@@ -45,22 +45,31 @@ export function choleskyInPlace(A: Float64Array, M: number, what = 'cholesky', p
  */
 function factorColumns(A: Float64Array, M: number, j0: number, j1: number, what: string): void {
   for (let i = j0; i < M; i++) {
-    const ri = i * M, jEnd = Math.min(i, j1 - 1);
+    const ri = i * M,
+      jEnd = Math.min(i, j1 - 1);
     for (let j = j0; j <= jEnd; j++) {
       const rj = j * M;
       let s = A[ri + j]!;
       // Four partial sums: shorter dependency chains, and V8 keeps them in registers.
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, k = j0;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0,
+        k = j0;
       for (; k + 3 < j; k += 4) {
-        s0 += A[ri + k]! * A[rj + k]!; s1 += A[ri + k + 1]! * A[rj + k + 1]!;
-        s2 += A[ri + k + 2]! * A[rj + k + 2]!; s3 += A[ri + k + 3]! * A[rj + k + 3]!;
+        s0 += A[ri + k]! * A[rj + k]!;
+        s1 += A[ri + k + 1]! * A[rj + k + 1]!;
+        s2 += A[ri + k + 2]! * A[rj + k + 2]!;
+        s3 += A[ri + k + 3]! * A[rj + k + 3]!;
       }
       for (; k < j; k++) s0 += A[ri + k]! * A[rj + k]!;
-      s -= (s0 + s1) + (s2 + s3);
+      s -= s0 + s1 + (s2 + s3);
       if (i === j) {
         if (!(s > 0)) {
-          throw new NotPositiveDefiniteError(`${what}: matrix is not positive definite (pivot ${i} of ${M} is ${s}); ` +
-            'increase the ridge, or look for constant, duplicated or non-finite features');
+          throw new NotPositiveDefiniteError(
+            `${what}: matrix is not positive definite (pivot ${i} of ${M} is ${s}); ` +
+              'increase the ridge, or look for constant, duplicated or non-finite features',
+          );
         }
         A[ri + i] = Math.sqrt(s);
       } else {
@@ -72,13 +81,15 @@ function factorColumns(A: Float64Array, M: number, j0: number, j1: number, what:
 
 /** Solves L L^T x = b in place (b [M] becomes x), L from `choleskyInPlace`. */
 export function choleskySolveInPlace(L: Float64Array, M: number, b: Float64Array, bOff = 0): void {
-  for (let i = 0; i < M; i++) {           // L z = b
+  for (let i = 0; i < M; i++) {
+    // L z = b
     let s = b[bOff + i]!;
     const ri = i * M;
     for (let k = 0; k < i; k++) s -= L[ri + k]! * b[bOff + k]!;
     b[bOff + i] = s / L[ri + i]!;
   }
-  for (let i = M - 1; i >= 0; i--) {      // L^T x = z
+  for (let i = M - 1; i >= 0; i--) {
+    // L^T x = z
     let s = b[bOff + i]!;
     for (let k = i + 1; k < M; k++) s -= L[k * M + i]! * b[bOff + k]!;
     b[bOff + i] = s / L[i * M + i]!;

@@ -43,9 +43,13 @@ export class ESNEnsemble {
   /** One-step predictions with the true inputs given, averaged over the members. */
   run(x: SeqLike, opts: { reset?: boolean; readout?: number } = {}): { shape: number[]; data: Float64Array } {
     const runs = this.members.map((m) => m.run(x, opts));
-    const out = runs[0]!.data, K = runs.length;
+    const out = runs[0]!.data,
+      K = runs.length;
     runs.forEach((r, k) => {
-      if (r.data.length !== out.length) throw new RangeError(`ESNEnsemble.run: member ${k} gives ${r.data.length} values, member 0 gives ${out.length}`);
+      if (r.data.length !== out.length)
+        throw new RangeError(
+          `ESNEnsemble.run: member ${k} gives ${r.data.length} values, member 0 gives ${out.length}`,
+        );
     });
     for (let k = 1; k < K; k++) for (let i = 0; i < out.length; i++) out[i]! += runs[k]!.data[i]!;
     if (K > 1) for (let i = 0; i < out.length; i++) out[i]! /= K;

@@ -49,31 +49,49 @@ export interface ESNOptions {
 
 export class ESN {
   private terms: ReadoutTerm[] = ['x'];
-  private feat: Float64Array = new Float64Array(0);   // [B, featureDim] when the readouts see more than x
-  private lastU = new Float64Array(0);  // [B, D]: the input of the last step
+  private feat: Float64Array = new Float64Array(0); // [B, featureDim] when the readouts see more than x
+  private lastU = new Float64Array(0); // [B, D]: the input of the last step
 
-  constructor(readonly reservoir: Reservoir, readonly readouts: Readout[], opts: ESNOptions = {}) {
+  constructor(
+    readonly reservoir: Reservoir,
+    readonly readouts: Readout[],
+    opts: ESNOptions = {},
+  ) {
     if (readouts.length === 0) throw new RangeError('ESN: needs at least one readout');
     if (opts.readoutFeatures !== undefined) this.readoutFeatures = parseReadoutTerms(opts.readoutFeatures);
     else if (opts.inputToReadout) this.inputToReadout = true;
   }
 
   /** The terms the readouts see (features.ts); assigning a string such as 'x,x2' works too. */
-  get readoutFeatures(): readonly ReadoutTerm[] { return this.terms; }
-  set readoutFeatures(t: string | readonly ReadoutTerm[]) { this.terms = parseReadoutTerms(t, 'ESN.readoutFeatures'); }
+  get readoutFeatures(): readonly ReadoutTerm[] {
+    return this.terms;
+  }
+  set readoutFeatures(t: string | readonly ReadoutTerm[]) {
+    this.terms = parseReadoutTerms(t, 'ESN.readoutFeatures');
+  }
 
   /** Readouts see [x[t], u[t]] (Jaeger's extended state): readoutFeatures ['x', 'u']. */
-  get inputToReadout(): boolean { return this.terms.includes('u'); }
-  set inputToReadout(on: boolean) { this.terms = on ? ['x', 'u'] : ['x']; }
+  get inputToReadout(): boolean {
+    return this.terms.includes('u');
+  }
+  set inputToReadout(on: boolean) {
+    this.terms = on ? ['x', 'u'] : ['x'];
+  }
 
-  private get usesInput(): boolean { return this.terms.includes('u') || this.terms.includes('u2'); }
+  private get usesInput(): boolean {
+    return this.terms.includes('u') || this.terms.includes('u2');
+  }
 
   /** Width of what the readouts see. */
-  get featureDim(): number { return readoutFeatureDim(this.terms, this.reservoir.units, this.reservoir.inputDim); }
+  get featureDim(): number {
+    return readoutFeatureDim(this.terms, this.reservoir.units, this.reservoir.inputDim);
+  }
 
   /** One reservoir step on u [B, D] at uOff; returns the readout features [B, featureDim]. */
   private step(u: Float64Array, uOff: number): Float64Array {
-    const res = this.reservoir, B = res.batch, D = res.inputDim;
+    const res = this.reservoir,
+      B = res.batch,
+      D = res.inputDim;
     if (this.usesInput) {
       if (this.lastU.length !== B * D) this.lastU = new Float64Array(B * D);
       this.lastU.set(u.subarray(uOff, uOff + B * D));
@@ -92,7 +110,10 @@ export class ESN {
   /** One target per readout (or the same one for all). */
   private targets(y: SeqLike | SeqLike[]): SeqLike[] {
     const ys = Array.isArray(y) ? y : this.readouts.map(() => y as SeqLike);
-    if (ys.length !== this.readouts.length) throw new ShapeError(`ESN.fit: ${this.readouts.length} readouts need ${this.readouts.length} targets, got ${ys.length}`);
+    if (ys.length !== this.readouts.length)
+      throw new ShapeError(
+        `ESN.fit: ${this.readouts.length} readouts need ${this.readouts.length} targets, got ${ys.length}`,
+      );
     return ys;
   }
 
@@ -103,17 +124,27 @@ export class ESN {
     const sys: Seq[] = ys.map((t, i) => asSeq(t, `ESN.fit y[${i}]`));
     const res = this.reservoir;
     if (!res.initialized) res.initialize(sx.F);
-    if (sx.F !== res.inputDim) throw new ShapeError(`ESN.fit: the reservoir expects ${res.inputDim} input features, got ${sx.F}`);
+    if (sx.F !== res.inputDim)
+      throw new ShapeError(`ESN.fit: the reservoir expects ${res.inputDim} input features, got ${sx.F}`);
     sys.forEach((s, i) => {
-      if (s.T !== sx.T || s.B !== sx.B) throw new ShapeError(`ESN.fit: x has [T, B] = [${sx.T}, ${sx.B}] but y[${i}] has [${s.T}, ${s.B}]`);
+      if (s.T !== sx.T || s.B !== sx.B)
+        throw new ShapeError(`ESN.fit: x has [T, B] = [${sx.T}, ${sx.B}] but y[${i}] has [${s.T}, ${s.B}]`);
       const r = this.readouts[i]!;
       if (r.inputDim === 0) r.initialize(this.featureDim, s.F);
-      else if (r.inputDim !== this.featureDim) throw new ShapeError(`ESN.fit: readout ${i} was set up for ${r.inputDim} features but the ESN now gives ${this.featureDim} (readoutFeatures changed after fitting?); call fit to start over`);
-      else if (r.outputDim !== s.F) throw new ShapeError(`ESN.fit: readout ${i} predicts ${r.outputDim} features, y[${i}] has ${s.F}`);
+      else if (r.inputDim !== this.featureDim)
+        throw new ShapeError(
+          `ESN.fit: readout ${i} was set up for ${r.inputDim} features but the ESN now gives ${this.featureDim} (readoutFeatures changed after fitting?); call fit to start over`,
+        );
+      else if (r.outputDim !== s.F)
+        throw new ShapeError(`ESN.fit: readout ${i} predicts ${r.outputDim} features, y[${i}] has ${s.F}`);
     });
     if (opts.reset ?? true) res.reset(sx.B);
-    else if (res.batch !== sx.B) throw new ShapeError(`ESN.fit: reset is false but the state holds ${res.batch} sequences and x has ${sx.B}`);
-    const N = this.featureDim, B = sx.B, D = sx.F, BN = B * res.units;
+    else if (res.batch !== sx.B)
+      throw new ShapeError(`ESN.fit: reset is false but the state holds ${res.batch} sequences and x has ${sx.B}`);
+    const N = this.featureDim,
+      B = sx.B,
+      D = sx.F,
+      BN = B * res.units;
     const warm = this.readouts.map((r) => opts.warmup ?? r.warmup);
     const keepU = this.usesInput;
     if (keepU && this.lastU.length !== B * D) this.lastU = new Float64Array(B * D);
@@ -126,7 +157,8 @@ export class ESN {
         const state = this.features(states.subarray((t - t0) * BN, (t - t0 + 1) * BN));
         for (let i = 0; i < this.readouts.length; i++) {
           if (t < warm[i]!) continue;
-          const r = this.readouts[i]!, s = sys[i]!;
+          const r = this.readouts[i]!,
+            s = sys[i]!;
           for (let b = 0; b < B; b++) r.addRow(state, b * N, s.data, (t * B + b) * s.F);
         }
       }
@@ -151,7 +183,10 @@ export class ESN {
     const r = this.readouts[i];
     if (!r) throw new RangeError(`${what}: no readout ${i} (have ${this.readouts.length})`);
     if (!r.fitted) throw new RangeError(`${what}: readout ${i} is not fitted; call fit first`);
-    if (r.inputDim !== this.featureDim) throw new ShapeError(`${what}: readout ${i} was fitted on ${r.inputDim} features but the ESN now gives ${this.featureDim} (readoutFeatures changed after fitting?)`);
+    if (r.inputDim !== this.featureDim)
+      throw new ShapeError(
+        `${what}: readout ${i} was fitted on ${r.inputDim} features but the ESN now gives ${this.featureDim} (readoutFeatures changed after fitting?)`,
+      );
     return r;
   }
 
@@ -161,10 +196,13 @@ export class ESN {
    */
   run(x: SeqLike, opts: { reset?: boolean; readout?: number } = {}): { shape: number[]; data: Float64Array } {
     const r = this.checkFitted(opts.readout ?? 0, 'ESN.run');
-    const sx = asSeq(x, 'ESN.run x'), res = this.reservoir;
-    if (sx.F !== res.inputDim) throw new ShapeError(`ESN.run: the reservoir expects ${res.inputDim} input features, got ${sx.F}`);
+    const sx = asSeq(x, 'ESN.run x'),
+      res = this.reservoir;
+    if (sx.F !== res.inputDim)
+      throw new ShapeError(`ESN.run: the reservoir expects ${res.inputDim} input features, got ${sx.F}`);
     if ((opts.reset ?? true) || res.batch !== sx.B) res.reset(sx.B);
-    const O = r.outputDim, out = new Float64Array(sx.T * sx.B * O);
+    const O = r.outputDim,
+      out = new Float64Array(sx.T * sx.B * O);
     for (let t = 0; t < sx.T; t++) r.forward(sx.B, this.step(sx.data, t * sx.B * sx.F), 0, out, t * sx.B * O);
     return { shape: x.shape.length === 3 ? [sx.T, sx.B, O] : [sx.T, O], data: out };
   }
@@ -183,18 +221,30 @@ export class ESN {
    * predictions averaged, yhat[t] = (1/K) sum_k yhat_k[t], and the average fed back to every
    * one as its next input. `generate` is the case K = 1 (the same numbers: a sum of one term).
    */
-  static generateAveraged(members: readonly ESN[], steps: number, opts: GenerateOptions, what: string): { shape: number[]; data: Float64Array } {
-    if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`${what}: steps must be a positive integer, got ${steps}`);
+  static generateAveraged(
+    members: readonly ESN[],
+    steps: number,
+    opts: GenerateOptions,
+    what: string,
+  ): { shape: number[]; data: Float64Array } {
+    if (!Number.isInteger(steps) || steps < 1)
+      throw new RangeError(`${what}: steps must be a positive integer, got ${steps}`);
     if (members.length === 0) throw new RangeError(`${what}: needs at least one ESN`);
-    const K = members.length, one = K === 1;
+    const K = members.length,
+      one = K === 1;
     const rs = members.map((m, k) => m.checkFitted(opts.readout ?? 0, one ? what : `${what} (member ${k})`));
-    const D = members[0]!.reservoir.inputDim, O = rs[0]!.outputDim;
+    const D = members[0]!.reservoir.inputDim,
+      O = rs[0]!.outputDim;
     if (O !== D) {
-      throw new ShapeError(`${what}: closing the loop needs outputs like inputs, but the readout gives ${O} features and the reservoir takes ${D}`);
+      throw new ShapeError(
+        `${what}: closing the loop needs outputs like inputs, but the readout gives ${O} features and the reservoir takes ${D}`,
+      );
     }
     members.forEach((m, k) => {
       if (m.reservoir.inputDim !== D || rs[k]!.outputDim !== O) {
-        throw new ShapeError(`${what}: member ${k} maps ${m.reservoir.inputDim} -> ${rs[k]!.outputDim} features, member 0 maps ${D} -> ${O}`);
+        throw new ShapeError(
+          `${what}: member ${k} maps ${m.reservoir.inputDim} -> ${rs[k]!.outputDim} features, member 0 maps ${D} -> ${O}`,
+        );
       }
     });
     let batched = false;
@@ -209,17 +259,26 @@ export class ESN {
     }
     const B = members[0]!.reservoir.batch;
     members.forEach((m, k) => {
-      if (m.reservoir.batch !== B) throw new ShapeError(`${what}: member ${k} holds ${m.reservoir.batch} sequences, member 0 holds ${B}; give a prime`);
+      if (m.reservoir.batch !== B)
+        throw new ShapeError(
+          `${what}: member ${k} holds ${m.reservoir.batch} sequences, member 0 holds ${B}; give a prime`,
+        );
       if (m.usesInput && m.lastU.length !== B * D) {
-        throw new RangeError(`${what}: readoutFeatures ${m.terms.join(',')} need the last input; give a prime or run first`);
+        throw new RangeError(
+          `${what}: readoutFeatures ${m.terms.join(',')} need the last input; give a prime or run first`,
+        );
       }
     });
-    const out = new Float64Array(steps * B * O), y = one ? out : new Float64Array(B * O);
+    const out = new Float64Array(steps * B * O),
+      y = one ? out : new Float64Array(B * O);
     let feats = members.map((m) => m.features(m.reservoir.state));
     for (let t = 0; t < steps; t++) {
       if (t > 0) feats = members.map((m) => m.step(out, (t - 1) * B * O));
       const at = t * B * O;
-      if (one) { rs[0]!.forward(B, feats[0]!, 0, out, at); continue; }
+      if (one) {
+        rs[0]!.forward(B, feats[0]!, 0, out, at);
+        continue;
+      }
       for (let k = 0; k < K; k++) {
         rs[k]!.forward(B, feats[k]!, 0, y, 0);
         for (let i = 0; i < B * O; i++) out[at + i]! += y[i]!;

@@ -28,7 +28,8 @@ export function parseReadoutTerms(terms: string | readonly string[], what = 'rea
   if (list.length === 0) throw new RangeError(`${what}: expected at least one of ${TERMS.join(', ')}, got none`);
   const seen = new Set<string>();
   for (const t of list) {
-    if (!(TERMS as readonly string[]).includes(t)) throw new RangeError(`${what}: unknown term '${t}', expected some of ${TERMS.join(', ')}`);
+    if (!(TERMS as readonly string[]).includes(t))
+      throw new RangeError(`${what}: unknown term '${t}', expected some of ${TERMS.join(', ')}`);
     if (seen.has(t)) throw new RangeError(`${what}: term '${t}' is given twice`);
     seen.add(t);
   }
@@ -46,8 +47,15 @@ export function readoutFeatureDim(terms: readonly ReadoutTerm[], N: number, D: n
  * Fills z [B, F] from x [B, N] and u [B, D] (the step's input). `out` is reused when it has
  * the right length; returns the array written.
  */
-export function readoutFeatures(terms: readonly ReadoutTerm[], B: number, N: number, D: number,
-  x: ArrayLike<number>, u: ArrayLike<number>, out?: Float64Array): Float64Array {
+export function readoutFeatures(
+  terms: readonly ReadoutTerm[],
+  B: number,
+  N: number,
+  D: number,
+  x: ArrayLike<number>,
+  u: ArrayLike<number>,
+  out?: Float64Array,
+): Float64Array {
   const F = readoutFeatureDim(terms, N, D);
   if (x.length < B * N) throw new ShapeError(`readoutFeatures: x needs [B, N] = [${B}, ${N}] values, got ${x.length}`);
   if ((terms.includes('u') || terms.includes('u2')) && u.length < B * D) {
@@ -57,9 +65,15 @@ export function readoutFeatures(terms: readonly ReadoutTerm[], B: number, N: num
   for (let b = 0; b < B; b++) {
     let o = b * F;
     for (const t of terms) {
-      const src = t === 'x' || t === 'x2' ? x : u, n = t === 'x' || t === 'x2' ? N : D, s0 = b * n;
+      const src = t === 'x' || t === 'x2' ? x : u,
+        n = t === 'x' || t === 'x2' ? N : D,
+        s0 = b * n;
       if (t === 'x' || t === 'u') for (let j = 0; j < n; j++) z[o + j] = src[s0 + j]!;
-      else for (let j = 0; j < n; j++) { const v = src[s0 + j]!; z[o + j] = v * v; }
+      else
+        for (let j = 0; j < n; j++) {
+          const v = src[s0 + j]!;
+          z[o + j] = v * v;
+        }
       o += n;
     }
   }

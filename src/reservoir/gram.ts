@@ -20,14 +20,30 @@ export interface GramAccumulator {
   add(P: number, K: number, A: Float64Array, C: Float64Array): void;
   sync(): void;
   /** Optional: Backend.gemmNT64 on both threads (the ridge solve's Cholesky panel updates). */
-  gemmNT64?(M: number, N: number, K: number, alpha: number, A: Float64Array, aOff: number, lda: number,
-    B: Float64Array, bOff: number, ldb: number, C: Float64Array, cOff: number, ldc: number): void;
+  gemmNT64?(
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    A: Float64Array,
+    aOff: number,
+    lda: number,
+    B: Float64Array,
+    bOff: number,
+    ldb: number,
+    C: Float64Array,
+    cOff: number,
+    ldc: number,
+  ): void;
 }
 
 /** The calling thread does it all, synchronously. */
 export function directGram(be: Backend): GramAccumulator {
   return {
-    add(P, K, A, C) { if (be.syrkUpper) be.syrkUpper(true, P, K, A, 0, C, 0); else syrkUpperRef(true, P, K, A, 0, C, 0); },
+    add(P, K, A, C) {
+      if (be.syrkUpper) be.syrkUpper(true, P, K, A, 0, C, 0);
+      else syrkUpperRef(true, P, K, A, 0, C, 0);
+    },
     sync() {},
   };
 }
@@ -39,8 +55,21 @@ export interface GramHelper {
   /** Waits for the started job; returns how long the helper worked on it (ms). */
   wait(): number;
   /** Optional: starts C (+)= alpha A B^T (Backend.gemmNT64's operands) on the helper; returns at once. */
-  gemmRows?(M: number, N: number, K: number, alpha: number, A: Float64Array, aOff: number, lda: number,
-    B: Float64Array, bOff: number, ldb: number, C: Float64Array, cOff: number, ldc: number): void;
+  gemmRows?(
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    A: Float64Array,
+    aOff: number,
+    lda: number,
+    B: Float64Array,
+    bOff: number,
+    ldb: number,
+    C: Float64Array,
+    cOff: number,
+    ldc: number,
+  ): void;
 }
 
 /** What the calling thread's kernel must offer (the wasm backend's `syrkRows`). */
@@ -55,19 +84,23 @@ export class SplitGram implements GramAccumulator {
   /** Share of each block's tiles the calling thread takes (adapted from the measured times). */
   mainShare = 0;
   private pending = false;
-  private msPerRow = 0;     // estimated single-thread time of a whole block update, per row
-  private callerMs = 0;     // the caller's own time between two adds (the reservoir run)
+  private msPerRow = 0; // estimated single-thread time of a whole block update, per row
+  private callerMs = 0; // the caller's own time between two adds (the reservoir run)
   private lastReturn = -1;
   private lastShare = 0;
   private lastK = 1;
 
-  constructor(private readonly kernel: RowsKernel, private readonly helper: GramHelper) {}
+  constructor(
+    private readonly kernel: RowsKernel,
+    private readonly helper: GramHelper,
+  ) {}
 
   add(P: number, K: number, A: Float64Array, C: Float64Array): void {
     const t0 = performance.now();
     if (this.lastReturn >= 0) this.callerMs = t0 - this.lastReturn;
     this.sync();
-    const np = Math.ceil(P / 4), total = workBelow(np, np);
+    const np = Math.ceil(P / 4),
+      total = workBelow(np, np);
     // Balance: helper (1 - f) g = caller f g + run  =>  f = (g - run) / 2g, in [0, 1/2].
     const g = this.msPerRow * K;
     const f = g > 0 ? Math.min(0.5, Math.max(0, (g - this.callerMs) / (2 * g))) : 0;

@@ -12,9 +12,27 @@ export { ESNEnsemble } from './ensemble.js';
 export { type ReadoutTerm, parseReadoutTerms, readoutFeatureDim, readoutFeatures } from './features.js';
 export { ELM, type ELMOptions } from './elm.js';
 export type { Readout } from './readout.js';
-export { type CSR, type WeightDist, randomSparse, csrFromDense, csrToDense, csrMatVecBatch, csrScale, csrSpectralRadius, csrToBackend } from './sparse.js';
+export {
+  type CSR,
+  type WeightDist,
+  randomSparse,
+  csrFromDense,
+  csrToDense,
+  csrMatVecBatch,
+  csrScale,
+  csrSpectralRadius,
+  csrToBackend,
+} from './sparse.js';
 export { choleskyInPlace, choleskySolveInPlace, NotPositiveDefiniteError } from './cholesky.js';
 export { mse, rmse, nrmse, rsquare, squaredCorrelation, memoryCapacity, type NrmseNorm } from './metrics.js';
 export { forecastSvg, escapeXml, type Forecast } from './plot.js';
 export { series, asSeq, type SeqLike, type Seq } from './seq.js';
-export { mackeyGlass, narma, lorenz, memoryTask, type MackeyGlassOptions, type NarmaOptions, type LorenzOptions } from '../tasks/chaos.js';
+export {
+  mackeyGlass,
+  narma,
+  lorenz,
+  memoryTask,
+  type MackeyGlassOptions,
+  type NarmaOptions,
+  type LorenzOptions,
+} from '../tasks/chaos.js';

@@ -43,15 +43,27 @@ export function nrmse(y: ArrayLike<number>, p: ArrayLike<number>, norm: NrmseNor
   const { mean, variance } = meanVar(y);
   let scale: number;
   switch (norm) {
-    case 'std': scale = Math.sqrt(variance); break;
-    case 'var': scale = variance; break;
-    case 'mean': scale = Math.abs(mean); break;
+    case 'std':
+      scale = Math.sqrt(variance);
+      break;
+    case 'var':
+      scale = variance;
+      break;
+    case 'mean':
+      scale = Math.abs(mean);
+      break;
     case 'minmax': {
-      let lo = Infinity, hi = -Infinity;
-      for (let i = 0; i < y.length; i++) { lo = Math.min(lo, y[i]!); hi = Math.max(hi, y[i]!); }
-      scale = hi - lo; break;
+      let lo = Infinity,
+        hi = -Infinity;
+      for (let i = 0; i < y.length; i++) {
+        lo = Math.min(lo, y[i]!);
+        hi = Math.max(hi, y[i]!);
+      }
+      scale = hi - lo;
+      break;
     }
-    default: throw new RangeError(`nrmse: norm must be std, minmax, mean or var, got '${norm as string}'`);
+    default:
+      throw new RangeError(`nrmse: norm must be std, minmax, mean or var, got '${norm as string}'`);
   }
   return e / scale;
 }
@@ -66,7 +78,8 @@ export function rsquare(y: ArrayLike<number>, p: ArrayLike<number>): number {
 /** Squared Pearson correlation of two equal-length series. */
 export function squaredCorrelation(a: ArrayLike<number>, b: ArrayLike<number>): number {
   check(a, b, 'squaredCorrelation');
-  const A = meanVar(a), B = meanVar(b);
+  const A = meanVar(a),
+    B = meanVar(b);
   let c = 0;
   for (let i = 0; i < a.length; i++) c += (a[i]! - A.mean) * (b[i]! - B.mean);
   c /= a.length;
@@ -77,13 +90,23 @@ export function squaredCorrelation(a: ArrayLike<number>, b: ArrayLike<number>): 
  * Memory capacity (Jaeger 2001): MC = sum over k of r^2(u[t - k], yhat_k[t]), from targets
  * and predictions [T, K] row-major. At most K; a reservoir of N linear units reaches at most N.
  */
-export function memoryCapacity(targets: ArrayLike<number>, preds: ArrayLike<number>, K: number): { total: number; perDelay: number[] } {
+export function memoryCapacity(
+  targets: ArrayLike<number>,
+  preds: ArrayLike<number>,
+  K: number,
+): { total: number; perDelay: number[] } {
   check(targets, preds, 'memoryCapacity');
-  if (targets.length % K !== 0) throw new ShapeError(`memoryCapacity: ${targets.length} values is not a multiple of K = ${K}`);
-  const T = targets.length / K, perDelay: number[] = [];
-  const a = new Float64Array(T), b = new Float64Array(T);
+  if (targets.length % K !== 0)
+    throw new ShapeError(`memoryCapacity: ${targets.length} values is not a multiple of K = ${K}`);
+  const T = targets.length / K,
+    perDelay: number[] = [];
+  const a = new Float64Array(T),
+    b = new Float64Array(T);
   for (let k = 0; k < K; k++) {
-    for (let t = 0; t < T; t++) { a[t] = targets[t * K + k]!; b[t] = preds[t * K + k]!; }
+    for (let t = 0; t < T; t++) {
+      a[t] = targets[t * K + k]!;
+      b[t] = preds[t * K + k]!;
+    }
     perDelay.push(squaredCorrelation(a, b));
   }
   return { total: perDelay.reduce((s, v) => s + v, 0), perDelay };

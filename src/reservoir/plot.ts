@@ -19,33 +19,54 @@ export function escapeXml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-const fmt = (v: number): string => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : String(+v.toFixed(3)));
+const fmt = (v: number): string =>
+  Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : String(+v.toFixed(3));
 
 export function forecastSvg(f: Forecast, size: { width?: number; height?: number } = {}): string {
   const n = f.t.length;
   if (f.truth.length !== n || f.prediction.length !== n) {
-    throw new ShapeError(`forecastSvg: t, truth and prediction must have equal lengths, got ${n}, ${f.truth.length}, ${f.prediction.length}`);
+    throw new ShapeError(
+      `forecastSvg: t, truth and prediction must have equal lengths, got ${n}, ${f.truth.length}, ${f.prediction.length}`,
+    );
   }
-  const W = size.width ?? 720, H = size.height ?? 260, ml = 56, mr = 12, mt = 28, mb = 30;
+  const W = size.width ?? 720,
+    H = size.height ?? 260,
+    ml = 56,
+    mr = 12,
+    mt = 28,
+    mb = 30;
   const finite = [...f.truth, ...f.prediction].filter((v) => Number.isFinite(v));
-  let lo = finite.length ? Math.min(...finite) : 0, hi = finite.length ? Math.max(...finite) : 1;
-  if (hi === lo) { hi += 1; lo -= 1; }
-  const t0 = n ? f.t[0]! : 0, t1 = n ? f.t[n - 1]! : 1;
+  let lo = finite.length ? Math.min(...finite) : 0,
+    hi = finite.length ? Math.max(...finite) : 1;
+  if (hi === lo) {
+    hi += 1;
+    lo -= 1;
+  }
+  const t0 = n ? f.t[0]! : 0,
+    t1 = n ? f.t[n - 1]! : 1;
   const sx = (t: number): number => ml + ((t - t0) / (t1 - t0 || 1)) * (W - ml - mr);
   const sy = (v: number): number => mt + (1 - (v - lo) / (hi - lo)) * (H - mt - mb);
   const path = (ys: number[]): string => {
-    let d = '', pen = false;
+    let d = '',
+      pen = false;
     for (let i = 0; i < n; i++) {
       const v = ys[i]!;
-      if (!Number.isFinite(v)) { pen = false; continue; }
+      if (!Number.isFinite(v)) {
+        pen = false;
+        continue;
+      }
       d += `${pen ? 'L' : 'M'}${sx(f.t[i]!).toFixed(1)},${sy(v).toFixed(1)}`;
       pen = true;
     }
     return d;
   };
   const title = escapeXml(f.title ?? `forecast${f.mode ? ` (${f.mode})` : ''}`);
-  const ticks = [lo, (lo + hi) / 2, hi].map((v) =>
-    `<text x="${ml - 6}" y="${sy(v).toFixed(1)}" text-anchor="end" dominant-baseline="middle">${escapeXml(fmt(v))}</text>`).join('');
+  const ticks = [lo, (lo + hi) / 2, hi]
+    .map(
+      (v) =>
+        `<text x="${ml - 6}" y="${sy(v).toFixed(1)}" text-anchor="end" dominant-baseline="middle">${escapeXml(fmt(v))}</text>`,
+    )
+    .join('');
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`,
     `<title>${title}</title>`,

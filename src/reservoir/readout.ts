@@ -21,8 +21,17 @@ export interface Readout {
   forward(B: number, x: ArrayLike<number>, xOff: number, y: Float64Array, yOff: number): void;
 }
 
-export function linearForward(W: Float64Array, bias: Float64Array, N: number, O: number, B: number,
-  x: ArrayLike<number>, xOff: number, y: Float64Array, yOff: number): void {
+export function linearForward(
+  W: Float64Array,
+  bias: Float64Array,
+  N: number,
+  O: number,
+  B: number,
+  x: ArrayLike<number>,
+  xOff: number,
+  y: Float64Array,
+  yOff: number,
+): void {
   for (let b = 0; b < B; b++) {
     const xo = xOff + b * N;
     for (let o = 0; o < O; o++) {
@@ -39,8 +48,10 @@ export function linearForward(W: Float64Array, bias: Float64Array, N: number, O:
  * `warmup` steps of each: x [T, N] or [T, B, N], y with the same leading dims and O features.
  */
 export function feedSequences(r: Readout, x: SeqLike, y: SeqLike, what: string): void {
-  const sx = asSeq(x, `${what} x`), sy = asSeq(y, `${what} y`);
-  if (sx.T !== sy.T || sx.B !== sy.B) throw new ShapeError(`${what}: x has [T, B] = [${sx.T}, ${sx.B}] but y has [${sy.T}, ${sy.B}]`);
+  const sx = asSeq(x, `${what} x`),
+    sy = asSeq(y, `${what} y`);
+  if (sx.T !== sy.T || sx.B !== sy.B)
+    throw new ShapeError(`${what}: x has [T, B] = [${sx.T}, ${sx.B}] but y has [${sy.T}, ${sy.B}]`);
   if (r.inputDim === 0) r.initialize(sx.F, sy.F);
   if (sx.F !== r.inputDim || sy.F !== r.outputDim) {
     throw new ShapeError(`${what}: expected ${r.inputDim} features -> ${r.outputDim} targets, got ${sx.F} -> ${sy.F}`);

@@ -73,12 +73,16 @@ export class Reservoir {
 
   constructor(opts: ReservoirOptions) {
     const { units } = opts;
-    if (!Number.isInteger(units) || units < 1) throw new RangeError(`Reservoir: units must be a positive integer, got ${units}`);
+    if (!Number.isInteger(units) || units < 1)
+      throw new RangeError(`Reservoir: units must be a positive integer, got ${units}`);
     const lr = opts.lr ?? 1;
     if (!(lr > 0 && lr <= 1)) throw new RangeError(`Reservoir: lr (leak rate) must be in (0, 1], got ${lr}`);
     const sr = opts.sr === undefined ? 1.25 : opts.sr;
-    if (sr !== null && !(sr >= 0 && Number.isFinite(sr))) throw new RangeError(`Reservoir: sr must be a finite number >= 0 or null, got ${sr}`);
-    this.units = units; this.lr = lr; this.sr = sr;
+    if (sr !== null && !(sr >= 0 && Number.isFinite(sr)))
+      throw new RangeError(`Reservoir: sr must be a finite number >= 0 or null, got ${sr}`);
+    this.units = units;
+    this.lr = lr;
+    this.sr = sr;
     this.activation = opts.activation ?? 'tanh';
     if (!['tanh', 'identity', 'relu', 'sigmoid'].includes(this.activation)) {
       throw new RangeError(`Reservoir: activation must be tanh, identity, relu or sigmoid, got '${this.activation}'`);
@@ -89,15 +93,21 @@ export class Reservoir {
     if (opts.inputDim !== undefined) this.initialize(opts.inputDim);
   }
 
-  get initialized(): boolean { return this.inputDim > 0; }
+  get initialized(): boolean {
+    return this.inputDim > 0;
+  }
 
   /** Draws W, Win and b (called on first use when inputDim was not given). */
   initialize(inputDim: number): this {
-    if (!Number.isInteger(inputDim) || inputDim < 1) throw new RangeError(`Reservoir: inputDim must be a positive integer, got ${inputDim}`);
-    const o = this.opts, N = this.units;
+    if (!Number.isInteger(inputDim) || inputDim < 1)
+      throw new RangeError(`Reservoir: inputDim must be a positive integer, got ${inputDim}`);
+    const o = this.opts,
+      N = this.units;
     const rng = new Rng(o.seed ?? 0);
     // Independent streams, so changing Win's density never changes W.
-    const rW = rng.fork(), rIn = rng.fork(), rB = rng.fork();
+    const rW = rng.fork(),
+      rIn = rng.fork(),
+      rB = rng.fork();
     // W and Win in the backend's memory: the step's sparse mat-vecs then copy nothing but the state.
     this.W = csrToBackend(randomSparse(N, N, o.connectivity ?? 0.1, rW, o.W ?? 'normal'));
     if (this.sr !== null) {
@@ -110,7 +120,8 @@ export class Reservoir {
     this.Win = csrToBackend(randomSparse(N, inputDim, o.inputConnectivity ?? 0.1, rIn, o.Win ?? 'bernoulli'));
     const sc = o.inputScaling ?? 1;
     const scales = typeof sc === 'number' ? new Array<number>(inputDim).fill(sc) : [...sc];
-    if (scales.length !== inputDim) throw new ShapeError(`Reservoir: inputScaling has ${scales.length} values, input has ${inputDim} features`);
+    if (scales.length !== inputDim)
+      throw new ShapeError(`Reservoir: inputScaling has ${scales.length} values, input has ${inputDim} features`);
     for (let p = 0; p < this.Win.values.length; p++) this.Win.values[p]! *= scales[this.Win.colIdx[p]!]!;
     this.b = this.f64(N);
     const bs = o.bias ?? 0;
@@ -121,16 +132,25 @@ export class Reservoir {
 
   /** Zero state for `batch` sequences (or the given state [B, N]). */
   reset(batch = 1, x0?: ArrayLike<number>): this {
-    if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`Reservoir.reset: batch must be a positive integer, got ${batch}`);
+    if (!Number.isInteger(batch) || batch < 1)
+      throw new RangeError(`Reservoir.reset: batch must be a positive integer, got ${batch}`);
     this.batch = batch;
     if (this.state.length !== batch * this.units) {
-      this.be.free?.(this.state); this.be.free?.(this.pre);
-      if (this.chunk) { this.be.free?.(this.chunk); this.chunk = null; }
-      this.state = this.f64(batch * this.units); this.pre = this.f64(batch * this.units);
+      this.be.free?.(this.state);
+      this.be.free?.(this.pre);
+      if (this.chunk) {
+        this.be.free?.(this.chunk);
+        this.chunk = null;
+      }
+      this.state = this.f64(batch * this.units);
+      this.pre = this.f64(batch * this.units);
     }
     this.runArgs = null;
     if (x0) {
-      if (x0.length !== batch * this.units) throw new ShapeError(`Reservoir.reset: state needs ${batch * this.units} values ([${batch}, ${this.units}]), got ${x0.length}`);
+      if (x0.length !== batch * this.units)
+        throw new ShapeError(
+          `Reservoir.reset: state needs ${batch * this.units} values ([${batch}, ${this.units}]), got ${x0.length}`,
+        );
       this.state.set(x0);
     } else this.state.fill(0);
     return this;
@@ -149,7 +169,8 @@ export class Reservoir {
    * (readouts copy the rows they keep).
    */
   runSteps(u: Float64Array, uOff: number, T: number): Float64Array {
-    if (!(T >= 1 && T <= RUN_CHUNK)) throw new RangeError(`Reservoir.runSteps: T must be in [1, ${RUN_CHUNK}], got ${T}`);
+    if (!(T >= 1 && T <= RUN_CHUNK))
+      throw new RangeError(`Reservoir.runSteps: T must be in [1, ${RUN_CHUNK}], got ${T}`);
     this.checkInput('Reservoir.runSteps', u, uOff, T);
     const BN = this.batch * this.units;
     this.chunk ??= this.f64(RUN_CHUNK * BN);
@@ -163,28 +184,59 @@ export class Reservoir {
   private runArgs: ReservoirRunArgs | null = null;
 
   private checkInput(what: string, u: Float64Array, uOff: number, T: number): void {
-    if (!this.initialized) throw new RangeError(`${what}: the reservoir is not initialised; call initialize(inputDim) or run a sequence first`);
+    if (!this.initialized)
+      throw new RangeError(
+        `${what}: the reservoir is not initialised; call initialize(inputDim) or run a sequence first`,
+      );
     const need = uOff + T * this.batch * this.inputDim;
     if (!(uOff >= 0) || u.length < need) {
-      throw new ShapeError(`${what}: ${T} step(s) of [${this.batch}, ${this.inputDim}] inputs from offset ${uOff} need ${need} values, got ${u.length}`);
+      throw new ShapeError(
+        `${what}: ${T} step(s) of [${this.batch}, ${this.inputDim}] inputs from offset ${uOff} need ${need} values, got ${u.length}`,
+      );
     }
   }
 
   private args(u: Float64Array, uOff: number, T: number, out: Float64Array | null, outOff: number): ReservoirRunArgs {
     // One object per reservoir, refreshed per call (no allocation per step).
-    const W = this.packed, Win = this.Win;
-    const a = this.runArgs ??= {
-      N: this.units, D: this.inputDim, B: this.batch, T,
-      wRow: W.rowPtr, wIdx: W.idxStore, idx16: W.idx16, wVal: W.values,
-      inRow: Win.rowPtr, inIdx: Win.colIdx, inVal: Win.values,
-      bias: this.b, lr: this.lr, act: ACT[this.activation], x: this.state, pre: this.pre,
-      u, uOff, out, outOff, outStride: this.units,
-    };
-    a.B = this.batch; a.T = T; a.x = this.state; a.pre = this.pre; a.u = u; a.uOff = uOff; a.out = out; a.outOff = outOff;
+    const W = this.packed,
+      Win = this.Win;
+    const a = (this.runArgs ??= {
+      N: this.units,
+      D: this.inputDim,
+      B: this.batch,
+      T,
+      wRow: W.rowPtr,
+      wIdx: W.idxStore,
+      idx16: W.idx16,
+      wVal: W.values,
+      inRow: Win.rowPtr,
+      inIdx: Win.colIdx,
+      inVal: Win.values,
+      bias: this.b,
+      lr: this.lr,
+      act: ACT[this.activation],
+      x: this.state,
+      pre: this.pre,
+      u,
+      uOff,
+      out,
+      outOff,
+      outStride: this.units,
+    });
+    a.B = this.batch;
+    a.T = T;
+    a.x = this.state;
+    a.pre = this.pre;
+    a.u = u;
+    a.uOff = uOff;
+    a.out = out;
+    a.outOff = outOff;
     return a;
   }
 
-  private f64(n: number): Float64Array { return this.be.alloc64 ? this.be.alloc64(n) : new Float64Array(n); }
+  private f64(n: number): Float64Array {
+    return this.be.alloc64 ? this.be.alloc64(n) : new Float64Array(n);
+  }
 
   /**
    * Runs over a sequence batch from the current state (call `reset` first for a fresh start;
@@ -193,12 +245,15 @@ export class Reservoir {
   run(input: SeqLike): { shape: number[]; data: Float64Array } {
     const s = asSeq(input, 'Reservoir.run input');
     if (!this.initialized) this.initialize(s.F);
-    if (s.F !== this.inputDim) throw new ShapeError(`Reservoir.run: expected ${this.inputDim} input features, got ${s.F}`);
+    if (s.F !== this.inputDim)
+      throw new ShapeError(`Reservoir.run: expected ${this.inputDim} input features, got ${s.F}`);
     if (s.B !== this.batch) this.reset(s.B);
-    const N = this.units, BN = s.B * N;
+    const N = this.units,
+      BN = s.B * N;
     const out = new Float64Array(s.T * BN);
     // Chunks of steps per kernel call, into a buffer in the backend's memory, then copied out.
-    for (let t0 = 0; t0 < s.T; t0 += RUN_CHUNK) out.set(this.runSteps(s.data, t0 * s.B * s.F, Math.min(RUN_CHUNK, s.T - t0)), t0 * BN);
+    for (let t0 = 0; t0 < s.T; t0 += RUN_CHUNK)
+      out.set(this.runSteps(s.data, t0 * s.B * s.F, Math.min(RUN_CHUNK, s.T - t0)), t0 * BN);
     return { shape: [s.T, s.B, N], data: out };
   }
 }

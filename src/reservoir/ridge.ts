@@ -65,13 +65,13 @@ export class Ridge implements Readout {
   /** Number of rows accumulated so far. */
   samples = 0;
   fitted = false;
-  private G: Float64Array = new Float64Array(0);     // [P, P] Gram matrix of [x 1 y], upper triangle valid
-  private blk: FArray = new Float64Array(0);   // [rb, P] pending rows [x - shift, 1, y]
+  private G: Float64Array = new Float64Array(0); // [P, P] Gram matrix of [x 1 y], upper triangle valid
+  private blk: FArray = new Float64Array(0); // [rb, P] pending rows [x - shift, 1, y]
   private blk2: Float64Array = new Float64Array(0); // the other block while `gram` folds one in (float64)
   /** Where blocks are folded in (see RidgeOptions.gram); settable before or between fits. */
   gram: GramAccumulator | null;
-  private tmp = new Float32Array(0);           // [P, P] float32 block product (precision float32)
-  private be: Backend | null = null;           // the backend that allocated G and blk
+  private tmp = new Float32Array(0); // [P, P] float32 block product (precision float32)
+  private be: Backend | null = null; // the backend that allocated G and blk
   private count = 0;
   // Every row is stored as x - shift, shift = the first row seen: sums of shifted values stay
   // small, so centring them later does not cancel digits (matters for float32 blocks).
@@ -80,33 +80,47 @@ export class Ridge implements Readout {
 
   constructor(opts: RidgeOptions = {}) {
     this.ridge = opts.ridge ?? 1e-6;
-    if (!(this.ridge >= 0 && Number.isFinite(this.ridge))) throw new RangeError(`Ridge: ridge must be a finite number >= 0, got ${opts.ridge}`);
+    if (!(this.ridge >= 0 && Number.isFinite(this.ridge)))
+      throw new RangeError(`Ridge: ridge must be a finite number >= 0, got ${opts.ridge}`);
     this.fitBias = opts.fitBias ?? true;
     this.warmup = opts.warmup ?? 0;
-    if (!Number.isInteger(this.warmup) || this.warmup < 0) throw new RangeError(`Ridge: warmup must be an integer >= 0, got ${opts.warmup}`);
+    if (!Number.isInteger(this.warmup) || this.warmup < 0)
+      throw new RangeError(`Ridge: warmup must be an integer >= 0, got ${opts.warmup}`);
     this.precision = opts.precision ?? 'float64';
     this.blockRows = opts.blockRows ?? 512;
     this.order = opts.order ?? 1;
     this.gram = opts.gram ?? null;
-    if (!Number.isInteger(this.order) || this.order < 1) throw new RangeError(`Ridge: order must be an integer >= 1, got ${opts.order}`);
+    if (!Number.isInteger(this.order) || this.order < 1)
+      throw new RangeError(`Ridge: order must be an integer >= 1, got ${opts.order}`);
   }
 
-  private get M(): number { return this.inputDim + (this.fitBias ? 1 : 0); }
+  private get M(): number {
+    return this.inputDim + (this.fitBias ? 1 : 0);
+  }
   /** Row width of a block: features, bias column, targets. */
-  private get P(): number { return this.M + this.outputDim; }
+  private get P(): number {
+    return this.M + this.outputDim;
+  }
 
   /** Sets the dimensions and clears the accumulated statistics. */
   initialize(inputDim: number, outputDim: number): this {
     if (!Number.isInteger(inputDim) || inputDim < 1 || !Number.isInteger(outputDim) || outputDim < 1) {
       throw new RangeError(`Ridge: dimensions must be positive integers, got input ${inputDim}, output ${outputDim}`);
     }
-    this.inputDim = inputDim; this.outputDim = outputDim;
-    const P = this.P, rb = this.blockRows, be = getBackend();
+    this.inputDim = inputDim;
+    this.outputDim = outputDim;
+    const P = this.P,
+      rb = this.blockRows,
+      be = getBackend();
     // In the backend's memory where it has one (the wasm kernels then copy nothing per block).
     this.gram?.sync();
-    if (this.be?.free) { this.be.free(this.G); this.be.free(this.blk); this.be.free(this.blk2); }
+    if (this.be?.free) {
+      this.be.free(this.G);
+      this.be.free(this.blk);
+      this.be.free(this.blk2);
+    }
     this.be = be;
-    const f64 = (n: number): Float64Array => be.alloc64 ? be.alloc64(n) : new Float64Array(n);
+    const f64 = (n: number): Float64Array => (be.alloc64 ? be.alloc64(n) : new Float64Array(n));
     this.G = f64(P * P);
     if (this.precision === 'float32') {
       this.blk = be.alloc ? be.alloc(rb * P) : new Float32Array(rb * P);
@@ -115,21 +129,31 @@ export class Ridge implements Readout {
     this.blk2 = new Float64Array(0); // allocated by flush when a `gram` first takes a block
     this.Wout = new Float64Array(outputDim * inputDim);
     this.bias = new Float64Array(outputDim);
-    this.shift = new Float64Array(inputDim); this.hasShift = false;
-    this.samples = 0; this.count = 0; this.fitted = false;
+    this.shift = new Float64Array(inputDim);
+    this.hasShift = false;
+    this.samples = 0;
+    this.count = 0;
+    this.fitted = false;
     return this;
   }
 
   /** Clears the statistics (keeps the fitted weights). */
   resetStats(): this {
     this.gram?.sync();
-    this.G.fill(0); this.samples = 0; this.count = 0; this.hasShift = false;
+    this.G.fill(0);
+    this.samples = 0;
+    this.count = 0;
+    this.hasShift = false;
     return this;
   }
 
   /** Adds one row: x [N] at xOff, y [O] at yOff. */
   addRow(x: ArrayLike<number>, xOff: number, y: ArrayLike<number>, yOff: number): void {
-    const N = this.inputDim, O = this.outputDim, M = this.M, blk = this.blk, sh = this.shift;
+    const N = this.inputDim,
+      O = this.outputDim,
+      M = this.M,
+      blk = this.blk,
+      sh = this.shift;
     if (!this.hasShift) {
       if (this.fitBias) for (let j = 0; j < N; j++) sh[j] = x[xOff + j]!;
       this.hasShift = true;
@@ -160,13 +184,18 @@ export class Ridge implements Readout {
   private flush(): void {
     const K = this.count;
     if (K === 0) return;
-    const P = this.P, be = getBackend(), G = this.G;
+    const P = this.P,
+      be = getBackend(),
+      G = this.G;
     if (this.blk instanceof Float64Array) {
       if (this.gram) {
         // Handed over (maybe still being folded in): fill the other buffer meanwhile.
-        if (this.blk2.length !== this.blk.length) this.blk2 = be.alloc64 ? be.alloc64(this.blk.length) : new Float64Array(this.blk.length);
+        if (this.blk2.length !== this.blk.length)
+          this.blk2 = be.alloc64 ? be.alloc64(this.blk.length) : new Float64Array(this.blk.length);
         this.gram.add(P, K, this.blk, G);
-        const t = this.blk; this.blk = this.blk2; this.blk2 = t;
+        const t = this.blk;
+        this.blk = this.blk2;
+        this.blk2 = t;
       } else if (be.syrkUpper) be.syrkUpper(true, P, K, this.blk, 0, G, 0);
       else syrkUpperRef(true, P, K, this.blk, 0, G, 0);
     } else {
@@ -185,15 +214,22 @@ export class Ridge implements Readout {
    * with advice when X'^T X' + ridge D is not positive definite.
    */
   solve(ridge = this.ridge, order = this.order): this {
-    if (this.inputDim === 0 || this.samples === 0) throw new RangeError('Ridge.solve: no data accumulated; call partialFit first');
+    if (this.inputDim === 0 || this.samples === 0)
+      throw new RangeError('Ridge.solve: no data accumulated; call partialFit first');
     this.flush();
     this.gram?.sync();
-    const M = this.M, P = this.P, N = this.inputDim, O = this.outputDim, n = this.samples, S = this.G;
+    const M = this.M,
+      P = this.P,
+      N = this.inputDim,
+      O = this.outputDim,
+      n = this.samples,
+      S = this.G;
     // With a bias, solve the centred problem: (Xc^T Xc + ridge I) w = Xc^T yc, bias = mean(y) - w . mean(x).
     // It is the same solution as the augmented system, but without the mean direction (an
     // eigenvalue ~ n * N * mean^2) Cholesky's rounding error, ~ eps * ||A||, is far smaller,
     // so much smaller penalties stay positive definite.
-    const c = this.fitBias, be = getBackend();
+    const c = this.fitBias,
+      be = getBackend();
     // In the backend's memory, so a blocked Cholesky's products run on its kernels in place.
     const A = be.alloc64 ? be.alloc64(N * N) : new Float64Array(N * N);
     // A[i, j] (j <= i) = S[j, i] - sum_j mean_i: the transpose of S's upper triangle, copied in
@@ -205,7 +241,8 @@ export class Ridge implements Readout {
       for (let j0 = 0; j0 <= i0; j0 += 64) {
         const j1 = Math.min(N, j0 + 64);
         for (let j = j0; j < j1; j++) {
-          const sj = sum[j]!, rj = j * P;
+          const sj = sum[j]!,
+            rj = j * P;
           for (let i = Math.max(i0, j); i < i1; i++) A[i * N + j] = S[rj + i]! - (c ? sj * (sum[i]! / n) : 0);
         }
       }
@@ -213,9 +250,11 @@ export class Ridge implements Readout {
     const A0 = order > 1 ? A.slice() : A; // the unpenalised matrix, for the iterated solves
     for (let i = 0; i < N; i++) A[i * N + i]! += ridge;
     choleskyInPlace(A, N, `Ridge.solve (X^T X + ${ridge} I, ${n} samples, ${N} features)`, this.gram ?? undefined);
-    const rhs = new Float64Array(N), b0 = new Float64Array(N), r = new Float64Array(N);
+    const rhs = new Float64Array(N),
+      b0 = new Float64Array(N),
+      r = new Float64Array(N);
     for (let o = 0; o < O; o++) {
-      const ym = c ? S[N * P + M + o]! / n : 0;   // G[bias, y_o] = sum of y_o
+      const ym = c ? S[N * P + M + o]! / n : 0; // G[bias, y_o] = sum of y_o
       for (let j = 0; j < N; j++) rhs[j] = S[j * P + M + o]! - (c ? ym * S[j * P + N]! : 0);
       b0.set(rhs);
       choleskySolveInPlace(A, N, rhs);

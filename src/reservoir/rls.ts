@@ -35,7 +35,7 @@ export class RLS implements Readout {
   bias = new Float64Array(0);
   samples = 0;
   fitted = false;
-  private P = new Float64Array(0);  // [M, M]
+  private P = new Float64Array(0); // [M, M]
   private k = new Float64Array(0);
   private xa = new Float64Array(0);
 
@@ -44,7 +44,8 @@ export class RLS implements Readout {
     this.forget = opts.forget ?? 1;
     this.warmup = opts.warmup ?? 0;
     if (!(this.alpha > 0)) throw new RangeError(`RLS: alpha must be > 0, got ${opts.alpha}`);
-    if (!(this.forget > 0 && this.forget <= 1)) throw new RangeError(`RLS: forget must be in (0, 1], got ${opts.forget}`);
+    if (!(this.forget > 0 && this.forget <= 1))
+      throw new RangeError(`RLS: forget must be in (0, 1], got ${opts.forget}`);
   }
 
   initialize(inputDim: number, outputDim: number): this {
@@ -52,26 +53,37 @@ export class RLS implements Readout {
       throw new RangeError(`RLS: dimensions must be positive integers, got input ${inputDim}, output ${outputDim}`);
     }
     const M = inputDim + 1;
-    this.inputDim = inputDim; this.outputDim = outputDim;
+    this.inputDim = inputDim;
+    this.outputDim = outputDim;
     this.P = new Float64Array(M * M);
     for (let i = 0; i < M; i++) this.P[i * M + i] = 1 / this.alpha;
-    this.k = new Float64Array(M); this.xa = new Float64Array(M);
-    this.Wout = new Float64Array(outputDim * inputDim); this.bias = new Float64Array(outputDim);
-    this.samples = 0; this.fitted = true;
+    this.k = new Float64Array(M);
+    this.xa = new Float64Array(M);
+    this.Wout = new Float64Array(outputDim * inputDim);
+    this.bias = new Float64Array(outputDim);
+    this.samples = 0;
+    this.fitted = true;
     return this;
   }
 
   /** One RLS update from x [N] at xOff towards y [O] at yOff. */
   addRow(x: ArrayLike<number>, xOff: number, y: ArrayLike<number>, yOff: number): void {
-    const N = this.inputDim, M = N + 1, O = this.outputDim, P = this.P, k = this.k, xa = this.xa;
+    const N = this.inputDim,
+      M = N + 1,
+      O = this.outputDim,
+      P = this.P,
+      k = this.k,
+      xa = this.xa;
     for (let j = 0; j < N; j++) xa[j] = x[xOff + j]!;
     xa[N] = 1;
     let xk = 0;
-    for (let i = 0; i < M; i++) {            // k = P x' (P stays symmetric)
+    for (let i = 0; i < M; i++) {
+      // k = P x' (P stays symmetric)
       let s = 0;
       const r = i * M;
       for (let j = 0; j < M; j++) s += P[r + j]! * xa[j]!;
-      k[i] = s; xk += xa[i]! * s;
+      k[i] = s;
+      xk += xa[i]! * s;
     }
     const c = 1 / (this.forget + xk);
     for (let o = 0; o < O; o++) {
@@ -84,7 +96,8 @@ export class RLS implements Readout {
     }
     const f = 1 / this.forget;
     for (let i = 0; i < M; i++) {
-      const r = i * M, cki = c * k[i]!;
+      const r = i * M,
+        cki = c * k[i]!;
       for (let j = 0; j < M; j++) P[r + j] = (P[r + j]! - cki * k[j]!) * f;
     }
     this.samples++;
@@ -97,7 +110,9 @@ export class RLS implements Readout {
   }
 
   /** Nothing to solve: the weights are always current. Kept so RLS and Ridge share `solve`. */
-  solve(): this { return this; }
+  solve(): this {
+    return this;
+  }
 
   /** y [B, O] = Wout x + bias for x [B, N]. */
   forward(B: number, x: ArrayLike<number>, xOff: number, y: Float64Array, yOff: number): void {

@@ -21,21 +21,30 @@ export interface Seq {
 
 export function asSeq(x: SeqLike, what: string): Seq {
   if (!x || !Array.isArray(x.shape) || !x.data) {
-    throw new ShapeError(`${what}: expected a tensor {shape: [T, F] or [T, B, F], data}, got ${x === undefined ? 'undefined' : typeof x}`);
+    throw new ShapeError(
+      `${what}: expected a tensor {shape: [T, F] or [T, B, F], data}, got ${x === undefined ? 'undefined' : typeof x}`,
+    );
   }
   if (x.shape.length !== 2 && x.shape.length !== 3) {
     throw new ShapeError(`${what}: expected shape [T, F] or [T, B, F], got ${shapeStr(x.shape)}`);
   }
   const n = numel(x.shape);
-  if (x.data.length !== n) throw new ShapeError(`${what}: shape ${shapeStr(x.shape)} needs ${n} values, but data has ${x.data.length}`);
-  const T = x.shape[0]!, B = x.shape.length === 3 ? x.shape[1]! : 1, F = x.shape[x.shape.length - 1]!;
+  if (x.data.length !== n)
+    throw new ShapeError(`${what}: shape ${shapeStr(x.shape)} needs ${n} values, but data has ${x.data.length}`);
+  const T = x.shape[0]!,
+    B = x.shape.length === 3 ? x.shape[1]! : 1,
+    F = x.shape[x.shape.length - 1]!;
   if (T < 1 || B < 1 || F < 1) throw new ShapeError(`${what}: every dimension must be >= 1, got ${shapeStr(x.shape)}`);
   const data = x.data instanceof Float64Array ? x.data : Float64Array.from(x.data);
   for (let i = 0; i < n; i++) {
     const v = data[i]!;
     if (v - v !== 0) {
-      const t = Math.floor(i / (B * F)), b = Math.floor(i / F) % B, f = i % F;
-      throw new NonFiniteError(`${what}: non-finite value ${v} at time step ${t}, sequence ${b}, feature ${f}; inputs and targets must be finite`);
+      const t = Math.floor(i / (B * F)),
+        b = Math.floor(i / F) % B,
+        f = i % F;
+      throw new NonFiniteError(
+        `${what}: non-finite value ${v} at time step ${t}, sequence ${b}, feature ${f}; inputs and targets must be finite`,
+      );
     }
   }
   return { T, B, F, data };
@@ -51,7 +60,8 @@ export function series(values: ArrayLike<number> | ArrayLike<number>[]): { shape
   const F = rows[0]!.length;
   const data = new Float64Array(T * F);
   for (let t = 0; t < T; t++) {
-    if (rows[t]!.length !== F) throw new ShapeError(`series: row ${t} has ${rows[t]!.length} values, expected ${F} like row 0`);
+    if (rows[t]!.length !== F)
+      throw new ShapeError(`series: row ${t} has ${rows[t]!.length} values, expected ${F} like row 0`);
     data.set(rows[t]!, t * F);
   }
   return { shape: [T, F], data };

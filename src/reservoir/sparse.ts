@@ -17,8 +17,8 @@ import { spectralRadiusOp } from '../linalg.js';
 export interface CSR {
   rows: number;
   cols: number;
-  rowPtr: Int32Array;   // [rows + 1]
-  colIdx: Int32Array;   // [nnz]
+  rowPtr: Int32Array; // [rows + 1]
+  colIdx: Int32Array; // [nnz]
   values: Float64Array; // [nnz]
 }
 
@@ -27,10 +27,14 @@ export type WeightDist = 'normal' | 'uniform' | 'bernoulli';
 
 function draw(dist: WeightDist, rng: Rng): number {
   switch (dist) {
-    case 'normal': return rng.normal();
-    case 'uniform': return rng.range(-1, 1);
-    case 'bernoulli': return rng.uniform() < 0.5 ? -1 : 1;
-    default: throw new RangeError(`unknown weight distribution '${dist as string}'; expected normal, uniform or bernoulli`);
+    case 'normal':
+      return rng.normal();
+    case 'uniform':
+      return rng.range(-1, 1);
+    case 'bernoulli':
+      return rng.uniform() < 0.5 ? -1 : 1;
+    default:
+      throw new RangeError(`unknown weight distribution '${dist as string}'; expected normal, uniform or bernoulli`);
   }
 }
 
@@ -41,11 +45,18 @@ function draw(dist: WeightDist, rng: Rng): number {
  * silent); below that, each entry is present with probability `connectivity` (e.g. a single
  * input reaching 10% of the units).
  */
-export function randomSparse(rows: number, cols: number, connectivity: number, rng: Rng, dist: WeightDist = 'normal'): CSR {
+export function randomSparse(
+  rows: number,
+  cols: number,
+  connectivity: number,
+  rng: Rng,
+  dist: WeightDist = 'normal',
+): CSR {
   if (!Number.isInteger(rows) || rows < 1 || !Number.isInteger(cols) || cols < 1) {
     throw new RangeError(`randomSparse: rows and cols must be positive integers, got [${rows}, ${cols}]`);
   }
-  if (!(connectivity > 0 && connectivity <= 1)) throw new RangeError(`randomSparse: connectivity must be in (0, 1], got ${connectivity}`);
+  if (!(connectivity > 0 && connectivity <= 1))
+    throw new RangeError(`randomSparse: connectivity must be in (0, 1], got ${connectivity}`);
   const rowPtr = new Int32Array(rows + 1);
   const idx: number[] = [];
   const vals: number[] = [];
@@ -57,12 +68,21 @@ export function randomSparse(rows: number, cols: number, connectivity: number, r
       for (let j = 0; j < cols; j++) perm[j] = j;
       for (let j = 0; j < k; j++) {
         const r = j + rng.int(cols - j);
-        const t = perm[j]!; perm[j] = perm[r]!; perm[r] = t;
+        const t = perm[j]!;
+        perm[j] = perm[r]!;
+        perm[r] = t;
       }
       const chosen = Array.from(perm.subarray(0, k)).sort((a, b) => a - b);
-      for (const c of chosen) { idx.push(c); vals.push(draw(dist, rng)); }
+      for (const c of chosen) {
+        idx.push(c);
+        vals.push(draw(dist, rng));
+      }
     } else {
-      for (let j = 0; j < cols; j++) if (rng.uniform() < connectivity) { idx.push(j); vals.push(draw(dist, rng)); }
+      for (let j = 0; j < cols; j++)
+        if (rng.uniform() < connectivity) {
+          idx.push(j);
+          vals.push(draw(dist, rng));
+        }
     }
     rowPtr[i + 1] = idx.length;
   }
@@ -71,11 +91,19 @@ export function randomSparse(rows: number, cols: number, connectivity: number, r
 
 /** A CSR matrix from a dense row-major [rows, cols] array (zeros dropped). */
 export function csrFromDense(A: ArrayLike<number>, rows: number, cols: number): CSR {
-  if (A.length !== rows * cols) throw new RangeError(`csrFromDense: [${rows}, ${cols}] needs ${rows * cols} values, got ${A.length}`);
+  if (A.length !== rows * cols)
+    throw new RangeError(`csrFromDense: [${rows}, ${cols}] needs ${rows * cols} values, got ${A.length}`);
   const rowPtr = new Int32Array(rows + 1);
-  const idx: number[] = [], vals: number[] = [];
+  const idx: number[] = [],
+    vals: number[] = [];
   for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols; j++) { const v = A[i * cols + j]!; if (v !== 0) { idx.push(j); vals.push(v); } }
+    for (let j = 0; j < cols; j++) {
+      const v = A[i * cols + j]!;
+      if (v !== 0) {
+        idx.push(j);
+        vals.push(v);
+      }
+    }
     rowPtr[i + 1] = idx.length;
   }
   return { rows, cols, rowPtr, colIdx: Int32Array.from(idx), values: Float64Array.from(vals) };
@@ -94,10 +122,20 @@ export function csrToDense(A: CSR): Float64Array {
  * Overwrites Y unless `acc`. Runs on the backend's kernel (fastest on wasm with a CSR from
  * `csrToBackend`: nothing is copied).
  */
-export function csrMatVecBatch(A: CSR, B: number, X: Float64Array, xOff: number, Y: Float64Array, yOff: number, acc = false): void {
+export function csrMatVecBatch(
+  A: CSR,
+  B: number,
+  X: Float64Array,
+  xOff: number,
+  Y: Float64Array,
+  yOff: number,
+  acc = false,
+): void {
   const { rows, cols, rowPtr, colIdx, values } = A;
   if (X.length < xOff + B * cols || Y.length < yOff + B * rows) {
-    throw new RangeError(`csrMatVecBatch: [${rows}, ${cols}] times ${B} vectors needs ${B * cols} inputs after ${xOff} and ${B * rows} outputs after ${yOff}, got arrays of ${X.length} and ${Y.length}`);
+    throw new RangeError(
+      `csrMatVecBatch: [${rows}, ${cols}] times ${B} vectors needs ${B * cols} inputs after ${xOff} and ${B * rows} outputs after ${yOff}, got arrays of ${X.length} and ${Y.length}`,
+    );
   }
   getBackend().csrMatVec(rows, cols, B, rowPtr, colIdx, values, X, xOff, Y, yOff, acc);
 }
@@ -105,8 +143,12 @@ export function csrMatVecBatch(A: CSR, B: number, X: Float64Array, xOff: number,
 /** A copy of A whose arrays live in the backend's memory, so its kernel reads them in place (A itself where it has none). */
 export function csrToBackend(A: CSR, be: Backend = getBackend()): CSR {
   if (!be.alloc64 || !be.allocI32) return A;
-  const rowPtr = be.allocI32(A.rowPtr.length), colIdx = be.allocI32(A.colIdx.length), values = be.alloc64(A.values.length);
-  rowPtr.set(A.rowPtr); colIdx.set(A.colIdx); values.set(A.values);
+  const rowPtr = be.allocI32(A.rowPtr.length),
+    colIdx = be.allocI32(A.colIdx.length),
+    values = be.alloc64(A.values.length);
+  rowPtr.set(A.rowPtr);
+  colIdx.set(A.colIdx);
+  values.set(A.values);
   return { rows: A.rows, cols: A.cols, rowPtr, colIdx, values };
 }
 
@@ -122,5 +164,8 @@ export function csrScale(A: CSR, s: number): void {
  */
 export function csrSpectralRadius(A: CSR, opts: { iters?: number; seed?: number } = {}): number {
   if (A.rows !== A.cols) throw new RangeError(`csrSpectralRadius: matrix must be square, got [${A.rows}, ${A.cols}]`);
-  return spectralRadiusOp(A.rows, (x, y) => csrMatVecBatch(A, 1, x, 0, y, 0), { iters: opts.iters ?? 1000, seed: opts.seed });
+  return spectralRadiusOp(A.rows, (x, y) => csrMatVecBatch(A, 1, x, 0, y, 0), {
+    iters: opts.iters ?? 1000,
+    seed: opts.seed,
+  });
 }

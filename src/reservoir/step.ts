@@ -28,9 +28,11 @@ export interface PackedW {
 
 /** Packs a square CSR matrix (whose values are already float32-representable) for the step, in the backend's memory. */
 export function packW(A: CSR, be: Backend = getBackend()): PackedW {
-  const nnz = A.rowPtr[A.rows]!, idx16 = A.cols <= 65536;
-  const i32 = (n: number): Int32Array => be.allocI32 ? be.allocI32(n) : new Int32Array(n);
-  const rowPtr = i32(A.rows + 1), idxStore = i32(idx16 ? Math.ceil(nnz / 2) + 1 : nnz);
+  const nnz = A.rowPtr[A.rows]!,
+    idx16 = A.cols <= 65536;
+  const i32 = (n: number): Int32Array => (be.allocI32 ? be.allocI32(n) : new Int32Array(n));
+  const rowPtr = i32(A.rows + 1),
+    idxStore = i32(idx16 ? Math.ceil(nnz / 2) + 1 : nnz);
   const values = be.alloc ? be.alloc(nnz + 4) : new Float32Array(nnz + 4); // +4: the kernel loads 4 values at a time
   rowPtr.set(A.rowPtr);
   if (idx16) new Uint16Array(idxStore.buffer, idxStore.byteOffset, nnz).set(A.colIdx);
@@ -38,4 +40,3 @@ export function packW(A: CSR, be: Backend = getBackend()): PackedW {
   for (let p = 0; p < nnz; p++) values[p] = A.values[p]!;
   return { rows: A.rows, rowPtr, idxStore, idx16, values };
 }
-

@@ -6,11 +6,19 @@
  * Hochreiter variant: values U[-1,1), first marker among the first 10 steps, second in
  * the first half, target 0.5 + (a + b)/4.
  */
-import { Rng } from '../random.js';
+import type { Rng } from '../random.js';
 
-export interface AddingOptions { T: number; variant?: 'pascanu' | 'hochreiter' }
+export interface AddingOptions {
+  T: number;
+  variant?: 'pascanu' | 'hochreiter';
+}
 
-export interface DenseBatch { T: number; B: number; x: Float32Array; y: Float32Array }
+export interface DenseBatch {
+  T: number;
+  B: number;
+  x: Float32Array;
+  y: Float32Array;
+}
 
 export function addingBatch(rng: Rng, B: number, o: AddingOptions, out?: DenseBatch): DenseBatch {
   const T = o.T;
@@ -23,14 +31,17 @@ export function addingBatch(rng: Rng, B: number, o: AddingOptions, out?: DenseBa
     let i1: number, i2: number;
     if (hoch) {
       i1 = rng.int(Math.min(10, T));
-      do { i2 = rng.int(Math.max(2, Math.floor(T / 2))); } while (i2 === i1);
+      do {
+        i2 = rng.int(Math.max(2, Math.floor(T / 2)));
+      } while (i2 === i1);
     } else {
       i1 = rng.int(Math.floor(T / 2));
       i2 = Math.floor(T / 2) + rng.int(T - Math.floor(T / 2));
     }
     b.x[(i1 * B + j) * 2 + 1] = 1;
     b.x[(i2 * B + j) * 2 + 1] = 1;
-    const a = b.x[(i1 * B + j) * 2]!, c = b.x[(i2 * B + j) * 2]!;
+    const a = b.x[(i1 * B + j) * 2]!,
+      c = b.x[(i2 * B + j) * 2]!;
     b.y[j] = hoch ? 0.5 + (a + c) / 4 : a + c;
   }
   return b;

@@ -32,13 +32,22 @@ export interface MackeyGlassOptions {
 
 /** Mackey-Glass series of `steps` samples (see the file header for the discretisation). */
 export function mackeyGlass(steps: number, opts: MackeyGlassOptions = {}): Float64Array {
-  const tau = opts.tau ?? 17, a = opts.a ?? 0.2, b = opts.b ?? 0.1, n = opts.n ?? 10, x0 = opts.x0 ?? 1.2, h = opts.h ?? 1;
-  if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`mackeyGlass: steps must be a positive integer, got ${steps}`);
+  const tau = opts.tau ?? 17,
+    a = opts.a ?? 0.2,
+    b = opts.b ?? 0.1,
+    n = opts.n ?? 10,
+    x0 = opts.x0 ?? 1.2,
+    h = opts.h ?? 1;
+  if (!Number.isInteger(steps) || steps < 1)
+    throw new RangeError(`mackeyGlass: steps must be a positive integer, got ${steps}`);
   if (!(tau >= 0) || !(h > 0)) throw new RangeError(`mackeyGlass: need tau >= 0 and h > 0, got tau=${tau}, h=${h}`);
   const L = Math.floor(tau / h);
   let hist: Float64Array;
   if (opts.history) {
-    if (opts.history.length < L) throw new RangeError(`mackeyGlass: history has ${opts.history.length} values, needs at least floor(tau/h) = ${L}`);
+    if (opts.history.length < L)
+      throw new RangeError(
+        `mackeyGlass: history has ${opts.history.length} values, needs at least floor(tau/h) = ${L}`,
+      );
     hist = Float64Array.from(Array.prototype.slice.call(opts.history, opts.history.length - L) as number[]);
   } else {
     const rng = new Rng(opts.seed ?? 0);
@@ -47,19 +56,31 @@ export function mackeyGlass(steps: number, opts: MackeyGlassOptions = {}): Float
   }
   const f = (xt: number, xd: number): number => -b * xt + (a * xd) / (1 + xd ** n);
   const X = new Float64Array(steps);
-  let xt = x0, head = 0; // hist is a ring buffer; hist[head] is the oldest value
+  let xt = x0,
+    head = 0; // hist is a ring buffer; hist[head] is the oldest value
   for (let i = 0; i < steps; i++) {
     X[i] = xt;
     let xd = 0;
-    if (L > 0) { xd = hist[head]!; hist[head] = xt; head = (head + 1) % L; }
-    const k1 = h * f(xt, xd), k2 = h * f(xt + 0.5 * k1, xd), k3 = h * f(xt + 0.5 * k2, xd), k4 = h * f(xt + k3, xd);
+    if (L > 0) {
+      xd = hist[head]!;
+      hist[head] = xt;
+      head = (head + 1) % L;
+    }
+    const k1 = h * f(xt, xd),
+      k2 = h * f(xt + 0.5 * k1, xd),
+      k3 = h * f(xt + 0.5 * k2, xd),
+      k4 = h * f(xt + k3, xd);
     xt = xt + k1 / 6 + k2 / 3 + k3 / 3 + k4 / 6;
   }
   return X;
 }
 
 export interface NarmaOptions {
-  order?: number; a1?: number; a2?: number; b?: number; c?: number;
+  order?: number;
+  a1?: number;
+  a2?: number;
+  b?: number;
+  c?: number;
   seed?: number;
   /** The driving input, `steps + order` values (ReservoirPy's u); drawn U[0, 0.5) when omitted. */
   u?: ArrayLike<number>;
@@ -69,12 +90,21 @@ export interface NarmaOptions {
  * NARMA series: returns the input `u` aligned with `y` (both `steps` long; u[t] drives
  * y[t+1]) and `uFull` (`steps + order` values, ReservoirPy's return value).
  */
-export function narma(steps: number, opts: NarmaOptions = {}): { u: Float64Array; y: Float64Array; uFull: Float64Array } {
-  const o = opts.order ?? 10, a1 = opts.a1 ?? 0.3, a2 = opts.a2 ?? 0.05, b = opts.b ?? 1.5, c = opts.c ?? 0.1;
-  if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`narma: steps must be a positive integer, got ${steps}`);
+export function narma(
+  steps: number,
+  opts: NarmaOptions = {},
+): { u: Float64Array; y: Float64Array; uFull: Float64Array } {
+  const o = opts.order ?? 10,
+    a1 = opts.a1 ?? 0.3,
+    a2 = opts.a2 ?? 0.05,
+    b = opts.b ?? 1.5,
+    c = opts.c ?? 0.1;
+  if (!Number.isInteger(steps) || steps < 1)
+    throw new RangeError(`narma: steps must be a positive integer, got ${steps}`);
   let uFull: Float64Array;
   if (opts.u) {
-    if (opts.u.length !== steps + o) throw new RangeError(`narma: u must have steps + order = ${steps + o} values, got ${opts.u.length}`);
+    if (opts.u.length !== steps + o)
+      throw new RangeError(`narma: u must have steps + order = ${steps + o} values, got ${opts.u.length}`);
     uFull = Float64Array.from(opts.u);
   } else {
     const rng = new Rng(opts.seed ?? 0);
@@ -90,18 +120,36 @@ export function narma(steps: number, opts: NarmaOptions = {}): { u: Float64Array
   return { u: uFull.slice(o), y: yf.slice(o), uFull };
 }
 
-export interface LorenzOptions { sigma?: number; rho?: number; beta?: number; h?: number; x0?: [number, number, number]; substeps?: number }
+export interface LorenzOptions {
+  sigma?: number;
+  rho?: number;
+  beta?: number;
+  h?: number;
+  x0?: [number, number, number];
+  substeps?: number;
+}
 
 /** Lorenz attractor, [steps, 3] row-major (x, y, z), sampled every h; RK4 with `substeps` per sample (default 10). */
 export function lorenz(steps: number, opts: LorenzOptions = {}): Float64Array {
-  const s = opts.sigma ?? 10, r = opts.rho ?? 28, be = opts.beta ?? 8 / 3, h = opts.h ?? 0.03, m = opts.substeps ?? 10;
-  if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`lorenz: steps must be a positive integer, got ${steps}`);
+  const s = opts.sigma ?? 10,
+    r = opts.rho ?? 28,
+    be = opts.beta ?? 8 / 3,
+    h = opts.h ?? 0.03,
+    m = opts.substeps ?? 10;
+  if (!Number.isInteger(steps) || steps < 1)
+    throw new RangeError(`lorenz: steps must be a positive integer, got ${steps}`);
   let [x, y, z] = opts.x0 ?? [1, 1, 1];
   const out = new Float64Array(steps * 3);
-  const d = (x: number, y: number, z: number): [number, number, number] => [s * (y - x), x * (r - z) - y, x * y - be * z];
+  const d = (x: number, y: number, z: number): [number, number, number] => [
+    s * (y - x),
+    x * (r - z) - y,
+    x * y - be * z,
+  ];
   const dt = h / m;
   for (let t = 0; t < steps; t++) {
-    out[t * 3] = x; out[t * 3 + 1] = y; out[t * 3 + 2] = z;
+    out[t * 3] = x;
+    out[t * 3 + 1] = y;
+    out[t * 3 + 2] = z;
     for (let k = 0; k < m; k++) {
       const k1 = d(x, y, z);
       const k2 = d(x + 0.5 * dt * k1[0], y + 0.5 * dt * k1[1], z + 0.5 * dt * k1[2]);
@@ -119,7 +167,10 @@ export function lorenz(steps: number, opts: LorenzOptions = {}): Float64Array {
  * Memory-capacity task: u [steps] ~ U(-1, 1) and targets [steps, maxDelay] with
  * targets[t, k-1] = u[t - k] (0 before the start; skip the first maxDelay steps when scoring).
  */
-export function memoryTask(steps: number, opts: { maxDelay?: number; seed?: number } = {}): { u: Float64Array; targets: Float64Array; maxDelay: number } {
+export function memoryTask(
+  steps: number,
+  opts: { maxDelay?: number; seed?: number } = {},
+): { u: Float64Array; targets: Float64Array; maxDelay: number } {
   const K = opts.maxDelay ?? 40;
   if (!Number.isInteger(K) || K < 1) throw new RangeError(`memoryTask: maxDelay must be a positive integer, got ${K}`);
   const rng = new Rng(opts.seed ?? 0);

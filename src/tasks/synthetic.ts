@@ -13,10 +13,33 @@ import { Rng } from '../random.js';
 import type { Batch, SequenceModel } from '../layers/model.js';
 import { addingBatch } from './adding.js';
 
-export type TaskName = 'adding' | 'multiplication' | 'order' | 'order3' | 'permutation' | 'memorization' | 'copy' | 'reber' | 'embedded-reber';
-export const TASKS: TaskName[] = ['adding', 'multiplication', 'order', 'order3', 'permutation', 'memorization', 'copy', 'reber', 'embedded-reber'];
+export type TaskName =
+  | 'adding'
+  | 'multiplication'
+  | 'order'
+  | 'order3'
+  | 'permutation'
+  | 'memorization'
+  | 'copy'
+  | 'reber'
+  | 'embedded-reber';
+export const TASKS: TaskName[] = [
+  'adding',
+  'multiplication',
+  'order',
+  'order3',
+  'permutation',
+  'memorization',
+  'copy',
+  'reber',
+  'embedded-reber',
+];
 
-export interface TaskConfig { name: TaskName; T: number; variant?: 'pascanu' | 'hochreiter' }
+export interface TaskConfig {
+  name: TaskName;
+  T: number;
+  variant?: 'pascanu' | 'hochreiter';
+}
 
 export interface EvalResult {
   /** mse (regression) or cross-entropy (classification) on the evaluation set. */
@@ -51,7 +74,11 @@ function oneHot(x: Float32Array, t: number, B: number, j: number, F: number, k: 
 /** Adding and multiplication: (value, marker) inputs, one output on the last step. */
 function arithmetic(cfg: TaskConfig, mult: boolean): Task {
   return {
-    config: cfg, inputSize: 2, outputSize: 1, head: 'last', loss: 'mse',
+    config: cfg,
+    inputSize: 2,
+    outputSize: 1,
+    head: 'last',
+    loss: 'mse',
     baseline: mult ? 0.0486 : 1 / 6, // Var of the sum/product of two U[0,1) values (the best constant predictor)
     batch(rng, B) {
       const b = addingBatch(rng, B, { T: cfg.T, variant: cfg.variant });
@@ -76,19 +103,38 @@ function arithmetic(cfg: TaskConfig, mult: boolean): Task {
 function temporalOrder(cfg: TaskConfig, bits: 2 | 3): Task {
   const T = cfg.T;
   if (T < 10) throw new RangeError(`order: T must be >= 10, got ${T}`);
-  const windows = bits === 2 ? [[0.1, 0.2], [0.5, 0.6]] : [[0.1, 0.2], [0.3, 0.4], [0.6, 0.7]];
+  const windows =
+    bits === 2
+      ? [
+          [0.1, 0.2],
+          [0.5, 0.6],
+        ]
+      : [
+          [0.1, 0.2],
+          [0.3, 0.4],
+          [0.6, 0.7],
+        ];
   return {
-    config: cfg, inputSize: 6, outputSize: 2 ** bits, head: 'last', loss: 'xent', baseline: Math.log(2 ** bits),
+    config: cfg,
+    inputSize: 6,
+    outputSize: 2 ** bits,
+    head: 'last',
+    loss: 'xent',
+    baseline: Math.log(2 ** bits),
     batch(rng, B) {
-      const x = new Float32Array(T * B * 6), y = new Float32Array(B);
+      const x = new Float32Array(T * B * 6),
+        y = new Float32Array(B);
       for (let j = 0; j < B; j++) {
         const sym = new Int32Array(T);
         for (let t = 0; t < T; t++) sym[t] = 2 + rng.int(4);
         let cls = 0;
         for (const [lo, hi] of windows) {
-          const a = Math.floor(lo! * T), z = Math.max(a + 1, Math.floor(hi! * T));
-          const t = a + rng.int(z - a), s = rng.int(2);
-          sym[t] = s; cls = cls * 2 + s;
+          const a = Math.floor(lo! * T),
+            z = Math.max(a + 1, Math.floor(hi! * T));
+          const t = a + rng.int(z - a),
+            s = rng.int(2);
+          sym[t] = s;
+          cls = cls * 2 + s;
         }
         for (let t = 0; t < T; t++) oneHot(x, t, B, j, 6, sym[t]!);
         y[j] = cls;
@@ -101,11 +147,18 @@ function temporalOrder(cfg: TaskConfig, bits: 2 | 3): Task {
 
 /** Random permutation (Pascanu 2013): 100 symbols; predict at the end the symbol seen first. */
 function permutation(cfg: TaskConfig): Task {
-  const T = cfg.T, V = 100;
+  const T = cfg.T,
+    V = 100;
   return {
-    config: cfg, inputSize: V, outputSize: V, head: 'last', loss: 'xent', baseline: Math.log(V),
+    config: cfg,
+    inputSize: V,
+    outputSize: V,
+    head: 'last',
+    loss: 'xent',
+    baseline: Math.log(V),
     batch(rng, B) {
-      const x = new Float32Array(T * B * V), y = new Float32Array(B);
+      const x = new Float32Array(T * B * V),
+        y = new Float32Array(B);
       for (let j = 0; j < B; j++) {
         const first = rng.int(V);
         oneHot(x, 0, B, j, V, first);
@@ -124,15 +177,25 @@ function permutation(cfg: TaskConfig): Task {
  * (0, 1, blank, trigger); outputs: 2 classes, counted on the 5 recall steps only.
  */
 function memorization(cfg: TaskConfig): Task {
-  const P = 5, L = P + cfg.T + 1 + P;
+  const P = 5,
+    L = P + cfg.T + 1 + P;
   return {
-    config: cfg, inputSize: 4, outputSize: 2, head: 'every', loss: 'xent', baseline: Math.log(2),
+    config: cfg,
+    inputSize: 4,
+    outputSize: 2,
+    head: 'every',
+    loss: 'xent',
+    baseline: Math.log(2),
     batch(rng, B) {
-      const x = new Float32Array(L * B * 4), y = new Float32Array(L * B).fill(-1);
+      const x = new Float32Array(L * B * 4),
+        y = new Float32Array(L * B).fill(-1);
       for (let j = 0; j < B; j++) {
         for (let t = 0; t < L; t++) {
           let s = 2;
-          if (t < P) { s = rng.int(2); y[(L - P + t) * B + j] = s; } else if (t === P + cfg.T) s = 3;
+          if (t < P) {
+            s = rng.int(2);
+            y[(L - P + t) * B + j] = s;
+          } else if (t === P + cfg.T) s = 3;
           oneHot(x, t, B, j, 4, s);
         }
       }
@@ -151,11 +214,19 @@ function memorization(cfg: TaskConfig): Task {
  * 10 classes (0 blank, 1-8 data, 9 delimiter). Baseline (blanks, then uniform guesses): 10 ln 8 / (T + 20).
  */
 function copy(cfg: TaskConfig): Task {
-  const S = 10, L = cfg.T + 2 * S, C = 10;
+  const S = 10,
+    L = cfg.T + 2 * S,
+    C = 10;
   return {
-    config: cfg, inputSize: C, outputSize: C, head: 'every', loss: 'xent', baseline: (S * Math.log(8)) / L,
+    config: cfg,
+    inputSize: C,
+    outputSize: C,
+    head: 'every',
+    loss: 'xent',
+    baseline: (S * Math.log(8)) / L,
     batch(rng, B) {
-      const x = new Float32Array(L * B * C), y = new Float32Array(L * B);
+      const x = new Float32Array(L * B * C),
+        y = new Float32Array(L * B);
       for (let j = 0; j < B; j++) {
         const data = Array.from({ length: S }, () => 1 + rng.int(8));
         for (let t = 0; t < L; t++) {
@@ -176,19 +247,38 @@ function copy(cfg: TaskConfig): Task {
 // Reber grammar: symbols B T P S X V E; transitions from each state.
 const REBER_SYMBOLS = 'BTPSXVE';
 const REBER: [string, number][][] = [
-  [['T', 1], ['P', 2]], // s0 (after B)
-  [['S', 1], ['X', 3]], // s1
-  [['T', 2], ['V', 4]], // s2
-  [['X', 2], ['S', 5]], // s3
-  [['P', 3], ['V', 5]], // s4
+  [
+    ['T', 1],
+    ['P', 2],
+  ], // s0 (after B)
+  [
+    ['S', 1],
+    ['X', 3],
+  ], // s1
+  [
+    ['T', 2],
+    ['V', 4],
+  ], // s2
+  [
+    ['X', 2],
+    ['S', 5],
+  ], // s3
+  [
+    ['P', 3],
+    ['V', 5],
+  ], // s4
 ];
 
 /** One Reber string and, per position, the set of legal next symbols (bit mask). */
 function reberString(rng: Rng, embedded: boolean, maxLen: number): { s: number[]; legal: number[] } {
   for (;;) {
-    const s: number[] = [], legal: number[] = [];
+    const s: number[] = [],
+      legal: number[] = [];
     const bit = (c: string) => 1 << REBER_SYMBOLS.indexOf(c);
-    const push = (c: string, next: number) => { s.push(REBER_SYMBOLS.indexOf(c)); legal.push(next); };
+    const push = (c: string, next: number) => {
+      s.push(REBER_SYMBOLS.indexOf(c));
+      legal.push(next);
+    };
     const inner = (after: number) => {
       push('B', bit('T') | bit('P'));
       let st = 0;
@@ -222,14 +312,22 @@ function reberString(rng: Rng, embedded: boolean, maxLen: number): { s: number[]
  * dependency: the second-to-last symbol must repeat the second. T is the maximum length.
  */
 function reber(cfg: TaskConfig, embedded: boolean): Task {
-  const V = 7, maxLen = Math.max(cfg.T, embedded ? 9 : 5);
+  const V = 7,
+    maxLen = Math.max(cfg.T, embedded ? 9 : 5);
   const legalCache = new WeakMap<Batch, Int32Array>();
   return {
-    config: cfg, inputSize: V, outputSize: V, head: 'every', loss: 'xent', baseline: Math.log(2),
+    config: cfg,
+    inputSize: V,
+    outputSize: V,
+    head: 'every',
+    loss: 'xent',
+    baseline: Math.log(2),
     batch(rng, B) {
       const strs = Array.from({ length: B }, () => reberString(rng, embedded, maxLen));
       const T = Math.max(...strs.map((q) => q.s.length)) - 1;
-      const x = new Float32Array(T * B * V), y = new Float32Array(T * B).fill(-1), legal = new Int32Array(T * B);
+      const x = new Float32Array(T * B * V),
+        y = new Float32Array(T * B).fill(-1),
+        legal = new Int32Array(T * B);
       const lengths = strs.map((q) => q.s.length - 1);
       strs.forEach((q, j) => {
         for (let t = 0; t < q.s.length - 1; t++) {
@@ -245,7 +343,8 @@ function reber(cfg: TaskConfig, embedded: boolean): Task {
     wrong: (pred, b, i) => {
       const legal = legalCache.get(b)!;
       for (let t = 0; t < b.lengths![i]!; t++) {
-        const m = legal[t * b.B + i]!, o = (t * b.B + i) * V;
+        const m = legal[t * b.B + i]!,
+          o = (t * b.B + i) * V;
         const k = popcount(m);
         const order = Array.from({ length: V }, (_, v) => v).sort((a, c) => pred[o + c]! - pred[o + a]!);
         for (let r = 0; r < k; r++) if (!(m & (1 << order[r]!))) return true;
@@ -255,7 +354,14 @@ function reber(cfg: TaskConfig, embedded: boolean): Task {
   };
 }
 
-function popcount(m: number): number { let c = 0; while (m) { c += m & 1; m >>= 1; } return c; }
+function popcount(m: number): number {
+  let c = 0;
+  while (m) {
+    c += m & 1;
+    m >>= 1;
+  }
+  return c;
+}
 
 function argmax(a: ArrayLike<number>, off: number, n: number): number {
   let best = 0;
@@ -264,18 +370,29 @@ function argmax(a: ArrayLike<number>, off: number, n: number): number {
 }
 
 export function makeTask(cfg: TaskConfig): Task {
-  if (!Number.isInteger(cfg.T) || cfg.T < 2) throw new RangeError(`task ${cfg.name}: T must be an integer >= 2, got ${cfg.T}`);
+  if (!Number.isInteger(cfg.T) || cfg.T < 2)
+    throw new RangeError(`task ${cfg.name}: T must be an integer >= 2, got ${cfg.T}`);
   switch (cfg.name) {
-    case 'adding': return arithmetic(cfg, false);
-    case 'multiplication': return arithmetic(cfg, true);
-    case 'order': return temporalOrder(cfg, 2);
-    case 'order3': return temporalOrder(cfg, 3);
-    case 'permutation': return permutation(cfg);
-    case 'memorization': return memorization(cfg);
-    case 'copy': return copy(cfg);
-    case 'reber': return reber(cfg, false);
-    case 'embedded-reber': return reber(cfg, true);
-    default: throw new RangeError(`unknown task '${cfg.name as string}'; expected one of ${TASKS.join(', ')}`);
+    case 'adding':
+      return arithmetic(cfg, false);
+    case 'multiplication':
+      return arithmetic(cfg, true);
+    case 'order':
+      return temporalOrder(cfg, 2);
+    case 'order3':
+      return temporalOrder(cfg, 3);
+    case 'permutation':
+      return permutation(cfg);
+    case 'memorization':
+      return memorization(cfg);
+    case 'copy':
+      return copy(cfg);
+    case 'reber':
+      return reber(cfg, false);
+    case 'embedded-reber':
+      return reber(cfg, true);
+    default:
+      throw new RangeError(`unknown task '${cfg.name as string}'; expected one of ${TASKS.join(', ')}`);
   }
 }
 
@@ -283,23 +400,39 @@ export function makeTask(cfg: TaskConfig): Task {
  * Evaluates on `n` fresh sequences drawn from Rng(seed) (never the training stream),
  * in batches of `batch`. Returns the loss, the error rate and success (< 1% wrong).
  */
-export function evaluateTask(task: Task, model: SequenceModel, opts: { n?: number; seed?: number; batch?: number } = {}): EvalResult {
-  const n = opts.n ?? 10000, bs = opts.batch ?? 500;
+export function evaluateTask(
+  task: Task,
+  model: SequenceModel,
+  opts: { n?: number; seed?: number; batch?: number } = {},
+): EvalResult {
+  const n = opts.n ?? 10000,
+    bs = opts.batch ?? 500;
   const rng = new Rng(opts.seed ?? 1_000_003);
-  let wrong = 0, loss = 0, sq = 0, done = 0, lossW = 0;
+  let wrong = 0,
+    loss = 0,
+    sq = 0,
+    done = 0,
+    lossW = 0;
   while (done < n) {
     const B = Math.min(bs, n - done);
     const b = task.batch(rng, B);
     const pred = model.predict(b);
     const r = model.loss(pred, b);
-    loss += r.loss * B; lossW += B;
+    loss += r.loss * B;
+    lossW += B;
     for (let i = 0; i < B; i++) {
       if (task.wrong(pred.data, b, i)) wrong++;
       if (task.loss === 'mse') sq += (pred.data[i]! - b.y[i]!) ** 2;
     }
     done += B;
   }
-  const res: EvalResult = { loss: loss / lossW, errorRate: wrong / n, success: wrong / n < 0.01, sequences: n, baseline: task.baseline };
+  const res: EvalResult = {
+    loss: loss / lossW,
+    errorRate: wrong / n,
+    success: wrong / n < 0.01,
+    sequences: n,
+    baseline: task.baseline,
+  };
   if (task.loss === 'mse') res.mse = sq / n;
   return res;
 }

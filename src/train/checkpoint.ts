@@ -24,18 +24,28 @@ export interface CheckpointMeta {
   extra?: Record<string, unknown>;
 }
 
-export function saveCheckpoint(model: SequenceModel, meta: Omit<CheckpointMeta, 'version' | 'model' | 'optimizer'>,
-  optimizer?: { opt: Optimizer; spec: OptimizerSpec }): Uint8Array {
+export function saveCheckpoint(
+  model: SequenceModel,
+  meta: Omit<CheckpointMeta, 'version' | 'model' | 'optimizer'>,
+  optimizer?: { opt: Optimizer; spec: OptimizerSpec },
+): Uint8Array {
   const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
   for (const p of model.params.list) tensors[p.name] = { shape: [...p.shape], data: Float32Array.from(p.data) };
   if (optimizer) {
-    for (const [k, a] of Object.entries(optimizer.opt.state())) tensors[`optimizer.${k}`] = { shape: [a.length], data: Float32Array.from(a) };
+    for (const [k, a] of Object.entries(optimizer.opt.state()))
+      tensors[`optimizer.${k}`] = { shape: [a.length], data: Float32Array.from(a) };
   }
   const st = model.getState();
   if (st.h) tensors['state.h'] = { shape: [st.h.length], data: st.h };
   if (st.c) tensors['state.c'] = { shape: [st.c.length], data: st.c };
   const full: CheckpointMeta = {
-    version: CHECKPOINT_VERSION, model: model.config, step: meta.step, rng: meta.rng, task: meta.task, train: meta.train, extra: meta.extra,
+    version: CHECKPOINT_VERSION,
+    model: model.config,
+    step: meta.step,
+    rng: meta.rng,
+    task: meta.task,
+    train: meta.train,
+    extra: meta.extra,
     optimizer: optimizer ? { spec: optimizer.spec, scalars: optimizer.opt.scalars() } : undefined,
   };
   return encodeSafetensors(tensors, { format: 'pt', recur: JSON.stringify(full) });
@@ -50,22 +60,44 @@ export interface LoadedCheckpoint {
 /** Rebuilds the model (and optimiser, when saved) from checkpoint bytes; throws SafetensorsError on anything wrong. */
 export function loadCheckpoint(bytes: Uint8Array, backend?: string): LoadedCheckpoint {
   const { tensors, metadata } = decodeSafetensors(bytes);
-  if (!metadata.recur) throw new SafetensorsError('not a recur checkpoint: no "recur" metadata (a plain state_dict? load it with model.params.loadStateDict)');
+  if (!metadata.recur)
+    throw new SafetensorsError(
+      'not a recur checkpoint: no "recur" metadata (a plain state_dict? load it with model.params.loadStateDict)',
+    );
   let meta: CheckpointMeta;
-  try { meta = JSON.parse(metadata.recur) as CheckpointMeta; } catch { throw new SafetensorsError('checkpoint metadata "recur" is not valid JSON'); }
-  if (meta.version !== CHECKPOINT_VERSION) throw new SafetensorsError(`checkpoint version ${meta.version} is not supported (expected ${CHECKPOINT_VERSION})`);
-  if (!meta.model || typeof meta.model !== 'object') throw new SafetensorsError('checkpoint metadata has no model config');
+  try {
+    meta = JSON.parse(metadata.recur) as CheckpointMeta;
+  } catch {
+    throw new SafetensorsError('checkpoint metadata "recur" is not valid JSON');
+  }
+  if (meta.version !== CHECKPOINT_VERSION)
+    throw new SafetensorsError(`checkpoint version ${meta.version} is not supported (expected ${CHECKPOINT_VERSION})`);
+  if (!meta.model || typeof meta.model !== 'object')
+    throw new SafetensorsError('checkpoint metadata has no model config');
   let model: SequenceModel;
-  try { model = new SequenceModel(meta.model, backend); } catch (e) { throw new SafetensorsError(`checkpoint model config is invalid: ${(e as Error).message}`); }
+  try {
+    model = new SequenceModel(meta.model, backend);
+  } catch (e) {
+    throw new SafetensorsError(`checkpoint model config is invalid: ${(e as Error).message}`);
+  }
   const sd: Record<string, { shape: number[]; data: ArrayLike<number> }> = {};
   for (const p of model.params.list) {
     const t = tensors[p.name];
     if (!t) throw new SafetensorsError(`checkpoint lacks parameter '${p.name}'`);
-    if (t.dtype !== 'F32' && t.dtype !== 'F64') throw new SafetensorsError(`parameter '${p.name}' has dtype ${t.dtype}; expected F32`);
+    if (t.dtype !== 'F32' && t.dtype !== 'F64')
+      throw new SafetensorsError(`parameter '${p.name}' has dtype ${t.dtype}; expected F32`);
     sd[p.name] = t as { shape: number[]; data: Float32Array };
   }
-  try { model.params.loadStateDict(sd, { strict: false }); } catch (e) { throw new SafetensorsError(`checkpoint parameters do not fit the model: ${(e as Error).message}`); }
-  if (tensors['state.h']) model.setState({ h: tensors['state.h'].data as Float32Array, c: (tensors['state.c']?.data as Float32Array) ?? null });
+  try {
+    model.params.loadStateDict(sd, { strict: false });
+  } catch (e) {
+    throw new SafetensorsError(`checkpoint parameters do not fit the model: ${(e as Error).message}`);
+  }
+  if (tensors['state.h'])
+    model.setState({
+      h: tensors['state.h'].data as Float32Array,
+      c: (tensors['state.c']?.data as Float32Array) ?? null,
+    });
   let optimizer: Optimizer | null = null;
   if (meta.optimizer) {
     optimizer = makeOptimizer(model.params, meta.optimizer.spec);
@@ -75,7 +107,11 @@ export function loadCheckpoint(bytes: Uint8Array, backend?: string): LoadedCheck
       if (!t) throw new SafetensorsError(`checkpoint lacks optimizer state '${k}'`);
       arrays[k] = t.data as Float32Array;
     }
-    try { optimizer.loadState(arrays, meta.optimizer.scalars); } catch (e) { throw new SafetensorsError(`optimizer state does not fit: ${(e as Error).message}`); }
+    try {
+      optimizer.loadState(arrays, meta.optimizer.scalars);
+    } catch (e) {
+      throw new SafetensorsError(`optimizer state does not fit: ${(e as Error).message}`);
+    }
   }
   return { model, optimizer, meta };
 }

@@ -28,7 +28,13 @@ export function clipGradValue(g: FArray, v: number): number {
   let n = 0;
   for (let i = 0; i < g.length; i++) {
     const x = g[i]!;
-    if (x > v) { g[i] = v; n++; } else if (x < -v) { g[i] = -v; n++; }
+    if (x > v) {
+      g[i] = v;
+      n++;
+    } else if (x < -v) {
+      g[i] = -v;
+      n++;
+    }
   }
   return n;
 }

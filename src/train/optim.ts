@@ -29,18 +29,25 @@ abstract class Base implements Optimizer {
   abstract readonly kind: string;
   protected readonly mask: Uint8Array;
   protected t = 0;
-  constructor(protected readonly p: Params, public lr: number, protected readonly wd: number) {
+  constructor(
+    protected readonly p: Params,
+    public lr: number,
+    protected readonly wd: number,
+  ) {
     if (!(lr >= 0)) throw new RangeError(`optimizer: lr must be >= 0, got ${lr}`);
     if (!(wd >= 0)) throw new RangeError(`optimizer: weightDecay must be >= 0, got ${wd}`);
     this.mask = decayMask(p);
   }
   abstract step(): void;
   abstract state(): Record<string, FArray>;
-  scalars(): Record<string, number> { return { t: this.t }; }
+  scalars(): Record<string, number> {
+    return { t: this.t };
+  }
   loadState(arrays: Record<string, ArrayLike<number>>, scalars: Record<string, number>): void {
     for (const [k, a] of Object.entries(this.state())) {
       const src = arrays[k];
-      if (!src || src.length !== a.length) throw new RangeError(`optimizer state '${k}' expected ${a.length} values, got ${src?.length}`);
+      if (!src || src.length !== a.length)
+        throw new RangeError(`optimizer state '${k}' expected ${a.length} values, got ${src?.length}`);
       a.set(src);
     }
     this.t = scalars.t ?? 0;
@@ -53,14 +60,21 @@ export class SGD extends Base {
   private readonly v: FArray;
   constructor(p: Params, o: { lr: number; momentum?: number; nesterov?: boolean; weightDecay?: number }) {
     super(p, o.lr, o.weightDecay ?? 0);
-    this.momentum = o.momentum ?? 0; this.nesterov = o.nesterov ?? false;
+    this.momentum = o.momentum ?? 0;
+    this.nesterov = o.nesterov ?? false;
     if (this.nesterov && this.momentum <= 0) throw new RangeError('SGD: nesterov needs momentum > 0');
     this.v = new (p.data.constructor as Float32ArrayConstructor)(this.momentum ? p.size : 0);
   }
   readonly momentum: number;
   readonly nesterov: boolean;
   step(): void {
-    const { data, grad } = this.p, n = data.length, lr = this.lr, mu = this.momentum, wd = this.wd, v = this.v, m = this.mask;
+    const { data, grad } = this.p,
+      n = data.length,
+      lr = this.lr,
+      mu = this.momentum,
+      wd = this.wd,
+      v = this.v,
+      m = this.mask;
     for (let i = 0; i < n; i++) {
       let g = grad[i]!;
       if (wd && m[i]) g += wd * data[i]!;
@@ -73,7 +87,9 @@ export class SGD extends Base {
     }
     this.t++;
   }
-  state(): Record<string, FArray> { return this.momentum ? { momentum_buffer: this.v } : {}; }
+  state(): Record<string, FArray> {
+    return this.momentum ? { momentum_buffer: this.v } : {};
+  }
 }
 
 /** RMSProp (PyTorch's: s = a s + (1-a) g^2; p -= lr g / (sqrt(s) + eps)). */
@@ -84,11 +100,16 @@ export class RMSProp extends Base {
   readonly eps: number;
   constructor(p: Params, o: { lr: number; alpha?: number; eps?: number; weightDecay?: number }) {
     super(p, o.lr, o.weightDecay ?? 0);
-    this.alpha = o.alpha ?? 0.99; this.eps = o.eps ?? 1e-8;
+    this.alpha = o.alpha ?? 0.99;
+    this.eps = o.eps ?? 1e-8;
     this.s = new (p.data.constructor as Float32ArrayConstructor)(p.size);
   }
   step(): void {
-    const { data, grad } = this.p, n = data.length, a = this.alpha, wd = this.wd, m = this.mask;
+    const { data, grad } = this.p,
+      n = data.length,
+      a = this.alpha,
+      wd = this.wd,
+      m = this.mask;
     for (let i = 0; i < n; i++) {
       let g = grad[i]!;
       if (wd && m[i]) g += wd * data[i]!;
@@ -98,7 +119,9 @@ export class RMSProp extends Base {
     }
     this.t++;
   }
-  state(): Record<string, FArray> { return { square_avg: this.s }; }
+  state(): Record<string, FArray> {
+    return { square_avg: this.s };
+  }
 }
 
 /** Adam (Kingma & Ba 2015) with bias correction; `decoupled` gives AdamW (Loshchilov & Hutter 2019). */
@@ -110,29 +133,47 @@ export class Adam extends Base {
   readonly beta2: number;
   readonly eps: number;
   readonly decoupled: boolean;
-  constructor(p: Params, o: { lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number; decoupled?: boolean }) {
+  constructor(
+    p: Params,
+    o: { lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number; decoupled?: boolean },
+  ) {
     super(p, o.lr, o.weightDecay ?? 0);
-    this.beta1 = o.beta1 ?? 0.9; this.beta2 = o.beta2 ?? 0.999; this.eps = o.eps ?? 1e-8; this.decoupled = o.decoupled ?? false;
+    this.beta1 = o.beta1 ?? 0.9;
+    this.beta2 = o.beta2 ?? 0.999;
+    this.eps = o.eps ?? 1e-8;
+    this.decoupled = o.decoupled ?? false;
     const C = p.data.constructor as Float32ArrayConstructor;
-    this.m1 = new C(p.size); this.m2 = new C(p.size);
+    this.m1 = new C(p.size);
+    this.m2 = new C(p.size);
   }
   step(): void {
-    const { data, grad } = this.p, n = data.length, b1 = this.beta1, b2 = this.beta2, wd = this.wd, m = this.mask;
+    const { data, grad } = this.p,
+      n = data.length,
+      b1 = this.beta1,
+      b2 = this.beta2,
+      wd = this.wd,
+      m = this.mask;
     this.t++;
-    const c1 = 1 - b1 ** this.t, c2 = 1 - b2 ** this.t, lr = this.lr;
+    const c1 = 1 - b1 ** this.t,
+      c2 = 1 - b2 ** this.t,
+      lr = this.lr;
     for (let i = 0; i < n; i++) {
       let g = grad[i]!;
       if (wd && m[i]) {
-        if (this.decoupled) data[i] -= lr * wd * data[i]!; // AdamW: decay outside the moments
+        if (this.decoupled)
+          data[i] -= lr * wd * data[i]!; // AdamW: decay outside the moments
         else g += wd * data[i]!;
       }
       const a = b1 * this.m1[i]! + (1 - b1) * g;
       const b = b2 * this.m2[i]! + (1 - b2) * g * g;
-      this.m1[i] = a; this.m2[i] = b;
+      this.m1[i] = a;
+      this.m2[i] = b;
       data[i] -= (lr * (a / c1)) / (Math.sqrt(b / c2) + this.eps);
     }
   }
-  state(): Record<string, FArray> { return { exp_avg: this.m1, exp_avg_sq: this.m2 }; }
+  state(): Record<string, FArray> {
+    return { exp_avg: this.m1, exp_avg_sq: this.m2 };
+  }
 }
 
 export type OptimizerSpec =
@@ -142,10 +183,15 @@ export type OptimizerSpec =
 
 export function makeOptimizer(p: Params, s: OptimizerSpec): Optimizer {
   switch (s.type) {
-    case 'sgd': return new SGD(p, s);
-    case 'rmsprop': return new RMSProp(p, s);
-    case 'adam': return new Adam(p, s);
-    case 'adamw': return new Adam(p, { ...s, decoupled: true, weightDecay: s.weightDecay ?? 0.01 });
-    default: throw new RangeError(`unknown optimizer '${(s as { type: string }).type}'; expected sgd, rmsprop, adam or adamw`);
+    case 'sgd':
+      return new SGD(p, s);
+    case 'rmsprop':
+      return new RMSProp(p, s);
+    case 'adam':
+      return new Adam(p, s);
+    case 'adamw':
+      return new Adam(p, { ...s, decoupled: true, weightDecay: s.weightDecay ?? 0.01 });
+    default:
+      throw new RangeError(`unknown optimizer '${(s as { type: string }).type}'; expected sgd, rmsprop, adam or adamw`);
   }
 }

@@ -13,15 +13,18 @@ export function lrAt(base: number, step: number, s: ScheduleSpec = { type: 'cons
   if (w > 0 && step < w) return (base * (step + 1)) / w;
   const k = step - w;
   switch (s.type) {
-    case 'constant': return base;
+    case 'constant':
+      return base;
     case 'step':
       if (!(s.every > 0)) throw new RangeError(`step schedule: every must be > 0, got ${s.every}`);
       return base * (s.gamma ?? 0.1) ** Math.floor(k / s.every);
     case 'cosine': {
-      const total = Math.max(1, s.total - w), min = s.minLr ?? 0;
+      const total = Math.max(1, s.total - w),
+        min = s.minLr ?? 0;
       const p = Math.min(1, k / total);
       return min + 0.5 * (base - min) * (1 + Math.cos(Math.PI * p));
     }
-    default: throw new RangeError(`unknown schedule '${(s as { type: string }).type}'; expected constant, step or cosine`);
+    default:
+      throw new RangeError(`unknown schedule '${(s as { type: string }).type}'; expected constant, step or cosine`);
   }
 }

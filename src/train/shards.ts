@@ -13,15 +13,15 @@
  * Loss weights: each shard's loss is a mean over its own counted elements c_s, so the batch's
  * mean loss and gradient are sum_s (c_s / C) * shard_s with C = sum_s c_s (each shard's StepResult.count).
  */
-import type { Batch, SequenceModelConfig, StepResult } from '../layers/model.js';
+import type { Batch, SequenceModelConfig } from '../layers/model.js';
 
 export interface ShardSpec {
   b0: number;
   rows: number;
-  xOff: number;   // byte offset of x (dense) or ids (tokens)
+  xOff: number; // byte offset of x (dense) or ids (tokens)
   yOff: number;
   lenOff: number; // -1 without lengths
-  bytes: number;  // end of this shard's data, relative to the data area
+  bytes: number; // end of this shard's data, relative to the data area
 }
 
 /** What the layout depends on besides T and B. */
@@ -34,19 +34,27 @@ export interface ShardShape {
 }
 
 export function shardShape(cfg: SequenceModelConfig): ShardShape {
-  return { tokens: cfg.vocabSize !== undefined, inputSize: cfg.inputSize ?? 0, outputSize: cfg.outputSize,
-    every: cfg.head === 'every', xent: cfg.loss === 'xent' };
+  return {
+    tokens: cfg.vocabSize !== undefined,
+    inputSize: cfg.inputSize ?? 0,
+    outputSize: cfg.outputSize,
+    every: cfg.head === 'every',
+    xent: cfg.loss === 'xent',
+  };
 }
 
 const align = (n: number) => Math.ceil(n / 16) * 16;
 
 /** Shard sizes and byte offsets (relative to the data area) of a [T, B] batch cut into at most S shards. */
 export function shardLayout(sh: ShardShape, T: number, B: number, S: number, hasLengths: boolean): ShardSpec[] {
-  const n = Math.max(1, Math.min(S, B)), base = Math.floor(B / n), rem = B % n;
+  const n = Math.max(1, Math.min(S, B)),
+    base = Math.floor(B / n),
+    rem = B % n;
   const out: ShardSpec[] = [];
   let off = 0;
   for (let s = 0; s < n; s++) {
-    const rows = base + (s < rem ? 1 : 0), b0 = s * base + Math.min(s, rem);
+    const rows = base + (s < rem ? 1 : 0),
+      b0 = s * base + Math.min(s, rem);
     const xOff = off;
     off += align(4 * T * rows * (sh.tokens ? 1 : sh.inputSize));
     const yOff = off;
@@ -60,26 +68,40 @@ export function shardLayout(sh: ShardShape, T: number, B: number, S: number, has
 
 /** Views of one shard's data as a Batch (`base` = byte offset of the data area in `buf`). */
 export function shardBatch(sh: ShardShape, buf: ArrayBufferLike, base: number, T: number, sp: ShardSpec): Batch {
-  const nx = T * sp.rows * (sh.tokens ? 1 : sh.inputSize), ny = (sh.every ? T : 1) * sp.rows * (sh.xent ? 1 : sh.outputSize);
+  const nx = T * sp.rows * (sh.tokens ? 1 : sh.inputSize),
+    ny = (sh.every ? T : 1) * sp.rows * (sh.xent ? 1 : sh.outputSize);
   const b: Batch = {
-    T, B: sp.rows,
+    T,
+    B: sp.rows,
     y: sh.xent ? new Int32Array(buf, base + sp.yOff, ny) : new Float32Array(buf, base + sp.yOff, ny),
   };
-  if (sh.tokens) b.ids = new Int32Array(buf, base + sp.xOff, nx); else b.x = new Float32Array(buf, base + sp.xOff, nx);
+  if (sh.tokens) b.ids = new Int32Array(buf, base + sp.xOff, nx);
+  else b.x = new Float32Array(buf, base + sp.xOff, nx);
   if (sp.lenOff >= 0) b.lengths = new Int32Array(buf, base + sp.lenOff, sp.rows);
   return b;
 }
 
 /** dst[t, 0:rows, :] = src[t, b0:b0+rows, :] for a time-major [T, B, F] source (F = 1 for ids). */
-function copyRows(dst: Float32Array | Int32Array, src: ArrayLike<number>, T: number, B: number, F: number, b0: number, rows: number): void {
+function copyRows(
+  dst: Float32Array | Int32Array,
+  src: ArrayLike<number>,
+  T: number,
+  B: number,
+  F: number,
+  b0: number,
+  rows: number,
+): void {
   const w = rows * F;
-  if (ArrayBuffer.isView(src) && (src as Float32Array).constructor === dst.constructor) { // same element type: memcpy per step
-    const s = src as Float32Array, d = dst as Float32Array;
+  if (ArrayBuffer.isView(src) && (src as Float32Array).constructor === dst.constructor) {
+    // same element type: memcpy per step
+    const s = src as Float32Array,
+      d = dst as Float32Array;
     for (let t = 0; t < T; t++) d.set(s.subarray((t * B + b0) * F, (t * B + b0) * F + w), t * w);
     return;
   }
   for (let t = 0; t < T; t++) {
-    const so = (t * B + b0) * F, dO = t * w;
+    const so = (t * B + b0) * F,
+      dO = t * w;
     for (let i = 0; i < w; i++) dst[dO + i] = src[so + i]!;
   }
 }
@@ -92,4 +114,3 @@ export function scatterShard(sh: ShardShape, b: Batch, sp: ShardSpec, d: Batch):
   copyRows(d.y as Float32Array | Int32Array, b.y, sh.every ? T : 1, B, sh.xent ? 1 : sh.outputSize, sp.b0, sp.rows);
   if (b.lengths && d.lengths) copyRows(d.lengths as Int32Array, b.lengths, 1, B, 1, sp.b0, sp.rows);
 }
-

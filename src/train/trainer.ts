@@ -46,11 +46,17 @@ export class Trainer {
   /** Computes loss and gradients for `train` (opts.grads, else the model). */
   grads: GradientSource;
 
-  constructor(readonly model: SequenceModel, readonly optimizer: Optimizer, readonly opts: TrainerOptions = {}) {
+  constructor(
+    readonly model: SequenceModel,
+    readonly optimizer: Optimizer,
+    readonly opts: TrainerOptions = {},
+  ) {
     this.baseLr = optimizer.lr;
     this.grads = opts.grads ?? model;
-    if (opts.clipNorm !== undefined && !(opts.clipNorm > 0)) throw new RangeError(`clipNorm must be > 0, got ${opts.clipNorm}`);
-    if (opts.clipValue !== undefined && !(opts.clipValue > 0)) throw new RangeError(`clipValue must be > 0, got ${opts.clipValue}`);
+    if (opts.clipNorm !== undefined && !(opts.clipNorm > 0))
+      throw new RangeError(`clipNorm must be > 0, got ${opts.clipNorm}`);
+    if (opts.clipValue !== undefined && !(opts.clipValue > 0))
+      throw new RangeError(`clipValue must be > 0, got ${opts.clipValue}`);
   }
 
   /** One update on one batch. `carry` continues from (and stores) the model's carried state. */
@@ -62,10 +68,10 @@ export class Trainer {
     m.params.zeroGrad();
     let r: StepResult;
     try {
-      r = this.grads.lossAndGrad(batch, opts);                   // forward + loss + BPTT
+      r = this.grads.lossAndGrad(batch, opts); // forward + loss + BPTT
     } catch (e) {
       if (!(e instanceof NonFiniteError)) throw e;
-      r = { loss: NaN, count: 0 };                              // activations overflowed: skip like a NaN gradient
+      r = { loss: NaN, count: 0 }; // activations overflowed: skip like a NaN gradient
     }
     return this.update(r);
   }
@@ -81,9 +87,12 @@ export class Trainer {
     let skipped = false;
     if (!finite) {
       if (this.opts.nonFinite === 'strict') {
-        throw new NonFiniteError(`step ${this.step}: non-finite ${Number.isFinite(r.loss) ? 'gradient norm' : 'loss'} (${Number.isFinite(r.loss) ? norm : r.loss}); stopping (strict mode)`);
+        throw new NonFiniteError(
+          `step ${this.step}: non-finite ${Number.isFinite(r.loss) ? 'gradient norm' : 'loss'} (${Number.isFinite(r.loss) ? norm : r.loss}); stopping (strict mode)`,
+        );
       }
-      skipped = true; this.skippedSteps++;
+      skipped = true;
+      this.skippedSteps++;
     } else {
       if (clipped) this.clipEvents++;
       this.optimizer.lr = lr;
@@ -109,19 +118,33 @@ export class Trainer {
  * `slice(a, b)` returns the batch of stream steps [a, b) for all B parallel streams.
  */
 export class TruncatedBPTT {
-  private p = 0;    // stream position of the carried state
+  private p = 0; // stream position of the carried state
   private done = 0; // stream position trained up to
 
-  constructor(readonly trainer: Trainer, readonly k1: number, readonly k2: number) {
-    if (!(Number.isInteger(k1) && k1 >= 1 && Number.isInteger(k2) && k2 >= 1)) throw new RangeError(`tbptt: k1 and k2 must be positive integers, got ${k1}, ${k2}`);
+  constructor(
+    readonly trainer: Trainer,
+    readonly k1: number,
+    readonly k2: number,
+  ) {
+    if (!(Number.isInteger(k1) && k1 >= 1 && Number.isInteger(k2) && k2 >= 1))
+      throw new RangeError(`tbptt: k1 and k2 must be positive integers, got ${k1}, ${k2}`);
   }
 
   /** Starts a new stream: forgets the carried state. */
-  reset(): void { this.p = 0; this.done = 0; this.trainer.model.resetState(); }
+  reset(): void {
+    this.p = 0;
+    this.done = 0;
+    this.trainer.model.resetState();
+  }
 
   /** Runs updates until the stream position reaches `total`; returns the per-update infos. */
-  run(slice: (a: number, b: number) => Batch, total: number, onUpdate?: (info: StepInfo, end: number) => void): StepInfo[] {
-    const m = this.trainer.model, infos: StepInfo[] = [];
+  run(
+    slice: (a: number, b: number) => Batch,
+    total: number,
+    onUpdate?: (info: StepInfo, end: number) => void,
+  ): StepInfo[] {
+    const m = this.trainer.model,
+      infos: StepInfo[] = [];
     while (this.done < total) {
       const end = Math.min(this.done + this.k1, total);
       const a = Math.max(this.p, end - this.k2);
@@ -137,7 +160,10 @@ export class TruncatedBPTT {
       infos.push(info);
       onUpdate?.(info, end);
       const nextStart = end + this.k1 - this.k2; // where the next window begins
-      if (saved && nextStart < end) { m.setState(saved); this.p = a; } else this.p = end;
+      if (saved && nextStart < end) {
+        m.setState(saved);
+        this.p = a;
+      } else this.p = end;
       this.done = end;
     }
     return infos;

@@ -6,13 +6,23 @@
 // Cholesky; the CSR mat-vec of the reservoir step (bit-identical). Tolerance: 1e-12 relative.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type Backend, gemmNT64Ref, getBackend, listBackends, setBackend, syrkUpperRef, tsBackend } from 'recur/backend';
+import {
+  type Backend,
+  gemmNT64Ref,
+  getBackend,
+  listBackends,
+  setBackend,
+  syrkUpperRef,
+  tsBackend,
+} from 'recur/backend';
 import { csrMatVecBatch } from 'recur/esn';
 import { randn, relErr } from '../helpers.js';
 
 const TOL = 1e-12;
 const SIZES = [1, 3, 17, 129];
-const others = listBackends().filter((n) => n !== 'ts').map((n) => getBackend(n));
+const others = listBackends()
+  .filter((n) => n !== 'ts')
+  .map((n) => getBackend(n));
 
 /** n random doubles after `off` leading junk values, in the backend's memory when `inside`. */
 function arr(be: Backend, n: number, seed: number, off: number, inside: boolean): Float64Array {
@@ -27,8 +37,11 @@ function close(what: string, a: ArrayLike<number>, b: ArrayLike<number>): void {
 }
 
 test('ts syrkUpperRef matches the upper triangle of A^T A from gemm', () => {
-  const M = 7, K = 5, A = randn(M * K, 1) as Float64Array;
-  const C = new Float64Array(M * M), R = new Float64Array(M * M);
+  const M = 7,
+    K = 5,
+    A = randn(M * K, 1) as Float64Array;
+  const C = new Float64Array(M * M),
+    R = new Float64Array(M * M);
   syrkUpperRef(false, M, K, A, 0, C, 0);
   tsBackend.gemm(true, false, false, M, M, K, A, 0, A, 0, R, 0);
   for (let i = 0; i < M; i++) for (let j = i; j < M; j++) assert.ok(Math.abs(C[i * M + j]! - R[i * M + j]!) < 1e-12);
@@ -41,30 +54,43 @@ for (const be of others) {
     for (const M of SIZES) for (const N of SIZES) for (const K of SIZES) cases.push([M, N, K]);
     cases.push([5, 9, 300], [64, 2, 300], [129, 520, 2], [6, 130, 513], [2, 7, 600]);
     for (const [M, N, K] of cases) {
-      for (const tA of [false, true]) for (const tB of [false, true]) for (const acc of [false, true]) {
-        const inside = seed % 3 !== 0, off = seed % 5;
-        const A = arr(be, M * K, seed++, off, inside), B = arr(be, K * N, seed++, off + 1, !inside);
-        const C = arr(be, M * N, seed++, 2, seed % 2 === 0), R = Float64Array.from(C);
-        be.gemm(tA, tB, acc, M, N, K, A, off, B, off + 1, C, 2);
-        tsBackend.gemm(tA, tB, acc, M, N, K, A, off, B, off + 1, R, 2);
-        close(`gemm64 tA=${tA} tB=${tB} acc=${acc} M=${M} N=${N} K=${K}`, C, R);
-      }
+      for (const tA of [false, true])
+        for (const tB of [false, true])
+          for (const acc of [false, true]) {
+            const inside = seed % 3 !== 0,
+              off = seed % 5;
+            const A = arr(be, M * K, seed++, off, inside),
+              B = arr(be, K * N, seed++, off + 1, !inside);
+            const C = arr(be, M * N, seed++, 2, seed % 2 === 0),
+              R = Float64Array.from(C);
+            be.gemm(tA, tB, acc, M, N, K, A, off, B, off + 1, C, 2);
+            tsBackend.gemm(tA, tB, acc, M, N, K, A, off, B, off + 1, R, 2);
+            close(`gemm64 tA=${tA} tB=${tB} acc=${acc} M=${M} N=${N} K=${K}`, C, R);
+          }
     }
   });
 
   test(`[${be.name}] syrkUpper (A^T A, upper triangle): odd sizes, K past one block, inside and outside memory`, () => {
     assert.ok(be.syrkUpper, 'the backend has syrkUpper');
     let seed = 500;
-    for (const M of [...SIZES, 4, 8, 130, 257]) for (const K of [1, 3, 17, 256, 300]) for (const acc of [false, true]) {
-      const inside = seed % 2 === 0, off = seed % 3;
-      const A = arr(be, K * M, seed++, off, inside);
-      const C = arr(be, M * M, seed++, 1, !inside), R = Float64Array.from(C);
-      be.syrkUpper!(acc, M, K, A, off, C, 1);
-      syrkUpperRef(acc, M, K, A, off, R, 1);
-      const up = (X: Float64Array) => { const u: number[] = []; for (let i = 0; i < M; i++) for (let j = i; j < M; j++) u.push(X[1 + i * M + j]!); return u; };
-      close(`syrkUpper M=${M} K=${K} acc=${acc} inside=${inside}`, up(C), up(R));
-      assert.equal(C[0], R[0], 'the value before the offset is untouched');
-    }
+    for (const M of [...SIZES, 4, 8, 130, 257])
+      for (const K of [1, 3, 17, 256, 300])
+        for (const acc of [false, true]) {
+          const inside = seed % 2 === 0,
+            off = seed % 3;
+          const A = arr(be, K * M, seed++, off, inside);
+          const C = arr(be, M * M, seed++, 1, !inside),
+            R = Float64Array.from(C);
+          be.syrkUpper!(acc, M, K, A, off, C, 1);
+          syrkUpperRef(acc, M, K, A, off, R, 1);
+          const up = (X: Float64Array) => {
+            const u: number[] = [];
+            for (let i = 0; i < M; i++) for (let j = i; j < M; j++) u.push(X[1 + i * M + j]!);
+            return u;
+          };
+          close(`syrkUpper M=${M} K=${K} acc=${acc} inside=${inside}`, up(C), up(R));
+          assert.equal(C[0], R[0], 'the value before the offset is untouched');
+        }
   });
 
   test(`[${be.name}] alloc64 gives zeroed doubles in the kernels' memory; free gives them back`, () => {
@@ -75,17 +101,28 @@ for (const be of others) {
     a.fill(1.5);
     be.free?.(a);
     const b = be.alloc64!(33);
-    assert.ok(b.every((v) => v === 0), 'a reused block is zeroed');
+    assert.ok(
+      b.every((v) => v === 0),
+      'a reused block is zeroed',
+    );
   });
 }
 
 for (const be of others) {
   test(`[${be.name}] gemmNT64 on strided sub-blocks of one matrix, alpha = -1 and 0.5`, () => {
     let seed = 900;
-    for (const [M, N, K] of [[1, 1, 1], [3, 17, 5], [17, 3, 129], [129, 64, 300], [130, 7, 257]] as const) {
+    for (const [M, N, K] of [
+      [1, 1, 1],
+      [3, 17, 5],
+      [17, 3, 129],
+      [129, 64, 300],
+      [130, 7, 257],
+    ] as const) {
       for (const alpha of [-1, 0.5]) {
-        const ld = M + N + K + 3, rows = Math.max(M, N) + 2;
-        const X = arr(be, rows * ld, seed++, 0, true), R = Float64Array.from(X);
+        const ld = M + N + K + 3,
+          rows = Math.max(M, N) + 2;
+        const X = arr(be, rows * ld, seed++, 0, true),
+          R = Float64Array.from(X);
         // A = X[0.., 0..K) (rows M), B = X[1.., 0..K) (rows N), C = X[0.., K+1..) (disjoint columns)
         be.gemmNT64!(M, N, K, alpha, X, 0, ld, X, ld, ld, X, K + 1, ld);
         gemmNT64Ref(M, N, K, alpha, R, 0, ld, R, ld, ld, R, K + 1, ld);
@@ -95,16 +132,28 @@ for (const be of others) {
   });
 
   test(`[${be.name}] csrMatVec gives the same bits as the ts loop (odd row lengths, batch 3, acc)`, () => {
-    const rows = 37, cols = 29, B = 3;
-    const rowPtr = new Int32Array(rows + 1), idx: number[] = [];
-    for (let i = 0; i < rows; i++) { for (let j = 0; j < cols; j++) if ((i * 7 + j * 3) % (1 + (i % 5)) === 0) idx.push(j); rowPtr[i + 1] = idx.length; }
-    const colIdx = Int32Array.from(idx), values = randn(idx.length, 3) as Float64Array;
+    const rows = 37,
+      cols = 29,
+      B = 3;
+    const rowPtr = new Int32Array(rows + 1),
+      idx: number[] = [];
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < cols; j++) if ((i * 7 + j * 3) % (1 + (i % 5)) === 0) idx.push(j);
+      rowPtr[i + 1] = idx.length;
+    }
+    const colIdx = Int32Array.from(idx),
+      values = randn(idx.length, 3) as Float64Array;
     const X = randn(B * cols + 2, 4) as Float64Array;
     for (const acc of [false, true]) {
-      const Y = randn(B * rows + 1, 5) as Float64Array, R = Float64Array.from(Y);
+      const Y = randn(B * rows + 1, 5) as Float64Array,
+        R = Float64Array.from(Y);
       be.csrMatVec(rows, cols, B, rowPtr, colIdx, values, X, 2, Y, 1, acc);
       setBackend('ts');
-      try { csrMatVecBatch({ rows, cols, rowPtr, colIdx, values }, B, X, 2, R, 1, acc); } finally { setBackend(be.name); }
+      try {
+        csrMatVecBatch({ rows, cols, rowPtr, colIdx, values }, B, X, 2, R, 1, acc);
+      } finally {
+        setBackend(be.name);
+      }
       assert.deepEqual(Y, R);
     }
   });

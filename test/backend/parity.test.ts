@@ -9,7 +9,9 @@ import { randn, relErr } from '../helpers.js';
 
 const TOL = 1e-5;
 const SIZES = [1, 3, 17, 129];
-const others = listBackends().filter((n) => n !== 'ts').map((n) => getBackend(n));
+const others = listBackends()
+  .filter((n) => n !== 'ts')
+  .map((n) => getBackend(n));
 
 /** n random floats after `off` leading junk values, in the backend's memory when `inside`. */
 function arr(be: Backend, n: number, seed: number, off: number, inside: boolean, scale = 1): Float32Array {
@@ -35,33 +37,44 @@ for (const be of others) {
     for (const M of SIZES) for (const N of SIZES) for (const K of SIZES) cases.push([M, N, K]);
     cases.push([5, 9, 300], [64, 2, 300], [129, 520, 2], [32, 512, 128], [2, 7, 600]);
     for (const [M, N, K] of cases) {
-      for (const tA of [false, true]) for (const tB of [false, true]) for (const acc of [false, true]) {
-        const inside = seed % 3 !== 0, off = seed % 5;
-        const A = arr(be, M * K, seed++, off, inside), B = arr(be, K * N, seed++, off + 1, inside);
-        const C = arr(be, M * N, seed++, 2, seed % 2 === 0), R = Float32Array.from(C);
-        be.gemm(tA, tB, acc, M, N, K, A, off, B, off + 1, C, 2);
-        tsBackend.gemm(tA, tB, acc, M, N, K, A, off, B, off + 1, R, 2);
-        close(`gemm tA=${tA} tB=${tB} acc=${acc} M=${M} N=${N} K=${K}`, C, R);
-      }
+      for (const tA of [false, true])
+        for (const tB of [false, true])
+          for (const acc of [false, true]) {
+            const inside = seed % 3 !== 0,
+              off = seed % 5;
+            const A = arr(be, M * K, seed++, off, inside),
+              B = arr(be, K * N, seed++, off + 1, inside);
+            const C = arr(be, M * N, seed++, 2, seed % 2 === 0),
+              R = Float32Array.from(C);
+            be.gemm(tA, tB, acc, M, N, K, A, off, B, off + 1, C, 2);
+            tsBackend.gemm(tA, tB, acc, M, N, K, A, off, B, off + 1, R, 2);
+            close(`gemm tA=${tA} tB=${tB} acc=${acc} M=${M} N=${N} K=${K}`, C, R);
+          }
     }
   });
 
   test(`[${be.name}] fillRows, colSumAcc, sumSq`, () => {
     let seed = 100;
-    for (const rows of SIZES) for (const cols of SIZES) {
-      const inside = seed % 2 === 0;
-      const bias = arr(be, cols, seed++, 1, inside);
-      const out = arr(be, rows * cols, seed++, 3, !inside), ref = Float32Array.from(out);
-      be.fillRows(out, 3, rows, cols, bias, 1); tsBackend.fillRows(ref, 3, rows, cols, bias, 1);
-      close(`fillRows ${rows}x${cols}`, out, ref);
-      const X = arr(be, rows * cols, seed++, 2, inside);
-      const d = arr(be, cols, seed++, 1, !inside), dr = Float32Array.from(d);
-      be.colSumAcc(d, 1, X, 2, rows, cols); tsBackend.colSumAcc(dr, 1, X, 2, rows, cols);
-      close(`colSumAcc ${rows}x${cols}`, d, dr);
-      const n = rows * cols;
-      const s = be.sumSq(X, 2, n), sr = tsBackend.sumSq(X, 2, n);
-      assert.ok(Math.abs(s - sr) <= TOL * sr, `sumSq n=${n}: ${s} vs ${sr}`);
-    }
+    for (const rows of SIZES)
+      for (const cols of SIZES) {
+        const inside = seed % 2 === 0;
+        const bias = arr(be, cols, seed++, 1, inside);
+        const out = arr(be, rows * cols, seed++, 3, !inside),
+          ref = Float32Array.from(out);
+        be.fillRows(out, 3, rows, cols, bias, 1);
+        tsBackend.fillRows(ref, 3, rows, cols, bias, 1);
+        close(`fillRows ${rows}x${cols}`, out, ref);
+        const X = arr(be, rows * cols, seed++, 2, inside);
+        const d = arr(be, cols, seed++, 1, !inside),
+          dr = Float32Array.from(d);
+        be.colSumAcc(d, 1, X, 2, rows, cols);
+        tsBackend.colSumAcc(dr, 1, X, 2, rows, cols);
+        close(`colSumAcc ${rows}x${cols}`, d, dr);
+        const n = rows * cols;
+        const s = be.sumSq(X, 2, n),
+          sr = tsBackend.sumSq(X, 2, n);
+        assert.ok(Math.abs(s - sr) <= TOL * sr, `sumSq n=${n}: ${s} vs ${sr}`);
+      }
   });
 
   test(`[${be.name}] actForward / actBackward for every activation, including saturated inputs`, () => {
@@ -71,10 +84,14 @@ for (const be of others) {
         const x = arr(be, n, seed++, 1, seed % 2 === 0, 4);
         if (n === 1000) for (let i = 0; i < 20; i++) x[1 + i * 7] = (i % 2 ? 1 : -1) * (30 + i * 10); // clamp range
         const r = Float32Array.from(x);
-        be.actForward(act, x, 1, n); tsBackend.actForward(act, r, 1, n);
+        be.actForward(act, x, 1, n);
+        tsBackend.actForward(act, r, 1, n);
         close(`actForward ${act} n=${n}`, x, r);
-        const dy = arr(be, n, seed++, 0, true), dx = arr(be, n, seed++, 2, false), dxr = Float32Array.from(dx);
-        be.actBackward(act, r, 1, dy, 0, dx, 2, n); tsBackend.actBackward(act, r, 1, dy, 0, dxr, 2, n);
+        const dy = arr(be, n, seed++, 0, true),
+          dx = arr(be, n, seed++, 2, false),
+          dxr = Float32Array.from(dx);
+        be.actBackward(act, r, 1, dy, 0, dx, 2, n);
+        tsBackend.actBackward(act, r, 1, dy, 0, dxr, 2, n);
         close(`actBackward ${act} n=${n}`, dx, dxr);
       }
     }
@@ -82,47 +99,73 @@ for (const be of others) {
 
   test(`[${be.name}] lstmCell and lstmCellBackward`, () => {
     let seed = 300;
-    for (const B of [1, 3]) for (const H of SIZES) {
-      const inside = seed % 2 === 0, BH = B * H;
-      const gates = arr(be, 4 * BH, seed++, 1, inside, 3), gr = Float32Array.from(gates);
-      gates[1] = gr[1] = 60; if (4 * BH > 2) gates[2] = gr[2] = -60;
-      const cs = arr(be, 2 * BH, seed++, 0, inside), csr = Float32Array.from(cs);  // CS[t], CS[t+1] in one array
-      const tc = arr(be, BH, seed++, 0, !inside), tcr = Float32Array.from(tc);
-      const h = arr(be, BH, seed++, 1, inside), hr = Float32Array.from(h);
-      be.lstmCell(B, H, gates, 1, cs, 0, cs, BH, tc, 0, h, 1);
-      tsBackend.lstmCell(B, H, gr, 1, csr, 0, csr, BH, tcr, 0, hr, 1);
-      close(`lstmCell B=${B} H=${H} gates`, gates, gr); close('c', cs, csr); close('tanh c', tc, tcr); close('h', h, hr);
-      const dh = arr(be, BH, seed++, 0, inside), dc = arr(be, BH, seed++, 2, !inside), dcr = Float32Array.from(dc);
-      const dg = arr(be, 4 * BH, seed++, 1, inside), dgr = Float32Array.from(dg);
-      be.lstmCellBackward(B, H, gates, 1, cs, 0, tc, 0, dh, 0, dc, 2, dg, 1);
-      tsBackend.lstmCellBackward(B, H, gr, 1, csr, 0, tcr, 0, dh, 0, dcr, 2, dgr, 1);
-      close(`lstmCellBackward B=${B} H=${H} dgates`, dg, dgr); close('dc', dc, dcr);
-    }
+    for (const B of [1, 3])
+      for (const H of SIZES) {
+        const inside = seed % 2 === 0,
+          BH = B * H;
+        const gates = arr(be, 4 * BH, seed++, 1, inside, 3),
+          gr = Float32Array.from(gates);
+        gates[1] = gr[1] = 60;
+        if (4 * BH > 2) gates[2] = gr[2] = -60;
+        const cs = arr(be, 2 * BH, seed++, 0, inside),
+          csr = Float32Array.from(cs); // CS[t], CS[t+1] in one array
+        const tc = arr(be, BH, seed++, 0, !inside),
+          tcr = Float32Array.from(tc);
+        const h = arr(be, BH, seed++, 1, inside),
+          hr = Float32Array.from(h);
+        be.lstmCell(B, H, gates, 1, cs, 0, cs, BH, tc, 0, h, 1);
+        tsBackend.lstmCell(B, H, gr, 1, csr, 0, csr, BH, tcr, 0, hr, 1);
+        close(`lstmCell B=${B} H=${H} gates`, gates, gr);
+        close('c', cs, csr);
+        close('tanh c', tc, tcr);
+        close('h', h, hr);
+        const dh = arr(be, BH, seed++, 0, inside),
+          dc = arr(be, BH, seed++, 2, !inside),
+          dcr = Float32Array.from(dc);
+        const dg = arr(be, 4 * BH, seed++, 1, inside),
+          dgr = Float32Array.from(dg);
+        be.lstmCellBackward(B, H, gates, 1, cs, 0, tc, 0, dh, 0, dc, 2, dg, 1);
+        tsBackend.lstmCellBackward(B, H, gr, 1, csr, 0, tcr, 0, dh, 0, dcr, 2, dgr, 1);
+        close(`lstmCellBackward B=${B} H=${H} dgates`, dg, dgr);
+        close('dc', dc, dcr);
+      }
   });
 
   test(`[${be.name}] gruCell and gruCellBackward`, () => {
     let seed = 400;
-    for (const B of [1, 3]) for (const H of SIZES) {
-      const inside = seed % 2 === 1, BH = B * H;
-      const xp = arr(be, 3 * BH, seed++, 2, inside, 3), xr = Float32Array.from(xp);
-      const hp = arr(be, 3 * BH, seed++, 0, !inside, 2);
-      const hs = arr(be, 2 * BH, seed++, 0, inside), hsr = Float32Array.from(hs);
-      be.gruCell(B, H, xp, 2, hp, 0, hs, 0, hs, BH);
-      tsBackend.gruCell(B, H, xr, 2, hp, 0, hsr, 0, hsr, BH);
-      close(`gruCell B=${B} H=${H} gates`, xp, xr); close('h', hs, hsr);
-      const dh = arr(be, BH, seed++, 1, inside);
-      const dxp = arr(be, 3 * BH, seed++, 0, !inside), dxr = Float32Array.from(dxp);
-      const dhp = arr(be, 3 * BH, seed++, 1, inside), dhr = Float32Array.from(dhp);
-      const dprev = arr(be, BH, seed++, 0, inside), dpr = Float32Array.from(dprev);
-      be.gruCellBackward(B, H, xp, 2, hp, 0, hs, 0, dh, 1, dxp, 0, dhp, 1, dprev, 0);
-      tsBackend.gruCellBackward(B, H, xr, 2, hp, 0, hsr, 0, dh, 1, dxr, 0, dhr, 1, dpr, 0);
-      close(`gruCellBackward B=${B} H=${H} dxp`, dxp, dxr); close('dhp', dhp, dhr); close('dhPrev', dprev, dpr);
-    }
+    for (const B of [1, 3])
+      for (const H of SIZES) {
+        const inside = seed % 2 === 1,
+          BH = B * H;
+        const xp = arr(be, 3 * BH, seed++, 2, inside, 3),
+          xr = Float32Array.from(xp);
+        const hp = arr(be, 3 * BH, seed++, 0, !inside, 2);
+        const hs = arr(be, 2 * BH, seed++, 0, inside),
+          hsr = Float32Array.from(hs);
+        be.gruCell(B, H, xp, 2, hp, 0, hs, 0, hs, BH);
+        tsBackend.gruCell(B, H, xr, 2, hp, 0, hsr, 0, hsr, BH);
+        close(`gruCell B=${B} H=${H} gates`, xp, xr);
+        close('h', hs, hsr);
+        const dh = arr(be, BH, seed++, 1, inside);
+        const dxp = arr(be, 3 * BH, seed++, 0, !inside),
+          dxr = Float32Array.from(dxp);
+        const dhp = arr(be, 3 * BH, seed++, 1, inside),
+          dhr = Float32Array.from(dhp);
+        const dprev = arr(be, BH, seed++, 0, inside),
+          dpr = Float32Array.from(dprev);
+        be.gruCellBackward(B, H, xp, 2, hp, 0, hs, 0, dh, 1, dxp, 0, dhp, 1, dprev, 0);
+        tsBackend.gruCellBackward(B, H, xr, 2, hp, 0, hsr, 0, dh, 1, dxr, 0, dhr, 1, dpr, 0);
+        close(`gruCellBackward B=${B} H=${H} dxp`, dxp, dxr);
+        close('dhp', dhp, dhr);
+        close('dhPrev', dprev, dpr);
+      }
   });
 
   test(`[${be.name}] float64 operands run on the reference kernels`, () => {
-    const A = Float64Array.from(randn(12, 1)), B = Float64Array.from(randn(12, 2));
-    const C = new Float64Array(9), R = new Float64Array(9);
+    const A = Float64Array.from(randn(12, 1)),
+      B = Float64Array.from(randn(12, 2));
+    const C = new Float64Array(9),
+      R = new Float64Array(9);
     be.gemm(false, false, false, 3, 3, 4, A, 0, B, 0, C, 0);
     tsBackend.gemm(false, false, false, 3, 3, 4, A, 0, B, 0, R, 0);
     assert.deepEqual(C, R);

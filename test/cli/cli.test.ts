@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { ROOT } from '../helpers.js';
 
 const BIN = join(ROOT, 'bin', 'recur.js');
-const recur = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: ROOT, timeout: 120_000 });
+const recur = (...args: string[]) =>
+  spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: ROOT, timeout: 120_000 });
 
 test('recur --help lists commands; every command has --help', () => {
   const r = recur('--help');
@@ -35,14 +36,40 @@ test('unknown flags and commands are rejected with a suggestion and exit code 2'
 
 test('train --json, resume and eval round trip; corrupt checkpoints exit 3', () => {
   const dir = join(mkdtempSync(join(tmpdir(), 'recur-')), 'run');
-  const t = recur('train', '--task', 'adding', '--T', '6', '--cell', 'gru', '--hidden', '8', '--steps', '20', '--batch', '8',
-    '--eval-every', '10', '--eval-n', '50', '--final-eval-n', '100', '--out', dir, '--json');
+  const t = recur(
+    'train',
+    '--task',
+    'adding',
+    '--T',
+    '6',
+    '--cell',
+    'gru',
+    '--hidden',
+    '8',
+    '--steps',
+    '20',
+    '--batch',
+    '8',
+    '--eval-every',
+    '10',
+    '--eval-n',
+    '50',
+    '--final-eval-n',
+    '100',
+    '--out',
+    dir,
+    '--json',
+  );
   assert.equal(t.status, 0, t.stderr);
   const res = JSON.parse(t.stdout.trim());
   assert.equal(res.steps, 20);
   for (const k of ['mse', 'success_rate', 'steps', 'seconds']) assert.ok(k in res, k);
-  for (const f of ['config.json', 'metrics.jsonl', 'checkpoint.safetensors', 'result.json']) assert.ok(existsSync(join(dir, f)), f);
-  const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  for (const f of ['config.json', 'metrics.jsonl', 'checkpoint.safetensors', 'result.json'])
+    assert.ok(existsSync(join(dir, f)), f);
+  const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.ok(lines.some((l) => l.kind === 'train') && lines.some((l) => l.kind === 'eval'));
   const r = recur('resume', dir, '--steps', '30', '--json');
   assert.equal(r.status, 0, r.stderr);

@@ -7,7 +7,16 @@ import { Diagnostics, diagToJSON, saturation, type DiagRecord } from 'recur/diag
 
 function setup(cell: 'rnn' | 'lstm' | 'gru', every: number, clipNorm?: number) {
   const task = makeTask({ name: 'adding', T: 30 });
-  const model = new SequenceModel({ cell, inputSize: 2, hiddenSize: 12, numLayers: 2, outputSize: 1, head: 'last', loss: 'mse', seed: 4 });
+  const model = new SequenceModel({
+    cell,
+    inputSize: 2,
+    hiddenSize: 12,
+    numLayers: 2,
+    outputSize: 1,
+    head: 'last',
+    loss: 'mse',
+    seed: 4,
+  });
   const seen: DiagRecord[] = [];
   const diag = new Diagnostics(model, { every, window: 10, onRecord: (r) => seen.push(r) });
   const trainer = new Trainer(model, new SGD(model.params, { lr: 0.05 }), { onStep: diag.onStep, clipNorm });
@@ -18,7 +27,10 @@ test('Diagnostics measures step 1 and every N-th step, with ||dL/dh_t|| per laye
   const { task, model, diag, trainer, seen } = setup('rnn', 4, 0.05);
   const rng = new Rng(2);
   for (let s = 0; s < 9; s++) trainer.train(task.batch(rng, 8));
-  assert.deepEqual(seen.map((r) => r.step), [1, 4, 8]);
+  assert.deepEqual(
+    seen.map((r) => r.step),
+    [1, 4, 8],
+  );
   assert.equal(diag.records.length, 3);
   assert.equal(diag.clipEvents, trainer.clipEvents);
   const r = seen[2]!;
@@ -51,7 +63,10 @@ test('Diagnostics on gated cells: per-gate spectra and gate saturation; bad opti
     const rng = new Rng(5);
     for (let s = 0; s < 2; s++) trainer.train(task.batch(rng, 4));
     const c = seen.at(-1)!.cores[0]!;
-    assert.deepEqual(c.spectrum.gates.map((g) => g.gate), cell === 'lstm' ? ['i', 'f', 'g', 'o'] : ['r', 'z', 'n']);
+    assert.deepEqual(
+      c.spectrum.gates.map((g) => g.gate),
+      cell === 'lstm' ? ['i', 'f', 'g', 'o'] : ['r', 'z', 'n'],
+    );
     assert.equal(c.saturation.gates.length, cell === 'lstm' ? 4 : 3);
     assert.ok(c.saturation.tanh !== null && c.saturation.tanh >= 0 && c.saturation.tanh <= 1);
     if (cell === 'lstm') assert.ok(c.saturation.gates[1]!.mean > 0.6, 'forget bias 1 keeps f near 0.73');
@@ -62,16 +77,36 @@ test('Diagnostics on gated cells: per-gate spectra and gate saturation; bad opti
 });
 
 test('saturation: large recurrent weights saturate a tanh-RNN; ReLU reports dead units', () => {
-  const m = new SequenceModel({ cell: 'rnn', inputSize: 2, hiddenSize: 16, outputSize: 1, head: 'last', loss: 'mse', seed: 1 });
+  const m = new SequenceModel({
+    cell: 'rnn',
+    inputSize: 2,
+    hiddenSize: 16,
+    outputSize: 1,
+    head: 'last',
+    loss: 'mse',
+    seed: 1,
+  });
   const w = m.rnn.cores[0]!.wHh.data;
   for (let i = 0; i < w.length; i++) w[i] = w[i]! * 40;
   const task = makeTask({ name: 'adding', T: 20 });
   m.predict(task.batch(new Rng(1), 4));
   const s = saturation(m.rnn.cores[0]!);
   assert.ok(s.tanh! > 0.5, `saturated fraction ${s.tanh}`);
-  assert.ok(s.hNorm.slice(3).every((v) => v > 1), `saturated states have norms near sqrt(H): ${s.hNorm}`);
+  assert.ok(
+    s.hNorm.slice(3).every((v) => v > 1),
+    `saturated states have norms near sqrt(H): ${s.hNorm}`,
+  );
   assert.equal(s.reluZero, null);
-  const relu = new SequenceModel({ cell: 'rnn', nonlinearity: 'relu', inputSize: 2, hiddenSize: 16, outputSize: 1, head: 'last', loss: 'mse', seed: 1 });
+  const relu = new SequenceModel({
+    cell: 'rnn',
+    nonlinearity: 'relu',
+    inputSize: 2,
+    hiddenSize: 16,
+    outputSize: 1,
+    head: 'last',
+    loss: 'mse',
+    seed: 1,
+  });
   relu.predict(task.batch(new Rng(1), 4));
   const r = saturation(relu.rnn.cores[0]!);
   assert.equal(r.tanh, null);

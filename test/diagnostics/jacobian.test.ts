@@ -6,45 +6,79 @@ import { GRU, LSTM, RNN, Rng, init, largestSingularValue, type RecurrentStack } 
 import { jacobianProduct, stepJacobian, weightSpectrum } from 'recur/diagnostics';
 import { randn } from '../helpers.js';
 
-const I = 3, H = 5, T = 4, B = 2;
+const I = 3,
+  H = 5,
+  T = 4,
+  B = 2;
 
 function make(cell: string, seed: number): RecurrentStack {
   const o = { inputSize: I, hiddenSize: H, dtype: 'float64' as const, seed };
   // Larger weights than the default so that the nonlinearities are well away from linear.
-  const s = cell === 'lstm' ? new LSTM(o) : cell === 'gru' ? new GRU(o) : new RNN({ ...o, nonlinearity: cell === 'relu' ? 'relu' : 'tanh' });
-  const p = s.params.data, r = randn(p.length, seed + 100, 0.8);
+  const s =
+    cell === 'lstm'
+      ? new LSTM(o)
+      : cell === 'gru'
+        ? new GRU(o)
+        : new RNN({ ...o, nonlinearity: cell === 'relu' ? 'relu' : 'tanh' });
+  const p = s.params.data,
+    r = randn(p.length, seed + 100, 0.8);
   for (let i = 0; i < p.length; i++) p[i] = r[i]!;
   return s;
 }
 
 for (const cell of ['tanh', 'relu', 'gru', 'lstm']) {
   test(`${cell}: step Jacobian matches central differences of one step; J^T is its transpose`, () => {
-    const a = make(cell, 7), b = make(cell, 7);
+    const a = make(cell, 7),
+      b = make(cell, 7);
     const x = { shape: [T, B, I], data: randn(T * B * I, 3) as Float64Array };
     a.forward(x);
-    const core = a.cores[0]!, c = core.cache();
-    const lstm = cell === 'lstm', n = lstm ? 2 * H : H;
-    for (const [t, row] of [[0, 0], [2, 1], [3, 0]] as const) {
+    const core = a.cores[0]!,
+      c = core.cache();
+    const lstm = cell === 'lstm',
+      n = lstm ? 2 * H : H;
+    for (const [t, row] of [
+      [0, 0],
+      [2, 1],
+      [3, 0],
+    ] as const) {
       const J = stepJacobian(core, t, row);
       assert.equal(J.n, n);
       // s_t as a function of s_{t-1}, through a second copy of the layer run for one step.
       const s0 = new Float64Array(n);
-      for (let j = 0; j < H; j++) { s0[j] = c.HS[(t * B + row) * H + j]!; if (lstm) s0[H + j] = c.CS![(t * B + row) * H + j]!; }
+      for (let j = 0; j < H; j++) {
+        s0[j] = c.HS[(t * B + row) * H + j]!;
+        if (lstm) s0[H + j] = c.CS![(t * B + row) * H + j]!;
+      }
       const xt = { shape: [1, 1, I], data: Float64Array.from({ length: I }, (_, k) => x.data[(t * B + row) * I + k]!) };
       const step = (s: Float64Array) => {
-        const out = b.forward(xt, { h0: { shape: [1, 1, H], data: s.slice(0, H) }, c0: lstm ? { shape: [1, 1, H], data: s.slice(H) } : undefined });
+        const out = b.forward(xt, {
+          h0: { shape: [1, 1, H], data: s.slice(0, H) },
+          c0: lstm ? { shape: [1, 1, H], data: s.slice(H) } : undefined,
+        });
         return Float64Array.from([...out.hN.data, ...(lstm ? out.cN!.data : [])]);
       };
-      const v = randn(n, 11 + t) as Float64Array, u = randn(n, 23 + t) as Float64Array, eps = 1e-6;
-      const plus = step(s0.map((s, j) => s + eps * v[j]!)), minus = step(s0.map((s, j) => s - eps * v[j]!));
-      const Jv = new Float64Array(n), JTu = new Float64Array(n);
-      J.apply(v, Jv); J.applyT(u, JTu);
+      const v = randn(n, 11 + t) as Float64Array,
+        u = randn(n, 23 + t) as Float64Array,
+        eps = 1e-6;
+      const plus = step(s0.map((s, j) => s + eps * v[j]!)),
+        minus = step(s0.map((s, j) => s - eps * v[j]!));
+      const Jv = new Float64Array(n),
+        JTu = new Float64Array(n);
+      J.apply(v, Jv);
+      J.applyT(u, JTu);
       for (let j = 0; j < n; j++) {
         const fd = (plus[j]! - minus[j]!) / (2 * eps);
-        assert.ok(Math.abs(fd - Jv[j]!) < 1e-6 * Math.max(1, Math.abs(fd)), `${cell} t=${t} j=${j}: fd ${fd} vs J v ${Jv[j]}`);
+        assert.ok(
+          Math.abs(fd - Jv[j]!) < 1e-6 * Math.max(1, Math.abs(fd)),
+          `${cell} t=${t} j=${j}: fd ${fd} vs J v ${Jv[j]}`,
+        );
       }
-      const uJv = u.reduce((s, ui, j) => s + ui * Jv[j]!, 0), JTuv = v.reduce((s, vi, j) => s + vi * JTu[j]!, 0);
-      assert.ok(Math.abs(uJv - JTuv) < 1e-10 * Math.max(1, Math.abs(uJv)), `${cell}: u.(Jv) ${uJv} vs (J^T u).v ${JTuv}`);
+      const uJv = u.reduce((s, ui, j) => s + ui * Jv[j]!, 0),
+        JTuv = v.reduce((s, vi, j) => s + vi * JTu[j]!, 0);
+      assert.ok(
+        Math.abs(uJv - JTuv) < 1e-10 * Math.max(1, Math.abs(uJv)),
+        `${cell}: u.(Jv) ${uJv} vs (J^T u).v ${JTuv}`,
+      );
     }
   });
 }
@@ -53,12 +87,19 @@ test('jacobianProduct: sigma of the product equals that of the dense product', (
   for (const cell of ['tanh', 'gru', 'lstm']) {
     const a = make(cell, 5);
     a.forward({ shape: [T, B, I], data: randn(T * B * I, 9) as Float64Array });
-    const core = a.cores[0]!, w = 3;
-    const Js = [1, 2, 3].map((t) => stepJacobian(core, t, 1)), n = Js[0]!.n;
-    const P = new Float64Array(n * n);                       // dense J_3 J_2 J_1, column by column
+    const core = a.cores[0]!,
+      w = 3;
+    const Js = [1, 2, 3].map((t) => stepJacobian(core, t, 1)),
+      n = Js[0]!.n;
+    const P = new Float64Array(n * n); // dense J_3 J_2 J_1, column by column
     for (let j = 0; j < n; j++) {
-      let v = new Float64Array(n); v[j] = 1;
-      for (const J of Js) { const o = new Float64Array(n); J.apply(v, o); v = o; }
+      let v = new Float64Array(n);
+      v[j] = 1;
+      for (const J of Js) {
+        const o = new Float64Array(n);
+        J.apply(v, o);
+        v = o;
+      }
       for (let i = 0; i < n; i++) P[i * n + j] = v[i]!;
     }
     const r = jacobianProduct(core, { window: w, b: 1, iters: 500 });
@@ -75,11 +116,16 @@ test('jacobianProduct: sigma of the product equals that of the dense product', (
 });
 
 test('weightSpectrum: orthogonal blocks have rho = sigma = 1; scaling scales both; shape is checked', () => {
-  const Hh = 16, rng = new Rng(3), W = new Float32Array(4 * Hh * Hh);
+  const Hh = 16,
+    rng = new Rng(3),
+    W = new Float32Array(4 * Hh * Hh);
   for (let g = 0; g < 4; g++) init.orthogonal(W.subarray(g * Hh * Hh, (g + 1) * Hh * Hh), Hh, Hh, rng);
-  for (let i = 2 * Hh * Hh; i < 3 * Hh * Hh; i++) W[i]! *= 0.5;  // gate g at half
+  for (let i = 2 * Hh * Hh; i < 3 * Hh * Hh; i++) W[i]! *= 0.5; // gate g at half
   const s = weightSpectrum(W, 4, Hh, { iters: 400 });
-  assert.deepEqual(s.gates.map((g) => g.gate), ['i', 'f', 'g', 'o']);
+  assert.deepEqual(
+    s.gates.map((g) => g.gate),
+    ['i', 'f', 'g', 'o'],
+  );
   for (const g of s.gates) {
     const want = g.gate === 'g' ? 0.5 : 1;
     assert.ok(Math.abs(g.sigma - want) < 1e-4, `${g.gate} sigma ${g.sigma}`);

@@ -10,7 +10,8 @@ function readAll(text: string, opts: ConstructorParameters<typeof CsvReader>[0] 
   const r = new CsvReader(opts);
   const rows: { line: number; f: string[] }[] = [];
   const dec = new TextDecoder();
-  r.onRow = (b, s, e, line) => rows.push({ line, f: Array.from({ length: r.columns!.length }, (_, j) => dec.decode(b.subarray(s[j]!, e[j]!))) });
+  r.onRow = (b, s, e, line) =>
+    rows.push({ line, f: Array.from({ length: r.columns!.length }, (_, j) => dec.decode(b.subarray(s[j]!, e[j]!))) });
   const bytes = new TextEncoder().encode(text);
   for (let i = 0; i < bytes.length; i += chunk) r.push(bytes.subarray(i, i + chunk));
   r.end();
@@ -40,14 +41,26 @@ test('the same rows whatever the chunk boundaries (every split, one byte at a ti
 
 test('TSV and a column spec instead of a header', () => {
   const { rows } = readAll('1\tx y\t2\n0\t\t3\n', { delimiter: '\t', header: false, columns: ['y', 'a', 'b'] });
-  assert.deepEqual(rows.map((r) => r.f), [['1', 'x y', '2'], ['0', '', '3']]);
+  assert.deepEqual(
+    rows.map((r) => r.f),
+    [
+      ['1', 'x y', '2'],
+      ['0', '', '3'],
+    ],
+  );
   assert.throws(() => new CsvReader({ header: false }), /give the column names/);
   assert.throws(() => new CsvReader({ delimiter: '::' }), /delimiter must be one ASCII character/);
 });
 
 test('malformed rows are counted, kept with line numbers, and skipped', () => {
   const { r, rows } = readAll('a,b\n1,2\n3\n4,"x"y\n5,6,7\n8,9\n10,"open');
-  assert.deepEqual(rows.map((x) => x.f), [['1', '2'], ['8', '9']]);
+  assert.deepEqual(
+    rows.map((x) => x.f),
+    [
+      ['1', '2'],
+      ['8', '9'],
+    ],
+  );
   assert.equal(r.badRows, 4);
   assert.deepEqual(r.errors, [
     'line 3: expected 2 fields, got 1',
@@ -62,7 +75,10 @@ test('malformed rows are counted, kept with line numbers, and skipped', () => {
 });
 
 test('strict mode stops at the first malformed row with its line', () => {
-  assert.throws(() => readAll('a,b\n1,2\n3\n', { strict: true }), (e: Error) => e instanceof CsvError && /line 3: expected 2 fields, got 1/.test(e.message));
+  assert.throws(
+    () => readAll('a,b\n1,2\n3\n', { strict: true }),
+    (e: Error) => e instanceof CsvError && /line 3: expected 2 fields, got 1/.test(e.message),
+  );
   assert.throws(() => readAll(''), /empty: expected a header row/);
   assert.throws(() => readAll('a,,c\n'), /header column 2 has no name/);
 });
@@ -72,12 +88,20 @@ test('streamCsv reads a file through the reader and the consumer can reject rows
   const got: number[] = [];
   r.onRow = (b, s, e, line) => {
     const c = b[s[1]!]!;
-    if (c < 48 || c > 57) { r.reject('n must be a digit'); return; }
+    if (c < 48 || c > 57) {
+      r.reject('n must be a digit');
+      return;
+    }
     got.push(line);
   };
   await streamCsv(join(ROOT, 'fixtures/hashing/malformed.csv'), r);
   assert.deepEqual(r.columns, ['label', 'n', 'c']);
   assert.deepEqual(got, [2, 5, 6]);
-  assert.deepEqual(r.errors, ['line 3: expected 3 fields, got 2', 'line 4: n must be a digit', 'line 7: expected 3 fields, got 4', 'line 8: unclosed quote']);
+  assert.deepEqual(r.errors, [
+    'line 3: expected 3 fields, got 2',
+    'line 4: n must be a digit',
+    'line 7: expected 3 fields, got 4',
+    'line 8: unclosed quote',
+  ]);
   assert.equal(r.badRows, 4);
 });

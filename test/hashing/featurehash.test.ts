@@ -55,9 +55,21 @@ test('numbers: log bins (exact for small counts) or value-weighted', () => {
 });
 
 test('quadratic interactions hash the pair of the two tokens, valued by their product', () => {
-  const h = new FeatureHasher({ columns, label: 'y', numeric: ['n'], numericAs: 'value', quadratic: [['a', 'b'], ['n', 'a']], bits: 18 });
+  const h = new FeatureHasher({
+    columns,
+    label: 'y',
+    numeric: ['n'],
+    numericAs: 'value',
+    quadratic: [
+      ['a', 'b'],
+      ['n', 'a'],
+    ],
+    bits: 18,
+  });
   const f = feats(h, ['1', '3', 'red', 'blue']);
-  const ha = murmur3('red', murmur3('a', 0)) | 0, hb = murmur3('blue', murmur3('b', 0)) | 0, hn = murmur3('n', 0) | 0;
+  const ha = murmur3('red', murmur3('a', 0)) | 0,
+    hb = murmur3('blue', murmur3('b', 0)) | 0,
+    hn = murmur3('n', 0) | 0;
   assert.equal(f.idx.length, 3 + 2 + 1);
   assert.equal(f.idx[3], (hashPair(ha, hb) | 0) & 0x3ffff);
   assert.equal(f.idx[4], (hashPair(hn, ha) | 0) & 0x3ffff);
@@ -92,6 +104,9 @@ test('options are checked with messages naming what was expected', () => {
   assert.throws(() => new FeatureHasher({ columns, bits: 31 }), /bits must be an integer in 1\.\.30, got 31/);
   assert.throws(() => new FeatureHasher({ columns, label: 'z' }), /label column 'z' is not among the columns/);
   assert.throws(() => new FeatureHasher({ columns: ['a', 'a'] }), /column 'a' appears twice/);
-  assert.throws(() => new FeatureHasher({ columns, label: 'y', quadratic: [['y', 'a']] }), /quadratic column 'y' is the label/);
+  assert.throws(
+    () => new FeatureHasher({ columns, label: 'y', quadratic: [['y', 'a']] }),
+    /quadratic column 'y' is the label/,
+  );
   assert.throws(() => new FeatureHasher({ columns }).hashValues(['1']), /expected 4 values/);
 });

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { FTRL, AdaGradLogistic, FeatureHasher, LogLossMeter, sigmoid } from 'recur/hashing';
 import { Rng } from 'recur';
 
-const close = (a: number, b: number, tol = 1e-12) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
+const close = (a: number, b: number, tol = 1e-12) =>
+  assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
 
 test('FTRL-Proximal: two steps worked by hand (alpha 1, beta 1, l1 0.25, l2 0.5)', () => {
   const f = new FTRL({ bits: 2, alpha: 1, beta: 1, l1: 0.25, l2: 0.5 });
@@ -31,7 +32,10 @@ test('FTRL-Proximal: two steps worked by hand (alpha 1, beta 1, l1 0.25, l2 0.5)
   close(w[0]!, 0.125);
   close(w[1]!, -0.10365751289001311);
   close(w[2]!, -0.15138204743953979);
-  close(f.predict(Int32Array.from([0, 1, 2]), Float64Array.from([1, 1, 1]), 3), sigmoid(0.125 - 0.10365751289001311 - 0.15138204743953979));
+  close(
+    f.predict(Int32Array.from([0, 1, 2]), Float64Array.from([1, 1, 1]), 3),
+    sigmoid(0.125 - 0.10365751289001311 - 0.15138204743953979),
+  );
 });
 
 test('FTRL: L1 keeps rarely-seen coordinates at exactly zero', () => {
@@ -45,8 +49,8 @@ test('AdaGrad logistic: one step by hand', () => {
   // w = 0 -> p = 0.5; y = 0: g = 0.5 * x = [0.5, 1.5]; n = g^2; w -= 0.5 g / (1 + |g|)
   assert.equal(a.learn(Int32Array.from([1, 6]), Float64Array.from([1, 3]), 2, 0), 0.5);
   const w = a.weights();
-  close(w[1]!, -0.5 * 0.5 / 1.5);
-  close(w[6]!, -0.5 * 1.5 / 2.5);
+  close(w[1]!, (-0.5 * 0.5) / 1.5);
+  close(w[6]!, (-0.5 * 1.5) / 2.5);
 });
 
 test('both learners beat the constant predictor on a hashed synthetic problem', () => {
@@ -54,10 +58,12 @@ test('both learners beat the constant predictor on a hashed synthetic problem', 
   const h = new FeatureHasher({ columns: ['y', 'u', 'v'], label: 'y', bits: 12 });
   const effect = (s: number) => Math.sin(s * 1.7) * 2;
   for (const learner of [new FTRL({ bits: 12, alpha: 0.2, l1: 0.1 }), new AdaGradLogistic({ bits: 12, alpha: 0.2 })]) {
-    const prog = new LogLossMeter(), late = new LogLossMeter();
+    const prog = new LogLossMeter(),
+      late = new LogLossMeter();
     let pos = 0;
     for (let i = 0; i < 6000; i++) {
-      const u = rng.int(50), v = rng.int(20);
+      const u = rng.int(50),
+        v = rng.int(20);
       const y = rng.uniform() < sigmoid(effect(u) - effect(v)) ? 1 : 0;
       pos += y;
       const r = h.hashValues([String(y), `u${u}`, `v${v}`], undefined, true);
@@ -65,8 +71,12 @@ test('both learners beat the constant predictor on a hashed synthetic problem', 
       prog.add(p, y);
       if (i >= 4000) late.add(p, y);
     }
-    const c = pos / 6000, constant = -(c * Math.log(c) + (1 - c) * Math.log(1 - c));
-    assert.ok(late.value < constant - 0.1, `${learner.kind}: late progressive loss ${late.value} vs constant ${constant}`);
+    const c = pos / 6000,
+      constant = -(c * Math.log(c) + (1 - c) * Math.log(1 - c));
+    assert.ok(
+      late.value < constant - 0.1,
+      `${learner.kind}: late progressive loss ${late.value} vs constant ${constant}`,
+    );
   }
 });
 
@@ -75,5 +85,8 @@ test('learners check their options and saved state', () => {
   assert.throws(() => new AdaGradLogistic({ bits: 0 }), /bits must be an integer in 1\.\.30/);
   const f = new FTRL({ bits: 3 });
   assert.throws(() => f.loadState({}), /missing tensor 'ftrl_z_sqrtn'/);
-  assert.throws(() => f.loadState({ ftrl_z_sqrtn: { shape: [4, 2], data: new Float64Array(8) } }), /must have shape \[8, 2\], got \[4, 2\]/);
+  assert.throws(
+    () => f.loadState({ ftrl_z_sqrtn: { shape: [4, 2], data: new Float64Array(8) } }),
+    /must have shape \[8, 2\], got \[4, 2\]/,
+  );
 });

@@ -7,17 +7,21 @@ function rawFile(header: unknown, data: Uint8Array = new Uint8Array(0), lenOverr
   const h = new TextEncoder().encode(typeof header === 'string' ? header : JSON.stringify(header));
   const out = new Uint8Array(8 + h.length + data.length);
   new DataView(out.buffer).setBigUint64(0, lenOverride ?? BigInt(h.length), true);
-  out.set(h, 8); out.set(data, 8 + h.length);
+  out.set(h, 8);
+  out.set(data, 8 + h.length);
   return out;
 }
 
 test('round trip of several dtypes with metadata', () => {
-  const bytes = encodeSafetensors({
-    'rnn.weight_ih_l0': { shape: [2, 3], data: Float32Array.from([1, 2, 3, 4, 5, -6.5]) },
-    b: { shape: [2], data: Float64Array.from([Math.PI, -1e300]) },
-    ids: { shape: [3], data: Int32Array.from([7, -8, 9]) },
-    empty: { shape: [0, 4], data: new Float32Array(0) },
-  }, { format: 'pt', recur: '{"step":3}' });
+  const bytes = encodeSafetensors(
+    {
+      'rnn.weight_ih_l0': { shape: [2, 3], data: Float32Array.from([1, 2, 3, 4, 5, -6.5]) },
+      b: { shape: [2], data: Float64Array.from([Math.PI, -1e300]) },
+      ids: { shape: [3], data: Int32Array.from([7, -8, 9]) },
+      empty: { shape: [0, 4], data: new Float32Array(0) },
+    },
+    { format: 'pt', recur: '{"step":3}' },
+  );
   assert.equal(new DataView(bytes.buffer).getBigUint64(0, true) % 8n, 0n);
   const { tensors, metadata } = decodeSafetensors(bytes);
   assert.deepEqual(metadata, { format: 'pt', recur: '{"step":3}' });
@@ -34,18 +38,44 @@ const bad: [string, Uint8Array, RegExp][] = [
   ['huge header length', rawFile({}, new Uint8Array(0), 2n ** 62n), /past the end/],
   ['not JSON', rawFile('{"a":'), /not valid UTF-8 JSON/],
   ['JSON array', rawFile('[1,2]'), /must be a JSON object/],
-  ['unknown dtype', rawFile({ a: { dtype: 'Q8', shape: [1], data_offsets: [0, 1] } }, new Uint8Array(1)), /unsupported dtype/],
-  ['negative shape', rawFile({ a: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, new Uint8Array(4)), /non-negative integers/],
+  [
+    'unknown dtype',
+    rawFile({ a: { dtype: 'Q8', shape: [1], data_offsets: [0, 1] } }, new Uint8Array(1)),
+    /unsupported dtype/,
+  ],
+  [
+    'negative shape',
+    rawFile({ a: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, new Uint8Array(4)),
+    /non-negative integers/,
+  ],
   ['huge shape', rawFile({ a: { dtype: 'F32', shape: [1e9, 1e9], data_offsets: [0, 4] } }, new Uint8Array(4)), /needs/],
-  ['offsets past the data', rawFile({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, new Uint8Array(4)), /outside/],
-  ['size mismatch', rawFile({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 4] } }, new Uint8Array(8)), /needs 8 bytes/],
-  ['overlap', rawFile({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, new Uint8Array(8)), /overlap/],
+  [
+    'offsets past the data',
+    rawFile({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, new Uint8Array(4)),
+    /outside/,
+  ],
+  [
+    'size mismatch',
+    rawFile({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 4] } }, new Uint8Array(8)),
+    /needs 8 bytes/,
+  ],
+  [
+    'overlap',
+    rawFile(
+      { a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } },
+      new Uint8Array(8),
+    ),
+    /overlap/,
+  ],
   ['bad offsets', rawFile({ a: { dtype: 'F32', shape: [1], data_offsets: [4] } }, new Uint8Array(8)), /data_offsets/],
   ['metadata not strings', rawFile({ __metadata__: { a: 1 } }), /must be a string/],
 ];
 for (const [name, bytes, re] of bad) {
   test(`rejects a hostile file: ${name}`, () => {
-    assert.throws(() => decodeSafetensors(bytes), (e: Error) => e instanceof SafetensorsError && re.test(e.message));
+    assert.throws(
+      () => decodeSafetensors(bytes),
+      (e: Error) => e instanceof SafetensorsError && re.test(e.message),
+    );
   });
 }
 
@@ -57,7 +87,10 @@ test('every truncation of a valid file is rejected, never crashes', () => {
 test('decoding a Node Buffer gives independent, correct tensors', async () => {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const Buffer = (await import('node:buffer')).Buffer as any;
-  const bytes = encodeSafetensors({ a: { shape: [3], data: Float32Array.from([1, 2, 3]) }, b: { shape: [1], data: Float64Array.from([4]) } });
+  const bytes = encodeSafetensors({
+    a: { shape: [3], data: Float32Array.from([1, 2, 3]) },
+    b: { shape: [1], data: Float64Array.from([4]) },
+  });
   const buf = Buffer.concat([Buffer.from([9, 9, 9]), Buffer.from(bytes)]).subarray(3) as Uint8Array; // unaligned, pooled-style
   const { tensors } = decodeSafetensors(buf);
   assert.deepEqual([...tensors.a!.data], [1, 2, 3]);

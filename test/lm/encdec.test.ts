@@ -2,21 +2,50 @@
 // encoder), teacher-forcing batches, greedy = beam 1, beam search against brute force, toy tasks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EncoderDecoder, makeToyTask, encodeSource, encodeTarget, decodeTarget, runToyTask, exactMatch, newToyModel } from 'recur/lm';
+import {
+  EncoderDecoder,
+  makeToyTask,
+  encodeSource,
+  encodeTarget,
+  decodeTarget,
+  runToyTask,
+  exactMatch,
+  newToyModel,
+} from 'recur/lm';
 import { Rng, gradCheck } from 'recur';
 
-for (const [cell, layers] of [['lstm', 1], ['lstm', 2], ['gru', 1], ['rnn', 2]] as const) {
+for (const [cell, layers] of [
+  ['lstm', 1],
+  ['lstm', 2],
+  ['gru', 1],
+  ['rnn', 2],
+] as const) {
   test(`encoder-decoder (${cell}, ${layers} layers, ragged sources and targets): gradients match finite differences`, () => {
-    const m = new EncoderDecoder({ srcVocab: 5, tgtVocab: 6, cell, numLayers: layers, embedDim: 3, hiddenSize: 4, seed: 2, dtype: 'float64' });
+    const m = new EncoderDecoder({
+      srcVocab: 5,
+      tgtVocab: 6,
+      cell,
+      numLayers: layers,
+      embedDim: 3,
+      hiddenSize: 4,
+      seed: 2,
+      dtype: 'float64',
+    });
     const b = m.makeBatch([[0, 1, 2, 3], [4, 2], [1]], [[2, 3], [5, 4, 3], []]);
     m.params.zeroGrad();
     m.lossAndGrad(b);
     const g = Float64Array.from(m.params.grad);
     const r = gradCheck(() => m.loss(b), m.params.data, g, { atol: 1e-5 }); // below 1e-5, the absolute error (~1e-10 from rounding) is what counts
-    assert.ok(r.maxRelError < 1e-4, `rel error ${r.maxRelError} at ${m.params.list.find((p) => r.worstIndex >= p.offset && r.worstIndex < p.offset + p.size)?.name}`);
+    assert.ok(
+      r.maxRelError < 1e-4,
+      `rel error ${r.maxRelError} at ${m.params.list.find((p) => r.worstIndex >= p.offset && r.worstIndex < p.offset + p.size)?.name}`,
+    );
     // The gradient reaches the encoder only through the state handed to the decoder.
     const enc = m.params.list.filter((p) => p.name.startsWith('encoder.'));
-    assert.ok(enc.length > 0 && enc.every((p) => p.grad.some((v) => v !== 0)), 'every encoder parameter gets a gradient');
+    assert.ok(
+      enc.length > 0 && enc.every((p) => p.grad.some((v) => v !== 0)),
+      'every encoder parameter gets a gradient',
+    );
   });
 }
 
@@ -39,13 +68,20 @@ test('beam search: beam 1 is greedy; a wide beam finds the best sequence found b
   assert.deepEqual(m.decode(srcs, { maxLen: 3 }), greedy);
   // All hypotheses over symbols {2, 3} of length <= 2 that end in EOS (3 decoder steps).
   const hyps: number[][] = [[]];
-  for (const a of [2, 3]) { hyps.push([a]); for (const c of [2, 3]) hyps.push([a, c]); }
+  for (const a of [2, 3]) {
+    hyps.push([a]);
+    for (const c of [2, 3]) hyps.push([a, c]);
+  }
   const wide = m.decode(srcs, { beam: 16, maxLen: 3 });
   srcs.forEach((s, i) => {
-    let best = -Infinity, arg: number[] = [];
+    let best = -Infinity,
+      arg: number[] = [];
     for (const h of hyps) {
-      const lp = -m.loss(m.makeBatch([s], [h])) * (h.length + 1);           // log p(h, EOS | s)
-      if (lp > best) { best = lp; arg = h; }
+      const lp = -m.loss(m.makeBatch([s], [h])) * (h.length + 1); // log p(h, EOS | s)
+      if (lp > best) {
+        best = lp;
+        arg = h;
+      }
     }
     assert.deepEqual(wide.tokens[i], arg);
     assert.ok(Math.abs(wide.scores[i]! - best) < 1e-4, `${wide.scores[i]} vs ${best}`);
@@ -55,20 +91,36 @@ test('beam search: beam 1 is greedy; a wide beam finds the best sequence found b
 });
 
 test('toy tasks: examples are right, encodings round-trip, a short run learns and is seeded', () => {
-  const add = makeToyTask('addition', 3), rng = new Rng(1);
+  const add = makeToyTask('addition', 3),
+    rng = new Rng(1);
   for (let i = 0; i < 50; i++) {
-    const e = add.example(rng), [a, b] = e.source.slice(0, -1).split('+').map(Number);
+    const e = add.example(rng),
+      [a, b] = e.source.slice(0, -1).split('+').map(Number);
     assert.ok(e.source.endsWith('=') && a! < 1000 && b! < 1000);
     assert.equal(Number(e.target), a! + b!);
     assert.equal(decodeTarget(add, encodeTarget(add, e.target)), e.target);
   }
-  const lsb = makeToyTask('addition', 2, { lsbFirst: true }).example(new Rng(4)), [x, y] = lsb.source.slice(0, -1).split('+').map(Number);
+  const lsb = makeToyTask('addition', 2, { lsbFirst: true }).example(new Rng(4)),
+    [x, y] = lsb.source.slice(0, -1).split('+').map(Number);
   assert.equal(lsb.target, [...String(x! + y!)].reverse().join(''));
-  const rev = makeToyTask('reverse', 5), e = rev.example(new Rng(2));
+  const rev = makeToyTask('reverse', 5),
+    e = rev.example(new Rng(2));
   assert.equal(e.target, [...e.source].reverse().join(''));
   assert.throws(() => encodeSource(rev, '12a'), /'a' is not in the source alphabet/);
   assert.throws(() => makeToyTask('addition', 9), /1\.\.7/);
-  const run = () => runToyTask({ task: 'reverse', maxLen: 2, hidden: 24, embed: 8, batch: 32, lr: 0.02, steps: 60, evalEvery: 30, evalN: 200, seed: 3 });
+  const run = () =>
+    runToyTask({
+      task: 'reverse',
+      maxLen: 2,
+      hidden: 24,
+      embed: 8,
+      batch: 32,
+      lr: 0.02,
+      steps: 60,
+      evalEvery: 30,
+      evalN: 200,
+      seed: 3,
+    });
   const r = run();
   assert.equal(r.steps <= 60, true);
   assert.ok(r.exactMatch > 0.3, `exact match ${r.exactMatch} after ${r.steps} steps`);

@@ -11,14 +11,14 @@ test('murmur3 matches the reference vectors (SMHasher / mmh3, unsigned)', () => 
   assert.equal(murmur3(new Uint8Array(0), 0xffffffff), 0x81f16f39);
   assert.equal(murmur3(new Uint8Array([0, 0, 0, 0]), 0), 0x2362f9de);
   const S = 0x9747b28c;
-  assert.equal(murmur3('a', S), 0x7fa09ea6);      // 1-byte tail
-  assert.equal(murmur3('ab', S), 0x74875592);     // 2-byte tail
-  assert.equal(murmur3('abc', S), 0xc84a62dd);    // 3-byte tail
-  assert.equal(murmur3('abcd', S), 0xf0478627);   // one block
+  assert.equal(murmur3('a', S), 0x7fa09ea6); // 1-byte tail
+  assert.equal(murmur3('ab', S), 0x74875592); // 2-byte tail
+  assert.equal(murmur3('abc', S), 0xc84a62dd); // 3-byte tail
+  assert.equal(murmur3('abcd', S), 0xf0478627); // one block
   assert.equal(murmur3('aaaa', S), 0x5a97808a);
   assert.equal(murmur3('Hello, world!', S), 0x24884cba);
   assert.equal(murmur3('The quick brown fox jumps over the lazy dog', S), 0x2fa826cd);
-  assert.equal(murmur3('ππππ', S), 0x474dc9a8);  // UTF-8 (8 bytes >= 0x80); value from an independent Python implementation
+  assert.equal(murmur3('ππππ', S), 0x474dc9a8); // UTF-8 (8 bytes >= 0x80); value from an independent Python implementation
   assert.equal(murmur3('abc', 0), 0xb3dd93fa);
 });
 
@@ -54,12 +54,23 @@ test('HashedEmbedding gives unseen words a vector from their n-grams and sums fe
 for (const combine of ['sum', 'mean'] as const) {
   test(`HashedEmbedding (${combine}, signed) -> LSTM -> Linear -> softmax: gradients match finite differences`, () => {
     const params = new Params('float64');
-    const emb = new HashedEmbedding({ buckets: 7, embeddingDim: 3, ngrams: [2, 3], signed: true, combine, params, prefix: 'emb.' });
+    const emb = new HashedEmbedding({
+      buckets: 7,
+      embeddingDim: 3,
+      ngrams: [2, 3],
+      signed: true,
+      combine,
+      params,
+      prefix: 'emb.',
+    });
     const lstm = new LSTM({ inputSize: 3, hiddenSize: 4, params, prefix: 'rnn.' });
     const head = new Linear({ inFeatures: 4, outFeatures: 5, params, prefix: 'head.' });
     params.allocate(new Rng(5));
-    const T = 3, B = 2, words = ['to', 'be', 'or', 'not', 'to', 'be'];
-    const hashed = emb.hash(words), y = [1, 4, 0, 2, 3, 1];
+    const T = 3,
+      B = 2,
+      words = ['to', 'be', 'or', 'not', 'to', 'be'];
+    const hashed = emb.hash(words),
+      y = [1, 4, 0, 2, 3, 1];
     const loss = () => softmaxCrossEntropy(head.forward(lstm.forward(emb.forward(hashed, [T, B])).output), y).loss;
     params.zeroGrad();
     const r = softmaxCrossEntropy(head.forward(lstm.forward(emb.forward(hashed, [T, B])).output), y);

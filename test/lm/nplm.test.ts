@@ -8,13 +8,27 @@ import { gradCheck } from 'recur';
 for (const direct of [false, true]) {
   test(`NPLM gradients match finite differences (direct connections: ${direct})`, () => {
     const m = new NPLM({ vocabSize: 6, order: 4, embedDim: 3, hiddenSize: 5, direct, seed: 3, dtype: 'float64' });
-    const ctx = [0, 1, 2, 2, 2, 5, 4, 0, 1, 3, 3, 3, 0, 1, 2], tgt = [3, 1, 5, 0, 2];  // repeated ids: scatter-add
+    const ctx = [0, 1, 2, 2, 2, 5, 4, 0, 1, 3, 3, 3, 0, 1, 2],
+      tgt = [3, 1, 5, 0, 2]; // repeated ids: scatter-add
     m.params.zeroGrad();
     m.lossAndGrad(ctx, tgt);
     const g = Float64Array.from(m.params.grad);
-    const r = gradCheck(() => m.lossAndGrad(ctx, tgt).loss, m.params.data, g);   // (its gradient side effect is unused)
-    assert.ok(r.maxRelError < 1e-6, `rel error ${r.maxRelError} at ${m.params.list.find((p) => r.worstIndex >= p.offset && r.worstIndex < p.offset + p.size)?.name}`);
-    assert.deepEqual(m.params.list.map((p) => p.name), ['embedding.weight', 'hidden.weight', 'hidden.bias', 'output.weight', 'output.bias', ...(direct ? ['direct.weight'] : [])]);
+    const r = gradCheck(() => m.lossAndGrad(ctx, tgt).loss, m.params.data, g); // (its gradient side effect is unused)
+    assert.ok(
+      r.maxRelError < 1e-6,
+      `rel error ${r.maxRelError} at ${m.params.list.find((p) => r.worstIndex >= p.offset && r.worstIndex < p.offset + p.size)?.name}`,
+    );
+    assert.deepEqual(
+      m.params.list.map((p) => p.name),
+      [
+        'embedding.weight',
+        'hidden.weight',
+        'hidden.bias',
+        'output.weight',
+        'output.bias',
+        ...(direct ? ['direct.weight'] : []),
+      ],
+    );
   });
 }
 
@@ -32,7 +46,8 @@ test('NPLM learns a deterministic trigram language: perplexity from ~V to near 1
 });
 
 test('ngramBatch windows and bad input', () => {
-  const ctx = new Int32Array(4), tgt = new Int32Array(2);
+  const ctx = new Int32Array(4),
+    tgt = new Int32Array(2);
   ngramBatch([5, 6, 7, 8], 3, [2, 3], ctx, tgt);
   assert.deepEqual([...ctx], [5, 6, 6, 7]);
   assert.deepEqual([...tgt], [7, 8]);

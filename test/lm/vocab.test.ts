@@ -19,7 +19,11 @@ test('CharVocab: code points (not UTF-16 units), sorted, encode/decode and JSON 
 
 test('CharVocab: unknown characters are a clear error, or skipped on request', () => {
   const v = CharVocab.fromText('abc');
-  assert.throws(() => v.encode('abz'), (e: Error) => e instanceof RangeError && /"z" \(U\+007A\) at position 2 is not in the model's vocabulary of 3/.test(e.message));
+  assert.throws(
+    () => v.encode('abz'),
+    (e: Error) =>
+      e instanceof RangeError && /"z" \(U\+007A\) at position 2 is not in the model's vocabulary of 3/.test(e.message),
+  );
   assert.deepEqual([...v.encode('azb', { onUnknown: 'skip' })], [0, 1]);
   assert.throws(() => v.decode([3]), /id 3 at position 0 is out of range \[0, 3\)/);
   assert.throws(() => CharVocab.fromText(''), /empty/);
@@ -42,7 +46,7 @@ test('WordVocab: frequency order, <unk>, lowercase, newlines kept', () => {
 
 test('TokenStreams: B contiguous streams, time-major windows with next-token targets; split keeps the tail', () => {
   const ids = Int32Array.from({ length: 21 }, (_, i) => i);
-  const s = new TokenStreams(ids, 2);                   // streams 0..9 and 10..19; 20 dropped
+  const s = new TokenStreams(ids, 2); // streams 0..9 and 10..19; 20 dropped
   assert.equal(s.L, 10);
   const w = s.window(0, 3);
   assert.deepEqual(Array.from(w.ids!), [0, 10, 1, 11, 2, 12]);

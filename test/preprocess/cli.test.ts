@@ -12,9 +12,11 @@ const dir = mkdtempSync(join(tmpdir(), 'recur-preprocess-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 function writeImage(path: string, W: number, H: number, seed: number): Uint8Array {
-  const png = new PNG({ width: W, height: H }), n = randn(W * H * 3, seed);
+  const png = new PNG({ width: W, height: H }),
+    n = randn(W * H * 3, seed);
   for (let j = 0; j < W * H; j++) {
-    for (let c = 0; c < 3; c++) png.data[4 * j + c] = Math.max(0, Math.min(255, Math.round(128 + 40 * n[3 * j + c]! + 30 * Math.sin(j / 3))));
+    for (let c = 0; c < 3; c++)
+      png.data[4 * j + c] = Math.max(0, Math.min(255, Math.round(128 + 40 * n[3 * j + c]! + 30 * Math.sin(j / 3))));
     png.data[4 * j + 3] = 255;
   }
   const b = PNG.sync.write(png);
@@ -23,7 +25,10 @@ function writeImage(path: string, W: number, H: number, seed: number): Uint8Arra
 }
 
 function recur(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'recur.js'), 'preprocess', ...args], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'recur.js'), 'preprocess', ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 
@@ -44,7 +49,25 @@ test('apply with no steps and --scale clip writes the input pixels back unchange
 
 test('fit a YUV + LCN + ZCA pipeline over a directory in batches, then apply it', () => {
   const file = join(dir, 'p.rcpp');
-  const f = recur('fit', imgs, '--yuv', '--lcn', 'channel', '--lcn-size', '3', '--lcn-sigma', '1', '--zca', '--epsilon', '0.01', '--batch', '4', '--out', file, '--json');
+  const f = recur(
+    'fit',
+    imgs,
+    '--yuv',
+    '--lcn',
+    'channel',
+    '--lcn-size',
+    '3',
+    '--lcn-sigma',
+    '1',
+    '--zca',
+    '--epsilon',
+    '0.01',
+    '--batch',
+    '4',
+    '--out',
+    file,
+    '--json',
+  );
   assert.equal(f.code, 0, f.err);
   const fit = JSON.parse(f.out);
   assert.equal(fit.images, 6);
@@ -53,14 +76,27 @@ test('fit a YUV + LCN + ZCA pipeline over a directory in batches, then apply it'
   const a = recur('apply', imgs, '--pipeline', file, '--out-dir', join(dir, 'white'), '--json');
   assert.equal(a.code, 0, a.err);
   assert.equal(JSON.parse(a.out).outputs.length, 6);
-  assert.deepEqual(readdirSync(join(dir, 'white')).sort(), ['im0.png', 'im1.png', 'im2.png', 'im3.png', 'im4.png', 'im5.png']);
+  assert.deepEqual(readdirSync(join(dir, 'white')).sort(), [
+    'im0.png',
+    'im1.png',
+    'im2.png',
+    'im3.png',
+    'im4.png',
+    'im5.png',
+  ]);
   // YUV output is shown as three grey panels with 2-pixel gaps: width 3*8 + 4.
   const png = read(join(dir, 'white', 'im2.png'));
   assert.equal(png.width, 28);
   assert.equal(png.height, 6);
   // std scaling centres each image on mid-grey.
-  let s = 0, n = 0;
-  for (let y = 0; y < 6; y++) for (let x = 0; x < 28; x++) if (x % 10 < 8) { s += png.data[4 * (y * 28 + x)]!; n++; }
+  let s = 0,
+    n = 0;
+  for (let y = 0; y < 6; y++)
+    for (let x = 0; x < 28; x++)
+      if (x % 10 < 8) {
+        s += png.data[4 * (y * 28 + x)]!;
+        n++;
+      }
   assert.ok(Math.abs(s / n - 127.5) < 10, `mean grey ${s / n}`);
   // Grey images come out as one grey panel of the same size.
   const g = recur('apply', join(imgs, 'im1.png'), '--gray', '--lcn', 'across', '--out-dir', join(dir, 'gray'));

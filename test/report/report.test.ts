@@ -10,17 +10,28 @@ import { buildReport, esc, heatmap, successTable, successText } from 'recur/repo
 import { ROOT } from '../helpers.js';
 
 const BIN = join(ROOT, 'bin', 'recur.js');
-const recur = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: ROOT, timeout: 120_000 });
+const recur = (...args: string[]) =>
+  spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: ROOT, timeout: 120_000 });
 const HOSTILE = '<script>window.__pwned=1</script><img src=x onerror=alert(1)>';
 
 test('every string from the data is escaped; no script, no network, a CSP that forbids both', () => {
-  const html = buildReport([{
-    name: `run ${HOSTILE}`, config: { task: { name: HOSTILE }, note: '</style></svg>"\'&' },
-    result: { task: HOSTILE, steps: '<b>3</b>', mse: 'NaN<script>' },
-    metrics: [{ kind: 'train', step: 1, loss: '1e999' }, { kind: 'train', step: 2, loss: 0.5, grad_norm: 2 }, { kind: 'diag', step: 1, cores: [{ dh_norms: ['<x>', 1, 2] }] }],
-    samples: [{ step: 1, text: `a corpus with ${HOSTILE} in it` }],
-    experiment: [{ task: HOSTILE, T: 10, model: HOSTILE, seed: 1, success: true }],
-  }], { title: HOSTILE });
+  const html = buildReport(
+    [
+      {
+        name: `run ${HOSTILE}`,
+        config: { task: { name: HOSTILE }, note: '</style></svg>"\'&' },
+        result: { task: HOSTILE, steps: '<b>3</b>', mse: 'NaN<script>' },
+        metrics: [
+          { kind: 'train', step: 1, loss: '1e999' },
+          { kind: 'train', step: 2, loss: 0.5, grad_norm: 2 },
+          { kind: 'diag', step: 1, cores: [{ dh_norms: ['<x>', 1, 2] }] },
+        ],
+        samples: [{ step: 1, text: `a corpus with ${HOSTILE} in it` }],
+        experiment: [{ task: HOSTILE, T: 10, model: HOSTILE, seed: 1, success: true }],
+      },
+    ],
+    { title: HOSTILE },
+  );
   assert.doesNotMatch(html, /<script/i);
   assert.doesNotMatch(html, /<img/i);
   assert.match(html, /&lt;script&gt;window.__pwned=1&lt;\/script&gt;&lt;img src=x onerror=alert\(1\)&gt;/);
@@ -30,49 +41,136 @@ test('every string from the data is escaped; no script, no network, a CSP that f
 });
 
 test('charts: loss, heatmap, spectra, clipping, saturation; heatmap cells coloured on a log scale', () => {
-  const T = 8, metrics: Record<string, unknown>[] = [];
-  for (let s = 10; s <= 100; s += 10) metrics.push({ kind: 'train', step: s, loss: 1 / s, grad_norm: 3, clip_events: s / 10, skipped: 0 });
-  for (const s of [1, 50, 100]) metrics.push({ kind: 'diag', step: s, cores: [{ layer: 0, direction: 0, dh_norms: Array.from({ length: T }, (_, t) => 10 ** (t - T)), rho: 0.9, sigma: 1.2,
-    jacobian: { per_step: 0.5 }, saturation: { tanh: 0.1, gates: [] }, h_norm: Array(T).fill(1) }] });
-  const html = buildReport([{ name: 'a', metrics }, { name: 'b', metrics: [] }]);
+  const T = 8,
+    metrics: Record<string, unknown>[] = [];
+  for (let s = 10; s <= 100; s += 10)
+    metrics.push({ kind: 'train', step: s, loss: 1 / s, grad_norm: 3, clip_events: s / 10, skipped: 0 });
+  for (const s of [1, 50, 100])
+    metrics.push({
+      kind: 'diag',
+      step: s,
+      cores: [
+        {
+          layer: 0,
+          direction: 0,
+          dh_norms: Array.from({ length: T }, (_, t) => 10 ** (t - T)),
+          rho: 0.9,
+          sigma: 1.2,
+          jacobian: { per_step: 0.5 },
+          saturation: { tanh: 0.1, gates: [] },
+          h_norm: Array(T).fill(1),
+        },
+      ],
+    });
+  const html = buildReport([
+    { name: 'a', metrics },
+    { name: 'b', metrics: [] },
+  ]);
   assert.ok((html.match(/<svg /g) ?? []).length >= 9);
   assert.match(html, /a: \|\|dL\/dh_t\|\|/);
-  const hm = heatmap([[1e-8, 1e-4, 1], [null, 0, 1]], [1, 2], { title: 'h', xLabel: 't', yLabel: 's' });
-  assert.ok(hm.includes('fill="rgb(68,1,84)"') && hm.includes('fill="rgb(253,231,37)"'), 'smallest dark, largest yellow');
+  const hm = heatmap(
+    [
+      [1e-8, 1e-4, 1],
+      [null, 0, 1],
+    ],
+    [1, 2],
+    { title: 'h', xLabel: 't', yLabel: 's' },
+  );
+  assert.ok(
+    hm.includes('fill="rgb(68,1,84)"') && hm.includes('fill="rgb(253,231,37)"'),
+    'smallest dark, largest yellow',
+  );
   assert.equal((hm.match(/fill="#ccc"/g) ?? []).length, 2, 'missing and zero cells grey');
   const wide = heatmap([Array.from({ length: 1000 }, (_, i) => i + 1)], [1], { title: 'w', xLabel: 't', yLabel: 's' });
   assert.equal((wide.match(/<title>step/g) ?? []).length, 100, 'a long sequence is merged into 100 columns');
   // A log restarted with --force (steps going back) keeps the newest records only.
-  const restarted = buildReport([{ name: 'r', metrics: [{ kind: 'train', step: 10, loss: 9, grad_norm: 1 }, { kind: 'train', step: 20, loss: 9, grad_norm: 1 },
-    { kind: 'train', step: 10, loss: 0.5, grad_norm: 1 }] }]);
+  const restarted = buildReport([
+    {
+      name: 'r',
+      metrics: [
+        { kind: 'train', step: 10, loss: 9, grad_norm: 1 },
+        { kind: 'train', step: 20, loss: 9, grad_norm: 1 },
+        { kind: 'train', step: 10, loss: 0.5, grad_norm: 1 },
+      ],
+    },
+  ]);
   assert.match(restarted, /training loss[\s\S]*?r: 1 points/);
   assert.equal(esc(`<&>"'`), '&lt;&amp;&gt;&quot;&#39;');
 });
 
 test('successTable: fraction of seeds solved per task, method and T', () => {
   const rows = [
-    { task: 'order', T: 10, model: 'SGD', seed: 1, success: false }, { task: 'order', T: 10, model: 'SGD', seed: 2, success: true },
-    { task: 'order', T: 20, model: 'SGD', seed: 1, success: false }, { task: 'order', T: 10, model: 'SGD+clip', seed: 1, success: true },
+    { task: 'order', T: 10, model: 'SGD', seed: 1, success: false },
+    { task: 'order', T: 10, model: 'SGD', seed: 2, success: true },
+    { task: 'order', T: 20, model: 'SGD', seed: 1, success: false },
+    { task: 'order', T: 10, model: 'SGD+clip', seed: 1, success: true },
   ];
   const t = successTable(rows);
   assert.deepEqual(t.Ts, [10, 20]);
-  assert.deepEqual(t.rows.map((r) => [r.model, r.cells]), [['SGD', [{ solved: 1, runs: 2 }, { solved: 0, runs: 1 }]], ['SGD+clip', [{ solved: 1, runs: 1 }, null]]]);
+  assert.deepEqual(
+    t.rows.map((r) => [r.model, r.cells]),
+    [
+      [
+        'SGD',
+        [
+          { solved: 1, runs: 2 },
+          { solved: 0, runs: 1 },
+        ],
+      ],
+      ['SGD+clip', [{ solved: 1, runs: 1 }, null]],
+    ],
+  );
   assert.match(successText(t), /\| order \| SGD      \| 1\/2 \(50%\)  \| 0\/1 \(0%\) \|/);
 });
 
 test('recur report: run folders side by side, an experiment folder, samples escaped; bad input exits 3, no folder 2', () => {
   const root = mkdtempSync(join(tmpdir(), 'recur-report-'));
   const run = join(root, 'exp', 'order-a');
-  const t = recur('train', '--task', 'order', '--T', '10', '--cell', 'rnn', '--hidden', '6', '--steps', '12', '--batch', '4', '--eval-every', '6',
-    '--eval-n', '20', '--final-eval-n', '40', '--diag-every', '5', '--checkpoint-every', '0', '--out', run, '--json');
+  const t = recur(
+    'train',
+    '--task',
+    'order',
+    '--T',
+    '10',
+    '--cell',
+    'rnn',
+    '--hidden',
+    '6',
+    '--steps',
+    '12',
+    '--batch',
+    '4',
+    '--eval-every',
+    '6',
+    '--eval-n',
+    '20',
+    '--final-eval-n',
+    '40',
+    '--diag-every',
+    '5',
+    '--checkpoint-every',
+    '0',
+    '--out',
+    run,
+    '--json',
+  );
   assert.equal(t.status, 0, t.stderr);
-  const metrics = readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(metrics.filter((m) => m.kind === 'diag').map((m) => m.step), [1, 5, 10]);
+  const metrics = readFileSync(join(run, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    metrics.filter((m) => m.kind === 'diag').map((m) => m.step),
+    [1, 5, 10],
+  );
   const d = metrics.find((m) => m.kind === 'diag');
   assert.equal(d.cores[0].dh_norms.length, 10);
   for (const k of ['rho', 'sigma', 'gates', 'jacobian', 'saturation', 'h_norm']) assert.ok(k in d.cores[0], k);
   writeFileSync(join(run, 'samples.jsonl'), JSON.stringify({ step: 12, text: HOSTILE }) + '\n');
-  writeFileSync(join(root, 'exp', 'results.json'), JSON.stringify([{ task: 'order', T: 10, model: 'a', seed: 1, success: false }]));
+  writeFileSync(
+    join(root, 'exp', 'results.json'),
+    JSON.stringify([{ task: 'order', T: 10, model: 'a', seed: 1, success: false }]),
+  );
   const out = join(root, 'out', 'r.html');
   const r = recur('report', join(root, 'exp'), run, '--out', out, '--json');
   assert.equal(r.status, 0, r.stderr);

@@ -7,14 +7,30 @@ import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 
 async function run(argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [], err: string[] = [];
+  const out: string[] = [],
+    err: string[] = [];
   const code = await main(argv, { out: (s) => out.push(s), err: (s) => err.push(s), isTTY: false });
   return { code, out, err };
 }
 
 test('recur esn --json --out writes config, metrics and forecast', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'recur-esn-'));
-  const r = await run(['esn', '--units', '60', '--train', '600', '--test', '100', '--warmup', '50', '--ridge', '1e-7', '--json', '--out', dir]);
+  const r = await run([
+    'esn',
+    '--units',
+    '60',
+    '--train',
+    '600',
+    '--test',
+    '100',
+    '--warmup',
+    '50',
+    '--ridge',
+    '1e-7',
+    '--json',
+    '--out',
+    dir,
+  ]);
   assert.equal(r.code, 0, r.err.join('\n'));
   const res = JSON.parse(r.out[0]!);
   assert.ok(res.metrics.nrmse < 0.2 && res.metrics.r2 > 0.9, JSON.stringify(res.metrics));
@@ -29,8 +45,27 @@ test('recur esn --json --out writes config, metrics and forecast', async () => {
 test('recur esn on a CSV, closed loop; bad cells exit 3 naming line and column', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'recur-esn-'));
   const f = join(dir, 's.csv');
-  writeFileSync(f, 'time,load\n' + Array.from({ length: 400 }, (_, t) => `${t},${Math.sin(t / 5).toFixed(6)}`).join('\n') + '\n');
-  const r = await run(['esn', f, '--columns', 'load', '--units', '40', '--train', '300', '--warmup', '30', '--mode', 'closed-loop', '--horizon', '20', '--json']);
+  writeFileSync(
+    f,
+    'time,load\n' + Array.from({ length: 400 }, (_, t) => `${t},${Math.sin(t / 5).toFixed(6)}`).join('\n') + '\n',
+  );
+  const r = await run([
+    'esn',
+    f,
+    '--columns',
+    'load',
+    '--units',
+    '40',
+    '--train',
+    '300',
+    '--warmup',
+    '30',
+    '--mode',
+    'closed-loop',
+    '--horizon',
+    '20',
+    '--json',
+  ]);
   assert.equal(r.code, 0, r.err.join('\n'));
   assert.equal(JSON.parse(r.out[0]!).metrics.steps, 20);
   writeFileSync(f, 'a,b\n1,2\n3,oops\n');

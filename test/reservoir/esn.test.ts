@@ -2,8 +2,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Reservoir, Ridge, RLS, ELM, pipe, nrmse, rsquare, memoryCapacity, forecastSvg,
-  mackeyGlass, narma, lorenz, memoryTask, series,
+  Reservoir,
+  Ridge,
+  RLS,
+  ELM,
+  pipe,
+  nrmse,
+  rsquare,
+  memoryCapacity,
+  forecastSvg,
+  mackeyGlass,
+  narma,
+  lorenz,
+  memoryTask,
+  series,
 } from 'recur/esn';
 import { NonFiniteError, ShapeError } from 'recur';
 import { readJSON } from '../helpers.js';
@@ -12,7 +24,8 @@ const sine = (T: number, f = 0.2) => series(Array.from({ length: T }, (_, t) => 
 
 test('one-step forecast of a sine is near perfect; NRMSE and R^2 agree', () => {
   const u = sine(601);
-  const x = { shape: [600, 1], data: u.data.subarray(0, 600) }, y = { shape: [600, 1], data: u.data.subarray(1, 601) };
+  const x = { shape: [600, 1], data: u.data.subarray(0, 600) },
+    y = { shape: [600, 1], data: u.data.subarray(1, 601) };
   const esn = pipe(new Reservoir({ units: 50, sr: 0.9, lr: 0.5, seed: 1 }), new Ridge({ ridge: 1e-8, warmup: 50 }));
   esn.fit(x, y);
   const p = esn.run(x);
@@ -25,7 +38,10 @@ test('one-step forecast of a sine is near perfect; NRMSE and R^2 agree', () => {
 test('closed-loop generation is deterministic under a seed and follows the signal', () => {
   const mk = (seed: number) => {
     const X = mackeyGlass(2200, { seed: 2 });
-    const esn = pipe(new Reservoir({ units: 100, sr: 1.1, lr: 0.5, inputScaling: 0.5, bias: 0.2, seed }), new Ridge({ ridge: 1e-8, warmup: 100 }));
+    const esn = pipe(
+      new Reservoir({ units: 100, sr: 1.1, lr: 0.5, inputScaling: 0.5, bias: 0.2, seed }),
+      new Ridge({ ridge: 1e-8, warmup: 100 }),
+    );
     esn.fit({ shape: [2000, 1], data: X.subarray(0, 2000) }, { shape: [2000, 1], data: X.subarray(1, 2001) });
     return { esn, X };
   };
@@ -33,13 +49,16 @@ test('closed-loop generation is deterministic under a seed and follows the signa
   const prime = { shape: [200, 1], data: X.subarray(1800, 2000) };
   const g1 = esn.generate(30, { prime });
   const g2 = mk(5).esn.generate(30, { prime });
-  assert.deepEqual(g1.data, g2.data);           // same seed: identical forecasts
+  assert.deepEqual(g1.data, g2.data); // same seed: identical forecasts
   assert.notDeepEqual(mk(6).esn.generate(30, { prime }).data, g1.data);
   const err = nrmse(X.subarray(2000, 2030), g1.data);
   assert.ok(err < 0.1, `closed-loop NRMSE over 30 steps ${err}`);
   // Batched primes give the same numbers as one sequence at a time.
   const pb = new Float64Array(400);
-  for (let t = 0; t < 200; t++) { pb[t * 2] = X[1800 + t]!; pb[t * 2 + 1] = X[1700 + t]!; }
+  for (let t = 0; t < 200; t++) {
+    pb[t * 2] = X[1800 + t]!;
+    pb[t * 2 + 1] = X[1700 + t]!;
+  }
   const gb = esn.generate(30, { prime: { shape: [200, 2, 1], data: pb } });
   for (let t = 0; t < 30; t++) assert.ok(Math.abs(gb.data[t * 2]! - g1.data[t]!) < 1e-12);
 });
@@ -48,8 +67,15 @@ test('several readouts share one reservoir run; RLS readout works inside pipe', 
   const u = sine(401);
   const x = { shape: [400, 1], data: u.data.subarray(0, 400) };
   const y1 = { shape: [400, 1], data: u.data.subarray(1, 401) };
-  const y2 = { shape: [400, 2], data: Float64Array.from({ length: 800 }, (_, i) => (i % 2 ? u.data[i >> 1]! ** 2 : -u.data[i >> 1]!)) };
-  const esn = pipe(new Reservoir({ units: 40, sr: 0.9, bias: 0.5, seed: 2 }), new Ridge({ ridge: 1e-8, warmup: 20 }), new RLS({ alpha: 1e-4, warmup: 20 }));
+  const y2 = {
+    shape: [400, 2],
+    data: Float64Array.from({ length: 800 }, (_, i) => (i % 2 ? u.data[i >> 1]! ** 2 : -u.data[i >> 1]!)),
+  };
+  const esn = pipe(
+    new Reservoir({ units: 40, sr: 0.9, bias: 0.5, seed: 2 }),
+    new Ridge({ ridge: 1e-8, warmup: 20 }),
+    new RLS({ alpha: 1e-4, warmup: 20 }),
+  );
   esn.fit(x, [y1, y2]);
   const p2 = esn.run(x, { readout: 1 });
   assert.deepEqual(p2.shape, [400, 2]);
@@ -60,18 +86,31 @@ test('several readouts share one reservoir run; RLS readout works inside pipe', 
 
 test('a non-finite value in the input gives a clear error', () => {
   const esn = pipe(new Reservoir({ units: 10, seed: 1 }), new Ridge());
-  const data = new Float64Array(20).fill(0.1); data[13] = NaN;
-  assert.throws(() => esn.fit({ shape: [10, 2], data }, { shape: [10, 1], data: new Float64Array(10) }),
-    (e: Error) => e instanceof NonFiniteError && /ESN.fit x: non-finite value NaN at time step 6, sequence 0, feature 1/.test(e.message));
-  assert.throws(() => new Reservoir({ units: 10 }).run({ shape: [2, 1], data: [1, Infinity] }), /non-finite value Infinity at time step 1/);
-  assert.throws(() => esn.fit({ shape: [10], data: new Float64Array(10) }, { shape: [10, 1], data: new Float64Array(10) }), ShapeError);
+  const data = new Float64Array(20).fill(0.1);
+  data[13] = NaN;
+  assert.throws(
+    () => esn.fit({ shape: [10, 2], data }, { shape: [10, 1], data: new Float64Array(10) }),
+    (e: Error) =>
+      e instanceof NonFiniteError &&
+      /ESN.fit x: non-finite value NaN at time step 6, sequence 0, feature 1/.test(e.message),
+  );
+  assert.throws(
+    () => new Reservoir({ units: 10 }).run({ shape: [2, 1], data: [1, Infinity] }),
+    /non-finite value Infinity at time step 1/,
+  );
+  assert.throws(
+    () => esn.fit({ shape: [10], data: new Float64Array(10) }, { shape: [10, 1], data: new Float64Array(10) }),
+    ShapeError,
+  );
   assert.throws(() => new Reservoir({ units: 10, lr: 0 }), /lr \(leak rate\) must be in \(0, 1\]/);
 });
 
 test('memory capacity of a linear reservoir is high and bounded by K', () => {
   const { u, targets, maxDelay: K } = memoryTask(2200, { maxDelay: 20, seed: 1 });
-  const esn = pipe(new Reservoir({ units: 50, sr: 0.9, activation: 'identity', inputScaling: 0.1, inputConnectivity: 1, seed: 1 }),
-    new Ridge({ ridge: 1e-10, warmup: 100 }));
+  const esn = pipe(
+    new Reservoir({ units: 50, sr: 0.9, activation: 'identity', inputScaling: 0.1, inputConnectivity: 1, seed: 1 }),
+    new Ridge({ ridge: 1e-10, warmup: 100 }),
+  );
   esn.fit({ shape: [2000, 1], data: u.subarray(0, 2000) }, { shape: [2000, K], data: targets.subarray(0, 2000 * K) });
   const p = esn.run({ shape: [2200, 1], data: u });
   const mc = memoryCapacity(targets.subarray(2100 * K), p.data.subarray(2100 * K), K);
@@ -80,29 +119,44 @@ test('memory capacity of a linear reservoir is high and bounded by K', () => {
 });
 
 test('Mackey-Glass: ReservoirPy discretisation (history buffer + RK4), seeded', () => {
-  const a = mackeyGlass(500, { seed: 1 }), b = mackeyGlass(500, { seed: 1 });
+  const a = mackeyGlass(500, { seed: 1 }),
+    b = mackeyGlass(500, { seed: 1 });
   assert.deepEqual(a, b);
   assert.equal(a[0], 1.2);
   // Restarting from a stretch of the series with its own past as history reproduces it.
   const c = mackeyGlass(100, { x0: a[200]!, history: a.subarray(183, 200) });
   for (let i = 0; i < 100; i++) assert.ok(Math.abs(c[i]! - a[200 + i]!) < 1e-9);
-  let lo = Infinity, hi = -Infinity; for (const v of a.subarray(100)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  let lo = Infinity,
+    hi = -Infinity;
+  for (const v of a.subarray(100)) {
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
   assert.ok(lo > 0.3 && hi < 1.45, `range ${lo}..${hi}`); // the tau=17 attractor lives in about [0.4, 1.35]
   assert.throws(() => mackeyGlass(10, { history: [1, 2] }), /at least floor\(tau\/h\) = 17/);
 });
 
-test('NARMA-10 reproduces ReservoirPy 0.4.2 exactly from its input', { skip: !exists('../shared/anchors/esn_series.json') && 'anchor series not present' }, () => {
+test('NARMA-10 reproduces ReservoirPy 0.4.2 exactly from its input', {
+  skip: !exists('../shared/anchors/esn_series.json') && 'anchor series not present',
+}, () => {
   type S = { narma10: { series: Record<string, { u: number[][] | number[]; y: number[][] | number[] }> } };
   const s = readJSON<S>('../shared/anchors/esn_series.json').narma10.series['1']!;
-  const uFull = (s.u as unknown[]).flat() as number[], yRef = (s.y as unknown[]).flat() as number[];
+  const uFull = (s.u as unknown[]).flat() as number[],
+    yRef = (s.y as unknown[]).flat() as number[];
   const { y, u } = narma(yRef.length, { u: uFull });
-  let m = 0; for (let i = 0; i < y.length; i++) m = Math.max(m, Math.abs(y[i]! - yRef[i]!));
+  let m = 0;
+  for (let i = 0; i < y.length; i++) m = Math.max(m, Math.abs(y[i]! - yRef[i]!));
   assert.ok(m < 1e-9, `max diff ${m}`);
   assert.equal(u.length, y.length);
 });
 
 function exists(rel: string): boolean {
-  try { readJSON(rel); return true; } catch { return false; }
+  try {
+    readJSON(rel);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 test('Lorenz stays on the attractor', () => {
@@ -111,13 +165,22 @@ test('Lorenz stays on the attractor', () => {
 });
 
 test('ELM: regression and classification', () => {
-  const n = 400, X = new Float64Array(n * 2), Y = new Float64Array(n), labels: number[] = [];
+  const n = 400,
+    X = new Float64Array(n * 2),
+    Y = new Float64Array(n),
+    labels: number[] = [];
   for (let i = 0; i < n; i++) {
-    const a = (i * 0.37) % 2 - 1, b = ((i * 0.61) % 2) - 1;
-    X[i * 2] = a; X[i * 2 + 1] = b; Y[i] = Math.sin(3 * a) * b;
+    const a = ((i * 0.37) % 2) - 1,
+      b = ((i * 0.61) % 2) - 1;
+    X[i * 2] = a;
+    X[i * 2 + 1] = b;
+    Y[i] = Math.sin(3 * a) * b;
     labels.push(a * a + b * b < 0.5 ? 0 : a > 0 ? 1 : 2);
   }
-  const elm = new ELM({ hidden: 100, ridge: 1e-6, seed: 1 }).fit({ shape: [n, 2], data: X }, { shape: [n, 1], data: Y });
+  const elm = new ELM({ hidden: 100, ridge: 1e-6, seed: 1 }).fit(
+    { shape: [n, 2], data: X },
+    { shape: [n, 1], data: Y },
+  );
   assert.ok(nrmse(Y, elm.predict({ shape: [n, 2], data: X }).data) < 0.05);
   const clf = new ELM({ hidden: 100, ridge: 1e-3, seed: 1 }).fitClassifier({ shape: [n, 2], data: X }, labels);
   const pred = clf.predictClass({ shape: [n, 2], data: X });
@@ -140,7 +203,8 @@ test('ELM on scikit-learn digits (anchor split): a small hidden layer already cl
   const { loadDigits } = await import('../../bench/digits.js');
   const { ROOT } = await import('../helpers.js');
   const d = loadDigits(ROOT);
-  assert.equal(d.ytr.length, 1347); assert.equal(d.yte.length, 450);
+  assert.equal(d.ytr.length, 1347);
+  assert.equal(d.yte.length, 450);
   const elm = new ELM({ hidden: 300, ridge: 1, seed: 1 }).fitClassifier({ shape: [1347, 64], data: d.Xtr }, d.ytr);
   const pred = elm.predictClass({ shape: [450, 64], data: d.Xte });
   const acc = pred.filter((p, i) => p === d.yte[i]).length / 450;
@@ -149,7 +213,8 @@ test('ELM on scikit-learn digits (anchor split): a small hidden layer already cl
 
 test('inputToReadout: readouts see [x, u]; generation needs the last input', () => {
   const u = sine(301);
-  const x = { shape: [300, 1], data: u.data.subarray(0, 300) }, y = { shape: [300, 1], data: u.data.subarray(1, 301) };
+  const x = { shape: [300, 1], data: u.data.subarray(0, 300) },
+    y = { shape: [300, 1], data: u.data.subarray(1, 301) };
   const esn = pipe(new Reservoir({ units: 30, sr: 0.9, seed: 3 }), new Ridge({ ridge: 1e-8, warmup: 20 }));
   esn.inputToReadout = true;
   esn.fit(x, y);

@@ -7,7 +7,8 @@ import { Ridge, SplitGram, type GramAccumulator, type GramHelper } from 'recur/e
 import { threadedGram } from 'recur/parallel';
 import { type WasmBackend, getBackend } from 'recur';
 
-const T = 1500, N = 203;
+const T = 1500,
+  N = 203;
 const X = Float64Array.from({ length: T * N }, (_, i) => Math.sin(i * 0.013) + Math.cos(i * 0.7 + (i % 7)));
 const Y = Float64Array.from({ length: T * 2 }, (_, i) => Math.sin(i * 0.01));
 const fit = (gram?: GramAccumulator) =>
@@ -18,11 +19,14 @@ test('a helper thread gives the same weights, bit for bit', async (t) => {
   if (be.name !== 'wasm' || !be.heap.shared) return t.skip('needs the wasm backend with a shared memory');
   const gram = await threadedGram();
   try {
-    const want = fit(), got = fit(gram);
+    const want = fit(),
+      got = fit(gram);
     assert.deepEqual(got.Wout, want.Wout);
     assert.deepEqual(got.bias, want.bias);
     assert.ok(gram.mainShare >= 0 && gram.mainShare <= 0.5);
-  } finally { await gram.close(); }
+  } finally {
+    await gram.close();
+  }
   assert.throws(() => fit(gram), /helper thread was closed/);
 });
 
@@ -32,8 +36,14 @@ test('every split of the row panels covers each tile once (a helper that runs on
   // A helper that does its share at `wait`, and a caller made slow so that it takes a share too.
   let job: [number, number, Float64Array, Float64Array, number, number] | null = null;
   const helper: GramHelper = {
-    start: (P, K, A, C, from, to) => { job = [P, K, A, C, from, to]; },
-    wait: () => { if (job) be.syrkRows(...job); job = null; return 1000; },
+    start: (P, K, A, C, from, to) => {
+      job = [P, K, A, C, from, to];
+    },
+    wait: () => {
+      if (job) be.syrkRows(...job);
+      job = null;
+      return 1000;
+    },
   };
   const split = new SplitGram(be, helper);
   const want = fit();

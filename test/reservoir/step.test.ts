@@ -14,12 +14,17 @@ test('tanh64 and sigmoid64 are within 4 ulp of Math.tanh and 1 / (1 + Math.exp(-
   const rng = new Rng(7);
   for (let i = 0; i < 200000; i++) {
     const x = (rng.uniform() - 0.5) * 2 * 10 ** (rng.uniform() * 4 - 3);
-    const t = Math.tanh(x), s = 1 / (1 + Math.exp(-x));
+    const t = Math.tanh(x),
+      s = 1 / (1 + Math.exp(-x));
     assert.ok(Math.abs(tanh64(x) - t) <= 4 * 2.3e-16 * Math.abs(t), `tanh64(${x}) = ${tanh64(x)}, Math.tanh ${t}`);
     assert.ok(Math.abs(sigmoid64(x) - s) <= 4 * 2.3e-16 * s, `sigmoid64(${x}) = ${sigmoid64(x)}, reference ${s}`);
   }
-  assert.equal(tanh64(30), 1); assert.equal(tanh64(-Infinity), -1); assert.ok(Number.isNaN(tanh64(NaN)));
-  assert.equal(sigmoid64(800), 1); assert.equal(sigmoid64(-800), 0); assert.ok(Number.isNaN(sigmoid64(NaN)));
+  assert.equal(tanh64(30), 1);
+  assert.equal(tanh64(-Infinity), -1);
+  assert.ok(Number.isNaN(tanh64(NaN)));
+  assert.equal(sigmoid64(800), 1);
+  assert.equal(sigmoid64(-800), 0);
+  assert.ok(Number.isNaN(sigmoid64(NaN)));
   assert.equal(tanh64(1e-300), 1e-300);
 });
 
@@ -31,7 +36,17 @@ for (const activation of ['tanh', 'relu', 'sigmoid', 'identity'] as const) {
     try {
       for (const name of listBackends()) {
         setBackend(name);
-        const r = new Reservoir({ units: 41, sr: 0.9, lr: 0.7, seed: 4, bias: 0.3, connectivity: 0.3, inputConnectivity: 0.5, activation, inputDim: 2 });
+        const r = new Reservoir({
+          units: 41,
+          sr: 0.9,
+          lr: 0.7,
+          seed: 4,
+          bias: 0.3,
+          connectivity: 0.3,
+          inputConnectivity: 0.5,
+          activation,
+          inputDim: 2,
+        });
         const run = r.run({ shape: [200, 3, 2], data: u }).data;
         r.reset(3);
         const steps: number[] = [];
@@ -39,25 +54,53 @@ for (const activation of ['tanh', 'relu', 'sigmoid', 'identity'] as const) {
         assert.deepEqual(Array.from(run), steps, `${name}: run and step agree`);
         results.push(run);
       }
-    } finally { setBackend(be); }
+    } finally {
+      setBackend(be);
+    }
     for (const r of results.slice(1)) assert.deepEqual(r, results[0]);
     assert.ok(results[0]!.some((v) => v !== 0));
   });
 }
 
 test('int32 column indices (N > 65536 layout) give the same bits as u16 ones', () => {
-  const N = 9, D = 1, rng = new Rng(3);
+  const N = 9,
+    D = 1,
+    rng = new Rng(3);
   const dense = Array.from({ length: N * N }, () => (rng.uniform() < 0.6 ? Math.fround(rng.normal() * 0.3) : 0));
-  const W = csrFromDense(dense, N, N), Win = csrFromDense(Array.from({ length: N }, () => rng.normal()), N, 1);
+  const W = csrFromDense(dense, N, N),
+    Win = csrFromDense(
+      Array.from({ length: N }, () => rng.normal()),
+      N,
+      1,
+    );
   const nnz = W.rowPtr[N]!;
   const packed16 = new Int32Array(Math.ceil(nnz / 2) + 1);
   new Uint16Array(packed16.buffer, 0, nnz).set(W.colIdx);
   const run = (idx16: boolean, ref: boolean): Float64Array => {
-    const x = new Float64Array(N), out = new Float64Array(20 * N);
+    const x = new Float64Array(N),
+      out = new Float64Array(20 * N);
     const a: ReservoirRunArgs = {
-      N, D, B: 1, T: 20, wRow: W.rowPtr, wIdx: idx16 ? packed16 : W.colIdx, idx16, wVal: Float32Array.from([...W.values, 0, 0, 0, 0]),
-      inRow: Win.rowPtr, inIdx: Win.colIdx, inVal: Win.values, bias: new Float64Array(N).fill(0.1), lr: 0.5, act: 0,
-      x, pre: new Float64Array(N), u: Float64Array.from({ length: 20 }, (_, t) => Math.cos(t)), uOff: 0, out, outOff: 0, outStride: N,
+      N,
+      D,
+      B: 1,
+      T: 20,
+      wRow: W.rowPtr,
+      wIdx: idx16 ? packed16 : W.colIdx,
+      idx16,
+      wVal: Float32Array.from([...W.values, 0, 0, 0, 0]),
+      inRow: Win.rowPtr,
+      inIdx: Win.colIdx,
+      inVal: Win.values,
+      bias: new Float64Array(N).fill(0.1),
+      lr: 0.5,
+      act: 0,
+      x,
+      pre: new Float64Array(N),
+      u: Float64Array.from({ length: 20 }, (_, t) => Math.cos(t)),
+      uOff: 0,
+      out,
+      outOff: 0,
+      outStride: N,
     };
     (ref ? tsBackend : getBackend()).reservoirRun(a);
     return out;

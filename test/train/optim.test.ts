@@ -4,8 +4,12 @@ import assert from 'node:assert/strict';
 import { Params, Rng, makeOptimizer, clipGradNorm, clipGradValue, lrAt, type OptimizerSpec } from 'recur';
 import { readJSON, relErr } from '../helpers.js';
 
-const fx = readJSON<{ p0: number[]; grads: number[][]; results: Record<string, { kwargs: Record<string, number | boolean>; trajectory: number[][] }>;
-  clip: { max_norm: number; grad: number[]; total: number; clipped: number[] }[] }>('fixtures/torch_optim.json');
+const fx = readJSON<{
+  p0: number[];
+  grads: number[][];
+  results: Record<string, { kwargs: Record<string, number | boolean>; trajectory: number[][] }>;
+  clip: { max_norm: number; grad: number[]; total: number; clipped: number[] }[];
+}>('fixtures/torch_optim.json');
 
 const specs: Record<string, OptimizerSpec> = {
   sgd: { type: 'sgd', lr: 0.1 },

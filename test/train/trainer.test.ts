@@ -1,8 +1,21 @@
 // Trainer: non-finite guard, truncated BPTT, bit-exact resume, checkpoint errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SequenceModel, Trainer, TruncatedBPTT, Adam, SGD, Rng, makeTask, saveCheckpoint, loadCheckpoint,
-  SafetensorsError, NonFiniteError, encodeSafetensors, type Batch } from 'recur';
+import {
+  SequenceModel,
+  Trainer,
+  TruncatedBPTT,
+  Adam,
+  SGD,
+  Rng,
+  makeTask,
+  saveCheckpoint,
+  loadCheckpoint,
+  SafetensorsError,
+  NonFiniteError,
+  encodeSafetensors,
+  type Batch,
+} from 'recur';
 
 function tiny(cell: 'rnn' | 'lstm' | 'gru' = 'lstm', seed = 1) {
   return new SequenceModel({ cell, inputSize: 2, hiddenSize: 8, outputSize: 1, head: 'last', loss: 'mse', seed });
@@ -35,22 +48,55 @@ test('clipping by norm: the norm before clipping is reported and clip events cou
 });
 
 test('carried state: two chunks with carry give the same outputs as one pass over the whole sequence', () => {
-  const m = new SequenceModel({ cell: 'gru', inputSize: 3, hiddenSize: 5, numLayers: 2, outputSize: 2, head: 'every', loss: 'mse', seed: 3 });
-  const T = 8, B = 2, x = Float32Array.from({ length: T * B * 3 }, (_, i) => Math.sin(i * 0.7));
+  const m = new SequenceModel({
+    cell: 'gru',
+    inputSize: 3,
+    hiddenSize: 5,
+    numLayers: 2,
+    outputSize: 2,
+    head: 'every',
+    loss: 'mse',
+    seed: 3,
+  });
+  const T = 8,
+    B = 2,
+    x = Float32Array.from({ length: T * B * 3 }, (_, i) => Math.sin(i * 0.7));
   const full = Float32Array.from(m.predict({ T, B, x, y: new Float32Array(T * B * 2) }).data);
   m.resetState();
-  const a = Float32Array.from(m.predict({ T: 5, B, x: x.subarray(0, 5 * B * 3), y: new Float32Array(5 * B * 2) }, { carry: true }).data);
-  const c = Float32Array.from(m.predict({ T: 3, B, x: x.subarray(5 * B * 3), y: new Float32Array(3 * B * 2) }, { carry: true }).data);
+  const a = Float32Array.from(
+    m.predict({ T: 5, B, x: x.subarray(0, 5 * B * 3), y: new Float32Array(5 * B * 2) }, { carry: true }).data,
+  );
+  const c = Float32Array.from(
+    m.predict({ T: 3, B, x: x.subarray(5 * B * 3), y: new Float32Array(3 * B * 2) }, { carry: true }).data,
+  );
   const both = [...a, ...c];
   for (let i = 0; i < full.length; i++) assert.ok(Math.abs(full[i]! - both[i]!) < 1e-6);
 });
 
 test('truncated BPTT with k1 = k2 = stream length is one full-BPTT update', () => {
-  const mk = () => new SequenceModel({ cell: 'lstm', vocabSize: 5, embedDim: 4, hiddenSize: 6, outputSize: 5, head: 'every', loss: 'xent', seed: 4 });
-  const T = 12, B = 2, rng = new Rng(9);
+  const mk = () =>
+    new SequenceModel({
+      cell: 'lstm',
+      vocabSize: 5,
+      embedDim: 4,
+      hiddenSize: 6,
+      outputSize: 5,
+      head: 'every',
+      loss: 'xent',
+      seed: 4,
+    });
+  const T = 12,
+    B = 2,
+    rng = new Rng(9);
   const ids = Int32Array.from({ length: (T + 1) * B }, () => rng.int(5));
-  const slice = (a: number, b: number): Batch => ({ T: b - a, B, ids: ids.subarray(a * B, b * B), y: Float32Array.from(ids.subarray((a + 1) * B, (b + 1) * B)) });
-  const m1 = mk(), m2 = mk();
+  const slice = (a: number, b: number): Batch => ({
+    T: b - a,
+    B,
+    ids: ids.subarray(a * B, b * B),
+    y: Float32Array.from(ids.subarray((a + 1) * B, (b + 1) * B)),
+  });
+  const m1 = mk(),
+    m2 = mk();
   const t1 = new Trainer(m1, new SGD(m1.params, { lr: 0.5 }));
   t1.train(slice(0, T));
   const tb = new TruncatedBPTT(new Trainer(m2, new SGD(m2.params, { lr: 0.5 })), T, T);
@@ -60,28 +106,77 @@ test('truncated BPTT with k1 = k2 = stream length is one full-BPTT update', () =
 });
 
 test('truncated BPTT k1=4, k2=4 makes 3 updates over 12 steps and k1=4, k2=8 overlaps windows', () => {
-  const m = new SequenceModel({ cell: 'rnn', vocabSize: 4, embedDim: 3, hiddenSize: 5, outputSize: 4, head: 'every', loss: 'xent', seed: 5 });
-  const B = 2, ids = Int32Array.from({ length: 13 * B }, (_, i) => i % 4);
+  const m = new SequenceModel({
+    cell: 'rnn',
+    vocabSize: 4,
+    embedDim: 3,
+    hiddenSize: 5,
+    outputSize: 4,
+    head: 'every',
+    loss: 'xent',
+    seed: 5,
+  });
+  const B = 2,
+    ids = Int32Array.from({ length: 13 * B }, (_, i) => i % 4);
   const seen: [number, number][] = [];
-  const slice = (a: number, b: number): Batch => { seen.push([a, b]); return { T: b - a, B, ids: ids.subarray(a * B, b * B), y: Float32Array.from(ids.subarray((a + 1) * B, (b + 1) * B)) }; };
+  const slice = (a: number, b: number): Batch => {
+    seen.push([a, b]);
+    return {
+      T: b - a,
+      B,
+      ids: ids.subarray(a * B, b * B),
+      y: Float32Array.from(ids.subarray((a + 1) * B, (b + 1) * B)),
+    };
+  };
   const tr = new Trainer(m, new SGD(m.params, { lr: 0.1 }));
   assert.equal(new TruncatedBPTT(tr, 4, 4).run(slice, 12).length, 3);
-  assert.deepEqual(seen, [[0, 4], [4, 8], [8, 12]]);
-  seen.length = 0; m.resetState();
+  assert.deepEqual(seen, [
+    [0, 4],
+    [4, 8],
+    [8, 12],
+  ]);
+  seen.length = 0;
+  m.resetState();
   assert.equal(new TruncatedBPTT(tr, 4, 8).run(slice, 12).length, 3);
   // windows of the last k2 steps; [0, 4] again re-advances the carried state (forward only) before [4, 12]
-  assert.deepEqual(seen, [[0, 4], [0, 8], [0, 4], [4, 12]]);
+  assert.deepEqual(seen, [
+    [0, 4],
+    [0, 8],
+    [0, 4],
+    [4, 12],
+  ]);
 });
 
 test('resume is bit-exact: N steps straight == N/2, save, load, N/2', () => {
   const task = makeTask({ name: 'order', T: 12 });
-  const run = (m: SequenceModel, opt: Adam, tr: Trainer, rng: Rng, n: number) => { for (let i = 0; i < n; i++) tr.train(task.batch(rng, 8)); };
-  const mk = () => new SequenceModel({ cell: 'lstm', inputSize: 6, hiddenSize: 8, outputSize: 4, head: 'last', loss: 'xent', seed: 6 });
-  const m1 = mk(), o1 = new Adam(m1.params, { lr: 0.01 }), t1 = new Trainer(m1, o1, { clipNorm: 1 }), r1 = new Rng(11);
+  const run = (m: SequenceModel, opt: Adam, tr: Trainer, rng: Rng, n: number) => {
+    for (let i = 0; i < n; i++) tr.train(task.batch(rng, 8));
+  };
+  const mk = () =>
+    new SequenceModel({
+      cell: 'lstm',
+      inputSize: 6,
+      hiddenSize: 8,
+      outputSize: 4,
+      head: 'last',
+      loss: 'xent',
+      seed: 6,
+    });
+  const m1 = mk(),
+    o1 = new Adam(m1.params, { lr: 0.01 }),
+    t1 = new Trainer(m1, o1, { clipNorm: 1 }),
+    r1 = new Rng(11);
   run(m1, o1, t1, r1, 10);
-  const m2 = mk(), o2 = new Adam(m2.params, { lr: 0.01 }), t2 = new Trainer(m2, o2, { clipNorm: 1 }), r2 = new Rng(11);
+  const m2 = mk(),
+    o2 = new Adam(m2.params, { lr: 0.01 }),
+    t2 = new Trainer(m2, o2, { clipNorm: 1 }),
+    r2 = new Rng(11);
   run(m2, o2, t2, r2, 5);
-  const bytes = saveCheckpoint(m2, { step: t2.step, rng: { data: r2.getState() } }, { opt: o2, spec: { type: 'adam', lr: 0.01 } });
+  const bytes = saveCheckpoint(
+    m2,
+    { step: t2.step, rng: { data: r2.getState() } },
+    { opt: o2, spec: { type: 'adam', lr: 0.01 } },
+  );
   const ck = loadCheckpoint(bytes);
   const t3 = new Trainer(ck.model, ck.optimizer!, { clipNorm: 1 });
   t3.step = ck.meta.step;
@@ -93,20 +188,39 @@ test('corrupt checkpoints give clear errors', () => {
   const m = tiny();
   const good = saveCheckpoint(m, { step: 0 });
   assert.throws(() => loadCheckpoint(good.subarray(0, good.length - 3)), SafetensorsError);
-  assert.throws(() => loadCheckpoint(encodeSafetensors({ w: { shape: [1], data: new Float32Array(1) } })), /not a recur checkpoint/);
+  assert.throws(
+    () => loadCheckpoint(encodeSafetensors({ w: { shape: [1], data: new Float32Array(1) } })),
+    /not a recur checkpoint/,
+  );
   assert.throws(() => loadCheckpoint(encodeSafetensors({}, { recur: '{bad' })), /not valid JSON/);
   const meta = JSON.stringify({ version: 1, model: m.config, step: 0 });
   assert.throws(() => loadCheckpoint(encodeSafetensors({}, { recur: meta })), /lacks parameter/);
-  assert.throws(() => loadCheckpoint(encodeSafetensors({}, { recur: JSON.stringify({ version: 1, model: { cell: 'xyz' }, step: 0 }) })), /model config is invalid/);
+  assert.throws(
+    () =>
+      loadCheckpoint(encodeSafetensors({}, { recur: JSON.stringify({ version: 1, model: { cell: 'xyz' }, step: 0 }) })),
+    /model config is invalid/,
+  );
   const sd: Record<string, { shape: number[]; data: Float32Array }> = {};
-  for (const p of m.params.list) sd[p.name] = { shape: p.shape.map((d) => d + 1), data: new Float32Array(p.shape.reduce((a, d) => a * (d + 1), 1)) };
+  for (const p of m.params.list)
+    sd[p.name] = { shape: p.shape.map((d) => d + 1), data: new Float32Array(p.shape.reduce((a, d) => a * (d + 1), 1)) };
   assert.throws(() => loadCheckpoint(encodeSafetensors(sd, { recur: meta })), /do not fit the model/);
 });
 
 test('a fresh softmax model starts near ln V (char-rnn sanity check)', () => {
   const V = 65;
-  const m = new SequenceModel({ cell: 'lstm', vocabSize: V, embedDim: 16, hiddenSize: 32, outputSize: V, head: 'every', loss: 'xent', seed: 7 });
-  const T = 10, B = 4, rng = new Rng(1);
+  const m = new SequenceModel({
+    cell: 'lstm',
+    vocabSize: V,
+    embedDim: 16,
+    hiddenSize: 32,
+    outputSize: V,
+    head: 'every',
+    loss: 'xent',
+    seed: 7,
+  });
+  const T = 10,
+    B = 4,
+    rng = new Rng(1);
   const ids = Int32Array.from({ length: T * B }, () => rng.int(V));
   const r = m.loss(m.predict({ T, B, ids, y: ids }), { T, B, ids, y: ids });
   assert.ok(Math.abs(r.loss - Math.log(V)) < 0.15, `initial loss ${r.loss} vs ln V ${Math.log(V)}`);

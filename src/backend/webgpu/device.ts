@@ -14,9 +14,9 @@
  */
 
 export const STORAGE = 0x0080 | 0x0004 | 0x0008; // GPUBufferUsage.STORAGE | COPY_SRC | COPY_DST
-const UNIFORM = 0x0040 | 0x0008;                   // GPUBufferUsage.UNIFORM | COPY_DST
-const MAP_READ = 0x0001 | 0x0008;                  // GPUBufferUsage.MAP_READ | COPY_DST
-const SLOT = 256;                                  // minUniformBufferOffsetAlignment (the spec's maximum)
+const UNIFORM = 0x0040 | 0x0008; // GPUBufferUsage.UNIFORM | COPY_DST
+const MAP_READ = 0x0001 | 0x0008; // GPUBufferUsage.MAP_READ | COPY_DST
+const SLOT = 256; // minUniformBufferOffsetAlignment (the spec's maximum)
 
 export interface GpuOptions {
   /** Passed to requestAdapter, e.g. { featureLevel: 'compatibility' } for OpenGL ES. */
@@ -42,30 +42,48 @@ export class GpuContext {
     this.device = device;
     this.owner = owner;
     this.description = description;
-    device.addEventListener?.('uncapturederror', (e) => { this.errors.push(String((e as GPUUncapturedErrorEvent).error?.message)); });
+    device.addEventListener?.('uncapturederror', (e) => {
+      this.errors.push(String((e as GPUUncapturedErrorEvent).error?.message));
+    });
   }
 
   /** Opens a device on `gpu`, raising the limits the kernels need up to what the adapter offers. */
   static async open(gpu: GPU | undefined | null, o: GpuOptions = {}): Promise<GpuContext> {
-    if (!gpu) throw new GpuUnavailableError('WebGPU is not available here (no navigator.gpu); in Node run `npm install webgpu`');
+    if (!gpu)
+      throw new GpuUnavailableError(
+        'WebGPU is not available here (no navigator.gpu); in Node run `npm install webgpu`',
+      );
     const adapter = await gpu.requestAdapter(o.adapter);
     if (!adapter) throw new GpuUnavailableError('WebGPU found no adapter (no GPU, or no driver Dawn can use)');
-    const want = ['maxStorageBuffersPerShaderStage', 'maxComputeInvocationsPerWorkgroup', 'maxStorageBufferBindingSize', 'maxBufferSize'] as const;
+    const want = [
+      'maxStorageBuffersPerShaderStage',
+      'maxComputeInvocationsPerWorkgroup',
+      'maxStorageBufferBindingSize',
+      'maxBufferSize',
+    ] as const;
     const requiredLimits: Record<string, number> = {};
     for (const k of want) requiredLimits[k] = adapter.limits[k];
     if (adapter.limits.maxStorageBuffersPerShaderStage < 8) {
-      throw new GpuUnavailableError(`WebGPU adapter allows ${adapter.limits.maxStorageBuffersPerShaderStage} storage buffers per shader stage; the recurrent kernels need 8`);
+      throw new GpuUnavailableError(
+        `WebGPU adapter allows ${adapter.limits.maxStorageBuffersPerShaderStage} storage buffers per shader stage; the recurrent kernels need 8`,
+      );
     }
     const device = await adapter.requestDevice({ requiredLimits });
     const info = adapter.info;
-    const description = info ? [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'unknown adapter' : 'unknown adapter';
+    const description = info
+      ? [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'unknown adapter'
+      : 'unknown adapter';
     return new GpuContext(device, description, gpu);
   }
 
   pipeline(key: string, code: string): GPUComputePipeline {
     let p = this.pipes.get(key);
     if (!p) {
-      p = this.device.createComputePipeline({ label: key, layout: 'auto', compute: { module: this.device.createShaderModule({ label: key, code }), entryPoint: 'main' } });
+      p = this.device.createComputePipeline({
+        label: key,
+        layout: 'auto',
+        compute: { module: this.device.createShaderModule({ label: key, code }), entryPoint: 'main' },
+      });
       this.pipes.set(key, p);
     }
     return p;
@@ -99,15 +117,25 @@ export class GpuContext {
   /** Throws the first validation error the device reported (they arrive asynchronously). */
   check(): void {
     if (this.errors.length) {
-      const e = this.errors; this.errors = [];
+      const e = this.errors;
+      this.errors = [];
       throw new Error(`WebGPU: ${e[0]}${e.length > 1 ? ` (and ${e.length - 1} more)` : ''}`);
     }
   }
 
-  destroy(): void { this.device.destroy(); void this.owner; }
+  destroy(): void {
+    this.device.destroy();
+    void this.owner;
+  }
 }
 
-interface Dispatch { pipe: GPUComputePipeline; bufs: GPUBuffer[]; slot: number; grid: [number, number, number]; bg?: GPUBindGroup }
+interface Dispatch {
+  pipe: GPUComputePipeline;
+  bufs: GPUBuffer[];
+  slot: number;
+  grid: [number, number, number];
+  bg?: GPUBindGroup;
+}
 
 /** A fixed list of dispatches recorded once and replayed into one compute pass per step. */
 export class Plan {
@@ -117,7 +145,9 @@ export class Plan {
 
   constructor(private readonly ctx: GpuContext) {}
 
-  get size(): number { return this.list.length; }
+  get size(): number {
+    return this.list.length;
+  }
 
   /** Records a dispatch. `params` fill the kernel's uniform struct in order (u32; use f32bits for floats). */
   add(key: string, code: string, params: number[], bufs: GPUBuffer[], grid: [number, number?, number?]): number {
@@ -139,16 +169,22 @@ export class Plan {
   /** Uploads the parameter slots and creates the bind groups; the plan is replayable after this. */
   finish(): this {
     const dev = this.ctx.device;
-    const u = new Uint32Array(Math.max(1, this.params.length) * SLOT / 4);
-    this.params.forEach((p, i) => p.forEach((v, k) => { u[i * SLOT / 4 + k] = v >>> 0; }));
+    const u = new Uint32Array((Math.max(1, this.params.length) * SLOT) / 4);
+    this.params.forEach((p, i) =>
+      p.forEach((v, k) => {
+        u[(i * SLOT) / 4 + k] = v >>> 0;
+      }),
+    );
     this.ubuf = dev.createBuffer({ label: 'plan params', size: u.byteLength, usage: UNIFORM });
     dev.queue.writeBuffer(this.ubuf, 0, u);
     for (const d of this.list) {
       const size = Math.ceil(this.params[d.slot]!.length / 4) * 16;
       d.bg = dev.createBindGroup({
         layout: d.pipe.getBindGroupLayout(0),
-        entries: [{ binding: 0, resource: { buffer: this.ubuf, offset: d.slot * SLOT, size } },
-          ...d.bufs.map((buffer, i) => ({ binding: i + 1, resource: { buffer } }))],
+        entries: [
+          { binding: 0, resource: { buffer: this.ubuf, offset: d.slot * SLOT, size } },
+          ...d.bufs.map((buffer, i) => ({ binding: i + 1, resource: { buffer } })),
+        ],
       });
     }
     return this;
@@ -159,7 +195,10 @@ export class Plan {
     if (!this.ubuf) throw new Error('Plan: call finish() before encode()');
     let last: GPUComputePipeline | null = null;
     for (const d of this.list) {
-      if (d.pipe !== last) { pass.setPipeline(d.pipe); last = d.pipe; }
+      if (d.pipe !== last) {
+        pass.setPipeline(d.pipe);
+        last = d.pipe;
+      }
       pass.setBindGroup(0, d.bg!);
       pass.dispatchWorkgroups(d.grid[0], d.grid[1], d.grid[2]);
     }

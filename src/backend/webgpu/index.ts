@@ -31,7 +31,9 @@ export function hasNavigatorGpu(): boolean {
  */
 export async function requestWebGpu(o: { backend?: NodeGpuBackend } = {}): Promise<GpuContext> {
   if (hasNavigatorGpu() && o.backend === undefined) {
-    return GpuContext.open((globalThis as unknown as { navigator: { gpu: GPU } }).navigator.gpu, { adapter: { powerPreference: 'high-performance' } });
+    return GpuContext.open((globalThis as unknown as { navigator: { gpu: GPU } }).navigator.gpu, {
+      adapter: { powerPreference: 'high-performance' },
+    });
   }
   if (typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node !== 'string') {
     throw new GpuUnavailableError('WebGPU is not available in this browser (no navigator.gpu)');

@@ -28,12 +28,29 @@ import { type GpuContext, Plan, f32bits } from './device.js';
 import * as op from './ops.js';
 
 interface LayerBufs {
-  I: number; XP: GPUBuffer; HP: GPUBuffer; HS: GPUBuffer; CS: GPUBuffer; TC: GPUBuffer;
-  dXP: GPUBuffer; dHP: GPUBuffer; DH: GPUBuffer; DC: GPUBuffer; WT: GPUBuffer; dX: GPUBuffer | null;
-  wIh: Param; wHh: Param; bIh: Param | null; bHh: Param | null;
+  I: number;
+  XP: GPUBuffer;
+  HP: GPUBuffer;
+  HS: GPUBuffer;
+  CS: GPUBuffer;
+  TC: GPUBuffer;
+  dXP: GPUBuffer;
+  dHP: GPUBuffer;
+  DH: GPUBuffer;
+  DC: GPUBuffer;
+  WT: GPUBuffer;
+  dX: GPUBuffer | null;
+  wIh: Param;
+  wHh: Param;
+  bIh: Param | null;
+  bHh: Param | null;
 }
 
-interface Shape { T: number; B: number; train: boolean }
+interface Shape {
+  T: number;
+  B: number;
+  train: boolean;
+}
 
 export class GpuSequenceTrainer {
   readonly ctx: GpuContext;
@@ -47,16 +64,31 @@ export class GpuSequenceTrainer {
   private shape: Shape | null = null;
   private sgdSlot = -1;
   private bufs: GPUBuffer[] = [];
-  private io!: { X0: GPUBuffer; IDS: GPUBuffer; Y: GPUBuffer; S: GPUBuffer; PRED: GPUBuffer; LOSS: GPUBuffer; N: number; staging: GPUBuffer; predStaging: GPUBuffer };
+  private io!: {
+    X0: GPUBuffer;
+    IDS: GPUBuffer;
+    Y: GPUBuffer;
+    S: GPUBuffer;
+    PRED: GPUBuffer;
+    LOSS: GPUBuffer;
+    N: number;
+    staging: GPUBuffer;
+    predStaging: GPUBuffer;
+  };
 
   /** Copies the model's current parameters to the device. `lr`: SGD learning rate. */
   constructor(ctx: GpuContext, model: SequenceModel, o: { lr: number }) {
-    const c = model.config, rnn = model.rnn;
-    if (rnn.numDirections !== 1) throw new RangeError('GpuSequenceTrainer: bidirectional models are not supported on webgpu yet');
-    if (rnn.initialState !== 'zero') throw new RangeError("GpuSequenceTrainer: only initialState 'zero' is supported on webgpu");
+    const c = model.config,
+      rnn = model.rnn;
+    if (rnn.numDirections !== 1)
+      throw new RangeError('GpuSequenceTrainer: bidirectional models are not supported on webgpu yet');
+    if (rnn.initialState !== 'zero')
+      throw new RangeError("GpuSequenceTrainer: only initialState 'zero' is supported on webgpu");
     if (model.params.dtype !== 'float32') throw new RangeError('GpuSequenceTrainer: the model must be float32');
     if (!(o.lr >= 0)) throw new RangeError(`GpuSequenceTrainer: lr must be >= 0, got ${o.lr}`);
-    this.ctx = ctx; this.model = model; this.lrValue = o.lr;
+    this.ctx = ctx;
+    this.model = model;
+    this.lrValue = o.lr;
     this.G = c.cell === 'rnn' ? 1 : c.cell === 'lstm' ? 4 : 3;
     this.act = c.nonlinearity ?? 'tanh';
     this.P = ctx.buffer(model.params.size, 'params');
@@ -64,7 +96,9 @@ export class GpuSequenceTrainer {
     ctx.write(this.P, model.params.data as Float32Array);
   }
 
-  get lr(): number { return this.lrValue; }
+  get lr(): number {
+    return this.lrValue;
+  }
   set lr(v: number) {
     if (!(v >= 0)) throw new RangeError(`GpuSequenceTrainer: lr must be >= 0, got ${v}`);
     this.lrValue = v;
@@ -86,50 +120,73 @@ export class GpuSequenceTrainer {
   }
 
   /** The parameters as they are on the device (same layout as model.params.data). */
-  readParams(): Promise<Float32Array> { return this.ctx.read(this.P, this.model.params.size); }
+  readParams(): Promise<Float32Array> {
+    return this.ctx.read(this.P, this.model.params.size);
+  }
 
   /** The gradients of the last step (before the update was applied with them). */
-  readGrads(): Promise<Float32Array> { return this.ctx.read(this.GR, this.model.params.size); }
+  readGrads(): Promise<Float32Array> {
+    return this.ctx.read(this.GR, this.model.params.size);
+  }
 
   /** Copies the device parameters back into the CPU model (for checkpoints, evaluation). */
-  async syncToModel(): Promise<void> { this.model.params.data.set(await this.readParams()); }
+  async syncToModel(): Promise<void> {
+    this.model.params.data.set(await this.readParams());
+  }
 
   /** Frees the device buffers (the context stays open). */
   destroy(): void {
     for (const b of this.bufs) b.destroy();
-    this.P.destroy(); this.GR.destroy();
-    this.bufs = []; this.plan = null; this.shape = null;
+    this.P.destroy();
+    this.GR.destroy();
+    this.bufs = [];
+    this.plan = null;
+    this.shape = null;
   }
 
   private upload(b: Batch, train: boolean): void {
-    const c = this.model.config, T = b?.T, B = b?.B;
-    if (!Number.isInteger(T) || !Number.isInteger(B) || T < 1 || B < 1) throw new ShapeError(`GpuSequenceTrainer: batch needs integer T >= 1 and B >= 1, got T=${T}, B=${B}`);
-    if (b.lengths !== undefined && Array.from(b.lengths).some((v) => v !== T)) throw new RangeError('GpuSequenceTrainer: variable lengths are not supported on webgpu yet');
-    if (!this.shape || this.shape.T !== T || this.shape.B !== B || this.shape.train !== train) this.record({ T, B, train });
-    const io = this.io, N = io.N, O = c.outputSize;
+    const c = this.model.config,
+      T = b?.T,
+      B = b?.B;
+    if (!Number.isInteger(T) || !Number.isInteger(B) || T < 1 || B < 1)
+      throw new ShapeError(`GpuSequenceTrainer: batch needs integer T >= 1 and B >= 1, got T=${T}, B=${B}`);
+    if (b.lengths !== undefined && Array.from(b.lengths).some((v) => v !== T))
+      throw new RangeError('GpuSequenceTrainer: variable lengths are not supported on webgpu yet');
+    if (!this.shape || this.shape.T !== T || this.shape.B !== B || this.shape.train !== train)
+      this.record({ T, B, train });
+    const io = this.io,
+      N = io.N,
+      O = c.outputSize;
     if (this.model.embedding) {
-      if (!b.ids || b.ids.length !== T * B) throw new ShapeError(`GpuSequenceTrainer: expected ${T * B} token ids (T*B), got ${b.ids?.length ?? 'none'}`);
+      if (!b.ids || b.ids.length !== T * B)
+        throw new ShapeError(`GpuSequenceTrainer: expected ${T * B} token ids (T*B), got ${b.ids?.length ?? 'none'}`);
       const V = this.model.embedding.numEmbeddings;
       const ids = Uint32Array.from(b.ids, (v, i) => {
-        if (!Number.isInteger(v) || v < 0 || v >= V) throw new RangeError(`GpuSequenceTrainer: id ${v} at position ${i} is out of range [0, ${V})`);
+        if (!Number.isInteger(v) || v < 0 || v >= V)
+          throw new RangeError(`GpuSequenceTrainer: id ${v} at position ${i} is out of range [0, ${V})`);
         return v;
       });
       this.ctx.write(io.IDS, ids);
     } else {
       const n = T * B * c.inputSize!;
-      if (!b.x || b.x.length !== n) throw new ShapeError(`GpuSequenceTrainer: expected x of ${n} values ([T,B,I] = [${T},${B},${c.inputSize}]), got ${b.x?.length ?? 'none'}`);
+      if (!b.x || b.x.length !== n)
+        throw new ShapeError(
+          `GpuSequenceTrainer: expected x of ${n} values ([T,B,I] = [${T},${B},${c.inputSize}]), got ${b.x?.length ?? 'none'}`,
+        );
       this.ctx.write(io.X0, b.x instanceof Float32Array ? b.x : Float32Array.from(b.x));
     }
     if (!train) return;
     let count: number;
     if (c.loss === 'mse') {
-      if (b.y.length !== N * O) throw new ShapeError(`GpuSequenceTrainer: expected ${N * O} targets ([${N},${O}]), got ${b.y.length}`);
+      if (b.y.length !== N * O)
+        throw new ShapeError(`GpuSequenceTrainer: expected ${N * O} targets ([${N},${O}]), got ${b.y.length}`);
       this.ctx.write(io.Y, b.y instanceof Float32Array ? b.y : Float32Array.from(b.y));
       count = N * O;
     } else {
       if (b.y.length !== N) throw new ShapeError(`GpuSequenceTrainer: expected ${N} class ids, got ${b.y.length}`);
       const y = Int32Array.from(b.y, (v, i) => {
-        if (v !== -1 && (!Number.isInteger(v) || v < 0 || v >= O)) throw new RangeError(`GpuSequenceTrainer: target ${v} at row ${i} is out of range [0, ${O})`);
+        if (v !== -1 && (!Number.isInteger(v) || v < 0 || v >= O))
+          throw new RangeError(`GpuSequenceTrainer: target ${v} at row ${i} is out of range [0, ${O})`);
         return v;
       });
       this.ctx.write(io.Y, y);
@@ -148,49 +205,98 @@ export class GpuSequenceTrainer {
   private record(s: Shape): void {
     for (const b of this.bufs) b.destroy();
     this.bufs = [];
-    const { model, G, P, GR } = this, c = model.config, { T, B } = s;
-    const H = c.hiddenSize, GH = G * H, BH = B * H, BG = B * GH, TB = T * B, O = c.outputSize;
-    const L = model.rnn.numLayers, N = c.head === 'last' ? B : TB;
+    const { model, G, P, GR } = this,
+      c = model.config,
+      { T, B } = s;
+    const H = c.hiddenSize,
+      GH = G * H,
+      BH = B * H,
+      BG = B * GH,
+      TB = T * B,
+      O = c.outputSize;
+    const L = model.rnn.numLayers,
+      N = c.head === 'last' ? B : TB;
     const emb = model.embedding;
     const I0 = emb ? emb.embeddingDim : c.inputSize!;
     const layers: LayerBufs[] = [];
     for (let l = 0; l < L; l++) {
-      const core = model.rnn.cores[l]!, I = l === 0 ? I0 : H, lstm = c.cell === 'lstm', gru = c.cell === 'gru';
-      const XP = this.buf(TB * GH, `XP${l}`), dXP = this.buf(TB * GH, `dXP${l}`);
+      const core = model.rnn.cores[l]!,
+        I = l === 0 ? I0 : H,
+        lstm = c.cell === 'lstm',
+        gru = c.cell === 'gru';
+      const XP = this.buf(TB * GH, `XP${l}`),
+        dXP = this.buf(TB * GH, `dXP${l}`);
       layers.push({
-        I, XP, dXP, HP: gru ? this.buf(TB * GH, `HP${l}`) : XP, dHP: gru ? this.buf(TB * GH, `dHP${l}`) : dXP,
-        HS: this.buf((T + 1) * BH, `HS${l}`), CS: lstm ? this.buf((T + 1) * BH, `CS${l}`) : XP, TC: lstm ? this.buf(TB * H, `TC${l}`) : XP,
-        DH: this.buf(TB * H, `DH${l}`), DC: this.buf(BH, `DC${l}`), WT: this.buf(GH * H, `WT${l}`),
+        I,
+        XP,
+        dXP,
+        HP: gru ? this.buf(TB * GH, `HP${l}`) : XP,
+        dHP: gru ? this.buf(TB * GH, `dHP${l}`) : dXP,
+        HS: this.buf((T + 1) * BH, `HS${l}`),
+        CS: lstm ? this.buf((T + 1) * BH, `CS${l}`) : XP,
+        TC: lstm ? this.buf(TB * H, `TC${l}`) : XP,
+        DH: this.buf(TB * H, `DH${l}`),
+        DC: this.buf(BH, `DC${l}`),
+        WT: this.buf(GH * H, `WT${l}`),
         dX: s.train && (l > 0 || emb) ? this.buf(TB * I, `dX${l}`) : null,
-        wIh: core.wIh, wHh: core.wHh, bIh: core.bIh, bHh: core.bHh,
+        wIh: core.wIh,
+        wHh: core.wHh,
+        bIh: core.bIh,
+        bHh: core.bHh,
       });
     }
     const X0 = this.buf(TB * I0, 'X0');
     this.io = {
-      X0, IDS: this.buf(TB, 'ids'), Y: this.buf(N * O, 'targets'), S: this.buf(1, 'scale'), PRED: this.buf(N * O, 'pred'),
-      LOSS: this.buf(1, 'loss'), N, staging: this.ctx.device.createBuffer({ size: 4, usage: 0x0001 | 0x0008 }),
+      X0,
+      IDS: this.buf(TB, 'ids'),
+      Y: this.buf(N * O, 'targets'),
+      S: this.buf(1, 'scale'),
+      PRED: this.buf(N * O, 'pred'),
+      LOSS: this.buf(1, 'loss'),
+      N,
+      staging: this.ctx.device.createBuffer({ size: 4, usage: 0x0001 | 0x0008 }),
       predStaging: this.ctx.device.createBuffer({ size: Math.max(4, N * O * 4), usage: 0x0001 | 0x0008 }),
     };
-    const DPRED = this.buf(N * O, 'dpred'), ROWS = this.buf(N, 'rowLoss'), DY = this.buf(TB * H, 'dY');
+    const DPRED = this.buf(N * O, 'dpred'),
+      ROWS = this.buf(N, 'rowLoss'),
+      DY = this.buf(TB * H, 'dY');
     const pl = new Plan(this.ctx);
 
     // ---- forward ----
-    if (s.train) op.fill(pl, GR, 0, 1, model.params.size, P);                      // zero the gradients
+    if (s.train) op.fill(pl, GR, 0, 1, model.params.size, P); // zero the gradients
     if (emb) op.embed(pl, X0, P, emb.weight.offset, this.io.IDS, TB, I0);
     const input = (l: number): [GPUBuffer, number] => (l === 0 ? [X0, 0] : [layers[l - 1]!.HS, BH]); // layer l reads HS_{l-1}[1..T]
     layers.forEach((y, l) => {
       const [X, xOff] = input(l);
-      op.transpose(pl, y.WT, 0, P, y.wHh.offset, GH, H);                               // WT = W_hh^T
+      op.transpose(pl, y.WT, 0, P, y.wHh.offset, GH, H); // WT = W_hh^T
       if (y.bIh) op.fill(pl, y.XP, 0, TB, GH, P, y.bIh.offset, c.cell !== 'gru' && y.bHh ? y.bHh.offset : undefined);
       op.gemm(pl, false, true, y.bIh !== null, TB, GH, y.I, X, xOff, P, y.wIh.offset, y.XP, 0); // XP (+)= X W_ih^T
       for (let t = 0; t < T; t++) {
         if (c.cell === 'rnn') op.rnnStep(pl, this.act, B, H, y.WT, y.XP, t * BG, y.HS, t * BH, (t + 1) * BH);
-        else if (c.cell === 'lstm') op.lstmStep(pl, B, H, y.WT, y.XP, t * BG, y.HS, t * BH, (t + 1) * BH, y.CS, t * BH, (t + 1) * BH, y.TC, t * BH);
+        else if (c.cell === 'lstm')
+          op.lstmStep(
+            pl,
+            B,
+            H,
+            y.WT,
+            y.XP,
+            t * BG,
+            y.HS,
+            t * BH,
+            (t + 1) * BH,
+            y.CS,
+            t * BH,
+            (t + 1) * BH,
+            y.TC,
+            t * BH,
+          );
         else op.gruStep(pl, B, H, y.WT, P, y.bHh ? y.bHh.offset : null, y.XP, y.HP, t * BG, y.HS, t * BH, (t + 1) * BH);
       }
     });
-    const top = layers[L - 1]!, featOff = c.head === 'last' ? T * BH : BH;           // HS[T] or HS[1..T]
-    const hw = model.head.weight, hb = model.head.bias;
+    const top = layers[L - 1]!,
+      featOff = c.head === 'last' ? T * BH : BH; // HS[T] or HS[1..T]
+    const hw = model.head.weight,
+      hb = model.head.bias;
     if (hb) op.fill(pl, this.io.PRED, 0, N, O, P, hb.offset);
     op.gemm(pl, false, true, hb !== null, N, O, H, top.HS, featOff, P, hw.offset, this.io.PRED, 0); // pred = feats W^T + b
     if (s.train) {
@@ -198,23 +304,83 @@ export class GpuSequenceTrainer {
       op.lossRows(pl, c.loss, N, O, this.io.PRED, this.io.Y, this.io.S, DPRED, ROWS);
       op.reduceSum(pl, this.io.LOSS, ROWS, N, this.io.S);
       op.gemm(pl, true, false, true, O, H, N, DPRED, 0, top.HS, featOff, GR, hw.offset); // dW_head += dpred^T feats
-      if (hb) op.colSumAcc(pl, GR, hb.offset, DPRED, 0, N, O);                          // db_head += sum dpred
+      if (hb) op.colSumAcc(pl, GR, hb.offset, DPRED, 0, N, O); // db_head += sum dpred
       op.gemm(pl, false, false, false, N, H, O, DPRED, 0, P, hw.offset, DY, c.head === 'last' ? (T - 1) * BH : 0); // dfeat = dpred W
       for (let l = L - 1; l >= 0; l--) {
-        const y = layers[l]!, [X, xOff] = input(l), dY = l === L - 1 ? DY : layers[l + 1]!.dX!;
+        const y = layers[l]!,
+          [X, xOff] = input(l),
+          dY = l === L - 1 ? DY : layers[l + 1]!.dX!;
         for (let t = T - 1; t >= 0; t--) {
           const last = t === T - 1;
-          if (c.cell === 'rnn') op.rnnStepBackward(pl, this.act, B, H, P, y.wHh.offset, y.HS, (t + 1) * BH, y.dXP, t * BG, last ? null : (t + 1) * BG, dY, t * BH, y.DH, t * BH);
-          else if (c.cell === 'lstm') op.lstmStepBackward(pl, B, H, P, y.wHh.offset, y.XP, t * BG, y.CS, t * BH, y.TC, t * BH, y.dXP, t * BG, last ? null : (t + 1) * BG, dY, t * BH, y.DH, t * BH, y.DC);
-          else op.gruStepBackward(pl, B, H, P, y.wHh.offset, y.XP, y.HP, t * BG, y.HS, t * BH, y.dXP, y.dHP, t * BG, dY, t * BH, y.DH, t * BH,
-            last ? null : { xpOff: (t + 1) * BG, dxOff: (t + 1) * BG, dhOff: (t + 1) * BH });
+          if (c.cell === 'rnn')
+            op.rnnStepBackward(
+              pl,
+              this.act,
+              B,
+              H,
+              P,
+              y.wHh.offset,
+              y.HS,
+              (t + 1) * BH,
+              y.dXP,
+              t * BG,
+              last ? null : (t + 1) * BG,
+              dY,
+              t * BH,
+              y.DH,
+              t * BH,
+            );
+          else if (c.cell === 'lstm')
+            op.lstmStepBackward(
+              pl,
+              B,
+              H,
+              P,
+              y.wHh.offset,
+              y.XP,
+              t * BG,
+              y.CS,
+              t * BH,
+              y.TC,
+              t * BH,
+              y.dXP,
+              t * BG,
+              last ? null : (t + 1) * BG,
+              dY,
+              t * BH,
+              y.DH,
+              t * BH,
+              y.DC,
+            );
+          else
+            op.gruStepBackward(
+              pl,
+              B,
+              H,
+              P,
+              y.wHh.offset,
+              y.XP,
+              y.HP,
+              t * BG,
+              y.HS,
+              t * BH,
+              y.dXP,
+              y.dHP,
+              t * BG,
+              dY,
+              t * BH,
+              y.DH,
+              t * BH,
+              last ? null : { xpOff: (t + 1) * BG, dxOff: (t + 1) * BG, dhOff: (t + 1) * BH },
+            );
         }
         // The products left after the loop (as RecurrentCore.finishBackward).
-        op.gemm(pl, true, false, true, GH, y.I, TB, y.dXP, 0, X, xOff, GR, y.wIh.offset);   // dW_ih += dXP^T X
-        if (y.bIh) op.colSumAcc(pl, GR, y.bIh.offset, y.dXP, 0, TB, GH, c.cell !== 'gru' && y.bHh ? y.bHh.offset : undefined);
+        op.gemm(pl, true, false, true, GH, y.I, TB, y.dXP, 0, X, xOff, GR, y.wIh.offset); // dW_ih += dXP^T X
+        if (y.bIh)
+          op.colSumAcc(pl, GR, y.bIh.offset, y.dXP, 0, TB, GH, c.cell !== 'gru' && y.bHh ? y.bHh.offset : undefined);
         if (c.cell === 'gru' && y.bHh) op.colSumAcc(pl, GR, y.bHh.offset, y.dHP, 0, TB, GH);
         if (y.dX) op.gemm(pl, false, false, false, TB, y.I, GH, y.dXP, 0, P, y.wIh.offset, y.dX, 0); // dX = dXP W_ih
-        op.gemm(pl, true, false, true, GH, H, TB, y.dHP, 0, y.HS, 0, GR, y.wHh.offset);       // dW_hh += dHP^T H_{t-1}
+        op.gemm(pl, true, false, true, GH, H, TB, y.dHP, 0, y.HS, 0, GR, y.wHh.offset); // dW_hh += dHP^T H_{t-1}
       }
       if (emb) op.embedBackward(pl, GR, emb.weight.offset, layers[0]!.dX!, this.io.IDS, TB, I0, emb.numEmbeddings);
       this.sgdSlot = op.sgd(pl, P, GR, model.params.size, this.lrValue);
@@ -224,5 +390,7 @@ export class GpuSequenceTrainer {
   }
 
   /** Dispatches per step for the recorded shape (a measure of what the GPU loop costs). */
-  get dispatches(): number { return this.plan?.size ?? 0; }
+  get dispatches(): number {
+    return this.plan?.size ?? 0;
+  }
 }
