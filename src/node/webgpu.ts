@@ -11,6 +11,9 @@
 /// <reference types="@webgpu/types" />
 import { GpuContext, GpuUnavailableError } from '../backend/webgpu/device.js';
 
+export { GpuSequenceModel } from '../train/gpu_trainer.js';
+export * from '../backend/webgpu/index.js';
+
 export type NodeGpuBackend = 'auto' | 'vulkan' | 'opengles' | 'opengl' | 'metal' | 'd3d12' | 'd3d11' | 'null';
 
 type Dawn = { create(flags: string[]): GPU };

@@ -121,7 +121,7 @@ test('weightSpectrum: orthogonal blocks have rho = sigma = 1; scaling scales bot
     W = new Float32Array(4 * Hh * Hh);
   for (let g = 0; g < 4; g++) init.orthogonal(W.subarray(g * Hh * Hh, (g + 1) * Hh * Hh), Hh, Hh, rng);
   for (let i = 2 * Hh * Hh; i < 3 * Hh * Hh; i++) W[i]! *= 0.5; // gate g at half
-  const s = weightSpectrum(W, 4, Hh, { iters: 400 });
+  const s = weightSpectrum(W, 4, Hh, { iters: 400, gates: ['i', 'f', 'g', 'o'] });
   assert.deepEqual(
     s.gates.map((g) => g.gate),
     ['i', 'f', 'g', 'o'],
