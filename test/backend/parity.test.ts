@@ -186,7 +186,10 @@ for (const be of others) {
           be.indrnnCellBackward(ACT[act], B, H, hs, BH, u, 1, dh, 0, dp, 1, dprev, 0);
           tsBackend.indrnnCellBackward(ACT[act], B, H, hsr, BH, u, 1, dh, 0, dpr, 1, dprevr, 0);
           // Absolute error against max(|ref|, 1e-3): a saturated tanh's 1 - h^2 cancels in float32.
-          for (const [what, got, want] of [['dpre', dp, dpr], ['dhPrev', dprev, dprevr]] as const) {
+          for (const [what, got, want] of [
+            ['dpre', dp, dpr],
+            ['dhPrev', dprev, dprevr],
+          ] as const) {
             const e = relErr(got, want, 1e-3);
             assert.ok(e <= TOL, `indrnnCellBackward ${act} B=${B} H=${H} ${what}: ${e.toExponential(2)}`);
           }
