@@ -18,7 +18,7 @@
 import type { Backend, LinalgKernels, ReservoirRunArgs } from './backend.js';
 import { gemmNT64Ref, syrkUpperRef, tsBackend, tsLinalg } from './ts.js';
 import type { FArray } from '../tensor.js';
-import { Heap } from './heap.js';
+import { Heap, type LinearMemory } from './heap.js';
 import { WASM_PLAIN, WASM_SHARED } from './wasm_bytes.js';
 
 /** The module's exports (assembly/index.ts): scalars first, then byte pointers. */
@@ -72,7 +72,7 @@ interface Kernels {
 
 export interface WasmBackend extends Backend {
   readonly heap: Heap;
-  readonly memory: WebAssembly.Memory;
+  readonly memory: LinearMemory;
   /** A zeroed Float32Array of n floats in the kernels' memory (an ordinary array when it is full). */
   alloc(n: number): Float32Array;
   free(a: FArray | Int32Array): void;
@@ -251,7 +251,7 @@ let compiled: WebAssembly.Module | null = null;
  * The compiled kernels and their shared memory, for worker threads that run kernels on the
  * same operands (src/node/gram.ts); null when the memory is not shared or wasm is not running.
  */
-export function wasmSharedModule(): { module: WebAssembly.Module; memory: WebAssembly.Memory } | null {
+export function wasmSharedModule(): { module: object; memory: LinearMemory } | null {
   return instance && compiled && instance.heap.shared ? { module: compiled, memory: instance.memory } : null;
 }
 

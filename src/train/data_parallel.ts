@@ -22,12 +22,13 @@
  * Truncated BPTT (carried state) is not supported: each worker would hold its rows' state.
  */
 import { type Batch, SequenceModel, type SequenceModelConfig, type StepResult } from '../layers/model.js';
+import type { LinearMemory } from '../backend/heap.js';
 import type { GradientSource, StepOptions } from './trainable.js';
 import { NonFiniteError, ShapeError } from '../tensor.js';
 import { type ShardShape, type ShardSpec, scatterShard, shardBatch, shardLayout, shardShape } from './shards.js';
 
 export interface ShardWorkerInit {
-  memory: WebAssembly.Memory;
+  memory: LinearMemory;
   /** 1 .. threads-1 (shard 0 is the calling thread's). */
   index: number;
   threads: number;
@@ -75,7 +76,7 @@ function header(S: number, P: number): Header {
 }
 
 /** Grows a shared memory to hold `bytes`. */
-function reserve(mem: WebAssembly.Memory, bytes: number): void {
+function reserve(mem: LinearMemory, bytes: number): void {
   const have = mem.buffer.byteLength;
   if (bytes > have) mem.grow(Math.ceil((bytes - have) / PAGE));
 }
@@ -107,7 +108,7 @@ class ShardViews {
 
   update(
     sh: ShardShape,
-    mem: WebAssembly.Memory,
+    mem: LinearMemory,
     base: number,
     T: number,
     B: number,

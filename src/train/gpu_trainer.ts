@@ -20,7 +20,7 @@
  * losses 'mse' and 'xent'. Not (yet): bidirectional, learned initial state, variable lengths,
  * carried state, IndRNN; those throw.
  */
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 import type { Activation } from '../backend/backend.js';
 import type { Batch } from '../batch.js';
 import type { SequenceModel } from '../layers/model.js';

@@ -7,7 +7,7 @@
  * The core opens a device from a `GPU` object: navigator.gpu in browsers, or one handed in from
  * the edge (Node: src/node/webgpu.ts wraps Dawn from the optional `webgpu` package).
  */
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 import { GpuContext, GpuUnavailableError } from './device.js';
 
 export { GpuContext, GpuUnavailableError, Plan } from './device.js';
