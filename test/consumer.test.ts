@@ -37,7 +37,10 @@ const work = mkdtempSync(join(tmpdir(), 'recur-consumer-'));
 let skip: string | false = false;
 let tarball = '';
 try {
-  const out = execFileSync(NPM, ['pack', '--silent', '--pack-destination', work], { cwd: ROOT, encoding: 'utf8' });
+  const out = execFileSync(NPM, ['pack', '--silent', '--ignore-scripts', '--pack-destination', work], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   tarball = join(work, out.trim().split('\n').pop()!);
   const app = join(work, 'app');
   execFileSync('mkdir', ['-p', app]);
