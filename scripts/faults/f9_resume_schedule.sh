@@ -11,6 +11,8 @@ for sched in cosine step; do
   $RECUR train --task adding --T 10 --hidden 8 --steps 100 --schedule $sched --lr 0.01 --eval-every 0 --final-eval-n 10 --threads 1 --no-stop-on-success --out "$WORK/$sched" --json > /dev/null
   run "resume --steps 200 ($sched schedule)" 60 $RECUR resume "$WORK/$sched" --steps 200
   lrs "$WORK/$sched/metrics.jsonl"
+  run "  ... with --extend-schedule" 60 $RECUR resume "$WORK/$sched" --steps 200 --extend-schedule
+  lrs "$WORK/$sched/metrics.jsonl"
 done
-run "resume --steps 50 on a run at step 200" 60 $RECUR resume "$WORK/cosine" --steps 50
+run "resume --steps 100 on a run at step 200" 60 $RECUR resume "$WORK/cosine" --steps 100
 run "resume on a finished run (no --steps)" 60 $RECUR resume "$WORK/cosine"

@@ -5,7 +5,7 @@
  *   const r = model.lossAndGrad(batch);          // forward + loss + full BPTT
  *   norm = clip(grad)                             // global norm (Pascanu 2013) or by value
  *   if (!finite(norm)) skip (count) | throw (strict)
- *   opt.lr = schedule(step); opt.step()
+ *   opt.lr = schedule(step); opt.step()           // undone if it left anything non-finite (guard.ts)
  *
  * Truncated BPTT over a stream (`tbpttWindows`): every k1 steps, backpropagate over the
  * last k2 steps, starting from the state carried (detached) from before the window.
@@ -16,6 +16,7 @@ import { clipGradNorm, clipGradValue, globalNorm } from './clip.js';
 import type { Optimizer } from './optim.js';
 import type { GradientSource } from './data_parallel.js';
 import { type ScheduleSpec, lrAt } from './schedule.js';
+import { UpdateGuard } from './guard.js';
 
 export interface TrainerOptions {
   clipNorm?: number;
@@ -45,6 +46,7 @@ export class Trainer {
   readonly baseLr: number;
   /** Computes loss and gradients for `train` (opts.grads, else the model). */
   grads: GradientSource;
+  private guard: UpdateGuard | null = null;
 
   constructor(
     readonly model: SequenceModel,
@@ -94,9 +96,19 @@ export class Trainer {
       skipped = true;
       this.skippedSteps++;
     } else {
-      if (clipped) this.clipEvents++;
       this.optimizer.lr = lr;
-      this.optimizer.step();
+      this.guard ??= new UpdateGuard(this.model.params, this.optimizer);
+      if (this.guard.step()) {
+        if (clipped) this.clipEvents++;
+      } else {
+        // The update itself overflowed (parameters and optimiser state are back as they were).
+        if (this.opts.nonFinite === 'strict')
+          throw new NonFiniteError(
+            `step ${this.step}: the update (lr ${lr}, gradient norm ${norm}) made parameters or optimiser state non-finite; they are restored; stopping (strict mode)`,
+          );
+        skipped = true;
+        this.skippedSteps++;
+      }
     }
     const info: StepInfo = { ...r, step: this.step, lr, gradNorm: norm, clipped, skipped };
     this.step++;

@@ -1,0 +1,62 @@
+/**
+ * The after-update guard: an optimiser step taken with a finite gradient can still leave
+ * non-finite numbers behind (SGD with lr 3e38 overflows a weight; Adam's second moment
+ * overflows for |g| > 1.8e19 in float32), and a checkpoint must never store one. So every
+ * update runs as
+ *
+ *   copy parameters + optimiser state (+ scalars) -> opt.step() -> all finite?  keep
+ *                                                                 otherwise    restore the copy
+ *
+ * and the Trainer then skips (counts) or stops, as its nonFinite mode says. The check is one
+ * read of each array summing x * 0 in float64, which is 0 exactly when every x is finite (NaN
+ * otherwise, and a float64 sum of float32 zeros cannot overflow); the copy is a memcpy. Both
+ * are O(parameters), next to the O(T * B * parameters) of the forward and backward pass.
+ */
+import type { Params } from '../params.js';
+import type { FArray } from '../tensor.js';
+import type { Optimizer } from './optim.js';
+
+/** 0 when every value of `a` is finite, NaN otherwise. */
+function finiteSum(a: FArray): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * 0;
+  return s;
+}
+
+export class UpdateGuard {
+  private copies: FArray[] = [];
+
+  constructor(
+    private readonly params: Params,
+    private readonly optimizer: Optimizer,
+  ) {}
+
+  /** The arrays an update writes (fetched each time: a backend may rebuild its views). */
+  private arrays(): FArray[] {
+    return [this.params.data, ...Object.values(this.optimizer.state())];
+  }
+
+  /** Whether every parameter and optimiser state value is finite now. */
+  finite(): boolean {
+    let s = 0;
+    for (const a of this.arrays()) s += finiteSum(a);
+    return s === 0;
+  }
+
+  /**
+   * Takes one optimiser step; when it leaves anything non-finite, puts parameters, state and
+   * scalars back as they were and returns false.
+   */
+  step(): boolean {
+    const arrays = this.arrays();
+    if (this.copies.length !== arrays.length || arrays.some((a, k) => this.copies[k]!.length !== a.length))
+      this.copies = arrays.map((a) => new (a.constructor as Float32ArrayConstructor)(a.length));
+    for (let k = 0; k < arrays.length; k++) this.copies[k]!.set(arrays[k]!);
+    const scalars = this.optimizer.scalars();
+    this.optimizer.step();
+    if (this.finite()) return true;
+    for (let k = 0; k < arrays.length; k++) arrays[k]!.set(this.copies[k]!);
+    this.optimizer.loadState(this.optimizer.state(), scalars); // puts the scalars (e.g. Adam's t) back
+    return false;
+  }
+}
