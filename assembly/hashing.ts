@@ -178,6 +178,8 @@ function hashRow(labelOut: usize): i32 {
       } else {
         const x = parseNum(s, e);
         if (!isFinite(x)) return -1; // bad numbers (NaN) are reported by the TS path; +-Infinity too
+        // Value-weighted numbers beyond 2^53 (MAX_FEATURE_VALUE in featurehash.ts): the TS path reports them.
+        if (kj == KIND_VALUE && !(Math.abs(x) <= 9007199254740992.0)) return -1;
         const ns = load<i32>(nsP + jo);
         if (kj == KIND_BIN) h = murmurInt(binOf(x), ns);
         else { h = ns; v = kj == KIND_VALUE ? x : logValue(x); }

@@ -12,13 +12,12 @@
  */
 
 // Everything that is not shown as itself: C0, DEL, C1, the bidi controls, zero-width and
-// separator characters, the BOM, and unpaired surrogates.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-const UNSAFE =
-  /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-const UNSAFE_KEEP_LINES =
-  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+// separator characters, the BOM, and unpaired surrogates (as regular-expression source text).
+const INVISIBLE = '\\u007f-\\u009f\\u061c\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2069\\ufeff';
+const LONE_SURROGATE = '|[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]';
+const UNSAFE = new RegExp(`[\\u0000-\\u001f${INVISIBLE}]${LONE_SURROGATE}`, 'g');
+// The same but for newline and tab (multi-line text).
+const UNSAFE_KEEP_LINES = new RegExp(`[\\u0000-\\u0008\\u000b-\\u001f${INVISIBLE}]${LONE_SURROGATE}`, 'g');
 
 function escapeOne(c: string): string {
   if (c === '\n') return '\\n';
@@ -58,5 +57,6 @@ export function printable(s: unknown, opts: PrintableOptions | number = {}): str
  * but shows nothing a terminal would act on (JSON.stringify leaves DEL, C1 and bidi raw).
  */
 export function printableJSON(json: string): string {
-  return json.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  // Raw newlines and tabs in JSON text lie between tokens (JSON.stringify escapes those in strings).
+  return json.replace(UNSAFE_KEEP_LINES, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

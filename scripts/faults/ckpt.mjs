@@ -4,7 +4,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 
 export function split(bytes) {
   const n = Number(Buffer.from(bytes).readBigUInt64LE(0));
-  return { header: JSON.parse(Buffer.from(bytes.subarray(8, 8 + n)).toString('utf8')), headerText: Buffer.from(bytes.subarray(8, 8 + n)).toString('utf8'), data: bytes.subarray(8 + n) };
+  return {
+    header: JSON.parse(Buffer.from(bytes.subarray(8, 8 + n)).toString('utf8')),
+    headerText: Buffer.from(bytes.subarray(8, 8 + n)).toString('utf8'),
+    data: bytes.subarray(8 + n),
+  };
 }
 
 /** Joins a header (object or raw JSON text) and data bytes; `lengthDelta` misstates the header length. */

@@ -30,9 +30,17 @@ ihdr[9] = 2;
 const sig = Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]);
 const noIdat = Buffer.concat([sig, chunk('IHDR', ihdr), chunk('IEND', Buffer.alloc(0))]);
 // and one whose IDAT holds only 10 of the 64 rows
-const short = Buffer.concat([sig, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(10 * 193, 7))), chunk('IEND', Buffer.alloc(0))]);
+const short = Buffer.concat([
+  sig,
+  chunk('IHDR', ihdr),
+  chunk('IDAT', deflateSync(Buffer.alloc(10 * 193, 7))),
+  chunk('IEND', Buffer.alloc(0)),
+]);
 
-for (const [name, file] of [['no IDAT', noIdat], ['IDAT with 10 of 64 rows', short]]) {
+for (const [name, file] of [
+  ['no IDAT', noIdat],
+  ['IDAT with 10 of 64 rows', short],
+]) {
   const outcomes = new Map();
   for (let i = 0; i < 50; i++) {
     // Churn memory with a recognisable secret, as a server decoding uploads would.

@@ -6,15 +6,28 @@
 import { SequenceModel, Adam, saveCheckpoint, loadCheckpoint } from '../../dist/src/index.js';
 import { split, join } from './ckpt.mjs';
 
-const model = new SequenceModel({ cell: 'lstm', inputSize: 2, hiddenSize: 4, outputSize: 1, head: 'last', loss: 'mse', seed: 1 });
+const model = new SequenceModel({
+  cell: 'lstm',
+  inputSize: 2,
+  hiddenSize: 4,
+  outputSize: 1,
+  head: 'last',
+  loss: 'mse',
+  seed: 1,
+});
 const opt = new Adam(model.params, { lr: 1e-3 });
-const bytes = saveCheckpoint(model, { step: 600, rng: { data: { s: [1, 2, 3, 4] } }, task: { name: 'adding', T: 10 } },
-  { opt, spec: { type: 'adam', lr: 1e-3 } });
+const bytes = saveCheckpoint(
+  model,
+  { step: 600, rng: { data: { s: [1, 2, 3, 4] } }, task: { name: 'adding', T: 10 } },
+  { opt, spec: { type: 'adam', lr: 1e-3 } },
+);
 const signature = (ck) => JSON.stringify([ck.meta, Array.from(ck.model.params.data), ck.optimizer?.scalars()]);
 const ref = signature(loadCheckpoint(bytes));
 
 const n = Number(Buffer.from(bytes).readBigUInt64LE(0));
-let rejected = 0, same = 0, changed = 0;
+let rejected = 0,
+  same = 0,
+  changed = 0;
 const examples = [];
 for (let i = 8; i < 8 + n; i++)
   for (let bit = 0; bit < 8; bit++) {
@@ -30,21 +43,37 @@ for (let i = 8; i < 8 + n; i++)
     if (sig === ref) same++;
     else {
       changed++;
-      if (examples.length < 4) examples.push(`byte ${i} bit ${bit}: ...${Buffer.from(b.subarray(Math.max(8, i - 12), i + 12)).toString('latin1')}...`);
+      if (examples.length < 4)
+        examples.push(
+          `byte ${i} bit ${bit}: ...${Buffer.from(b.subarray(Math.max(8, i - 12), i + 12)).toString('latin1')}...`,
+        );
     }
   }
 const total = rejected + same + changed;
-console.log(`single-bit flips in the ${n}-byte header: ${total}; rejected ${rejected}, loaded unchanged ${same}, ` +
-  `LOADED WITH A CHANGED MEANING ${changed} (${((100 * changed) / total).toFixed(1)}%)`);
+console.log(
+  `single-bit flips in the ${n}-byte header: ${total}; rejected ${rejected}, loaded unchanged ${same}, ` +
+    `LOADED WITH A CHANGED MEANING ${changed} (${((100 * changed) / total).toFixed(1)}%)`,
+);
 for (const e of examples) console.log('  e.g. ' + e);
 
 const { header, headerText, data } = split(bytes);
 const meta = JSON.parse(header.__metadata__.recur);
 const cases = {
-  'step "abc"': join({ ...header, __metadata__: { ...header.__metadata__, recur: JSON.stringify({ ...meta, step: 'abc' }) } }, data),
-  'step -5': join({ ...header, __metadata__: { ...header.__metadata__, recur: JSON.stringify({ ...meta, step: -5 }) } }, data),
+  'step "abc"': join(
+    { ...header, __metadata__: { ...header.__metadata__, recur: JSON.stringify({ ...meta, step: 'abc' }) } },
+    data,
+  ),
+  'step -5': join(
+    { ...header, __metadata__: { ...header.__metadata__, recur: JSON.stringify({ ...meta, step: -5 }) } },
+    data,
+  ),
   'duplicate __metadata__ (the last wins)': join(
-    headerText.replace(/^\{/, `{"__metadata__":{"format":"pt","recur":${JSON.stringify(JSON.stringify({ ...meta, step: 7 }))}},`), data),
+    headerText.replace(
+      /^\{/,
+      `{"__metadata__":{"format":"pt","recur":${JSON.stringify(JSON.stringify({ ...meta, step: 7 }))}},`,
+    ),
+    data,
+  ),
   'header length N-1': join(headerText, data, -1),
 };
 for (const [name, b] of Object.entries(cases)) {

@@ -13,7 +13,7 @@
  */
 import { CsvReader, CsvError, streamCsv, type CsvOptions } from './csv.js';
 import type { HashedLinearModel } from '../hashing/model.js';
-import type { FeatureHasher, HashedRow } from '../hashing/featurehash.js';
+import { columnText, type FeatureHasher, type HashedRow } from '../hashing/featurehash.js';
 import { LogLossMeter, AucMeter, logLossOne } from '../hashing/metrics.js';
 import type { OnlineLearner } from '../hashing/learner.js';
 import { HashFastPath, type ScoredRows } from '../hashing/fast.js';
@@ -82,7 +82,8 @@ function columnMap(model: HashedLinearModel, fileCols: string[], needLabel: bool
         return;
       }
       throw new CsvError(
-        `the file has no column '${c}', which the model ${c === label ? 'needs as its label' : 'uses'} (file columns: ${fileCols.slice(0, 8).join(', ')}${fileCols.length > 8 ? ', ...' : ''})`,
+        `the file has no column '${columnText(c)}', which the model ${c === label ? 'needs as its label' : 'uses'} ` +
+          `(file columns: ${fileCols.slice(0, 8).map(columnText).join(', ')}${fileCols.length > 8 ? ', ...' : ''})`,
       );
     }
     perm[j] = f;
