@@ -122,6 +122,10 @@ const cases = [
   [2, ['lm', 'sample', '--model', join(w, 'run'), '--temperature', '-1']],
   [2, ['lm', 'seq2seq', '--beam', '0']],
   [2, ['report', join(w, 'run'), '--max-runs', '-1']],
+  // sizes whose memory estimate is over the limit (half of this machine's memory): 2, naming the settings
+  [2, train('--hidden', '16384', '--layers', '64')],
+  [2, ['esn', '--units', '100000']],
+  [2, ['lm', 'train', '--text', csv, '--hidden', '16384', '--layers', '64']],
   // bad or missing files: 3, naming the path
   [3, ['eval', join(w, 'nonexistent')]],
   [3, ['eval', join(w, 'run')]],

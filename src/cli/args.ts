@@ -105,7 +105,9 @@ function convert(name: string, spec: FlagSpec, raw: string): unknown {
     case 'int': {
       const v = Number(raw);
       if (!DECIMAL.test(raw) || !Number.isFinite(v))
-        throw new UsageError(`--${name} expects ${rangeText(spec)} (decimal, e.g. 0.01 or 1e-3), got '${raw}'`);
+        throw new UsageError(
+          `--${name} expects ${rangeText(spec)} (decimal, e.g. ${spec.type === 'int' ? '100 or 1e4' : '0.01 or 1e-3'}), got '${raw}'`,
+        );
       if (spec.type === 'int' && !Number.isSafeInteger(v))
         throw new UsageError(`--${name} expects ${rangeText(spec)}, got '${raw}'`);
       checkRange(name, spec, v);

@@ -175,25 +175,38 @@ export function table(rows: ExperimentRow[]): string {
 }
 
 export const EXPERIMENT_FLAGS = {
-  T: { type: 'int' as const, default: 100, help: 'sequence length' },
+  T: { type: 'int' as const, default: 100, min: 2, max: 100000, help: 'sequence length' },
   tasks: { type: 'list' as const, default: ['adding', 'order'], help: 'tasks' },
   models: {
     type: 'list' as const,
     default: ['a', 'b', 'c', 'd', 'e'],
     help: 'models: a) tanh-RNN b) +clip+orth c) IRNN d) LSTM e) GRU',
   },
-  hidden: { type: 'int' as const, default: 128, help: 'hidden units' },
-  batch: { type: 'int' as const, default: 32, help: 'batch size' },
-  steps: { type: 'int' as const, default: 10000, help: 'step budget per run' },
-  budget: { type: 'number' as const, default: 60, help: 'seconds of training per run' },
+  hidden: { type: 'int' as const, default: 128, min: 1, max: 16384, help: 'hidden units' },
+  batch: { type: 'int' as const, default: 32, min: 1, max: 65536, help: 'batch size' },
+  steps: { type: 'int' as const, default: 10000, min: 1, max: 1e9, help: 'step budget per run' },
+  budget: { type: 'number' as const, default: 60, min: 0, help: 'seconds of training per run (0 = no limit)' },
   'eval-every': {
     type: 'int' as const,
     default: 100,
+    min: 0,
     help: 'evaluate (1000 fresh sequences) every N steps; stop when solved',
   },
-  'final-eval-n': { type: 'int' as const, default: 10000, help: 'fresh sequences for the final evaluation' },
+  'final-eval-n': {
+    type: 'int' as const,
+    default: 10000,
+    min: 1,
+    max: 1e7,
+    help: 'fresh sequences for the final evaluation',
+  },
   seed: { type: 'int' as const, default: 1, help: 'seed' },
-  parallel: { type: 'int' as const, default: availableParallelism(), help: 'runs at a time (one per core)' },
+  parallel: {
+    type: 'int' as const,
+    default: availableParallelism(),
+    min: 1,
+    max: 256,
+    help: 'runs at a time (one per core)',
+  },
   out: { type: 'string' as const, help: 'run folder (default runs/lecture)' },
   backend: { type: 'string' as const, help: 'kernel backend for every run (ts, wasm)' },
 };
@@ -208,10 +221,10 @@ export const EXPERIMENT_FLAGS = {
  */
 export const PASCANU_FLAGS = {
   Ts: { type: 'list' as const, default: ['10', '20', '40'], help: 'pascanu: sequence lengths' },
-  seeds: { type: 'int' as const, default: 2, help: 'pascanu: seeds per (task, T, method)' },
-  lr: { type: 'number' as const, default: 0.1, help: 'pascanu: SGD learning rate (the paper: 0.01)' },
-  momentum: { type: 'number' as const, default: 0.9, help: 'pascanu: SGD momentum (the paper: none)' },
-  clip: { type: 'number' as const, default: 1, help: 'pascanu: clipping threshold of the clipped runs' },
+  seeds: { type: 'int' as const, default: 2, min: 1, max: 1000, help: 'pascanu: seeds per (task, T, method)' },
+  lr: { type: 'number' as const, default: 0.1, above: 0, help: 'pascanu: SGD learning rate (the paper: 0.01)' },
+  momentum: { type: 'number' as const, default: 0.9, min: 0, max: 1, help: 'pascanu: SGD momentum (the paper: none)' },
+  clip: { type: 'number' as const, default: 1, above: 0, help: 'pascanu: clipping threshold of the clipped runs' },
 };
 
 const PASCANU_DEFAULTS = {

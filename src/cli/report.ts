@@ -96,6 +96,8 @@ export const command: Command = {
     'max-runs': {
       type: 'int',
       default: 12,
+      min: 0,
+      max: 10000,
       help: "include an experiment folder's runs when there are at most this many",
     },
   },
