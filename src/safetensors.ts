@@ -205,6 +205,9 @@ export function decodeSafetensors(bytes: Uint8Array): {
         throw new SafetensorsError('__metadata__ must be an object of strings');
       for (const [k, s] of Object.entries(v)) {
         if (typeof s !== 'string') throw new SafetensorsError(`__metadata__['${k}'] must be a string`);
+        // A checksum under another key is a damaged key (else one flipped bit would turn the check off).
+        if (k !== CHECKSUM_KEY && /^crc32:[0-9a-f]{8}$/.test(s))
+          throw new SafetensorsError(`a checksum entry under the key ${JSON.stringify(k.slice(0, 40))}: the header is corrupt`);
         metadata[k] = s;
       }
       continue;

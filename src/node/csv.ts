@@ -353,9 +353,10 @@ export class CsvReader {
         break;
       }
       this.openQuoteLine = 0;
-      if (bad !== null && quoteLf >= 0 && !this.needHeader && quoteLine >= this.rereadFrom) {
+      // The row's last line: `line` is past its newline, or on it when the input ended without one.
+      const last = i >= len && b[len - 1] !== LF ? line : line - 1;
+      if (bad !== null && quoteLf >= 0 && last > quoteLine && !this.needHeader && quoteLine >= this.rereadFrom) {
         // A stray quote swallowed lines: report where it opened, and read those lines again.
-        const last = i >= len && b[len - 1] !== LF ? line : line - 1;
         this.reject(
           `${bad}: a quoted field opened on line ${quoteLine} ran over ${last - quoteLine} more line${last - quoteLine === 1 ? '' : 's'} ` +
             `(to line ${last}${i >= len && final ? ', the end of the input' : ''}); the lines after line ${quoteLine} are read again as rows`,

@@ -23,8 +23,17 @@ function finiteSum(a: FArray): number {
   return s;
 }
 
+// The copy of each array an update writes, kept with the array (a new Trainer over the same
+// model and optimiser reuses them: no allocation per step or per Trainer).
+const COPIES = new WeakMap<FArray, FArray>();
+
+function copyOf(a: FArray): FArray {
+  let c = COPIES.get(a);
+  if (!c) COPIES.set(a, (c = new (a.constructor as Float32ArrayConstructor)(a.length)));
+  return c;
+}
+
 export class UpdateGuard {
-  private copies: FArray[] = [];
 
   constructor(
     private readonly params: Params,
@@ -49,13 +58,11 @@ export class UpdateGuard {
    */
   step(): boolean {
     const arrays = this.arrays();
-    if (this.copies.length !== arrays.length || arrays.some((a, k) => this.copies[k]!.length !== a.length))
-      this.copies = arrays.map((a) => new (a.constructor as Float32ArrayConstructor)(a.length));
-    for (let k = 0; k < arrays.length; k++) this.copies[k]!.set(arrays[k]!);
+    for (const a of arrays) copyOf(a).set(a);
     const scalars = this.optimizer.scalars();
     this.optimizer.step();
     if (this.finite()) return true;
-    for (let k = 0; k < arrays.length; k++) arrays[k]!.set(this.copies[k]!);
+    for (const a of arrays) a.set(copyOf(a));
     this.optimizer.loadState(this.optimizer.state(), scalars); // puts the scalars (e.g. Adam's t) back
     return false;
   }
