@@ -1,7 +1,7 @@
 /**
  * The after-update guard: an optimiser step taken with a finite gradient can still leave
  * non-finite numbers behind (SGD with lr 3e38 overflows a weight; Adam's second moment
- * overflows for |g| > 1.8e19 in float32), and a checkpoint must never store one. So every
+ * (1 - beta2) g^2 overflows float32 for |g| > 5.8e20), and a checkpoint must never store one. So every
  * update runs as
  *
  *   copy parameters + optimiser state (+ scalars) -> opt.step() -> all finite?  keep
