@@ -121,7 +121,11 @@ test('files carry a CRC-32 that catches every single-bit flip; files without one
 });
 
 test('the tensors must tile the data section: a header length off by one is an error, not a shifted load', () => {
-  const bytes = encodeSafetensors({ w: { shape: [4], data: Float32Array.from([1, 2, 3, 4]) } }, {}, { checksum: false });
+  const bytes = encodeSafetensors(
+    { w: { shape: [4], data: Float32Array.from([1, 2, 3, 4]) } },
+    {},
+    { checksum: false },
+  );
   const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
   for (const delta of [-2, -1, 1, 2]) {
     const b = Uint8Array.from(bytes);

@@ -15,7 +15,15 @@ import {
 import { HashedLinearModel } from 'recur/hashing';
 
 function model(hiddenSize = 4) {
-  return new SequenceModel({ cell: 'lstm', inputSize: 2, hiddenSize, outputSize: 1, head: 'last', loss: 'mse', seed: 1 });
+  return new SequenceModel({
+    cell: 'lstm',
+    inputSize: 2,
+    hiddenSize,
+    outputSize: 1,
+    head: 'last',
+    loss: 'mse',
+    seed: 1,
+  });
 }
 
 function checkpoint(): Uint8Array {
@@ -126,7 +134,9 @@ test('a file without a checksum loads with a note; a verified one without', () =
   assert.deepEqual(ok.notes, []);
   const d = decodeSafetensors(checkpoint());
   const plain = encodeSafetensors(
-    Object.fromEntries(Object.entries(d.tensors).map(([k, t]) => [k, { shape: t.shape, data: t.data as Float32Array }])),
+    Object.fromEntries(
+      Object.entries(d.tensors).map(([k, t]) => [k, { shape: t.shape, data: t.data as Float32Array }]),
+    ),
     d.metadata,
     { checksum: false },
   );

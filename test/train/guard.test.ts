@@ -5,7 +5,15 @@ import assert from 'node:assert/strict';
 import { Adam, Rng, SGD, SequenceModel, Trainer, clipGradNorm, makeTask, saveCheckpoint } from 'recur';
 
 function tiny() {
-  return new SequenceModel({ cell: 'gru', inputSize: 2, hiddenSize: 6, outputSize: 1, head: 'last', loss: 'mse', seed: 3 });
+  return new SequenceModel({
+    cell: 'gru',
+    inputSize: 2,
+    hiddenSize: 6,
+    outputSize: 1,
+    head: 'last',
+    loss: 'mse',
+    seed: 3,
+  });
 }
 const batch = (seed: number) => makeTask({ name: 'adding', T: 6 }).batch(new Rng(seed), 4);
 
