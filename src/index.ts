@@ -52,6 +52,7 @@ export { clipGradNorm, clipGradValue, globalNorm } from './train/clip.js';
 export { lrAt, type ScheduleSpec } from './train/schedule.js';
 export { Trainer, TruncatedBPTT, type TrainerOptions, type StepInfo } from './train/trainer.js';
 export { saveCheckpoint, loadCheckpoint, type CheckpointMeta, type LoadedCheckpoint } from './train/checkpoint.js';
+export { printable, type PrintableOptions } from './printable.js';
 export {
   makeTask,
   evaluateTask,

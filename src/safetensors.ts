@@ -207,7 +207,9 @@ export function decodeSafetensors(bytes: Uint8Array): {
         if (typeof s !== 'string') throw new SafetensorsError(`__metadata__['${k}'] must be a string`);
         // A checksum under another key is a damaged key (else one flipped bit would turn the check off).
         if (k !== CHECKSUM_KEY && /^crc32:[0-9a-f]{8}$/.test(s))
-          throw new SafetensorsError(`a checksum entry under the key ${JSON.stringify(k.slice(0, 40))}: the header is corrupt`);
+          throw new SafetensorsError(
+            `a checksum entry under the key ${JSON.stringify(k.slice(0, 40))}: the header is corrupt`,
+          );
         metadata[k] = s;
       }
       continue;

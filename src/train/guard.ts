@@ -34,7 +34,6 @@ function copyOf(a: FArray): FArray {
 }
 
 export class UpdateGuard {
-
   constructor(
     private readonly params: Params,
     private readonly optimizer: Optimizer,
