@@ -65,7 +65,7 @@ test('non-finite numbers, and value-weighted numbers beyond 2^53, are bad rows w
       );
     assert.deepEqual(
       results[0]!.errors,
-      want.sort((a, b) => parseInt(a.slice(5)) - parseInt(b.slice(5))),
+      want.sort((a, b) => parseInt(a.slice(5), 10) - parseInt(b.slice(5), 10)),
       numericAs,
     );
     assert.deepEqual(results[1]!.errors, results[0]!.errors, `${numericAs}: fast and TS paths report alike`);

@@ -53,7 +53,12 @@ test('Adam: an overflowing second moment is undone with its step count, then tra
     s = Object.fromEntries(Object.entries(opt.state()).map(([k, a]) => [k, Float32Array.from(a)]));
   const t = opt.scalars().t;
   // A finite gradient whose (1 - beta2) g^2 overflows float32 (|g| > 5.8e20 with beta2 = 0.999).
-  const huge = { lossAndGrad: () => (m.params.grad.fill(1e22), { loss: 1, count: 1 }) };
+  const huge = {
+    lossAndGrad: () => {
+      m.params.grad.fill(1e22);
+      return { loss: 1, count: 1 };
+    },
+  };
   tr.grads = huge;
   const info = tr.train(batch(2));
   assert.equal(info.skipped, true);
