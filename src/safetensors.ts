@@ -243,7 +243,8 @@ export function decodeSafetensors(bytes: Uint8Array): {
       );
     if (count * SIZES[dtype] !== end - begin)
       throw new SafetensorsError(
-        `tensor '${name}': shape [${shape}] of ${dtype} needs ${count * SIZES[dtype]} bytes, offsets give ${end - begin}`,
+        `tensor '${name}': shape [${shape}] of ${dtype} needs ${count * SIZES[dtype]} bytes, offsets give ` +
+          `${end - begin}`,
       );
     entries.push({ name, dtype, shape, begin, end });
   }
@@ -255,13 +256,15 @@ export function decodeSafetensors(bytes: Uint8Array): {
       throw new SafetensorsError(`tensors '${entries[i - 1]!.name}' and '${e.name}' overlap`);
     if (e.begin !== at)
       throw new SafetensorsError(
-        `tensor '${e.name}' starts at byte ${e.begin} of the data section, but the tensors before it end at ${at} (a gap: wrong header length or a corrupt offset)`,
+        `tensor '${e.name}' starts at byte ${e.begin} of the data section, but the tensors before it end at ` +
+          `${at} (a gap: wrong header length or a corrupt offset)`,
       );
     at = e.end;
   }
   if (at !== dataLen)
     throw new SafetensorsError(
-      `the tensors end at byte ${at} of the ${dataLen}-byte data section (${dataLen - at} bytes after the last: wrong header length or a truncated header)`,
+      `the tensors end at byte ${at} of the ${dataLen}-byte data section (${dataLen - at} bytes after the ` +
+        `last: wrong header length or a truncated header)`,
     );
   let checksum: 'verified' | 'absent' = 'absent';
   if (CHECKSUM_KEY in metadata) {
@@ -277,7 +280,8 @@ export function decodeSafetensors(bytes: Uint8Array): {
     const got = c.toString(16).padStart(8, '0');
     if (`crc32:${got}` !== want)
       throw new SafetensorsError(
-        `checksum mismatch (file says ${want.slice(6)}, contents give ${got}): the file is corrupt (a changed or lost byte)`,
+        `checksum mismatch (file says ${want.slice(6)}, contents give ${got}): the file is corrupt (a changed ` +
+          `or lost byte)`,
       );
     delete metadata[CHECKSUM_KEY];
     checksum = 'verified';

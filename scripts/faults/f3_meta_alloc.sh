@@ -2,7 +2,7 @@
 # Finding 3: metadata numbers drive allocation. A small checkpoint whose metadata claims
 # hiddenSize 10000 or numLayers 1e6. Expect: a quick exit 3 naming the mismatch, little memory.
 . "$(dirname "$0")/lib.sh"
-$RECUR train --task adding --T 10 --hidden 8 --steps 20 --eval-every 0 --final-eval-n 10 --threads 1 --out "$WORK/run" --json >/dev/null
+$RECUR train $QUICK --steps 20 --out "$WORK/run" --json >/dev/null
 ls -l "$WORK/run/checkpoint.safetensors" | awk '{print "    checkpoint: " $5 " bytes"}'
 node --input-type=module -e "
 import { editMeta } from '$ROOT/scripts/faults/ckpt.mjs';

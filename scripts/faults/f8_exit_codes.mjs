@@ -157,10 +157,12 @@ for (const [want, args] of cases) {
   )
     .replace(w, '$W')
     .slice(0, 150);
+  const secs = ((Date.now() - t0) / 1000).toFixed(1);
   const ok = code === want;
   if (!ok) bad++;
   console.log(
-    `${ok ? 'ok  ' : 'FAIL'} want ${want} got ${String(code).padEnd(2)} ${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s  recur ${label.slice(0, 90)}\n        ${last}`,
+    `${ok ? 'ok  ' : 'FAIL'} want ${want} got ${String(code).padEnd(2)} ${secs.padStart(5)} s  ` +
+      `recur ${label.slice(0, 90)}\n        ${last}`,
   );
 }
 console.log(`${bad} of ${cases.length} invocations did not exit as promised`);

@@ -106,7 +106,8 @@ function convert(name: string, spec: FlagSpec, raw: string): unknown {
       const v = Number(raw);
       if (!DECIMAL.test(raw) || !Number.isFinite(v))
         throw new UsageError(
-          `--${name} expects ${rangeText(spec)} (decimal, e.g. ${spec.type === 'int' ? '100 or 1e4' : '0.01 or 1e-3'}), got '${raw}'`,
+          `--${name} expects ${rangeText(spec)} (decimal, e.g. ` +
+            `${spec.type === 'int' ? '100 or 1e4' : '0.01 or 1e-3'}), got '${raw}'`,
         );
       if (spec.type === 'int' && !Number.isSafeInteger(v))
         throw new UsageError(`--${name} expects ${rangeText(spec)}, got '${raw}'`);
@@ -188,6 +189,10 @@ export function camel(s: string): string {
   return s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
+function metavar(s: FlagSpec): string {
+  return s.type === 'list' ? 'A,B' : s.choices ? 'X' : s.type === 'string' ? 'S' : 'N';
+}
+
 export function helpText(prog: string, cmd: Command): string {
   const lines = [
     `Usage: ${prog} ${cmd.name}${cmd.positionals ? ' ' + cmd.positionals : ''} [options]`,
@@ -197,8 +202,7 @@ export function helpText(prog: string, cmd: Command): string {
     'Options:',
   ];
   const all = { ...flagsOf(cmd), ...COMMON_FLAGS };
-  const left = (k: string, s: FlagSpec) =>
-    `  --${k}${s.type === 'boolean' ? '' : ` ${s.type === 'list' ? 'A,B' : s.choices ? 'X' : s.type === 'string' ? 'S' : 'N'}`}`;
+  const left = (k: string, s: FlagSpec) => `  --${k}${s.type === 'boolean' ? '' : ` ${metavar(s)}`}`;
   const width = Math.max(...Object.entries(all).map(([k, s]) => left(k, s).length)) + 2;
   for (const [k, s] of Object.entries(all)) {
     const dflt =

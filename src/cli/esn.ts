@@ -159,7 +159,8 @@ export const command: Command = {
     out: { type: 'string', help: 'write config.json, metrics.json and forecast.json to this directory' },
   },
   details:
-    'Examples:\n  recur esn --units 500 --mode closed-loop --out runs/mg\n  recur esn --units 2000 --threads 2\n  recur esn series.csv --columns load --train 2000 --test 500\n' +
+    'Examples:\n  recur esn --units 500 --mode closed-loop --out runs/mg\n  recur esn --units 2000 --threads ' +
+    '2\n  recur esn series.csv --columns load --train 2000 --test 500\n' +
     "NRMSE is RMSE / std(truth); nrmse_minmax is RMSE / (max - min), ReservoirPy's default.",
   async run(o, positionals, io) {
     if (o.warmup >= o.train) throw new UsageError(`--warmup (${o.warmup}) must be smaller than --train (${o.train})`);
@@ -256,10 +257,12 @@ export const command: Command = {
     else {
       io.out(`${d.name}: ${o.units} units, ${Ttr} training steps, ${o.mode} over ${metrics.steps} steps`);
       io.out(
-        `NRMSE (std) ${metrics.nrmse.toExponential(3)}  NRMSE (max-min) ${metrics.nrmse_minmax.toExponential(3)}  R^2 ${metrics.r2.toFixed(6)}`,
+        `NRMSE (std) ${metrics.nrmse.toExponential(3)}  NRMSE (max-min) ` +
+          `${metrics.nrmse_minmax.toExponential(3)}  R^2 ${metrics.r2.toFixed(6)}`,
       );
       io.out(
-        `init ${metrics.init_s.toFixed(3)} s  fit ${metrics.fit_s.toFixed(3)} s  predict ${metrics.predict_s.toFixed(3)} s${o.out ? `  -> ${o.out}` : ''}`,
+        `init ${metrics.init_s.toFixed(3)} s  fit ${metrics.fit_s.toFixed(3)} s  predict ` +
+          `${metrics.predict_s.toFixed(3)} s${o.out ? `  -> ${o.out}` : ''}`,
       );
     }
     return 0;

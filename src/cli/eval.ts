@@ -48,7 +48,8 @@ export const command: Command = {
     io.out(
       o.json
         ? JSON.stringify(res)
-        : `${taskCfg.name} T=${taskCfg.T}: loss ${ev.loss.toFixed(5)} (baseline ${ev.baseline.toFixed(4)}), ${(ev.errorRate * 100).toFixed(2)}% wrong of ${ev.sequences} -> ${ev.success ? 'SOLVED' : 'not solved'}`,
+        : `${taskCfg.name} T=${taskCfg.T}: loss ${ev.loss.toFixed(5)} (baseline ${ev.baseline.toFixed(4)}), ` +
+            `${(ev.errorRate * 100).toFixed(2)}% wrong of ${ev.sequences} -> ${ev.success ? 'SOLVED' : 'not solved'}`,
     );
     return 0;
   },

@@ -134,12 +134,14 @@ export async function lecture(o: Record<string, any>, io: CommandIO): Promise<{ 
   run.writeJSON('config.json', { experiment: 'lecture', options: o, jobs });
   if (!o.json)
     io.out(
-      `lecture experiment: ${jobs.length} runs, ${o.parallel} at a time, up to ${o.budget} s of training each (run folder ${dir})`,
+      `lecture experiment: ${jobs.length} runs, ${o.parallel} at a time, up to ${o.budget} s of training each ` +
+        `(run folder ${dir})`,
     );
   const results = await runAll(jobs, o.parallel, (r, i) => {
     if (!o.json)
       io.err(
-        `  done: ${meta[i]!.task} ${meta[i]!.model}${r.code ? ` (exit ${r.code}: ${r.stderr.trim().split('\n').pop()})` : ''}`,
+        `  done: ${meta[i]!.task} ` +
+          `${meta[i]!.model}${r.code ? ` (exit ${r.code}: ${r.stderr.trim().split('\n').pop()})` : ''}`,
       );
   });
   const rows = results.map((r, i) => ({
@@ -237,6 +239,14 @@ const PASCANU_DEFAULTS = {
   tasks: ['order', 'adding'],
 };
 
+/** How one run of an experiment ended, for the progress lines. */
+function outcome(r: { json?: Record<string, unknown> | null; code: number | null }): string {
+  if (!r.json) return `exit ${r.code}`;
+  return r.json.success
+    ? `solved at ${r.json.solved_at}`
+    : `not solved (${((r.json.error_rate as number) * 100).toFixed(1)}% wrong)`;
+}
+
 export async function pascanu(o: Record<string, any>, io: CommandIO): Promise<{ rows: ExperimentRow[]; dir: string }> {
   const dir = o.out ?? 'runs/pascanu';
   const run = RunDir.create(dir);
@@ -303,13 +313,12 @@ export async function pascanu(o: Record<string, any>, io: CommandIO): Promise<{ 
   run.writeJSON('config.json', { experiment: 'pascanu', options: o, jobs });
   if (!o.json)
     io.out(
-      `pascanu experiment: ${jobs.length} runs, ${o.parallel} at a time, up to ${o.budget} s of training each (run folder ${dir})`,
+      `pascanu experiment: ${jobs.length} runs, ${o.parallel} at a time, up to ${o.budget} s of training each ` +
+        `(run folder ${dir})`,
     );
   const results = await runAll(jobs, o.parallel, (r, i) => {
     if (!o.json)
-      io.err(
-        `  done: ${meta[i]!.task} T=${meta[i]!.T} ${meta[i]!.model} seed ${meta[i]!.seed}: ${r.json ? (r.json.success ? `solved at ${r.json.solved_at}` : `not solved (${((r.json.error_rate as number) * 100).toFixed(1)}% wrong)`) : `exit ${r.code}`}`,
-      );
+      io.err(`  done: ${meta[i]!.task} T=${meta[i]!.T} ${meta[i]!.model} seed ${meta[i]!.seed}: ` + outcome(r));
   });
   const rows = results.map((r, i) => ({
     ...meta[i]!,
@@ -327,7 +336,9 @@ for (const k of SHARED) {
   const p = PASCANU_DEFAULTS[camel(k) as keyof typeof PASCANU_DEFAULTS];
   FLAGS[k] = {
     ...rest,
-    help: `${rest.help} (default: lecture ${Array.isArray(d) ? d.join(',') : d}, pascanu ${Array.isArray(p) ? p.join(',') : p})`,
+    help:
+      `${rest.help} (default: lecture ${Array.isArray(d) ? d.join(',') : d}, pascanu ` +
+      `${Array.isArray(p) ? p.join(',') : p})`,
   };
 }
 
@@ -338,7 +349,8 @@ export const command: Command = {
   positionals: '[lecture|pascanu]',
   flags: FLAGS,
   details:
-    'Examples:\n  recur experiment lecture --T 100 --budget 120\n  recur experiment pascanu --Ts 10,20,40 --seeds 2 --budget 25\n' +
+    'Examples:\n  recur experiment lecture --T 100 --budget 120\n  recur experiment pascanu --Ts 10,20,40 ' +
+    '--seeds 2 --budget 25\n' +
     "Then 'recur report runs/pascanu' shows the success-rate table.",
   async run(o, pos, io) {
     const which = pos[0] ?? 'lecture';
@@ -361,7 +373,8 @@ export const command: Command = {
       );
     else if (which === 'pascanu')
       io.out(
-        `${table(rows)}\n\nSuccess rate per T (seeds under 1% wrong of ${o.finalEvalN} fresh sequences):\n${successText(successTable(rows))}\n\n'recur report ${dir}' draws it.`,
+        `${table(rows)}\n\nSuccess rate per T (seeds under 1% wrong of ${o.finalEvalN} fresh ` +
+          `sequences):\n${successText(successTable(rows))}\n\n'recur report ${dir}' draws it.`,
       );
     else io.out(table(rows));
     return rows.some((r) => r.error) ? 1 : 0;

@@ -168,13 +168,15 @@ async function train(o: Record<string, any>, path: string, io: CommandIO): Promi
   };
   if (!o.quiet)
     io.err(
-      `${'average'.padStart(10)} ${'since'.padStart(10)} ${'rows'.padStart(12)} ${'rows/s'.padStart(10)}\n${'loss'.padStart(10)} ${'last'.padStart(10)}`,
+      `${'average'.padStart(10)} ${'since'.padStart(10)} ${'rows'.padStart(12)} ` +
+        `${'rows/s'.padStart(10)}\n${'loss'.padStart(10)} ${'last'.padStart(10)}`,
     );
   const onReport = (p: Progress) => {
     if (o.quiet) return;
     if (live) process.stderr.write('\r\x1b[K');
     io.err(
-      `${fmt(p.loss, 6).padStart(10)} ${fmt(p.sinceLast, 6).padStart(10)} ${String(p.rows).padStart(12)} ${String(Math.round(p.rowsPerSec)).padStart(10)}${o.passes > 1 ? `  pass ${p.pass}` : ''}`,
+      `${fmt(p.loss, 6).padStart(10)} ${fmt(p.sinceLast, 6).padStart(10)} ${String(p.rows).padStart(12)} ` +
+        `${String(Math.round(p.rowsPerSec)).padStart(10)}${o.passes > 1 ? `  pass ${p.pass}` : ''}`,
     );
   };
   const onTick = live
@@ -223,7 +225,8 @@ async function train(o: Record<string, any>, path: string, io: CommandIO): Promi
   if (o.json) io.out(JSON.stringify(result));
   else {
     io.out(
-      `trained on ${stats.rows} rows in ${stats.seconds.toFixed(2)} s (${Math.round(stats.rowsPerSec)} rows/s), progressive log-loss ${fmt(stats.progressiveLoss)}`,
+      `trained on ${stats.rows} rows in ${stats.seconds.toFixed(2)} s (${Math.round(stats.rowsPerSec)} ` +
+        `rows/s), progressive log-loss ${fmt(stats.progressiveLoss)}`,
     );
     if (o.holdoutPeriod)
       io.out(
@@ -288,11 +291,13 @@ async function predict(o: Record<string, any>, path: string, io: CommandIO, eval
   if (o.json) io.out(JSON.stringify(result));
   else if (evalOnly)
     io.out(
-      `${path}: ${stats.rows} rows, log-loss ${fmt(stats.logLoss)}  AUC ${fmt(stats.auc)}  (${Math.round(stats.rowsPerSec)} rows/s)`,
+      `${path}: ${stats.rows} rows, log-loss ${fmt(stats.logLoss)}  AUC ${fmt(stats.auc)}  ` +
+        `(${Math.round(stats.rowsPerSec)} rows/s)`,
     );
   else if (!o.quiet)
     io.err(
-      `predicted ${stats.rows} rows (${Math.round(stats.rowsPerSec)} rows/s)${stats.labelled ? `, log-loss ${fmt(stats.logLoss)}  AUC ${fmt(stats.auc)}` : ''}`,
+      `predicted ${stats.rows} rows (${Math.round(stats.rowsPerSec)} ` +
+        `rows/s)${stats.labelled ? `, log-loss ${fmt(stats.logLoss)}  AUC ${fmt(stats.auc)}` : ''}`,
     );
   return 0;
 }
@@ -355,11 +360,13 @@ export const command: Command = {
   },
   details: [
     'Examples:',
-    '  recur hash train data.csv --label label --bits 20 --ftrl --numeric I1..I13 --model ctr.safetensors --test test.csv',
+    '  recur hash train data.csv --label label --bits 20 --ftrl --numeric I1..I13 --model ctr.safetensors ' +
+      '--test test.csv',
     '  recur hash train data.csv --numeric I1..I13 --quadratic C1:C14,C6:C17 --passes 2 --holdout-period 10',
     '  recur hash predict new.csv --model ctr.safetensors --output p.txt',
     '  recur hash eval test.csv --model ctr.safetensors --json',
-    'Malformed rows (wrong field count, bad label, bad number) are skipped and reported with line numbers; --strict stops instead.',
+    'Malformed rows (wrong field count, bad label, bad number) are skipped and reported with line numbers; ' +
+      '--strict stops instead.',
   ].join('\n'),
   async run(o, pos, io) {
     const [verb, file, ...extra] = pos;

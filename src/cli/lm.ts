@@ -136,13 +136,15 @@ function readText(path: string | undefined): string {
   return text;
 }
 
-function loadModel(path: string | undefined, backend?: string): RecurrentLM {
+function loadModel(path: string | undefined, backend?: string, io?: CommandIO): RecurrentLM {
   if (!path) throw new UsageError('--model is required (a run folder or a checkpoint file)');
   const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'checkpoint.safetensors') : path;
   if (!existsSync(file)) throw new InputError(`no checkpoint at '${file}'`);
   const bytes = readInput(file);
   try {
-    return RecurrentLM.fromBytes(bytes, backend).lm;
+    const r = RecurrentLM.fromBytes(bytes, backend);
+    for (const n of r.notes) io?.err(`recur lm: note: ${file}: ${n}`);
+    return r.lm;
   } catch (e) {
     if (e instanceof SafetensorsError) throw new InputError(`${file}: ${e.message}`);
     throw e;
@@ -178,7 +180,8 @@ async function train(o: Record<string, any>, io: CommandIO): Promise<number> {
       threads: 1,
     }) +
       16 * vocab.size * o.embed,
-    `--hidden ${o.hidden} --layers ${o.layers} --embed ${o.embed} --bptt ${o.bptt} --batch ${o.batch} (${vocab.size} tokens)`,
+    `--hidden ${o.hidden} --layers ${o.layers} --embed ${o.embed} --bptt ${o.bptt} --batch ${o.batch} ` +
+      `(${vocab.size} tokens)`,
     'lower one of them',
   );
   const ids = vocab.encode(text);
@@ -278,9 +281,11 @@ async function train(o: Record<string, any>, io: CommandIO): Promise<number> {
     return 0;
   }
   io.out(
-    `${res.steps} updates (${result.epochs_seen} epochs) in ${res.seconds.toFixed(1)} s, ${result.tokens_per_s} tokens/s; ` +
+    `${res.steps} updates (${result.epochs_seen} epochs) in ${res.seconds.toFixed(1)} s, ` +
+      `${result.tokens_per_s} tokens/s; ` +
       (res.val
-        ? `validation ${res.val.bitsPerToken.toFixed(4)} bits/${unit} (perplexity ${res.val.perplexity.toFixed(2)}) on ${res.val.tokens} ${unit}s`
+        ? `validation ${res.val.bitsPerToken.toFixed(4)} bits/${unit} (perplexity ` +
+          `${res.val.perplexity.toFixed(2)}) on ${res.val.tokens} ${unit}s`
         : 'no validation split') +
       `; run folder ${dir}`,
   );
@@ -289,7 +294,7 @@ async function train(o: Record<string, any>, io: CommandIO): Promise<number> {
 }
 
 async function sample(o: Record<string, any>, io: CommandIO): Promise<number> {
-  const lm = loadModel(o.model, o.backend);
+  const lm = loadModel(o.model, o.backend, io);
   if (!(o.length >= 0)) throw new UsageError(`--length must be >= 0, got ${o.length}`);
   if (!(o.temperature >= 0)) throw new UsageError(`--temperature must be >= 0, got ${o.temperature}`);
   if (o.prime) encode(lm.vocab, o.prime, o.unknown); // a clear exit-3 error before any work
@@ -306,7 +311,7 @@ async function sample(o: Record<string, any>, io: CommandIO): Promise<number> {
 }
 
 async function evaluate(o: Record<string, any>, io: CommandIO): Promise<number> {
-  const lm = loadModel(o.model, o.backend);
+  const lm = loadModel(o.model, o.backend, io);
   const ids = encode(lm.vocab, readText(o.text), o.unknown);
   if (ids.length < 4) throw new InputError(`'${o.text}' has ${ids.length} known tokens; need at least 4`);
   const ev = lm.evaluate(ids, { B: o.batch ?? 32, T: o.bptt });
@@ -323,7 +328,8 @@ async function evaluate(o: Record<string, any>, io: CommandIO): Promise<number> 
     );
   else
     io.out(
-      `${ev.bitsPerToken.toFixed(4)} bits/${unit}, perplexity ${ev.perplexity.toFixed(3)}, loss ${ev.loss.toFixed(4)} nats over ${ev.tokens} ${unit}s`,
+      `${ev.bitsPerToken.toFixed(4)} bits/${unit}, perplexity ${ev.perplexity.toFixed(3)}, loss ` +
+        `${ev.loss.toFixed(4)} nats over ${ev.tokens} ${unit}s`,
     );
   return 0;
 }
@@ -361,7 +367,8 @@ async function seq2seq(o: Record<string, any>, io: CommandIO): Promise<number> {
     return 0;
   }
   io.out(
-    `${o.task}: exact match ${(res.exactMatch * 100).toFixed(2)}% of ${res.evalN} fresh examples (${res.beam > 1 ? `beam ${res.beam}` : 'greedy'}), ` +
+    `${o.task}: exact match ${(res.exactMatch * 100).toFixed(2)}% of ${res.evalN} fresh examples ` +
+      `(${res.beam > 1 ? `beam ${res.beam}` : 'greedy'}), ` +
       `${res.steps} updates in ${res.seconds.toFixed(1)} s`,
   );
   for (const ex of res.examples)

@@ -95,7 +95,8 @@ export async function main(argv: string[], io: CommandIO = defaultIO()): Promise
   if (!entry) {
     const s = closest(name, Object.keys(COMMANDS));
     io.err(
-      `recur: unknown command '${printable(name, 60)}'${s ? ` (did you mean '${s}'?)` : ''}. Run 'recur --help' for the list.`,
+      `recur: unknown command '${printable(name, 60)}'${s ? ` (did you mean '${s}'?)` : ''}. Run 'recur ` +
+        `--help' for the list.`,
     );
     return EXIT.usage;
   }

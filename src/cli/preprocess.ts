@@ -74,7 +74,8 @@ function* batches(files: string[], gray: boolean, size: number, maxPixels: numbe
       first ??= { file: f, shape: t.shape };
       if (t.shape.some((d, k) => d !== first!.shape[k])) {
         throw new InputError(
-          `${f}: image is ${t.shape[2]}x${t.shape[1]} but ${first.file} is ${first.shape[2]}x${first.shape[1]}; ZCA needs images of one size`,
+          `${f}: image is ${t.shape[2]}x${t.shape[1]} but ${first.file} is ` +
+            `${first.shape[2]}x${first.shape[1]}; ZCA needs images of one size`,
         );
       }
       return t;
@@ -195,7 +196,8 @@ export const command: Command = {
       else if (!z) io.out(`nothing to fit without --zca; wrote the stateless pipeline to ${o.out}`);
       else
         io.out(
-          `fitted ZCA on ${files.length} image(s) of ${z.dim} values, eigenvalues ${z.values[0]!.toExponential(2)} .. ${z.values[z.dim - 1]!.toExponential(2)}; wrote ${o.out}`,
+          `fitted ZCA on ${files.length} image(s) of ${z.dim} values, eigenvalues ` +
+            `${z.values[0]!.toExponential(2)} .. ${z.values[z.dim - 1]!.toExponential(2)}; wrote ${o.out}`,
         );
       return 0;
     }

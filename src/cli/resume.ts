@@ -62,7 +62,8 @@ export const command: Command = {
     if (o.maxSeconds !== undefined) s.settings.maxSeconds = o.maxSeconds || undefined;
     else if (s.settings.maxSeconds && s.seconds >= s.settings.maxSeconds)
       throw new UsageError(
-        `the run has used its time budget (${s.settings.maxSeconds} s of training); give --max-seconds N (a new total, 0 = none) to continue`,
+        `the run has used its time budget (${s.settings.maxSeconds} s of training); give --max-seconds N (a ` +
+          `new total, 0 = none) to continue`,
       );
     const sched = s.settings.trainer.schedule;
     if (sched && sched.type !== 'constant' && target > planned) {
@@ -73,7 +74,8 @@ export const command: Command = {
           `the run's ${sched.type} learning-rate schedule was planned for ${planned} steps; past step ${planned} ` +
             (sched.type === 'cosine'
               ? 'it would train at lr 0. '
-              : `the lr keeps falling (${lrAt(base, planned, sched).toExponential(1)}, x${sched.gamma ?? 0.1} every ${sched.every} steps). `) +
+              : `the lr keeps falling (${lrAt(base, planned, sched).toExponential(1)}, x${sched.gamma ?? 0.1} ` +
+                `every ${sched.every} steps). `) +
             `Add --extend-schedule to stretch it to end at ${target} (the lr at step ${done} becomes ` +
             `${lrAt(base, done, stretched).toExponential(2)}), or resume with --steps ${planned}.`,
         );
@@ -88,7 +90,8 @@ export const command: Command = {
     io.out(
       o.json
         ? JSON.stringify(res)
-        : `resumed from step ${done} to step ${out.steps}: loss ${out.eval.loss.toFixed(5)}, ${(out.eval.errorRate * 100).toFixed(2)}% wrong -> ${out.eval.success ? 'SOLVED' : 'not solved'}`,
+        : `resumed from step ${done} to step ${out.steps}: loss ${out.eval.loss.toFixed(5)}, ` +
+            `${(out.eval.errorRate * 100).toFixed(2)}% wrong -> ${out.eval.success ? 'SOLVED' : 'not solved'}`,
     );
     return 0;
   },

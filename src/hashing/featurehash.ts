@@ -259,7 +259,10 @@ export class FeatureHasher {
         }
         const y = parseLabel(b, s, e);
         if (y < 0)
-          return `bad label '${fieldText(b, s, e)}' in column '${columnText(this.config.columns[j]!)}' (expected 0/1 or -1/+1)`;
+          return (
+            `bad label '${fieldText(b, s, e)}' in column '${columnText(this.config.columns[j]!)}' ` +
+            `(expected 0/1 or -1/+1)`
+          );
         out.label = y;
         continue;
       }
@@ -276,7 +279,10 @@ export class FeatureHasher {
         if (x === Infinity || x === -Infinity)
           return `number '${fieldText(b, s, e)}' in column '${columnText(this.config.columns[j]!)}' is not finite`;
         if (kj === KIND_VALUE && !(Math.abs(x) <= MAX_FEATURE_VALUE))
-          return `number '${fieldText(b, s, e)}' in column '${columnText(this.config.columns[j]!)}' is beyond +-2^53 (value-weighted features must stay finite through the update)`;
+          return (
+            `number '${fieldText(b, s, e)}' in column '${columnText(this.config.columns[j]!)}' is beyond ` +
+            `+-2^53 (value-weighted features must stay finite through the update)`
+          );
         if (kj === KIND_BIN) h = murmur3Int(binOf(x), ns[j]!) | 0;
         else {
           h = ns[j]!;

@@ -69,7 +69,8 @@ export class HashedLinearModel {
     const { tensors, metadata } = decodeSafetensors(bytes);
     if (metadata.format !== MODEL_FORMAT) {
       throw new RangeError(
-        `not a hashed linear model: metadata format is ${JSON.stringify(metadata.format ?? null)}, expected "${MODEL_FORMAT}"`,
+        `not a hashed linear model: metadata format is ${JSON.stringify(metadata.format ?? null)}, expected ` +
+          `"${MODEL_FORMAT}"`,
       );
     }
     let hc: HasherConfig, lc: LearnerOptions;

@@ -171,7 +171,8 @@ export class CsvReader {
           this.openQuoteLine > 0
             ? `a quoted field opened on line ${this.openQuoteLine} is still open after ${this.maxRow} bytes: ` +
                 'an unclosed quote (a stray " in the data)?'
-            : `a row at line ${this.nextLine} is longer than ${this.maxRow} bytes (is the delimiter or the quoting wrong?)`,
+            : `a row at line ${this.nextLine} is longer than ${this.maxRow} bytes (is the delimiter or the ` +
+                `quoting wrong?)`,
         );
       const size = Math.min(this.maxRow, this.buf.length * 2);
       const own = this.alloc?.(size) ?? null;
@@ -358,8 +359,10 @@ export class CsvReader {
       if (bad !== null && quoteLf >= 0 && last > quoteLine && !this.needHeader && quoteLine >= this.rereadFrom) {
         // A stray quote swallowed lines: report where it opened, and read those lines again.
         this.reject(
-          `${bad}: a quoted field opened on line ${quoteLine} ran over ${last - quoteLine} more line${last - quoteLine === 1 ? '' : 's'} ` +
-            `(to line ${last}${i >= len && final ? ', the end of the input' : ''}); the lines after line ${quoteLine} are read again as rows`,
+          `${bad}: a quoted field opened on line ${quoteLine} ran over ${last - quoteLine} more ` +
+            `line${last - quoteLine === 1 ? '' : 's'} ` +
+            `(to line ${last}${i >= len && final ? ', the end of the input' : ''}); the lines after line ` +
+            `${quoteLine} are read again as rows`,
           rowLine,
         );
         this.rereadFrom = last + 1;

@@ -6,7 +6,8 @@
  * Nothing per row is allocated: the reader reuses its buffer and offset arrays, the hasher one
  * HashedRow, the learner its scratch. Where WebAssembly SIMD runs, plain rows skip the middle
  * of that pipeline: the reader's buffer lies in the fast path's memory, which splits, hashes
- * and learns in one pass with the same numbers (src/hashing/fast.ts). Progressive validation (VW's "average loss") scores each
+ * and learns in one pass with the same numbers (src/hashing/fast.ts). Progressive validation (VW's
+ * "average loss") scores each
  * training row before learning from it; a holdout period keeps every k-th row out of training
  * and scores it instead. Columns are matched to the model by name, so a file may order them
  * differently or (for prediction) lack the label column.

@@ -229,7 +229,8 @@ export function decodePng(bytes: Uint8Array, opts: DecodeOptions | 1 | 3 = {}): 
   }
   if (inflated.length !== expected)
     throw new PngError(
-      `the image data holds ${inflated.length} bytes, but a ${h.width} x ${h.height} image needs ${expected} (truncated)`,
+      `the image data holds ${inflated.length} bytes, but a ${h.width} x ${h.height} image needs ${expected} ` +
+        `(truncated)`,
     );
   // `inflated` is exactly `expected` bytes, every one written by zlib (Node collects only what
   // it wrote): nothing else from its buffers reaches the image.

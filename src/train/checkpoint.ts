@@ -65,7 +65,8 @@ export function saveCheckpoint(
     for (let i = 0; i < t.data.length; i++)
       if (!Number.isFinite(t.data[i]!))
         throw new NonFiniteError(
-          `saveCheckpoint: '${name}' holds a non-finite value (${t.data[i]} at index ${i}); a checkpoint never stores one`,
+          `saveCheckpoint: '${name}' holds a non-finite value (${t.data[i]} at index ${i}); a checkpoint ` +
+            `never stores one`,
         );
   const full: CheckpointMeta = {
     version: CHECKPOINT_VERSION,
@@ -144,7 +145,8 @@ export function loadCheckpoint(bytes: Uint8Array, backend?: string): LoadedCheck
   const extra = Object.keys(tensors).filter((k) => /^(rnn|head|embedding)\./.test(k) && !(k in sd));
   if (extra.length)
     throw new SafetensorsError(
-      `checkpoint holds parameters the model does not have: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', ...' : ''}`,
+      `checkpoint holds parameters the model does not have: ` +
+        `${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', ...' : ''}`,
     );
   try {
     model.params.loadStateDict(sd, { strict: false });

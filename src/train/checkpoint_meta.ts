@@ -21,7 +21,8 @@ export function obj(v: unknown, path: string, keys?: readonly string[]): Obj {
     for (const k of Object.keys(v as Obj))
       if (!keys.includes(k))
         throw new SafetensorsError(
-          `checkpoint metadata: ${path} has an unknown key ${JSON.stringify(k.slice(0, 40))} (known: ${keys.join(', ')})`,
+          `checkpoint metadata: ${path} has an unknown key ${JSON.stringify(k.slice(0, 40))} (known: ` +
+            `${keys.join(', ')})`,
         );
   return v as Obj;
 }
@@ -150,7 +151,8 @@ export function checkSizesAgainstTensors(m: Obj, tensors: Record<string, SafeTen
   };
   const mismatch = (what: string, cfg: unknown, got: number, from: string) =>
     new SafetensorsError(
-      `checkpoint metadata says ${what} ${JSON.stringify(cfg)}, but tensor '${from}' gives ${got}: the metadata and the tensors disagree`,
+      `checkpoint metadata says ${what} ${JSON.stringify(cfg)}, but tensor '${from}' gives ${got}: the ` +
+        `metadata and the tensors disagree`,
     );
   const [gh, H] = shape('rnn.weight_hh_l0', 2) as [number, number];
   if (m.hiddenSize !== H) throw mismatch('hiddenSize', m.hiddenSize, H, 'rnn.weight_hh_l0');

@@ -16,11 +16,21 @@ import type { Params } from '../params.js';
 import type { FArray } from '../tensor.js';
 import type { Optimizer } from './optim.js';
 
-/** 0 when every value of `a` is finite, NaN otherwise. */
+/** 0 when every value of `a` is finite, NaN otherwise (four sums: no chain of dependent adds). */
 function finiteSum(a: FArray): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * 0;
-  return s;
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0,
+    i = 0;
+  for (; i + 4 <= a.length; i += 4) {
+    s0 += a[i]! * 0;
+    s1 += a[i + 1]! * 0;
+    s2 += a[i + 2]! * 0;
+    s3 += a[i + 3]! * 0;
+  }
+  for (; i < a.length; i++) s0 += a[i]! * 0;
+  return s0 + s1 + s2 + s3;
 }
 
 // The copy of each array an update writes, kept with the array (a new Trainer over the same

@@ -90,7 +90,8 @@ export class Trainer {
     if (!finite) {
       if (this.opts.nonFinite === 'strict') {
         throw new NonFiniteError(
-          `step ${this.step}: non-finite ${Number.isFinite(r.loss) ? 'gradient norm' : 'loss'} (${Number.isFinite(r.loss) ? norm : r.loss}); stopping (strict mode)`,
+          `step ${this.step}: non-finite ${Number.isFinite(r.loss) ? 'gradient norm' : 'loss'} ` +
+            `(${Number.isFinite(r.loss) ? norm : r.loss}); stopping (strict mode)`,
         );
       }
       skipped = true;
@@ -104,7 +105,8 @@ export class Trainer {
         // The update itself overflowed (parameters and optimiser state are back as they were).
         if (this.opts.nonFinite === 'strict')
           throw new NonFiniteError(
-            `step ${this.step}: the update (lr ${lr}, gradient norm ${norm}) made parameters or optimiser state non-finite; they are restored; stopping (strict mode)`,
+            `step ${this.step}: the update (lr ${lr}, gradient norm ${norm}) made parameters or optimiser ` +
+              `state non-finite; they are restored; stopping (strict mode)`,
           );
         skipped = true;
         this.skippedSteps++;

@@ -96,19 +96,22 @@ test('missing, wrong-kind or unreadable files exit 3 with the path and a plain r
   );
 });
 
-test('a corrupt checkpoint exits 3 from eval and from resume alike; one without a checksum loads with a note', async () => {
-  const run = join(dir, 'run1');
-  assert.equal((await cli('train', ...QUICK2, '--steps', '3', '--out', run, '--json')).code, 0);
-  const good = readFileSync(join(run, 'checkpoint.safetensors'));
-  const bad = Uint8Array.from(good);
-  bad[bad.length - 5]! ^= 4; // one bit in the last parameter
-  writeFileSync(join(run, 'checkpoint.safetensors'), bad);
-  for (const cmd of ['eval', 'resume']) {
-    const r = await cli(cmd, run, ...(cmd === 'resume' ? ['--steps', '5'] : ['--n', '10']));
-    assert.equal(r.code, 3, `${cmd}: ${r.err}`);
-    assert.match(r.err, /checksum mismatch .* the file is corrupt/);
-  }
-});
+test(
+  'a corrupt checkpoint exits 3 from eval and from resume alike; one without a checksum loads with a ' + 'note',
+  async () => {
+    const run = join(dir, 'run1');
+    assert.equal((await cli('train', ...QUICK2, '--steps', '3', '--out', run, '--json')).code, 0);
+    const good = readFileSync(join(run, 'checkpoint.safetensors'));
+    const bad = Uint8Array.from(good);
+    bad[bad.length - 5]! ^= 4; // one bit in the last parameter
+    writeFileSync(join(run, 'checkpoint.safetensors'), bad);
+    for (const cmd of ['eval', 'resume']) {
+      const r = await cli(cmd, run, ...(cmd === 'resume' ? ['--steps', '5'] : ['--n', '10']));
+      assert.equal(r.code, 3, `${cmd}: ${r.err}`);
+      assert.match(r.err, /checksum mismatch .* the file is corrupt/);
+    }
+  },
+);
 
 test('resume: a cosine schedule is not silently run at lr 0; no-op resumes are refused', async () => {
   const run = join(dir, 'cos');

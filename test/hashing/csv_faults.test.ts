@@ -31,47 +31,51 @@ function finiteState(m: HashedLinearModel): boolean {
   return true;
 }
 
-test('non-finite numbers, and value-weighted numbers beyond 2^53, are bad rows with their lines on both paths', async () => {
-  const text = `label,x,site\n${rows(3000)}`
-    .replace('\n0,4,s4\n', '\n0,1e999,s4\n')
-    .replace('\n0,5,s0\n', '\n0,-1e999,s0\n')
-    .replace('\n1,6,s1\n', '\n1,1e300,s1\n');
-  const path = file('inf.csv', text);
-  const lines = text.split('\n');
-  const at = (v: string) => lines.findIndex((l) => l.includes(v)) + 1;
-  for (const numericAs of ['value', 'bin', 'log'] as const) {
-    const results = [];
-    for (const fast of [false, true]) {
-      const m = new HashedLinearModel(
-        { columns: ['label', 'x', 'site'], label: 'label', numeric: ['x'], numericAs, bits: 12 },
-        { kind: 'ftrl', alpha: 0.1, l1: 0 },
+test(
+  'non-finite numbers, and value-weighted numbers beyond 2^53, are bad rows with their lines on both ' + 'paths',
+  async () => {
+    const text = `label,x,site\n${rows(3000)}`
+      .replace('\n0,4,s4\n', '\n0,1e999,s4\n')
+      .replace('\n0,5,s0\n', '\n0,-1e999,s0\n')
+      .replace('\n1,6,s1\n', '\n1,1e300,s1\n');
+    const path = file('inf.csv', text);
+    const lines = text.split('\n');
+    const at = (v: string) => lines.findIndex((l) => l.includes(v)) + 1;
+    for (const numericAs of ['value', 'bin', 'log'] as const) {
+      const results = [];
+      for (const fast of [false, true]) {
+        const m = new HashedLinearModel(
+          { columns: ['label', 'x', 'site'], label: 'label', numeric: ['x'], numericAs, bits: 12 },
+          { kind: 'ftrl', alpha: 0.1, l1: 0 },
+        );
+        const st = await trainStream(m, path, { fast });
+        assert.ok(finiteState(m), `${numericAs} fast=${fast}: the learner's state holds a non-finite value`);
+        results.push({
+          errors: st.errors,
+          bad: st.badRows,
+          rows: st.rows,
+          state: Array.from(m.learner.state().ftrl_z_sqrtn!.data),
+        });
+      }
+      const want = [
+        `line ${at('1e999,')}: number '1e999' in column 'x' is not finite`,
+        `line ${at('-1e999')}: number '-1e999' in column 'x' is not finite`,
+      ];
+      if (numericAs === 'value')
+        want.push(
+          `line ${at('1e300')}: number '1e300' in column 'x' is beyond +-2^53 (value-weighted features must ` +
+            `stay finite through the update)`,
+        );
+      assert.deepEqual(
+        results[0]!.errors,
+        want.sort((a, b) => parseInt(a.slice(5), 10) - parseInt(b.slice(5), 10)),
+        numericAs,
       );
-      const st = await trainStream(m, path, { fast });
-      assert.ok(finiteState(m), `${numericAs} fast=${fast}: the learner's state holds a non-finite value`);
-      results.push({
-        errors: st.errors,
-        bad: st.badRows,
-        rows: st.rows,
-        state: Array.from(m.learner.state().ftrl_z_sqrtn!.data),
-      });
+      assert.deepEqual(results[1]!.errors, results[0]!.errors, `${numericAs}: fast and TS paths report alike`);
+      assert.deepEqual(results[1]!.state, results[0]!.state, `${numericAs}: the same model either way`);
     }
-    const want = [
-      `line ${at('1e999,')}: number '1e999' in column 'x' is not finite`,
-      `line ${at('-1e999')}: number '-1e999' in column 'x' is not finite`,
-    ];
-    if (numericAs === 'value')
-      want.push(
-        `line ${at('1e300')}: number '1e300' in column 'x' is beyond +-2^53 (value-weighted features must stay finite through the update)`,
-      );
-    assert.deepEqual(
-      results[0]!.errors,
-      want.sort((a, b) => parseInt(a.slice(5), 10) - parseInt(b.slice(5), 10)),
-      numericAs,
-    );
-    assert.deepEqual(results[1]!.errors, results[0]!.errors, `${numericAs}: fast and TS paths report alike`);
-    assert.deepEqual(results[1]!.state, results[0]!.state, `${numericAs}: the same model either way`);
-  }
-});
+  },
+);
 
 test('a stray quote: reported with the line it opened and the lines it swallowed; those lines are read again', () => {
   const body = rows(200);
@@ -86,7 +90,8 @@ test('a stray quote: reported with the line it opened and the lines it swallowed
   assert.equal(r.badRows, 1);
   assert.equal(delivered, 199); // every other row, including the 150 after the quote
   assert.deepEqual(r.errors, [
-    'line 51: unclosed quote: a quoted field opened on line 51 ran over 150 more lines (to line 201, the end of the input); the lines after line 51 are read again as rows',
+    'line 51: unclosed quote: a quoted field opened on line 51 ran over 150 more lines (to line 201, the end ' +
+      'of the input); the lines after line 51 are read again as rows',
   ]);
   // Strict mode stops there, with the same report.
   const s = new CsvReader({ strict: true });

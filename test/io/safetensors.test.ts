@@ -91,7 +91,8 @@ test('decoding a Node Buffer gives independent, correct tensors', async () => {
     a: { shape: [3], data: Float32Array.from([1, 2, 3]) },
     b: { shape: [1], data: Float64Array.from([4]) },
   });
-  const buf = Buffer.concat([Buffer.from([9, 9, 9]), Buffer.from(bytes)]).subarray(3) as Uint8Array; // unaligned, pooled-style
+  // unaligned, pooled-style
+  const buf = Buffer.concat([Buffer.from([9, 9, 9]), Buffer.from(bytes)]).subarray(3) as Uint8Array;
   const { tensors } = decodeSafetensors(buf);
   assert.deepEqual([...tensors.a!.data], [1, 2, 3]);
   assert.deepEqual([...tensors.b!.data], [4]);
