@@ -22,51 +22,59 @@ const bytes = saveCheckpoint(
   { opt, spec: { type: 'adam', lr: 1e-3 } },
 );
 const signature = (ck) => JSON.stringify([ck.meta, Array.from(ck.model.params.data), ck.optimizer?.scalars()]);
-const ref = signature(loadCheckpoint(bytes));
 
-const n = Number(Buffer.from(bytes).readBigUInt64LE(0));
-let rejected = 0,
-  same = 0,
-  changed = 0;
-const examples = [];
-for (let i = 8; i < 8 + n; i++)
-  for (let bit = 0; bit < 8; bit++) {
-    const b = Uint8Array.from(bytes);
-    b[i] ^= 1 << bit;
-    let sig;
-    try {
-      sig = signature(loadCheckpoint(b));
-    } catch {
-      rejected++;
-      continue;
+/** Flips every bit of the header of `file` in turn and counts what loading makes of each. */
+function campaign(label, file) {
+  const ref = signature(loadCheckpoint(file));
+  const n = Number(Buffer.from(file).readBigUInt64LE(0));
+  let rejected = 0,
+    same = 0,
+    changed = 0;
+  const examples = [];
+  for (let i = 8; i < 8 + n; i++)
+    for (let bit = 0; bit < 8; bit++) {
+      const b = Uint8Array.from(file);
+      b[i] ^= 1 << bit;
+      let sig;
+      try {
+        sig = signature(loadCheckpoint(b));
+      } catch {
+        rejected++;
+        continue;
+      }
+      if (sig === ref) same++;
+      else {
+        changed++;
+        if (examples.length < 4)
+          examples.push(
+            `byte ${i} bit ${bit}: ...${Buffer.from(b.subarray(Math.max(8, i - 12), i + 12)).toString('latin1')}...`,
+          );
+      }
     }
-    if (sig === ref) same++;
-    else {
-      changed++;
-      if (examples.length < 4)
-        examples.push(
-          `byte ${i} bit ${bit}: ...${Buffer.from(b.subarray(Math.max(8, i - 12), i + 12)).toString('latin1')}...`,
-        );
-    }
-  }
-const total = rejected + same + changed;
-console.log(
-  `single-bit flips in the ${n}-byte header: ${total}; rejected ${rejected}, loaded unchanged ${same}, ` +
-    `LOADED WITH A CHANGED MEANING ${changed} (${((100 * changed) / total).toFixed(1)}%)`,
-);
-for (const e of examples) console.log('  e.g. ' + e);
+  const total = rejected + same + changed;
+  console.log(
+    `${label}: single-bit flips in the ${n}-byte header: ${total}; rejected ${rejected}, loaded unchanged ${same}, ` +
+      `LOADED WITH A CHANGED MEANING ${changed} (${((100 * changed) / total).toFixed(1)}%)`,
+  );
+  for (const e of examples) console.log('  e.g. ' + e);
+}
+campaign('as saved', bytes);
+// The same checkpoint as a file written before checksums (or by another program) would be.
+const parts = split(bytes);
+const meta0 = { ...parts.header.__metadata__ };
+delete meta0.recur_checksum;
+campaign('without a checksum', join({ ...parts.header, __metadata__: meta0 }, parts.data));
 
-const { header, headerText, data } = split(bytes);
+// Hand-made cases, on the checkpoint without its checksum (so that the other checks are what
+// refuses them; with the checksum, any such edit is a checksum mismatch first).
+const old = join({ ...parts.header, __metadata__: meta0 }, parts.data);
+const { header, headerText, data } = split(old);
 const meta = JSON.parse(header.__metadata__.recur);
+const withMeta = (m) => join({ ...header, __metadata__: { ...header.__metadata__, recur: JSON.stringify(m) } }, data);
 const cases = {
-  'step "abc"': join(
-    { ...header, __metadata__: { ...header.__metadata__, recur: JSON.stringify({ ...meta, step: 'abc' }) } },
-    data,
-  ),
-  'step -5': join(
-    { ...header, __metadata__: { ...header.__metadata__, recur: JSON.stringify({ ...meta, step: -5 }) } },
-    data,
-  ),
+  'step "abc"': withMeta({ ...meta, step: 'abc' }),
+  'step -5': withMeta({ ...meta, step: -5 }),
+  'RNG state with 3 words': withMeta({ ...meta, rng: { data: { s: [1, 2, 3], spare: null } } }),
   'duplicate __metadata__ (the last wins)': join(
     headerText.replace(
       /^\{/,
@@ -75,6 +83,7 @@ const cases = {
     data,
   ),
   'header length N-1': join(headerText, data, -1),
+  'header length N-1 (checksum present)': join(split(bytes).headerText, split(bytes).data, -1),
 };
 for (const [name, b] of Object.entries(cases)) {
   try {
