@@ -20,11 +20,35 @@ export function join(header, data, lengthDelta = 0) {
   return Buffer.concat([len, h, Buffer.from(data)]);
 }
 
-/** Rewrites the `recur` metadata JSON of a checkpoint file with `edit(meta)`; writes `out`. */
+/**
+ * A CRC-32 checksum entry (`recur_checksum`, added by checkpoints written since issue 13) made
+ * right again after an edit, as a deliberate forger would: then only the other checks stand
+ * between the edit and the loader. Files without the entry are left without one.
+ */
+export function rechecksum(bytes) {
+  const b = Buffer.from(bytes);
+  const text = b.toString('latin1');
+  const pat = '"recur_checksum":"crc32:';
+  const at = text.indexOf(pat);
+  if (at < 0) return b;
+  const digits = at + pat.length;
+  b.write('00000000', digits, 'latin1');
+  const table = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  let r = 0xffffffff;
+  for (const x of b) r = table[(r ^ x) & 255] ^ (r >>> 8);
+  b.write(((r ^ 0xffffffff) >>> 0).toString(16).padStart(8, '0'), digits, 'latin1');
+  return b;
+}
+
+/** Rewrites the `recur` metadata JSON of a checkpoint file with `edit(meta)` (checksum made right); writes `out`. */
 export function editMeta(src, out, edit) {
   const { header, data } = split(readFileSync(src));
   const meta = JSON.parse(header.__metadata__.recur);
   edit(meta, header);
   header.__metadata__.recur = JSON.stringify(meta);
-  writeFileSync(out, join(header, data));
+  writeFileSync(out, rechecksum(join(header, data)));
 }

@@ -16,14 +16,14 @@ finite() { # prints how many non-finite values each float tensor of a checkpoint
 $RECUR train $QUICK --steps 20 --out "$WORK/a" --json >/dev/null
 node --input-type=module -e "
 import { readFileSync, writeFileSync } from 'node:fs';
-import { split } from '$ROOT/scripts/faults/ckpt.mjs';
+import { rechecksum, split } from '$ROOT/scripts/faults/ckpt.mjs';
 const b = readFileSync('$WORK/a/checkpoint.safetensors');
 const { header } = split(b);
 const n = Number(b.readBigUInt64LE(0)), off = 8 + n + header['optimizer.exp_avg'].data_offsets[0];
 b.writeFloatLE(NaN, off + 4 * 3);
-writeFileSync('$WORK/a/checkpoint.safetensors', b);"
+writeFileSync('$WORK/a/checkpoint.safetensors', rechecksum(b)); // as a forger would"
 run "resume with one NaN in optimizer.exp_avg" 60 $RECUR resume "$WORK/a" --steps 40
-finite "$WORK/a/checkpoint.safetensors" "the checkpoint after resume"
+finite "$WORK/a/checkpoint.safetensors" "the checkpoint after the resume (the planted NaN, nothing written)"
 run "train --optimizer sgd --lr 3e38" 60 $RECUR train $QUICK --steps 20 --optimizer sgd --lr 3e38 --out "$WORK/b"
 finite "$WORK/b/checkpoint.safetensors" "the checkpoint of lr 3e38"
 run "  ... the same with --strict" 60 $RECUR train $QUICK --steps 20 --optimizer sgd --lr 3e38 --out "$WORK/c" --strict

@@ -91,7 +91,8 @@ export const command: Command = {
       o.json
         ? JSON.stringify(res)
         : `resumed from step ${done} to step ${out.steps}: loss ${out.eval.loss.toFixed(5)}, ` +
-            `${(out.eval.errorRate * 100).toFixed(2)}% wrong -> ${out.eval.success ? 'SOLVED' : 'not solved'}`,
+            `${(out.eval.errorRate * 100).toFixed(2)}% wrong -> ${out.eval.success ? 'SOLVED' : 'not solved'}` +
+            `${out.skippedSteps ? ` (${out.skippedSteps} steps skipped in all: non-finite gradient or update)` : ''}`,
     );
     return 0;
   },

@@ -176,7 +176,8 @@ export const command: Command = {
           `${res.mse !== undefined ? `mse ${(res.mse as number).toFixed(5)}, ` : ''}loss ` +
           `${out.eval.loss.toFixed(5)} (baseline ${out.eval.baseline.toFixed(4)}), ` +
           `${(out.eval.errorRate * 100).toFixed(2)}% wrong of ${out.eval.sequences} -> ` +
-          `${out.eval.success ? 'SOLVED' : 'not solved'} after ${out.steps} steps, ` +
+          `${out.eval.success ? 'SOLVED' : 'not solved'} after ${out.steps} steps` +
+          `${out.skippedSteps ? ` (${out.skippedSteps} skipped: non-finite gradient or update)` : ''}, ` +
           `${out.seconds.toFixed(1)} s; run folder ${dir}`,
       );
     return 0;
