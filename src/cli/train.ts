@@ -52,7 +52,7 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   strict: {
     type: 'boolean',
     default: false,
-    help: 'stop with an error on a non-finite gradient (default: skip the step)',
+    help: 'stop with an error on a non-finite gradient or update (default: skip the step, restored)',
   },
   steps: { type: 'int', default: 2000, min: 1, max: 1e9, help: 'training steps (total)' },
   batch: { type: 'int', default: 32, min: 1, max: 65536, help: 'batch size' },
