@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HashedLinearModel } from 'recur/hashing';
+import { HashedLinearModel, fastPathAvailable } from 'recur/hashing';
 import { CsvError, CsvReader } from '../../src/node/csv.js';
 import { trainStream } from '../../src/node/hashstream.js';
 
@@ -34,7 +34,7 @@ function finiteState(m: HashedLinearModel): boolean {
 test(
   'non-finite numbers, and value-weighted numbers beyond 2^53, are bad rows with their lines on both ' + 'paths',
   async () => {
-    const text = `label,x,site\n${rows(3000)}`
+    const text = `label,x,site\n${rows(20000)}`
       .replace('\n0,4,s4\n', '\n0,1e999,s4\n')
       .replace('\n0,5,s0\n', '\n0,-1e999,s0\n')
       .replace('\n1,6,s1\n', '\n1,1e300,s1\n');
@@ -49,6 +49,7 @@ test(
           { kind: 'ftrl', alpha: 0.1, l1: 0 },
         );
         const st = await trainStream(m, path, { fast });
+        if (fast && fastPathAvailable()) assert.ok(st.fastRows > 10000, `${numericAs}: ${st.fastRows} fast rows`);
         assert.ok(finiteState(m), `${numericAs} fast=${fast}: the learner's state holds a non-finite value`);
         results.push({
           errors: st.errors,
