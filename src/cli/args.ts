@@ -26,6 +26,8 @@ export interface Command {
   /** Extra help text (examples). */
   details?: string;
   run(opts: Record<string, any>, positionals: string[], io: CommandIO): Promise<number>;
+  /** A command whose flags depend on its first argument (`experiment NAME`) returns the command that parses the rest. */
+  resolve?(argv: string[]): Promise<Command>;
 }
 
 /** Exit codes that mean something. */
