@@ -286,7 +286,8 @@ async function run(o: Record<string, any>, io: { log(l: string): void }): Promis
       verdict: S.signTestP < 0.05 ? (S.clippedBetter > S.plainBetter ? 'yes' : 'no') : 'inconclusive',
       answer:
         `After ${o.steps} updates the clipped run ended lower in ${S.clippedBetter} starts, the plain run in ` +
-        `${S.plainBetter} (sign test p = ${short(S.signTestP, 2)}); loss under ${solvedAt}: clipped ${S.solvedClipped}/${n}, ` +
+        `${S.plainBetter} (sign test p = ${short(S.signTestP, 2)}); loss under ${solvedAt}: ` +
+        `clipped ${S.solvedClipped}/${n}, ` +
         `plain ${S.solvedPlain}/${n}.`,
     },
     {
@@ -298,7 +299,8 @@ async function run(o: Record<string, any>, io: { log(l: string): void }): Promis
             ? 'no'
             : 'inconclusive',
       answer:
-        `Largest |grad L| on the grid: ${short(S.maxGradInside)} where |w| <= 1, ${short(S.maxGradOutside)} where |w| > 1` +
+        `Largest |grad L| on the grid: ${short(S.maxGradInside)} where |w| <= 1, ${short(S.maxGradOutside)} ` +
+        `where |w| > 1` +
         (S.thrownTotal ? `; ${S.thrownFromOutside} of the ${S.thrownTotal} thrown steps started at |w| > 1.` : '.'),
     },
   ];
@@ -460,12 +462,32 @@ function sections(r: CliffResult): ReturnType<Experiment['sections']> {
     String(s.clipped.thrown.length),
     s.clipped.crossings.join(', ') || '-',
   ]);
+  const sigmaChart = lineChart(sigma, {
+    title: 'sigma_max(W_hh) = |w|',
+    xLabel: 'update',
+    hlines: [{ y: 1, label: '1' }],
+    vlines: vl,
+  });
+  const perStart = dataTable(
+    [
+      'start',
+      '(w0, b0)',
+      'plain final loss',
+      'plain thrown steps',
+      'plain crossings of 1',
+      'clipped final loss',
+      'clipped thrown',
+      'clipped crossings',
+    ],
+    rows,
+  );
   return [
     {
       id: 'surface',
       title: 'The loss surface and the featured trajectories',
       intro:
-        'h_t = tanh(w h_(t-1) + b) from h_0 for T steps, L = (h_T - target)^2. Circles: starts; dots: ends; an arrow on the border: ' +
+        'h_t = tanh(w h_(t-1) + b) from h_0 for T steps, L = (h_T - target)^2. Circles: starts; ' +
+        'dots: ends; an arrow on the border: ' +
         'the trajectory left the map there. The featured start is the first whose plain run was thrown (else start 0).',
       html: `<div class="grid">${featuredMap}${gmap}</div>`,
     },
@@ -473,14 +495,14 @@ function sections(r: CliffResult): ReturnType<Experiment['sections']> {
       id: 'sigma',
       title: 'sigma_max(W) along the featured trajectories',
       intro: 'For one unit sigma_max(W) = |w|; dashed vertical lines mark the updates after which it crossed 1.',
-      html: `<div class="grid">${lineChart(sigma, { title: 'sigma_max(W_hh) = |w|', xLabel: 'update', hlines: [{ y: 1, label: '1' }], vlines: vl })}${lossChart}${gradChart}</div>`,
+      html: `<div class="grid">${sigmaChart}${lossChart}${gradChart}</div>`,
     },
     {
       id: 'all',
       title: 'Every start',
       html:
         `<div class="grid">${all('plain', '#ff3030')}${all('clipped', '#ffffff')}</div>` +
-        `<details><summary>per start</summary>${dataTable(['start', '(w0, b0)', 'plain final loss', 'plain thrown steps', 'plain crossings of 1', 'clipped final loss', 'clipped thrown', 'clipped crossings'], rows)}</details>`,
+        `<details><summary>per start</summary>${perStart}</details>`,
     },
   ];
 }
@@ -489,7 +511,8 @@ export const experiment: Experiment<CliffResult> = {
   name: 'cliff',
   title: 'walls in the loss surface of a one-unit RNN (Pascanu et al. 2013, Fig. 6)',
   question:
-    'Does the loss surface of a recurrent net have walls that throw gradient descent off, does clipping the gradient norm stop that, and do the walls lie where sigma_max(W) > 1?',
+    'Does the loss surface of a recurrent net have walls that throw gradient descent off, does ' +
+    'clipping the gradient norm stop that, and do the walls lie where sigma_max(W) > 1?',
   options: {
     T: { type: 'int', default: 20, help: 'time steps' },
     h0: { type: 'number', default: 0.5, help: 'initial state h_0' },

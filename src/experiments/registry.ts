@@ -11,4 +11,16 @@ export const EXPERIMENTS: Record<string, { summary: string; load: Loader }> = {
     summary: 'walls in the loss surface of a one-unit RNN; gradient descent with and without clipping',
     load: () => import('./cliff.js'),
   },
+  'esn-vs-lstm': {
+    summary: 'echo state networks vs LSTMs on Mackey-Glass and characters, at equal parameters and equal compute',
+    load: () => import('./esn_vs_lstm.js'),
+  },
+  embeddings: {
+    summary: 'learned vs fixed hashed embeddings vs a hashed linear model: accuracy against parameters and memory',
+    load: () => import('./embeddings.js'),
+  },
+  preprocess: {
+    summary: "LeCun's YUV + local contrast normalisation vs ZCA whitening on real colour images, ridge and ELM",
+    load: () => import('./preprocess.js'),
+  },
 };

@@ -17,6 +17,11 @@ export class OptionError extends RangeError {
   override name = 'OptionError';
 }
 
+/** Bad data handed to an experiment (the command line exits with code 3). */
+export class DataError extends Error {
+  override name = 'DataError';
+}
+
 /** Throws OptionError unless `ok`. */
 export function check(ok: boolean, message: string): void {
   if (!ok) throw new OptionError(message);
@@ -55,6 +60,8 @@ export interface Experiment<R extends ExperimentResult = ExperimentResult> {
   options: Record<string, OptionSpec>;
   /** Option values of the quick run (`--quick`): seconds, toy sizes. */
   quick: Record<string, unknown>;
+  /** Checks the options before any data is loaded (throws OptionError); `run` checks them too. */
+  validate?(o: Record<string, any>): void;
   run(o: Record<string, any>, io: ExperimentIO, data?: unknown): Promise<R>;
   /** The text printed on stdout (tables, findings). */
   text(r: R): string;

@@ -41,29 +41,44 @@ export function dotChart(
   const cw = pw / Math.max(1, categories.length);
   let body = `<rect x="${M.l}" y="${M.t}" width="${pw}" height="${ph}" fill="none" stroke="#999"/>`;
   for (const v of niceTicks(y0, y1))
-    body += `<line x1="${M.l}" x2="${M.l + pw}" y1="${Y(v).toFixed(1)}" y2="${Y(v).toFixed(1)}" stroke="#eee"/><text x="${M.l - 4}" y="${Y(v).toFixed(1)}" dy="0.32em" text-anchor="end" class="tk">${fmt(v, 3)}</text>`;
+    body +=
+      `<line x1="${M.l}" x2="${M.l + pw}" y1="${Y(v).toFixed(1)}" y2="${Y(v).toFixed(1)}" ` +
+      `stroke="#eee"/><text x="${M.l - 4}" y="${Y(v).toFixed(1)}" dy="0.32em" text-anchor="end" ` +
+      `class="tk">${fmt(v, 3)}</text>`;
   categories.forEach((c, i) => {
-    body += `<text x="${(M.l + (i + 0.5) * cw).toFixed(1)}" y="${M.t + ph + 15}" text-anchor="middle" class="tk">${esc(c)}</text>`;
+    body +=
+      `<text x="${(M.l + (i + 0.5) * cw).toFixed(1)}" y="${M.t + ph + 15}" text-anchor="middle" ` +
+      `class="tk">${esc(c)}</text>`;
     groups.forEach((g, k) => {
       const vs = (g.values[i] ?? []).filter(Number.isFinite);
       if (!vs.length) return;
       const color = g.color ?? PALETTE[k % PALETTE.length]!;
       const x = M.l + (i + (k + 1) / (groups.length + 1)) * cw;
       const mean = vs.reduce((a, b) => a + b, 0) / vs.length;
-      body += `<line x1="${x.toFixed(1)}" x2="${x.toFixed(1)}" y1="${Y(Math.min(...vs)).toFixed(1)}" y2="${Y(Math.max(...vs)).toFixed(1)}" stroke="${color}" stroke-width="2"/>`;
-      body += `<circle cx="${x.toFixed(1)}" cy="${Y(mean).toFixed(1)}" r="4" fill="${color}"><title>${esc(g.name)}, ${esc(c)}: mean ${fmt(mean)} over ${vs.length} (${vs.map((v) => fmt(v)).join(', ')})</title></circle>`;
+      body +=
+        `<line x1="${x.toFixed(1)}" x2="${x.toFixed(1)}" y1="${Y(Math.min(...vs)).toFixed(1)}" ` +
+        `y2="${Y(Math.max(...vs)).toFixed(1)}" stroke="${color}" stroke-width="2"/>`;
+      body +=
+        `<circle cx="${x.toFixed(1)}" cy="${Y(mean).toFixed(1)}" r="4" fill="${color}">` +
+        `<title>${esc(g.name)}, ${esc(c)}: mean ${fmt(mean)} over ${vs.length} (${vs.map((v) => fmt(v)).join(', ')})` +
+        `</title></circle>`;
     });
   });
   groups.forEach((g, k) => {
     const color = g.color ?? PALETTE[k % PALETTE.length]!;
-    body += `<g transform="translate(${M.l + 8 + k * 150} ${Hg - 8})"><circle cx="4" cy="-4" r="4" fill="${color}"/><text x="12" y="0" class="lg">${esc(g.name)}</text></g>`;
+    body +=
+      `<g transform="translate(${M.l + 8 + k * 150} ${Hg - 8})"><circle cx="4" cy="-4" ` +
+      `r="4" fill="${color}"/><text x="12" y="0" class="lg">${esc(g.name)}</text></g>`;
   });
   return (
-    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="${W}" height="${Hg}" viewBox="0 0 ${W} ${Hg}" role="img" aria-label="${esc(o.title)}">` +
-    `<rect x="0" y="0" width="${W}" height="${Hg}" fill="#fff"/><text x="${W / 2}" y="16" text-anchor="middle" class="ct">${esc(o.title)}</text>` +
+    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="${W}" height="${Hg}" viewBox="0 ` +
+    `0 ${W} ${Hg}" role="img" aria-label="${esc(o.title)}">` +
+    `<rect x="0" y="0" width="${W}" height="${Hg}" fill="#fff"/><text x="${W / 2}" y="16" text-anchor="middle" ` +
+    `class="ct">${esc(o.title)}</text>` +
     body +
     (o.yLabel
-      ? `<text transform="translate(12 ${M.t + ph / 2}) rotate(-90)" text-anchor="middle" class="al">${esc(o.yLabel)}</text>`
+      ? `<text transform="translate(12 ${M.t + ph / 2}) rotate(-90)" text-anchor="middle" class="al">${esc(o.yLabel)}` +
+        `</text>`
       : '') +
     '</svg>'
   );

@@ -64,7 +64,10 @@ export function fieldMap(
     for (let j = 0; j < xs.length; j++) {
       const v = values[i]![j]!;
       const ok = Number.isFinite(v) && (o.linear || v > 0);
-      body += `<rect x="${(M.l + j * cw).toFixed(2)}" y="${(M.t + ph - (i + 1) * rh).toFixed(2)}" width="${(cw + 0.4).toFixed(2)}" height="${(rh + 0.4).toFixed(2)}" fill="${ok ? ramp((tv(v) - lo) / (hi - lo)) : '#ccc'}"/>`;
+      const fill = ok ? ramp((tv(v) - lo) / (hi - lo)) : '#ccc';
+      body +=
+        `<rect x="${(M.l + j * cw).toFixed(2)}" y="${(M.t + ph - (i + 1) * rh).toFixed(2)}" ` +
+        `width="${(cw + 0.4).toFixed(2)}" height="${(rh + 0.4).toFixed(2)}" fill="${fill}"/>`;
     }
   body += `<rect x="${M.l}" y="${M.t}" width="${pw}" height="${ph}" fill="none" stroke="#999"/>`;
   for (const v of niceTicks(x0, x1))
@@ -73,7 +76,10 @@ export function fieldMap(
     body += `<text x="${M.l - 4}" y="${Y(v).toFixed(1)}" dy="0.32em" text-anchor="end" class="tk">${fmt(v, 3)}</text>`;
   for (const v of o.vlines ?? [])
     if (v.x >= x0 && v.x <= x1)
-      body += `<line x1="${X(v.x).toFixed(1)}" x2="${X(v.x).toFixed(1)}" y1="${M.t}" y2="${M.t + ph}" stroke="#fff" stroke-dasharray="3 3"/><text x="${(X(v.x) + 3).toFixed(1)}" y="${M.t + 10}" class="tk" fill="#fff">${esc(v.label)}</text>`;
+      body +=
+        `<line x1="${X(v.x).toFixed(1)}" x2="${X(v.x).toFixed(1)}" y1="${M.t}" y2="${M.t + ph}" ` +
+        `stroke="#fff" stroke-dasharray="3 3"/><text x="${(X(v.x) + 3).toFixed(1)}" y="${M.t + 10}" ` +
+        `class="tk" fill="#fff">${esc(v.label)}</text>`;
   const clipId = `clip${Math.round(Math.abs(x0 * 997 + y1 * 131 + W))}`;
   body += `<clipPath id="${clipId}"><rect x="${M.l}" y="${M.t}" width="${pw}" height="${ph}"/></clipPath>`;
   const inside = ([x, y]: [number, number]) => x >= x0 && x <= x1 && y >= y0 && y <= y1;
@@ -81,12 +87,21 @@ export function fieldMap(
     const pts = p.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
     if (!pts.length) return;
     const d = pts.map(([x, y], i) => `${i ? 'L' : 'M'}${X(x).toFixed(1)} ${Y(y).toFixed(1)}`).join('');
-    body += `<g clip-path="url(#${clipId})"><path d="${d}" fill="none" stroke="${p.color}" stroke-width="1.8"${p.dashed ? ' stroke-dasharray="5 3"' : ''}><title>${esc(p.name)}</title></path>`;
-    body += `<circle cx="${X(pts[0]![0]).toFixed(1)}" cy="${Y(pts[0]![1]).toFixed(1)}" r="3.5" fill="none" stroke="${p.color}" stroke-width="1.5"/>`;
+    const dash = p.dashed ? ' stroke-dasharray="5 3"' : '';
+    body +=
+      `<g clip-path="url(#${clipId})"><path d="${d}" fill="none" stroke="${p.color}" stroke-width="1.8"${dash}>` +
+      `<title>${esc(p.name)}</title></path>`;
+    body +=
+      `<circle cx="${X(pts[0]![0]).toFixed(1)}" cy="${Y(pts[0]![1]).toFixed(1)}" r="3.5" ` +
+      `fill="none" stroke="${p.color}" stroke-width="1.5"/>`;
     if (inside(pts.at(-1)!))
-      body += `<circle cx="${X(pts.at(-1)![0]).toFixed(1)}" cy="${Y(pts.at(-1)![1]).toFixed(1)}" r="3" fill="${p.color}"/>`;
+      body +=
+        `<circle cx="${X(pts.at(-1)![0]).toFixed(1)}" cy="${Y(pts.at(-1)![1]).toFixed(1)}" ` +
+        `r="3" fill="${p.color}"/>`;
     for (const m of p.marks ?? [])
-      body += `<path d="M${(X(m.at[0]) - 4).toFixed(1)} ${(Y(m.at[1]) - 4).toFixed(1)}l8 8m0 -8l-8 8" stroke="${p.color}" stroke-width="2"><title>${esc(m.label)}</title></path>`;
+      body +=
+        `<path d="M${(X(m.at[0]) - 4).toFixed(1)} ${(Y(m.at[1]) - 4).toFixed(1)}l8 8m0 ` +
+        `-8l-8 8" stroke="${p.color}" stroke-width="2"><title>${esc(m.label)}</title></path>`;
     body += '</g>';
     // Where the path first leaves the map: an arrow on the border, pointing outwards.
     const exit = pts.findIndex((q, i) => i > 0 && inside(pts[i - 1]!) && !inside(q));
@@ -103,24 +118,37 @@ export function fieldMap(
         ang = Math.atan2(Y(by) - Y(ay), X(bx) - X(ax));
       const tip = (a: number, r: number) =>
         `${(ex - r * Math.cos(ang + a)).toFixed(1)} ${(ey - r * Math.sin(ang + a)).toFixed(1)}`;
-      body += `<path d="M${tip(0.45, 10)}L${ex.toFixed(1)} ${ey.toFixed(1)}L${tip(-0.45, 10)}" fill="none" stroke="${p.color}" stroke-width="2.5"><title>${esc(p.name)} leaves the map at step ${exit} towards (${fmt(bx)}, ${fmt(by)})</title></path>`;
+      body +=
+        `<path d="M${tip(0.45, 10)}L${ex.toFixed(1)} ${ey.toFixed(1)}L${tip(-0.45, 10)}" ` +
+        `fill="none" stroke="${p.color}" stroke-width="2.5"><title>${esc(p.name)} leaves the ` +
+        `map at step ${exit} towards (${fmt(bx)}, ${fmt(by)})</title></path>`;
     }
     if (p.name)
-      body += `<g transform="translate(${M.l + 6} ${M.t + 14 + 13 * k})"><rect x="-3" y="-10" width="${8 + 6 * p.name.length}" height="13" fill="#fff" opacity="0.75"/><line x1="0" x2="14" y1="-4" y2="-4" stroke="${p.color}" stroke-width="2"${p.dashed ? ' stroke-dasharray="4 2"' : ''}/><text x="18" y="0" class="lg">${esc(p.name)}</text></g>`;
+      body +=
+        `<g transform="translate(${M.l + 6} ${M.t + 14 + 13 * k})"><rect x="-3" y="-10" ` +
+        `width="${8 + 6 * p.name.length}" height="13" fill="#fff" opacity="0.75"/><line x1="0" ` +
+        `x2="14" y1="-4" y2="-4" stroke="${p.color}" stroke-width="2"${p.dashed ? ' stroke-dasharray="4 2"' : ''}/>` +
+        `<text x="18" y="0" class="lg">${esc(p.name)}</text></g>`;
   });
   const lx = M.l + pw + 12,
     steps = 24;
   for (let k = 0; k < steps; k++)
-    body += `<rect x="${lx}" y="${(M.t + (ph * k) / steps).toFixed(2)}" width="12" height="${(ph / steps + 0.5).toFixed(2)}" fill="${ramp(1 - k / (steps - 1))}"/>`;
+    body +=
+      `<rect x="${lx}" y="${(M.t + (ph * k) / steps).toFixed(2)}" width="12" ` +
+      `height="${(ph / steps + 0.5).toFixed(2)}" fill="${ramp(1 - k / (steps - 1))}"/>`;
   const lab = (v: number) => (o.linear ? fmt(v, 3) : `1e${v.toFixed(1)}`);
-  body += `<text x="${lx}" y="${M.t - 4}" class="tk">${lab(hi)}</text><text x="${lx}" y="${M.t + ph + 12}" class="tk">${lab(lo)}</text>`;
+  body +=
+    `<text x="${lx}" y="${M.t - 4}" class="tk">${lab(hi)}</text><text x="${lx}" y="${M.t + ph + 12}" ` +
+    `class="tk">${lab(lo)}</text>`;
   return (
-    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="${W}" height="${Hg}" viewBox="0 0 ${W} ${Hg}" role="img" aria-label="${esc(o.title)}">` +
+    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="${W}" height="${Hg}" viewBox="0 ` +
+    `0 ${W} ${Hg}" role="img" aria-label="${esc(o.title)}">` +
     `<rect x="0" y="0" width="${W}" height="${Hg}" fill="#fff"/>` +
     `<text x="${W / 2}" y="16" text-anchor="middle" class="ct">${esc(o.title)}</text>` +
     body +
     `<text x="${M.l + pw / 2}" y="${Hg - 4}" text-anchor="middle" class="al">${esc(o.xLabel)}</text>` +
-    `<text transform="translate(12 ${M.t + ph / 2}) rotate(-90)" text-anchor="middle" class="al">${esc(o.yLabel)}</text>` +
+    `<text transform="translate(12 ${M.t + ph / 2}) rotate(-90)" text-anchor="middle" class="al">${esc(o.yLabel)}` +
+    `</text>` +
     '</svg>'
   );
 }

@@ -39,19 +39,23 @@ export interface ExperimentPage {
 
 /** A table of strings (escaped). */
 export function dataTable(head: string[], rows: string[][]): string {
-  return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+  const th = head.map((h) => `<th>${esc(h)}</th>`).join('');
+  const body = rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('');
+  return `<table><thead><tr>${th}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
 const VERDICT_CSS =
-  '.v{display:inline-block;min-width:92px;padding:1px 6px;margin-right:8px;border-radius:3px;font-size:12px;font-weight:600;text-align:center}' +
-  '.v-yes{background:#d9f2d9;color:#185c18}.v-no{background:#f8d7d7;color:#7a1515}.v-inconclusive{background:#eee;color:#444}' +
-  '.finding{margin:6px 0;max-width:1000px}.q{font-weight:600}.cmd{font-family:monospace;background:#fff;border:1px solid #ddd;padding:4px 8px;display:inline-block}';
+  '.v{display:inline-block;min-width:92px;padding:1px 6px;margin-right:8px;border-radius:3px;font-size:12px;' +
+  'font-weight:600;text-align:center}.v-yes{background:#d9f2d9;color:#185c18}.v-no{background:#f8d7d7;color:#7a1515}' +
+  '.v-inconclusive{background:#eee;color:#444}.finding{margin:6px 0;max-width:1000px}.q{font-weight:600}' +
+  '.cmd{font-family:monospace;background:#fff;border:1px solid #ddd;padding:4px 8px;display:inline-block}';
 
 export function experimentPage(p: ExperimentPage): string {
   const findings = p.findings
     .map(
       (f) =>
-        `<div class="finding"><span class="v v-${esc(f.verdict)}">${esc(f.verdict)}</span><span class="q">${esc(f.question)}</span> ${esc(f.answer)}</div>`,
+        `<div class="finding"><span class="v v-${esc(f.verdict)}">${esc(f.verdict)}</span><span ` +
+        `class="q">${esc(f.question)}</span> ${esc(f.answer)}</div>`,
     )
     .join('');
   const opts = dataTable(
@@ -62,21 +66,27 @@ export function experimentPage(p: ExperimentPage): string {
     {
       id: 'findings',
       title: 'What was measured',
-      html: `<p class="intro">${esc(p.question)}</p>${findings}${p.command ? `<p>Reproduce: <span class="cmd">${esc(p.command)}</span></p>` : ''}`,
+      html:
+        `<p class="intro">${esc(p.question)}</p>${findings}` +
+        (p.command ? `<p>Reproduce: <span class="cmd">${esc(p.command)}</span></p>` : ''),
     },
     ...p.sections,
     { id: 'settings', title: 'Settings', html: opts },
   ];
   return (
     '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">' +
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">` +
-    `<meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(p.title)}</title><style>${CSS}${VERDICT_CSS}</style></head><body>` +
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; ` +
+    `img-src data:">` +
+    `<meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(p.title)}` +
+    `</title><style>${CSS}${VERDICT_CSS}</style></head><body>` +
     `<h1>${esc(p.title)}</h1>${p.subtitle ? `<div class="sub">${esc(p.subtitle)}</div>` : ''}` +
     `<nav>${parts.map((s) => `<a href="#${esc(s.id)}">${esc(s.title)}</a>`).join('')}</nav>` +
     parts
       .map(
         (s) =>
-          `<section id="${esc(s.id)}"><h2>${esc(s.title)}</h2>${s.intro ? `<p class="intro">${esc(s.intro)}</p>` : ''}${s.html}</section>`,
+          `<section id="${esc(s.id)}"><h2>${esc(s.title)}</h2>` +
+          (s.intro ? `<p class="intro">${esc(s.intro)}</p>` : '') +
+          `${s.html}</section>`,
       )
       .join('') +
     '</body></html>\n'

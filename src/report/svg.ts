@@ -142,7 +142,10 @@ export function lineChart(series: Series[], o: LineChartOptions): string {
   let body = `<rect x="${M.l}" y="${M.t}" width="${pw}" height="${ph}" fill="none" stroke="#999"/>`;
   const xt = o.logX ? logTicks(x0, x1) : niceTicks(x0, x1);
   for (const v of xt)
-    body += `<line x1="${Xt(v).toFixed(1)}" x2="${Xt(v).toFixed(1)}" y1="${M.t + ph}" y2="${M.t + ph + 4}" stroke="#999"/><text x="${Xt(v).toFixed(1)}" y="${M.t + ph + 15}" text-anchor="middle" class="tk">${o.logX ? fmt(10 ** v, 3) : fmt(v, 3)}</text>`;
+    body +=
+      `<line x1="${Xt(v).toFixed(1)}" x2="${Xt(v).toFixed(1)}" y1="${M.t + ph}" y2="${M.t + ph + 4}" stroke="#999"/>` +
+      `<text x="${Xt(v).toFixed(1)}" y="${M.t + ph + 15}" text-anchor="middle" class="tk">` +
+      `${o.logX ? fmt(10 ** v, 3) : fmt(v, 3)}</text>`;
   const yt = o.logY
     ? niceTicks(Math.ceil(y0), Math.floor(y1), Math.min(6, Math.max(1, Math.floor(y1) - Math.ceil(y0)))).filter((v) =>
         Number.isInteger(v),
@@ -157,11 +160,14 @@ export function lineChart(series: Series[], o: LineChartOptions): string {
     const py = Y(h.y).toFixed(1);
     body += `<line x1="${M.l}" x2="${M.l + pw}" y1="${py}" y2="${py}" stroke="#555" stroke-dasharray="2 3"/><text x="${M.l + pw - 2}" y="${py}" dy="-0.3em" text-anchor="end" class="tk">${esc(h.label)}</text>`;
   }
+  const dot = (x: number, y: number) => `<circle cx="${X(x).toFixed(1)}" cy="${Y(y).toFixed(1)}" r="2.6"/>`;
   for (const v of o.vlines ?? []) {
     if ((o.logX && !(v.x > 0)) || !Number.isFinite(v.x)) continue;
     const px = X(v.x);
     if (px < M.l - 0.5 || px > M.l + pw + 0.5) continue;
-    body += `<line x1="${px.toFixed(1)}" x2="${px.toFixed(1)}" y1="${M.t}" y2="${M.t + ph}" stroke="#555" stroke-dasharray="2 3"/><text x="${(px + 2).toFixed(1)}" y="${M.t + ph - 4}" class="tk">${esc(v.label)}</text>`;
+    body +=
+      `<line x1="${px.toFixed(1)}" x2="${px.toFixed(1)}" y1="${M.t}" y2="${M.t + ph}" stroke="#555" ` +
+      `stroke-dasharray="2 3"/><text x="${(px + 2).toFixed(1)}" y="${M.t + ph - 4}" class="tk">${esc(v.label)}</text>`;
   }
   data.forEach((s, i) => {
     const c = s.color ?? PALETTE[i % PALETTE.length]!;
@@ -171,8 +177,7 @@ export function lineChart(series: Series[], o: LineChartOptions): string {
     } else {
       const d = s.points.map(([x, y], k) => `${k ? 'L' : 'M'}${X(x).toFixed(1)} ${Y(y).toFixed(1)}`).join('');
       body += `<path d="${d}" fill="none" stroke="${c}" stroke-width="1.6"${s.dashed ? ' stroke-dasharray="5 3"' : ''}>${tip}</path>`;
-      if (s.dots)
-        body += `<g fill="${c}">${s.points.map(([x, y]) => `<circle cx="${X(x).toFixed(1)}" cy="${Y(y).toFixed(1)}" r="2.6"/>`).join('')}</g>`;
+      if (s.dots) body += `<g fill="${c}">${s.points.map(([x, y]) => dot(x, y)).join('')}</g>`;
     }
     body += `<g transform="translate(${M.l + 6} ${M.t + 12 + 13 * i})"><line x1="0" x2="14" y1="-4" y2="-4" stroke="${c}" stroke-width="2"${s.dashed ? ' stroke-dasharray="4 2"' : ''}/><text x="18" y="0" class="lg">${esc(s.name)}</text></g>`;
   });

@@ -7,12 +7,12 @@
  */
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { type Command, type FlagSpec, UsageError, camel } from '../args.js';
+import { type Command, type FlagSpec, InputError, UsageError, camel } from '../args.js';
 import { RunDir } from '../../node/rundir.js';
 import { writeFileAtomic } from '../../node/atomic.js';
 import { experimentPage } from '../../report/page.js';
 import { EXPERIMENTS } from '../../experiments/registry.js';
-import { OptionError, findingsText } from '../../experiments/spec.js';
+import { DataError, OptionError, findingsText } from '../../experiments/spec.js';
 import { DATA_LOADERS } from './data.js';
 
 /** Flag names given on the command line (before `--`). */
@@ -59,10 +59,12 @@ export async function experimentCommand(name: string, argv: string[]): Promise<C
         load0 = loadavg();
       let result;
       try {
+        exp.validate?.(o);
         const data = load ? await load(o, (l) => !o.json && io.err(l)) : undefined;
         result = await exp.run(o, { log: (l) => !o.json && io.err(l) }, data);
       } catch (e) {
         if (e instanceof OptionError) throw new UsageError(e.message);
+        if (e instanceof DataError) throw new InputError(e.message);
         throw e;
       }
       result.options = options;
@@ -82,7 +84,9 @@ export async function experimentCommand(name: string, argv: string[]): Promise<C
       run.writeJSON('results.json', full);
       const html = experimentPage({
         title: `recur experiment ${name}: ${exp.title}`,
-        subtitle: `${new Date().toISOString().slice(0, 19)}Z, ${full.wall_seconds} s wall (load average ${full.load_average.start[0]} at the start): timings are for the record only`,
+        subtitle:
+          `${new Date().toISOString().slice(0, 19)}Z, ${full.wall_seconds} s wall (load ` +
+          `average ${full.load_average.start[0]} at the start): timings are for the record only`,
         question: exp.question,
         findings: result.findings,
         sections: exp.sections(result),
@@ -93,7 +97,8 @@ export async function experimentCommand(name: string, argv: string[]): Promise<C
       if (o.json) io.out(JSON.stringify({ ...full, report: run.file('report.html') }));
       else
         io.out(
-          `${exp.text(result)}\n\nFindings:\n${findingsText(result.findings)}\n\nRun folder ${dir}: results.json, report.html`,
+          `${exp.text(result)}\n\nFindings:\n${findingsText(result.findings)}\n\nRun folder ` +
+            `${dir}: results.json, report.html`,
         );
       return 0;
     },
