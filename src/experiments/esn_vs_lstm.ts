@@ -315,6 +315,7 @@ function fitEsn(task: SeqTask, N: number, o: Record<string, any>, io: Experiment
         return { shape: [b - a, N], data: st.data.subarray((a - s) * N) };
       };
       const sv = states(va, vb);
+      let st: ReturnType<typeof states> | null = null; // test states, run once per configuration when needed
       const macs = esnFitMacs({ rows: trb - tra, nnz, F: N, O: task.O, solves: 1 });
       search += esnFitMacs({ rows: trb - tra, nnz, F: N, O: task.O, solves: ridges.length });
       for (const r of ridges) {
@@ -328,7 +329,8 @@ function fitEsn(task: SeqTask, N: number, o: Record<string, any>, io: Experiment
           const v = task.score(pv, va, vb, temperature);
           const better = !best || v.err < best.val || (v.err === best.val && (v.bits ?? 0) < (best.valBits ?? 0));
           if (better) {
-            const t = task.score(ridge.predict(states(ta, tb)).data, ta, tb, temperature);
+            st ??= states(ta, tb);
+            const t = task.score(ridge.predict(st).data, ta, tb, temperature);
             best = {
               N,
               leak,
@@ -721,7 +723,11 @@ export const experiment: Experiment<EsnVsLstmResult> = {
     sr: { type: 'number', default: 1.25, help: 'ESN spectral radius' },
     leaks: { type: 'list', default: ['0.3', '1'], help: 'ESN leak rates tried (chosen on validation)' },
     'input-scalings': { type: 'list', default: ['0.25', '1'], help: 'ESN input scalings tried' },
-    ridges: { type: 'list', default: ['1e-9', '1e-7', '1e-5', '1e-3', '1e-1'], help: 'ESN ridge penalties tried' },
+    ridges: {
+      type: 'list',
+      default: ['1e-7', '1e-5', '1e-3', '1e-1', '10', '1000'],
+      help: 'ESN ridge penalties tried',
+    },
     warmup: { type: 'int', default: 100, help: 'steps of context before each evaluated part (not scored)' },
     'mg-train': { type: 'int', default: 3000, help: 'Mackey-Glass training steps' },
     'mg-val': { type: 'int', default: 1000, help: 'Mackey-Glass validation steps' },

@@ -11,6 +11,10 @@ export const EXPERIMENTS: Record<string, { summary: string; load: Loader }> = {
     summary: 'walls in the loss surface of a one-unit RNN; gradient descent with and without clipping',
     load: () => import('./cliff.js'),
   },
+  relu: {
+    summary: 'tanh-RNN vs ReLU-RNN vs IRNN (vs IndRNN): success, divergence and gradient flow over T',
+    load: () => import('./relu.js'),
+  },
   'esn-vs-lstm': {
     summary: 'echo state networks vs LSTMs on Mackey-Glass and characters, at equal parameters and equal compute',
     load: () => import('./esn_vs_lstm.js'),

@@ -198,10 +198,32 @@ test('experiment preprocess: raw, YUV, YUV+LCN and ZCA on real photographs (fixt
   assert.equal(recur('experiment', 'preprocess', '--lcn-size', '4').status, 2);
 });
 
+test('experiment relu: tanh, ReLU and IRNN over T; IndRNN runs where the cell exists, else is reported pending', () => {
+  const j = runExperiment('relu');
+  const Ts = j.options.Ts.map(Number);
+  for (const m of j.models) {
+    const runs = j.runs.filter((r: any) => r.model === m.id);
+    if (m.ran) assert.equal(runs.length, Ts.length * j.options.seeds);
+    else {
+      assert.equal(runs.length, 0);
+      assert.match(m.note, /indrnn/);
+    }
+  }
+  assert.ok(j.models.filter((m: any) => m.ran).length >= 3);
+  for (const r of j.runs) {
+    assert.equal(r.dhFirst.length, r.T);
+    assert.equal(r.hLast.length, r.T);
+    assert.ok(Math.abs(r.logRatioFirst - Math.log10(r.dhFirst[0] / r.dhFirst[r.T - 1])) < 1e-9);
+    if (r.skippedSteps > 0) assert.equal(r.diverged, true);
+  }
+  assert.match(j.html, /dL\/dh_t\|\| at the first update/);
+  assert.equal(recur('experiment', 'relu', '--models', 'lstm').status, 2);
+});
+
 test('experiment --help lists the open questions; each has its own flags', () => {
   const h = recur('experiment', '--help');
   assert.equal(h.status, 0);
-  for (const n of ['cliff', 'esn-vs-lstm', 'embeddings', 'preprocess']) assert.match(h.stdout, new RegExp(n));
+  for (const n of ['cliff', 'relu', 'esn-vs-lstm', 'embeddings', 'preprocess']) assert.match(h.stdout, new RegExp(n));
   const c = recur('experiment', 'cliff', '--help');
   assert.equal(c.status, 0);
   assert.match(c.stdout, /--starts/);
