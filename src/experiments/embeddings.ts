@@ -373,18 +373,11 @@ async function run(o: Record<string, any>, io: ExperimentIO, data?: unknown): Pr
   const bestLin = linear.reduce((a, v) => (mean(v.val) > mean(a.val) ? v : a));
   findings.push({
     question:
-      'Is the hashed linear model (chosen on validation among the bucket counts) as accurate ' +
-      'as the learned-embedding LSTM?',
-    verdict:
-      separated(bestLin.test, learned.test) === 'no'
-        ? 'no'
-        : separated(bestLin.test, learned.test) === 'yes'
-          ? 'yes'
-          : 'inconclusive',
+      'Is the hashed linear model (bucket count chosen on validation) more accurate than the learned-embedding LSTM?',
+    verdict: separated(bestLin.test, learned.test),
     answer:
       `${bestLin.id}: ${pm(bestLin)} with ${bestLin.params} weights (${bestLin.bytes} ` +
-      `bytes) vs learned ${pm(learned)}; "yes" means the linear model is better on every seed, ` +
-      `"no" worse on every seed.`,
+      `bytes) vs learned ${pm(learned)}; yes or no when every seed agrees, inconclusive when the ranges overlap.`,
   });
   return {
     experiment: 'embeddings',

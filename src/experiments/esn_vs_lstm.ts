@@ -454,12 +454,13 @@ function findingsOf(t: TaskResult): Finding[] {
             `${short(Math.min(...t.esn.map((e) => e.test)))} against the LSTM's ${short(small.lstmTest)}.`
           : `N = ${small.esnUnits} (${small.esnParams} trainable readout weights, ` +
             `${short(small.esnParams! / small.lstmParams, 2)}x the LSTM's) reached test ${t.metric} ` +
-            `${short(t.esn.find((e) => e.N === small.esnUnits)!.test)} <= ${short(small.lstmTest)}. Larger LSTMs: ` +
+            `${short(t.esn.find((e) => e.N === small.esnUnits)!.test)} <= ${short(small.lstmTest)}.` +
+            (t.match.length > 1 ? ' Larger LSTMs: ' : '') +
             t.match
               .slice(1)
               .map((m) => `H = ${m.H}: ${m.esnUnits === null ? `not matched up to N = ${maxN}` : `N = ${m.esnUnits}`}`)
               .join('; ') +
-            '.',
+            (t.match.length > 1 ? '.' : ''),
     },
   ];
   const cmpP = t.equalParams.filter((p) => p.esn !== null);

@@ -107,6 +107,24 @@ function downscale(p: Photo, f: number): Photo {
   return { name: p.name, H, W, rgb: out };
 }
 
+/**
+ * Each channel of a photograph to mean 0.5 and standard deviation 0.25 over the whole photograph:
+ * a tile's class is then not given away by its photograph's overall tone and contrast alone.
+ */
+function standardise(p: Photo): Photo {
+  const out = new Float32Array(p.rgb.length);
+  for (let c = 0; c < 3; c++) {
+    let m = 0,
+      q = 0;
+    const n = p.rgb.length / 3;
+    for (let i = c; i < p.rgb.length; i += 3) m += p.rgb[i]! / n;
+    for (let i = c; i < p.rgb.length; i += 3) q += (p.rgb[i]! - m) ** 2 / n;
+    const sd = Math.sqrt(q) || 1;
+    for (let i = c; i < p.rgb.length; i += 3) out[i] = 0.5 + (0.25 * (p.rgb[i]! - m)) / sd;
+  }
+  return { ...p, rgb: out };
+}
+
 function tiles(set: ImageSet, o: Record<string, any>, seed: number): Split {
   const rng = new Rng(seed + 404);
   const parts = { train: [] as number[][], val: [] as number[][], test: [] as number[][] };
@@ -125,7 +143,7 @@ function tiles(set: ImageSet, o: Record<string, any>, seed: number): Split {
     C = set.classes.length;
     const bs = o.block as number;
     for (const p0 of set.photos) {
-      const p = downscale(p0, o.scale),
+      const p = o.photoNorm === 'standardise' ? standardise(downscale(p0, o.scale)) : downscale(p0, o.scale),
         label = set.classes.indexOf(p.name);
       const ty = Math.floor(p.H / S),
         tx = Math.floor(p.W / S);
@@ -437,22 +455,26 @@ function text(r: PreprocessResult): string {
   );
 }
 
-/** A tile as an SVG of S x S rects, each channel mapped to grey levels by mean +- 3 std of the tile. */
-function tileSvg(v: number[], S: number, px = 5): string {
-  const m = mean(v),
-    sd = Math.sqrt(mean(v.map((x) => (x - m) ** 2))) || 1;
-  const g = (x: number) => Math.max(0, Math.min(255, Math.round(((x - m) / (6 * sd) + 0.5) * 255)));
+/**
+ * A tile as an SVG of S x S rects. Raw RGB in its own colours; any other output channel by channel,
+ * grey levels spanning that channel's mean +- 3 std in the tile (so YUV shows as false colour).
+ */
+function tileSvg(v: number[], S: number, raw: boolean, px = 5): string {
+  const maps = [0, 1, 2].map((c) => {
+    if (raw) return (x: number) => Math.max(0, Math.min(255, Math.round(x * 255)));
+    const ch = v.filter((_, i) => i % 3 === c);
+    const m = mean(ch),
+      sd = Math.sqrt(mean(ch.map((x) => (x - m) ** 2))) || 1;
+    return (x: number) => Math.max(0, Math.min(255, Math.round(((x - m) / (6 * sd) + 0.5) * 255)));
+  });
   let body = '';
   for (let y = 0; y < S; y++)
     for (let x = 0; x < S; x++) {
       const i = (y * S + x) * 3;
-      const rgb = `rgb(${g(v[i]!)},${g(v[i + 1]!)},${g(v[i + 2]!)})`;
+      const rgb = `rgb(${maps[0]!(v[i]!)},${maps[1]!(v[i + 1]!)},${maps[2]!(v[i + 2]!)})`;
       body += `<rect x="${x * px}" y="${y * px}" width="${px}" height="${px}" fill="${rgb}"/>`;
     }
-  return (
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${S * px}" height="${S * px}" viewBox="0 ` +
-    `0 ${S * px} ${S * px}">${body}</svg>`
-  );
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${S * px}" height="${S * px}">${body}</svg>`;
 }
 
 function sections(r: PreprocessResult): ReturnType<Experiment['sections']> {
@@ -486,7 +508,8 @@ function sections(r: PreprocessResult): ReturnType<Experiment['sections']> {
   );
   const S = r.data.tile;
   const rows = PIPELINES.map(
-    (p) => `<tr><th>${p}</th>${(r.examples[p] ?? []).map((v) => `<td>${tileSvg(v, S)}</td>`).join('')}</tr>`,
+    (p) =>
+      `<tr><th>${p}</th>${(r.examples[p] ?? []).map((v) => `<td>${tileSvg(v, S, p === 'raw')}</td>`).join('')}</tr>`,
   ).join('');
   return [
     {
@@ -526,6 +549,12 @@ export const experiment: Experiment<PreprocessResult> = {
     tile: { type: 'int', default: 16, help: 'tile (sample) size in pixels' },
     scale: { type: 'int', default: 2, help: 'photographs: downscale factor before tiling' },
     block: { type: 'int', default: 4, help: 'photographs: blocks of N x N tiles go to one split' },
+    'photo-norm': {
+      type: 'string',
+      default: 'none',
+      choices: ['none', 'standardise'],
+      help: "photographs: 'standardise' sets each photograph's channels to one mean and std before tiling",
+    },
     'max-samples': { type: 'int', default: 10000, help: 'CIFAR: at most this many samples' },
     hidden: { type: 'int', default: 1000, help: 'ELM hidden units' },
     'elm-scales': { type: 'list', default: ['0.03', '0.1', '0.3'], help: 'ELM input scalings tried (validation)' },

@@ -74,6 +74,8 @@ export interface ReluRun {
   hLast: number[];
   /** log10(||dL/dh_1|| / ||dL/dh_T||) at the first update: < 0 vanishing, > 0 exploding back in time. */
   logRatioFirst: number;
+  /** The same at the last measurement (after training). */
+  logRatioLast: number;
 }
 
 export interface ReluResult extends ExperimentResult {
@@ -139,6 +141,7 @@ function train(row: ModelRow, T: number, seed: number, o: Record<string, any>): 
     hFirst: core(first)?.saturation.hNorm ?? [],
     hLast: core(end)?.saturation.hNorm ?? [],
     logRatioFirst: log10ratio(core(first)?.dhNorms ?? []),
+    logRatioLast: log10ratio(core(end)?.dhNorms ?? []),
   };
 }
 
@@ -189,16 +192,19 @@ async function run(o: Record<string, any>, io: ExperimentIO): Promise<ReluResult
   }
   if (ran('tanh') && ran('relu')) {
     const vt = median(at('tanh', Tmax).map((r) => r.logRatioFirst)),
-      vr = median(at('relu', Tmax).map((r) => r.logRatioFirst));
+      vr = median(at('relu', Tmax).map((r) => r.logRatioFirst)),
+      vrEnd = median(at('relu', Tmax).map((r) => r.logRatioLast)),
+      vtEnd = median(at('tanh', Tmax).map((r) => r.logRatioLast));
     const dt = at('tanh').filter((r) => r.diverged).length,
       dr = at('relu').filter((r) => r.diverged).length;
-    const explodes = vr > 1 || dr > dt;
+    const explodes = vr > 1 || vrEnd > 1 || dr > dt;
     const verdict: Verdict = vt < -1 && explodes ? 'yes' : !explodes ? 'no' : 'inconclusive';
     findings.push({
       question: 'Does the default-init ReLU-RNN trade vanishing for exploding gradients?',
       verdict,
       answer:
-        `At T = ${Tmax}, median log10(||dL/dh_1|| / ||dL/dh_T||): ReLU ${short(vr)}, tanh ${short(vt)}; ` +
+        `At T = ${Tmax}, median log10(||dL/dh_1|| / ||dL/dh_T||) at the first update: ReLU ${short(vr)}, ` +
+        `tanh ${short(vt)}; after training: ReLU ${short(vrEnd)}, tanh ${short(vtEnd)}; ` +
         `runs that diverged (all T): ReLU ${dr}/${at('relu').length}, tanh ${dt}/${at('tanh').length}.`,
     });
   }
@@ -275,7 +281,7 @@ function sections(r: ReluResult): ReturnType<Experiment['sections']> {
     ]),
   );
   const runs = dataTable(
-    ['model', 'T', 'seed', 'wrong', 'mse / baseline', 'skipped updates', 'log10 dh_1/dh_T (first update)'],
+    ['model', 'T', 'seed', 'wrong', 'mse / baseline', 'skipped updates', 'log10 dh_1/dh_T: first update, last'],
     r.runs.map((x) => [
       x.model,
       String(x.T),
@@ -283,7 +289,7 @@ function sections(r: ReluResult): ReturnType<Experiment['sections']> {
       `${fmt(x.errorRate * 100, 3)}%`,
       `${fmt(x.mse)} / ${fmt(x.baseline)}`,
       String(x.skippedSteps),
-      fmt(x.logRatioFirst, 3),
+      `${fmt(x.logRatioFirst, 3)}, ${fmt(x.logRatioLast, 3)}`,
     ]),
   );
   return [
@@ -319,10 +325,10 @@ export const experiment: Experiment<ReluResult> = {
     'and do IRNN (and IndRNN) fix that?',
   options: {
     task: { type: 'string', default: 'adding', help: 'task: adding, multiplication or order' },
-    Ts: { type: 'list', default: ['10', '30', '60'], help: 'sequence lengths' },
+    Ts: { type: 'list', default: ['10', '30', '60', '100'], help: 'sequence lengths' },
     models: { type: 'list', default: MODELS.map((m) => m.id), help: `models: ${MODELS.map((m) => m.id).join(', ')}` },
     hidden: { type: 'int', default: 32, help: 'hidden units' },
-    steps: { type: 'int', default: 1500, help: 'updates per run (the budget)' },
+    steps: { type: 'int', default: 3000, help: 'updates per run (the budget)' },
     batch: { type: 'int', default: 32, help: 'batch' },
     lr: { type: 'number', default: 0.001, help: 'Adam learning rate' },
     clip: { type: 'number', default: 0, help: 'gradient-norm clipping (0: none, so divergence can show)' },

@@ -75,6 +75,16 @@ export function optionValues(o: Record<string, unknown>, spec: Record<string, Op
   return Object.fromEntries(Object.keys(spec).map((k) => [camel(k), o[camel(k)]]));
 }
 
+/** The default option values, camel-cased (what the command line gives when no flag is set). */
+export function optionDefaults(spec: Record<string, OptionSpec>): Record<string, unknown> {
+  const camel = (k: string) => k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  return Object.fromEntries(
+    Object.entries(spec)
+      .filter(([, s]) => s.default !== undefined)
+      .map(([k, s]) => [camel(k), s.default]),
+  );
+}
+
 /** Mean of finite values (NaN when there are none). */
 export function mean(xs: readonly number[]): number {
   const v = xs.filter(Number.isFinite);

@@ -64,11 +64,13 @@ export function dotChart(
         `</title></circle>`;
     });
   });
+  let lx = M.l + 8;
   groups.forEach((g, k) => {
     const color = g.color ?? PALETTE[k % PALETTE.length]!;
     body +=
-      `<g transform="translate(${M.l + 8 + k * 150} ${Hg - 8})"><circle cx="4" cy="-4" ` +
-      `r="4" fill="${color}"/><text x="12" y="0" class="lg">${esc(g.name)}</text></g>`;
+      `<g transform="translate(${lx} ${Hg - 8})"><circle cx="4" cy="-4" r="4" fill="${color}"/>` +
+      `<text x="12" y="0" class="lg">${esc(g.name)}</text></g>`;
+    lx += 30 + 6 * g.name.length;
   });
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="${W}" height="${Hg}" viewBox="0 ` +

@@ -60,7 +60,9 @@ export function experimentPage(p: ExperimentPage): string {
     .join('');
   const opts = dataTable(
     ['option', 'value'],
-    Object.entries(p.options).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : String(v)]),
+    Object.entries(p.options)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : String(v)]),
   );
   const parts: PageSection[] = [
     {
