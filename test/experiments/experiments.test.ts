@@ -96,6 +96,9 @@ test('experiment cliff: the surface, plain and clipped descents, sigma_max cross
       .flatMap((w: number, i: number) => (Math.abs(s.plain.w[i]) > 1 !== Math.abs(w) > 1 ? [i + 1] : []));
     assert.deepEqual(s.plain.crossings, cross);
   }
+  const rep = recur('report', j.run); // the run report is for training runs; it points at this one's page
+  assert.equal(rep.status, 3);
+  assert.match(rep.stderr, /is a run of 'recur experiment cliff': its report is .*report\.html/);
   assert.equal(j.summary.thrownClipped, 0); // thrown = longer than 5 lr clip: impossible when clipped
   assert.match(j.html, /sigma_max\(W_hh\) = \|w\|/);
   assert.match(j.html, /every plain trajectory/);
