@@ -441,6 +441,8 @@ function sections(r: EmbeddingsResult): ReturnType<Experiment['sections']> {
       ),
       color: '#1f77b4',
       dots: true,
+      // Every bucket count has the same trainable parameters: points, not a line.
+      markers: new Set(r.variants.filter((v) => v.kind === 'hashed').map(x)).size === 1,
     },
     {
       name: 'hashed features, linear (FTRL)',

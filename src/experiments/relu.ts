@@ -76,6 +76,9 @@ export interface ReluRun {
   logRatioFirst: number;
   /** The same at the last measurement (after training). */
   logRatioLast: number;
+  /** ||dL/dh_1|| was 0 (underflow): the ratio above is an upper bound. */
+  underflowFirst: boolean;
+  underflowLast: boolean;
 }
 
 export interface ReluResult extends ExperimentResult {
@@ -107,7 +110,12 @@ function available(row: ModelRow): string | null {
   }
 }
 
-const log10ratio = (d: number[]) => (d.length ? Math.log10(d[0]! / d.at(-1)!) : NaN);
+/**
+ * log10(||dL/dh_1|| / ||dL/dh_T||). A gradient that vanished below float32's range is exactly 0;
+ * it is counted as the smallest positive float32 (1.4e-45), so the ratio is then an upper bound.
+ */
+const F32_MIN = 1.4e-45;
+const log10ratio = (d: number[]) => (d.length ? Math.log10(Math.max(d[0]!, F32_MIN) / d.at(-1)!) : NaN);
 
 function train(row: ModelRow, T: number, seed: number, o: Record<string, any>): ReluRun {
   const task = makeTask({ name: o.task as TaskName, T });
@@ -142,11 +150,13 @@ function train(row: ModelRow, T: number, seed: number, o: Record<string, any>): 
     hLast: core(end)?.saturation.hNorm ?? [],
     logRatioFirst: log10ratio(core(first)?.dhNorms ?? []),
     logRatioLast: log10ratio(core(end)?.dhNorms ?? []),
+    underflowFirst: core(first)?.dhNorms[0] === 0,
+    underflowLast: core(end)?.dhNorms[0] === 0,
   };
 }
 
 const median = (xs: number[]) => {
-  const v = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  const v = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
   return v.length ? (v[(v.length - 1) >> 1]! + v[v.length >> 1]!) / 2 : NaN;
 };
 
@@ -180,6 +190,10 @@ async function run(o: Record<string, any>, io: ExperimentIO): Promise<ReluResult
     }
   const at = (id: string, T?: number) => runs.filter((r) => r.model === id && (T === undefined || r.T === T));
   const Tmax = Math.max(...Ts);
+  const underflow = (rs: ReluRun[]) => {
+    const n = rs.filter((r) => r.underflowFirst || r.underflowLast).length;
+    return n ? ` (in ${n} of these runs ||dL/dh_1|| underflowed to 0 in float32: their ratios are upper bounds)` : '';
+  };
   const findings: Finding[] = [];
   const ran = (id: string) => info.find((i) => i.id === id)?.ran;
   if (ran('tanh')) {
@@ -187,7 +201,9 @@ async function run(o: Record<string, any>, io: ExperimentIO): Promise<ReluResult
     findings.push({
       question: `Does the tanh-RNN's gradient vanish going back in time (T = ${Tmax}, first update)?`,
       verdict: v < -1 ? 'yes' : v > -0.3 ? 'no' : 'inconclusive',
-      answer: `Median log10(||dL/dh_1|| / ||dL/dh_T||) = ${short(v)} over ${at('tanh', Tmax).length} seeds.`,
+      answer:
+        `Median log10(||dL/dh_1|| / ||dL/dh_T||) = ${short(v)} over ${at('tanh', Tmax).length} seeds` +
+        `${underflow(at('tanh', Tmax))}.`,
     });
   }
   if (ran('tanh') && ran('relu')) {
@@ -205,7 +221,8 @@ async function run(o: Record<string, any>, io: ExperimentIO): Promise<ReluResult
       answer:
         `At T = ${Tmax}, median log10(||dL/dh_1|| / ||dL/dh_T||) at the first update: ReLU ${short(vr)}, ` +
         `tanh ${short(vt)}; after training: ReLU ${short(vrEnd)}, tanh ${short(vtEnd)}; ` +
-        `runs that diverged (all T): ReLU ${dr}/${at('relu').length}, tanh ${dt}/${at('tanh').length}.`,
+        `runs that diverged (all T): ReLU ${dr}/${at('relu').length}, tanh ${dt}/${at('tanh').length}` +
+        `${underflow([...at('relu', Tmax), ...at('tanh', Tmax)])}.`,
     });
   }
   const label = (id: string) => MODELS.find((m) => m.id === id)!.label;
@@ -289,7 +306,8 @@ function sections(r: ReluResult): ReturnType<Experiment['sections']> {
       `${fmt(x.errorRate * 100, 3)}%`,
       `${fmt(x.mse)} / ${fmt(x.baseline)}`,
       String(x.skippedSteps),
-      `${fmt(x.logRatioFirst, 3)}, ${fmt(x.logRatioLast, 3)}`,
+      `${x.underflowFirst ? '<= ' : ''}${fmt(x.logRatioFirst, 3)}, ` +
+        `${x.underflowLast ? '<= ' : ''}${fmt(x.logRatioLast, 3)}`,
     ]),
   );
   return [
