@@ -225,6 +225,23 @@ async function run(o: Record<string, any>, io: ExperimentIO): Promise<ReluResult
         `${underflow([...at('relu', Tmax), ...at('tanh', Tmax)])}.`,
     });
   }
+  // Hidden states: a ReLU recurrence is unbounded, a tanh one is not (||h|| <= sqrt(H)).
+  const growth = (id: string) =>
+    median(at(id, Tmax).map((r) => (r.hLast.length ? Math.log10(r.hLast.at(-1)! / r.hLast[0]!) : NaN)));
+  const reluIds = ['relu', 'irnn', 'indrnn'].filter((id) => ran(id));
+  if (reluIds.length) {
+    const g = reluIds.map((id) => [id, growth(id)] as const);
+    findings.push({
+      question: `After training, do the ReLU recurrences' hidden states grow over t (T = ${Tmax}): ||h_T|| > 10 ||h_1||?`,
+      verdict: g.some(([, v]) => v > 1) ? 'yes' : g.every(([, v]) => v < 0.5) ? 'no' : 'inconclusive',
+      answer:
+        'Median log10(||h_T|| / ||h_1||) at the last measurement: ' +
+        [...g, ...(ran('tanh') ? [['tanh', growth('tanh')] as const] : [])]
+          .map(([id, v]) => `${id} ${short(v)}`)
+          .join(', ') +
+        '.',
+    });
+  }
   const label = (id: string) => MODELS.find((m) => m.id === id)!.label;
   for (const other of ['tanh', 'relu'])
     if (ran('irnn') && ran(other)) {
