@@ -232,7 +232,7 @@ async function run(o: Record<string, any>, io: ExperimentIO): Promise<ReluResult
   if (reluIds.length) {
     const g = reluIds.map((id) => [id, growth(id)] as const);
     findings.push({
-      question: `After training, do the ReLU recurrences' hidden states grow over t (T = ${Tmax}): ||h_T|| > 10 ||h_1||?`,
+      question: `After training, do ReLU recurrences' hidden states grow over t (T = ${Tmax}): ||h_T|| > 10 ||h_1||?`,
       verdict: g.some(([, v]) => v > 1) ? 'yes' : g.every(([, v]) => v < 0.5) ? 'no' : 'inconclusive',
       answer:
         'Median log10(||h_T|| / ||h_1||) at the last measurement: ' +
