@@ -1,4 +1,4 @@
-// Fused gate kernels of the three cells, forward and backward, vectorised over the hidden
+// Fused gate kernels of the cells, forward and backward, vectorised over the hidden
 // units of one row (f32x4) with a scalar tail. Pointers are byte addresses; the math is the
 // reference backend's (src/backend/ts.ts), which documents each line.
 // B = batch, H = hidden. Gate blocks inside a row are H floats apart.
@@ -126,7 +126,7 @@ export function gru_cell_backward(B: i32, H: i32, gates: usize, hp: usize, hPrev
 // Activation codes shared with the loader: 0 tanh, 1 relu, 2 sigmoid, 3 identity.
 
 /** x = act(x) in place over n floats. */
-export function act_forward(act: i32, x: usize, n: i32): void {
+export function act_forward(act: i32, n: i32, x: usize): void {
   if (act == 3) return;
   const zero = f32x4.splat(0);
   let i = 0;
@@ -141,7 +141,7 @@ export function act_forward(act: i32, x: usize, n: i32): void {
 }
 
 /** dx = dy * act'(.) read off y = act(pre). */
-export function act_backward(act: i32, y: usize, dy: usize, dx: usize, n: i32): void {
+export function act_backward(act: i32, n: i32, y: usize, dy: usize, dx: usize): void {
   const one = f32x4.splat(1), zero = f32x4.splat(0);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -153,5 +153,48 @@ export function act_backward(act: i32, y: usize, dy: usize, dx: usize, n: i32): 
   for (; i < n; i++) {
     const o = <usize>i << 2, v = load<f32>(y + o), g = load<f32>(dy + o);
     store<f32>(dx + o, act == 0 ? g * (1 - v * v) : act == 1 ? (v > 0 ? g : 0) : act == 2 ? (g * v) * (1 - v) : g);
+  }
+}
+
+/** IndRNN: h = act(xp + u * hPrev), u [H] broadcast over the rows; xp [B,H] is overwritten with h. */
+export function indrnn_cell(act: i32, B: i32, H: i32, xp: usize, u: usize, hPrev: usize, h: usize): void {
+  const zero = f32x4.splat(0);
+  for (let b = 0; b < B; b++) {
+    const r = <usize>(b * H) * 4;
+    let j = 0;
+    for (; j + 4 <= H; j += 4) {
+      const o = r + (<usize>j << 2);
+      const v = f32x4.add(v128.load(xp + o), f32x4.mul(v128.load(u + (<usize>j << 2)), v128.load(hPrev + o)));
+      const y = act == 0 ? tanh4(v) : act == 1 ? f32x4.max(v, zero) : act == 2 ? sigmoid4(v) : v;
+      v128.store(xp + o, y); v128.store(h + o, y);
+    }
+    for (; j < H; j++) {
+      const o = r + (<usize>j << 2);
+      const v = load<f32>(xp + o) + load<f32>(u + (<usize>j << 2)) * load<f32>(hPrev + o);
+      const y: f32 = act == 0 ? tanh1(v) : act == 1 ? (v > 0 ? v : 0) : act == 2 ? sigmoid1(v) : v;
+      store<f32>(xp + o, y); store<f32>(h + o, y);
+    }
+  }
+}
+
+/** IndRNN backward: dpre = dh * act'(h) read off h; dhPrev = dpre * u. */
+export function indrnn_cell_backward(act: i32, B: i32, H: i32, h: usize, u: usize, dh: usize, dpre: usize,
+  dhPrev: usize): void {
+  const one = f32x4.splat(1), zero = f32x4.splat(0);
+  for (let b = 0; b < B; b++) {
+    const r = <usize>(b * H) * 4;
+    let j = 0;
+    for (; j + 4 <= H; j += 4) {
+      const o = r + (<usize>j << 2), y = v128.load(h + o), g = v128.load(dh + o);
+      const d = act == 0 ? f32x4.mul(g, f32x4.sub(one, f32x4.mul(y, y)))
+        : act == 1 ? v128.and(g, f32x4.gt(y, zero))
+        : act == 2 ? f32x4.mul(f32x4.mul(g, y), f32x4.sub(one, y)) : g;
+      v128.store(dpre + o, d); v128.store(dhPrev + o, f32x4.mul(d, v128.load(u + (<usize>j << 2))));
+    }
+    for (; j < H; j++) {
+      const o = r + (<usize>j << 2), y = load<f32>(h + o), g = load<f32>(dh + o);
+      const d: f32 = act == 0 ? g * (1 - y * y) : act == 1 ? (y > 0 ? g : 0) : act == 2 ? (g * y) * (1 - y) : g;
+      store<f32>(dpre + o, d); store<f32>(dhPrev + o, d * load<f32>(u + (<usize>j << 2)));
+    }
   }
 }

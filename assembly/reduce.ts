@@ -1,11 +1,11 @@
 // Row broadcasts and reductions: bias rows before an accumulating gemm, bias gradients,
-// sums of squares (gradient norms), and dst = a + b (the dh a step receives).
+// sums of squares (gradient norms).
 // Pointers are byte addresses; every f32x4 loop has a scalar tail.
 
 // @ts-nocheck (AssemblyScript)
 
 /** out[r,:] = bias[:] for r < rows. */
-export function fill_rows(out: usize, rows: i32, cols: i32, bias: usize): void {
+export function fill_rows(rows: i32, cols: i32, out: usize, bias: usize): void {
   const rb = <usize>cols << 2;
   for (let r = 0; r < rows; r++) memory.copy(out + <usize>r * rb, bias, rb);
 }
@@ -14,7 +14,7 @@ export function fill_rows(out: usize, rows: i32, cols: i32, bias: usize): void {
  * dst[j] += sum_r X[r,j]. Row by row (X streams contiguously; dst, one row long, stays in L1):
  * a column walk touches a new cache line per row. Each column still sums in row order.
  */
-export function col_sum_acc(dst: usize, X: usize, rows: i32, cols: i32): void {
+export function col_sum_acc(rows: i32, cols: i32, dst: usize, X: usize): void {
   const rb = <usize>cols << 2;
   let p = X;
   for (let r = 0; r < rows; r++) {
@@ -34,7 +34,7 @@ export function col_sum_acc(dst: usize, X: usize, rows: i32, cols: i32): void {
 }
 
 /** sum of squares of n floats (float32 lanes, summed in float64 at the end). */
-export function sum_sq(a: usize, n: i32): f64 {
+export function sum_sq(n: i32, a: usize): f64 {
   let s0 = f32x4.splat(0), s1 = s0;
   let i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -45,14 +45,4 @@ export function sum_sq(a: usize, n: i32): f64 {
   let t: f64 = <f64>f32x4.extract_lane(s, 0) + <f64>f32x4.extract_lane(s, 1) + <f64>f32x4.extract_lane(s, 2) + <f64>f32x4.extract_lane(s, 3);
   for (; i < n; i++) { const v = <f64>load<f32>(a + (<usize>i << 2)); t += v * v; }
   return t;
-}
-
-/** dst = a + b over n floats (dst may alias a or b). */
-export function add(dst: usize, a: usize, b: usize, n: i32): void {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(dst + o, f32x4.add(v128.load(a + o), v128.load(b + o)));
-  }
-  for (; i < n; i++) { const o = <usize>i << 2; store<f32>(dst + o, load<f32>(a + o) + load<f32>(b + o)); }
 }

@@ -17,7 +17,7 @@ import { getBackend } from '../src/backend/index.js';
 import { ELM } from '../src/reservoir/index.js';
 import { threadedGram } from '../src/node/gram.js';
 import { execFileSync } from 'node:child_process';
-import { loadDigits } from './digits.js';
+import { loadDigits } from '../test/digits.js';
 import {
   ANCHOR_DIR,
   QUICKSTART,

@@ -137,6 +137,7 @@ export async function run(argv: string[]): Promise<number> {
     );
   };
   const spec = (o: object) => JSON.stringify({ warmup, steps, budgetS, ...o });
+  const PEER_CELLS = ['rnn', 'lstm', 'gru'];
   for (const c of CONFIGS.filter((x) => configs.includes(x.id))) {
     for (const cell of c.cells) {
       for (const impl of impls) {
@@ -154,7 +155,8 @@ export async function run(argv: string[]): Promise<number> {
           );
         }
       }
-      if (!missing.torch)
+      const peerHas = PEER_CELLS.includes(cell); // PyTorch and TensorFlow.js have no IndRNN
+      if (!missing.torch && peerHas)
         for (const th of threads)
           add(
             c.id,
@@ -163,7 +165,7 @@ export async function run(argv: string[]): Promise<number> {
             th,
             runRow(PY, ['bench/torch_rnn.py', spec({ config: c.id, cell, threads: th })], budgetS * 6),
           );
-      if (!missing.tfjs)
+      if (!missing.tfjs && peerHas)
         add(
           c.id,
           cell,

@@ -4,7 +4,7 @@
  * full BPTT + SGD(lr 0.01). C4 is inference: forward only over one long sequence.
  *
  * | id | cell(s)       | input                  | hidden | B  | T    | head + loss                        |
- * | C1 | rnn lstm gru  | dense 2                | 128    | 32 | 100  | Linear(H->1) on last step, MSE     |
+ * | C1 | rnn lstm gru indrnn | dense 2                | 128    | 32 | 100  | Linear(H->1) on last step, MSE     |
  * | C2 | lstm gru      | tokens 65, Embed(->64) | 256    | 32 | 64   | Linear(H->65) every step, CE       |
  * | C3 | lstm          | dense 128              | 512    | 64 | 50   | Linear(H->128) every step, MSE     |
  * | C4 | lstm (infer)  | dense 32               | 256    | 1  | 1000 | forward only; us per time step     |
@@ -31,7 +31,7 @@ export interface Config {
 }
 
 export const CONFIGS: Config[] = [
-  { id: 'C1', cells: ['rnn', 'lstm', 'gru'], input: 2, hidden: 128, B: 32, T: 100, out: 1, head: 'last' },
+  { id: 'C1', cells: ['rnn', 'lstm', 'gru', 'indrnn'], input: 2, hidden: 128, B: 32, T: 100, out: 1, head: 'last' },
   { id: 'C2', cells: ['lstm', 'gru'], input: 64, vocab: 65, hidden: 256, B: 32, T: 64, out: 65, head: 'every' },
   { id: 'C3', cells: ['lstm'], input: 128, hidden: 512, B: 64, T: 50, out: 128, head: 'every' },
   { id: 'C4', cells: ['lstm'], input: 32, hidden: 256, B: 1, T: 1000, out: 0, head: 'none' },

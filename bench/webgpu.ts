@@ -1,10 +1,10 @@
 /**
  * `npm run bench -- webgpu [--size auto|full|quick] [--dawn auto|vulkan|opengles] [--only C1,C3] [--json FILE]`
  * (also `npm run bench -- --backend webgpu`): the configurations C1-C4 (DESIGN.md) trained on
- * the GPU by GpuSequenceTrainer, one command buffer per step, against PyTorch on CUDA (cuDNN)
+ * the GPU by GpuSequenceModel through the one Trainer, one command buffer per step, against PyTorch on CUDA (cuDNN)
  * in the same run when a CUDA build of torch is there (../shared/tools/torch_bench.py).
  *
- * A step = upload the batch + forward + loss + BPTT + SGD(lr 0.01) + read the loss back;
+ * A step = upload parameters and batch + forward + loss + BPTT + read loss and gradients back + SGD(lr 0.01);
  * median of >= 10 steps after 3 warm-ups. C4 = forward only over one 1000-step sequence,
  * reported per time step. `--size quick` (the default on a software adapter such as Mesa's
  * llvmpipe) shrinks every configuration so the suite runs in seconds: those timings check
@@ -17,8 +17,9 @@ import { join } from 'node:path';
 import { SequenceModel, type Batch, type SequenceModelConfig } from '../src/layers/model.js';
 import { Rng } from '../src/random.js';
 import { parseArgs } from '../src/cli/args.js';
-import { GpuSequenceTrainer, GpuUnavailableError, requestWebGpu } from '../src/backend/webgpu/index.js';
-import type { NodeGpuBackend } from '../src/backend/webgpu/index.js';
+import { GpuSequenceModel, GpuUnavailableError, type NodeGpuBackend, openNodeGpu } from '../src/node/webgpu.js';
+import { Trainer } from '../src/train/trainer.js';
+import { SGD } from '../src/train/optim.js';
 
 interface Case {
   id: string;
@@ -160,7 +161,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   let ctx;
   try {
-    ctx = await requestWebGpu({ backend: opts.dawn as NodeGpuBackend });
+    ctx = await openNodeGpu({ backend: opts.dawn as NodeGpuBackend });
   } catch (e) {
     if (e instanceof GpuUnavailableError) {
       console.error(`bench webgpu: ${e.message}`);
@@ -184,9 +185,10 @@ export async function run(argv: string[]): Promise<number> {
   for (const c of cases(quick).filter((x) => only.includes(x.id))) {
     const rng = new Rng(0);
     const model = new SequenceModel({ ...c.cfg, seed: 0 }, 'ts');
-    const tr = new GpuSequenceTrainer(ctx, model, { lr: 0.01 });
+    const gpu = new GpuSequenceModel(ctx, model),
+      tr = new Trainer(gpu, new SGD(model.params, { lr: 0.01 }));
     const b = batch(c, rng);
-    const once = () => (c.infer ? tr.predict(b) : tr.step(b));
+    const once = () => (c.infer ? gpu.predict(b) : tr.trainAsync(b));
     for (let i = 0; i < warm; i++) await once();
     const ms: number[] = [];
     for (let i = 0; i < timed; i++) {
@@ -204,7 +206,7 @@ export async function run(argv: string[]): Promise<number> {
       T: c.T,
       B: c.B,
       H: c.cfg.hiddenSize,
-      dispatches: tr.dispatches,
+      dispatches: gpu.dispatches,
       msPerStep: m,
       usPerTimestep: c.infer ? value : undefined,
       timestepsPerS: (c.B * c.T) / (m / 1000),
@@ -213,11 +215,11 @@ export async function run(argv: string[]): Promise<number> {
     };
     rows.push(row);
     console.log(
-      `${c.id.padEnd(6)}  ${c.label.padEnd(8)} ${String(c.T).padStart(4)}  ${String(c.B).padStart(4)}  ${String(c.cfg.hiddenSize).padStart(4)}  ${String(tr.dispatches).padStart(10)}  ` +
+      `${c.id.padEnd(6)}  ${c.label.padEnd(8)} ${String(c.T).padStart(4)}  ${String(c.B).padStart(4)}  ${String(c.cfg.hiddenSize).padStart(4)}  ${String(gpu.dispatches).padStart(10)}  ` +
         `${(c.infer ? `${value.toFixed(1)} us/t` : m.toFixed(2)).padStart(16)}  ${Math.round(row.timestepsPerS).toLocaleString('en-US').padStart(11)}  ` +
         `${peerV === undefined ? 'n/a'.padStart(11) : peerV.toFixed(2).padStart(11)}  ${row.ratio === null ? 'n/a' : `${row.ratio.toFixed(2)}x`}`,
     );
-    tr.destroy();
+    gpu.destroy();
   }
   console.log(peer.note);
   ctx.destroy();

@@ -10,18 +10,35 @@ export {
   registerBackend,
   listBackends,
   tsBackend,
+  tsLinalg,
+  linalgOf,
+  ready,
   initWasm,
   initWasmSync,
   wasmAvailable,
+  ACT,
+  actCode,
   type WasmBackend,
+  type LinalgKernels,
+  type ActCode,
 } from './backend/index.js';
 export type { Backend, Activation } from './backend/backend.js';
-export { RNN, LSTM, GRU, RecurrentStack } from './layers/stack.js';
+export { RNN, LSTM, GRU, IndRNN, RecurrentStack } from './layers/stack.js';
+export {
+  CELLS,
+  CELL_NAMES,
+  cellSpec,
+  type CellSpec,
+  type CellOptions,
+  type StepJacobian,
+} from './layers/cells/index.js';
 export type {
   CellType,
   RecurrentOptions,
   RNNOptions,
   LSTMOptions,
+  IndRNNOptions,
+  StackOptions,
   ForwardOptions,
   ForwardResult,
   BackwardGrads,
@@ -46,15 +63,18 @@ export {
   type SafeTensor,
   type DTypeName,
 } from './safetensors.js';
-export { SequenceModel, type SequenceModelConfig, type Batch, type StepResult } from './layers/model.js';
+export { SequenceModel, type SequenceModelConfig } from './layers/model.js';
+export type { Batch } from './batch.js';
+export type { StepResult, StepOptions, CarriedState } from './layers/step.js';
+export type { Trainable, Stateful, GradientSource, AsyncGradientSource } from './train/trainable.js';
 export { SGD, RMSProp, Adam, makeOptimizer, type Optimizer, type OptimizerSpec } from './train/optim.js';
 export { clipGradNorm, clipGradValue, globalNorm } from './train/clip.js';
 export { lrAt, type ScheduleSpec } from './train/schedule.js';
 export { Trainer, TruncatedBPTT, type TrainerOptions, type StepInfo } from './train/trainer.js';
 export { saveCheckpoint, loadCheckpoint, type CheckpointMeta, type LoadedCheckpoint } from './train/checkpoint.js';
+export { evaluateTask } from './train/evaluate.js';
 export {
   makeTask,
-  evaluateTask,
   TASKS,
   type Task,
   type TaskConfig,

@@ -4,12 +4,29 @@
  *
  * Every array argument comes with an element offset, so a kernel can work on one time step
  * of a `[T, B, F]` buffer without a copy. All matrices are row-major and contiguous.
+ * Adding a kernel touches this file, ts.ts (the reference), assembly/ with one line in the
+ * wasm table (wasm.ts), and the parity test.
  * Dimension key: B = batch, H = hidden, M/N/K = matrix product sizes.
  */
 import { type DType, type FArray, alloc } from '../tensor.js';
 
-export type Activation = 'tanh' | 'relu' | 'sigmoid' | 'identity';
+/** Activations by name (the API) and by code (what kernels take, on every backend, WGSL included). */
+export const ACT = { tanh: 0, relu: 1, sigmoid: 2, identity: 3 } as const;
+export type Activation = keyof typeof ACT;
+export type ActCode = (typeof ACT)[Activation];
 
+/** The kernel code of an activation name; a clear error for anything else. */
+export function actCode(a: Activation): ActCode {
+  const c = ACT[a];
+  if (c === undefined)
+    throw new RangeError(`unknown activation '${String(a)}'; expected ${Object.keys(ACT).join(', ')}`);
+  return c;
+}
+
+/**
+ * The recurrent kernels. Convention: scalar arguments first, then each array with its element
+ * offset; outputs are overwritten unless a flag or the name says accumulate.
+ */
 export interface Backend {
   readonly name: string;
 
@@ -33,24 +50,24 @@ export interface Backend {
   ): void;
 
   /** out[r, :] = bias[:] for r < rows (broadcast a bias row before an accumulating gemm). */
-  fillRows(out: FArray, off: number, rows: number, cols: number, bias: FArray, bOff: number): void;
+  fillRows(rows: number, cols: number, out: FArray, off: number, bias: FArray, bOff: number): void;
 
   /** dst[j] += sum over r of X[r, j]: bias gradients. */
-  colSumAcc(dst: FArray, dOff: number, X: FArray, xOff: number, rows: number, cols: number): void;
+  colSumAcc(rows: number, cols: number, dst: FArray, dOff: number, X: FArray, xOff: number): void;
 
   /** x = act(x) in place over n values. */
-  actForward(act: Activation, x: FArray, off: number, n: number): void;
+  actForward(act: ActCode, n: number, x: FArray, off: number): void;
 
   /** dx = dy * act'(.) expressed through the output y = act(pre); overwrites dx. */
   actBackward(
-    act: Activation,
+    act: ActCode,
+    n: number,
     y: FArray,
     yOff: number,
     dy: FArray,
     dyOff: number,
     dx: FArray,
     dxOff: number,
-    n: number,
   ): void;
 
   /**
@@ -134,8 +151,43 @@ export interface Backend {
     dhPrevOff: number,
   ): void;
 
+  /**
+   * IndRNN step: h = act(xp + u * hPrev) (u [H] broadcast over the B rows); xp [B,H] holds
+   * W_ih x + b on entry and h on exit (like the RNN's in-place activation).
+   */
+  indrnnCell(
+    act: ActCode,
+    B: number,
+    H: number,
+    xp: FArray,
+    xpOff: number,
+    u: FArray,
+    uOff: number,
+    hPrev: FArray,
+    hPrevOff: number,
+    h: FArray,
+    hOff: number,
+  ): void;
+
+  /** IndRNN step backward: dpre = dh * act'(h) (read off h); dhPrev = dpre * u. Overwrites both. */
+  indrnnCellBackward(
+    act: ActCode,
+    B: number,
+    H: number,
+    h: FArray,
+    hOff: number,
+    u: FArray,
+    uOff: number,
+    dh: FArray,
+    dhOff: number,
+    dpre: FArray,
+    dpreOff: number,
+    dhPrev: FArray,
+    dhPrevOff: number,
+  ): void;
+
   /** sum of squares of n values. */
-  sumSq(a: FArray, off: number, n: number): number;
+  sumSq(n: number, a: FArray, off: number): number;
 
   /**
    * Optional: a zeroed float32 buffer in the backend's own memory (wasm: its linear memory),
@@ -143,25 +195,37 @@ export interface Backend {
    */
   alloc?(n: number): Float32Array;
 
-  /** Optional: gives a buffer from `alloc` or `alloc64` back at once (it must not be used afterwards). */
-  free?(a: FArray): void;
+  /** Optional: gives a buffer from `alloc` (or the linalg allocators) back at once; it must not be used afterwards. */
+  free?(a: FArray | Int32Array): void;
+
+  /** Optional: faster float64 linear algebra and reservoir kernels (`linalgOf` falls back to the reference). */
+  readonly linalg?: LinalgKernels;
+}
+
+/**
+ * The float64 kernels of the ridge readouts, Cholesky, reservoirs and spectra: a second,
+ * optional interface, so that the recurrent seam stays small. `tsLinalg` (ts.ts) is the
+ * reference and the fallback.
+ */
+export interface LinalgKernels {
+  /** A zeroed float64 buffer in the backend's own memory (float64 kernels run on it without copies). */
+  alloc64(n: number): Float64Array;
+  /** A zeroed int32 buffer in the backend's own memory (sparse matrix indices). */
+  allocI32(n: number): Int32Array;
 
   /**
-   * Optional: C[M,M] (+)= A^T A for A [K,M] (a symmetric rank-k update: the Gram matrix X^T X
-   * of ridge readouts). Only the upper triangle (j >= i) is guaranteed; entries below it may
-   * or may not be written, so read none of them. Backends without it: `syrkUpperRef` (ts.ts).
+   * C[M,M] (+)= A^T A for A [K,M] (a symmetric rank-k update: the Gram matrix X^T X of ridge
+   * readouts). Only the upper triangle (j >= i) is guaranteed; entries below it may or may
+   * not be written, so read none of them.
    */
-  syrkUpper?(acc: boolean, M: number, K: number, A: FArray, aOff: number, C: FArray, cOff: number): void;
-
-  /** Optional: a zeroed float64 buffer in the backend's own memory (float64 kernels run on it without copies). */
-  alloc64?(n: number): Float64Array;
+  syrkUpper(acc: boolean, M: number, K: number, A: FArray, aOff: number, C: FArray, cOff: number): void;
 
   /**
-   * Optional, float64: C (+)= alpha A B^T on sub-blocks with row strides: C [M,N] at cOff with
-   * row stride ldc, A [M,K] (lda), B [N,K] (ldb); the three may be parts of one matrix as long
-   * as C does not overlap A or B (a blocked Cholesky's panel update). Reference: `gemmNT64Ref`.
+   * C (+)= alpha A B^T on sub-blocks with row strides: C [M,N] at cOff with row stride ldc,
+   * A [M,K] (lda), B [N,K] (ldb); the three may be parts of one matrix as long as C does not
+   * overlap A or B (a blocked Cholesky's panel update).
    */
-  gemmNT64?(
+  gemmNT64(
     M: number,
     N: number,
     K: number,
@@ -176,9 +240,6 @@ export interface Backend {
     cOff: number,
     ldc: number,
   ): void;
-
-  /** Optional: a zeroed int32 buffer in the backend's own memory (sparse matrix indices). */
-  allocI32?(n: number): Int32Array;
 
   /**
    * Y[b,:] (+)= A X[b,:] for b < B, A [rows, cols] in CSR form (rowPtr [rows+1], colIdx and
@@ -220,8 +281,7 @@ export interface ReservoirRunArgs {
   inVal: Float64Array;
   bias: Float64Array;
   lr: number;
-  /** 0 tanh, 1 relu, 2 sigmoid, 3 identity. */
-  act: number;
+  act: ActCode;
   /** State [B, N] (updated) and scratch [B, N]. */
   x: Float64Array;
   pre: Float64Array;

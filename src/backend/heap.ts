@@ -17,8 +17,17 @@ interface Block {
   size: number;
 }
 
+/**
+ * The part of a WebAssembly.Memory the heap uses, typed structurally so that the package's
+ * declarations need neither the DOM nor a WebAssembly lib (`tsc --types node` compiles them).
+ */
+export interface LinearMemory {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+  grow(delta: number): number;
+}
+
 export class Heap {
-  readonly memory: WebAssembly.Memory;
+  readonly memory: LinearMemory;
   readonly shared: boolean;
   /** Every ArrayBuffer object the memory has had (a shared memory hands out a new one per grow). */
   private readonly buffers = new WeakSet<ArrayBufferLike>();
@@ -32,7 +41,7 @@ export class Heap {
   /** Bytes in live blocks (for tests and the bench). */
   used = 0;
 
-  constructor(memory: WebAssembly.Memory, shared: boolean, base = 1024) {
+  constructor(memory: LinearMemory, shared: boolean, base = 1024) {
     this.memory = memory;
     this.shared = shared;
     this.top = base;

@@ -3,22 +3,19 @@
  * Float32Array and Float64Array alike (gradient checks run it in double precision) and is
  * the oracle every fast kernel is tested against.
  */
-import type { Activation, Backend } from './backend.js';
+import type { Activation, Backend, LinalgKernels } from './backend.js';
 import type { FArray } from '../tensor.js';
 import { rowSum4, sigmoid64, tanh64 } from './math64.js';
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
+/** act'(pre) written through the output y = act(pre): tanh' = 1 - y^2, relu' = [y > 0], sigmoid' = y (1 - y). */
+function actDeriv(act: number, y: number): number {
+  return act === 0 ? 1 - y * y : act === 1 ? (y > 0 ? 1 : 0) : act === 2 ? y * (1 - y) : 1;
+}
+
 export const tsBackend: Backend = {
   name: 'ts',
-
-  syrkUpper(acc, M, K, A, aOff, C, cOff) {
-    syrkUpperRef(acc, M, K, A, aOff, C, cOff);
-  },
-
-  gemmNT64(M, N, K, alpha, A, aOff, lda, B, bOff, ldb, C, cOff, ldc) {
-    gemmNT64Ref(M, N, K, alpha, A, aOff, lda, B, bOff, ldb, C, cOff, ldc);
-  },
 
   gemm(tA, tB, acc, M, N, K, A, aOff, B, bOff, C, cOff) {
     if (!acc) C.fill(0, cOff, cOff + M * N);
@@ -68,52 +65,39 @@ export const tsBackend: Backend = {
     }
   },
 
-  fillRows(out, off, rows, cols, bias, bOff) {
+  fillRows(rows, cols, out, off, bias, bOff) {
     for (let r = 0; r < rows; r++) {
       for (let j = 0; j < cols; j++) out[off + r * cols + j] = bias[bOff + j]!;
     }
   },
 
-  colSumAcc(dst, dOff, X, xOff, rows, cols) {
+  colSumAcc(rows, cols, dst, dOff, X, xOff) {
     for (let r = 0; r < rows; r++) {
       const xr = xOff + r * cols;
       for (let j = 0; j < cols; j++) dst[dOff + j] += X[xr + j]!;
     }
   },
 
-  actForward(act, x, off, n) {
+  actForward(act, n, x, off) {
     switch (act) {
-      case 'tanh':
+      case 0: // tanh
         for (let i = off; i < off + n; i++) x[i] = Math.tanh(x[i]!);
         break;
-      case 'relu':
+      case 1: // relu
         for (let i = off; i < off + n; i++) if (!(x[i]! > 0)) x[i] = 0;
         break;
-      case 'sigmoid':
+      case 2: // sigmoid
         for (let i = off; i < off + n; i++) x[i] = sigmoid(x[i]!);
         break;
-      case 'identity':
+      case 3: // identity
         break;
       default:
-        throw new RangeError(`unknown activation '${act as string}'`);
+        throw new RangeError(`unknown activation code ${act as number}`);
     }
   },
 
-  actBackward(act, y, yOff, dy, dyOff, dx, dxOff, n) {
-    for (let i = 0; i < n; i++) {
-      const v = y[yOff + i]!,
-        g = dy[dyOff + i]!;
-      dx[dxOff + i] =
-        act === 'tanh'
-          ? g * (1 - v * v) // d tanh = 1 - tanh^2
-          : act === 'relu'
-            ? v > 0
-              ? g
-              : 0 // relu' = [y > 0]
-            : act === 'sigmoid'
-              ? g * v * (1 - v) // s' = s (1 - s)
-              : g;
-    }
+  actBackward(act, n, y, yOff, dy, dyOff, dx, dxOff) {
+    for (let i = 0; i < n; i++) dx[dxOff + i] = dy[dyOff + i]! * actDeriv(act, y[yOff + i]!);
   },
 
   lstmCell(B, H, gates, gOff, cPrev, cpOff, c, cOff, tc, tcOff, h, hOff) {
@@ -217,6 +201,47 @@ export const tsBackend: Backend = {
     }
   },
 
+  indrnnCell(act, B, H, xp, xpOff, u, uOff, hPrev, hPrevOff, h, hOff) {
+    for (let b = 0; b < B; b++) {
+      for (let j = 0; j < H; j++) {
+        const pre = xp[xpOff + b * H + j]! + u[uOff + j]! * hPrev[hPrevOff + b * H + j]!; // W x + b + u * h
+        const v = act === 0 ? Math.tanh(pre) : act === 1 ? (pre > 0 ? pre : 0) : act === 2 ? sigmoid(pre) : pre;
+        xp[xpOff + b * H + j] = v;
+        h[hOff + b * H + j] = v;
+      }
+    }
+  },
+
+  indrnnCellBackward(act, B, H, h, hOff, u, uOff, dh, dhOff, dpre, dpreOff, dhPrev, dhPrevOff) {
+    for (let b = 0; b < B; b++) {
+      for (let j = 0; j < H; j++) {
+        const d = dh[dhOff + b * H + j]! * actDeriv(act, h[hOff + b * H + j]!); // dpre = dh act'(h)
+        dpre[dpreOff + b * H + j] = d;
+        dhPrev[dhPrevOff + b * H + j] = d * u[uOff + j]!; // the recurrence is elementwise
+      }
+    }
+  },
+
+  sumSq(n, a, off) {
+    let s = 0;
+    for (let i = off; i < off + n; i++) s += a[i]! * a[i]!;
+    return s;
+  },
+};
+
+/** The reference float64 kernels (`Backend.linalg`'s fallback). */
+export const tsLinalg: LinalgKernels = {
+  alloc64: (n) => new Float64Array(n),
+  allocI32: (n) => new Int32Array(n),
+
+  syrkUpper(acc, M, K, A, aOff, C, cOff) {
+    syrkUpperRef(acc, M, K, A, aOff, C, cOff);
+  },
+
+  gemmNT64(M, N, K, alpha, A, aOff, lda, B, bOff, ldb, C, cOff, ldc) {
+    gemmNT64Ref(M, N, K, alpha, A, aOff, lda, B, bOff, ldb, C, cOff, ldc);
+  },
+
   csrMatVec(rows, cols, B, rowPtr, colIdx, values, X, xOff, Y, yOff, acc) {
     for (let b = 0; b < B; b++) {
       const xo = xOff + b * cols,
@@ -253,12 +278,6 @@ export const tsBackend: Backend = {
       }
       if (out) for (let b = 0; b < B; b++) out.set(x.subarray(b * N, b * N + N), a.outOff + (t * B + b) * outStride);
     }
-  },
-
-  sumSq(a, off, n) {
-    let s = 0;
-    for (let i = off; i < off + n; i++) s += a[i]! * a[i]!;
-    return s;
   },
 };
 

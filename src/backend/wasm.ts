@@ -15,12 +15,13 @@
  * The memory is shared where SharedArrayBuffer exists (worker threads can then see the
  * same parameters and gradients, and a grow keeps views valid), plain otherwise.
  */
-import type { Activation, Backend, ReservoirRunArgs } from './backend.js';
-import { gemmNT64Ref, syrkUpperRef, tsBackend } from './ts.js';
+import type { Backend, LinalgKernels, ReservoirRunArgs } from './backend.js';
+import { gemmNT64Ref, syrkUpperRef, tsBackend, tsLinalg } from './ts.js';
 import type { FArray } from '../tensor.js';
-import { Heap } from './heap.js';
+import { Heap, type LinearMemory } from './heap.js';
 import { WASM_PLAIN, WASM_SHARED } from './wasm_bytes.js';
 
+/** The module's exports (assembly/index.ts): scalars first, then byte pointers. */
 interface Kernels {
   gemm(
     tA: number,
@@ -65,68 +66,20 @@ interface Kernels {
     y: number,
     acc: number,
   ): void;
-  reservoir_run64(
-    N: number,
-    D: number,
-    B: number,
-    T: number,
-    wRow: number,
-    wIdx: number,
-    idx16: number,
-    wVal: number,
-    inRow: number,
-    inIdx: number,
-    inVal: number,
-    bias: number,
-    lr: number,
-    act: number,
-    x: number,
-    pre: number,
-    u: number,
-    out: number,
-    outStride: number,
-  ): void;
-  lstm_cell(B: number, H: number, gates: number, cPrev: number, c: number, tc: number, h: number): void;
-  lstm_cell_backward(
-    B: number,
-    H: number,
-    gates: number,
-    cPrev: number,
-    tc: number,
-    dh: number,
-    dc: number,
-    dgates: number,
-  ): void;
-  gru_cell(B: number, H: number, xp: number, hp: number, hPrev: number, h: number): void;
-  gru_cell_backward(
-    B: number,
-    H: number,
-    gates: number,
-    hp: number,
-    hPrev: number,
-    dh: number,
-    dxp: number,
-    dhp: number,
-    dhPrev: number,
-  ): void;
-  act_forward(act: number, x: number, n: number): void;
-  act_backward(act: number, y: number, dy: number, dx: number, n: number): void;
-  fill_rows(out: number, rows: number, cols: number, bias: number): void;
-  col_sum_acc(dst: number, x: number, rows: number, cols: number): void;
-  sum_sq(a: number, n: number): number;
-  add(dst: number, a: number, b: number, n: number): void;
+  reservoir_run64(...args: number[]): void;
+  [table: string]: (...args: number[]) => number | void;
 }
 
 export interface WasmBackend extends Backend {
   readonly heap: Heap;
-  readonly memory: WebAssembly.Memory;
+  readonly memory: LinearMemory;
   /** A zeroed Float32Array of n floats in the kernels' memory (an ordinary array when it is full). */
   alloc(n: number): Float32Array;
-  /** A zeroed Float64Array of n doubles in the kernels' memory (an ordinary array when it is full). */
-  alloc64(n: number): Float64Array;
-  allocI32(n: number): Int32Array;
-  /** dst = a + b over n floats. */
-  add(dst: Float32Array, dOff: number, a: Float32Array, aOff: number, b: Float32Array, bOff: number, n: number): void;
+  free(a: FArray | Int32Array): void;
+  readonly linalg: WasmLinalg;
+}
+
+export interface WasmLinalg extends LinalgKernels {
   /**
    * C[P,P] += A^T A, A [K,P] (both in the memory), only the upper 4x4 tiles whose row panel
    * (rows 4 ip .. 4 ip + 3) has ip in [ipFrom, ipTo): one thread's share of a Gram update.
@@ -134,9 +87,127 @@ export interface WasmBackend extends Backend {
   syrkRows(P: number, K: number, A: Float64Array, C: Float64Array, ipFrom: number, ipTo: number): void;
   /** Doubles of scratch `syrk64` needs per thread for P columns and K rows. */
   syrkWork(P: number, K: number): number;
+  /** Whether an array lives in the kernels' memory (then kernels read it without a copy). */
+  owns(a: FArray | Int32Array): boolean;
 }
 
-const ACT: Record<Activation, number> = { tanh: 0, relu: 1, sigmoid: 2, identity: 3 };
+type Mode = 'in' | 'out' | 'inout';
+type Size = (s: number[]) => number;
+
+/**
+ * The float32 kernels that follow the Backend convention (scalars, then array + offset pairs),
+ * declared once: the export that runs it, how many scalars lead, and each array's length (from
+ * the scalars) and direction. `wrap` turns a row into the Backend method: Float64 operands go
+ * to the reference, arrays outside the memory are staged, and the export gets byte pointers.
+ */
+const BH: Size = (s) => s[0]! * s[1]!;
+const xBH =
+  (g: number): Size =>
+  (s) =>
+    g * s[0]! * s[1]!;
+const aBH: Size = (s) => s[1]! * s[2]!; // (act, B, H)
+const aH: Size = (s) => s[2]!;
+const N1: Size = (s) => s[1]!; // (act | cols, n)
+const TABLE = {
+  fillRows: [
+    'fill_rows',
+    2,
+    [
+      [BH, 'out'],
+      [N1, 'in'],
+    ],
+  ],
+  colSumAcc: [
+    'col_sum_acc',
+    2,
+    [
+      [N1, 'inout'],
+      [BH, 'in'],
+    ],
+  ],
+  actForward: ['act_forward', 2, [[N1, 'inout']]],
+  actBackward: [
+    'act_backward',
+    2,
+    [
+      [N1, 'in'],
+      [N1, 'in'],
+      [N1, 'out'],
+    ],
+  ],
+  sumSq: ['sum_sq', 1, [[(s) => s[0]!, 'in']]],
+  // cPrev may be the same array as c (CS[t] and CS[t+1]): it is staged as an input before c's output.
+  lstmCell: [
+    'lstm_cell',
+    2,
+    [
+      [xBH(4), 'inout'],
+      [BH, 'in'],
+      [BH, 'out'],
+      [BH, 'out'],
+      [BH, 'out'],
+    ],
+  ],
+  lstmCellBackward: [
+    'lstm_cell_backward',
+    2,
+    [
+      [xBH(4), 'in'],
+      [BH, 'in'],
+      [BH, 'in'],
+      [BH, 'in'],
+      [BH, 'inout'],
+      [xBH(4), 'out'],
+    ],
+  ],
+  gruCell: [
+    'gru_cell',
+    2,
+    [
+      [xBH(3), 'inout'],
+      [xBH(3), 'in'],
+      [BH, 'in'],
+      [BH, 'out'],
+    ],
+  ],
+  gruCellBackward: [
+    'gru_cell_backward',
+    2,
+    [
+      [xBH(3), 'in'],
+      [xBH(3), 'in'],
+      [BH, 'in'],
+      [BH, 'in'],
+      [xBH(3), 'out'],
+      [xBH(3), 'out'],
+      [BH, 'out'],
+    ],
+  ],
+  indrnnCell: [
+    'indrnn_cell',
+    3,
+    [
+      [aBH, 'inout'],
+      [aH, 'in'],
+      [aBH, 'in'],
+      [aBH, 'out'],
+    ],
+  ],
+  indrnnCellBackward: [
+    'indrnn_cell_backward',
+    3,
+    [
+      [aBH, 'in'],
+      [aH, 'in'],
+      [aBH, 'in'],
+      [aBH, 'out'],
+      [aBH, 'out'],
+    ],
+  ],
+} as const satisfies Record<string, readonly [string, number, readonly (readonly [Size, Mode])[]]>;
+
+type TableKernel = keyof typeof TABLE;
+
 // (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt): validates only where SIMD exists.
 const SIMD_PROBE = [
   0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
@@ -180,7 +251,7 @@ let compiled: WebAssembly.Module | null = null;
  * The compiled kernels and their shared memory, for worker threads that run kernels on the
  * same operands (src/node/gram.ts); null when the memory is not shared or wasm is not running.
  */
-export function wasmSharedModule(): { module: WebAssembly.Module; memory: WebAssembly.Memory } | null {
+export function wasmSharedModule(): { module: object; memory: LinearMemory } | null {
   return instance && compiled && instance.heap.shared ? { module: compiled, memory: instance.memory } : null;
 }
 
@@ -280,6 +351,31 @@ const isF64 = (...as: FArray[]): boolean => as.some((a) => a instanceof Float64A
 
 const allF64 = (...as: FArray[]): boolean => as.every((a) => a instanceof Float64Array);
 
+/** The Backend method for one TABLE row (see there). */
+function wrap(k: Kernels, heap: Heap, st: Stage, name: TableKernel): (...args: any[]) => any {
+  const [fn, S, arrays] = TABLE[name] as unknown as [string, number, [Size, Mode][]];
+  const run = k[fn]!,
+    ref = (tsBackend as any)[name] as (...args: any[]) => any;
+  const call = new Array<number>(S + arrays.length); // the export's arguments, reused
+  return (...args: any[]) => {
+    let bytes = 0;
+    for (let i = 0; i < arrays.length; i++) {
+      const a = args[S + 2 * i] as FArray;
+      if (a instanceof Float64Array) return ref(...args); // double precision runs on the reference
+      if (!heap.owns(a)) bytes += Math.ceil((arrays[i]![0](args) * 4) / 16) * 16;
+    }
+    st.need(bytes);
+    for (let i = 0; i < S; i++) call[i] = args[i];
+    for (let i = 0; i < arrays.length; i++) {
+      const [size, mode] = arrays[i]!;
+      call[S + i] = st.arg(args[S + 2 * i], args[S + 2 * i + 1], size(args), mode);
+    }
+    const r = run(...call);
+    st.finish();
+    return r;
+  };
+}
+
 function makeBackend(k: Kernels, heap: Heap): WasmBackend {
   const st = new Stage(heap);
   const f = (a: FArray) => a as Float32Array;
@@ -308,26 +404,14 @@ function makeBackend(k: Kernels, heap: Heap): WasmBackend {
     k.gemm64(tA, tB, +acc, upper, M, N, K, 1, pa, tA ? M : K, pb, tB ? K : N, pc, N, work > 0 ? st.take(work, 8) : 0);
     st.finish();
   };
-  return {
-    name: 'wasm',
-    heap,
-    memory: heap.memory,
+  const table = Object.fromEntries(
+    (Object.keys(TABLE) as TableKernel[]).map((name) => [name, wrap(k, heap, st, name)]),
+  ) as Pick<Backend, TableKernel>;
 
-    alloc(n) {
-      return heap.view(n) ?? new Float32Array(n);
-    },
-
-    alloc64(n) {
-      return heap.view64(n) ?? new Float64Array(n);
-    },
-
-    allocI32(n) {
-      return heap.viewI32(n) ?? new Int32Array(n);
-    },
-
-    free(a) {
-      heap.freeView(a);
-    },
+  const linalg: WasmLinalg = {
+    owns: (a) => heap.owns(a),
+    alloc64: (n) => heap.view64(n) ?? new Float64Array(n),
+    allocI32: (n) => heap.viewI32(n) ?? new Int32Array(n),
 
     csrMatVec(rows, cols, B, rowPtr, colIdx, values, X, xOff, Y, yOff, acc) {
       const nnz = rowPtr[rows]!;
@@ -346,53 +430,102 @@ function makeBackend(k: Kernels, heap: Heap): WasmBackend {
         nIn = a.inRow[N]!;
       // Rows of `out` are strided: stage the whole span (only when out lives outside the memory).
       const outN = out ? (T * B - 1) * a.outStride + N : 0;
-      st.need(
-        foreign(
-          heap,
-          a.wRow,
-          N + 1,
-          a.wIdx,
-          a.wIdx.length,
-          a.wVal,
-          nnz + 4,
-          a.inRow,
-          N + 1,
-          a.inIdx,
-          nIn,
-          a.inVal,
-          nIn,
-          a.bias,
-          N,
-          a.x,
-          B * N,
-          a.pre,
-          B * N,
-          a.u,
-          T * B * D,
-        ) + (out ? foreign(heap, out, outN) : 0),
-      );
+      const operands: [Int32Array | Float32Array | Float64Array, number, number, Mode][] = [
+        [a.wRow, 0, N + 1, 'in'],
+        [a.wIdx, 0, a.wIdx.length, 'in'],
+        [a.wVal, 0, nnz + 4, 'in'],
+        [a.inRow, 0, N + 1, 'in'],
+        [a.inIdx, 0, nIn, 'in'],
+        [a.inVal, 0, nIn, 'in'],
+        [a.bias, 0, N, 'in'],
+        [a.x, 0, B * N, 'inout'],
+        [a.pre, 0, B * N, 'out'],
+        [a.u, a.uOff, T * B * D, 'in'],
+      ];
+      st.need(foreign(heap, ...operands.flatMap(([arr, , n]) => [arr, n])) + (out ? foreign(heap, out, outN) : 0));
+      const p = operands.map(([arr, off, n, mode]) => st.arg(arr, off, n, mode));
       k.reservoir_run64(
         N,
         D,
         B,
         T,
-        st.arg(a.wRow, 0, N + 1, 'in'),
-        st.arg(a.wIdx, 0, a.wIdx.length, 'in'),
+        p[0]!,
+        p[1]!,
         +a.idx16,
-        st.arg(a.wVal, 0, nnz + 4, 'in'),
-        st.arg(a.inRow, 0, N + 1, 'in'),
-        st.arg(a.inIdx, 0, nIn, 'in'),
-        st.arg(a.inVal, 0, nIn, 'in'),
-        st.arg(a.bias, 0, N, 'in'),
+        p[2]!,
+        p[3]!,
+        p[4]!,
+        p[5]!,
+        p[6]!,
         a.lr,
         a.act,
-        st.arg(a.x, 0, B * N, 'inout'),
-        st.arg(a.pre, 0, B * N, 'out'),
-        st.arg(a.u, a.uOff, T * B * D, 'in'),
+        p[7]!,
+        p[8]!,
+        p[9]!,
         out ? st.arg(out, a.outOff, outN, 'inout') : 0,
         a.outStride,
       );
       st.finish();
+    },
+
+    syrkUpper(acc, M, K, A, aOff, C, cOff) {
+      if (!allF64(A, C)) return syrkUpperRef(acc, M, K, A, aOff, C, cOff);
+      gemm64(1, 0, acc, 1, M, M, K, A as Float64Array, aOff, A as Float64Array, aOff, C as Float64Array, cOff);
+    },
+
+    syrkRows(P, K, A, C, ipFrom, ipTo) {
+      if (!heap.owns(A) || !heap.owns(C))
+        throw new RangeError("wasm syrkRows: A and C must live in the kernels' memory (alloc64)");
+      const work = this.syrkWork(P, K);
+      st.need(work * 8 + 16);
+      k.syrk64(P, K, A.byteOffset, C.byteOffset, ipFrom, ipTo, st.take(work, 8));
+    },
+
+    syrkWork(P, K) {
+      return k.gemm64_work(1, 0, P, P, K, 0, 0); // A^T A: one packing serves both operands
+    },
+
+    gemmNT64(M, N, K, alpha, A, aOff, lda, B, bOff, ldb, C, cOff, ldc) {
+      // Strided sub-blocks are not staged (C may share an array with A and B): outside the
+      // kernels' memory they run on the reference loops.
+      if (!heap.owns(A) || !heap.owns(B) || !heap.owns(C))
+        return gemmNT64Ref(M, N, K, alpha, A, aOff, lda, B, bOff, ldb, C, cOff, ldc);
+      const work = k.gemm64_work(0, 1, M, N, K, 0, 8);
+      st.need(work * 8 + 16);
+      const ptr = (a: Float64Array, off: number) => a.byteOffset + off * 8;
+      k.gemm64(
+        0,
+        1,
+        1,
+        0,
+        M,
+        N,
+        K,
+        alpha,
+        ptr(A, aOff),
+        lda,
+        ptr(B, bOff),
+        ldb,
+        ptr(C, cOff),
+        ldc,
+        work > 0 ? st.take(work, 8) : 0,
+      );
+    },
+  };
+
+  return {
+    name: 'wasm',
+    heap,
+    memory: heap.memory,
+    linalg,
+    ...table,
+
+    alloc(n) {
+      return heap.view(n) ?? new Float32Array(n);
+    },
+
+    free(a) {
+      heap.freeView(a);
     },
 
     gemm(tA, tB, acc, M, N, K, A, aOff, B, bOff, C, cOff) {
@@ -421,220 +554,7 @@ function makeBackend(k: Kernels, heap: Heap): WasmBackend {
       k.gemm(+tA, +tB, +acc, M, N, K, pa, pb, pc, work > 0 ? st.take(work) : 0);
       st.finish();
     },
-
-    syrkUpper(acc, M, K, A, aOff, C, cOff) {
-      if (!allF64(A, C)) return syrkUpperRef(acc, M, K, A, aOff, C, cOff);
-      gemm64(1, 0, acc, 1, M, M, K, A as Float64Array, aOff, A as Float64Array, aOff, C as Float64Array, cOff);
-    },
-
-    syrkRows(P, K, A, C, ipFrom, ipTo) {
-      if (!heap.owns(A) || !heap.owns(C))
-        throw new RangeError("wasm syrkRows: A and C must live in the kernels' memory (alloc64)");
-      const work = this.syrkWork(P, K);
-      st.need(work * 8 + 16);
-      k.syrk64(P, K, A.byteOffset, C.byteOffset, ipFrom, ipTo, st.take(work, 8));
-    },
-
-    syrkWork(P, K) {
-      return k.gemm64_work(1, 0, P, P, K, 0, 0); // A^T A: one packing serves both operands
-    },
-
-    gemmNT64(M, N, K, alpha, A, aOff, lda, B, bOff, ldb, C, cOff, ldc) {
-      // Strided sub-blocks are not staged (C may share an array with A and B): outside the
-      // kernels' memory they run on the reference loops.
-      if (!heap.owns(A) || !heap.owns(B) || !heap.owns(C))
-        return gemmNT64Ref(M, N, K, alpha, A, aOff, lda, B, bOff, ldb, C, cOff, ldc);
-      const work = k.gemm64_work(0, 1, M, N, K, 0, 8);
-      st.need(work * 8 + 16);
-      k.gemm64(
-        0,
-        1,
-        1,
-        0,
-        M,
-        N,
-        K,
-        alpha,
-        A.byteOffset + aOff * 8,
-        lda,
-        B.byteOffset + bOff * 8,
-        ldb,
-        C.byteOffset + cOff * 8,
-        ldc,
-        work > 0 ? st.take(work, 8) : 0,
-      );
-    },
-
-    fillRows(out, off, rows, cols, bias, bOff) {
-      if (isF64(out, bias)) return tsBackend.fillRows(out, off, rows, cols, bias, bOff);
-      st.need(foreign(heap, out, rows * cols, bias, cols));
-      const po = st.arg(f(out), off, rows * cols, 'out'),
-        pb = st.arg(f(bias), bOff, cols, 'in');
-      k.fill_rows(po, rows, cols, pb);
-      st.finish();
-    },
-
-    colSumAcc(dst, dOff, X, xOff, rows, cols) {
-      if (isF64(dst, X)) return tsBackend.colSumAcc(dst, dOff, X, xOff, rows, cols);
-      st.need(foreign(heap, dst, cols, X, rows * cols));
-      const pd = st.arg(f(dst), dOff, cols, 'inout'),
-        px = st.arg(f(X), xOff, rows * cols, 'in');
-      k.col_sum_acc(pd, px, rows, cols);
-      st.finish();
-    },
-
-    actForward(act, x, off, n) {
-      const code = ACT[act];
-      if (code === undefined) throw new RangeError(`unknown activation '${act as string}'`);
-      if (isF64(x)) return tsBackend.actForward(act, x, off, n);
-      st.need(foreign(heap, x, n));
-      k.act_forward(code, st.arg(f(x), off, n, 'inout'), n);
-      st.finish();
-    },
-
-    actBackward(act, y, yOff, dy, dyOff, dx, dxOff, n) {
-      const code = ACT[act];
-      if (code === undefined) throw new RangeError(`unknown activation '${act as string}'`);
-      if (isF64(y, dy, dx)) return tsBackend.actBackward(act, y, yOff, dy, dyOff, dx, dxOff, n);
-      st.need(foreign(heap, y, n, dy, n, dx, n));
-      const py = st.arg(f(y), yOff, n, 'in'),
-        pdy = st.arg(f(dy), dyOff, n, 'in');
-      k.act_backward(code, py, pdy, st.arg(f(dx), dxOff, n, 'out'), n);
-      st.finish();
-    },
-
-    lstmCell(B, H, gates, gOff, cPrev, cpOff, c, cOff, tc, tcOff, h, hOff) {
-      if (isF64(gates, cPrev, c, tc, h))
-        return tsBackend.lstmCell(B, H, gates, gOff, cPrev, cpOff, c, cOff, tc, tcOff, h, hOff);
-      const BH = B * H;
-      st.need(foreign(heap, gates, 4 * BH, cPrev, BH, c, BH, tc, BH, h, BH));
-      // cPrev may be the same array as c (CS[t] and CS[t+1]): stage it as input before c's output.
-      const pg = st.arg(f(gates), gOff, 4 * BH, 'inout'),
-        pcp = st.arg(f(cPrev), cpOff, BH, 'in');
-      k.lstm_cell(
-        B,
-        H,
-        pg,
-        pcp,
-        st.arg(f(c), cOff, BH, 'out'),
-        st.arg(f(tc), tcOff, BH, 'out'),
-        st.arg(f(h), hOff, BH, 'out'),
-      );
-      st.finish();
-    },
-
-    lstmCellBackward(B, H, gates, gOff, cPrev, cpOff, tc, tcOff, dh, dhOff, dc, dcOff, dgates, dgOff) {
-      if (isF64(gates, cPrev, tc, dh, dc, dgates))
-        return tsBackend.lstmCellBackward(
-          B,
-          H,
-          gates,
-          gOff,
-          cPrev,
-          cpOff,
-          tc,
-          tcOff,
-          dh,
-          dhOff,
-          dc,
-          dcOff,
-          dgates,
-          dgOff,
-        );
-      const BH = B * H;
-      st.need(foreign(heap, gates, 4 * BH, cPrev, BH, tc, BH, dh, BH, dc, BH, dgates, 4 * BH));
-      const pg = st.arg(f(gates), gOff, 4 * BH, 'in'),
-        pcp = st.arg(f(cPrev), cpOff, BH, 'in');
-      const ptc = st.arg(f(tc), tcOff, BH, 'in'),
-        pdh = st.arg(f(dh), dhOff, BH, 'in');
-      k.lstm_cell_backward(
-        B,
-        H,
-        pg,
-        pcp,
-        ptc,
-        pdh,
-        st.arg(f(dc), dcOff, BH, 'inout'),
-        st.arg(f(dgates), dgOff, 4 * BH, 'out'),
-      );
-      st.finish();
-    },
-
-    gruCell(B, H, xp, xpOff, hp, hpOff, hPrev, hPrevOff, h, hOff) {
-      if (isF64(xp, hp, hPrev, h)) return tsBackend.gruCell(B, H, xp, xpOff, hp, hpOff, hPrev, hPrevOff, h, hOff);
-      const BH = B * H;
-      st.need(foreign(heap, xp, 3 * BH, hp, 3 * BH, hPrev, BH, h, BH));
-      const px = st.arg(f(xp), xpOff, 3 * BH, 'inout'),
-        pp = st.arg(f(hp), hpOff, 3 * BH, 'in');
-      const phv = st.arg(f(hPrev), hPrevOff, BH, 'in');
-      k.gru_cell(B, H, px, pp, phv, st.arg(f(h), hOff, BH, 'out'));
-      st.finish();
-    },
-
-    gruCellBackward(
-      B,
-      H,
-      gates,
-      gOff,
-      hp,
-      hpOff,
-      hPrev,
-      hPrevOff,
-      dh,
-      dhOff,
-      dxp,
-      dxpOff,
-      dhp,
-      dhpOff,
-      dhPrev,
-      dhPrevOff,
-    ) {
-      if (isF64(gates, hp, hPrev, dh, dxp, dhp, dhPrev)) {
-        return tsBackend.gruCellBackward(
-          B,
-          H,
-          gates,
-          gOff,
-          hp,
-          hpOff,
-          hPrev,
-          hPrevOff,
-          dh,
-          dhOff,
-          dxp,
-          dxpOff,
-          dhp,
-          dhpOff,
-          dhPrev,
-          dhPrevOff,
-        );
-      }
-      const BH = B * H;
-      st.need(foreign(heap, gates, 3 * BH, hp, 3 * BH, hPrev, BH, dh, BH, dxp, 3 * BH, dhp, 3 * BH, dhPrev, BH));
-      const pg = st.arg(f(gates), gOff, 3 * BH, 'in'),
-        pp = st.arg(f(hp), hpOff, 3 * BH, 'in');
-      const phv = st.arg(f(hPrev), hPrevOff, BH, 'in'),
-        pdh = st.arg(f(dh), dhOff, BH, 'in');
-      const pdx = st.arg(f(dxp), dxpOff, 3 * BH, 'out'),
-        pdp = st.arg(f(dhp), dhpOff, 3 * BH, 'out');
-      k.gru_cell_backward(B, H, pg, pp, phv, pdh, pdx, pdp, st.arg(f(dhPrev), dhPrevOff, BH, 'out'));
-      st.finish();
-    },
-
-    sumSq(a, off, n) {
-      if (isF64(a)) return tsBackend.sumSq(a, off, n);
-      st.need(foreign(heap, a, n));
-      const s = k.sum_sq(st.arg(f(a), off, n, 'in'), n);
-      st.finish();
-      return s;
-    },
-
-    add(dst, dOff, a, aOff, b, bOff, n) {
-      st.need(foreign(heap, dst, n, a, n, b, n));
-      const pa = st.arg(a, aOff, n, 'in'),
-        pb = st.arg(b, bOff, n, 'in');
-      k.add(st.arg(dst, dOff, n, 'out'), pa, pb, n);
-      st.finish();
-    },
   };
 }
+
+export { tsLinalg };

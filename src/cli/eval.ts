@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { Command } from './args.js';
 import { UsageError, InputError } from './args.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
-import { evaluateTask, makeTask, type TaskConfig } from '../tasks/synthetic.js';
+import { makeTask, type TaskConfig } from '../tasks/synthetic.js';
+import { evaluateTask } from '../train/evaluate.js';
 import { SafetensorsError } from '../safetensors.js';
 
 export const command: Command = {

@@ -17,6 +17,7 @@ import { CharVocab, type UnknownPolicy, type Vocab, WordVocab } from '../lm/voca
 import { splitIds } from '../lm/corpus.js';
 import { RecurrentLM, trainLM } from '../lm/lm.js';
 import { runToyTask, TOY_TASKS, type ToyTaskName } from '../lm/toy.js';
+import { CELL_NAMES } from '../layers/cells/index.js';
 import type { OptimizerSpec } from '../train/optim.js';
 import { Progress } from './progress.js';
 
@@ -26,7 +27,7 @@ const FLAGS: Record<string, FlagSpec> = {
   level: { type: 'string', default: 'char', choices: ['char', 'word'], help: 'train: tokens are characters or words' },
   'max-vocab': { type: 'int', default: 10000, help: 'train --level word: most frequent words kept (rest -> <unk>)' },
   lowercase: { type: 'boolean', default: false, help: 'train --level word: lowercase the text first' },
-  cell: { type: 'string', default: 'lstm', choices: ['rnn', 'lstm', 'gru'], help: 'recurrent cell' },
+  cell: { type: 'string', default: 'lstm', choices: CELL_NAMES, help: 'recurrent cell' },
   embed: { type: 'int', help: 'embedding width (default: 64; seq2seq 16)' },
   hidden: { type: 'int', help: 'hidden units per layer (default: 256; seq2seq 128)' },
   layers: { type: 'int', default: 1, help: 'stacked recurrent layers' },

@@ -5,6 +5,8 @@ import { InputError, UsageError } from './args.js';
 import { TASKS, type TaskName } from '../tasks/synthetic.js';
 import type { OptimizerSpec } from '../train/optim.js';
 import type { RecurrentInit } from '../init.js';
+import { ACT } from '../backend/backend.js';
+import { CELL_NAMES, type CellOptions, cellSpec } from '../layers/cells/index.js';
 import { RunDir } from '../node/rundir.js';
 import { defaultThreads } from '../node/parallel.js';
 import { type ModelChoice, type TrainSettings, newSession, resultJSON, runThreaded } from './training.js';
@@ -18,12 +20,15 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
     choices: ['pascanu', 'hochreiter'],
     help: 'adding/multiplication variant',
   },
-  cell: { type: 'string', default: 'lstm', choices: ['rnn', 'lstm', 'gru'], help: 'recurrent cell' },
+  cell: { type: 'string', default: 'lstm', choices: CELL_NAMES, help: 'recurrent cell' },
   nonlinearity: {
     type: 'string',
-    default: 'tanh',
-    choices: ['tanh', 'relu', 'sigmoid', 'identity'],
-    help: 'RNN activation',
+    choices: Object.keys(ACT),
+    help: 'activation of rnn (default tanh) and indrnn (default relu)',
+  },
+  'recurrent-max': {
+    type: 'number',
+    help: 'indrnn: keep |u| <= this after each update (default 2^(1/T), Li et al. 2018; 0 = no bound)',
   },
   hidden: { type: 'int', default: 64, help: 'hidden units per layer' },
   layers: { type: 'int', default: 1, help: 'stacked recurrent layers' },
@@ -82,13 +87,23 @@ export function settingsFrom(o: Record<string, any>): { mc: ModelChoice; opt: Op
     if (!(o[k] >= 1)) throw new UsageError(`--${k} must be >= 1, got ${o[k]}`);
   if (!(o.diagEvery >= 0)) throw new UsageError(`--diag-every must be >= 0, got ${o.diagEvery}`);
   if (!(o.lr > 0)) throw new UsageError(`--lr must be > 0, got ${o.lr}`);
+  const spec = cellSpec(o.cell),
+    reads = (k: keyof CellOptions) => spec.options.includes(k);
+  if (o.nonlinearity !== undefined && !reads('nonlinearity'))
+    throw new UsageError(`--nonlinearity does not apply to --cell ${o.cell}`);
+  if (o.recurrentMax !== undefined && !reads('recurrentMaxAbs'))
+    throw new UsageError(`--recurrent-max applies to --cell indrnn only`);
+  if (o.recurrentMax !== undefined && !(o.recurrentMax >= 0))
+    throw new UsageError(`--recurrent-max must be >= 0, got ${o.recurrentMax}`);
   const mc: ModelChoice = {
     cell: o.cell,
     hidden: o.hidden,
     layers: o.layers,
-    nonlinearity: o.cell === 'rnn' ? o.nonlinearity : undefined,
+    nonlinearity: reads('nonlinearity') ? o.nonlinearity : undefined,
     init: o.init as RecurrentInit,
-    forgetBias: o.cell === 'lstm' ? o.forgetBias : undefined,
+    forgetBias: reads('forgetBias') ? o.forgetBias : undefined,
+    // IndRNN's bound: 2^(1/T) unless told (no unit can grow more than 2x over the sequence).
+    recurrentMaxAbs: reads('recurrentMaxAbs') ? (o.recurrentMax ?? 2 ** (1 / o.T)) || undefined : undefined,
   };
   const opt: OptimizerSpec =
     o.optimizer === 'sgd'

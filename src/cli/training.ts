@@ -5,11 +5,13 @@
  */
 import { SequenceModel, type SequenceModelConfig } from '../layers/model.js';
 import { Rng } from '../random.js';
-import { type Task, type TaskConfig, type EvalResult, evaluateTask, makeTask } from '../tasks/synthetic.js';
+import { type Task, type TaskConfig, type EvalResult, makeTask } from '../tasks/synthetic.js';
+import { evaluateTask } from '../train/evaluate.js';
 import { type Optimizer, type OptimizerSpec, makeOptimizer } from '../train/optim.js';
 import { Trainer, type TrainerOptions } from '../train/trainer.js';
 import { loadCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
 import type { RecurrentInit } from '../init.js';
+import type { CellType } from '../layers/cells/index.js';
 import type { RunDir } from '../node/rundir.js';
 import { dataParallel } from '../node/parallel.js';
 import type { CommandIO } from './args.js';
@@ -49,12 +51,13 @@ export interface Session {
 }
 
 export interface ModelChoice {
-  cell: 'rnn' | 'lstm' | 'gru';
+  cell: CellType;
   hidden: number;
   layers: number;
   nonlinearity?: 'tanh' | 'relu' | 'sigmoid' | 'identity';
   init: RecurrentInit;
   forgetBias?: number | null;
+  recurrentMaxAbs?: number;
   initialState?: 'zero' | 'learned';
 }
 
@@ -75,6 +78,7 @@ export function newSession(
     nonlinearity: mc.nonlinearity,
     recurrentInit: mc.init,
     forgetBias: mc.forgetBias,
+    recurrentMaxAbs: mc.recurrentMaxAbs,
     initialState: mc.initialState,
     outputSize: task.outputSize,
     head: task.head,

@@ -4,6 +4,6 @@
  */
 export { Diagnostics, diagToJSON, type DiagnosticsOptions, type DiagRecord, type CoreDiag } from './diagnostics.js';
 export { recordGradFlow, readGradFlow, gradFlowDecay, type GradFlow } from './gradflow.js';
-export { weightSpectrum, coreSpectrum, GATE_NAMES, type WeightSpectrum, type GateSpectrum } from './spectrum.js';
+export { weightSpectrum, coreSpectrum, type WeightSpectrum, type GateSpectrum } from './spectrum.js';
 export { stepJacobian, jacobianProduct, type StepJacobian, type JacobianProductStats } from './jacobian.js';
 export { saturation, type Saturation, type GateSaturation } from './saturation.js';

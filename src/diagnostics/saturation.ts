@@ -4,12 +4,12 @@
  * 1 is switched (an LSTM forget gate near 1 is memory, near 0 forgetting). Also the hidden-state
  * norm over time, which shows a state dying out (-> 0) or blowing up.
  *
- * Shapes: HS [T+1,B,H], XP [T,B,G*H] activated gates (RNN: h; LSTM: i,f,g,o; GRU: r,z,n).
+ * Shapes: HS [T+1,B,H], XP [T,B,G*H] activated gates (RNN, IndRNN: h; LSTM: i,f,g,o; GRU: r,z,n);
+ * which block is a sigmoid, a tanh or the cell's nonlinearity comes from the cell's spec.
  * Fractions are over all T*B*H values of a unit group; padded rows (t >= length) count too.
  */
 import type { RecurrentCore } from '../layers/core.js';
-import { RNNCore } from '../layers/rnn.js';
-import { GATE_NAMES } from './spectrum.js';
+import { cellSpec } from '../layers/cells/index.js';
 
 export interface GateSaturation {
   gate: string;
@@ -31,22 +31,21 @@ export interface Saturation {
   hNorm: number[];
 }
 
-/** Which gate blocks go through tanh (the others through sigmoid), by cell. */
-function tanhBlocks(core: RecurrentCore): boolean[] {
-  if (core instanceof RNNCore) return [core.act === 'tanh'];
-  return core.G === 4 ? [false, false, true, false] : [false, false, true];
+/** What each gate block goes through, from the cell's spec ('cell' blocks: the core's nonlinearity). */
+function blockActs(core: RecurrentCore): string[] {
+  return cellSpec(core.cell).gateActs.map((a) => (a === 'cell' ? (core.act ?? 'identity') : a));
 }
 
 export function saturation(core: RecurrentCore): Saturation {
   const { T, B, H, G, HS, XP } = core.cache();
-  const tb = tanhBlocks(core);
-  const names = GATE_NAMES[G]!;
+  const acts = blockActs(core);
+  const names = cellSpec(core.cell).gates;
   const N = T * B * H;
   const gates: GateSaturation[] = [];
   let tanhSat = 0,
     tanhN = 0;
   for (let g = 0; g < G; g++) {
-    const isTanh = tb[g]!;
+    const isTanh = acts[g] === 'tanh';
     const lowAt = isTanh ? -0.99 : 0.01;
     let low = 0,
       high = 0,
@@ -67,7 +66,7 @@ export function saturation(core: RecurrentCore): Saturation {
     }
   }
   let reluZero: number | null = null;
-  if (core instanceof RNNCore && core.act === 'relu') {
+  if (core.act === 'relu') {
     let z = 0;
     for (let i = B * H; i < (T + 1) * B * H; i++) if (HS[i] === 0) z++;
     reluZero = z / N;

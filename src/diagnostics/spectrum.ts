@@ -10,9 +10,8 @@
  */
 import type { FArray } from '../tensor.js';
 import type { RecurrentCore } from '../layers/core.js';
+import { cellSpec } from '../layers/cells/index.js';
 import { largestSingularValue, spectralRadius } from '../linalg.js';
-
-export const GATE_NAMES: Record<number, readonly string[]> = { 1: ['h'], 3: ['r', 'z', 'n'], 4: ['i', 'f', 'g', 'o'] };
 
 export interface GateSpectrum {
   gate: string;
@@ -30,11 +29,16 @@ export interface WeightSpectrum {
 }
 
 /** rho and sigma of each gate block and sigma of the whole W_hh ([G*H, H], row-major). */
-export function weightSpectrum(W: FArray, G: number, H: number, opts: { iters?: number } = {}): WeightSpectrum {
+export function weightSpectrum(
+  W: FArray,
+  G: number,
+  H: number,
+  opts: { iters?: number; gates?: readonly string[] } = {},
+): WeightSpectrum {
   if (W.length !== G * H * H)
     throw new RangeError(`weightSpectrum: W_hh must hold G*H*H = ${G * H * H} values, got ${W.length}`);
   const iters = opts.iters ?? 200;
-  const names = GATE_NAMES[G] ?? Array.from({ length: G }, (_, g) => String(g));
+  const names = opts.gates ?? Array.from({ length: G }, (_, g) => String(g));
   const gates = names.map((gate, g) => {
     const block = W.subarray(g * H * H, (g + 1) * H * H);
     return {
@@ -47,7 +51,17 @@ export function weightSpectrum(W: FArray, G: number, H: number, opts: { iters?: 
   return { rho: Math.max(...gates.map((g) => g.rho)), sigma, gates };
 }
 
-/** weightSpectrum of a core's recurrent matrix (or of `W`, weights it ran with). */
+/**
+ * weightSpectrum of a core's recurrent matrix (or of `W`, weights it ran with). A diagonal
+ * recurrence (IndRNN's u) has rho = sigma = max |u_j|.
+ */
 export function coreSpectrum(core: RecurrentCore, opts: { iters?: number; W?: FArray } = {}): WeightSpectrum {
-  return weightSpectrum(opts.W ?? core.wHh.data, core.G, core.H, opts);
+  const spec = cellSpec(core.cell),
+    W = opts.W ?? core.wHh.data;
+  if (spec.recurrence === 'diagonal') {
+    let m = 0;
+    for (let j = 0; j < W.length; j++) m = Math.max(m, Math.abs(W[j]!));
+    return { rho: m, sigma: m, gates: [{ gate: spec.gates[0]!, rho: m, sigma: m }] };
+  }
+  return weightSpectrum(W, core.G, core.H, { ...opts, gates: spec.gates });
 }

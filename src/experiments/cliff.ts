@@ -71,7 +71,7 @@ export interface CliffResult extends ExperimentResult {
   };
 }
 
-/** The one-unit RNN as a SequenceModel with only w (weight_hh) and b (bias_hh) trained. */
+/** The one-unit RNN as a SequenceModel with only w (weight_hh) and b (bias_hh) trained: a Trainable of its own. */
 class OneUnit {
   readonly model: SequenceModel;
   readonly batch: Batch;
@@ -103,6 +103,11 @@ class OneUnit {
     this.keep = new Uint8Array(p.size);
     for (const q of [this.wP, this.bP]) this.keep.fill(1, q.offset, q.offset + q.size);
     this.batch = { T, B: 1, x: new Float64Array(T), y: [target] };
+  }
+
+  /** The Trainer's view: the model's parameter store, of which only w and b get gradients. */
+  get params() {
+    return this.model.params;
   }
 
   get w(): number {
@@ -139,10 +144,7 @@ function descend(
   o: { lr: number; clip?: number; steps: number; thrownLength: number },
 ): Trajectory {
   net.set(w0, b0);
-  const trainer = new Trainer(net.model, new SGD(net.model.params, { lr: o.lr }), {
-    clipNorm: o.clip,
-    grads: net,
-  });
+  const trainer = new Trainer(net, new SGD(net.params, { lr: o.lr }), { clipNorm: o.clip });
   const t: Trajectory = { w: [w0], b: [b0], loss: [], gradNorm: [], thrown: [], crossings: [], clipEvents: 0 };
   for (let s = 0; s < o.steps; s++) {
     const info = trainer.train(net.batch);

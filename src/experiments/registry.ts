@@ -12,7 +12,7 @@ export const EXPERIMENTS: Record<string, { summary: string; load: Loader }> = {
     load: () => import('./cliff.js'),
   },
   relu: {
-    summary: 'tanh-RNN vs ReLU-RNN vs IRNN (vs IndRNN): success, divergence and gradient flow over T',
+    summary: 'tanh-RNN vs ReLU-RNN vs IRNN vs IndRNN: success, divergence and gradient flow over T',
     load: () => import('./relu.js'),
   },
   'esn-vs-lstm': {

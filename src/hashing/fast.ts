@@ -21,6 +21,7 @@
  */
 import { WASM_HASH } from '../backend/wasm_bytes.js';
 import { bytes } from '../backend/wasm.js';
+import type { LinearMemory } from '../backend/heap.js';
 import { binOf, type FeatureHasher } from './featurehash.js';
 import type { OnlineLearner } from './learner.js';
 import { parseNumber } from './bytes.js';
@@ -103,7 +104,7 @@ export async function prepareFastPath(
   if (!compiled) return false;
   if (model && !sessions.get(model.learner)?.fits(model.hasher, fileColumns)) {
     const plan = planFor(model.hasher, model.learner, Math.max(fileColumns, 64));
-    const inst = await WebAssembly.instantiate(compiled, plan.imports);
+    const inst = await WebAssembly.instantiate(compiled, plan.imports as WebAssembly.Imports);
     sessions.set(model.learner, new HashFastPath(model.hasher, model.learner, plan, inst));
   }
   return true;
@@ -153,8 +154,9 @@ interface Plan {
     | 'input',
     number
   >;
-  memory: WebAssembly.Memory;
-  imports: WebAssembly.Imports;
+  // Structural types (not WebAssembly.*), so the declarations compile without a DOM or WebAssembly lib.
+  memory: LinearMemory;
+  imports: Record<string, Record<string, unknown>>;
   capFile: number;
 }
 
@@ -207,7 +209,7 @@ function planFor(hasher: FeatureHasher, learner: OnlineLearner, capFile: number)
 const sessions = new WeakMap<OnlineLearner, HashFastPath>();
 
 export class HashFastPath {
-  private readonly memory: WebAssembly.Memory;
+  private readonly memory: LinearMemory;
   private readonly k: HashKernel;
   private readonly i32: Int32Array;
   private readonly f64: Float64Array;
@@ -240,7 +242,7 @@ export class HashFastPath {
       if (!mod) return null;
       try {
         const plan = planFor(hasher, learner, Math.max(opts.fileColumns, 64));
-        s = new HashFastPath(hasher, learner, plan, new WebAssembly.Instance(mod, plan.imports));
+        s = new HashFastPath(hasher, learner, plan, new WebAssembly.Instance(mod, plan.imports as WebAssembly.Imports));
       } catch {
         return null; // no memory for it, or an engine that refuses to instantiate synchronously
       }
@@ -256,7 +258,7 @@ export class HashFastPath {
   private readonly hasherRef: FeatureHasher;
 
   /** @internal (open() and prepareFastPath() build sessions) */
-  constructor(hasher: FeatureHasher, learner: OnlineLearner, plan: Plan, inst: WebAssembly.Instance) {
+  constructor(hasher: FeatureHasher, learner: OnlineLearner, plan: Plan, inst: { exports: object }) {
     const t = hasher.tables(),
       F = hasher.numFeatures,
       D = 2 ** learner.bits,

@@ -3,13 +3,15 @@
  * projection for all time steps as one matrix product, and the weight gradients of both
  * projections as one product each at the end of backward (DESIGN.md, decision 4).
  *
- * Dimension key: T = time, B = batch, I = input size, H = hidden, G = gates (1, 4 or 3).
- * A core is one layer in one direction; stacks and bidirectional wrappers live in stack.ts.
+ * Dimension key: T = time, B = batch, I = input size, H = hidden, G = gates (a cell's spec says
+ * how many). A core is one layer in one direction; each cell's core, with its gate maths forward
+ * and backward side by side, is one file in cells/; stacks and bidirectional wrappers live in stack.ts.
+ * The recurrence is dense (W_hh [G*H, H], as PyTorch's cells) or diagonal (u [H], IndRNN).
  *
  * Variable lengths: rows with t >= len[b] keep their state (h_t = h_{t-1}), output zeros,
  * and pass dh/dc straight through in backward, as PyTorch's packed sequences do.
  */
-import { type Backend, workspace } from '../backend/backend.js';
+import { type Activation, type Backend, workspace } from '../backend/backend.js';
 import type { Param, Params } from '../params.js';
 import type { DType, FArray } from '../tensor.js';
 import { uniform } from '../init.js';
@@ -29,6 +31,14 @@ export interface CoreOptions {
   bias?: boolean;
 }
 
+/** How a cell's parameters are laid out (its spec fixes it; the options above vary per layer). */
+export interface CoreLayout {
+  /** Gate blocks G: W_ih is [G*H, I]. */
+  G: number;
+  /** 'dense': W_hh [G*H, H] and b_hh [G*H] (PyTorch's cells); 'diagonal': u [H] and no b_hh (IndRNN). */
+  recurrence: 'dense' | 'diagonal';
+}
+
 export interface CoreForward {
   y: FArray; // [T,B,H] outputs (zero where t >= len[b])
   hN: FArray; // [B,H]
@@ -42,12 +52,17 @@ export interface CoreBackward {
 }
 
 export abstract class RecurrentCore {
+  /** The cell's registry name (cells/index.ts). */
+  abstract readonly cell: string;
+  /** The nonlinearity of cells that have one (RNN, IndRNN). */
+  readonly act?: Activation;
   readonly I: number;
   readonly H: number;
   readonly G: number;
   readonly dtype: DType;
   readonly wIh: Param; // [G*H, I]
-  readonly wHh: Param; // [G*H, H]
+  readonly wHh: Param; // [G*H, H] (dense) or [H] (diagonal)
+  readonly recurrence: 'dense' | 'diagonal';
   readonly bIh: Param | null; // [G*H]
   readonly bHh: Param | null; // [G*H]
   protected be: Backend;
@@ -66,36 +81,48 @@ export abstract class RecurrentCore {
   protected dh0: FArray = new Float32Array(0); // [B,H]
   protected bsum: FArray = new Float32Array(0); // [G*H] b_ih (+ b_hh)
   protected lengths: Int32Array | null = null;
+  private minLen = 0; // the shortest length (masking starts there)
   protected hasRun = false;
   /** When true, backward records ||dL/dh_t|| for every t in `dhNorms` (diagnostics; off by default). */
   recordGradNorms = false;
   /** [T] ||dL/dh_t||_2 over the batch, filled by backward when recordGradNorms is set. */
   dhNorms: Float64Array = new Float64Array(0);
 
-  constructor(G: number, o: CoreOptions) {
+  constructor(layout: CoreLayout, o: CoreOptions) {
+    const G = layout.G;
     this.G = G;
+    this.recurrence = layout.recurrence;
     this.I = o.inputSize;
     this.H = o.hiddenSize;
     this.be = o.backend;
     this.dtype = o.params.dtype;
     const H = this.H,
       I = this.I,
-      k = 1 / Math.sqrt(H);
+      k = 1 / Math.sqrt(H),
+      name = (w: string) => `${o.prefix ?? ''}${w}_${o.suffix}`;
     const rinit = o.recurrentInit ?? 'default';
     // PyTorch's default: every weight and bias U(-1/sqrt(H), 1/sqrt(H)).
-    this.wIh = o.params.declare(`${o.prefix ?? ''}weight_ih_${o.suffix}`, [G * H, I], (a, r) => uniform(a, -k, k, r));
-    this.wHh = o.params.declare(`${o.prefix ?? ''}weight_hh_${o.suffix}`, [G * H, H], (a, r) => {
-      // Each gate's [H, H] block gets its own draw (orthogonal/identity per gate, as is usual).
-      for (let g = 0; g < G; g++) initRecurrentBlock(a.subarray(g * H * H, (g + 1) * H * H), H, rinit, r);
-    });
+    this.wIh = o.params.declare(name('weight_ih'), [G * H, I], (a, r) => uniform(a, -k, k, r));
+    const dense = layout.recurrence === 'dense';
+    this.wHh = dense
+      ? o.params.declare(name('weight_hh'), [G * H, H], (a, r) => {
+          // Each gate's [H, H] block gets its own draw (orthogonal/identity per gate, as is usual).
+          for (let g = 0; g < G; g++) initRecurrentBlock(a.subarray(g * H * H, (g + 1) * H * H), H, rinit, r);
+        })
+      : o.params.declare(name('weight_hh'), [H], (a, r) => this.initDiagonal(a, r, rinit), { decay: false });
     const bias = o.bias ?? true;
-    this.bIh = bias
-      ? o.params.declare(`${o.prefix ?? ''}bias_ih_${o.suffix}`, [G * H], (a, r) => this.initBias(a, r, 'ih', rinit))
-      : null;
-    this.bHh = bias
-      ? o.params.declare(`${o.prefix ?? ''}bias_hh_${o.suffix}`, [G * H], (a, r) => this.initBias(a, r, 'hh', rinit))
-      : null;
+    this.bIh = bias ? o.params.declare(name('bias_ih'), [G * H], (a, r) => this.initBias(a, r, 'ih', rinit)) : null;
+    this.bHh =
+      bias && dense ? o.params.declare(name('bias_hh'), [G * H], (a, r) => this.initBias(a, r, 'hh', rinit)) : null;
   }
+
+  /** A diagonal recurrence's initial draw (cells with one override it). */
+  protected initDiagonal(a: FArray, _r: Rng, _rinit: RecurrentInit): void {
+    a.fill(1);
+  }
+
+  /** Projects the parameters back into their allowed set (after each update); most cells have none. */
+  constrain(): void {}
 
   /** Default bias draw; cells override for forget-gate bias and IRNN zeros. */
   protected initBias(a: FArray, r: Rng, _which: 'ih' | 'hh', rinit: RecurrentInit): void {
@@ -133,26 +160,29 @@ export abstract class RecurrentCore {
   protected projectInput(x: FArray, T: number, B: number, withHh: boolean): void {
     const GH = this.G * this.H,
       be = this.be;
-    if (this.bIh && this.bHh) {
-      for (let j = 0; j < GH; j++) this.bsum[j] = this.bIh.data[j]! + (withHh ? this.bHh.data[j]! : 0);
-      be.fillRows(this.XP, 0, T * B, GH, this.bsum, 0);
+    if (this.bIh) {
+      const bIh = this.bIh.data,
+        bHh = withHh && this.bHh ? this.bHh.data : null;
+      for (let j = 0; j < GH; j++) this.bsum[j] = bIh[j]! + (bHh ? bHh[j]! : 0);
+      be.fillRows(T * B, GH, this.XP, 0, this.bsum, 0);
     }
     be.gemm(false, true, this.bIh !== null, T * B, GH, this.I, x, 0, this.wIh.data, 0, this.XP, 0);
   }
 
   /**
    * The products left after the time loop: dW_ih += dXP^T X, db_ih += sum dXP,
-   * dX = dXP W_ih, dW_hh += dHP^T H_{t-1}, db_hh += sum dHP.
+   * dX = dXP W_ih, dW_hh += dHP^T H_{t-1}, db_hh += sum dHP (a diagonal recurrence's du is
+   * summed by its cell's kernel during the loop).
    */
   protected finishBackward(): void {
     const { T, B, H, I, G, be } = this;
     const GH = G * H,
       N = T * B;
     be.gemm(true, false, true, GH, I, N, this.dXP, 0, this.x, 0, this.wIh.grad, 0);
-    if (this.bIh) be.colSumAcc(this.bIh.grad, 0, this.dXP, 0, N, GH);
+    if (this.bIh) be.colSumAcc(N, GH, this.bIh.grad, 0, this.dXP, 0);
     be.gemm(false, false, false, N, I, GH, this.dXP, 0, this.wIh.data, 0, this.dX, 0);
-    be.gemm(true, false, true, GH, H, N, this.dHP, 0, this.HS, 0, this.wHh.grad, 0);
-    if (this.bHh) be.colSumAcc(this.bHh.grad, 0, this.dHP, 0, N, GH);
+    if (this.recurrence === 'dense') be.gemm(true, false, true, GH, H, N, this.dHP, 0, this.HS, 0, this.wHh.grad, 0);
+    if (this.bHh) be.colSumAcc(N, GH, this.bHh.grad, 0, this.dHP, 0);
   }
 
   /** Copies outputs HS[1..T] to Y, zeroing rows past their length. */
@@ -168,9 +198,9 @@ export abstract class RecurrentCore {
 
   /** Rows past their length keep the previous state: HS[t+1][b] = HS[t][b] (and the same for `S`). */
   protected holdFinished(t: number, S: FArray | null): void {
-    const len = this.lengths;
-    if (!len) return;
-    const { B, H } = this;
+    if (!this.anyFinished(t)) return;
+    const len = this.lengths!,
+      { B, H } = this;
     for (let b = 0; b < B; b++) {
       if (t < len[b]!) continue;
       const src = (t * B + b) * H,
@@ -178,6 +208,27 @@ export abstract class RecurrentCore {
       this.HS.copyWithin(dst, src, src + H);
       if (S) S.copyWithin(dst, src, src + H);
     }
+  }
+
+  /** Whether some row has ended by step t (then the masking helpers below have work to do). */
+  protected anyFinished(t: number): boolean {
+    return this.lengths !== null && t >= this.minLen;
+  }
+
+  /** Rows past their length at t did not step: their gradient rows in buf ([T,B,width] at t) are zero. */
+  protected zeroFinished(t: number, buf: FArray, width: number): void {
+    if (!this.anyFinished(t)) return;
+    const len = this.lengths!,
+      B = this.B;
+    for (let b = 0; b < B; b++) if (t >= len[b]!) buf.fill(0, (t * B + b) * width, (t * B + b + 1) * width);
+  }
+
+  /** Rows past their length at t passed their state through unchanged, and so pass its gradient: dst[b] = src[b]. */
+  protected passFinished(t: number, dst: FArray, src: FArray): void {
+    if (!this.anyFinished(t)) return;
+    const len = this.lengths!,
+      { B, H } = this;
+    for (let b = 0; b < B; b++) if (t >= len[b]!) dst.set(src.subarray(b * H, (b + 1) * H), b * H);
   }
 
   /**
@@ -197,7 +248,7 @@ export abstract class RecurrentCore {
   protected noteDh(t: number): void {
     if (!this.recordGradNorms) return;
     if (this.dhNorms.length !== this.T) this.dhNorms = new Float64Array(this.T);
-    this.dhNorms[t] = Math.sqrt(this.be.sumSq(this.dh, 0, this.B * this.H));
+    this.dhNorms[t] = Math.sqrt(this.be.sumSq(this.B * this.H, this.dh, 0));
   }
 
   /** Assembles dh = dy[t] + dhNext, ignoring dy for rows past their length. */
@@ -228,6 +279,9 @@ export abstract class RecurrentCore {
     this.ensure(T, B);
     this.x = x;
     this.lengths = lengths;
+    let minLen = T;
+    if (lengths) for (let b = 0; b < B; b++) minLen = Math.min(minLen, lengths[b]!);
+    this.minLen = minLen;
     const BH = B * this.H;
     if (h0) this.HS.set(h0.subarray(0, BH));
     else this.HS.fill(0, 0, BH);

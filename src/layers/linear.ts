@@ -77,7 +77,7 @@ export class Linear {
     this.ensure(N);
     this.lead = x.shape.slice(0, -1);
     this.x.set(x.data);
-    if (this.bias) this.backend.fillRows(this.y, 0, N, O, this.bias.data, 0);
+    if (this.bias) this.backend.fillRows(N, O, this.y, 0, this.bias.data, 0);
     this.backend.gemm(false, true, this.bias !== null, N, O, I, this.x, 0, this.weight.data, 0, this.y, 0); // y = x W^T + b
     return { shape: [...this.lead, O], data: this.y };
   }
@@ -91,7 +91,7 @@ export class Linear {
       throw new ShapeError(`Linear.backward: expected dy of shape [${[...this.lead, O]}], got [${dy?.shape}]`);
     const be = this.backend;
     be.gemm(true, false, true, O, I, N, dy.data, 0, this.x, 0, this.weight.grad, 0); // dW += dy^T x
-    if (this.bias) be.colSumAcc(this.bias.grad, 0, dy.data, 0, N, O); // db += sum dy
+    if (this.bias) be.colSumAcc(N, O, this.bias.grad, 0, dy.data, 0); // db += sum dy
     be.gemm(false, false, false, N, I, O, dy.data, 0, this.weight.data, 0, this.dx, 0); // dx = dy W
     return { shape: [...this.lead, I], data: this.dx };
   }

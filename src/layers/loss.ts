@@ -102,10 +102,17 @@ export function softmaxCrossEntropy(
   return { loss: count > 0 ? loss / count : 0, grad: { shape: [...logits.shape], data: g }, correct, count };
 }
 
-/** Mask [T*B] (time-major) with 1 where t < lengths[b]. */
-export function sequenceMask(T: number, B: number, lengths?: ArrayLike<number>, out?: Float32Array): Float32Array {
+/** Mask [T*B] (time-major) with 1 where skip <= t < lengths[b] (skip: steps a previous window already counted). */
+export function sequenceMask(
+  T: number,
+  B: number,
+  lengths?: ArrayLike<number>,
+  out?: Float32Array,
+  skip = 0,
+): Float32Array {
   const m = out && out.length === T * B ? out : new Float32Array(T * B);
-  for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) m[t * B + b] = !lengths || t < lengths[b]! ? 1 : 0;
+  for (let t = 0; t < T; t++)
+    for (let b = 0; b < B; b++) m[t * B + b] = t >= skip && (!lengths || t < lengths[b]!) ? 1 : 0;
   return m;
 }
 

@@ -6,6 +6,8 @@
  *
  * Heads: 'last' reads each sequence's last valid step ([B, O]); 'every' reads every step
  * ([T, B, O], padded steps masked). Losses: 'mse' (float targets) or 'xent' (class ids).
+ * It is `Trainable` and `Stateful` (train/trainable.ts): the one Trainer steps it, and
+ * truncated BPTT carries its state, in its own dtype, between windows.
  */
 import type { Backend } from '../backend/backend.js';
 import { Params } from '../params.js';
@@ -13,10 +15,16 @@ import { Rng } from '../random.js';
 import type { RecurrentInit } from '../init.js';
 import { type DType, type FArray, type Tensor, ShapeError, alloc } from '../tensor.js';
 import type { Activation } from '../backend/backend.js';
+import { assertFinite } from '../tensor.js';
 import { Embedding } from './embedding.js';
 import { Linear } from './linear.js';
 import { type CellType, RecurrentStack } from './stack.js';
+import { cellSpec } from './cells/index.js';
 import { lastStep, lastStepBackward, mseLoss, sequenceMask, softmaxCrossEntropy } from './loss.js';
+import type { CarriedState, StepOptions, StepResult } from './step.js';
+import type { Batch } from '../batch.js';
+
+export type { Batch, CarriedState, StepOptions, StepResult };
 
 export interface SequenceModelConfig {
   cell: CellType;
@@ -31,32 +39,14 @@ export interface SequenceModelConfig {
   nonlinearity?: Activation;
   recurrentInit?: RecurrentInit;
   forgetBias?: number | null;
+  /** IndRNN: |u_j| <= this after every update. */
+  recurrentMaxAbs?: number;
   initialState?: 'zero' | 'learned';
   outputSize: number;
   head: 'last' | 'every';
   loss: 'mse' | 'xent';
   seed?: number;
   dtype?: DType;
-}
-
-export interface Batch {
-  T: number;
-  B: number;
-  /** Dense inputs [T,B,I]. */
-  x?: FArray;
-  /** Token ids [T*B] (time-major). */
-  ids?: ArrayLike<number>;
-  /** mse: [B,O] ('last') or [T,B,O] ('every'); xent: class ids [B] or [T*B] (-1 = ignore). */
-  y: ArrayLike<number>;
-  lengths?: ArrayLike<number>;
-}
-
-export interface StepResult {
-  loss: number;
-  /** Rows counted by the loss (for averaging over batches). */
-  count: number;
-  /** xent only: correctly classified rows. */
-  correct?: number;
 }
 
 export class SequenceModel {
@@ -76,8 +66,8 @@ export class SequenceModel {
   private lastPred: Tensor<FArray> | null = null;
 
   constructor(cfg: SequenceModelConfig, backend?: Backend | string) {
-    if (!cfg || !['rnn', 'lstm', 'gru'].includes(cfg.cell))
-      throw new RangeError(`SequenceModel: cell must be rnn, lstm or gru, got '${cfg?.cell}'`);
+    if (!cfg) throw new RangeError('SequenceModel: give a config');
+    cellSpec(cfg.cell); // a RangeError naming the registered cells
     if (!['last', 'every'].includes(cfg.head))
       throw new RangeError(`SequenceModel: head must be 'last' or 'every', got '${cfg.head}'`);
     if (!['mse', 'xent'].includes(cfg.loss))
@@ -103,6 +93,7 @@ export class SequenceModel {
       nonlinearity: cfg.nonlinearity,
       recurrentInit: cfg.recurrentInit,
       forgetBias: cfg.forgetBias,
+      recurrentMaxAbs: cfg.recurrentMaxAbs,
       initialState: cfg.initialState,
       params: this.params,
       prefix: 'rnn.',
@@ -116,6 +107,20 @@ export class SequenceModel {
       backend,
     });
     this.params.allocate(new Rng(cfg.seed ?? 0), this.rnn.backend);
+    this.constrain();
+  }
+
+  /** Projects the parameters back into their allowed set (the Trainer calls it after every update). */
+  constrain(): void {
+    this.rnn.constrain();
+  }
+
+  /** Rejects a bad batch before anything runs (the caller's error: never skipped as a training event). */
+  validate(b: Batch): void {
+    if (!b || !(Number.isInteger(b.T) && b.T >= 1 && Number.isInteger(b.B) && b.B >= 1))
+      throw new ShapeError(`SequenceModel: a batch needs integer T >= 1 and B >= 1, got T=${b?.T}, B=${b?.B}`);
+    if (b.x) assertFinite(b.x, 'batch.x');
+    assertFinite(b.y, 'batch.y');
   }
 
   /** Forgets the carried state (start of a new stream). */
@@ -124,22 +129,26 @@ export class SequenceModel {
     this.cCarry = null;
   }
 
-  /** The carried state, for saving. */
-  getState(): { h: Float32Array | null; c: Float32Array | null } {
-    return {
-      h: this.hCarry ? Float32Array.from(this.hCarry) : null,
-      c: this.cCarry ? Float32Array.from(this.cCarry) : null,
-    };
+  /** A copy of the carried state, in the model's dtype. */
+  getState(): CarriedState {
+    return { h: this.hCarry ? this.hCarry.slice() : null, c: this.cCarry ? this.cCarry.slice() : null };
   }
 
-  setState(s: { h: ArrayLike<number> | null; c: ArrayLike<number> | null }): void {
+  setState(s: CarriedState | { h: ArrayLike<number> | null; c: ArrayLike<number> | null }): void {
     const dt = this.params.dtype;
-    this.hCarry = s.h ? Float64Array.from(s.h) : null;
-    this.cCarry = s.c ? Float64Array.from(s.c) : null;
-    if (dt === 'float32') {
-      this.hCarry = s.h ? Float32Array.from(s.h) : null;
-      this.cCarry = s.c ? Float32Array.from(s.c) : null;
-    }
+    const copy = (a: ArrayLike<number> | null) => {
+      if (!a) return null;
+      const out = alloc(dt, a.length);
+      out.set(a);
+      return out;
+    };
+    this.hCarry = copy(s.h);
+    this.cCarry = copy(s.c);
+  }
+
+  /** Forward only from the carried state, keeping the final state: advances a stream without learning. */
+  advance(b: Batch): void {
+    this.predict(b, { carry: true });
   }
 
   private inputs(b: Batch): Tensor<FArray> {
@@ -183,9 +192,10 @@ export class SequenceModel {
   }
 
   /** Loss of predictions against the batch targets (and the gradient w.r.t. predictions). */
-  loss(pred: Tensor<FArray>, b: Batch): StepResult & { grad: Tensor<FArray> } {
+  loss(pred: Tensor<FArray>, b: Batch, skip = 0): StepResult & { grad: Tensor<FArray> } {
     const every = this.config.head === 'every';
-    const mask = every && b.lengths ? (this.maskBuf = sequenceMask(b.T, b.B, b.lengths, this.maskBuf)) : undefined;
+    const masked = every && (b.lengths || skip > 0);
+    const mask = masked ? (this.maskBuf = sequenceMask(b.T, b.B, b.lengths, this.maskBuf, skip)) : undefined;
     if (this.gradBuf.length !== pred.data.length) this.gradBuf = alloc(this.params.dtype, pred.data.length);
     if (this.config.loss === 'mse') {
       const r = mseLoss(pred, b.y, mask, this.gradBuf);
@@ -201,10 +211,13 @@ export class SequenceModel {
     return { loss: r.loss, count: r.count, correct: r.correct, grad: r.grad };
   }
 
-  /** forward + loss + full BPTT; gradients are added to params.grad (zero them per step). */
-  lossAndGrad(b: Batch, opts: { carry?: boolean } = {}): StepResult {
+  /**
+   * forward + loss + full BPTT; gradients are added to params.grad (zero them per step).
+   * `skip`: the first steps' losses are not counted (head 'every'; see StepOptions).
+   */
+  lossAndGrad(b: Batch, opts: StepOptions = {}): StepResult {
     const pred = this.predict(b, opts);
-    const r = this.loss(pred, b);
+    const r = this.loss(pred, b, opts.skip ?? 0);
     const dfeat = this.head.backward(r.grad);
     const dOut = this.config.head === 'last' ? lastStepBackward(dfeat, b.T, b.lengths, this.dLastBuf) : dfeat;
     if (dOut !== dfeat) this.dLastBuf = dOut.data;

@@ -1,6 +1,6 @@
 /**
  * Multi-layer and bidirectional recurrent nets with PyTorch's interface and names:
- * `RNN`, `LSTM`, `GRU`. Layer k reads layer k-1's output ([T,B,D*H], directions
+ * `RNN`, `LSTM`, `GRU` (and `IndRNN`), for any cell of the registry (cells/index.ts). Layer k reads layer k-1's output ([T,B,D*H], directions
  * concatenated); the reverse direction reads each sequence reversed within its length.
  *
  * Shapes (L = layers, D = 1 or 2 directions): x [T,B,I], output [T,B,D*H],
@@ -11,19 +11,16 @@
  * Tensors returned by forward and backward are views of reused workspace: they stay valid
  * until the next call (copy them to keep them). Parameter gradients accumulate (+=).
  */
-import { type Backend, releaseAll, workspace } from '../backend/backend.js';
-import type { Activation } from '../backend/backend.js';
+import { ACT, type Activation, type Backend, releaseAll, workspace } from '../backend/backend.js';
 import { getBackend, tsBackend } from '../backend/index.js';
 import { Params } from '../params.js';
 import { Rng } from '../random.js';
 import type { RecurrentInit } from '../init.js';
 import { type DType, type FArray, type Tensor, ShapeError, assertFinite, checkShape } from '../tensor.js';
 import type { RecurrentCore } from './core.js';
-import { RNNCore } from './rnn.js';
-import { LSTMCore } from './lstm.js';
-import { GRUCore } from './gru.js';
+import { type CellOptions, type CellSpec, type CellType, cellSpec } from './cells/index.js';
 
-export type CellType = 'rnn' | 'lstm' | 'gru';
+export type { CellType };
 
 export interface RecurrentOptions {
   inputSize: number;
@@ -52,6 +49,16 @@ export interface LSTMOptions extends RecurrentOptions {
   /** Forget-gate bias at init (b_ih[f] = value, b_hh[f] = 0); null keeps PyTorch's uniform draw. Default 1. */
   forgetBias?: number | null;
 }
+
+export interface IndRNNOptions extends RecurrentOptions {
+  /** Default 'relu'. */
+  nonlinearity?: Activation;
+  /** |u_j| <= this after every update (Li et al. 2018: 2^(1/T) for ReLU over T steps); absent = unbounded. */
+  recurrentMaxAbs?: number;
+}
+
+/** Options of a stack of any registered cell (each cell reads the ones its spec lists). */
+export type StackOptions = RecurrentOptions & CellOptions;
 
 export interface ForwardOptions {
   h0?: Tensor<FArray>;
@@ -101,6 +108,7 @@ function reverseInto(
 
 export class RecurrentStack {
   readonly cell: CellType;
+  readonly spec: CellSpec;
   readonly inputSize: number;
   readonly hiddenSize: number;
   readonly numLayers: number;
@@ -134,23 +142,32 @@ export class RecurrentStack {
   private stateGiven = false;
   private ran = false;
 
-  constructor(cell: CellType, o: RNNOptions & LSTMOptions) {
+  constructor(cell: CellType, o: StackOptions) {
+    const spec = cellSpec(cell),
+      name = spec.label;
     for (const k of ['inputSize', 'hiddenSize'] as const) {
       if (!Number.isInteger(o?.[k]) || o[k] < 1)
-        throw new RangeError(`${cell.toUpperCase()}: ${k} must be a positive integer, got ${o?.[k]}`);
+        throw new RangeError(`${name}: ${k} must be a positive integer, got ${o?.[k]}`);
     }
     const L = o.numLayers ?? 1;
-    if (!Number.isInteger(L) || L < 1)
-      throw new RangeError(`${cell.toUpperCase()}: numLayers must be a positive integer, got ${L}`);
-    if (o.nonlinearity !== undefined && !['tanh', 'relu', 'sigmoid', 'identity'].includes(o.nonlinearity)) {
-      throw new RangeError(`RNN: nonlinearity must be tanh, relu, sigmoid or identity, got '${o.nonlinearity}'`);
+    if (!Number.isInteger(L) || L < 1) throw new RangeError(`${name}: numLayers must be a positive integer, got ${L}`);
+    if (o.nonlinearity !== undefined && !Object.hasOwn(ACT, o.nonlinearity)) {
+      const names = Object.keys(ACT).join(', ');
+      throw new RangeError(`${name}: nonlinearity must be one of ${names}, got '${o.nonlinearity}'`);
+    }
+    for (const k of ['nonlinearity', 'forgetBias', 'recurrentMaxAbs'] as const) {
+      if (o[k] !== undefined && !spec.options.includes(k))
+        throw new RangeError(
+          `${name}: option '${k}' does not apply to this cell (it reads: ${spec.options.join(', ') || 'none'})`,
+        );
     }
     this.cell = cell;
+    this.spec = spec;
     this.inputSize = o.inputSize;
     this.hiddenSize = o.hiddenSize;
     this.numLayers = L;
     this.numDirections = o.bidirectional ? 2 : 1;
-    this.hasC = cell === 'lstm';
+    this.hasC = spec.hasCellState;
     this.initialState = o.initialState ?? 'zero';
     const dtype = o.params?.dtype ?? o.dtype ?? 'float32';
     const named = typeof o.backend === 'string' ? getBackend(o.backend) : (o.backend ?? getBackend());
@@ -173,13 +190,7 @@ export class RecurrentStack {
           recurrentInit: o.recurrentInit,
           bias: o.bias,
         };
-        this.cores.push(
-          cell === 'rnn'
-            ? new RNNCore({ ...base, nonlinearity: o.nonlinearity })
-            : cell === 'lstm'
-              ? new LSTMCore({ ...base, forgetBias: o.forgetBias })
-              : new GRUCore(base),
-        );
+        this.cores.push(spec.makeCore(base, o));
       }
     }
     if (this.initialState === 'learned') {
@@ -189,6 +200,11 @@ export class RecurrentStack {
     } else if (this.initialState !== 'zero') {
       throw new RangeError(`initialState must be 'zero' or 'learned', got '${String(this.initialState)}'`);
     }
+    const cellOpts: Record<string, unknown> = {};
+    if (spec.options.includes('nonlinearity')) cellOpts.nonlinearity = this.cores[0]!.act;
+    if (spec.options.includes('forgetBias')) cellOpts.forgetBias = o.forgetBias === undefined ? 1 : o.forgetBias;
+    if (spec.options.includes('recurrentMaxAbs') && o.recurrentMaxAbs !== undefined)
+      cellOpts.recurrentMaxAbs = o.recurrentMaxAbs;
     this.config = {
       cell,
       inputSize: o.inputSize,
@@ -198,10 +214,17 @@ export class RecurrentStack {
       bias: o.bias ?? true,
       initialState: this.initialState,
       recurrentInit: o.recurrentInit ?? 'default',
-      nonlinearity: o.nonlinearity ?? (cell === 'rnn' ? 'tanh' : undefined),
-      forgetBias: cell === 'lstm' ? (o.forgetBias === undefined ? 1 : o.forgetBias) : undefined,
+      ...cellOpts,
     };
-    if (own) this.params.allocate(new Rng(o.seed ?? 0), this.backend);
+    if (own) {
+      this.params.allocate(new Rng(o.seed ?? 0), this.backend);
+      this.constrain();
+    }
+  }
+
+  /** Projects every core's parameters back into their allowed set (IndRNN's bound on |u|). */
+  constrain(): void {
+    for (const c of this.cores) c.constrain();
   }
 
   get outputSize(): number {
@@ -241,7 +264,7 @@ export class RecurrentStack {
 
   /** Runs the whole stack over x [T,B,I]. */
   forward(x: Tensor<FArray>, opts: ForwardOptions = {}): ForwardResult {
-    const name = this.cell.toUpperCase();
+    const name = this.spec.label;
     const [T, B] = checkShape(x, [null, null, this.inputSize], `${name}.forward x [T, B, inputSize]`) as [
       number,
       number,
@@ -336,7 +359,7 @@ export class RecurrentStack {
    * Returns dx [T,B,I] and dh0 (and dc0) [L*D,B,H]; parameter gradients are added to params.grad.
    */
   backward(g: BackwardGrads = {}): BackwardResult {
-    const name = this.cell.toUpperCase();
+    const name = this.spec.label;
     if (!this.ran) throw new Error(`${name}.backward called before forward`);
     const { T, B } = this,
       H = this.hiddenSize,
@@ -428,5 +451,12 @@ export class LSTM extends RecurrentStack {
 export class GRU extends RecurrentStack {
   constructor(o: RecurrentOptions) {
     super('gru', o);
+  }
+}
+
+/** IndRNN (Li et al. 2018): h = act(W_ih x + u * h + b) with u elementwise; ReLU by default. */
+export class IndRNN extends RecurrentStack {
+  constructor(o: IndRNNOptions) {
+    super('indrnn', o);
   }
 }

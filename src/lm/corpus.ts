@@ -54,7 +54,7 @@ export class TokenStreams {
       y = new Float32Array(T * B);
       this.yBufs.set(T, y);
     }
-    // Targets are rewritten every time: TruncatedBPTT may have set some to -1 (ignored).
+    // One target buffer per window length, so every window writes its own targets.
     for (let i = 0; i < T * B; i++) y[i] = this.data[(a + 1) * B + i]!;
     return { T, B, ids: this.data.subarray(a * B, e * B), y };
   }

@@ -23,6 +23,7 @@ import { Embedding } from '../layers/embedding.js';
 import { Linear } from '../layers/linear.js';
 import { type CellType, RecurrentStack } from '../layers/stack.js';
 import { softmaxCrossEntropy } from '../layers/loss.js';
+import type { StepResult } from '../layers/step.js';
 
 export interface EncDecConfig {
   srcVocab: number;
@@ -163,7 +164,7 @@ export class EncoderDecoder {
   }
 
   /** Teacher-forced forward + mean cross-entropy + backward through decoder and encoder; gradients += into params.grad. */
-  lossAndGrad(b: Seq2SeqBatch): { loss: number; count: number; correct: number } {
+  lossAndGrad(b: Seq2SeqBatch): StepResult {
     const { S, B, D } = b;
     const enc = this.encode(b.src, S, B, b.srcLengths);
     const dec = this.decoder.forward(this.tgtEmbedding.forward(b.decIn, [D, B]), { h0: enc.hN, c0: enc.cN });

@@ -16,7 +16,7 @@
  *   dpre = da * (1 - a^2);  dH += dpre^T x;  dd += sum dpre;  dx = dpre H (+ dy W; dW += dy^T x)
  *   dC[w] += the slice of dx for every position that looked w up
  */
-import type { Backend } from '../backend/backend.js';
+import { ACT, type Backend } from '../backend/backend.js';
 import { getBackend, tsBackend } from '../backend/index.js';
 import { Params } from '../params.js';
 import { Rng } from '../random.js';
@@ -25,7 +25,15 @@ import { Embedding } from '../layers/embedding.js';
 import { Linear } from '../layers/linear.js';
 import { softmaxCrossEntropy } from '../layers/loss.js';
 import { type Optimizer, type OptimizerSpec, makeOptimizer } from '../train/optim.js';
-import { clipGradNorm } from '../train/clip.js';
+import { Trainer } from '../train/trainer.js';
+import type { ScheduleSpec } from '../train/schedule.js';
+import type { StepResult } from '../layers/step.js';
+
+/** A minibatch of n-grams: N contexts of n-1 ids ([N, n-1] flat) and their next ids [N]. */
+export interface NgramBatch {
+  context: ArrayLike<number>;
+  targets: ArrayLike<number>;
+}
 
 export interface NPLMConfig {
   vocabSize: number;
@@ -109,7 +117,7 @@ export class NPLM {
     const xf = { shape: [N, (n - 1) * this.config.embedDim], data: x.data };
     const pre = this.hidden.forward(xf);
     this.act.set(pre.data);
-    this.be.actForward('tanh', this.act, 0, N * h); // a = tanh(d + H x)
+    this.be.actForward(ACT.tanh, N * h, this.act, 0); // a = tanh(d + H x)
     const y = this.output.forward({ shape: [N, h], data: this.act }); // y = b + U a
     if (this.direct) {
       const w = this.direct.forward(xf); // + W x
@@ -118,14 +126,15 @@ export class NPLM {
     return y;
   }
 
-  /** forward + mean cross-entropy + backward; gradients added to params.grad. */
-  lossAndGrad(context: ArrayLike<number>, targets: ArrayLike<number>): { loss: number; count: number } {
+  /** forward + mean cross-entropy + backward; gradients added to params.grad (the one Trainer steps it). */
+  lossAndGrad(b: NgramBatch): StepResult {
+    const { context, targets } = b;
     const N = targets.length,
       h = this.config.hiddenSize;
     const y = this.forward(context, N);
     const r = softmaxCrossEntropy(y, targets, undefined, this.dy); // dy = (p - onehot) / N
     const da = this.output.backward(r.grad); // dU += dy^T a; db += sum dy; da = dy U
-    this.be.actBackward('tanh', this.act, 0, da.data, 0, this.dpre, 0, N * h); // dpre = da (1 - a^2)
+    this.be.actBackward(ACT.tanh, N * h, this.act, 0, da.data, 0, this.dpre, 0); // dpre = da (1 - a^2)
     const dx = this.hidden.backward({ shape: [N, h], data: this.dpre }); // dH += dpre^T x; dd += sum; dx = dpre H
     this.dx.set(dx.data);
     if (this.direct) {
@@ -133,7 +142,7 @@ export class NPLM {
       for (let i = 0; i < this.dx.length; i++) this.dx[i] += dxd.data[i]!;
     }
     this.embedding.backward({ shape: [N, this.dx.length / N], data: this.dx }); // dC[w] += dx slice
-    return { loss: r.loss, count: r.count };
+    return { loss: r.loss, count: r.count, correct: r.correct };
   }
 }
 
@@ -184,6 +193,7 @@ export interface TrainNPLMOptions {
   maxSeconds?: number;
   optimizer?: OptimizerSpec;
   clipNorm?: number;
+  schedule?: ScheduleSpec;
   seed?: number;
   onStep?: (step: number, loss: number) => void;
 }
@@ -198,6 +208,7 @@ export function trainNPLM(
     B = o.batch ?? 64,
     rng = new Rng(o.seed ?? 1);
   const opt = makeOptimizer(model.params, o.optimizer ?? { type: 'adam', lr: 3e-3 });
+  const trainer = new Trainer<NgramBatch>(model, opt, { clipNorm: o.clipNorm || undefined, schedule: o.schedule });
   const positions = Array.from({ length: ids.length - k }, (_, i) => i + k);
   if (positions.length < 1) throw new RangeError(`trainNPLM: need more than ${k} ids, got ${ids.length}`);
   const ctx = new Int32Array(B * k),
@@ -216,10 +227,7 @@ export function trainNPLM(
       const N = Math.min(B, positions.length - s);
       for (let i = 0; i < N; i++) pos[i] = positions[s + i]!;
       ngramBatch(ids, model.config.order, pos.subarray(0, N), ctx, tgt);
-      model.params.zeroGrad();
-      loss = model.lossAndGrad(ctx.subarray(0, N * k), tgt.subarray(0, N)).loss;
-      if (o.clipNorm) clipGradNorm(model.params.grad, o.clipNorm);
-      opt.step();
+      loss = trainer.train({ context: ctx.subarray(0, N * k), targets: tgt.subarray(0, N) }).loss;
       o.onStep?.(++step, loss);
     }
   }

@@ -10,7 +10,7 @@
  */
 import { Rng } from '../random.js';
 import { Adam } from '../train/optim.js';
-import { clipGradNorm } from '../train/clip.js';
+import { Trainer } from '../train/trainer.js';
 import type { CellType } from '../layers/stack.js';
 import { EncoderDecoder } from './encdec.js';
 
@@ -168,6 +168,7 @@ export function runToyTask(o: ToyRunOptions): ToyRunResult {
   };
   const model = newToyModel(task, cfg);
   const opt = new Adam(model.params, { lr: cfg.lr });
+  const trainer = new Trainer(model, opt, { clipNorm: cfg.clip > 0 ? cfg.clip : undefined });
   const rng = new Rng(seed * 31 + 7),
     t0 = performance.now(),
     secs = () => (performance.now() - t0) / 1000;
@@ -185,15 +186,12 @@ export function runToyTask(o: ToyRunOptions): ToyRunResult {
       exs.map((e) => encodeSource(task, e.source)),
       exs.map((e) => encodeTarget(task, e.target)),
     );
-    model.params.zeroGrad();
-    const r = model.lossAndGrad(b);
-    clipGradNorm(model.params.grad, cfg.clip);
-    opt.step();
+    const r = trainer.train(b);
     step++;
     avg = Number.isNaN(avg) ? r.loss : 0.95 * avg + 0.05 * r.loss;
     if (step % evalEvery === 0) {
       const em = exactMatch(model, task, 500, seed + 1000).rate; // a fixed check set, not the final one
-      o.onLog?.({ step, loss: avg, exact_match_check: em, lr: opt.lr, seconds: secs() });
+      o.onLog?.({ step, loss: avg, exact_match_check: em, lr: trainer.baseLr, seconds: secs() });
       if (em >= target) break;
       // Halve the step size when neither the check nor the loss has improved for `patience` checks
       // (down to lr/16): Adam at a constant rate hovers just below the last percent. The loss clause
@@ -202,8 +200,8 @@ export function runToyTask(o: ToyRunOptions): ToyRunResult {
       best = Math.max(best, em);
       bestLoss = Math.min(bestLoss, avg);
       if (better) stale = 0;
-      else if (++stale >= (o.patience ?? 2) && opt.lr > cfg.lr / 16) {
-        opt.lr /= 2;
+      else if (++stale >= (o.patience ?? 2) && trainer.baseLr > cfg.lr / 16) {
+        trainer.baseLr /= 2;
         stale = 0;
       }
     }

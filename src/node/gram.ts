@@ -37,14 +37,15 @@ export class ThreadedGram extends SplitGram {
     private readonly worker: Worker,
     private readonly ctrl: Int32Array,
   ) {
-    super(getBackend() as WasmBackend, helperJob);
+    super((getBackend() as WasmBackend).linalg, helperJob);
   }
 
   /** Starts the helper thread; rejects where the wasm backend or a shared memory is missing. */
   static async start(): Promise<ThreadedGram> {
-    const be = getBackend() as WasmBackend,
+    const wb = getBackend() as WasmBackend,
+      be = wb.linalg,
       shared = wasmSharedModule();
-    if (be.name !== 'wasm' || !shared)
+    if (wb.name !== 'wasm' || !shared)
       throw new RangeError('threadedGram needs the wasm backend with a shared memory (SharedArrayBuffer)');
     const ctrl = new Int32Array(new SharedArrayBuffer(32 * 4));
     const worker = new Worker(WORKER, { workerData: { module: shared.module, memory: shared.memory, ctrl } });
@@ -65,10 +66,10 @@ export class ThreadedGram extends SplitGram {
         alive();
         const need = be.syrkWork(P, K);
         if (!work || work.length < need) {
-          if (work) be.free?.(work);
+          if (work) wb.free(work);
           work = be.alloc64(need);
         }
-        if (!be.heap.owns(A) || !be.heap.owns(C) || !be.heap.owns(work)) {
+        if (!be.owns(A) || !be.owns(C) || !be.owns(work)) {
           throw new RangeError(
             "threadedGram: the block, the Gram matrix and the scratch must live in the kernels' memory",
           );
@@ -82,7 +83,7 @@ export class ThreadedGram extends SplitGram {
         alive();
         const need = be.syrkWork(Math.max(M, N), K) * 2;
         if (!work || work.length < need) {
-          if (work) be.free?.(work);
+          if (work) wb.free(work);
           work = be.alloc64(need);
         }
         new Float64Array(ctrl.buffer, GEMM * 4, 1)[0] = alpha;
@@ -115,7 +116,7 @@ export class ThreadedGram extends SplitGram {
   }
 
   /**
-   * C (+)= alpha A B^T (the blocked Cholesky's panel update, Backend.gemmNT64's contract) with the
+   * C (+)= alpha A B^T (the blocked Cholesky's panel update, LinalgKernels.gemmNT64's contract) with the
    * rows of C split between the caller and the helper thread.
    */
   gemmNT64(
@@ -133,13 +134,13 @@ export class ThreadedGram extends SplitGram {
     cOff: number,
     ldc: number,
   ): void {
-    const be = getBackend() as WasmBackend;
-    if (M < 64 || !be.heap.owns(A) || !be.heap.owns(B) || !be.heap.owns(C))
-      return be.gemmNT64!(M, N, K, alpha, A, aOff, lda, B, bOff, ldb, C, cOff, ldc);
+    const be = (getBackend() as WasmBackend).linalg;
+    if (M < 64 || !be.owns(A) || !be.owns(B) || !be.owns(C))
+      return be.gemmNT64(M, N, K, alpha, A, aOff, lda, B, bOff, ldb, C, cOff, ldc);
     this.sync();
     const m1 = (M >> 3) << 2; // the caller's rows: about half, a multiple of 4
     this.helperJob.gemmRows(M - m1, N, K, alpha, A, aOff + m1 * lda, lda, B, bOff, ldb, C, cOff + m1 * ldc, ldc);
-    be.gemmNT64!(m1, N, K, alpha, A, aOff, lda, B, bOff, ldb, C, cOff, ldc);
+    be.gemmNT64(m1, N, K, alpha, A, aOff, lda, B, bOff, ldb, C, cOff, ldc);
     this.helperJob.wait();
   }
 

@@ -8,8 +8,11 @@
  * (slow, about 2 GFLOP/s, but exact: CI tests every kernel there). OpenGL ES needs EGL
  * (Debian: libegl1 libegl-mesa0 libgles2) and WebGPU's 'compatibility' feature level.
  */
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 import { GpuContext, GpuUnavailableError } from '../backend/webgpu/device.js';
+
+export { GpuSequenceModel } from '../train/gpu_trainer.js';
+export * from '../backend/webgpu/index.js';
 
 export type NodeGpuBackend = 'auto' | 'vulkan' | 'opengles' | 'opengl' | 'metal' | 'd3d12' | 'd3d11' | 'null';
 

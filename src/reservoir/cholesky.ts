@@ -13,7 +13,7 @@
  * same row-oriented loops finish the block with k in [jb, jb+NB) only.
  */
 import { getBackend } from '../backend/index.js';
-import type { Backend } from '../backend/backend.js';
+import type { LinalgKernels } from '../backend/backend.js';
 
 const NB = 64;
 
@@ -25,16 +25,22 @@ export class NotPositiveDefiniteError extends RangeError {
  * Factors A in place into its lower triangle (the strict upper triangle may be overwritten
  * and must not be read afterwards). Reads A[i, j] for j <= i only.
  */
-export function choleskyInPlace(A: Float64Array, M: number, what = 'cholesky', par?: Pick<Backend, 'gemmNT64'>): void {
+export function choleskyInPlace(
+  A: Float64Array,
+  M: number,
+  what = 'cholesky',
+  par?: Partial<Pick<LinalgKernels, 'gemmNT64'>>,
+): void {
   if (A.length < M * M) throw new RangeError(`${what}: need ${M * M} values for [${M}, ${M}], got ${A.length}`);
   // `par`: a gemmNT64 that also uses a helper thread (src/node/gram.ts), same contract.
-  const be = par?.gemmNT64 ? par : getBackend();
-  if (!be.gemmNT64 || M <= 2 * NB) return factorColumns(A, M, 0, M, what);
+  // Unblocked on the reference backend (its product is no faster than the column loops).
+  const gemmNT64 = par?.gemmNT64 ? par.gemmNT64.bind(par) : getBackend().linalg?.gemmNT64;
+  if (!gemmNT64 || M <= 2 * NB) return factorColumns(A, M, 0, M, what);
   for (let jb = 0; jb < M; jb += NB) {
     const nb = Math.min(NB, M - jb);
     // Rows jb.. of the block's columns minus their dot products with the earlier columns (this
     // also writes the strict upper part of the diagonal block, which nothing reads).
-    if (jb > 0) be.gemmNT64(M - jb, nb, jb, -1, A, jb * M, M, A, jb * M, M, A, jb * M + jb, M);
+    if (jb > 0) gemmNT64(M - jb, nb, jb, -1, A, jb * M, M, A, jb * M, M, A, jb * M + jb, M);
     factorColumns(A, M, jb, jb + nb, what);
   }
 }

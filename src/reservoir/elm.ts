@@ -8,7 +8,7 @@
  *
  * Classification uses one-hot {0, 1} targets and argmax, as the usual ELM recipe does.
  */
-import { getBackend } from '../backend/index.js';
+import { actCode, getBackend } from '../backend/index.js';
 import { Rng } from '../random.js';
 import { ShapeError } from '../tensor.js';
 import { Ridge } from './ridge.js';
@@ -70,9 +70,9 @@ export class ELM {
     const L = this.hidden,
       D = this.inputDim;
     const be = getBackend();
-    be.fillRows(H, 0, rows, L, this.b, 0);
+    be.fillRows(rows, L, H, 0, this.b, 0);
     be.gemm(false, true, true, rows, L, D, X, xOff, this.W, 0, H, 0);
-    be.actForward(this.activation, H, 0, rows * L);
+    be.actForward(actCode(this.activation), rows * L, H, 0);
   }
 
   private rows(x: SeqLike, what: string): { n: number; D: number; data: Float64Array } {

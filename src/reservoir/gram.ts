@@ -13,13 +13,12 @@
  * next `add` or `sync` returns (the ridge readout alternates two block buffers), and C must
  * not be read before `sync`.
  */
-import type { Backend } from '../backend/backend.js';
-import { syrkUpperRef } from '../backend/ts.js';
+import type { LinalgKernels } from '../backend/backend.js';
 
 export interface GramAccumulator {
   add(P: number, K: number, A: Float64Array, C: Float64Array): void;
   sync(): void;
-  /** Optional: Backend.gemmNT64 on both threads (the ridge solve's Cholesky panel updates). */
+  /** Optional: LinalgKernels.gemmNT64 on both threads (the ridge solve's Cholesky panel updates). */
   gemmNT64?(
     M: number,
     N: number,
@@ -38,11 +37,10 @@ export interface GramAccumulator {
 }
 
 /** The calling thread does it all, synchronously. */
-export function directGram(be: Backend): GramAccumulator {
+export function directGram(la: LinalgKernels): GramAccumulator {
   return {
     add(P, K, A, C) {
-      if (be.syrkUpper) be.syrkUpper(true, P, K, A, 0, C, 0);
-      else syrkUpperRef(true, P, K, A, 0, C, 0);
+      la.syrkUpper(true, P, K, A, 0, C, 0);
     },
     sync() {},
   };
@@ -54,7 +52,7 @@ export interface GramHelper {
   start(P: number, K: number, A: Float64Array, C: Float64Array, ipFrom: number, ipTo: number): void;
   /** Waits for the started job; returns how long the helper worked on it (ms). */
   wait(): number;
-  /** Optional: starts C (+)= alpha A B^T (Backend.gemmNT64's operands) on the helper; returns at once. */
+  /** Optional: starts C (+)= alpha A B^T (LinalgKernels.gemmNT64's operands) on the helper; returns at once. */
   gemmRows?(
     M: number,
     N: number,

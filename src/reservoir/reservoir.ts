@@ -16,7 +16,7 @@
  */
 import { Rng } from '../random.js';
 import { ShapeError } from '../tensor.js';
-import { getBackend } from '../backend/index.js';
+import { actCode, getBackend, linalgOf } from '../backend/index.js';
 import type { Backend, ReservoirRunArgs } from '../backend/backend.js';
 import { type CSR, type WeightDist, csrScale, csrSpectralRadius, csrToBackend, randomSparse } from './sparse.js';
 import { type PackedW, packW } from './step.js';
@@ -24,7 +24,6 @@ import { type SeqLike, asSeq } from './seq.js';
 
 export type ReservoirActivation = 'tanh' | 'identity' | 'relu' | 'sigmoid';
 
-const ACT: Record<ReservoirActivation, number> = { tanh: 0, relu: 1, sigmoid: 2, identity: 3 };
 const RUN_CHUNK = 64;
 
 export interface ReservoirOptions {
@@ -159,7 +158,7 @@ export class Reservoir {
   /** One step for the current batch: u [B, D] at uOff. Returns the new state [B, N] (live view). */
   step(u: Float64Array, uOff = 0): Float64Array {
     this.checkInput('Reservoir.step', u, uOff, 1);
-    this.be.reservoirRun(this.args(u, uOff, 1, null, 0));
+    linalgOf(this.be).reservoirRun(this.args(u, uOff, 1, null, 0));
     return this.state;
   }
 
@@ -174,7 +173,7 @@ export class Reservoir {
     this.checkInput('Reservoir.runSteps', u, uOff, T);
     const BN = this.batch * this.units;
     this.chunk ??= this.f64(RUN_CHUNK * BN);
-    this.be.reservoirRun(this.args(u, uOff, T, this.chunk, 0));
+    linalgOf(this.be).reservoirRun(this.args(u, uOff, T, this.chunk, 0));
     return this.chunk.subarray(0, T * BN);
   }
 
@@ -214,7 +213,7 @@ export class Reservoir {
       inVal: Win.values,
       bias: this.b,
       lr: this.lr,
-      act: ACT[this.activation],
+      act: actCode(this.activation),
       x: this.state,
       pre: this.pre,
       u,
@@ -235,7 +234,7 @@ export class Reservoir {
   }
 
   private f64(n: number): Float64Array {
-    return this.be.alloc64 ? this.be.alloc64(n) : new Float64Array(n);
+    return linalgOf(this.be).alloc64(n);
   }
 
   /**

@@ -12,12 +12,12 @@
  * z = [x 1 y] (P = M + O): its leading [M, M] block is X'^T X' and its last O columns hold
  * X'^T Y, so memory does not grow with the number or length of sequences; `solve` factors
  * once (Cholesky). Rows are gathered in blocks of `blockRows` ([rows, P], row-major), and each
- * block is folded in by one symmetric rank-k update (`Backend.syrkUpper`: upper triangle only,
+ * block is folded in by one symmetric rank-k update (`LinalgKernels.syrkUpper`: upper triangle only,
  * f64x2 kernels on the wasm backend, where the block and G live in the kernels' memory so no
  * call copies). With `precision: 'float32'` the block products run in float32 and are summed
  * into the float64 totals block by block.
  */
-import { getBackend, syrkUpperRef } from '../backend/index.js';
+import { getBackend, linalgOf } from '../backend/index.js';
 import type { Backend } from '../backend/backend.js';
 import { ShapeError, type FArray } from '../tensor.js';
 import { choleskyInPlace, choleskySolveInPlace } from './cholesky.js';
@@ -120,7 +120,7 @@ export class Ridge implements Readout {
       this.be.free(this.blk2);
     }
     this.be = be;
-    const f64 = (n: number): Float64Array => (be.alloc64 ? be.alloc64(n) : new Float64Array(n));
+    const f64 = (n: number): Float64Array => linalgOf(be).alloc64(n);
     this.G = f64(P * P);
     if (this.precision === 'float32') {
       this.blk = be.alloc ? be.alloc(rb * P) : new Float32Array(rb * P);
@@ -190,14 +190,12 @@ export class Ridge implements Readout {
     if (this.blk instanceof Float64Array) {
       if (this.gram) {
         // Handed over (maybe still being folded in): fill the other buffer meanwhile.
-        if (this.blk2.length !== this.blk.length)
-          this.blk2 = be.alloc64 ? be.alloc64(this.blk.length) : new Float64Array(this.blk.length);
+        if (this.blk2.length !== this.blk.length) this.blk2 = linalgOf(be).alloc64(this.blk.length);
         this.gram.add(P, K, this.blk, G);
         const t = this.blk;
         this.blk = this.blk2;
         this.blk2 = t;
-      } else if (be.syrkUpper) be.syrkUpper(true, P, K, this.blk, 0, G, 0);
-      else syrkUpperRef(true, P, K, this.blk, 0, G, 0);
+      } else linalgOf(be).syrkUpper(true, P, K, this.blk, 0, G, 0);
     } else {
       // float32: the block's Gram in float32 (a full product: the float32 kernels have no
       // triangular one), summed into the float64 totals.
@@ -231,7 +229,7 @@ export class Ridge implements Readout {
     const c = this.fitBias,
       be = getBackend();
     // In the backend's memory, so a blocked Cholesky's products run on its kernels in place.
-    const A = be.alloc64 ? be.alloc64(N * N) : new Float64Array(N * N);
+    const A = linalgOf(be).alloc64(N * N);
     // A[i, j] (j <= i) = S[j, i] - sum_j mean_i: the transpose of S's upper triangle, copied in
     // 64 x 64 tiles (a column of S is N rows of P doubles apart: one cache miss per value otherwise).
     const sum = new Float64Array(N);

@@ -9,7 +9,7 @@
  * so one step costs 40k multiply-adds instead of 4M. The mat-vec is batched over B
  * independent sequences (state [B, cols] -> [B, rows]) so one pass serves them all.
  */
-import { getBackend } from '../backend/index.js';
+import { getBackend, linalgOf } from '../backend/index.js';
 import type { Backend } from '../backend/backend.js';
 import type { Rng } from '../random.js';
 import { spectralRadiusOp } from '../linalg.js';
@@ -137,15 +137,16 @@ export function csrMatVecBatch(
       `csrMatVecBatch: [${rows}, ${cols}] times ${B} vectors needs ${B * cols} inputs after ${xOff} and ${B * rows} outputs after ${yOff}, got arrays of ${X.length} and ${Y.length}`,
     );
   }
-  getBackend().csrMatVec(rows, cols, B, rowPtr, colIdx, values, X, xOff, Y, yOff, acc);
+  linalgOf().csrMatVec(rows, cols, B, rowPtr, colIdx, values, X, xOff, Y, yOff, acc);
 }
 
 /** A copy of A whose arrays live in the backend's memory, so its kernel reads them in place (A itself where it has none). */
 export function csrToBackend(A: CSR, be: Backend = getBackend()): CSR {
-  if (!be.alloc64 || !be.allocI32) return A;
-  const rowPtr = be.allocI32(A.rowPtr.length),
-    colIdx = be.allocI32(A.colIdx.length),
-    values = be.alloc64(A.values.length);
+  const la = be.linalg;
+  if (!la) return A;
+  const rowPtr = la.allocI32(A.rowPtr.length),
+    colIdx = la.allocI32(A.colIdx.length),
+    values = la.alloc64(A.values.length);
   rowPtr.set(A.rowPtr);
   colIdx.set(A.colIdx);
   values.set(A.values);

@@ -14,7 +14,7 @@
  * Win stays a float64 CSR (N x D entries, negligible).
  */
 import type { Backend } from '../backend/backend.js';
-import { getBackend } from '../backend/index.js';
+import { getBackend, linalgOf } from '../backend/index.js';
 import type { CSR } from './sparse.js';
 
 export interface PackedW {
@@ -30,7 +30,7 @@ export interface PackedW {
 export function packW(A: CSR, be: Backend = getBackend()): PackedW {
   const nnz = A.rowPtr[A.rows]!,
     idx16 = A.cols <= 65536;
-  const i32 = (n: number): Int32Array => (be.allocI32 ? be.allocI32(n) : new Int32Array(n));
+  const i32 = (n: number): Int32Array => linalgOf(be).allocI32(n);
   const rowPtr = i32(A.rows + 1),
     idxStore = i32(idx16 ? Math.ceil(nnz / 2) + 1 : nnz);
   const values = be.alloc ? be.alloc(nnz + 4) : new Float32Array(nnz + 4); // +4: the kernel loads 4 values at a time

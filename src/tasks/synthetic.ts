@@ -2,15 +2,16 @@
  * The classic long-term-dependency tasks as seeded generators, each with the success
  * criterion of the papers (Hochreiter & Schmidhuber 1997; Martens & Sutskever 2011;
  * Pascanu, Mikolov & Bengio 2013; Arjovsky et al. 2016). Every task yields time-major
- * batches for SequenceModel and evaluates a model on fresh sequences from its own seed.
+ * batches for SequenceModel and says when an answer is wrong (train/evaluate.ts scores a
+ * model on fresh sequences from its own seed).
  *
  * Success (Pascanu 2013): fewer than 1% of 10,000 fresh sequences wrong. A sequence is wrong
  * when its squared error exceeds 0.04 (adding, multiplication), its class is wrong (temporal
  * order, permutation), any recalled symbol is wrong (memorisation, copy), or any next-symbol
  * set is mispredicted (Reber).
  */
-import { Rng } from '../random.js';
-import type { Batch, SequenceModel } from '../layers/model.js';
+import type { Rng } from '../random.js';
+import type { Batch } from '../batch.js';
 import { addingBatch } from './adding.js';
 
 export type TaskName =
@@ -394,45 +395,4 @@ export function makeTask(cfg: TaskConfig): Task {
     default:
       throw new RangeError(`unknown task '${cfg.name as string}'; expected one of ${TASKS.join(', ')}`);
   }
-}
-
-/**
- * Evaluates on `n` fresh sequences drawn from Rng(seed) (never the training stream),
- * in batches of `batch`. Returns the loss, the error rate and success (< 1% wrong).
- */
-export function evaluateTask(
-  task: Task,
-  model: SequenceModel,
-  opts: { n?: number; seed?: number; batch?: number } = {},
-): EvalResult {
-  const n = opts.n ?? 10000,
-    bs = opts.batch ?? 500;
-  const rng = new Rng(opts.seed ?? 1_000_003);
-  let wrong = 0,
-    loss = 0,
-    sq = 0,
-    done = 0,
-    lossW = 0;
-  while (done < n) {
-    const B = Math.min(bs, n - done);
-    const b = task.batch(rng, B);
-    const pred = model.predict(b);
-    const r = model.loss(pred, b);
-    loss += r.loss * B;
-    lossW += B;
-    for (let i = 0; i < B; i++) {
-      if (task.wrong(pred.data, b, i)) wrong++;
-      if (task.loss === 'mse') sq += (pred.data[i]! - b.y[i]!) ** 2;
-    }
-    done += B;
-  }
-  const res: EvalResult = {
-    loss: loss / lossW,
-    errorRate: wrong / n,
-    success: wrong / n < 0.01,
-    sequences: n,
-    baseline: task.baseline,
-  };
-  if (task.loss === 'mse') res.mse = sq / n;
-  return res;
 }

@@ -36,8 +36,8 @@ export function saveCheckpoint(
       tensors[`optimizer.${k}`] = { shape: [a.length], data: Float32Array.from(a) };
   }
   const st = model.getState();
-  if (st.h) tensors['state.h'] = { shape: [st.h.length], data: st.h };
-  if (st.c) tensors['state.c'] = { shape: [st.c.length], data: st.c };
+  if (st.h) tensors['state.h'] = { shape: [st.h.length], data: Float32Array.from(st.h) };
+  if (st.c) tensors['state.c'] = { shape: [st.c.length], data: Float32Array.from(st.c) };
   const full: CheckpointMeta = {
     version: CHECKPOINT_VERSION,
     model: model.config,

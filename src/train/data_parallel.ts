@@ -22,16 +22,13 @@
  * Truncated BPTT (carried state) is not supported: each worker would hold its rows' state.
  */
 import { type Batch, SequenceModel, type SequenceModelConfig, type StepResult } from '../layers/model.js';
+import type { LinearMemory } from '../backend/heap.js';
+import type { GradientSource, StepOptions } from './trainable.js';
 import { NonFiniteError, ShapeError } from '../tensor.js';
 import { type ShardShape, type ShardSpec, scatterShard, shardBatch, shardLayout, shardShape } from './shards.js';
 
-/** Anything that turns a batch into a loss and gradients in the model's params.grad. */
-export interface GradientSource {
-  lossAndGrad(b: Batch, opts?: { carry?: boolean }): StepResult;
-}
-
 export interface ShardWorkerInit {
-  memory: WebAssembly.Memory;
+  memory: LinearMemory;
   /** 1 .. threads-1 (shard 0 is the calling thread's). */
   index: number;
   threads: number;
@@ -79,7 +76,7 @@ function header(S: number, P: number): Header {
 }
 
 /** Grows a shared memory to hold `bytes`. */
-function reserve(mem: WebAssembly.Memory, bytes: number): void {
+function reserve(mem: LinearMemory, bytes: number): void {
   const have = mem.buffer.byteLength;
   if (bytes > have) mem.grow(Math.ceil((bytes - have) / PAGE));
 }
@@ -111,7 +108,7 @@ class ShardViews {
 
   update(
     sh: ShardShape,
-    mem: WebAssembly.Memory,
+    mem: LinearMemory,
     base: number,
     T: number,
     B: number,
@@ -136,7 +133,7 @@ class ShardViews {
  * The calling thread's side. `threads` = 1 (or a batch of one row) runs the model directly.
  * lossAndGrad *sets* params.grad to the batch gradient (it zeroes it first).
  */
-export class DataParallel implements GradientSource {
+export class DataParallel implements GradientSource<Batch> {
   private readonly sh: ShardShape;
   private readonly hd: Header;
   private readonly ctl: Int32Array;
@@ -197,12 +194,12 @@ export class DataParallel implements GradientSource {
     return new DataParallel(model, threads, memory, workers);
   }
 
-  lossAndGrad(b: Batch, opts: { carry?: boolean } = {}): StepResult {
+  lossAndGrad(b: Batch, opts: StepOptions = {}): StepResult {
     const m = this.model;
     if (this.closed) throw new Error('DataParallel: lossAndGrad after close()');
     m.params.zeroGrad();
     if (this.threads === 1 || b.B < 2) return m.lossAndGrad(b, opts);
-    if (opts.carry)
+    if (opts.carry || opts.skip)
       throw new RangeError(
         'data-parallel training cannot carry state between batches (truncated BPTT); use threads: 1',
       );

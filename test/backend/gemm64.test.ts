@@ -20,13 +20,15 @@ import { randn, relErr } from '../helpers.js';
 
 const TOL = 1e-12;
 const SIZES = [1, 3, 17, 129];
+/** A backend's float64 kernels (every backend but ts has its own). */
+const L = (be: Backend) => be.linalg!;
 const others = listBackends()
   .filter((n) => n !== 'ts')
   .map((n) => getBackend(n));
 
 /** n random doubles after `off` leading junk values, in the backend's memory when `inside`. */
 function arr(be: Backend, n: number, seed: number, off: number, inside: boolean): Float64Array {
-  const a = inside && be.alloc64 ? be.alloc64(n + off) : new Float64Array(n + off);
+  const a = inside && be.linalg ? be.linalg.alloc64(n + off) : new Float64Array(n + off);
   a.set(randn(n + off, seed));
   return a;
 }
@@ -71,7 +73,7 @@ for (const be of others) {
   });
 
   test(`[${be.name}] syrkUpper (A^T A, upper triangle): odd sizes, K past one block, inside and outside memory`, () => {
-    assert.ok(be.syrkUpper, 'the backend has syrkUpper');
+    assert.ok(be.linalg, 'the backend has its own float64 kernels');
     let seed = 500;
     for (const M of [...SIZES, 4, 8, 130, 257])
       for (const K of [1, 3, 17, 256, 300])
@@ -81,7 +83,7 @@ for (const be of others) {
           const A = arr(be, K * M, seed++, off, inside);
           const C = arr(be, M * M, seed++, 1, !inside),
             R = Float64Array.from(C);
-          be.syrkUpper!(acc, M, K, A, off, C, 1);
+          L(be).syrkUpper(acc, M, K, A, off, C, 1);
           syrkUpperRef(acc, M, K, A, off, R, 1);
           const up = (X: Float64Array) => {
             const u: number[] = [];
@@ -94,13 +96,13 @@ for (const be of others) {
   });
 
   test(`[${be.name}] alloc64 gives zeroed doubles in the kernels' memory; free gives them back`, () => {
-    const a = be.alloc64!(33);
+    const a = L(be).alloc64(33);
     assert.ok(a instanceof Float64Array);
     assert.equal(a.length, 33);
     assert.ok(a.every((v) => v === 0));
     a.fill(1.5);
     be.free?.(a);
-    const b = be.alloc64!(33);
+    const b = L(be).alloc64(33);
     assert.ok(
       b.every((v) => v === 0),
       'a reused block is zeroed',
@@ -124,7 +126,7 @@ for (const be of others) {
         const X = arr(be, rows * ld, seed++, 0, true),
           R = Float64Array.from(X);
         // A = X[0.., 0..K) (rows M), B = X[1.., 0..K) (rows N), C = X[0.., K+1..) (disjoint columns)
-        be.gemmNT64!(M, N, K, alpha, X, 0, ld, X, ld, ld, X, K + 1, ld);
+        L(be).gemmNT64(M, N, K, alpha, X, 0, ld, X, ld, ld, X, K + 1, ld);
         gemmNT64Ref(M, N, K, alpha, R, 0, ld, R, ld, ld, R, K + 1, ld);
         close(`gemmNT64 M=${M} N=${N} K=${K} alpha=${alpha}`, X, R);
       }
@@ -147,7 +149,7 @@ for (const be of others) {
     for (const acc of [false, true]) {
       const Y = randn(B * rows + 1, 5) as Float64Array,
         R = Float64Array.from(Y);
-      be.csrMatVec(rows, cols, B, rowPtr, colIdx, values, X, 2, Y, 1, acc);
+      L(be).csrMatVec(rows, cols, B, rowPtr, colIdx, values, X, 2, Y, 1, acc);
       setBackend('ts');
       try {
         csrMatVecBatch({ rows, cols, rowPtr, colIdx, values }, B, X, 2, R, 1, acc);

@@ -4,7 +4,7 @@
 // extreme pre-activations for the exp clamp. Tolerance: 1e-5 relative (max-abs normalised).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type Activation, type Backend, getBackend, listBackends, tsBackend } from 'recur';
+import { ACT, type Activation, type Backend, getBackend, listBackends, tsBackend } from 'recur';
 import { randn, relErr } from '../helpers.js';
 
 const TOL = 1e-5;
@@ -61,18 +61,18 @@ for (const be of others) {
         const bias = arr(be, cols, seed++, 1, inside);
         const out = arr(be, rows * cols, seed++, 3, !inside),
           ref = Float32Array.from(out);
-        be.fillRows(out, 3, rows, cols, bias, 1);
-        tsBackend.fillRows(ref, 3, rows, cols, bias, 1);
+        be.fillRows(rows, cols, out, 3, bias, 1);
+        tsBackend.fillRows(rows, cols, ref, 3, bias, 1);
         close(`fillRows ${rows}x${cols}`, out, ref);
         const X = arr(be, rows * cols, seed++, 2, inside);
         const d = arr(be, cols, seed++, 1, !inside),
           dr = Float32Array.from(d);
-        be.colSumAcc(d, 1, X, 2, rows, cols);
-        tsBackend.colSumAcc(dr, 1, X, 2, rows, cols);
+        be.colSumAcc(rows, cols, d, 1, X, 2);
+        tsBackend.colSumAcc(rows, cols, dr, 1, X, 2);
         close(`colSumAcc ${rows}x${cols}`, d, dr);
         const n = rows * cols;
-        const s = be.sumSq(X, 2, n),
-          sr = tsBackend.sumSq(X, 2, n);
+        const s = be.sumSq(n, X, 2),
+          sr = tsBackend.sumSq(n, X, 2);
         assert.ok(Math.abs(s - sr) <= TOL * sr, `sumSq n=${n}: ${s} vs ${sr}`);
       }
   });
@@ -84,14 +84,14 @@ for (const be of others) {
         const x = arr(be, n, seed++, 1, seed % 2 === 0, 4);
         if (n === 1000) for (let i = 0; i < 20; i++) x[1 + i * 7] = (i % 2 ? 1 : -1) * (30 + i * 10); // clamp range
         const r = Float32Array.from(x);
-        be.actForward(act, x, 1, n);
-        tsBackend.actForward(act, r, 1, n);
+        be.actForward(ACT[act], n, x, 1);
+        tsBackend.actForward(ACT[act], n, r, 1);
         close(`actForward ${act} n=${n}`, x, r);
         const dy = arr(be, n, seed++, 0, true),
           dx = arr(be, n, seed++, 2, false),
           dxr = Float32Array.from(dx);
-        be.actBackward(act, r, 1, dy, 0, dx, 2, n);
-        tsBackend.actBackward(act, r, 1, dy, 0, dxr, 2, n);
+        be.actBackward(ACT[act], n, r, 1, dy, 0, dx, 2);
+        tsBackend.actBackward(ACT[act], n, r, 1, dy, 0, dxr, 2);
         close(`actBackward ${act} n=${n}`, dx, dxr);
       }
     }
@@ -159,6 +159,41 @@ for (const be of others) {
         close('dhp', dhp, dhr);
         close('dhPrev', dprev, dpr);
       }
+  });
+
+  test(`[${be.name}] indrnnCell and indrnnCellBackward, every activation`, () => {
+    let seed = 500;
+    for (const act of ['relu', 'tanh', 'sigmoid', 'identity'] as Activation[])
+      for (const B of [1, 3])
+        for (const H of SIZES) {
+          const inside = seed % 2 === 0,
+            BH = B * H;
+          const xp = arr(be, BH, seed++, 2, inside, 3),
+            xr = Float32Array.from(xp);
+          const u = arr(be, H, seed++, 1, !inside),
+            hs = arr(be, 2 * BH, seed++, 0, inside), // HS[t], HS[t+1] in one array
+            hsr = Float32Array.from(hs);
+          be.indrnnCell(ACT[act], B, H, xp, 2, u, 1, hs, 0, hs, BH);
+          tsBackend.indrnnCell(ACT[act], B, H, xr, 2, u, 1, hsr, 0, hsr, BH);
+          close(`indrnnCell ${act} B=${B} H=${H} xp`, xp, xr);
+          close('h', hs, hsr);
+          hs.set(hsr); // backward from the same h, so that only the backward kernel is compared
+          const dh = arr(be, BH, seed++, 0, inside),
+            dp = arr(be, BH, seed++, 1, !inside),
+            dpr = Float32Array.from(dp),
+            dprev = arr(be, BH, seed++, 0, inside),
+            dprevr = Float32Array.from(dprev);
+          be.indrnnCellBackward(ACT[act], B, H, hs, BH, u, 1, dh, 0, dp, 1, dprev, 0);
+          tsBackend.indrnnCellBackward(ACT[act], B, H, hsr, BH, u, 1, dh, 0, dpr, 1, dprevr, 0);
+          // Absolute error against max(|ref|, 1e-3): a saturated tanh's 1 - h^2 cancels in float32.
+          for (const [what, got, want] of [
+            ['dpre', dp, dpr],
+            ['dhPrev', dprev, dprevr],
+          ] as const) {
+            const e = relErr(got, want, 1e-3);
+            assert.ok(e <= TOL, `indrnnCellBackward ${act} B=${B} H=${H} ${what}: ${e.toExponential(2)}`);
+          }
+        }
   });
 
   test(`[${be.name}] float64 operands run on the reference kernels`, () => {

@@ -85,3 +85,33 @@ test('train --json, resume and eval round trip; corrupt checkpoints exit 3', () 
   assert.match(b.stderr, /past the end|outside|truncated/);
   assert.equal(recur('eval', join(dir, 'missing.safetensors')).status, 3);
 });
+
+test('train --cell indrnn: the cell registry reaches the CLI (bound 2^(1/T) by default), diagnostics included', () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'recur-')), 'run');
+  const args = ['--task', 'adding', '--T', '8', '--hidden', '8', '--steps', '20', '--batch', '8', '--eval-every', '0'];
+  const r = recur(
+    'train',
+    '--cell',
+    'indrnn',
+    ...args,
+    '--final-eval-n',
+    '100',
+    '--diag-every',
+    '10',
+    '--out',
+    dir,
+    '--json',
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const diag = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('"diag"'));
+  assert.ok(diag.length >= 1 && diag[0]!.includes('"h"'), "diagnostics logged with the spec's gate name");
+  assert.equal(JSON.parse(r.stdout).cell, 'indrnn');
+  const meta = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+  assert.ok(JSON.stringify(meta).includes(String(2 ** (1 / 8)).slice(0, 8)), 'the default bound is recorded');
+  const bad = recur('train', '--cell', 'gru', '--nonlinearity', 'relu', ...args);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--nonlinearity does not apply to --cell gru/);
+  assert.match(recur('train', '--help').stdout, /rnn, lstm, gru, indrnn|rnn\|lstm\|gru\|indrnn/);
+});

@@ -2,7 +2,7 @@
 // against the dense product, and the spectra of known matrices.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GRU, LSTM, RNN, Rng, init, largestSingularValue, type RecurrentStack } from 'recur';
+import { RecurrentStack, Rng, init, largestSingularValue } from 'recur';
 import { jacobianProduct, stepJacobian, weightSpectrum } from 'recur/diagnostics';
 import { randn } from '../helpers.js';
 
@@ -15,18 +15,19 @@ function make(cell: string, seed: number): RecurrentStack {
   const o = { inputSize: I, hiddenSize: H, dtype: 'float64' as const, seed };
   // Larger weights than the default so that the nonlinearities are well away from linear.
   const s =
-    cell === 'lstm'
-      ? new LSTM(o)
-      : cell === 'gru'
-        ? new GRU(o)
-        : new RNN({ ...o, nonlinearity: cell === 'relu' ? 'relu' : 'tanh' });
+    cell === 'tanh' || cell === 'relu'
+      ? new RecurrentStack('rnn', { ...o, nonlinearity: cell })
+      : new RecurrentStack(cell === 'indrnn-tanh' ? 'indrnn' : (cell as 'lstm' | 'gru' | 'indrnn'), {
+          ...o,
+          nonlinearity: cell === 'indrnn-tanh' ? 'tanh' : undefined,
+        });
   const p = s.params.data,
     r = randn(p.length, seed + 100, 0.8);
   for (let i = 0; i < p.length; i++) p[i] = r[i]!;
   return s;
 }
 
-for (const cell of ['tanh', 'relu', 'gru', 'lstm']) {
+for (const cell of ['tanh', 'relu', 'gru', 'lstm', 'indrnn', 'indrnn-tanh']) {
   test(`${cell}: step Jacobian matches central differences of one step; J^T is its transpose`, () => {
     const a = make(cell, 7),
       b = make(cell, 7);
@@ -84,7 +85,7 @@ for (const cell of ['tanh', 'relu', 'gru', 'lstm']) {
 }
 
 test('jacobianProduct: sigma of the product equals that of the dense product', () => {
-  for (const cell of ['tanh', 'gru', 'lstm']) {
+  for (const cell of ['tanh', 'gru', 'lstm', 'indrnn-tanh']) {
     const a = make(cell, 5);
     a.forward({ shape: [T, B, I], data: randn(T * B * I, 9) as Float64Array });
     const core = a.cores[0]!,
@@ -121,7 +122,7 @@ test('weightSpectrum: orthogonal blocks have rho = sigma = 1; scaling scales bot
     W = new Float32Array(4 * Hh * Hh);
   for (let g = 0; g < 4; g++) init.orthogonal(W.subarray(g * Hh * Hh, (g + 1) * Hh * Hh), Hh, Hh, rng);
   for (let i = 2 * Hh * Hh; i < 3 * Hh * Hh; i++) W[i]! *= 0.5; // gate g at half
-  const s = weightSpectrum(W, 4, Hh, { iters: 400 });
+  const s = weightSpectrum(W, 4, Hh, { iters: 400, gates: ['i', 'f', 'g', 'o'] });
   assert.deepEqual(
     s.gates.map((g) => g.gate),
     ['i', 'f', 'g', 'o'],

@@ -84,7 +84,7 @@ test('bad constructor options, ids and targets', () => {
   assert.throws(() => new LSTM({ inputSize: 0, hiddenSize: 2 }), /inputSize must be a positive integer, got 0/);
   assert.throws(
     () => new RNN({ inputSize: 1, hiddenSize: 2, nonlinearity: 'gelu' as never }),
-    /nonlinearity must be tanh, relu, sigmoid or identity, got 'gelu'/,
+    /nonlinearity must be one of tanh, relu, sigmoid, identity, got 'gelu'/,
   );
   assert.throws(
     () => new GRU({ inputSize: 1, hiddenSize: 2, recurrentInit: 'weird' as never }),

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import {
   GRU,
   LSTM,
-  RNN,
+  RecurrentStack,
   Linear,
   Embedding,
   gradCheck,
@@ -12,7 +12,7 @@ import {
   softmaxCrossEntropy,
   lastStep,
   lastStepBackward,
-  type RecurrentStack,
+  type CellType,
   type FArray,
   type RecurrentOptions,
 } from 'recur';
@@ -27,7 +27,7 @@ function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 interface Spec {
-  cell: 'rnn' | 'lstm' | 'gru';
+  cell: CellType;
   act?: 'tanh' | 'relu' | 'sigmoid' | 'identity';
   L?: number;
   bi?: boolean;
@@ -53,8 +53,7 @@ function check(spec: Spec): void {
     initialState: spec.state === 'learned' ? ('learned' as const) : ('zero' as const),
     recurrentInit: spec.init,
   };
-  const m: RecurrentStack =
-    spec.cell === 'rnn' ? new RNN({ ...o, nonlinearity: spec.act }) : spec.cell === 'lstm' ? new LSTM(o) : new GRU(o);
+  const m = new RecurrentStack(spec.cell, { ...o, nonlinearity: spec.act });
   // Make learned initial states non-zero so their gradient path is exercised.
   for (const p of m.params.list) if (p.name.startsWith('initial_')) p.data.set(randn(p.size, 11, 0.5));
   const x = randn(T * B * I, 1),
@@ -129,6 +128,10 @@ const specs: Spec[] = [
   { cell: 'lstm', lengths: [2, 3, 4], state: 'learned' },
   { cell: 'rnn', act: 'tanh', init: 'orthogonal' },
   { cell: 'rnn', act: 'relu', init: 'identity' },
+  { cell: 'indrnn' },
+  { cell: 'indrnn', act: 'tanh', L: 2 },
+  { cell: 'indrnn', act: 'sigmoid', bi: true, state: 'passed' },
+  { cell: 'indrnn', lengths: [4, 2, 3], state: 'learned', bi: true },
 ];
 for (const s of specs) test(`gradCheck ${JSON.stringify(s)}`, () => check(s));
 

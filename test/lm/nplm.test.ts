@@ -11,9 +11,9 @@ for (const direct of [false, true]) {
     const ctx = [0, 1, 2, 2, 2, 5, 4, 0, 1, 3, 3, 3, 0, 1, 2],
       tgt = [3, 1, 5, 0, 2]; // repeated ids: scatter-add
     m.params.zeroGrad();
-    m.lossAndGrad(ctx, tgt);
+    m.lossAndGrad({ context: ctx, targets: tgt });
     const g = Float64Array.from(m.params.grad);
-    const r = gradCheck(() => m.lossAndGrad(ctx, tgt).loss, m.params.data, g); // (its gradient side effect is unused)
+    const r = gradCheck(() => m.lossAndGrad({ context: ctx, targets: tgt }).loss, m.params.data, g); // (its gradient side effect is unused)
     assert.ok(
       r.maxRelError < 1e-6,
       `rel error ${r.maxRelError} at ${m.params.list.find((p) => r.worstIndex >= p.offset && r.worstIndex < p.offset + p.size)?.name}`,

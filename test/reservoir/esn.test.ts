@@ -200,7 +200,7 @@ test('forecastSvg is self-contained and escapes strings', () => {
 });
 
 test('ELM on scikit-learn digits (anchor split): a small hidden layer already classifies well', async () => {
-  const { loadDigits } = await import('../../bench/digits.js');
+  const { loadDigits } = await import('../digits.js');
   const { ROOT } = await import('../helpers.js');
   const d = loadDigits(ROOT);
   assert.equal(d.ytr.length, 1347);

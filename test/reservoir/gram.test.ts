@@ -40,12 +40,12 @@ test('every split of the row panels covers each tile once (a helper that runs on
       job = [P, K, A, C, from, to];
     },
     wait: () => {
-      if (job) be.syrkRows(...job);
+      if (job) be.linalg.syrkRows(...job);
       job = null;
       return 1000;
     },
   };
-  const split = new SplitGram(be, helper);
+  const split = new SplitGram(be.linalg, helper);
   const want = fit();
   const got = fit(split);
   assert.ok(split.mainShare > 0, 'the caller took a share');

@@ -14,8 +14,12 @@ import {
   SafetensorsError,
   NonFiniteError,
   encodeSafetensors,
+  Params,
   type Batch,
+  type StepInfo,
+  type Trainable,
 } from 'recur';
+import { randn } from '../helpers.js';
 
 function tiny(cell: 'rnn' | 'lstm' | 'gru' = 'lstm', seed = 1) {
   return new SequenceModel({ cell, inputSize: 2, hiddenSize: 8, outputSize: 1, head: 'last', loss: 'mse', seed });
@@ -224,4 +228,112 @@ test('a fresh softmax model starts near ln V (char-rnn sanity check)', () => {
   const ids = Int32Array.from({ length: T * B }, () => rng.int(V));
   const r = m.loss(m.predict({ T, B, ids, y: ids }), { T, B, ids, y: ids });
   assert.ok(Math.abs(r.loss - Math.log(V)) < 0.15, `initial loss ${r.loss} vs ln V ${Math.log(V)}`);
+});
+
+test('one Trainer for any Trainable: clipping, the guard, the schedule, constrain and hooks hold for a custom model', () => {
+  // A two-parameter quadratic, loss = 0.5 |p - target|^2, as a plain object: no SequenceModel involved.
+  const params = new Params('float64');
+  const p = params.declare('p', [2], (a) => a.fill(0));
+  params.allocate(new Rng(0));
+  const target = [3, -4];
+  let constrained = 0,
+    poison = false;
+  const model: Trainable<number[]> = {
+    params,
+    validate: (b) => {
+      if (b.length !== 2) throw new RangeError('a batch is two numbers');
+    },
+    lossAndGrad: (scale) => {
+      let loss = 0;
+      for (let i = 0; i < 2; i++) {
+        const d = p.data[i]! - target[i]! * scale[i]!;
+        p.grad[i] += poison ? Number.NaN : d;
+        loss += 0.5 * d * d;
+      }
+      return { loss, count: 1 };
+    },
+    constrain: () => {
+      constrained++;
+    },
+  };
+  const seen: StepInfo[] = [];
+  const tr = new Trainer(model, new SGD(params, { lr: 0.5 }), {
+    clipNorm: 1,
+    schedule: { type: 'step', every: 2, gamma: 0.5 },
+    onStep: (i) => seen.push(i),
+  });
+  const first = tr.train([1, 1]);
+  assert.equal(first.gradNorm, 5, '|(-3, 4)| before clipping');
+  assert.ok(first.clipped);
+  assert.ok(Math.abs(p.data[0]! - 0.3) < 1e-6 && Math.abs(p.data[1]! + 0.4) < 1e-6, 'clipped to norm 1, lr 0.5');
+  tr.train([1, 1]);
+  assert.equal(tr.train([1, 1]).lr, 0.25, 'the step schedule halves the rate at step 2');
+  poison = true;
+  const bad = tr.train([1, 1]);
+  assert.ok(bad.skipped && tr.skippedSteps === 1, 'a NaN gradient skips the update');
+  assert.equal(constrained, 3, 'constrain runs after each applied update, not after a skipped one');
+  assert.equal(seen.length, 4);
+  assert.throws(() => tr.train([1]), /a batch is two numbers/, 'validate rejects bad data before anything runs');
+  const strict = new Trainer(model, new SGD(params, { lr: 0.5 }), { nonFinite: 'strict' });
+  assert.throws(() => strict.train([1, 1]), NonFiniteError);
+});
+
+test('truncated BPTT with overlapping windows counts each step once (skip), for MSE heads too, without touching targets', () => {
+  const m = new SequenceModel({
+    cell: 'gru',
+    inputSize: 2,
+    hiddenSize: 5,
+    outputSize: 1,
+    head: 'every',
+    loss: 'mse',
+    seed: 3,
+  });
+  const B = 2,
+    L = 12;
+  const x = Float32Array.from(randn(L * B * 2, 1)),
+    y = Float32Array.from(randn(L * B, 2));
+  const windows: { a: number; count: number }[] = [];
+  const slice = (a: number, b: number): Batch => ({
+    T: b - a,
+    B,
+    x: x.subarray(a * B * 2, b * B * 2),
+    y: y.subarray(a * B, b * B),
+  });
+  const yBefore = Float32Array.from(y);
+  const tr = new Trainer(m, new SGD(m.params, { lr: 0 }), {
+    onStep: (i) => windows.push({ a: i.step, count: i.count }),
+  });
+  new TruncatedBPTT(tr, 4, 8).run(slice, 12);
+  // Windows [0,4), [0,8) (4 steps already counted), [4,12) (4 already counted): 4 new steps each.
+  assert.deepEqual(
+    windows.map((w) => w.count),
+    [4 * B, 4 * B, 4 * B],
+  );
+  assert.deepEqual(y, yBefore, "the caller's targets are never written");
+});
+
+test('float64 models carry their state in float64 (truncated BPTT loses no precision)', () => {
+  const cfg = {
+    cell: 'lstm' as const,
+    inputSize: 2,
+    hiddenSize: 4,
+    outputSize: 1,
+    head: 'every' as const,
+    loss: 'mse' as const,
+    dtype: 'float64' as const,
+    seed: 4,
+  };
+  const a = new SequenceModel(cfg),
+    b = new SequenceModel(cfg);
+  const T = 6,
+    B = 2,
+    x = Float64Array.from(randn(T * B * 2, 5)),
+    y = new Float64Array(T * B);
+  const whole = a.predict({ T, B, x, y });
+  b.advance({ T: 3, B, x: x.subarray(0, 3 * B * 2), y: y.subarray(0, 3 * B) });
+  const st = b.getState();
+  assert.ok(st.h instanceof Float64Array && st.c instanceof Float64Array);
+  b.setState(st);
+  const tail = b.predict({ T: 3, B, x: x.subarray(3 * B * 2), y: y.subarray(3 * B) }, { carry: true });
+  assert.deepEqual(Array.from(tail.data), Array.from(whole.data.subarray(3 * B)), 'bit-identical to one pass');
 });

@@ -4,14 +4,15 @@
 // optional `webgpu` package or an adapter.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SequenceModel, tsBackend, type Activation, type SequenceModelConfig } from 'recur';
-import { GpuContext, GpuSequenceTrainer, GpuUnavailableError, WebGpuKernels, requestWebGpu } from 'recur/webgpu';
+import { ACT, SGD, SequenceModel, Trainer, tsBackend, type Activation, type SequenceModelConfig } from 'recur';
+import { GpuContext, GpuSequenceModel, GpuUnavailableError, WebGpuKernels } from 'recur/webgpu';
+import { openNodeGpu } from 'recur/webgpu-node';
 import { randn, relErr } from '../helpers.js';
 
 let ctx: GpuContext | null = null;
 let why = '';
 try {
-  ctx = await requestWebGpu();
+  ctx = await openNodeGpu();
 } catch (e) {
   if (!(e instanceof GpuUnavailableError)) throw e;
   why = `webgpu unavailable: ${e.message}`;
@@ -70,12 +71,12 @@ describe('webgpu kernels vs ts', { skip }, () => {
       b2 = r32(cols, 5);
     const want = new Float32Array(rows * cols);
     const sum = b1.map((v, j) => v + b2[j]!);
-    tsBackend.fillRows(want, 0, rows, cols, sum, 0);
+    tsBackend.fillRows(rows, cols, want, 0, sum, 0);
     close(await k.fillRows(rows, cols, b1, b2), want, 1e-6, 'fillRows');
     const X = r32(rows * cols, 6),
       dst = r32(cols, 7),
       wantSum = dst.slice();
-    tsBackend.colSumAcc(wantSum, 0, X, 0, rows, cols);
+    tsBackend.colSumAcc(rows, cols, wantSum, 0, X, 0);
     close(await k.colSumAcc(dst, X, rows, cols), wantSum, 1e-5, 'colSumAcc');
   });
 
@@ -107,14 +108,14 @@ describe('webgpu kernels vs ts', { skip }, () => {
           tc = new Float32Array(BH),
           hp = new Float32Array(BG);
         if (cell === 'gru') {
-          tsBackend.fillRows(hp, 0, B, GH, bhh, 0);
+          tsBackend.fillRows(B, GH, hp, 0, bhh, 0);
           tsBackend.gemm(false, true, true, B, GH, H, h, 0, W, 0, hp, 0);
           tsBackend.gruCell(B, H, gates, 0, hp, 0, h, 0, hNew, 0);
         } else {
           tsBackend.gemm(false, true, true, B, GH, H, h, 0, W, 0, gates, 0);
           if (cell === 'lstm') tsBackend.lstmCell(B, H, gates, 0, c, 0, cNew, 0, tc, 0, hNew, 0);
           else {
-            tsBackend.actForward(act, gates, 0, BH);
+            tsBackend.actForward(ACT[act], BH, gates, 0);
             hNew.set(gates);
           }
         }
@@ -143,7 +144,7 @@ describe('webgpu kernels vs ts', { skip }, () => {
             tmp = new Float32Array(BH);
           if (cell === 'lstm') tsBackend.lstmCellBackward(B, H, gates, 0, c, 0, tc, 0, dh, 0, dc, 0, dx, 0);
           else if (cell === 'gru') tsBackend.gruCellBackward(B, H, gates, 0, hp, 0, h, 0, dh, 0, dx, 0, dhp, 0, tmp, 0);
-          else tsBackend.actBackward(act, hNew, 0, dh, 0, dx, 0, BH);
+          else tsBackend.actBackward(ACT[act], BH, hNew, 0, dh, 0, dx, 0);
           const s = { gates, h: cell === 'rnn' ? hNew : h, cPrev: c, tc, hp, act };
           const r = await k.cellStepBackward(
             cell,
@@ -165,7 +166,7 @@ describe('webgpu kernels vs ts', { skip }, () => {
   }
 });
 
-describe('GpuSequenceTrainer vs SequenceModel + SGD', { skip }, () => {
+describe('GpuSequenceModel through the Trainer vs SequenceModel + SGD', { skip }, () => {
   before(() => {
     if (!ctx) throw new Error('no context');
   });
@@ -228,7 +229,9 @@ describe('GpuSequenceTrainer vs SequenceModel + SGD', { skip }, () => {
     test(name, async () => {
       const lr = 0.5;
       const cpu = new SequenceModel(cfg, 'ts');
-      const gpu = new GpuSequenceTrainer(ctx!, new SequenceModel(cfg, 'ts'), { lr });
+      const gm = new SequenceModel(cfg, 'ts'),
+        gpu = new GpuSequenceModel(ctx!, gm),
+        trainer = new Trainer(gpu, new SGD(gm.params, { lr }));
       const N = cfg.head === 'last' ? B : T * B;
       for (let step = 0; step < 2; step++) {
         const batch = cfg.vocabSize
@@ -241,11 +244,11 @@ describe('GpuSequenceTrainer vs SequenceModel + SGD', { skip }, () => {
           : { T, B, x: r32(T * B * cfg.inputSize!, 30 + step), y: r32(N * cfg.outputSize, 40 + step) };
         cpu.params.zeroGrad();
         const want = cpu.lossAndGrad(batch).loss;
-        const loss = await gpu.step(batch);
+        const { loss } = await trainer.trainAsync(batch);
         assert.ok(Math.abs(loss - want) <= 1e-5 * Math.max(1, Math.abs(want)), `step ${step}: loss ${loss} vs ${want}`);
         close(await gpu.readGrads(), cpu.params.grad, 1e-4, `step ${step}: gradients`);
         for (let i = 0; i < cpu.params.size; i++) cpu.params.data[i] -= lr * cpu.params.grad[i]!; // SGD
-        close(await gpu.readParams(), cpu.params.data, 1e-5, `step ${step}: parameters after SGD`);
+        close(gm.params.data, cpu.params.data, 1e-5, `step ${step}: parameters after SGD`);
       }
       const pred = await gpu.predict({
         T,
@@ -267,20 +270,31 @@ describe('GpuSequenceTrainer vs SequenceModel + SGD', { skip }, () => {
   }
 
   test('bad batches get clear errors', async () => {
-    const gpu = new GpuSequenceTrainer(
+    const gpu = new GpuSequenceModel(
       ctx!,
       new SequenceModel({ cell: 'lstm', inputSize: 2, hiddenSize: 4, outputSize: 1, head: 'last', loss: 'mse' }),
-      { lr: 0.1 },
     );
-    await assert.rejects(gpu.step({ T: 2, B: 1, x: new Float32Array(3), y: [0] }), /expected x of 4 values/);
-    await assert.rejects(gpu.step({ T: 2, B: 1, x: new Float32Array(4), y: [0, 1] }), /expected 1 targets/);
     await assert.rejects(
-      gpu.step({ T: 2, B: 2, x: new Float32Array(8), y: [0, 1], lengths: [1, 2] }),
+      gpu.lossAndGradAsync({ T: 2, B: 1, x: new Float32Array(3), y: [0] }),
+      /expected x of 4 values/,
+    );
+    await assert.rejects(gpu.lossAndGradAsync({ T: 2, B: 1, x: new Float32Array(4), y: [0, 1] }), /expected 1 targets/);
+    await assert.rejects(
+      gpu.lossAndGradAsync({ T: 2, B: 2, x: new Float32Array(8), y: [0, 1], lengths: [1, 2] }),
       /variable lengths/,
+    );
+    assert.throws(() => gpu.lossAndGrad(), /trainAsync/);
+    assert.throws(
+      () =>
+        new GpuSequenceModel(
+          ctx!,
+          new SequenceModel({ cell: 'indrnn', inputSize: 2, hiddenSize: 4, outputSize: 1, head: 'last', loss: 'mse' }),
+        ),
+      /IndRNN cell has no WebGPU kernels/,
     );
     assert.throws(
       () =>
-        new GpuSequenceTrainer(
+        new GpuSequenceModel(
           ctx!,
           new SequenceModel({
             cell: 'gru',
@@ -291,7 +305,6 @@ describe('GpuSequenceTrainer vs SequenceModel + SGD', { skip }, () => {
             loss: 'mse',
             bidirectional: true,
           }),
-          { lr: 0.1 },
         ),
       /bidirectional/,
     );

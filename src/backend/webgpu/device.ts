@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * A WebGPU device and the one thing recur does with it: record a fixed list of dispatches
  * once, then replay it into one command buffer per training step.

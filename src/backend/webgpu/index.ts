@@ -1,23 +1,17 @@
 /**
- * `recur/webgpu`: the WebGPU backend (WGSL kernels, DESIGN.md decision 5). It runs in
- * browsers through navigator.gpu and in Node through the optional `webgpu` package.
+ * The WebGPU kernels (WGSL, DESIGN.md decision 5) and the device they run on. A GPU backend
+ * cannot stand behind the CPU `Backend` interface (its arrays live on the host); models train
+ * on it through `GpuSequenceModel` (src/train/gpu_trainer.ts), and the kernels are checked one
+ * by one against the `ts` reference (test/webgpu/).
  *
- *   const gpu = await requestWebGpu();                       // browser or Node
- *   const trainer = new GpuSequenceTrainer(gpu, model, { lr: 0.01 });
- *   const loss = await trainer.step(batch);                  // one command buffer per step
- *
- * A GPU backend cannot stand behind the CPU `Backend` interface (its arrays live on the
- * host); it trains a SequenceModel's parameters resident on the device instead, and the
- * kernels are checked one by one against the `ts` reference (test/webgpu/).
+ * The core opens a device from a `GPU` object: navigator.gpu in browsers, or one handed in from
+ * the edge (Node: src/node/webgpu.ts wraps Dawn from the optional `webgpu` package).
  */
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 import { GpuContext, GpuUnavailableError } from './device.js';
-import type { NodeGpuBackend } from '../../node/webgpu.js';
 
 export { GpuContext, GpuUnavailableError, Plan } from './device.js';
-export { GpuSequenceTrainer } from './trainer.js';
 export { WebGpuKernels, type StepGrads, type StepState } from './kernels.js';
-export type { NodeGpuBackend };
 
 /** Whether this JavaScript environment exposes WebGPU itself (browsers, Deno). */
 export function hasNavigatorGpu(): boolean {
@@ -25,19 +19,19 @@ export function hasNavigatorGpu(): boolean {
 }
 
 /**
- * Opens a GPU device: navigator.gpu where it exists (browsers), else Dawn through the
- * optional `webgpu` package (Node; `backend` picks Dawn's backend, default 'auto').
- * Throws GpuUnavailableError with what to install or enable when there is none.
+ * Opens a GPU device from `gpu` (default navigator.gpu). Throws GpuUnavailableError saying what
+ * to use when there is none (in Node: `openNodeGpu` from 'recur/webgpu-node').
  */
-export async function requestWebGpu(o: { backend?: NodeGpuBackend } = {}): Promise<GpuContext> {
-  if (hasNavigatorGpu() && o.backend === undefined) {
-    return GpuContext.open((globalThis as unknown as { navigator: { gpu: GPU } }).navigator.gpu, {
-      adapter: { powerPreference: 'high-performance' },
-    });
+export async function requestWebGpu(o: { gpu?: GPU } = {}): Promise<GpuContext> {
+  const gpu =
+    o.gpu ?? (hasNavigatorGpu() ? (globalThis as unknown as { navigator: { gpu: GPU } }).navigator.gpu : null);
+  if (!gpu) {
+    const node = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
+    throw new GpuUnavailableError(
+      node === 'string'
+        ? "WebGPU in Node: open the device with openNodeGpu() from 'recur/webgpu-node' (needs: npm install webgpu)"
+        : 'WebGPU is not available in this browser (no navigator.gpu)',
+    );
   }
-  if (typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node !== 'string') {
-    throw new GpuUnavailableError('WebGPU is not available in this browser (no navigator.gpu)');
-  }
-  const { openNodeGpu } = await import('../../node/webgpu.js');
-  return openNodeGpu(o);
+  return GpuContext.open(gpu, { adapter: { powerPreference: 'high-performance' } });
 }

@@ -7,7 +7,7 @@
  *   forward:  pre [B,G*H] = W_ih x + biases (the part computed before the loop), h/c [B,H] = state;
  *   backward: dy [B,H], the next step's gradients (null at the last step), and the cache.
  */
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 import type { Activation } from '../backend.js';
 import { type GpuContext, Plan } from './device.js';
 import * as op from './ops.js';

@@ -5,7 +5,7 @@
  *
  * Dimension key: B = batch, H = hidden, G = gates, M/N/K = matrix product sizes.
  */
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 import type { Activation } from '../backend.js';
 import { type Plan, f32bits, groups1d } from './device.js';
 import { GEMM_TILE, gemmWgsl } from './wgsl_gemm.js';

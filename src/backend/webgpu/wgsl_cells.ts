@@ -26,7 +26,8 @@ fn th(x: f32) -> f32 { let e = exp(-2.0 * abs(x)); let t = (1.0 - e) / (1.0 + e)
 `;
 
 /** RNN activation ids, as the uniform `act` carries them. */
-export const ACT_ID = { tanh: 0, relu: 1, sigmoid: 2, identity: 3 } as const;
+/** The kernels' activation codes: the same as the CPU kernels' (backend.ts ACT). */
+export { ACT as ACT_ID } from '../backend.js';
 
 const STEP_HEAD = `@compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3u) {

@@ -1,31 +1,39 @@
 /**
- * GpuSequenceTrainer: SequenceModel's training step (input -> RNN/LSTM/GRU stack -> Linear
- * head -> MSE or softmax cross-entropy -> full BPTT -> SGD) on a WebGPU device, with the
- * whole step — every time step of every layer, forward and backward — in ONE command
- * buffer. Parameters, gradients and workspace stay resident; per step only the batch goes
- * up and the loss (4 bytes) comes back.
+ * GpuSequenceModel: SequenceModel's forward + loss + full BPTT (input -> recurrent stack ->
+ * Linear head -> MSE or softmax cross-entropy) on a WebGPU device, with every time step of
+ * every layer, forward and backward, in ONE command buffer. It is a gradient source for the
+ * one Trainer (DESIGN.md, decision 8): `trainer.trainAsync(batch)` uploads the parameters,
+ * runs the step, and reads the loss and the gradient back into params.grad; clipping, the
+ * non-finite guard, the optimiser and the schedule then run as for any model.
  *
  * Dimension key: T = time, B = batch, I = input, H = hidden, G = gates, O = head outputs,
  * N = rows the head sees (B for head 'last', T*B for 'every').
  * Layout: the device holds the model's flat parameter array P and gradient array GR with
- * the same offsets as SequenceModel.params (DESIGN.md, decision 2), so SGD is one kernel
- * over one array and reading the model back is one copy. Per layer l:
+ * the same offsets as SequenceModel.params (DESIGN.md, decision 2), so each is one copy. Per layer l:
  *   XP, dXP [T,B,G*H] gates (HP, dHP for GRU's recurrent part), HS [T+1,B,H] with HS[0] = h0 = 0,
  *   CS [T+1,B,H] and TC [T,B,H] (LSTM), DH [T,B,H] dL/dh_t, DC [B,H], WT [H,G*H] = W_hh^T,
  *   dX [T,B,I_l] (the gradient handed to the layer below, or to the embedding).
  * Buffers are zero when created and HS[0], CS[0] are never written: the initial state is zero.
  *
- * Supported: dense or token (Embedding) input, 1..L unidirectional layers, heads 'last' and
- * 'every', losses 'mse' and 'xent', plain SGD. Not (yet): bidirectional, learned initial
- * state, variable lengths, carried state; those throw.
+ * Supported: the rnn, lstm and gru cells (the gate count comes from the cell registry),
+ * dense or token (Embedding) input, 1..L unidirectional layers, heads 'last' and 'every',
+ * losses 'mse' and 'xent'. Not (yet): bidirectional, learned initial state, variable lengths,
+ * carried state, IndRNN; those throw.
  */
-/// <reference types="@webgpu/types" />
-import type { Activation } from '../backend.js';
-import type { Batch, SequenceModel } from '../../layers/model.js';
-import type { Param } from '../../params.js';
-import { ShapeError } from '../../tensor.js';
-import { type GpuContext, Plan, f32bits } from './device.js';
-import * as op from './ops.js';
+/// <reference types="@webgpu/types" preserve="true" />
+import type { Activation } from '../backend/backend.js';
+import type { Batch } from '../batch.js';
+import type { SequenceModel } from '../layers/model.js';
+import { cellSpec } from '../layers/cells/index.js';
+import type { StepOptions, StepResult } from '../layers/step.js';
+import type { Param, Params } from '../params.js';
+import { ShapeError } from '../tensor.js';
+import { type GpuContext, Plan } from '../backend/webgpu/device.js';
+import * as op from '../backend/webgpu/ops.js';
+import type { AsyncGradientSource, Trainable } from './trainable.js';
+
+/** Cells with WebGPU kernels (backend/webgpu/wgsl_cells.ts). */
+const GPU_CELLS = ['rnn', 'lstm', 'gru'];
 
 interface LayerBufs {
   I: number;
@@ -52,17 +60,16 @@ interface Shape {
   train: boolean;
 }
 
-export class GpuSequenceTrainer {
+export class GpuSequenceModel implements Trainable<Batch>, AsyncGradientSource<Batch> {
   readonly ctx: GpuContext;
   readonly model: SequenceModel;
-  private lrValue: number;
   private readonly G: number;
   private readonly act: Activation;
   private readonly P: GPUBuffer;
   private readonly GR: GPUBuffer;
   private plan: Plan | null = null;
   private shape: Shape | null = null;
-  private sgdSlot = -1;
+  private count = 0; // rows the last uploaded batch's loss counts
   private bufs: GPUBuffer[] = [];
   private io!: {
     X0: GPUBuffer;
@@ -76,44 +83,56 @@ export class GpuSequenceTrainer {
     predStaging: GPUBuffer;
   };
 
-  /** Copies the model's current parameters to the device. `lr`: SGD learning rate. */
-  constructor(ctx: GpuContext, model: SequenceModel, o: { lr: number }) {
+  constructor(ctx: GpuContext, model: SequenceModel) {
     const c = model.config,
-      rnn = model.rnn;
-    if (rnn.numDirections !== 1)
-      throw new RangeError('GpuSequenceTrainer: bidirectional models are not supported on webgpu yet');
-    if (rnn.initialState !== 'zero')
-      throw new RangeError("GpuSequenceTrainer: only initialState 'zero' is supported on webgpu");
-    if (model.params.dtype !== 'float32') throw new RangeError('GpuSequenceTrainer: the model must be float32');
-    if (!(o.lr >= 0)) throw new RangeError(`GpuSequenceTrainer: lr must be >= 0, got ${o.lr}`);
+      rnn = model.rnn,
+      me = 'GpuSequenceModel';
+    if (!GPU_CELLS.includes(c.cell))
+      throw new RangeError(`${me}: the ${cellSpec(c.cell).label} cell has no WebGPU kernels yet (${GPU_CELLS} do)`);
+    if (rnn.numDirections !== 1) throw new RangeError(`${me}: bidirectional models are not supported on webgpu yet`);
+    if (rnn.initialState !== 'zero') throw new RangeError(`${me}: only initialState 'zero' is supported on webgpu`);
+    if (model.params.dtype !== 'float32') throw new RangeError(`${me}: the model must be float32`);
     this.ctx = ctx;
     this.model = model;
-    this.lrValue = o.lr;
-    this.G = c.cell === 'rnn' ? 1 : c.cell === 'lstm' ? 4 : 3;
+    this.G = cellSpec(c.cell).gates.length;
     this.act = c.nonlinearity ?? 'tanh';
     this.P = ctx.buffer(model.params.size, 'params');
     this.GR = ctx.buffer(model.params.size, 'grads');
-    ctx.write(this.P, model.params.data as Float32Array);
   }
 
-  get lr(): number {
-    return this.lrValue;
-  }
-  set lr(v: number) {
-    if (!(v >= 0)) throw new RangeError(`GpuSequenceTrainer: lr must be >= 0, got ${v}`);
-    this.lrValue = v;
-    if (this.plan && this.sgdSlot >= 0) this.plan.setParam(this.sgdSlot, 1, f32bits(v));
+  /** The model's parameters (host copy; the optimiser updates them, each step uploads them). */
+  get params(): Params {
+    return this.model.params;
   }
 
-  /** One training step on the device: forward, loss, BPTT, SGD. Returns the loss (mean, as SequenceModel's). */
-  async step(b: Batch): Promise<number> {
+  validate(b: Batch): void {
+    this.model.validate(b);
+  }
+
+  constrain(): void {
+    this.model.constrain();
+  }
+
+  lossAndGrad(): StepResult {
+    throw new Error('GpuSequenceModel answers asynchronously: train it with `await trainer.trainAsync(batch)`');
+  }
+
+  /**
+   * One forward + loss + BPTT on the device in one command buffer; the loss comes back and the
+   * gradient is read into params.grad.
+   */
+  async lossAndGradAsync(b: Batch, opts: StepOptions = {}): Promise<StepResult> {
+    if (opts.carry || opts.skip) throw new RangeError('GpuSequenceModel: carried state is not supported on webgpu yet');
+    this.ctx.write(this.P, this.model.params.data as Float32Array);
     this.upload(b, true);
     const r = await this.plan!.run({ buf: this.io.LOSS, n: 1, staging: this.io.staging });
-    return r![0]!;
+    this.model.params.grad.set(await this.readGrads());
+    return { loss: r![0]!, count: this.count };
   }
 
-  /** Forward only; returns the head's predictions ([B,O] or [T*B,O] flat). */
+  /** Forward only with the model's current parameters; returns the head's predictions ([B,O] or [T*B,O] flat). */
   async predict(b: Batch): Promise<Float32Array> {
+    this.ctx.write(this.P, this.model.params.data as Float32Array);
     this.upload(b, false);
     const n = this.io.N * this.model.config.outputSize;
     return (await this.plan!.run({ buf: this.io.PRED, n, staging: this.io.predStaging }))!;
@@ -124,14 +143,9 @@ export class GpuSequenceTrainer {
     return this.ctx.read(this.P, this.model.params.size);
   }
 
-  /** The gradients of the last step (before the update was applied with them). */
+  /** The gradients of the last step. */
   readGrads(): Promise<Float32Array> {
     return this.ctx.read(this.GR, this.model.params.size);
-  }
-
-  /** Copies the device parameters back into the CPU model (for checkpoints, evaluation). */
-  async syncToModel(): Promise<void> {
-    this.model.params.data.set(await this.readParams());
   }
 
   /** Frees the device buffers (the context stays open). */
@@ -149,9 +163,9 @@ export class GpuSequenceTrainer {
       T = b?.T,
       B = b?.B;
     if (!Number.isInteger(T) || !Number.isInteger(B) || T < 1 || B < 1)
-      throw new ShapeError(`GpuSequenceTrainer: batch needs integer T >= 1 and B >= 1, got T=${T}, B=${B}`);
+      throw new ShapeError(`GpuSequenceModel: batch needs integer T >= 1 and B >= 1, got T=${T}, B=${B}`);
     if (b.lengths !== undefined && Array.from(b.lengths).some((v) => v !== T))
-      throw new RangeError('GpuSequenceTrainer: variable lengths are not supported on webgpu yet');
+      throw new RangeError('GpuSequenceModel: variable lengths are not supported on webgpu yet');
     if (!this.shape || this.shape.T !== T || this.shape.B !== B || this.shape.train !== train)
       this.record({ T, B, train });
     const io = this.io,
@@ -159,11 +173,11 @@ export class GpuSequenceTrainer {
       O = c.outputSize;
     if (this.model.embedding) {
       if (!b.ids || b.ids.length !== T * B)
-        throw new ShapeError(`GpuSequenceTrainer: expected ${T * B} token ids (T*B), got ${b.ids?.length ?? 'none'}`);
+        throw new ShapeError(`GpuSequenceModel: expected ${T * B} token ids (T*B), got ${b.ids?.length ?? 'none'}`);
       const V = this.model.embedding.numEmbeddings;
       const ids = Uint32Array.from(b.ids, (v, i) => {
         if (!Number.isInteger(v) || v < 0 || v >= V)
-          throw new RangeError(`GpuSequenceTrainer: id ${v} at position ${i} is out of range [0, ${V})`);
+          throw new RangeError(`GpuSequenceModel: id ${v} at position ${i} is out of range [0, ${V})`);
         return v;
       });
       this.ctx.write(io.IDS, ids);
@@ -171,7 +185,7 @@ export class GpuSequenceTrainer {
       const n = T * B * c.inputSize!;
       if (!b.x || b.x.length !== n)
         throw new ShapeError(
-          `GpuSequenceTrainer: expected x of ${n} values ([T,B,I] = [${T},${B},${c.inputSize}]), got ${b.x?.length ?? 'none'}`,
+          `GpuSequenceModel: expected x of ${n} values ([T,B,I] = [${T},${B},${c.inputSize}]), got ${b.x?.length ?? 'none'}`,
         );
       this.ctx.write(io.X0, b.x instanceof Float32Array ? b.x : Float32Array.from(b.x));
     }
@@ -179,19 +193,20 @@ export class GpuSequenceTrainer {
     let count: number;
     if (c.loss === 'mse') {
       if (b.y.length !== N * O)
-        throw new ShapeError(`GpuSequenceTrainer: expected ${N * O} targets ([${N},${O}]), got ${b.y.length}`);
+        throw new ShapeError(`GpuSequenceModel: expected ${N * O} targets ([${N},${O}]), got ${b.y.length}`);
       this.ctx.write(io.Y, b.y instanceof Float32Array ? b.y : Float32Array.from(b.y));
       count = N * O;
     } else {
-      if (b.y.length !== N) throw new ShapeError(`GpuSequenceTrainer: expected ${N} class ids, got ${b.y.length}`);
+      if (b.y.length !== N) throw new ShapeError(`GpuSequenceModel: expected ${N} class ids, got ${b.y.length}`);
       const y = Int32Array.from(b.y, (v, i) => {
         if (v !== -1 && (!Number.isInteger(v) || v < 0 || v >= O))
-          throw new RangeError(`GpuSequenceTrainer: target ${v} at row ${i} is out of range [0, ${O})`);
+          throw new RangeError(`GpuSequenceModel: target ${v} at row ${i} is out of range [0, ${O})`);
         return v;
       });
       this.ctx.write(io.Y, y);
       count = y.reduce((s, v) => s + (v === -1 ? 0 : 1), 0);
     }
+    this.count = count;
     this.ctx.write(io.S, Float32Array.of(count > 0 ? 1 / count : 0));
   }
 
@@ -265,7 +280,8 @@ export class GpuSequenceTrainer {
     // ---- forward ----
     if (s.train) op.fill(pl, GR, 0, 1, model.params.size, P); // zero the gradients
     if (emb) op.embed(pl, X0, P, emb.weight.offset, this.io.IDS, TB, I0);
-    const input = (l: number): [GPUBuffer, number] => (l === 0 ? [X0, 0] : [layers[l - 1]!.HS, BH]); // layer l reads HS_{l-1}[1..T]
+    // layer l reads HS_{l-1}[1..T]
+    const input = (l: number): [GPUBuffer, number] => (l === 0 ? [X0, 0] : [layers[l - 1]!.HS, BH]);
     layers.forEach((y, l) => {
       const [X, xOff] = input(l);
       op.transpose(pl, y.WT, 0, P, y.wHh.offset, GH, H); // WT = W_hh^T
@@ -383,7 +399,6 @@ export class GpuSequenceTrainer {
         op.gemm(pl, true, false, true, GH, H, TB, y.dHP, 0, y.HS, 0, GR, y.wHh.offset); // dW_hh += dHP^T H_{t-1}
       }
       if (emb) op.embedBackward(pl, GR, emb.weight.offset, layers[0]!.dX!, this.io.IDS, TB, I0, emb.numEmbeddings);
-      this.sgdSlot = op.sgd(pl, P, GR, model.params.size, this.lrValue);
     }
     this.plan = pl.finish();
     this.shape = s;
