@@ -395,9 +395,12 @@ function sections(r: CliffResult): ReturnType<Experiment['sections']> {
         width: 420,
         height: 340,
         vlines: [{ x: 1, label: '' }],
+        maxCells: 61,
       },
     );
   const gmap = fieldMap(w, b, gradNorm, [], {
+    maxCells: 81,
+    pool: 'max',
     title: '|grad L|, log colour: the walls',
     xLabel: 'w',
     yLabel: 'b',

@@ -26,6 +26,10 @@ export interface FieldMapOptions {
   linear?: boolean;
   /** Vertical lines at these x (e.g. w = 1). */
   vlines?: { x: number; label: string }[];
+  /** Draw at most this many cells per axis (every k-th grid point; default 121): keeps the page small. */
+  maxCells?: number;
+  /** A thinned cell shows its block's first value ('pick', default) or its largest ('max': keeps thin walls). */
+  pool?: 'pick' | 'max';
 }
 
 const M = { l: 52, r: 60, t: 26, b: 38 };
@@ -37,6 +41,22 @@ export function fieldMap(
   paths: FieldPath[],
   o: FieldMapOptions,
 ): string {
+  const step = (n: number) => Math.max(1, Math.ceil(n / (o.maxCells ?? 121)));
+  const kx = step(xs.length),
+    ky = step(ys.length);
+  const keep = (n: number, k: number) => Array.from({ length: n }, (_, i) => i).filter((i) => i % k === 0);
+  const ci = keep(xs.length, kx),
+    ri = keep(ys.length, ky);
+  const cell = (i: number, j: number) => {
+    if (o.pool !== 'max') return values[i]![j]!;
+    let m = -Infinity;
+    for (let a = i; a < Math.min(ys.length, i + ky); a++)
+      for (let b = j; b < Math.min(xs.length, j + kx); b++) if (values[a]![b]! > m) m = values[a]![b]!;
+    return m;
+  };
+  const gx = ci.map((j) => xs[j]!),
+    gy = ri.map((i) => ys[i]!),
+    gv = ri.map((i) => ci.map((j) => cell(i, j)));
   const W = o.width ?? 520,
     Hg = o.height ?? 420,
     pw = W - M.l - M.r,
@@ -50,24 +70,24 @@ export function fieldMap(
   const tv = (v: number) => (o.linear ? v : Math.log10(v));
   let lo = Infinity,
     hi = -Infinity;
-  for (const r of values)
+  for (const r of gv)
     for (const v of r)
       if (Number.isFinite(v) && (o.linear || v > 0)) {
         lo = Math.min(lo, tv(v));
         hi = Math.max(hi, tv(v));
       }
   if (!(hi > lo)) hi = lo + 1;
-  const cw = pw / xs.length,
-    rh = ph / ys.length;
+  const cw = pw / gx.length,
+    rh = ph / gy.length;
   let body = '';
-  for (let i = 0; i < ys.length; i++)
-    for (let j = 0; j < xs.length; j++) {
-      const v = values[i]![j]!;
+  for (let i = 0; i < gy.length; i++)
+    for (let j = 0; j < gx.length; j++) {
+      const v = gv[i]![j]!;
       const ok = Number.isFinite(v) && (o.linear || v > 0);
       const fill = ok ? ramp((tv(v) - lo) / (hi - lo)) : '#ccc';
       body +=
-        `<rect x="${(M.l + j * cw).toFixed(2)}" y="${(M.t + ph - (i + 1) * rh).toFixed(2)}" ` +
-        `width="${(cw + 0.4).toFixed(2)}" height="${(rh + 0.4).toFixed(2)}" fill="${fill}"/>`;
+        `<rect x="${(M.l + j * cw).toFixed(1)}" y="${(M.t + ph - (i + 1) * rh).toFixed(1)}" ` +
+        `width="${(cw + 0.5).toFixed(1)}" height="${(rh + 0.5).toFixed(1)}" fill="${fill}"/>`;
     }
   body += `<rect x="${M.l}" y="${M.t}" width="${pw}" height="${ph}" fill="none" stroke="#999"/>`;
   for (const v of niceTicks(x0, x1))
