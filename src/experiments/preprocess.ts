@@ -526,8 +526,8 @@ function sections(r: PreprocessResult): ReturnType<Experiment['sections']> {
       id: 'tiles',
       title: 'One test tile per class after each preprocessing',
       intro:
-        'Each channel drawn as a colour channel, grey levels spanning mean +- 3 std of the tile ' +
-        '(YUV shown as if it were RGB).',
+        'Raw tiles in their own colours; after preprocessing, each channel drawn as a colour channel with levels ' +
+        "spanning that channel's mean +- 3 std in the tile (YUV and whitened outputs as false colour).",
       html: `<table>${rows}</table>`,
     },
   ];
