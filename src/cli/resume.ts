@@ -2,7 +2,7 @@
 import type { Command } from './args.js';
 import { UsageError } from './args.js';
 import { RunDir } from '../node/rundir.js';
-import { resultJSON, resumeSession, runThreaded } from './training.js';
+import { hostBackend, resultJSON, resumeSession, runSession } from './training.js';
 
 export const command: Command = {
   name: 'resume',
@@ -10,14 +10,14 @@ export const command: Command = {
   positionals: 'RUN_DIR',
   flags: {
     steps: { type: 'int', help: "new total number of steps (default: the run's own)" },
-    backend: { type: 'string', help: 'kernel backend (ts, wasm)' },
+    backend: { type: 'string', help: 'kernel backend (ts, wasm), or webgpu: continue on the GPU' },
   },
   async run(o, pos, io) {
     if (pos.length !== 1) throw new UsageError('give exactly one run folder');
     const run = RunDir.open(pos[0]!);
-    const s = resumeSession(run.readBytes('checkpoint.safetensors'), run, o.backend);
+    const s = resumeSession(run.readBytes('checkpoint.safetensors'), run, hostBackend(o.backend));
     if (o.steps !== undefined) s.settings.steps = o.steps;
-    const out = await runThreaded(s, io, o.json);
+    const out = await runSession(s, io, o.json, o.backend);
     const res = resultJSON(s, out);
     run.writeJSON('result.json', res);
     io.out(

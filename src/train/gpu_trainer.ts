@@ -35,12 +35,12 @@ import type { Param, Params } from '../params.js';
 import { ShapeError } from '../tensor.js';
 import { type GpuContext, Plan } from '../backend/webgpu/device.js';
 import * as op from '../backend/webgpu/ops.js';
-import { STATS_FIELDS, stepRecord } from '../backend/webgpu/wgsl_util.js';
+import { STATS_FIELDS, STEP_FIELDS, stepRecord } from '../backend/webgpu/wgsl_util.js';
 import { NORM_GROUPS } from '../backend/webgpu/wgsl_optim.js';
 import type { Adam, Optimizer, RMSProp, SGD } from './optim.js';
 import type { DeviceStepPlan, DeviceStepResult, DeviceTrainable, Stateful } from './trainable.js';
 
-/** Cells with WebGPU kernels (backend/webgpu/wgsl_cells.ts); a cell added to the registry is refused until it has them. */
+/** Cells with WebGPU kernels (backend/webgpu/wgsl_cells.ts); a new registry cell is refused until it has them. */
 const GPU_CELLS = ['rnn', 'lstm', 'gru', 'indrnn'];
 const UPDATES: Record<string, op.UpdateKind> = { sgd: 'sgd', rmsprop: 'rmsprop', adam: 'adam' };
 const MAP_READ = 0x0001 | 0x0008; // GPUBufferUsage.MAP_READ | COPY_DST
@@ -113,7 +113,7 @@ export class GpuSequenceModel implements DeviceTrainable<Batch>, Stateful<Batch>
     const mask = new Float32Array(n);
     for (const p of model.params.list) if (p.decay) mask.fill(1, p.offset, p.offset + p.size);
     ctx.write(this.MASK, mask);
-    this.STEP = ctx.buffer(16, 'step');
+    this.STEP = ctx.buffer(STEP_FIELDS.length, 'step');
     this.STATS = ctx.buffer(8, 'stats');
     this.NP = ctx.buffer(3 * NORM_GROUPS, 'norm partials');
     this.DUMMY = ctx.buffer(1, 'unused');
@@ -711,7 +711,8 @@ export class GpuSequenceModel implements DeviceTrainable<Batch>, Stateful<Batch>
           if (gru && y.bHh) op.colSumAcc(pl, GR, y.bHh.offset, y.dXP, TB * GH, TB, GH);
           if (diag)
             op.colSumProd(pl, GR, y.wHh.offset, y.dXP, 0, y.HS, 0, TB, H); // du += sum dpre h_{t-1}
-          else op.gemm(pl, true, false, true, GH, H, TB, y.dXP, gru ? TB * GH : 0, y.HS, 0, GR, y.wHh.offset); // dW_hh += dHP^T H
+          // dW_hh += dHP^T H_{t-1}
+          else op.gemm(pl, true, false, true, GH, H, TB, y.dXP, gru ? TB * GH : 0, y.HS, 0, GR, y.wHh.offset);
           if (dIn) {
             if (d === 0)
               op.gemm(pl, false, false, false, TB, I, GH, y.dXP, 0, P, y.wIh.offset, dIn, 0); // dX = dXP W_ih
@@ -762,7 +763,7 @@ function hyper(opt: Optimizer): Parameters<typeof stepRecord>[0] {
   }
   if (opt.kind === 'rmsprop') {
     const o = opt as RMSProp;
-    return { wd, alpha: o.alpha, eps: o.eps };
+    return { wd, alpha: o.alpha, oneMinusAlpha: 1 - o.alpha, eps: o.eps };
   }
   const o = opt as Adam,
     t = opt.t + 1; // Adam counts the step it is taking
@@ -770,6 +771,8 @@ function hyper(opt: Optimizer): Parameters<typeof stepRecord>[0] {
     wd,
     beta1: o.beta1,
     beta2: o.beta2,
+    oneMinusBeta1: 1 - o.beta1,
+    oneMinusBeta2: 1 - o.beta2,
     eps: o.eps,
     decoupled: +o.decoupled,
     bc1: 1 - o.beta1 ** t,

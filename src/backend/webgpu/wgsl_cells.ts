@@ -89,7 +89,7 @@ ${STEP_HEAD}
   var dh = select(dY[p.dyOff + e], 0.0, fin);
   if (p.hasNext != 0u) {
     if (p.t + 1u >= LEN[b]) { dh += DH[p.dhNextOff + e]; }   // h_{t+1} = h_t: the gradient passes
-    else { for (var g = 0u; g < H; g++) { dh += dXP[p.dxNextOff + b * H + g] * W[p.wOff + g * H + j]; } } // dpre_{t+1} W_hh
+    else { for (var g = 0u; g < H; g++) { dh += dXP[p.dxNextOff + b * H + g] * W[p.wOff + g * H + j]; } } // dpre W_hh
   }
   DH[p.dhOff + e] = dh;
   if (fin) { dXP[p.dxOff + e] = 0.0; return; }
@@ -140,7 +140,7 @@ ${STEP_HEAD}
   var dcIn = 0.0;
   if (p.hasNext != 0u) {
     if (p.t + 1u >= LEN[b]) { dh += DH[p.dhNextOff + e]; }
-    else { for (var q = 0u; q < G; q++) { dh += dXP[p.dxNextOff + b * G + q] * W[p.wOff + q * H + j]; } } // dgates_{t+1} W_hh
+    else { for (var q = 0u; q < G; q++) { dh += dXP[p.dxNextOff + b * G + q] * W[p.wOff + q * H + j]; } } // dgates W_hh
     dcIn = DC[e];
   }
   DH[p.dhOff + e] = dh;
@@ -192,7 +192,7 @@ struct P { B: u32, H: u32, t: u32, wOff: u32, xpOff: u32, hpOff: u32, xpNextOff:
 @group(0) @binding(1) var<storage, read> W: array<f32>;          // params; W_hh [3H, H] at wOff
 @group(0) @binding(2) var<storage, read> XP: array<f32>;         // r,z,n at xpOff; W_hh h + b_hh at hpOff
 @group(0) @binding(3) var<storage, read> HS: array<f32>;         // [T+1,B,H]; h_{t-1} at hOff
-@group(0) @binding(4) var<storage, read_write> dXP: array<f32>;  // grads of W_ih x + b_ih at dxOff, of W_hh h + b_hh at dhpOff
+@group(0) @binding(4) var<storage, read_write> dXP: array<f32>;  // d(W_ih x + b_ih) at dxOff, d(W_hh h + b) at dhpOff
 @group(0) @binding(5) var<storage, read> dY: array<f32>;         // [T,B,H]
 @group(0) @binding(6) var<storage, read_write> DH: array<f32>;   // [T,B,H] dL/dh_t
 @group(0) @binding(7) var<storage, read> LEN: array<u32>;

@@ -126,7 +126,7 @@ export const SGD = /* wgsl */ `${UPDATE_HEAD}
 /** RMSProp (PyTorch's): s = a s + (1-a) g^2; p -= lr g / (sqrt(s) + eps). */
 export const RMSPROP = /* wgsl */ `${UPDATE_HEAD}
     if (decay) { g += st.wd * W[i]; }
-    let s = st.alpha * S1[i] + (1.0 - st.alpha) * g * g;
+    let s = st.alpha * S1[i] + st.oneMinusAlpha * g * g;
     S1[i] = s;
     W[i] -= st.lr * g / (sqrt(s) + st.eps);
   }
@@ -138,8 +138,8 @@ export const RMSPROP = /* wgsl */ `${UPDATE_HEAD}
  */
 export const ADAM = /* wgsl */ `${UPDATE_HEAD}
     if (decay) { if (st.decoupled != 0.0) { W[i] -= st.lr * st.wd * W[i]; } else { g += st.wd * W[i]; } }
-    let m = st.beta1 * S1[i] + (1.0 - st.beta1) * g;
-    let v = st.beta2 * S2[i] + (1.0 - st.beta2) * g * g;
+    let m = st.beta1 * S1[i] + st.oneMinusBeta1 * g;
+    let v = st.beta2 * S2[i] + st.oneMinusBeta2 * g * g;
     S1[i] = m;
     S2[i] = v;
     W[i] -= st.lr * (m / st.bc1) / (sqrt(v / st.bc2) + st.eps);

@@ -83,7 +83,10 @@ ${LOOP}
     let j = e % p.H; let c0 = (p.k * p.B) * p.H + e;
     var h = 0.0; var c = 0.0;
     if (st.useCarry > 0.5) { h = CARRY[c0]; c = CARRY[p.cBase + c0]; }
-    else if (p.learned != 0u) { h = PR[p.ihOff + p.k * p.H + j]; if (p.hasC != 0u) { c = PR[p.icOff + p.k * p.H + j]; } }
+    else if (p.learned != 0u) {
+      h = PR[p.ihOff + p.k * p.H + j];
+      if (p.hasC != 0u) { c = PR[p.icOff + p.k * p.H + j]; }
+    }
     HS[e] = h;
     if (p.hasC != 0u) { CS[e] = c; }
   }

@@ -10,8 +10,9 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: 
 
 /**
  * The per-step record the host writes before each submission: the optimiser's learning rate and
- * hyper-parameters, clipping (0 = off), and the carried-state flags (0/1). The WGSL struct below
- * is generated from this list, so the two cannot disagree.
+ * hyper-parameters, clipping (0 = off), and the carried-state flags (0/1). 1 - beta etc. are
+ * computed on the host in double precision, as optim.ts does (float32 1 - 0.999 is 1.3e-5 off).
+ * The WGSL struct below is generated from this list, so the two cannot disagree.
  */
 export const STEP_FIELDS = [
   'lr',
@@ -23,6 +24,9 @@ export const STEP_FIELDS = [
   'eps',
   'beta1',
   'beta2',
+  'oneMinusAlpha',
+  'oneMinusBeta1',
+  'oneMinusBeta2',
   'bc1',
   'bc2',
   'decoupled',
@@ -123,7 +127,7 @@ ${LOOP}
   }
 }`;
 
-/** dW[wOff + v*E + e] += sum over n with ids[n] = v of dX[n, e]: scatter-add without atomics (one thread per (v, e)). */
+/** dW[wOff + v*E + e] += sum over n with ids[n] = v of dX[n, e]: scatter-add without atomics (a thread per (v,e)). */
 export const EMBED_BWD = /* wgsl */ `
 struct P { N: u32, E: u32, V: u32, wOff: u32 }
 @group(0) @binding(0) var<uniform> p: P;
