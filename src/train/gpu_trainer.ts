@@ -220,7 +220,10 @@ export class GpuSequenceModel implements DeviceTrainable<Batch>, Stateful<Batch>
     else this.model.setState(await this.getStateAsync());
   }
 
-  /** Sends the host's parameters and carried state to the device; the optimiser's state goes with the next step. */
+  /**
+   * Makes the host copies the truth again: sends the host's parameters and carried state, and the
+   * optimiser's state with the next step. After training on the device, `pull()` first.
+   */
   push(): void {
     this.ctx.write(this.P, this.model.params.data as Float32Array);
     const s = this.model.getState();

@@ -70,7 +70,7 @@ export interface DeviceTrainable<B> extends Trainable<B> {
   stepOnDevice(batch: B, opts: StepOptions, plan: DeviceStepPlan): Promise<DeviceStepResult>;
   /** Copies the device's parameters, optimiser state and carried state into the host objects. */
   pull(): Promise<void>;
-  /** Sends the host's parameters (and, on the next step, the optimiser's state) to the device. */
+  /** Sends the host's parameters (and, on the next step, the optimiser's state) to the device: `pull()` first. */
   push(): void;
 }
 

@@ -238,6 +238,7 @@ describe('GPU training vs the CPU path, through the one Trainer', { skip }, () =
     const p = pair(gruDense, { type: 'adam', lr: 0.01 }, { clipNorm: 1 });
     const b = batch(gruDense, 4, 3, 1);
     await p.dev.trainAsync(b);
+    await p.gpu.pull();
     p.gm.params.data[0] = Number.NaN; // a poisoned weight: only the gradient shows it
     p.gpu.push();
     const before = Float32Array.from(await p.gpu.readParams());
