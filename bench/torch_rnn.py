@@ -2,7 +2,8 @@
 """PyTorch peer for `npm run bench` (suite rnn: CPU; suite webgpu: "device": "cuda", cuDNN): one row per
 process, so peak RSS is per row.
 
-Usage: /usr/bin/python3 bench/torch_rnn.py '{"config":"C1","cell":"lstm","threads":1,"warmup":3,"steps":10,"budgetS":20}'
+Usage: /usr/bin/python3 bench/torch_rnn.py \
+  '{"config":"C1","cell":"lstm","threads":1,"warmup":3,"steps":10,"budgetS":20}'
 Prints one JSON line {ms_per_step, steps, warmup, min_ms, max_ms, peak_rss_mb, torch, device}.
 On CUDA every timed step ends with torch.cuda.synchronize() (the GPU's work is done, as recur's
 read-back of the loss waits for it).
@@ -116,9 +117,10 @@ def main():
         t0 = time.perf_counter()
         step()
         ms.append((time.perf_counter() - t0) * 1000)
-    print(json.dumps({"ms_per_step": statistics.median(ms), "steps": steps, "warmup": 1 + more, "min_ms": min(ms), "max_ms": max(ms),
-                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "torch": torch.__version__,
-                      "device": torch.cuda.get_device_name(0) if dev.type == "cuda" else "cpu"}))
+    print(json.dumps({
+        "ms_per_step": statistics.median(ms), "steps": steps, "warmup": 1 + more, "min_ms": min(ms), "max_ms": max(ms),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "torch": torch.__version__,
+        "device": torch.cuda.get_device_name(0) if dev.type == "cuda" else "cpu"}))
 
 
 main()

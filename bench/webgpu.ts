@@ -109,7 +109,7 @@ const median = (a: number[]) => {
   return s[s.length >> 1]!;
 };
 
-/** A python3 with a CUDA build of torch that sees a GPU ('python3' first: the device machine's), or why there is none. */
+/** A python3 whose torch sees a CUDA GPU ('python3' first: the device machine's), or why there is none. */
 function cudaPython(): { py: string | null; note: string } {
   for (const py of ['python3', '/usr/bin/python3']) {
     try {
@@ -160,7 +160,8 @@ export async function run(argv: string[]): Promise<number> {
   });
   if (opts.help) {
     console.log(
-      'Usage: npm run bench -- webgpu [--size auto|full|quick] [--dawn auto|vulkan|opengles] [--only C1,C2] [--json FILE]',
+      'Usage: npm run bench -- webgpu [--size auto|full|quick] [--dawn auto|vulkan|opengles] [--only C1,C2] ' +
+        '[--json FILE]',
     );
     return 0;
   }
@@ -178,7 +179,8 @@ export async function run(argv: string[]): Promise<number> {
   const quick = opts.size === 'quick' || (opts.size === 'auto' && software);
   const only = opts.only as string[];
   console.log(
-    `WebGPU adapter: ${ctx.description}${software ? ' (software rasteriser)' : ''}; sizes: ${quick ? 'quick (NOT the C1-C4 sizes: a pipeline check, not a GPU timing)' : 'full C1-C4'}`,
+    `WebGPU adapter: ${ctx.description}${software ? ' (software rasteriser)' : ''}; sizes: ` +
+      (quick ? 'quick (NOT the C1-C4 sizes: a pipeline check, not a GPU timing)' : 'full C1-C4'),
   );
   const peer = quick
     ? { py: null, note: 'PyTorch CUDA: skipped (quick sizes differ from the C1-C4 configurations)' }
@@ -209,7 +211,8 @@ export async function run(argv: string[]): Promise<number> {
       ms.push(performance.now() - t0);
     }
     const m = median(ms);
-    const peerV = peer.py && c.cell !== 'indrnn' ? (torchRow(peer.py, c) ?? undefined) : undefined; // torch has no IndRNN
+    // torch has no IndRNN
+    const peerV = peer.py && c.cell !== 'indrnn' ? (torchRow(peer.py, c) ?? undefined) : undefined;
     const value = c.infer ? (m * 1000) / c.T : m; // C4: microseconds per time step
     const row = {
       config: c.id,
@@ -227,9 +230,18 @@ export async function run(argv: string[]): Promise<number> {
     };
     rows.push(row);
     console.log(
-      `${c.id.padEnd(6)}  ${c.label.padEnd(8)} ${String(c.T).padStart(4)}  ${String(c.B).padStart(4)}  ${String(c.cfg.hiddenSize).padStart(4)}  ${String(gpu.dispatches).padStart(10)}  ` +
-        `${(c.infer ? `${value.toFixed(1)} us/t` : m.toFixed(2)).padStart(16)}  ${Math.round(row.timestepsPerS).toLocaleString('en-US').padStart(11)}  ` +
-        `${peerV === undefined ? 'n/a'.padStart(11) : peerV.toFixed(2).padStart(11)}  ${row.ratio === null ? 'n/a' : `${row.ratio.toFixed(2)}x`} (<= ${GOAL[c.id]}x)`,
+      [
+        c.id.padEnd(6),
+        c.label.padEnd(8),
+        String(c.T).padStart(4),
+        String(c.B).padStart(4),
+        String(c.cfg.hiddenSize).padStart(4),
+        String(gpu.dispatches).padStart(10),
+        (c.infer ? `${value.toFixed(1)} us/t` : m.toFixed(2)).padStart(16),
+        Math.round(row.timestepsPerS).toLocaleString('en-US').padStart(11),
+        peerV === undefined ? 'n/a'.padStart(11) : peerV.toFixed(2).padStart(11),
+        `${row.ratio === null ? 'n/a' : `${row.ratio.toFixed(2)}x`} (<= ${GOAL[c.id]}x)`,
+      ].join('  '),
     );
     gpu.destroy();
   }

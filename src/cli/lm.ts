@@ -7,7 +7,9 @@
  *   recur lm eval --model runs/lm-input --text other.txt
  *   recur lm seq2seq --task addition --minutes 10        reversal / "123+45=" to exact match
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { readInput, readInputText } from '../node/files.js';
+import { checkMemory, trainingBytes } from './memory.js';
 import { basename, join } from 'node:path';
 import type { Command, CommandIO, FlagSpec } from './args.js';
 import { InputError, UsageError } from './args.js';
@@ -26,25 +28,70 @@ const FLAGS: Record<string, FlagSpec> = {
   text: { type: 'string', help: 'train/eval: UTF-8 text file' },
   model: { type: 'string', help: 'sample/eval: a run folder or checkpoint.safetensors file' },
   level: { type: 'string', default: 'char', choices: ['char', 'word'], help: 'train: tokens are characters or words' },
-  'max-vocab': { type: 'int', default: 10000, help: 'train --level word: most frequent words kept (rest -> <unk>)' },
+  'max-vocab': {
+    type: 'int',
+    default: 10000,
+    min: 1,
+    max: 1e7,
+    help: 'train --level word: most frequent words kept (rest -> <unk>)',
+  },
   lowercase: { type: 'boolean', default: false, help: 'train --level word: lowercase the text first' },
   cell: { type: 'string', default: 'lstm', choices: CELL_NAMES, help: 'recurrent cell' },
-  embed: { type: 'int', help: 'embedding width (default: 64; seq2seq 16)' },
-  hidden: { type: 'int', help: 'hidden units per layer (default: 256; seq2seq 128)' },
-  layers: { type: 'int', default: 1, help: 'stacked recurrent layers' },
-  batch: { type: 'int', help: 'parallel streams B, or examples per step for seq2seq (default: 32; seq2seq 64)' },
-  bptt: { type: 'int', default: 64, help: 'truncated BPTT length T' },
+  embed: { type: 'int', min: 1, max: 16384, help: 'embedding width (default: 64; seq2seq 16)' },
+  hidden: { type: 'int', min: 1, max: 16384, help: 'hidden units per layer (default: 256; seq2seq 128)' },
+  layers: { type: 'int', default: 1, min: 1, max: 64, help: 'stacked recurrent layers' },
+  batch: {
+    type: 'int',
+    min: 1,
+    max: 65536,
+    help: 'parallel streams B, or examples per step for seq2seq (default: 32; seq2seq 64)',
+  },
+  bptt: { type: 'int', default: 64, min: 1, max: 100000, help: 'truncated BPTT length T' },
   optimizer: { type: 'string', default: 'adam', choices: ['sgd', 'rmsprop', 'adam', 'adamw'], help: 'optimiser' },
-  lr: { type: 'number', help: 'learning rate (default: 0.002; seq2seq 0.005)' },
-  clip: { type: 'number', default: 5, help: 'clip the gradient global norm (0 = off)' },
-  steps: { type: 'int', default: 0, help: 'train: stop after this many updates (0 = no limit)' },
-  epochs: { type: 'int', default: 0, help: 'train: stop after this many passes (0 = 1 unless --steps/--minutes)' },
-  minutes: { type: 'number', default: 0, help: 'train/seq2seq: training-time budget in minutes (0 = no limit)' },
-  val: { type: 'number', default: 0.1, help: 'train: fraction of the text (its tail) held out for validation' },
-  'eval-every': { type: 'int', default: 200, help: 'train: validate every N updates (0 = only at the end)' },
-  'eval-tokens': { type: 'int', default: 16384, help: 'train: tokens per periodic validation (the end one uses all)' },
-  length: { type: 'int', default: 500, help: 'sample: tokens to generate (train: sample this many at the end)' },
-  temperature: { type: 'number', default: 1, help: 'sample: softmax temperature (0 = most likely token)' },
+  lr: { type: 'number', above: 0, help: 'learning rate (default: 0.002; seq2seq 0.005)' },
+  clip: { type: 'number', default: 5, min: 0, help: 'clip the gradient global norm (0 = off)' },
+  steps: { type: 'int', default: 0, min: 0, max: 1e9, help: 'train: stop after this many updates (0 = no limit)' },
+  epochs: {
+    type: 'int',
+    default: 0,
+    min: 0,
+    max: 1e6,
+    help: 'train: stop after this many passes (0 = 1 unless --steps/--minutes)',
+  },
+  minutes: {
+    type: 'number',
+    default: 0,
+    min: 0,
+    help: 'train/seq2seq: training-time budget in minutes (0 = no limit)',
+  },
+  val: {
+    type: 'number',
+    default: 0.1,
+    min: 0,
+    below: 1,
+    help: 'train: fraction of the text (its tail) held out for validation',
+  },
+  'eval-every': { type: 'int', default: 200, min: 0, help: 'train: validate every N updates (0 = only at the end)' },
+  'eval-tokens': {
+    type: 'int',
+    default: 16384,
+    min: 1,
+    help: 'train: tokens per periodic validation (the end one uses all)',
+  },
+  length: {
+    type: 'int',
+    default: 500,
+    min: 0,
+    max: 1e7,
+    help: 'sample: tokens to generate (train: sample this many at the end)',
+  },
+  temperature: {
+    type: 'number',
+    default: 1,
+    min: 0,
+    max: 1000,
+    help: 'sample: softmax temperature (0 = most likely token)',
+  },
   prime: { type: 'string', default: '', help: 'sample: text the sample continues' },
   unknown: {
     type: 'string',
@@ -56,6 +103,8 @@ const FLAGS: Record<string, FlagSpec> = {
   'max-len': {
     type: 'int',
     default: 0,
+    min: 0,
+    max: 1000,
     help: 'seq2seq: longest sequence (reverse) or most digits (addition); 0 = the task default',
   },
   'lsb-first': {
@@ -63,8 +112,14 @@ const FLAGS: Record<string, FlagSpec> = {
     default: false,
     help: 'seq2seq addition: write the sum least-significant digit first',
   },
-  beam: { type: 'int', default: 1, help: 'seq2seq: beam width for the final evaluation (1 = greedy)' },
-  'eval-n': { type: 'int', default: 2000, help: 'seq2seq: fresh examples for the final exact-match evaluation' },
+  beam: { type: 'int', default: 1, min: 1, max: 64, help: 'seq2seq: beam width for the final evaluation (1 = greedy)' },
+  'eval-n': {
+    type: 'int',
+    default: 2000,
+    min: 1,
+    max: 1e7,
+    help: 'seq2seq: fresh examples for the final exact-match evaluation',
+  },
   seed: { type: 'int', default: 1, help: 'seed for init, data order and sampling' },
   out: { type: 'string', help: 'train: run folder (default runs/lm-<file name>)' },
   force: { type: 'boolean', default: false, help: 'train: overwrite an existing run folder' },
@@ -78,18 +133,20 @@ function optSpec(o: Record<string, any>): OptimizerSpec {
 
 function readText(path: string | undefined): string {
   if (!path) throw new UsageError('--text FILE is required');
-  if (!existsSync(path)) throw new InputError(`text file '${path}' does not exist`);
-  const text = readFileSync(path, 'utf8');
+  const text = readInputText(path);
   if (text.length === 0) throw new InputError(`text file '${path}' is empty`);
   return text;
 }
 
-function loadModel(path: string | undefined, backend?: string): RecurrentLM {
+function loadModel(path: string | undefined, backend?: string, io?: CommandIO): RecurrentLM {
   if (!path) throw new UsageError('--model is required (a run folder or a checkpoint file)');
   const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'checkpoint.safetensors') : path;
   if (!existsSync(file)) throw new InputError(`no checkpoint at '${file}'`);
+  const bytes = readInput(file);
   try {
-    return RecurrentLM.fromBytes(new Uint8Array(readFileSync(file)), hostBackend(backend)).lm;
+    const r = RecurrentLM.fromBytes(bytes, hostBackend(backend));
+    for (const n of r.notes) io?.err(`recur lm: note: ${file}: ${n}`);
+    return r.lm;
   } catch (e) {
     if (e instanceof SafetensorsError) throw new InputError(`${file}: ${e.message}`);
     throw e;
@@ -113,6 +170,22 @@ async function train(o: Record<string, any>, io: CommandIO): Promise<number> {
     o.level === 'word'
       ? WordVocab.fromText(text, { maxSize: o.maxVocab, lowercase: o.lowercase })
       : CharVocab.fromText(text);
+  checkMemory(
+    trainingBytes({
+      cell: o.cell,
+      input: o.embed,
+      hidden: o.hidden,
+      layers: o.layers,
+      output: vocab.size,
+      T: o.bptt,
+      batch: o.batch,
+      threads: 1,
+    }) +
+      16 * vocab.size * o.embed,
+    `--hidden ${o.hidden} --layers ${o.layers} --embed ${o.embed} --bptt ${o.bptt} --batch ${o.batch} ` +
+      `(${vocab.size} tokens)`,
+    'lower one of them',
+  );
   const ids = vocab.encode(text);
   const { train: tr, val } = splitIds(ids, o.val);
   if (tr.length < 2 * o.batch)
@@ -214,9 +287,11 @@ async function train(o: Record<string, any>, io: CommandIO): Promise<number> {
     return 0;
   }
   io.out(
-    `${res.steps} updates (${result.epochs_seen} epochs) in ${res.seconds.toFixed(1)} s, ${result.tokens_per_s} tokens/s; ` +
+    `${res.steps} updates (${result.epochs_seen} epochs) in ${res.seconds.toFixed(1)} s, ` +
+      `${result.tokens_per_s} tokens/s; ` +
       (res.val
-        ? `validation ${res.val.bitsPerToken.toFixed(4)} bits/${unit} (perplexity ${res.val.perplexity.toFixed(2)}) on ${res.val.tokens} ${unit}s`
+        ? `validation ${res.val.bitsPerToken.toFixed(4)} bits/${unit} (perplexity ` +
+          `${res.val.perplexity.toFixed(2)}) on ${res.val.tokens} ${unit}s`
         : 'no validation split') +
       `; run folder ${dir}`,
   );
@@ -225,7 +300,7 @@ async function train(o: Record<string, any>, io: CommandIO): Promise<number> {
 }
 
 async function sample(o: Record<string, any>, io: CommandIO): Promise<number> {
-  const lm = loadModel(o.model, o.backend);
+  const lm = loadModel(o.model, o.backend, io);
   if (!(o.length >= 0)) throw new UsageError(`--length must be >= 0, got ${o.length}`);
   if (!(o.temperature >= 0)) throw new UsageError(`--temperature must be >= 0, got ${o.temperature}`);
   if (o.prime) encode(lm.vocab, o.prime, o.unknown); // a clear exit-3 error before any work
@@ -242,7 +317,7 @@ async function sample(o: Record<string, any>, io: CommandIO): Promise<number> {
 }
 
 async function evaluate(o: Record<string, any>, io: CommandIO): Promise<number> {
-  const lm = loadModel(o.model, o.backend);
+  const lm = loadModel(o.model, o.backend, io);
   const ids = encode(lm.vocab, readText(o.text), o.unknown);
   if (ids.length < 4) throw new InputError(`'${o.text}' has ${ids.length} known tokens; need at least 4`);
   const ev = lm.evaluate(ids, { B: o.batch ?? 32, T: o.bptt });
@@ -259,7 +334,8 @@ async function evaluate(o: Record<string, any>, io: CommandIO): Promise<number> 
     );
   else
     io.out(
-      `${ev.bitsPerToken.toFixed(4)} bits/${unit}, perplexity ${ev.perplexity.toFixed(3)}, loss ${ev.loss.toFixed(4)} nats over ${ev.tokens} ${unit}s`,
+      `${ev.bitsPerToken.toFixed(4)} bits/${unit}, perplexity ${ev.perplexity.toFixed(3)}, loss ` +
+        `${ev.loss.toFixed(4)} nats over ${ev.tokens} ${unit}s`,
     );
   return 0;
 }
@@ -297,7 +373,8 @@ async function seq2seq(o: Record<string, any>, io: CommandIO): Promise<number> {
     return 0;
   }
   io.out(
-    `${o.task}: exact match ${(res.exactMatch * 100).toFixed(2)}% of ${res.evalN} fresh examples (${res.beam > 1 ? `beam ${res.beam}` : 'greedy'}), ` +
+    `${o.task}: exact match ${(res.exactMatch * 100).toFixed(2)}% of ${res.evalN} fresh examples ` +
+      `(${res.beam > 1 ? `beam ${res.beam}` : 'greedy'}), ` +
       `${res.steps} updates in ${res.seconds.toFixed(1)} s`,
   );
   for (const ex of res.examples)

@@ -92,6 +92,8 @@ export class GpuSequenceModel implements DeviceTrainable<Batch>, Stateful<Batch>
   private readonly statsStaging: GPUBuffer;
   private S1: GPUBuffer | null = null;
   private S2: GPUBuffer | null = null;
+  private BAK: GPUBuffer | null = null; // parameters and state before the update (the after-update guard)
+  private ns = 0; // state arrays the optimiser uses
   private opt: Optimizer | null = null; // the optimiser whose state is on the device
   private readonly plans = new Map<string, Recorded>();
   private readonly carry = new Map<number, GPUBuffer>(); // per batch size: [2, L*D, B, H]
@@ -152,12 +154,13 @@ export class GpuSequenceModel implements DeviceTrainable<Batch>, Stateful<Batch>
         keepCarry: +!!opts.carry,
       }),
     );
-    const s = (await rec.plan.run({ buf: this.STATS, n: 6, staging: this.statsStaging }))!;
+    const s = (await rec.plan.run({ buf: this.STATS, n: 7, staging: this.statsStaging }))!;
     if (opts.carry) this.carryB = b.B;
     const loss = s[STATS_FIELDS.badLoss] ? Number.NaN : s[STATS_FIELDS.loss]!;
     const gradNorm = s[STATS_FIELDS.badGrad] ? Number.NaN : s[STATS_FIELDS.norm]!;
-    if (Number.isFinite(loss) && Number.isFinite(gradNorm)) opt.t++; // the device applied the update
-    const r: DeviceStepResult = { loss, count, gradNorm, gradMax: s[STATS_FIELDS.maxAbs]! };
+    const undone = new Uint32Array(s.buffer, s.byteOffset, 7)[STATS_FIELDS.undone] !== 0;
+    if (Number.isFinite(loss) && Number.isFinite(gradNorm) && !undone) opt.t++; // the device kept the update
+    const r: DeviceStepResult = { loss, count, gradNorm, gradMax: s[STATS_FIELDS.maxAbs]!, undone };
     if (this.model.config.loss === 'xent') r.correct = s[STATS_FIELDS.correct]!;
     return r;
   }
@@ -256,6 +259,7 @@ export class GpuSequenceModel implements DeviceTrainable<Batch>, Stateful<Batch>
       b.destroy();
     this.S1?.destroy();
     this.S2?.destroy();
+    this.BAK?.destroy();
     this.last = null;
   }
 
@@ -270,8 +274,11 @@ export class GpuSequenceModel implements DeviceTrainable<Batch>, Stateful<Batch>
         throw new RangeError("GpuSequenceModel: the optimiser is not over this model's parameters");
     this.S1?.destroy();
     this.S2?.destroy();
+    this.BAK?.destroy();
+    this.ns = st.length;
     this.S1 = this.ctx.buffer(st[0] ? this.n : 1, 'optimizer state 1');
     this.S2 = this.ctx.buffer(st[1] ? this.n : 1, 'optimizer state 2');
+    this.BAK = this.ctx.buffer((1 + this.ns) * this.n, 'before the update');
     if (st[0]) this.ctx.write(this.S1, Float32Array.from(st[0]));
     if (st[1]) this.ctx.write(this.S2, Float32Array.from(st[1]));
     this.opt = opt;
@@ -281,6 +288,7 @@ export class GpuSequenceModel implements DeviceTrainable<Batch>, Stateful<Batch>
   private forwardOnly(b: Batch, carry: boolean): Recorded {
     const { rec } = this.prepare(b, false, 0);
     const useCarry = carry && this.carryB === b.B;
+    this.ctx.write(this.STATS, new Float32Array(8)); // clears `undone`
     this.ctx.write(this.STEP, stepRecord({ useCarry: +useCarry, keepCarry: +carry }));
     if (carry) this.carryB = b.B;
     return rec;
@@ -740,9 +748,9 @@ export class GpuSequenceModel implements DeviceTrainable<Batch>, Stateful<Batch>
         }
       }
       if (emb) op.embedBackward(pl, GR, emb.weight.offset, dX0!, IDS, TB, I0, emb.numEmbeddings);
-      // ---- the update: norm, guard, clip, optimiser, constraint ----
+      // ---- the update: norm, guard, clip, optimiser (undone if it overflowed), constraint ----
       op.gradNorm(pl, STATS, GR, this.n, this.NP);
-      op.update(pl, UPDATES[this.opt!.kind]!, this.n, {
+      op.update(pl, UPDATES[this.opt!.kind]!, this.n, this.ns, {
         step: STEP,
         stats: STATS,
         mask: this.MASK,
@@ -750,6 +758,7 @@ export class GpuSequenceModel implements DeviceTrainable<Batch>, Stateful<Batch>
         W: P,
         S1: this.S1!,
         S2: this.S2!,
+        BAK: this.BAK!,
       });
       for (const y of cores) if (y.maxAbs !== null) op.clampAfterUpdate(pl, P, y.wHh.offset, H, y.maxAbs, STATS);
     }

@@ -56,13 +56,16 @@ export interface DeviceStepResult extends StepResult {
   gradNorm: number;
   /** Largest |gradient entry| before clipping (clipping by value changed something iff it exceeds clipValue). */
   gradMax: number;
+  /** The update left a non-finite parameter or optimiser state behind and was undone on the device (guard.ts). */
+  undone: boolean;
 }
 
 /**
  * A model whose parameters, gradients, optimiser state and workspace stay on a device (the GPU).
  * `stepOnDevice` runs the Trainer's step there in one submission: forward, loss, BPTT, the
  * gradient norm, clipping, the non-finite guard's check (no update when the loss or the norm is
- * not finite), the optimiser update with the plan's learning rate, and `constrain`. Only the
+ * not finite), the optimiser update with the plan's learning rate (undone when it left anything
+ * non-finite, as guard.ts does on the CPU), and `constrain`. Only the
  * scalars come back; the Trainer then counts, throws (strict) and calls its hooks as for any model.
  * The host copies are refreshed by `pull()` (checkpoints, evaluation on the CPU) and sent by `push()`.
  */

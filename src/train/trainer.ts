@@ -5,14 +5,14 @@
  *   r = source.lossAndGrad(batch)           // forward + loss + full BPTT (or an async source)
  *   norm = clip(grad)                        // global norm (Pascanu 2013) or by value
  *   if (!finite(norm, loss)) skip (count) | throw (strict)
- *   opt.lr = schedule(step); opt.step(); model.constrain?.()
- *   onStep(info)
+ *   opt.lr = schedule(step); opt.step()      // undone if it left anything non-finite (guard.ts)
+ *   model.constrain?.(); onStep(info)
  *
  * Every model trains through it: anything with `params` and `lossAndGrad` (train/trainable.ts).
  * A model that keeps its parameters on a device (the GPU, `DeviceTrainable`) gets the same step
  * with the arithmetic moved there: the Trainer computes the learning rate, the device clips, checks,
- * updates and constrains in the step's one submission and answers the norm; counting, strict mode
- * and the hooks stay here.
+ * updates (undoing an update that overflowed) and constrains in the step's one submission and
+ * answers the norm; counting, strict mode and the hooks stay here.
  * Truncated BPTT over a stream (`TruncatedBPTT`): every k1 steps, backpropagate over the
  * last k2 steps, starting from the state carried (detached) from before the window.
  */
@@ -30,6 +30,10 @@ import {
   type Trainable,
   deviceOf,
 } from './trainable.js';
+import { UpdateGuard } from './guard.js';
+
+/** How a step ended: the update kept, skipped for a non-finite loss or gradient, or undone because it overflowed. */
+type Outcome = 'kept' | 'nonfinite' | 'undone';
 
 export interface TrainerOptions<B = unknown> {
   clipNorm?: number;
@@ -60,6 +64,7 @@ export class Trainer<B = any> {
   baseLr: number;
   /** Computes loss and gradients for `train` (opts.grads, else the model). */
   grads: GradientSource<B>;
+  private guard: UpdateGuard | null = null;
 
   constructor(
     readonly model: Trainable<B>,
@@ -114,12 +119,14 @@ export class Trainer<B = any> {
     const finite = Number.isFinite(norm) && Number.isFinite(r.loss);
     if (finite && clipValue) clipped = clipGradValue(g, clipValue) > 0 || clipped;
     const lr = lrAt(this.baseLr, this.step, this.opts.schedule);
+    let outcome: Outcome = 'nonfinite';
     if (finite) {
       this.optimizer.lr = lr;
-      this.optimizer.step();
-      this.model.constrain?.();
+      this.guard ??= new UpdateGuard(this.model.params, this.optimizer);
+      outcome = this.guard.step() ? 'kept' : 'undone'; // undone: parameters and optimiser state are back as they were
+      if (outcome === 'kept') this.model.constrain?.();
     }
-    return this.conclude(r, norm, clipped, finite, lr);
+    return this.conclude(r, norm, clipped, lr, outcome);
   }
 
   /** The same step on a device: zero, forward, BPTT, clip, guard, update and constrain run there in one submission. */
@@ -129,23 +136,27 @@ export class Trainer<B = any> {
     const lr = lrAt(this.baseLr, this.step, this.opts.schedule);
     this.optimizer.lr = lr;
     const r = await dev.stepOnDevice(batch, opts, { lr, clipNorm, clipValue, optimizer: this.optimizer });
-    const { gradNorm, gradMax, ...res } = r;
+    const { gradNorm, gradMax, undone, ...res } = r;
     const finite = Number.isFinite(gradNorm) && Number.isFinite(r.loss); // the device's own test
     const scale = clipNorm ? Math.min(1, clipNorm / (gradNorm + 1e-6)) : 1; // as clipGradNorm scaled it
     const clipped =
       (clipNorm !== undefined && gradNorm > clipNorm) || (finite && !!clipValue && gradMax * scale > clipValue);
-    return this.conclude(res, gradNorm, clipped, finite, lr);
+    return this.conclude(res, gradNorm, clipped, lr, !finite ? 'nonfinite' : undone ? 'undone' : 'kept');
   }
 
   /** What every step ends with: strict mode, the counters, the step's record and the hook. */
-  private conclude(r: StepResult, norm: number, clipped: boolean, finite: boolean, lr: number): StepInfo {
-    if (!finite && this.opts.nonFinite === 'strict') {
-      const what = Number.isFinite(r.loss) ? `gradient norm (${norm})` : `loss (${r.loss})`;
-      throw new NonFiniteError(`step ${this.step}: non-finite ${what}; stopping (strict mode)`);
+  private conclude(r: StepResult, norm: number, clipped: boolean, lr: number, outcome: Outcome): StepInfo {
+    if (outcome !== 'kept' && this.opts.nonFinite === 'strict') {
+      const what =
+        outcome === 'undone'
+          ? `the update (lr ${lr}, gradient norm ${norm}) made parameters or optimiser ` +
+            'state non-finite; they are restored'
+          : `non-finite ${Number.isFinite(r.loss) ? `gradient norm (${norm})` : `loss (${r.loss})`}`;
+      throw new NonFiniteError(`step ${this.step}: ${what}; stopping (strict mode)`);
     }
-    if (!finite) this.skippedSteps++;
+    if (outcome !== 'kept') this.skippedSteps++;
     else if (clipped) this.clipEvents++;
-    const info: StepInfo = { ...r, step: this.step, lr, gradNorm: norm, clipped, skipped: !finite };
+    const info: StepInfo = { ...r, step: this.step, lr, gradNorm: norm, clipped, skipped: outcome !== 'kept' };
     this.step++;
     this.opts.onStep?.(info);
     return info;

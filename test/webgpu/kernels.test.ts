@@ -27,6 +27,7 @@ import { GpuContext, GpuUnavailableError, WebGpuKernels } from 'recur/webgpu';
 import * as op from '../../src/backend/webgpu/ops.js';
 import { STEP_FIELDS, stepRecord } from '../../src/backend/webgpu/wgsl_util.js';
 import { NORM_GROUPS } from '../../src/backend/webgpu/wgsl_optim.js';
+import { UpdateGuard } from '../../src/train/guard.js';
 import { close, openTestGpu, r32 } from './gpu.js';
 
 const { ctx, skip } = await openTestGpu();
@@ -348,7 +349,7 @@ describe('webgpu sequence plumbing, losses, norm and updates vs the CPU', { skip
     ['adamw', (p) => new Adam(p, { lr: 0.01, weightDecay: 0.1, decoupled: true })],
   ];
   for (const [name, make] of makers) {
-    test(`${name} update with clipping by norm and value, three steps, then a non-finite step skipped`, async () => {
+    test(`${name} update, clipping: three steps, a non-finite loss skipped, an overflow undone`, async () => {
       const cpu = params(),
         gpuP = params(),
         oc = make(cpu),
@@ -366,18 +367,24 @@ describe('webgpu sequence plumbing, losses, norm and updates vs the CPU', { skip
         new Float32Array(3 * NORM_GROUPS),
         new Float32Array(n), // S1
         new Float32Array(n), // S2
+        new Float32Array(3 * n), // parameters and state before the update
       ];
+      const guard = new UpdateGuard(cpu, oc);
       gpuP.list.forEach((q) => ins[2]!.fill(q.decay ? 1 : 0, q.offset, q.offset + q.size));
-      for (let step = 0; step <= 3; step++) {
+      for (let step = 0; step <= 4; step++) {
         const g = r32(n, 60 + step, 0.2);
         cpu.grad.set(g);
-        const poisoned = step === 3;
+        const poisoned = step === 3, // the loss is NaN: no update
+          overflow = step === 4; // lr 1e40: the update overflows and is undone
+        oc.lr = og.lr = overflow ? 1e40 : oc.lr;
         // CPU: as Trainer.update
         const nrm = clipGradNorm(cpu.grad, clipNorm);
+        let kept = false;
         if (!poisoned) {
           clipGradValue(cpu.grad, clipValue);
-          oc.step();
+          kept = guard.step();
         }
+        assert.equal(kept, step < 3);
         // device: the step record as GpuSequenceModel writes it, the loss in stats[0]
         ins[1] = g;
         const t1 = og.t + 1;
@@ -404,9 +411,10 @@ describe('webgpu sequence plumbing, losses, norm and updates vs the CPU', { skip
         ins[4] = Float32Array.of(poisoned ? Number.NaN : 1, 0, 0, 0, 0, 0, 0, 0);
         const out = await k.run(
           ins,
-          (pl, [w, gr, mask, rec, stats, np, s1, s2]) => {
+          (pl, [w, gr, mask, rec, stats, np, s1, s2, bak]) => {
             op.gradNorm(pl, stats!, gr!, n, np!);
-            op.update(pl, kind, n, { step: rec!, stats: stats!, mask: mask!, GR: gr!, W: w!, S1: s1!, S2: s2! });
+            const [S1, S2, BAK] = [s1!, s2!, bak!];
+            op.update(pl, kind, n, st.length, { step: rec!, stats: stats!, mask: mask!, GR: gr!, W: w!, S1, S2, BAK });
           },
           [0, 4, 6, 7],
         );
@@ -414,7 +422,8 @@ describe('webgpu sequence plumbing, losses, norm and updates vs the CPU', { skip
         ins[6] = out[2]!;
         ins[7] = out[3]!;
         close([out[1]![2]!], [nrm], 1e-5, `step ${step}: norm`);
-        if (!poisoned) og.t++;
+        assert.equal(new Uint32Array(out[1]!.buffer)[6], overflow ? 1 : 0, `step ${step}: undone`);
+        if (kept) og.t++;
         close(out[0]!, cpu.data, 1e-5, `step ${step}: parameters`);
         if (st[0]) close(out[2]!, Object.values(oc.state())[0]!, 1e-5, `step ${step}: state`);
         if (st[1]) close(out[3]!, Object.values(oc.state())[1]!, 1e-5, `step ${step}: second state`);
@@ -422,16 +431,19 @@ describe('webgpu sequence plumbing, losses, norm and updates vs the CPU', { skip
     });
   }
 
-  test('clamp after an update (IndRNN bound) only when the step was finite', async () => {
+  test('clamp after an update (IndRNN bound) only when the update was kept', async () => {
     const W = r32(21, 70, 2);
-    for (const loss of [1, Number.NaN]) {
-      const [got] = await k.run(
-        [W, Float32Array.of(loss, 0, 1, 1, 0, 0, 0, 0)],
-        (pl, [w, st]) => op.clampAfterUpdate(pl, w!, 3, 11, 1.25, st!),
-        [0],
-      );
-      const want = W.map((v, i) => (loss === 1 && i >= 3 && i < 14 ? Math.min(1.25, Math.max(-1.25, v)) : v));
-      close(got!, want, 1e-9, `clamp (loss ${loss})`);
+    for (const [loss, undone] of [
+      [1, 0],
+      [Number.NaN, 0],
+      [1, 1],
+    ] as const) {
+      const stats = Float32Array.of(loss, 0, 1, 1, 0, 0, 0, 0);
+      new Uint32Array(stats.buffer)[6] = undone; // the update was undone
+      const [got] = await k.run([W, stats], (pl, [w, st]) => op.clampAfterUpdate(pl, w!, 3, 11, 1.25, st!), [0]);
+      const keep = loss === 1 && !undone;
+      const want = W.map((v, i) => (keep && i >= 3 && i < 14 ? Math.min(1.25, Math.max(-1.25, v)) : v));
+      close(got!, want, 1e-9, `clamp (loss ${loss}, undone ${undone})`);
     }
   });
 });

@@ -252,6 +252,21 @@ describe('GPU training vs the CPU path, through the one Trainer', { skip }, () =
     p.gpu.destroy();
   });
 
+  test('an update that overflows is undone on the device, as the after-update guard does on the CPU', async () => {
+    const p = pair(gruDense, { type: 'adam', lr: 1e40 }, {});
+    const b = batch(gruDense, 4, 3, 2);
+    const before = Float32Array.from(p.gm.params.data);
+    const [g, c] = [await p.dev.trainAsync(b), p.cpu.train(b)];
+    sameStep(g, c, 'overflowing update');
+    assert.ok(g.skipped && p.dev.skippedSteps === 1 && Number.isFinite(g.gradNorm), 'skipped with a finite gradient');
+    assert.deepEqual(await p.gpu.readParams(), before, 'parameters restored');
+    await p.gpu.pull();
+    assert.ok(p.dev.optimizer.t === 0 && Object.values(p.dev.optimizer.state()).every((a) => a.every((v) => v === 0)));
+    const strict = new Trainer(p.gpu, p.dev.optimizer, { nonFinite: 'strict' });
+    await assert.rejects(strict.trainAsync(b), /made parameters or optimiser state non-finite; they are restored/);
+    p.gpu.destroy();
+  });
+
   test('checkpoints move between the GPU and the CPU (optimiser state and step count included)', async () => {
     const cfg = lstmTokens,
       spec: OptimizerSpec = { type: 'adam', lr: 0.02 };

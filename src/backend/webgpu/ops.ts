@@ -20,7 +20,7 @@ import {
   RNN_BWD,
   RNN_FWD,
 } from './wgsl_cells.js';
-import { ADAM, CLAMP, NORM_FINAL, NORM_GROUPS, NORM_PARTIAL, RMSPROP, SGD } from './wgsl_optim.js';
+import { ADAM, CLAMP, NORM_FINAL, NORM_GROUPS, NORM_PARTIAL, RESTORE, RMSPROP, SGD } from './wgsl_optim.js';
 import { CARRY_OUT, INIT_GRAD, INIT_STATE, LAST_GATHER, LAST_SCATTER, SEQCOPY } from './wgsl_seq.js';
 import { COLSUM, COLSUM_PROD, EMBED, EMBED_BWD, FILL, MSE, REDUCE_LOSS, TRANSPOSE, XENT } from './wgsl_util.js';
 
@@ -150,16 +150,33 @@ export function gradNorm(pl: Plan, stats: Buf, G: Buf, n: number, NP: Buf): void
 const UPDATE = { sgd: SGD, rmsprop: RMSPROP, adam: ADAM } as const;
 export type UpdateKind = keyof typeof UPDATE;
 
-/** The guarded, clipped optimiser update of W [n] from GR (hyper-parameters in the step record `step`). */
-export function update(
-  pl: Plan,
-  kind: UpdateKind,
-  n: number,
-  b: { step: Buf; stats: Buf; mask: Buf; GR: Buf; W: Buf; S1: Buf; S2: Buf },
-): void {
-  const bufs = [b.step, b.stats, b.mask, b.GR, b.W, b.S1];
-  if (kind === 'adam') bufs.push(b.S2); // the others have one state array (the layout leaves S2 out)
-  pl.add(`update_${kind}`, UPDATE[kind], [n, 0, 0, 0], bufs, [groups1d(n)]);
+/** The optimiser state arrays an update of `kind` uses (SGD without momentum none, RMSProp one, Adam two). */
+export interface UpdateBuffers {
+  step: Buf;
+  stats: Buf;
+  mask: Buf;
+  GR: Buf;
+  W: Buf;
+  S1: Buf;
+  S2: Buf;
+  /** [(1 + ns) n]: W and the ns state arrays as they were before the update. */
+  BAK: Buf;
+}
+
+/**
+ * The guarded, clipped optimiser update of W [n] from GR (hyper-parameters in the step record
+ * `step`), then the after-update guard: everything put back when the update left a non-finite value.
+ * `ns` = state arrays in use.
+ */
+export function update(pl: Plan, kind: UpdateKind, n: number, ns: number, b: UpdateBuffers): void {
+  pl.add(
+    `update_${kind}`,
+    UPDATE[kind],
+    [n, ns, 0, 0],
+    [b.step, b.stats, b.mask, b.GR, b.W, b.S1, b.S2, b.BAK],
+    [groups1d(n)],
+  );
+  pl.add('restore', RESTORE, [n, ns, 0, 0], [b.stats, b.BAK, b.W, b.S1, b.S2], [groups1d(n)]);
 }
 
 /** W[off..off+n) clamped to [-m, m] after an applied update. */

@@ -1,20 +1,23 @@
 /**
  * WGSL kernels for the end of a training step on the device, as the Trainer does it on the CPU
- * (train/trainer.ts, clip.ts, optim.ts): the gradient's global norm, clipping by norm and by
- * value, the non-finite guard's check, the optimiser update (SGD with momentum/Nesterov,
- * RMSProp, Adam, AdamW; the same formulas as torch.optim) and IndRNN's bound on |u|.
+ * (train/trainer.ts, clip.ts, optim.ts, guard.ts): the gradient's global norm, clipping by norm
+ * and by value, the non-finite guard's check, the optimiser update (SGD with momentum/Nesterov,
+ * RMSProp, Adam, AdamW; the same formulas as torch.optim), the after-update guard (an update that
+ * leaves a non-finite parameter or state value behind is undone) and IndRNN's bound on |u|.
  *
  * The guard: every update kernel first reads the step's Stats and returns without touching
  * anything when the loss or the norm is not finite (the Trainer then counts a skipped step, or
  * throws in strict mode). Finiteness is tested on the bits (WGSL may assume no NaN/Inf in
- * arithmetic), and the norm kernels flag a non-finite entry instead of summing it.
+ * arithmetic), and the norm kernels flag a non-finite entry instead of summing it. Each update
+ * thread keeps the old values in BAK and raises stats.undone (atomically) when a new value is not
+ * finite; RESTORE then puts every value back, so the step is skipped as a whole.
  *
  * The norm is the scaled sum of squares of LAPACK's nrm2 (scale = max|g| so far, ssq = sum (g/scale)^2):
  * one pass, no overflow for any finite gradient (the CPU sums in double precision; a float32 sum of
  * squares would overflow from |g| ~ 1e19). Pass 1: each workgroup reduces a strided share to
  * (scale, ssq, bad); pass 2: one workgroup combines them into stats.norm and stats.maxAbs.
  */
-import { LOOP, STATS_STRUCT, STEP_STRUCT } from './wgsl_util.js';
+import { LOOP, STATS_STRUCT, STEP_STRUCT, statsStruct } from './wgsl_util.js';
 
 /** Workgroups of the norm's first pass (each thread strides; the second pass reads them all). */
 export const NORM_GROUPS = 256;
@@ -86,29 +89,42 @@ fn main(@builtin(local_invocation_id) lid: vec3u) {
 /**
  * What every update kernel starts with: the guard (return when the loss or the gradient is not
  * finite), then g = clamp(g * coef, -clipValue, clipValue) with coef = clipNorm / (norm + 1e-6)
- * when that is < 1 (clip_grad_norm_), and L2 decay where MASK says (SGD, RMSProp, Adam).
+ * when that is < 1 (clip_grad_norm_), and L2 decay where MASK says (SGD, RMSProp, Adam). `ns`
+ * state arrays are in use (S1, S2); their old values and W's go to BAK [W | S1 | S2].
  */
 const UPDATE_HEAD = /* wgsl */ `
 ${STEP_STRUCT}
-${STATS_STRUCT}
-struct P { n: u32, pad0: u32, pad1: u32, pad2: u32 }
+${statsStruct('atomic<u32>')}
+struct P { n: u32, ns: u32, pad0: u32, pad1: u32 }
 @group(0) @binding(0) var<uniform> p: P;
 @group(0) @binding(1) var<storage, read> st: Step;
-@group(0) @binding(2) var<storage, read> stats: Stats;
+@group(0) @binding(2) var<storage, read_write> stats: Stats;
 @group(0) @binding(3) var<storage, read> MASK: array<f32>;        // 1 where weight decay applies
 @group(0) @binding(4) var<storage, read> GR: array<f32>;          // gradients
 @group(0) @binding(5) var<storage, read_write> W: array<f32>;     // parameters
 @group(0) @binding(6) var<storage, read_write> S1: array<f32>;    // optimiser state
 @group(0) @binding(7) var<storage, read_write> S2: array<f32>;
+@group(0) @binding(8) var<storage, read_write> BAK: array<f32>;   // [W | S1 | S2] before the update
 ${LOOP}
   if (!(finite(stats.loss) && finite(stats.norm)) || stats.badLoss != 0.0 || stats.badGrad != 0.0) { return; }
   var coef = 1.0;
   if (st.clipNorm > 0.0) { coef = st.clipNorm / (stats.norm + 1e-6); }
   for (var i = gid.x; i < p.n; i += stride) {
+    BAK[i] = W[i];
+    if (p.ns > 0u) { BAK[p.n + i] = S1[i]; }
+    if (p.ns > 1u) { BAK[2u * p.n + i] = S2[i]; }
     var g = GR[i];
     if (coef < 1.0) { g = g * coef; }
     if (st.clipValue > 0.0) { g = clamp(g, -st.clipValue, st.clipValue); }
     let decay = st.wd > 0.0 && MASK[i] != 0.0;`;
+
+/** The end of every update kernel: a new value that is not finite marks the whole update undone. */
+const UPDATE_TAIL = /* wgsl */ `
+    if (!finite(W[i]) || (p.ns > 0u && !finite(S1[i])) || (p.ns > 1u && !finite(S2[i]))) {
+      atomicStore(&stats.undone, 1u);
+    }
+  }
+}`;
 
 /** SGD (PyTorch's): v = mu v + g (v = g on the first step); g = g + mu v (Nesterov) or v; p -= lr g. */
 export const SGD = /* wgsl */ `${UPDATE_HEAD}
@@ -119,18 +135,14 @@ export const SGD = /* wgsl */ `${UPDATE_HEAD}
       S1[i] = v;
       if (st.nesterov != 0.0) { g = g + st.momentum * v; } else { g = v; }
     }
-    W[i] -= st.lr * g;
-  }
-}`;
+    W[i] -= st.lr * g;${UPDATE_TAIL}`;
 
 /** RMSProp (PyTorch's): s = a s + (1-a) g^2; p -= lr g / (sqrt(s) + eps). */
 export const RMSPROP = /* wgsl */ `${UPDATE_HEAD}
     if (decay) { g += st.wd * W[i]; }
     let s = st.alpha * S1[i] + st.oneMinusAlpha * g * g;
     S1[i] = s;
-    W[i] -= st.lr * g / (sqrt(s) + st.eps);
-  }
-}`;
+    W[i] -= st.lr * g / (sqrt(s) + st.eps);${UPDATE_TAIL}`;
 
 /**
  * Adam with bias correction (bc1 = 1 - beta1^t, bc2 = 1 - beta2^t from the host); AdamW decays the
@@ -142,11 +154,28 @@ export const ADAM = /* wgsl */ `${UPDATE_HEAD}
     let v = st.beta2 * S2[i] + st.oneMinusBeta2 * g * g;
     S1[i] = m;
     S2[i] = v;
-    W[i] -= st.lr * (m / st.bc1) / (sqrt(v / st.bc2) + st.eps);
+    W[i] -= st.lr * (m / st.bc1) / (sqrt(v / st.bc2) + st.eps);${UPDATE_TAIL}`;
+
+/** When the update was undone: W, S1, S2 = what BAK kept (the after-update guard, guard.ts). */
+export const RESTORE = /* wgsl */ `
+${statsStruct('atomic<u32>')}
+struct P { n: u32, ns: u32, pad0: u32, pad1: u32 }
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(1) var<storage, read_write> stats: Stats;
+@group(0) @binding(2) var<storage, read> BAK: array<f32>;
+@group(0) @binding(3) var<storage, read_write> W: array<f32>;
+@group(0) @binding(4) var<storage, read_write> S1: array<f32>;
+@group(0) @binding(5) var<storage, read_write> S2: array<f32>;
+${LOOP}
+  if (atomicLoad(&stats.undone) == 0u) { return; }
+  for (var i = gid.x; i < p.n; i += stride) {
+    W[i] = BAK[i];
+    if (p.ns > 0u) { S1[i] = BAK[p.n + i]; }
+    if (p.ns > 1u) { S2[i] = BAK[2u * p.n + i]; }
   }
 }`;
 
-/** W[off + j] = clamp(W[off + j], -m, m) for j < n, after an applied update (IndRNN's |u| <= recurrentMaxAbs). */
+/** W[off + j] = clamp(W[off + j], -m, m) for j < n, after a kept update (IndRNN's |u| <= recurrentMaxAbs). */
 export const CLAMP = /* wgsl */ `
 ${STATS_STRUCT}
 struct P { n: u32, off: u32, m: f32, pad0: u32 }
@@ -155,5 +184,6 @@ struct P { n: u32, off: u32, m: f32, pad0: u32 }
 @group(0) @binding(2) var<storage, read_write> W: array<f32>;
 ${LOOP}
   if (!(finite(stats.loss) && finite(stats.norm)) || stats.badLoss != 0.0 || stats.badGrad != 0.0) { return; }
+  if (stats.undone != 0u) { return; }                   // the update was undone: nothing to constrain
   for (var j = gid.x; j < p.n; j += stride) { W[p.off + j] = clamp(W[p.off + j], -p.m, p.m); }
 }`;

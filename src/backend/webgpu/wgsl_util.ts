@@ -44,16 +44,22 @@ export function stepRecord(r: Partial<Record<(typeof STEP_FIELDS)[number], numbe
 export const STEP_STRUCT = `struct Step { ${STEP_FIELDS.map((k) => `${k}: f32`).join(', ')} }`;
 
 /** Where the step's scalars sit in the Stats buffer (read back after each training step). */
-export const STATS_FIELDS = { loss: 0, correct: 1, norm: 2, maxAbs: 3, badLoss: 4, badGrad: 5 } as const;
+export const STATS_FIELDS = { loss: 0, correct: 1, norm: 2, maxAbs: 3, badLoss: 4, badGrad: 5, undone: 6 } as const;
 
 /**
  * What a training step reads back: the loss, correct rows (xent), the gradient's global norm and
- * largest |entry|, and whether a non-finite value was met in the losses or the gradient (then the
- * sums above mean nothing and the update is skipped).
+ * largest |entry|, whether a non-finite value was met in the losses or the gradient (then the
+ * sums above mean nothing and the update is skipped), and whether the update itself left a
+ * non-finite value behind and was undone (`undone`, a u32 the update kernels set atomically).
  */
-export const STATS_STRUCT = /* wgsl */ `struct Stats { loss: f32, correct: f32, norm: f32, maxAbs: f32,
-  badLoss: f32, badGrad: f32, pad0: f32, pad1: f32 }
+export const STATS_STRUCT = statsStruct('u32');
+
+/** The Stats struct with `undone` as a plain u32 (readers) or an atomic (the update kernels that set it). */
+export function statsStruct(undone: 'u32' | 'atomic<u32>'): string {
+  return /* wgsl */ `struct Stats { loss: f32, correct: f32, norm: f32, maxAbs: f32,
+  badLoss: f32, badGrad: f32, undone: ${undone}, pad0: f32 }
 fn finite(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u; }`;
+}
 
 /** out[off + r*cols + j] = (nb >= 1 ? S[b1 + j] : 0) + (nb >= 2 ? S[b2 + j] : 0): bias rows, or zeros (nb = 0). */
 export const FILL = /* wgsl */ `
