@@ -5,7 +5,7 @@
  * same run, row by row, when a CUDA build of torch is there (bench/torch_rnn.py, "device": "cuda").
  *
  * A step is the resident path: write the batch, ONE command buffer (zero, forward, loss, BPTT,
- * gradient norm, guarded SGD(lr 0.01) update), read back the step's 24 bytes of scalars; the
+ * gradient norm, guarded SGD(lr 0.01) update), read back the step's 28 bytes of scalars; the
  * parameters never leave the device. Median of >= 10 steps after 3 warm-ups. C4 = forward only
  * over one 1000-step sequence, reported per time step. `--size quick` (the default on a software
  * adapter such as Mesa's llvmpipe) shrinks every configuration so the suite runs in seconds:
