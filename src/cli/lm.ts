@@ -17,7 +17,8 @@ import { RunDir } from '../node/rundir.js';
 import { SafetensorsError } from '../safetensors.js';
 import { CharVocab, type UnknownPolicy, type Vocab, WordVocab } from '../lm/vocab.js';
 import { splitIds } from '../lm/corpus.js';
-import { RecurrentLM, trainLM } from '../lm/lm.js';
+import { RecurrentLM, trainLM, trainLMOnDevice, type TrainLMOptions } from '../lm/lm.js';
+import { hostBackend, withGpu } from './training.js';
 import { runToyTask, TOY_TASKS, type ToyTaskName } from '../lm/toy.js';
 import { CELL_NAMES } from '../layers/cells/index.js';
 import type { OptimizerSpec } from '../train/optim.js';
@@ -122,7 +123,7 @@ const FLAGS: Record<string, FlagSpec> = {
   seed: { type: 'int', default: 1, help: 'seed for init, data order and sampling' },
   out: { type: 'string', help: 'train: run folder (default runs/lm-<file name>)' },
   force: { type: 'boolean', default: false, help: 'train: overwrite an existing run folder' },
-  backend: { type: 'string', help: 'kernel backend (ts, wasm)' },
+  backend: { type: 'string', help: 'kernel backend (ts, wasm), or webgpu: train on the GPU' },
 };
 
 function optSpec(o: Record<string, any>): OptimizerSpec {
@@ -143,7 +144,7 @@ function loadModel(path: string | undefined, backend?: string, io?: CommandIO): 
   if (!existsSync(file)) throw new InputError(`no checkpoint at '${file}'`);
   const bytes = readInput(file);
   try {
-    const r = RecurrentLM.fromBytes(bytes, backend);
+    const r = RecurrentLM.fromBytes(bytes, hostBackend(backend));
     for (const n of r.notes) io?.err(`recur lm: note: ${file}: ${n}`);
     return r.lm;
   } catch (e) {
@@ -198,7 +199,7 @@ async function train(o: Record<string, any>, io: CommandIO): Promise<number> {
   const lm = RecurrentLM.create(
     vocab,
     { cell: o.cell, embedDim: o.embed, hiddenSize: o.hidden, numLayers: o.layers, seed: o.seed },
-    o.backend,
+    hostBackend(o.backend),
   );
   const spec = optSpec(o);
   run.writeJSON('config.json', {
@@ -222,7 +223,7 @@ async function train(o: Record<string, any>, io: CommandIO): Promise<number> {
   const total = o.steps || (o.epochs ? Math.ceil(o.epochs * perEpoch) : o.minutes ? 0 : perEpoch);
   const progress = new Progress(io, total || perEpoch, o.json);
   let lastEval = NaN;
-  const res = trainLM(lm, tr, {
+  const opts: TrainLMOptions = {
     batch: o.batch,
     bptt: o.bptt,
     optimizer: spec,
@@ -246,7 +247,11 @@ async function train(o: Record<string, any>, io: CommandIO): Promise<number> {
         'tok/s': Math.round(r.tokens_per_s as number),
       });
     },
-  });
+  };
+  const res =
+    o.backend === 'webgpu'
+      ? await withGpu(lm.model, (gpu) => trainLMOnDevice(lm, gpu, tr, opts))
+      : trainLM(lm, tr, opts);
   run.saveCheckpoint(
     lm.toBytes(
       { step: res.steps, train: { seconds: res.seconds, epochs: res.epochs } },

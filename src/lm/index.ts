@@ -13,6 +13,7 @@ export { TokenStreams, splitIds } from './corpus.js';
 export {
   RecurrentLM,
   trainLM,
+  trainLMOnDevice,
   drawToken,
   type LMConfig,
   type LMEval,

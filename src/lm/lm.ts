@@ -15,7 +15,9 @@ import { Rng } from '../random.js';
 import type { FArray } from '../tensor.js';
 import type { CellType } from '../layers/stack.js';
 import { type Optimizer, type OptimizerSpec, makeOptimizer } from '../train/optim.js';
-import { Trainer, TruncatedBPTT } from '../train/trainer.js';
+import { type StepInfo, Trainer, TruncatedBPTT } from '../train/trainer.js';
+import type { DeviceTrainable, Stateful, Trainable } from '../train/trainable.js';
+import type { Batch } from '../batch.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from '../train/checkpoint.js';
 import type { ScheduleSpec } from '../train/schedule.js';
 import { SafetensorsError } from '../safetensors.js';
@@ -248,11 +250,54 @@ export interface TrainLMResult {
 
 /** Trains `lm` on `train` ids by truncated BPTT over B streams; returns what happened. */
 export function trainLM(lm: RecurrentLM, train: Int32Array, o: TrainLMOptions = {}): TrainLMResult {
+  const run = lmTraining(lm, lm.model, train, o);
+  let r = run.next();
+  while (!r.done) r = run.next('update' in r.value ? r.value.update.run(r.value.slice, r.value.pos)[0] : undefined);
+  return r.value;
+}
+
+/**
+ * `trainLM` with the steps on a device: `device` is the model on it (a GpuSequenceModel over
+ * `lm.model`), stepped by the same Trainer and truncated BPTT; the host model is brought up to
+ * date before each validation and at the end, so `lm` samples, evaluates and saves as usual.
+ */
+export async function trainLMOnDevice(
+  lm: RecurrentLM,
+  device: DeviceTrainable<Batch> & Stateful<Batch>,
+  train: Int32Array,
+  o: TrainLMOptions = {},
+): Promise<TrainLMResult> {
+  const run = lmTraining(lm, device, train, o);
+  let r = run.next();
+  while (!r.done) {
+    const q = r.value;
+    if ('update' in q) r = run.next((await q.update.runAsync(q.slice, q.pos))[0]);
+    else {
+      await device.pull();
+      r = run.next();
+    }
+  }
+  return r.value;
+}
+
+type LMRequest = { update: TruncatedBPTT<Batch>; slice: (a: number, b: number) => Batch; pos: number } | { pull: true };
+
+/**
+ * The training loop of trainLM, written once for the CPU and for a device: it yields what to
+ * run (one truncated-BPTT update up to stream position `pos`, or bringing the host model up to
+ * date before it is evaluated) and receives each update's StepInfo.
+ */
+function* lmTraining(
+  lm: RecurrentLM,
+  model: Trainable<Batch> & Stateful<Batch>,
+  train: Int32Array,
+  o: TrainLMOptions,
+): Generator<LMRequest, TrainLMResult, StepInfo | undefined> {
   const B = o.batch ?? 32,
     T = o.bptt ?? 64,
     spec = o.optimizer ?? { type: 'adam', lr: 2e-3 };
   const opt = o.opt ?? makeOptimizer(lm.model.params, spec);
-  const trainer = new Trainer(lm.model, opt, { clipNorm: o.clipNorm ?? 5, schedule: o.schedule });
+  const trainer = new Trainer(model, opt, { clipNorm: o.clipNorm ?? 5, schedule: o.schedule });
   trainer.step = o.startStep ?? 0;
   const streams = new TokenStreams(train, B);
   const tb = new TruncatedBPTT(trainer, T, T);
@@ -277,7 +322,7 @@ export function trainLM(lm: RecurrentLM, train: Int32Array, o: TrainLMOptions = 
         break outer;
       }
       pos = Math.min(pos + T, streams.positions);
-      const info = tb.run(slice, pos)[0]!;
+      const info = (yield { update: tb, slice, pos })!;
       tokens += info.count;
       lossAvg = Number.isNaN(lossAvg) ? info.loss : 0.98 * lossAvg + 0.02 * info.loss;
       o.onLog?.({
@@ -290,6 +335,7 @@ export function trainLM(lm: RecurrentLM, train: Int32Array, o: TrainLMOptions = 
         tokens_per_s: tokens / seconds(),
       });
       if (o.val && o.evalEvery && trainer.step % o.evalEvery === 0) {
+        if (model !== lm.model) yield { pull: true };
         const ev = lm.evaluate(o.val, { B, T, maxTokens: o.evalTokens });
         o.onLog?.({
           kind: 'eval',
@@ -305,6 +351,7 @@ export function trainLM(lm: RecurrentLM, train: Int32Array, o: TrainLMOptions = 
     epochs++;
   }
   const secs = seconds();
+  if (model !== lm.model) yield { pull: true };
   const val = o.val ? lm.evaluate(o.val, { B, T }) : null;
   if (val)
     o.onLog?.({
