@@ -2,7 +2,8 @@
 // Imports point down (DESIGN.md, decision 10): cli -> train -> layers -> backend -> core, with
 // the side areas (tasks, reservoir, hashing, preprocess, lm, diagnostics, report) placed in
 // that order, data (users' sequences: input forms, labels, standardisation, padding, CSV/JSONL
-// text) just above core, since models, trainers and reservoirs all read it and it reads nothing, src/node (file I/O, threads) reachable only from the CLI and the bench, and no
+// text) just above core, since models, trainers and reservoirs all read it and it reads nothing,
+// src/node (file I/O, threads) reachable only from the CLI and the bench, and no
 // test importing bench code. Reads every import and export-from (static, dynamic, type-only)
 // under src/ and test/, and prints each one that breaks the rules; exits 1 if any.
 //

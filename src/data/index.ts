@@ -1,4 +1,7 @@
-/** Data for models built from users' sequences: input forms, labels and vocabularies, standardisation, padded batches, forecasting windows, CSV/JSONL parsing. */
+/**
+ * Data for models built from users' sequences: input forms, labels and vocabularies,
+ * standardisation, padded batches, forecasting windows, CSV/JSONL parsing.
+ */
 export {
   type Label,
   type PaddedSequences,

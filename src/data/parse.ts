@@ -52,7 +52,7 @@ export interface ParseOptions {
   strict?: boolean;
   /** Messages kept for malformed rows (default 5). */
   keepErrors?: number;
-  /** Targets are optional (files to predict on). */
+  /** Targets are optional (files to predict on): a missing target column is no error. */
   noTarget?: boolean;
 }
 
@@ -182,7 +182,7 @@ export function parseCsv(text: string, o: ParseOptions): ParsedData {
   const forecast = o.task === 'forecast';
   const idCol = col(o.id, 'id'),
     textCol = col(o.text, 'text'),
-    targetCol = forecast ? -1 : col(o.target, 'target');
+    targetCol = forecast || (o.noTarget && !names.includes(o.target ?? '')) ? -1 : col(o.target, 'target');
   if (!forecast && targetCol < 0 && !o.noTarget)
     throw new DataError(`give the target column (--target); the header has: ${names.join(', ')}`, head.line);
   const layout = o.layout ?? (idCol >= 0 || forecast ? 'long' : 'wide');

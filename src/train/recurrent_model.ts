@@ -123,8 +123,12 @@ export interface FitOptions {
   /** Default { type: 'adam', lr: 1e-3 }; `lr` alone sets Adam's rate. */
   optimizer?: OptimizerSpec;
   lr?: number;
-  /** Learning-rate schedule over steps; cosine's total defaults to epochs x batches per epoch. */
-  schedule?: ScheduleSpec | 'cosine';
+  /**
+   * Learning-rate schedule over steps: a ScheduleSpec, or by name: 'cosine' (to 0 over the whole
+   * fit), 'step' (x0.1 after each third of it), 'constant'; `warmup` steps first (named schedules).
+   */
+  schedule?: ScheduleSpec | 'cosine' | 'step' | 'constant';
+  warmup?: number;
   clipNorm?: number;
   clipValue?: number;
   nonFinite?: 'skip' | 'strict';
@@ -159,7 +163,8 @@ export interface Evaluation {
   rmseByStep?: number[];
   /** Tokens not in the model's vocabulary (read as <unk>). */
   unknownTokens?: number;
-  /** The simple baseline on the same data: majority class (classify, tag), training mean (regress), last value (forecast). */
+  /** The simple baseline on the same data: majority class (classify, tag), training mean (regress), last value
+   * (forecast). */
   baseline: { accuracy?: number; mse?: number; rmse?: number; mae?: number };
 }
 
@@ -460,15 +465,21 @@ export class RecurrentModel {
     return runAsync(this.fitSteps(data, opts), opts.pause, opts.pauseEvery ?? 1);
   }
 
-  /** The fit loop as a generator that yields after every update (fit and fitAsync drive it). */
-  *fitSteps(data: FitData, opts: FitOptions = {}): Generator<unknown, History, void> {
-    const epochs = opts.epochs ?? 10,
-      bs = opts.batchSize ?? 32;
-    if (!(Number.isInteger(bs) && bs >= 1)) throw new RangeError(`batchSize must be a positive integer, got ${bs}`);
+  /**
+   * Fixes the model from the data without training (the first fit does it too): input width or
+   * vocabulary, classes, standardisation, and the network. Useful to start data-parallel
+   * workers (they need `net`) before `fit`. Nothing changes once the model is built.
+   */
+  build(data: FitData, opts: Pick<FitOptions, 'validationSplit' | 'validationData' | 'seed'> = {}): SequenceModel {
+    this.split(data, opts);
+    return this.net!;
+  }
+
+  /** The data, its training/validation split, and the frame and network (built on first use). */
+  private split(data: FitData, opts: Pick<FitOptions, 'validationSplit' | 'validationData' | 'seed'>) {
     if (opts.validationSplit !== undefined && opts.validationData)
       throw new RangeError('give validationSplit or validationData, not both');
-    const seed = opts.seed ?? this.config.seed ?? 0,
-      rng = new Rng(seed * 7919 + 13);
+    const seed = opts.seed ?? this.config.seed ?? 0;
     const seqs = this.sequences(data, 'fit');
     const N = seqs.seqs.length,
       forecast = this.task === 'forecast';
@@ -487,6 +498,16 @@ export class RecurrentModel {
       this.frame = this.buildFrame(seqs, data, trainIdx, opts.validationData ?? null, cuts);
       this.net = new SequenceModel(this.netConfig(this.frame));
     }
+    return { seqs, trainIdx, valIdx, cuts, forecast };
+  }
+
+  /** The fit loop as a generator that yields after every update (fit and fitAsync drive it). */
+  *fitSteps(data: FitData, opts: FitOptions = {}): Generator<unknown, History, void> {
+    const epochs = opts.epochs ?? 10,
+      bs = opts.batchSize ?? 32;
+    if (!(Number.isInteger(bs) && bs >= 1)) throw new RangeError(`batchSize must be a positive integer, got ${bs}`);
+    const rng = new Rng((opts.seed ?? this.config.seed ?? 0) * 7919 + 13);
+    const { seqs, trainIdx, valIdx, cuts, forecast } = this.split(data, opts);
     const net = this.net!;
     // Training and validation parts in the model's form.
     let nextBatches: (epoch: number) => Iterable<Batch>;
@@ -494,7 +515,7 @@ export class RecurrentModel {
     const shuffle = opts.shuffle ?? true;
     let perEpoch: number;
     if (forecast) {
-      const W = this.frame.windows!;
+      const W = this.frame!.windows!;
       const train = this.prepareSeries(seqs, cuts ? (s) => [0, cuts![s]!] : undefined);
       if (train.list.length === 0)
         throw new RangeError(
@@ -535,8 +556,16 @@ export class RecurrentModel {
       }
       if (val) validate = () => metricsOf(this.score(val!));
     }
+    const total = Math.min(epochs * perEpoch, opts.maxSteps ?? Infinity),
+      warmup = opts.warmup ?? 0;
     const schedule: ScheduleSpec | undefined =
-      opts.schedule === 'cosine' ? { type: 'cosine', total: epochs * perEpoch } : opts.schedule;
+      opts.schedule === 'cosine'
+        ? { type: 'cosine', total, warmup }
+        : opts.schedule === 'step'
+          ? { type: 'step', every: Math.max(1, Math.floor(total / 3)), warmup }
+          : opts.schedule === 'constant' || (opts.schedule === undefined && warmup > 0)
+            ? { type: 'constant', warmup }
+            : opts.schedule;
     const trainer = new Trainer(
       net,
       makeOptimizer(net.params, opts.optimizer ?? { type: 'adam', lr: opts.lr ?? 1e-3 }),

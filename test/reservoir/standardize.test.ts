@@ -64,7 +64,7 @@ test('library: standardised by default, statistics of the training data, outputs
   );
 });
 
-test('recur esn FILE.csv: NRMSE ~1 without standardisation, the standardised data figure with it (the issue case)', async () => {
+test('recur esn FILE.csv: NRMSE ~1 unstandardised, the standardised file figure with it (the issue case)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'recur-esnstd-'));
   const v = load(1401);
   writeFileSync(join(dir, 'load.csv'), `load\n${v.map((a) => a.toFixed(4)).join('\n')}\n`);
