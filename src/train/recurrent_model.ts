@@ -161,11 +161,13 @@ export interface Evaluation {
   mae?: number;
   /** forecast: RMSE per step ahead (1..horizon). */
   rmseByStep?: number[];
+  /** regress, forecast: RMSE per target (each in its own units), and the baseline's. */
+  rmseByTarget?: number[];
   /** Tokens not in the model's vocabulary (read as <unk>). */
   unknownTokens?: number;
   /** The simple baseline on the same data: majority class (classify, tag), training mean (regress), last value
    * (forecast). */
-  baseline: { accuracy?: number; mse?: number; rmse?: number; mae?: number };
+  baseline: { accuracy?: number; mse?: number; rmse?: number; mae?: number; rmseByTarget?: number[] };
 }
 
 /** What the model learnt from the first fit's training data and stores with its weights. */
@@ -611,6 +613,8 @@ export class RecurrentModel {
       ae = 0,
       bse = 0,
       vals = 0;
+    const seT = new Float64Array(fr.O),
+      bseT = new Float64Array(fr.O);
     const major = fr.classCounts ? argmax(fr.classCounts, 0, fr.classCounts.length) : -1;
     for (const c of chunks(order(n), bs)) {
       const b = this.batch(p, c);
@@ -638,6 +642,8 @@ export class RecurrentModel {
             se += (v - raw[o]!) ** 2;
             ae += Math.abs(v - raw[o]!);
             bse += (fr.yMean![o]! - raw[o]!) ** 2;
+            seT[o] += (v - raw[o]!) ** 2;
+            bseT[o] += (fr.yMean![o]! - raw[o]!) ** 2;
             vals++;
           }
         }
@@ -658,7 +664,12 @@ export class RecurrentModel {
       mse: se / vals,
       rmse: Math.sqrt(se / vals),
       mae: ae / vals,
-      baseline: { mse: bse / vals, rmse: Math.sqrt(bse / vals) },
+      rmseByTarget: Array.from(seT, (v) => Math.sqrt(v / n)),
+      baseline: {
+        mse: bse / vals,
+        rmse: Math.sqrt(bse / vals),
+        rmseByTarget: Array.from(bseT, (v) => Math.sqrt(v / n)),
+      },
     };
   }
 
@@ -675,7 +686,9 @@ export class RecurrentModel {
       ae = 0,
       bse = 0,
       bae = 0;
-    const byStep = new Float64Array(H);
+    const byStep = new Float64Array(H),
+      seT = new Float64Array(O),
+      bseT = new Float64Array(O);
     for (const c of chunks(order(nw), bs)) {
       const b = windowBatch(p.series, F, W, p.list, c, this.buf);
       const pred = net.predict(b);
@@ -694,6 +707,8 @@ export class RecurrentModel {
             se += (v - truth) ** 2;
             ae += Math.abs(v - truth);
             byStep[h] += (v - truth) ** 2;
+            seT[o] += (v - truth) ** 2;
+            bseT[o] += (last - truth) ** 2;
             bse += (last - truth) ** 2;
             bae += Math.abs(last - truth);
           }
@@ -707,7 +722,13 @@ export class RecurrentModel {
       rmse: Math.sqrt(se / vals),
       mae: ae / vals,
       rmseByStep: Array.from(byStep, (v) => Math.sqrt(v / (nw * O))),
-      baseline: { mse: bse / vals, rmse: Math.sqrt(bse / vals), mae: bae / vals },
+      rmseByTarget: Array.from(seT, (v) => Math.sqrt(v / (nw * H))),
+      baseline: {
+        mse: bse / vals,
+        rmse: Math.sqrt(bse / vals),
+        mae: bae / vals,
+        rmseByTarget: Array.from(bseT, (v) => Math.sqrt(v / (nw * H))),
+      },
     };
   }
 
