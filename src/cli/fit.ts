@@ -103,6 +103,11 @@ export const FIT_FLAGS: Record<string, FlagSpec> = {
   window: { type: 'int', default: 32, help: 'forecast: input steps per window' },
   horizon: { type: 'int', default: 1, help: 'forecast: steps ahead' },
   targets: { type: 'list', help: 'forecast: columns to forecast (default: all feature columns)' },
+  'forecast-change': {
+    type: 'boolean',
+    default: false,
+    help: 'forecast: learn the change from the last step (smooth series, where the last value is close)',
+  },
   out: { type: 'string', default: 'model.safetensors', help: 'where to save the model (one file)' },
   force: { type: 'boolean', default: false, help: 'overwrite an existing model file' },
 };
@@ -236,7 +241,12 @@ export const command: Command = {
       standardize: o.standardize,
       seed: o.seed,
       ...(task === 'forecast'
-        ? { window: o.window, horizon: o.horizon, targets: targetIndices(data.features, o.targets) }
+        ? {
+            window: o.window,
+            horizon: o.horizon,
+            targets: targetIndices(data.features, o.targets),
+            forecastChange: o.forecastChange || undefined,
+          }
         : {}),
     };
     const model = new RecurrentModel(cfg);

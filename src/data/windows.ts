@@ -9,6 +9,10 @@
  * A window is a pair (series s, first target step t). Windows are listed, never copied: a
  * batch gathers its windows into one padded buffer.
  *
+ * Change targets (`change`): y[h*O + o] = (series[t+h, f_o] - series[t-1, f_o] - mean) / std, the
+ * move from the last input step, standardised per (h, o) over the training windows. For smooth
+ * series, where the last value is already a close forecast, the net then learns only the move.
+ *
  * Splits are chronological within each series (random windows would put the validation
  * targets inside the training inputs): the training windows have every target before the cut
  * c_s = floor(T_s (1 - fraction)), the validation windows every target at or after it.
@@ -38,6 +42,37 @@ export function listWindows(
   return Int32Array.from(out);
 }
 
+/** Mean and std of every change target (h, o) over the windows `list` (see the file comment). */
+export function changeStats(
+  series: readonly Float32Array[],
+  F: number,
+  spec: WindowSpec,
+  list: Int32Array,
+): { mean: Float64Array; std: Float64Array } {
+  const { horizon: H, targets } = spec,
+    O = targets.length,
+    K = H * O,
+    n = list.length / 2;
+  const sum = new Float64Array(K),
+    sq = new Float64Array(K);
+  for (let w = 0; w < n; w++) {
+    const s = series[list[2 * w]!]!,
+      t0 = list[2 * w + 1]!;
+    for (let h = 0; h < H; h++)
+      for (let o = 0; o < O; o++) {
+        const d = s[(t0 + h) * F + targets[o]!]! - s[(t0 - 1) * F + targets[o]!]!;
+        sum[h * O + o] += d;
+        sq[h * O + o] += d * d;
+      }
+  }
+  const mean = sum.map((v) => v / Math.max(1, n));
+  const std = sq.map((v, k) => {
+    const sd = Math.sqrt(Math.max(0, v / Math.max(1, n) - mean[k]! ** 2));
+    return sd > 1e-12 ? sd : 1;
+  });
+  return { mean, std };
+}
+
 /** Where each series is cut for a chronological validation split of `fraction`. */
 export function cutPoints(lengths: readonly number[], fraction: number): number[] {
   if (!(fraction > 0 && fraction < 1)) throw new RangeError(`validationSplit must be in (0, 1), got ${fraction}`);
@@ -55,6 +90,7 @@ export function windowBatch(
   list: Int32Array,
   idx: ArrayLike<number>,
   buf: PadBuffers,
+  change: { mean: ArrayLike<number>; std: ArrayLike<number> } | null = null,
 ): Batch {
   const { window: W, horizon: H, targets } = spec,
     O = targets.length,
@@ -65,7 +101,12 @@ export function windowBatch(
     const s = series[list[2 * idx[b]!]!]!,
       t0 = list[2 * idx[b]! + 1]!;
     for (let w = 0; w < W; w++) x.set(s.subarray((t0 - W + w) * F, (t0 - W + w + 1) * F), (w * B + b) * F);
-    for (let h = 0; h < H; h++) for (let o = 0; o < O; o++) y[b * H * O + h * O + o] = s[(t0 + h) * F + targets[o]!]!;
+    for (let h = 0; h < H; h++)
+      for (let o = 0; o < O; o++) {
+        const v = s[(t0 + h) * F + targets[o]!]!,
+          k = h * O + o;
+        y[b * H * O + k] = change ? (v - s[(t0 - 1) * F + targets[o]!]! - change.mean[k]!) / change.std[k]! : v;
+      }
   }
   return { T: W, B, x, y };
 }

@@ -49,6 +49,7 @@ export function modelToBytes(m: RecurrentModel): Uint8Array {
   };
   norm('x', fr.xNorm);
   norm('y', fr.yNorm);
+  norm('d', fr.change);
   const meta: ModelMeta = {
     version: MODEL_FILE_VERSION,
     config: m.config,
@@ -124,6 +125,7 @@ export function modelFromBytes(bytes: Uint8Array, backend?: string): RecurrentMo
       classCounts: meta.classCounts ?? null,
       yMean: meta.yMean ?? null,
       windows: meta.windows ?? null,
+      change: norm('d'),
     };
   } catch (e) {
     if (e instanceof SafetensorsError) throw e;

@@ -60,7 +60,7 @@ import {
   padStepTargets,
   splitIndices,
 } from '../data/batches.js';
-import { type WindowSpec, cutPoints, listWindows, windowBatch } from '../data/windows.js';
+import { type WindowSpec, changeStats, cutPoints, listWindows, windowBatch } from '../data/windows.js';
 import { modelFromBytes, modelToBytes } from './model_file.js';
 
 export type ModelTask = 'classify' | 'regress' | 'tag' | 'forecast';
@@ -91,6 +91,11 @@ export interface RecurrentModelConfig {
   window?: number;
   horizon?: number;
   targets?: number[];
+  /**
+   * Forecasting: learn the change from the last input step instead of the value (default false).
+   * For smooth series, where holding the last value is already a close forecast.
+   */
+  forecastChange?: boolean;
   /** Seed of the weights, the dropout masks and (unless fit says otherwise) the shuffling. Default 0. */
   seed?: number;
 }
@@ -186,6 +191,8 @@ interface Frame {
   yMean: number[] | null;
   /** Forecast windows. */
   windows: WindowSpec | null;
+  /** forecastChange: mean and std of each change target (h, o), in standardised units. */
+  change: Standardizer | null;
 }
 
 interface Prepared {
@@ -291,6 +298,7 @@ export class RecurrentModel {
       classCounts: null,
       yMean: null,
       windows: null,
+      change: null,
     };
     if (seqs.kind === 'tokens') {
       if (this.task === 'forecast') throw new ShapeError('forecasting needs numeric series, not text');
@@ -312,6 +320,17 @@ export class RecurrentModel {
       fr.xNorm = std ? all : Standardizer.identity(F);
       fr.yNorm = fr.xNorm.pick(targets);
       fr.yMean = Array.from(all.pick(targets).mean);
+      if (c.forecastChange) {
+        const z = s.seqs.map((a) => fr.xNorm!.transform(a, new Float32Array(a.length)));
+        const list = listWindows(
+          z.map((a) => a.length / F),
+          fr.windows,
+          cuts ? (i) => [0, cuts[i]!] : undefined,
+        );
+        if (list.length === 0) throw new RangeError('fit: no training window for forecastChange');
+        const st = changeStats(z, F, fr.windows, list);
+        fr.change = new Standardizer(st.mean, st.std);
+      }
       return fr;
     }
     const d = data as SequenceData;
@@ -527,7 +546,7 @@ export class RecurrentModel {
       perEpoch = Math.ceil(nw / bs);
       nextBatches = function* (this: RecurrentModel) {
         for (const c of chunks(order(nw, shuffle ? rng : undefined), bs))
-          yield windowBatch(train.series, this.frame!.F, W, train.list, c, this.buf);
+          yield windowBatch(train.series, this.frame!.F, W, train.list, c, this.buf, this.frame!.change);
       }.bind(this);
       if (cuts) {
         // validation windows: targets at or after each cut, inputs may reach back before it
@@ -690,7 +709,7 @@ export class RecurrentModel {
       seT = new Float64Array(O),
       bseT = new Float64Array(O);
     for (const c of chunks(order(nw), bs)) {
-      const b = windowBatch(p.series, F, W, p.list, c, this.buf);
+      const b = windowBatch(p.series, F, W, p.list, c, this.buf, fr.change);
       const pred = net.predict(b);
       const r = net.loss(pred, b);
       lossSum += r.loss * r.count;
@@ -703,7 +722,8 @@ export class RecurrentModel {
             const f = W.targets[o]!,
               truth = s[(t0 + h) * F + f]!,
               last = s[(t0 - 1) * F + f]!;
-            const v = pred.data[i * H * O + h * O + o]! * fr.yNorm!.std[o]! + fr.yNorm!.mean[o]!;
+            const z = this.unchange(pred.data[i * H * O + h * O + o]!, h * O + o, p.series[p.list[2 * c[i]!]!]!, t0, f);
+            const v = z * fr.yNorm!.std[o]! + fr.yNorm!.mean[o]!;
             se += (v - truth) ** 2;
             ae += Math.abs(v - truth);
             byStep[h] += (v - truth) ** 2;
@@ -730,6 +750,12 @@ export class RecurrentModel {
         rmseByTarget: Array.from(bseT, (v) => Math.sqrt(v / (nw * H))),
       },
     };
+  }
+
+  /** Forecast output k (h*O + o) in standardised units of feature f, with the learnt change added back. */
+  private unchange(z: number, k: number, s: ArrayLike<number>, t0: number, f: number): number {
+    const ch = this.frame!.change;
+    return ch ? s[(t0 - 1) * this.frame!.F + f]! + z * ch.std[k]! + ch.mean[k]! : z;
   }
 
   /** Loss, accuracy or errors in the data's units, and the simple baseline on the same data. */
@@ -768,6 +794,11 @@ export class RecurrentModel {
         } else {
           const K = pred.length / c.length,
             o = Float32Array.from(pred.subarray(i * K, (i + 1) * K));
+          if (fr.change) {
+            const s = p.inputs[c[i]!] as Float32Array,
+              t0 = s.length / fr.F; // the step after the sequence's end
+            for (let k = 0; k < K; k++) o[k] = this.unchange(o[k]!, k, s, t0, fr.windows!.targets[k % fr.O]!);
+          }
           if (fr.yNorm) fr.yNorm.inverse(o, o);
           out.push(o);
         }

@@ -122,6 +122,34 @@ test('forecast: windows cut for you, multi-step horizon, chronological validatio
   assert.throws(() => new RecurrentModel({ task: 'forecast' } as never), /window/);
 });
 
+test('forecastChange: a smooth random walk is forecast as a change from the last step, beside holding it', () => {
+  const r = lcg(21);
+  const series = [0, 1].map(() => {
+    let v = 50,
+      d = 0;
+    return Array.from({ length: 600 }, () => {
+      d = 0.95 * d + 0.05 * (r() - 0.5); // a smooth drift: the last value is a strong forecast
+      v += d;
+      return [v, 20 + v / 10];
+    });
+  });
+  const fit = (forecastChange: boolean) => {
+    const m = new RecurrentModel({ task: 'forecast', window: 12, horizon: 3, forecastChange, hiddenSize: 16, seed: 8 });
+    m.fit({ series: series.map((s) => s.slice(0, 450)) }, { epochs: 8, batchSize: 32, lr: 0.005 });
+    return m;
+  };
+  const test = { series: series.map((s) => s.slice(438)) };
+  const ch = fit(true),
+    e = ch.evaluate(test);
+  assert.ok(e.rmse! < e.baseline.rmse!, `change ${e.rmse} vs last value ${e.baseline.rmse}`);
+  assert.ok(e.rmse! < fit(false).evaluate(test).rmse!, 'the change model beats the value model here');
+  const back = RecurrentModel.fromBytes(ch.toBytes());
+  const ctx = [series[0]!.slice(500, 512)];
+  assert.deepEqual(Array.from(back.predict(ctx)[0]!), Array.from(ch.predict(ctx)[0]!));
+  // predictions continue from the context's last value
+  assert.ok(Math.abs(ch.predict(ctx)[0]![0]! - series[0]![511]![0]!) < 1);
+});
+
 test('early stopping stops on a plateau and restores the weights of the best epoch', () => {
   const tr = signData(40, 7),
     va = signData(60, 8);
