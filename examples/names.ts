@@ -93,7 +93,8 @@ const nbGrid = [1, 2, 3, 4, 5].map((n) => ({ n, val: accuracy(naiveBayes(n), va)
 const nbBest = nbGrid.reduce((a, b) => (b.val > a.val ? b : a));
 const nbTest = accuracy(naiveBayes(nbBest.n), te);
 
-// The character RNN: a small grid over size and depth (dropout between two layers), each trained
+// The character RNN: a small grid over size, depth and dropout (between two layers, or on the
+// embeddings and before the head), each trained
 // with early stopping on the validation loss (restoring its best epoch); the best by validation
 // accuracy is scored on the test part.
 const grid = args.small
@@ -101,8 +102,10 @@ const grid = args.small
   : [
       { hiddenSize: 32, numLayers: 1, dropout: 0 },
       { hiddenSize: 64, numLayers: 1, dropout: 0 },
+      { hiddenSize: 64, numLayers: 1, dropout: 0, outputDropout: 0.3 },
       { hiddenSize: 64, numLayers: 2, dropout: 0.3 },
       { hiddenSize: 128, numLayers: 1, dropout: 0 },
+      { hiddenSize: 128, numLayers: 1, dropout: 0, inputDropout: 0.1, outputDropout: 0.3 },
     ];
 const runs = grid.map((g) => {
   const model = new RecurrentModel({ task: 'classify', cell: 'lstm', embedDim: 32, ...g, seed: args.seed });
