@@ -91,6 +91,8 @@ export class GpuSequenceModel implements Trainable<Batch>, AsyncGradientSource<B
       throw new RangeError(`${me}: the ${cellSpec(c.cell).label} cell has no WebGPU kernels yet (${GPU_CELLS} do)`);
     if (rnn.numDirections !== 1) throw new RangeError(`${me}: bidirectional models are not supported on webgpu yet`);
     if (rnn.initialState !== 'zero') throw new RangeError(`${me}: only initialState 'zero' is supported on webgpu`);
+    if (c.dropout || c.inputDropout || c.outputDropout)
+      throw new RangeError(`${me}: dropout is not supported on webgpu yet (train with dropout 0)`);
     if (model.params.dtype !== 'float32') throw new RangeError(`${me}: the model must be float32`);
     this.ctx = ctx;
     this.model = model;
