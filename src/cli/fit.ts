@@ -48,6 +48,7 @@ export const DATA_FLAGS: Record<string, FlagSpec> = {
 const SHARED = [
   'cell',
   'nonlinearity',
+  'recurrent-max',
   'hidden',
   'layers',
   'init',
@@ -215,6 +216,10 @@ export const command: Command = {
     const spec = cellSpec(o.cell);
     if (o.nonlinearity !== undefined && !spec.options.includes('nonlinearity'))
       throw new UsageError(`--nonlinearity does not apply to --cell ${o.cell}`);
+    if (o.recurrentMax !== undefined && !spec.options.includes('recurrentMaxAbs'))
+      throw new UsageError('--recurrent-max applies to --cell indrnn only');
+    if (o.recurrentMax !== undefined && !(o.recurrentMax >= 0))
+      throw new UsageError(`--recurrent-max must be >= 0, got ${o.recurrentMax}`);
     if (existsSync(o.out) && !o.force) throw new InputError(`${o.out} exists; use --force to overwrite it`);
     const path = pos[0]!,
       po = parseOptions(o, task);
@@ -234,6 +239,7 @@ export const command: Command = {
       nonlinearity: o.nonlinearity,
       recurrentInit: o.init as RecurrentInit,
       forgetBias: spec.options.includes('forgetBias') ? o.forgetBias : undefined,
+      recurrentMaxAbs: o.recurrentMax || undefined, // indrnn: no bound unless given (T varies here)
       embedDim: o.embed,
       dropout: o.dropout,
       inputDropout: o.inputDropout,
