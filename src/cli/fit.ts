@@ -73,6 +73,7 @@ export const FIT_FLAGS: Record<string, FlagSpec> = {
   task: { type: 'string', choices: MODEL_TASKS, help: 'what to learn (required)' },
   ...DATA_FLAGS,
   ...Object.fromEntries(SHARED.map((k) => [k, TRAIN_FLAGS[k]!])),
+  'recurrent-max': { type: 'number', help: 'indrnn: keep |u| <= this after each update (default: no bound)' },
   epochs: { type: 'int', default: 10, help: 'passes over the training data' },
   steps: { type: 'int', default: 0, help: 'stop after this many updates in all (0 = no limit)' },
   'validation-split': {
