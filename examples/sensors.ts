@@ -94,7 +94,7 @@ const result = {
     rnn: { humidity: e.rmseByTarget![0], temperature: e.rmseByTarget![1] },
     last_value: { humidity: e.baseline.rmseByTarget![0], temperature: e.baseline.rmseByTarget![1] },
   },
-  test_rmse_by_step_standardised_mean: e.rmseByStep,
+  test_rmse_by_step: e.rmseByStep, // both features pooled, in their units
   forecast_shape: [f.length / 2, 2],
   val_loss: best.h.epochs.map((x) => x.valLoss),
   chosen: { ...best.g, epochs_run: best.h.epochs.length, best_epoch: best.h.bestEpoch },
