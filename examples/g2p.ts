@@ -271,7 +271,7 @@ const result = {
   validation_curve: best.h.epochs.map((e) => ({ steps: e.steps, word_accuracy: e.valWordAccuracy, per: e.valLoss })),
   validation_scores: {
     encoder_decoder_screen: runs.map((r) => ({ lr: r.lr, steps: screen, word_accuracy: r.val.wordAccuracy })),
-    encoder_decoder: score(decoder(best.model), val),
+    encoder_decoder: ((v) => ({ word_accuracy: v.wordAccuracy, per: v.per }))(score(decoder(best.model), val)),
     ngram_baseline: baseGrid.map((b) => ({ window: b.width, word_accuracy: b.wordAccuracy, per: b.per })),
   },
   seconds: seconds(t0),
