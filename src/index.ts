@@ -62,6 +62,8 @@ export {
   SafetensorsError,
   type SafeTensor,
   type DTypeName,
+  type HalfDType,
+  f16ToF32,
 } from './safetensors.js';
 export { SequenceModel, type SequenceModelConfig } from './layers/model.js';
 export type { Batch } from './batch.js';

@@ -20,6 +20,8 @@ import { crc32 } from './crc32.js';
 import { parseStrictJSON } from './strict_json.js';
 
 export type DTypeName = 'F64' | 'F32' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'U16' | 'U32' | 'BOOL';
+/** Half-precision dtypes PyTorch users save: read and widened to float32 (never written). */
+export type HalfDType = 'F16' | 'BF16';
 
 type TypedArray =
   | Float64Array
@@ -36,6 +38,8 @@ export interface SafeTensor {
   dtype: DTypeName;
   shape: number[];
   data: TypedArray;
+  /** Set when the file stored the tensor in half precision: `data` is then its float32 widening. */
+  stored?: HalfDType;
 }
 
 export class SafetensorsError extends Error {
@@ -54,6 +58,28 @@ const SIZES: Record<DTypeName, number> = {
   U32: 4,
   BOOL: 1,
 };
+const HALF: Record<HalfDType, true> = { F16: true, BF16: true };
+
+/** IEEE 754 binary16 bits -> float32 value (subnormals, infinities and NaN included). */
+export function f16ToF32(h: number): number {
+  const s = h & 0x8000 ? -1 : 1,
+    e = (h >> 10) & 0x1f,
+    m = h & 0x3ff;
+  if (e === 0) return s * m * 2 ** -24; // subnormal (or zero): m / 2^10 * 2^-14
+  if (e === 31) return m ? Number.NaN : s * Number.POSITIVE_INFINITY;
+  return s * (1 + m / 1024) * 2 ** (e - 15);
+}
+
+/** Widens F16/BF16 little-endian bytes to a Float32Array (bfloat16 is the top half of a float32). */
+function widenHalf(dtype: HalfDType, b: Uint8Array): Float32Array {
+  const n = b.length / 2,
+    out = new Float32Array(n);
+  if (dtype === 'BF16') {
+    const bits = new Uint32Array(out.buffer);
+    for (let i = 0; i < n; i++) bits[i] = ((b[2 * i + 1]! << 24) | (b[2 * i]! << 16)) >>> 0;
+  } else for (let i = 0; i < n; i++) out[i] = f16ToF32(b[2 * i]! | (b[2 * i + 1]! << 8));
+  return out;
+}
 const MAX_HEADER = 100 * 1024 * 1024;
 export const CHECKSUM_KEY = 'recur_checksum';
 const CHECKSUM_ZERO = 'crc32:00000000';
@@ -198,7 +224,7 @@ export function decodeSafetensors(bytes: Uint8Array): {
   const dataStart = 8 + n,
     dataLen = bytes.length - dataStart;
   const metadata: Record<string, string> = {};
-  const entries: { name: string; dtype: DTypeName; shape: number[]; begin: number; end: number }[] = [];
+  const entries: { name: string; dtype: DTypeName | HalfDType; shape: number[]; begin: number; end: number }[] = [];
   for (const [name, v] of Object.entries(header)) {
     if (name === '__metadata__') {
       if (!v || typeof v !== 'object' || Array.isArray(v))
@@ -216,11 +242,13 @@ export function decodeSafetensors(bytes: Uint8Array): {
     }
     const e = v as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (!e || typeof e !== 'object') throw new SafetensorsError(`tensor '${name}': entry must be an object`);
-    if (typeof e.dtype !== 'string' || !(e.dtype in SIZES))
-      throw new SafetensorsError(
-        `tensor '${name}': unsupported dtype ${JSON.stringify(e.dtype)} (supported: ${Object.keys(SIZES).join(', ')})`,
-      );
-    const dtype = e.dtype as DTypeName;
+    const half = typeof e.dtype === 'string' && Object.hasOwn(HALF, e.dtype);
+    if (typeof e.dtype !== 'string' || (!Object.hasOwn(SIZES, e.dtype) && !half)) {
+      const all = [...Object.keys(SIZES), ...Object.keys(HALF)].join(', ');
+      throw new SafetensorsError(`tensor '${name}': unsupported dtype ${JSON.stringify(e.dtype)} (supported: ${all})`);
+    }
+    const dtype = e.dtype as DTypeName | HalfDType;
+    const size = half ? 2 : SIZES[dtype as DTypeName];
     if (!Array.isArray(e.shape) || e.shape.some((d) => !Number.isSafeInteger(d) || d < 0))
       throw new SafetensorsError(`tensor '${name}': shape must be a list of non-negative integers`);
     const shape = e.shape as number[];
@@ -241,10 +269,9 @@ export function decodeSafetensors(bytes: Uint8Array): {
       throw new SafetensorsError(
         `tensor '${name}': data_offsets [${begin}, ${end}] outside the ${dataLen}-byte data section (truncated file?)`,
       );
-    if (count * SIZES[dtype] !== end - begin)
+    if (count * size !== end - begin)
       throw new SafetensorsError(
-        `tensor '${name}': shape [${shape}] of ${dtype} needs ${count * SIZES[dtype]} bytes, offsets give ` +
-          `${end - begin}`,
+        `tensor '${name}': shape [${shape}] of ${dtype} needs ${count * size} bytes, offsets give ` + `${end - begin}`,
       );
     entries.push({ name, dtype, shape, begin, end });
   }
@@ -290,6 +317,10 @@ export function decodeSafetensors(bytes: Uint8Array): {
   for (const e of entries) {
     // An aligned copy; Uint8Array's slice always copies (a Node Buffer's own slice would not).
     const copy = Uint8Array.prototype.slice.call(bytes, dataStart + e.begin, dataStart + e.end);
+    if (e.dtype === 'F16' || e.dtype === 'BF16') {
+      tensors[e.name] = { dtype: 'F32', shape: e.shape, data: widenHalf(e.dtype, copy), stored: e.dtype };
+      continue;
+    }
     if (!LITTLE) swapBytes(copy, SIZES[e.dtype]);
     tensors[e.name] = { dtype: e.dtype, shape: e.shape, data: view(e.dtype, copy.buffer) };
   }

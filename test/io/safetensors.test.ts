@@ -1,7 +1,10 @@
 // The safetensors codec: round trips, and hostile files answered by clear errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeSafetensors, decodeSafetensors, SafetensorsError } from 'recur';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RNN, encodeSafetensors, decodeSafetensors, SafetensorsError } from 'recur';
+import { ROOT, readJSON } from '../helpers.js';
 
 function rawFile(header: unknown, data: Uint8Array = new Uint8Array(0), lenOverride?: bigint): Uint8Array {
   const h = new TextEncoder().encode(typeof header === 'string' ? header : JSON.stringify(header));
@@ -153,4 +156,27 @@ test('a repeated key anywhere in the header is an error (JSON.parse would keep t
   // Equal keys in different objects are fine.
   const ok = rawFile(`{"__metadata__":{"dtype":"x"},${t}}`, new Uint8Array(4));
   assert.equal(decodeSafetensors(ok).metadata.dtype, 'x');
+});
+
+test('F16 and BF16 tensors (as PyTorch saves them) read as float32, bit for bit as torch .float() widens them', () => {
+  const bytes = new Uint8Array(readFileSync(join(ROOT, 'fixtures', 'safetensors', 'half.safetensors')));
+  const want = readJSON<{ tensors: Record<string, { shape: number[]; float32: number[] }> }>(
+    'fixtures/safetensors/half.json',
+  ).tensors;
+  const { tensors } = decodeSafetensors(bytes);
+  for (const [name, w] of Object.entries(want)) {
+    const t = tensors[name]!;
+    assert.equal(t.dtype, 'F32', name);
+    assert.equal(t.stored, name.startsWith('bf16') ? 'BF16' : name.startsWith('f16') ? 'F16' : undefined, name);
+    assert.deepEqual(t.shape, w.shape, name);
+    assert.ok(t.data instanceof Float32Array);
+    assert.deepEqual(Array.from(t.data), w.float32.map(Math.fround), name); // -0 and subnormals included
+  }
+  // A PyTorch state_dict saved in half precision loads into a model.
+  const rnn = new RNN({ inputSize: 5, hiddenSize: 3 });
+  const half = tensors['f16.random']!.data as Float32Array;
+  rnn.loadStateDict(
+    Object.fromEntries(rnn.params.list.map((p) => [p.name, { shape: p.shape, data: half.slice(0, p.size) }])),
+  );
+  assert.equal(rnn.params.list[0]!.data[0], half[0]);
 });
