@@ -8,22 +8,23 @@
  *   recur lm seq2seq --task addition --minutes 10        reversal / "123+45=" to exact match
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import type { Command, CommandIO, FlagSpec } from './args.js';
 import { InputError, UsageError } from './args.js';
-import { RunDir } from '../node/rundir.js';
 import { SafetensorsError } from '../safetensors.js';
-import { CharVocab, type UnknownPolicy, type Vocab, WordVocab } from '../lm/vocab.js';
-import { splitIds } from '../lm/corpus.js';
-import { RecurrentLM, trainLM } from '../lm/lm.js';
+import type { UnknownPolicy, Vocab } from '../lm/vocab.js';
+import { RecurrentLM } from '../lm/lm.js';
+import { lmTrain } from './lm_train.js';
 import { runToyTask, TOY_TASKS, type ToyTaskName } from '../lm/toy.js';
 import { CELL_NAMES } from '../layers/cells/index.js';
-import type { OptimizerSpec } from '../train/optim.js';
-import { Progress } from './progress.js';
 
 const FLAGS: Record<string, FlagSpec> = {
   text: { type: 'string', help: 'train/eval: UTF-8 text file' },
-  model: { type: 'string', help: 'sample/eval: a run folder or checkpoint.safetensors file' },
+  model: { type: 'string', help: 'sample/eval/decode: a run folder or checkpoint.safetensors file' },
+  resume: {
+    type: 'string',
+    help: 'train: continue this run folder bit-exactly (its config.json; new --steps/--minutes)',
+  },
   level: { type: 'string', default: 'char', choices: ['char', 'word'], help: 'train: tokens are characters or words' },
   'max-vocab': { type: 'int', default: 10000, help: 'train --level word: most frequent words kept (rest -> <unk>)' },
   lowercase: { type: 'boolean', default: false, help: 'train --level word: lowercase the text first' },
@@ -35,15 +36,50 @@ const FLAGS: Record<string, FlagSpec> = {
   bptt: { type: 'int', default: 64, help: 'truncated BPTT length T' },
   optimizer: { type: 'string', default: 'adam', choices: ['sgd', 'rmsprop', 'adam', 'adamw'], help: 'optimiser' },
   lr: { type: 'number', help: 'learning rate (default: 0.002; seq2seq 0.005)' },
+  'weight-decay': { type: 'number', default: 0, help: 'train: weight decay (L2; decoupled with adamw)' },
   clip: { type: 'number', default: 5, help: 'clip the gradient global norm (0 = off)' },
-  steps: { type: 'int', default: 0, help: 'train: stop after this many updates (0 = no limit)' },
-  epochs: { type: 'int', default: 0, help: 'train: stop after this many passes (0 = 1 unless --steps/--minutes)' },
-  minutes: { type: 'number', default: 0, help: 'train/seq2seq: training-time budget in minutes (0 = no limit)' },
+  schedule: {
+    type: 'string',
+    default: 'constant',
+    choices: ['constant', 'cosine'],
+    help: 'train: learning-rate schedule; cosine decays over --decay-steps, or over --minutes when only a time budget is set',
+  },
+  warmup: { type: 'int', default: 0, help: 'train: linear warm-up steps' },
+  'decay-steps': { type: 'int', default: 0, help: 'train: steps the cosine decays over (0 = --steps, or --epochs)' },
+  'min-lr': { type: 'number', default: 0, help: 'train: learning rate at the end of the cosine' },
+  steps: { type: 'int', help: 'train: stop after this many updates in total (0 = no limit)' },
+  epochs: { type: 'int', help: 'train: stop after this many passes (0 = 1 unless --steps/--minutes)' },
+  minutes: { type: 'number', help: 'train/seq2seq: training-time budget in minutes (0 = no limit)' },
+  threads: {
+    type: 'int',
+    help: 'train: data-parallel threads, each carrying its rows of streams (default: one per core)',
+  },
   val: { type: 'number', default: 0.1, help: 'train: fraction of the text (its tail) held out for validation' },
+  dev: {
+    type: 'number',
+    default: 0,
+    help: 'train: evaluate on this fraction carved from the end of the training part instead (choosing settings)',
+  },
   'eval-every': { type: 'int', default: 200, help: 'train: validate every N updates (0 = only at the end)' },
   'eval-tokens': { type: 'int', default: 16384, help: 'train: tokens per periodic validation (the end one uses all)' },
-  length: { type: 'int', default: 500, help: 'sample: tokens to generate (train: sample this many at the end)' },
-  temperature: { type: 'number', default: 1, help: 'sample: softmax temperature (0 = most likely token)' },
+  'eval-batch': { type: 'int', default: 16, help: 'train: streams the validation text is read as (state carried)' },
+  'sample-every': {
+    type: 'int',
+    default: 0,
+    help: 'train: write a sample to samples.jsonl every N updates (0 = --eval-every)',
+  },
+  'sample-length': { type: 'int', default: 300, help: 'train: tokens per sample (0 = none)' },
+  'checkpoint-every': {
+    type: 'int',
+    default: 500,
+    help: 'train: write the checkpoint every N updates (and at the end)',
+  },
+  length: { type: 'int', default: 500, help: 'sample: tokens to generate' },
+  temperature: {
+    type: 'number',
+    default: 1,
+    help: 'sample/train samples: softmax temperature (0 = most likely token)',
+  },
   prime: { type: 'string', default: '', help: 'sample: text the sample continues' },
   unknown: {
     type: 'string',
@@ -62,18 +98,13 @@ const FLAGS: Record<string, FlagSpec> = {
     default: false,
     help: 'seq2seq addition: write the sum least-significant digit first',
   },
-  beam: { type: 'int', default: 1, help: 'seq2seq: beam width for the final evaluation (1 = greedy)' },
+  beam: { type: 'int', default: 1, help: 'seq2seq/decode: beam width (1 = greedy)' },
   'eval-n': { type: 'int', default: 2000, help: 'seq2seq: fresh examples for the final exact-match evaluation' },
   seed: { type: 'int', default: 1, help: 'seed for init, data order and sampling' },
-  out: { type: 'string', help: 'train: run folder (default runs/lm-<file name>)' },
-  force: { type: 'boolean', default: false, help: 'train: overwrite an existing run folder' },
+  out: { type: 'string', help: 'train/seq2seq: run folder (train default runs/lm-<file name>)' },
+  force: { type: 'boolean', default: false, help: 'train/seq2seq: overwrite an existing run folder' },
   backend: { type: 'string', help: 'kernel backend (ts, wasm)' },
 };
-
-function optSpec(o: Record<string, any>): OptimizerSpec {
-  if (!(o.lr > 0)) throw new UsageError(`--lr must be > 0, got ${o.lr}`);
-  return { type: o.optimizer, lr: o.lr } as OptimizerSpec;
-}
 
 function readText(path: string | undefined): string {
   if (!path) throw new UsageError('--text FILE is required');
@@ -101,122 +132,6 @@ function encode(vocab: Vocab, text: string, policy: UnknownPolicy): Int32Array {
   } catch (e) {
     throw new InputError((e as Error).message);
   }
-}
-
-async function train(o: Record<string, any>, io: CommandIO): Promise<number> {
-  o = { ...o, embed: o.embed ?? 64, hidden: o.hidden ?? 256, batch: o.batch ?? 32, lr: o.lr ?? 0.002 };
-  for (const k of ['embed', 'hidden', 'layers', 'batch', 'bptt'] as const)
-    if (!(o[k] >= 1)) throw new UsageError(`--${k} must be >= 1, got ${o[k]}`);
-  const text = readText(o.text);
-  const vocab =
-    o.level === 'word'
-      ? WordVocab.fromText(text, { maxSize: o.maxVocab, lowercase: o.lowercase })
-      : CharVocab.fromText(text);
-  const ids = vocab.encode(text);
-  const { train: tr, val } = splitIds(ids, o.val);
-  if (tr.length < 2 * o.batch)
-    throw new InputError(`the training text has ${tr.length} tokens: too few for --batch ${o.batch} streams`);
-  if (o.val > 0 && val.length < 4)
-    throw new InputError(`the validation split has ${val.length} tokens; use a longer text or a larger --val`);
-  const dir = o.out ?? `runs/lm-${basename(o.text).replace(/\.[^.]*$/, '')}`;
-  if (existsSync(join(dir, 'checkpoint.safetensors')) && !o.force)
-    throw new InputError(`run folder '${dir}' already has a checkpoint; use --force to overwrite`);
-  const run = RunDir.create(dir);
-  const lm = RecurrentLM.create(
-    vocab,
-    { cell: o.cell, embedDim: o.embed, hiddenSize: o.hidden, numLayers: o.layers, seed: o.seed },
-    o.backend,
-  );
-  const spec = optSpec(o);
-  run.writeJSON('config.json', {
-    command: 'lm train',
-    text: o.text,
-    level: o.level,
-    vocab_size: vocab.size,
-    train_tokens: tr.length,
-    val_tokens: val.length,
-    model: lm.model.config,
-    optimizer: spec,
-    batch: o.batch,
-    bptt: o.bptt,
-    clip: o.clip,
-    steps: o.steps,
-    epochs: o.epochs,
-    minutes: o.minutes,
-  });
-  const positions = Math.floor(tr.length / o.batch) - 1,
-    perEpoch = Math.ceil(positions / o.bptt);
-  const total = o.steps || (o.epochs ? Math.ceil(o.epochs * perEpoch) : o.minutes ? 0 : perEpoch);
-  const progress = new Progress(io, total || perEpoch, o.json);
-  let lastEval = NaN;
-  const res = trainLM(lm, tr, {
-    batch: o.batch,
-    bptt: o.bptt,
-    optimizer: spec,
-    clipNorm: o.clip > 0 ? o.clip : undefined,
-    steps: o.steps || undefined,
-    epochs: o.epochs || undefined,
-    maxSeconds: o.minutes ? o.minutes * 60 : undefined,
-    val: val.length >= 4 ? val : undefined,
-    evalEvery: o.evalEvery,
-    evalTokens: o.evalTokens,
-    onLog: (r) => {
-      if (r.kind === 'eval') {
-        run.log(r);
-        lastEval = r.bits_per_token as number;
-        return;
-      }
-      if ((r.step as number) % 10 === 0) run.log(r);
-      progress.update(r.step as number, {
-        loss: r.loss as number,
-        'val bits': lastEval,
-        'tok/s': Math.round(r.tokens_per_s as number),
-      });
-    },
-  });
-  run.saveCheckpoint(
-    lm.toBytes(
-      { step: res.steps, train: { seconds: res.seconds, epochs: res.epochs } },
-      { opt: res.optimizer, spec: res.optimizerSpec },
-    ),
-  );
-  const sample =
-    o.length > 0 ? lm.sample({ length: Math.min(o.length, 2000), temperature: o.temperature || 0, seed: o.seed }) : '';
-  const unit = vocab.type === 'char' ? 'char' : 'word';
-  const result = {
-    text: o.text,
-    level: o.level,
-    vocab_size: vocab.size,
-    cell: o.cell,
-    hidden: o.hidden,
-    layers: o.layers,
-    steps: res.steps,
-    epochs: res.epochs,
-    epochs_seen: Number((res.tokens / (positions * o.batch)).toFixed(4)),
-    seconds: Number(res.seconds.toFixed(2)),
-    tokens_per_s: Math.round(res.tokensPerSecond),
-    train_loss: res.trainLoss,
-    val_loss: res.val?.loss ?? null,
-    [`val_bits_per_${unit}`]: res.val?.bitsPerToken ?? null,
-    val_perplexity: res.val?.perplexity ?? null,
-    val_tokens: res.val?.tokens ?? 0,
-    stopped: res.stopped,
-    run: dir,
-  };
-  run.writeJSON('result.json', result);
-  if (o.json) {
-    io.out(JSON.stringify(result));
-    return 0;
-  }
-  io.out(
-    `${res.steps} updates (${result.epochs_seen} epochs) in ${res.seconds.toFixed(1)} s, ${result.tokens_per_s} tokens/s; ` +
-      (res.val
-        ? `validation ${res.val.bitsPerToken.toFixed(4)} bits/${unit} (perplexity ${res.val.perplexity.toFixed(2)}) on ${res.val.tokens} ${unit}s`
-        : 'no validation split') +
-      `; run folder ${dir}`,
-  );
-  if (sample) io.out(`--- sample (seed ${o.seed}) ---\n${sample}`);
-  return 0;
 }
 
 async function sample(o: Record<string, any>, io: CommandIO): Promise<number> {
@@ -318,7 +233,7 @@ export const command: Command = {
     if (rest.length) throw new UsageError(`unexpected argument '${rest[0]}'`);
     switch (sub) {
       case 'train':
-        return train(o, io);
+        return lmTrain(o, io);
       case 'sample':
         return sample(o, io);
       case 'eval':

@@ -10,16 +10,15 @@ export {
   type UnknownPolicy,
 } from './vocab.js';
 export { TokenStreams, splitIds } from './corpus.js';
+export { RecurrentLM, drawToken, type LMConfig, type LMEval, type SampleOptions } from './lm.js';
 export {
-  RecurrentLM,
   trainLM,
-  drawToken,
-  type LMConfig,
-  type LMEval,
-  type SampleOptions,
+  timeScheduleLr,
+  type LMPosition,
+  type TimeSchedule,
   type TrainLMOptions,
   type TrainLMResult,
-} from './lm.js';
+} from './train.js';
 export { NPLM, evaluateNPLM, trainNPLM, ngramBatch, type NPLMConfig, type TrainNPLMOptions } from './nplm.js';
 export { murmur3 } from '../hashing/murmur3.js'; // one MurmurHash3 for the whole library
 export {
