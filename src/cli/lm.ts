@@ -42,7 +42,7 @@ const FLAGS: Record<string, FlagSpec> = {
     type: 'string',
     default: 'constant',
     choices: ['constant', 'cosine'],
-    help: 'train: learning-rate schedule; cosine decays over --decay-steps, or over --minutes when only a time budget is set',
+    help: 'train: learning-rate schedule; cosine decays over --decay-steps, or over --minutes when only they are set',
   },
   warmup: { type: 'int', default: 0, help: 'train: linear warm-up steps' },
   'decay-steps': { type: 'int', default: 0, help: 'train: steps the cosine decays over (0 = --steps, or --epochs)' },
@@ -169,7 +169,8 @@ async function evaluate(o: Record<string, any>, io: CommandIO): Promise<number> 
     );
   else
     io.out(
-      `${ev.bitsPerToken.toFixed(4)} bits/${unit}, perplexity ${ev.perplexity.toFixed(3)}, loss ${ev.loss.toFixed(4)} nats over ${ev.tokens} ${unit}s`,
+      `${ev.bitsPerToken.toFixed(4)} bits/${unit}, perplexity ${ev.perplexity.toFixed(3)}, ` +
+        `loss ${ev.loss.toFixed(4)} nats over ${ev.tokens} ${unit}s`,
     );
   return 0;
 }
@@ -207,7 +208,8 @@ async function seq2seq(o: Record<string, any>, io: CommandIO): Promise<number> {
     return 0;
   }
   io.out(
-    `${o.task}: exact match ${(res.exactMatch * 100).toFixed(2)}% of ${res.evalN} fresh examples (${res.beam > 1 ? `beam ${res.beam}` : 'greedy'}), ` +
+    `${o.task}: exact match ${(res.exactMatch * 100).toFixed(2)}% of ${res.evalN} fresh examples ` +
+      `(${res.beam > 1 ? `beam ${res.beam}` : 'greedy'}), ` +
       `${res.steps} updates in ${res.seconds.toFixed(1)} s`,
   );
   for (const ex of res.examples)

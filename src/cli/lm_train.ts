@@ -219,9 +219,10 @@ export async function lmTrain(o: Record<string, any>, io: CommandIO): Promise<nu
   if (!o.json)
     io.err(
       `${resume ? 'resuming' : 'training'} ${c.model.numLayers ?? 1}x${c.model.hiddenSize} ${c.model.cell} ` +
-        `(embed ${c.model.embedDim}, ` +
-        `${lm.model.params.size} parameters) on ${tr.length} ${unit}s, B ${c.batch} x T ${c.bptt}, ${c.threads} thread(s), ` +
-        `${c.optimizer.type} lr ${c.optimizer.lr} ${c.schedule.type} over ${c.schedule.over}; evaluating on ${c.evaluated_on}` +
+        `(embed ${c.model.embedDim}, ${lm.model.params.size} parameters) on ${tr.length} ${unit}s, ` +
+        `B ${c.batch} x T ${c.bptt}, ${c.threads} thread(s), ${c.optimizer.type} lr ${c.optimizer.lr} ` +
+        `${c.schedule.type} over ${c.schedule.over}; ` +
+        `evaluating on ${c.evaluated_on}` +
         (at ? `; from step ${at.step}` : ''),
     );
   const dp = await dataParallel(lm.model, { threads: c.threads, backend: c.backend });
@@ -324,13 +325,15 @@ export async function lmTrain(o: Record<string, any>, io: CommandIO): Promise<nu
     return 0;
   }
   io.out(
-    `${res.steps} updates (${result.epochs_seen} epochs) in ${res.seconds.toFixed(1)} s, ${result.tokens_per_s} tokens/s ` +
+    `${res.steps} updates (${result.epochs_seen} epochs) in ${res.seconds.toFixed(1)} s, ` +
+      `${result.tokens_per_s} tokens/s ` +
       `on ${c.threads} thread(s); ` +
       (res.val
         ? `validation ${res.val.bitsPerToken.toFixed(4)} bits/${unit} (perplexity ${res.val.perplexity.toFixed(2)}, ` +
           `loss ${res.val.loss.toFixed(4)} nats) on ${res.val.tokens} ${unit}s (${c.evaluated_on})`
         : 'no validation split') +
-      `; load average ${result.load_average.start.join(' ')} -> ${result.load_average.end.join(' ')}; run folder ${run.path}`,
+      `; load average ${result.load_average.start.join(' ')} -> ${result.load_average.end.join(' ')}; ` +
+      `run folder ${run.path}`,
   );
   if (sample) io.out(`--- sample (seed ${c.seed}, temperature ${c.temperature}) ---\n${sample}`);
   return 0;

@@ -122,7 +122,7 @@ export function trainLM(lm: RecurrentLM, train: Int32Array, o: TrainLMOptions = 
   if (o.scheduleOverTime && !(o.maxSeconds! > 0))
     throw new RangeError('trainLM: scheduleOverTime needs a time budget (maxSeconds)');
   const source = o.source ?? lm.model;
-  if (source.params !== lm.model.params) throw new RangeError('trainLM: the source must train the model’s parameters');
+  if (source.params !== lm.model.params) throw new RangeError("trainLM: the source must train the model's parameters");
   const opt = o.opt ?? makeOptimizer(lm.model.params, spec);
   const trainer = new Trainer<Batch>(source, opt, {
     clipNorm: o.clipNorm ?? 5,
