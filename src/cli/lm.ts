@@ -15,7 +15,9 @@ import { SafetensorsError } from '../safetensors.js';
 import type { UnknownPolicy, Vocab } from '../lm/vocab.js';
 import { RecurrentLM } from '../lm/lm.js';
 import { lmTrain } from './lm_train.js';
-import { runToyTask, TOY_TASKS, type ToyTaskName } from '../lm/toy.js';
+import { decodeTarget, encodeSource, exactMatch, runToyTask, TOY_TASKS, type ToyTaskName } from '../lm/toy.js';
+import { loadSeq2Seq, saveSeq2Seq } from '../lm/encdec_io.js';
+import { RunDir } from '../node/rundir.js';
 import { CELL_NAMES } from '../layers/cells/index.js';
 
 const FLAGS: Record<string, FlagSpec> = {
@@ -99,7 +101,10 @@ const FLAGS: Record<string, FlagSpec> = {
     help: 'seq2seq addition: write the sum least-significant digit first',
   },
   beam: { type: 'int', default: 1, help: 'seq2seq/decode: beam width (1 = greedy)' },
-  'eval-n': { type: 'int', default: 2000, help: 'seq2seq: fresh examples for the final exact-match evaluation' },
+  'eval-n': {
+    type: 'int',
+    help: 'seq2seq: fresh examples for the final exact-match evaluation (default 2000); decode: score this many',
+  },
   seed: { type: 'int', default: 1, help: 'seed for init, data order and sampling' },
   out: { type: 'string', help: 'train/seq2seq: run folder (train default runs/lm-<file name>)' },
   force: { type: 'boolean', default: false, help: 'train/seq2seq: overwrite an existing run folder' },
@@ -180,7 +185,11 @@ async function seq2seq(o: Record<string, any>, io: CommandIO): Promise<number> {
     if (o[k] !== undefined && !(o[k] >= 1)) throw new UsageError(`--${k} must be >= 1, got ${o[k]}`);
   if (o.lr !== undefined && !(o.lr > 0)) throw new UsageError(`--lr must be > 0, got ${o.lr}`);
   if (!(o.beam >= 1)) throw new UsageError(`--beam must be >= 1, got ${o.beam}`);
-  const res = runToyTask({
+  if (o.out && existsSync(join(o.out, 'checkpoint.safetensors')) && !o.force)
+    throw new InputError(`run folder '${o.out}' already has a model; use --force to overwrite`);
+  const run = o.out ? RunDir.create(o.out) : null;
+  run?.clear();
+  const { model, toyTask, ...res } = runToyTask({
     task: o.task as ToyTaskName,
     maxLen: o.maxLen || undefined,
     lsbFirst: o.lsbFirst,
@@ -195,6 +204,7 @@ async function seq2seq(o: Record<string, any>, io: CommandIO): Promise<number> {
     beam: o.beam,
     evalN: o.evalN,
     onLog: (r: Record<string, number | string>) => {
+      run?.log({ kind: 'train', ...r });
       if (!o.json)
         io.err(
           Object.entries(r)
@@ -203,35 +213,110 @@ async function seq2seq(o: Record<string, any>, io: CommandIO): Promise<number> {
         );
     },
   });
+  if (run) {
+    run.writeJSON('config.json', { command: 'lm seq2seq', task: o.task, ...res.config });
+    run.saveCheckpoint(
+      saveSeq2Seq(model, toyTask, {
+        maxLen: o.maxLen || null,
+        lsbFirst: o.lsbFirst,
+        extra: {
+          steps: res.steps,
+          exact_match: res.exactMatch,
+          eval_n: res.evalN,
+          eval_seed: res.evalSeed,
+          beam: res.beam,
+        },
+      }),
+    );
+    run.writeJSON('result.json', { ...res, run: run.path });
+  }
   if (o.json) {
-    io.out(JSON.stringify(res));
+    io.out(JSON.stringify({ ...res, run: run?.path ?? null }));
     return 0;
   }
   io.out(
     `${o.task}: exact match ${(res.exactMatch * 100).toFixed(2)}% of ${res.evalN} fresh examples ` +
       `(${res.beam > 1 ? `beam ${res.beam}` : 'greedy'}), ` +
-      `${res.steps} updates in ${res.seconds.toFixed(1)} s`,
+      `${res.steps} updates in ${res.seconds.toFixed(1)} s` +
+      (run ? `; model saved in ${run.path}` : ''),
   );
   for (const ex of res.examples)
     io.out(`  ${ex.source} -> ${ex.output}${ex.output === ex.target ? '' : `   (want ${ex.target})`}`);
   return 0;
 }
 
+/** `recur lm decode --model DIR [SOURCE ...]`: decodes sources (arguments, or lines of --text) with a saved model. */
+async function decode(o: Record<string, any>, sources: string[], io: CommandIO): Promise<number> {
+  if (!o.model) throw new UsageError('--model is required (a folder written by lm seq2seq --out, or its file)');
+  if (!(o.beam >= 1)) throw new UsageError(`--beam must be >= 1, got ${o.beam}`);
+  const file =
+    existsSync(o.model) && statSync(o.model).isDirectory() ? join(o.model, 'checkpoint.safetensors') : o.model;
+  if (!existsSync(file)) throw new InputError(`no model at '${file}'`);
+  let loaded: ReturnType<typeof loadSeq2Seq>;
+  try {
+    loaded = loadSeq2Seq(new Uint8Array(readFileSync(file)), o.backend);
+  } catch (e) {
+    if (e instanceof SafetensorsError) throw new InputError(`${file}: ${e.message}`);
+    throw e;
+  }
+  const { model, task, meta } = loaded;
+  const srcs = [...sources];
+  if (o.text)
+    srcs.push(
+      ...readText(o.text)
+        .split(/\r?\n/)
+        .filter((l) => l.length > 0),
+    );
+  const ids = srcs.map((s, i) => {
+    try {
+      return encodeSource(task, s);
+    } catch (e) {
+      throw new InputError(`source ${i + 1} ('${s}'): ${(e as Error).message}`);
+    }
+  });
+  const maxLen = task.name === 'addition' ? 12 : 40;
+  const outputs = ids.length
+    ? model.decode(ids, { beam: o.beam, maxLen }).tokens.map((t) => decodeTarget(task, t))
+    : [];
+  // --eval-n given: the exact match on fresh examples, from the same seed as the saved score
+  const evalSeed = Number(meta.extra?.eval_seed ?? 0);
+  const em = o.evalN !== undefined ? exactMatch(model, task, o.evalN, evalSeed, o.beam) : null;
+  if (o.evalN !== undefined && !(o.evalN >= 1)) throw new UsageError(`--eval-n must be >= 1, got ${o.evalN}`);
+  if (!ids.length && !em) throw new UsageError('give sources to decode (arguments or --text FILE), or --eval-n N');
+  if (o.json) {
+    io.out(
+      JSON.stringify({
+        task: task.name,
+        beam: o.beam,
+        outputs: srcs.map((source, i) => ({ source, output: outputs[i] })),
+        ...(em ? { exact_match: em.rate, eval_n: o.evalN, eval_seed: evalSeed } : {}),
+      }),
+    );
+    return 0;
+  }
+  srcs.forEach((s, i) => io.out(`${s} -> ${outputs[i]}`));
+  if (em) io.out(`exact match ${(em.rate * 100).toFixed(2)}% of ${o.evalN} fresh examples (seed ${evalSeed})`);
+  return 0;
+}
+
 export const command: Command = {
   name: 'lm',
-  summary: 'language models on a text file (train, sample, eval) and encoder-decoder toy tasks (seq2seq)',
-  positionals: 'train|sample|eval|seq2seq',
+  summary: 'language models on a text file (train, sample, eval) and encoder-decoder toy tasks (seq2seq, decode)',
+  positionals: 'train|sample|eval|seq2seq|decode [SOURCE ...]',
   flags: FLAGS,
   details:
     'Examples:\n' +
     '  recur lm train --text ../shared/data/tinyshakespeare.txt --minutes 15 --out runs/shakespeare\n' +
     '  recur lm sample --model runs/shakespeare --prime "ROMEO:" --temperature 0.8 --length 400 --seed 7\n' +
     '  recur lm eval --model runs/shakespeare --text other.txt\n' +
-    '  recur lm seq2seq --task addition --minutes 10 --beam 4\n' +
+    '  recur lm train --resume runs/shakespeare --minutes 20        (continues bit-exactly)\n' +
+    '  recur lm seq2seq --task addition --minutes 10 --beam 4 --out runs/addition\n' +
+    '  recur lm decode --model runs/addition 123+45= 9+9=\n' +
     'The vocabulary is built from the training text and saved in the checkpoint; characters outside it in\n' +
     '--prime or an eval text are an error (exit 3) unless --unknown skip drops them.',
   async run(o, pos, io) {
     const [sub, ...rest] = pos;
+    if (sub === 'decode') return decode(o, rest, io);
     if (rest.length) throw new UsageError(`unexpected argument '${rest[0]}'`);
     switch (sub) {
       case 'train':
@@ -245,8 +330,8 @@ export const command: Command = {
       default:
         throw new UsageError(
           sub
-            ? `unknown subcommand '${sub}'; expected train, sample, eval or seq2seq`
-            : 'give a subcommand: train, sample, eval or seq2seq',
+            ? `unknown subcommand '${sub}'; expected train, sample, eval, seq2seq or decode`
+            : 'give a subcommand: train, sample, eval, seq2seq or decode',
         );
     }
   },

@@ -31,6 +31,7 @@ export {
   type HashedEmbeddingOptions,
 } from './hashed.js';
 export { EncoderDecoder, type EncDecConfig, type Seq2SeqBatch } from './encdec.js';
+export { saveSeq2Seq, loadSeq2Seq, SEQ2SEQ_VERSION, type Seq2SeqMeta } from './encdec_io.js';
 export {
   makeToyTask,
   runToyTask,
