@@ -32,6 +32,7 @@ export {
 } from './hashed.js';
 export { EncoderDecoder, type EncDecConfig, type Seq2SeqBatch } from './encdec.js';
 export { saveSeq2Seq, loadSeq2Seq, SEQ2SEQ_VERSION, type Seq2SeqMeta } from './encdec_io.js';
+export { KneserNey, modifiedDiscounts, type KneserNeyOptions } from './ngram.js';
 export {
   makeToyTask,
   runToyTask,
