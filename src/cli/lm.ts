@@ -71,6 +71,11 @@ const FLAGS: Record<string, FlagSpec> = {
     help: 'train: write a sample to samples.jsonl every N updates (0 = --eval-every)',
   },
   'sample-length': { type: 'int', default: 300, help: 'train: tokens per sample (0 = none)' },
+  ngram: {
+    type: 'int',
+    default: 0,
+    help: 'train: also fit an interpolated Kneser-Ney n-gram of this order on the same split (0 = none)',
+  },
   'checkpoint-every': {
     type: 'int',
     default: 500,

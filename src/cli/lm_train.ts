@@ -21,6 +21,7 @@ import { CharVocab, WordVocab } from '../lm/vocab.js';
 import { splitIds } from '../lm/corpus.js';
 import { RecurrentLM } from '../lm/lm.js';
 import { type LMPosition, type TimeSchedule, trainLM } from '../lm/train.js';
+import { KneserNey } from '../lm/ngram.js';
 import type { Optimizer, OptimizerSpec } from '../train/optim.js';
 import type { ScheduleSpec } from '../train/schedule.js';
 import type { SequenceModelConfig } from '../layers/model.js';
@@ -52,6 +53,7 @@ export interface LMRunConfig {
   eval_every: number;
   eval_tokens: number;
   eval_batch: number;
+  ngram: number;
   sample_every: number;
   sample_length: number;
   temperature: number;
@@ -123,6 +125,7 @@ export async function lmTrain(o: Record<string, any>, io: CommandIO): Promise<nu
       if (!(v >= 1)) throw new UsageError(`--${k} must be >= 1, got ${v}`);
     }
     if (!(o.lr > 0)) throw new UsageError(`--lr must be > 0, got ${o.lr}`);
+    if (!(o.ngram >= 0 && o.ngram <= 9)) throw new UsageError(`--ngram must be in 0..9, got ${o.ngram}`);
     if (!(o.dev >= 0 && o.dev < 1)) throw new UsageError(`--dev must be in [0, 1), got ${o.dev}`);
     if (!(o.val >= 0 && o.val < 1)) throw new UsageError(`--val must be in [0, 1), got ${o.val}`);
     text = readText(o.text);
@@ -192,6 +195,7 @@ export async function lmTrain(o: Record<string, any>, io: CommandIO): Promise<nu
       eval_every: o.evalEvery,
       eval_tokens: o.evalTokens,
       eval_batch: o.evalBatch,
+      ngram: o.ngram,
       sample_every: o.sampleEvery,
       sample_length: o.sampleLength,
       temperature: o.temperature,
@@ -286,6 +290,10 @@ export async function lmTrain(o: Record<string, any>, io: CommandIO): Promise<nu
   const sample =
     c.sample_length > 0 ? lm.sample({ length: c.sample_length, temperature: c.temperature, seed: c.seed }) : '';
   if (sample) run.append('samples.jsonl', { step: res.steps, temperature: c.temperature, seed: c.seed, text: sample });
+  // the n-gram baseline on exactly the targets the recurrent model's validation scored
+  const evalStreams = Math.max(1, Math.min(c.eval_batch, Math.floor(val.length / 2)));
+  const kn = c.ngram > 0 && res.val ? new KneserNey(tr, { order: c.ngram, vocabSize: vocab.size }) : null;
+  const ng = kn ? kn.evaluate(val, { streams: evalStreams }) : null;
   const cpu = cpus();
   const result = {
     text: c.text,
@@ -307,6 +315,15 @@ export async function lmTrain(o: Record<string, any>, io: CommandIO): Promise<nu
     [`val_bits_per_${unit}`]: res.val?.bitsPerToken ?? null,
     val_perplexity: res.val?.perplexity ?? null,
     val_tokens: res.val?.tokens ?? 0,
+    ngram: ng
+      ? {
+          model: `interpolated Kneser-Ney, modified discounts, order ${c.ngram}`,
+          loss: ng.loss,
+          [`bits_per_${unit}`]: ng.bitsPerToken,
+          perplexity: ng.perplexity,
+          tokens: ng.tokens,
+        }
+      : null,
     clip_events: res.clipEvents,
     skipped_steps: res.skippedSteps,
     stopped: res.stopped,
@@ -335,6 +352,11 @@ export async function lmTrain(o: Record<string, any>, io: CommandIO): Promise<nu
       `; load average ${result.load_average.start.join(' ')} -> ${result.load_average.end.join(' ')}; ` +
       `run folder ${run.path}`,
   );
+  if (ng)
+    io.out(
+      `${c.ngram}-gram Kneser-Ney on the same split: ${ng.bitsPerToken.toFixed(4)} bits/${unit}, ` +
+        `perplexity ${ng.perplexity.toFixed(2)} on ${ng.tokens} ${unit}s`,
+    );
   if (sample) io.out(`--- sample (seed ${c.seed}, temperature ${c.temperature}) ---\n${sample}`);
   return 0;
 }

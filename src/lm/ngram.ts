@@ -124,15 +124,32 @@ export class KneserNey {
     return Math.max(g - dg, 0) / c.total + gamma * lower;
   }
 
-  /** Mean negative log-likelihood of `ids` read as one stream (each token given the ones before it). */
-  evaluate(ids: ArrayLike<number>): { loss: number; bitsPerToken: number; perplexity: number; tokens: number } {
-    let nats = 0;
-    for (let i = 0; i < ids.length; i++) {
-      const m = Math.min(this.order - 1, i);
-      nats -= Math.log(this.p(ids, i - m, m, ids[i]!));
+  /**
+   * Mean negative log-likelihood of `ids` read as one stream (each token given the ones before it),
+   * or, with `streams: B`, scored on exactly the targets a recurrent LM's evaluation scores
+   * (TokenStreams: B contiguous streams of L = floor(N/B) tokens; tokens 1..L-1 of each, given
+   * the ones before them in the same stream).
+   */
+  evaluate(
+    ids: ArrayLike<number>,
+    o: { streams?: number } = {},
+  ): { loss: number; bitsPerToken: number; perplexity: number; tokens: number } {
+    const B = o.streams ?? 0,
+      L = B > 0 ? Math.floor(ids.length / B) : ids.length;
+    if (B > 0 && !(Number.isInteger(B) && L >= 2))
+      throw new RangeError(`KneserNey.evaluate: ${ids.length} tokens are too few for ${B} streams`);
+    let nats = 0,
+      n = 0;
+    for (let b = 0; b < Math.max(1, B); b++) {
+      const s0 = b * L;
+      for (let t = B > 0 ? 1 : 0; t < L; t++) {
+        const m = Math.min(this.order - 1, t);
+        nats -= Math.log(this.p(ids, s0 + t - m, m, ids[s0 + t]!));
+        n++;
+      }
     }
-    const loss = nats / Math.max(1, ids.length);
-    return { loss, bitsPerToken: loss / Math.LN2, perplexity: Math.exp(loss), tokens: ids.length };
+    const loss = nats / Math.max(1, n);
+    return { loss, bitsPerToken: loss / Math.LN2, perplexity: Math.exp(loss), tokens: n };
   }
 }
 

@@ -31,6 +31,11 @@ test('bigram, fixed discount 0.5, on "a b a b c a b": the hand-computed probabil
   close(ev.loss, -(Math.log(0.5) + Math.log(0.875) + Math.log(0.375)) / 3, 'evaluate');
   close(ev.perplexity, Math.exp(ev.loss), 'perplexity');
   close(ev.bitsPerToken, ev.loss / Math.LN2, 'bits');
+  // as 2 streams of 3 (the 7th id dropped): "b a b" and "c a b" score a|b, b|a, a|c, b|a
+  const st = kn.evaluate([1, 0, 1, 2, 0, 1, 0], { streams: 2 });
+  assert.equal(st.tokens, 4);
+  close(st.loss, -(Math.log(0.5) + 2 * Math.log(0.875) + Math.log(kn.prob([2], 0))) / 4, 'streams');
+  assert.throws(() => kn.evaluate([1, 0, 1], { streams: 2 }), /too few/);
 });
 
 test('modified discounts: Chen & Goodman from the counts of counts, by hand', () => {
