@@ -196,7 +196,7 @@ export async function lmTrain(o: Record<string, any>, io: CommandIO): Promise<nu
       eval_tokens: o.evalTokens,
       eval_batch: o.evalBatch,
       ngram: o.ngram,
-      sample_every: o.sampleEvery,
+      sample_every: o.sampleEvery || o.evalEvery,
       sample_length: o.sampleLength,
       temperature: o.temperature,
       checkpoint_every: o.checkpointEvery,
@@ -230,7 +230,8 @@ export async function lmTrain(o: Record<string, any>, io: CommandIO): Promise<nu
         (at ? `; from step ${at.step}` : ''),
     );
   const dp = await dataParallel(lm.model, { threads: c.threads, backend: c.backend });
-  let lastEval = Number.NaN;
+  let lastEval = Number.NaN,
+    lastSample = -1;
   let res: ReturnType<typeof trainLM>;
   try {
     if (at && c.threads > 1) dp.setState(lm.model.getState()); // the saved rows go back to their threads
@@ -262,14 +263,16 @@ export async function lmTrain(o: Record<string, any>, io: CommandIO): Promise<nu
             dp.getState(),
           ),
         ),
-      sampleEvery: c.sample_every,
-      onSample: (step) =>
+      sampleEvery: c.sample_length > 0 ? c.sample_every : 0,
+      onSample: (step) => {
+        lastSample = step;
         run.append('samples.jsonl', {
           step,
           temperature: c.temperature,
           seed: c.seed,
           text: lm.sample({ length: c.sample_length, temperature: c.temperature, seed: c.seed }),
-        }),
+        });
+      },
       onLog: (r) => {
         if (r.kind === 'eval') {
           run.log({ ...r, [`bits_per_${unit}`]: r.bits_per_token });
@@ -289,7 +292,8 @@ export async function lmTrain(o: Record<string, any>, io: CommandIO): Promise<nu
   }
   const sample =
     c.sample_length > 0 ? lm.sample({ length: c.sample_length, temperature: c.temperature, seed: c.seed }) : '';
-  if (sample) run.append('samples.jsonl', { step: res.steps, temperature: c.temperature, seed: c.seed, text: sample });
+  if (sample && lastSample !== res.steps)
+    run.append('samples.jsonl', { step: res.steps, temperature: c.temperature, seed: c.seed, text: sample });
   // the n-gram baseline on exactly the targets the recurrent model's validation scored
   const evalStreams = Math.max(1, Math.min(c.eval_batch, Math.floor(val.length / 2)));
   const kn = c.ngram > 0 && res.val ? new KneserNey(tr, { order: c.ngram, vocabSize: vocab.size }) : null;
