@@ -178,6 +178,8 @@ function hashRow(labelOut: usize): i32 {
       } else {
         const x = parseNum(s, e);
         if (!isFinite(x)) return -1; // bad numbers (NaN) are reported by the TS path; +-Infinity too
+        // Value-weighted numbers beyond 2^53 (MAX_FEATURE_VALUE in featurehash.ts): the TS path reports them.
+        if (kj == KIND_VALUE && !(Math.abs(x) <= 9007199254740992.0)) return -1;
         const ns = load<i32>(nsP + jo);
         if (kj == KIND_BIN) h = murmurInt(binOf(x), ns);
         else { h = ns; v = kj == KIND_VALUE ? x : logValue(x); }
@@ -218,7 +220,8 @@ function ftrlDot(n: i32): f64 {
   const st = pState, ix = pIdx, wp = pW, vp = pVal, ia = 1 / alpha;
   // w two coordinates at a time (f64x2 lanes do the scalar IEEE operations, so the values are
   // those of ftrl.ts; the division runs for w = 0 lanes too, cheaper than a mispredicted branch).
-  const va = f64x2.splat(l1), vna = f64x2.splat(-l1), vb = f64x2.splat(beta), via = f64x2.splat(ia), vl2 = f64x2.splat(l2);
+  const va = f64x2.splat(l1), vna = f64x2.splat(-l1), vb = f64x2.splat(beta);
+  const via = f64x2.splat(ia), vl2 = f64x2.splat(l2);
   let k = 0;
   for (; k + 2 <= n; k += 2) {
     const q = ix + (<usize>k << 2);
@@ -271,7 +274,9 @@ function ftrlUpdate(n: i32, p: f64, y: f64): void {
     store<f64>(i0, f64x2.extract_lane(z1, 0)); store<f64>(i0, f64x2.extract_lane(s1, 0), 8);
     store<f64>(i1, f64x2.extract_lane(z1, 1)); store<f64>(i1, f64x2.extract_lane(s1, 1), 8);
   }
-  if (k < n) ftrlStep(st + (<usize>load<i32>(ix + (<usize>k << 2)) << 4), g0 * load<f64>(vp + (<usize>k << 3)), load<f64>(wp + (<usize>k << 3)), ia);
+  if (k < n)
+    ftrlStep(st + (<usize>load<i32>(ix + (<usize>k << 2)) << 4), g0 * load<f64>(vp + (<usize>k << 3)),
+      load<f64>(wp + (<usize>k << 3)), ia);
 }
 
 function adaDot(n: i32): f64 {
@@ -310,7 +315,8 @@ function adaUpdate(n: i32, p: f64, y: f64): void {
     store<f64>(i0, f64x2.extract_lane(ni, 0), 8); store<f64>(i0, f64x2.extract_lane(w1, 0));
     store<f64>(i1, f64x2.extract_lane(ni, 1), 8); store<f64>(i1, f64x2.extract_lane(w1, 1));
   }
-  if (k < n) adaStep(st + (<usize>load<i32>(ix + (<usize>k << 2)) << 4), g0 * load<f64>(vp + (<usize>k << 3)), a, b, c2);
+  if (k < n)
+    adaStep(st + (<usize>load<i32>(ix + (<usize>k << 2)) << 4), g0 * load<f64>(vp + (<usize>k << 3)), a, b, c2);
 }
 
 // ---- the driver ----
@@ -361,7 +367,8 @@ export function run(pos: usize, len: usize, line: i32, seen: i32): usize {
       // The row ends at the LF at q: strip a CR from its last field, as the CSV reader does.
       const last = pEnds + (<usize>(nf - 1) << 2);
       const le = <usize>load<i32>(last);
-      if (le > <usize>load<i32>(pStarts + (<usize>(nf - 1) << 2)) && load<u8>(le - 1) == CR) store<i32>(last, <i32>(le - 1));
+      if (le > <usize>load<i32>(pStarts + (<usize>(nf - 1) << 2)) && load<u8>(le - 1) == CR)
+        store<i32>(last, <i32>(le - 1));
       if (nf == 1 && load<i32>(pEnds) == load<i32>(pStarts)) { pos = q + 1; line++; continue; } // blank line
       if (nf != nFile) { status = SLOW; stop = true; break; }
       pIdx = pIdx0 + (<usize>(nb * stride) << 2); pVal = pVal0 + (<usize>(nb * stride) << 3);

@@ -73,6 +73,7 @@ export { lrAt, type ScheduleSpec } from './train/schedule.js';
 export { Trainer, TruncatedBPTT, type TrainerOptions, type StepInfo } from './train/trainer.js';
 export { saveCheckpoint, loadCheckpoint, type CheckpointMeta, type LoadedCheckpoint } from './train/checkpoint.js';
 export { evaluateTask } from './train/evaluate.js';
+export { printable, type PrintableOptions } from './printable.js';
 export {
   makeTask,
   TASKS,

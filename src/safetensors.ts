@@ -4,9 +4,21 @@
  * then the raw little-endian tensor bytes (offsets relative to the end of the header).
  *
  * Decoding treats the file as hostile: every length, offset, shape and dtype is checked
- * before anything is allocated, overlapping or out-of-range tensors are rejected, and the
- * total allocation is bounded by the file's own size. Errors are SafetensorsError.
+ * before anything is allocated; the header must be one JSON object with no repeated key,
+ * and the tensors must tile the data section exactly (no gap, no overlap, nothing after the
+ * last), as the reference implementation requires, so a header length that is off by a few
+ * bytes cannot load with every tensor shifted. The total allocation is bounded by the file's
+ * own size. Errors are SafetensorsError.
+ *
+ * Checksum: files written here carry `__metadata__["recur_checksum"] = "crc32:<8 hex>"`, the
+ * CRC-32 of the whole file with those 8 hex digits read as '0'. Decoding verifies it when
+ * present (any bit flip or short burst anywhere is caught) and reports `checksum: 'absent'`
+ * for files without one (older files, other writers), which load as before. The entry is
+ * not returned among the metadata.
  */
+import { crc32 } from './crc32.js';
+import { parseStrictJSON } from './strict_json.js';
+
 export type DTypeName = 'F64' | 'F32' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'U16' | 'U32' | 'BOOL';
 
 type TypedArray =
@@ -43,6 +55,10 @@ const SIZES: Record<DTypeName, number> = {
   BOOL: 1,
 };
 const MAX_HEADER = 100 * 1024 * 1024;
+export const CHECKSUM_KEY = 'recur_checksum';
+const CHECKSUM_ZERO = 'crc32:00000000';
+// How the entry appears in JSON.stringify's output (the only writer of the key).
+const CHECKSUM_PATTERN = `"${CHECKSUM_KEY}":"crc32:`;
 const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function dtypeOf(a: TypedArray): DTypeName {
@@ -85,17 +101,23 @@ function swapBytes(b: Uint8Array, size: number): void {
   for (let i = 0; i < b.length; i += size) b.subarray(i, i + size).reverse();
 }
 
-/** Encodes tensors (sorted by name, as the reference writer does) and string metadata. */
+/**
+ * Encodes tensors (sorted by name, as the reference writer does) and string metadata, with
+ * the checksum entry unless `opts.checksum` is false.
+ */
 export function encodeSafetensors(
   tensors: Record<string, { dtype?: DTypeName; shape: number[]; data: TypedArray }>,
   metadata: Record<string, string> = {},
+  opts: { checksum?: boolean } = {},
 ): Uint8Array {
   const names = Object.keys(tensors).sort();
   const header: Record<string, unknown> = {};
-  if (Object.keys(metadata).length) {
+  const withSum = opts.checksum ?? true;
+  if (CHECKSUM_KEY in metadata) throw new SafetensorsError(`metadata '${CHECKSUM_KEY}' is reserved for the checksum`);
+  if (Object.keys(metadata).length || withSum) {
     for (const [k, v] of Object.entries(metadata))
       if (typeof v !== 'string') throw new SafetensorsError(`metadata '${k}' must be a string`);
-    header.__metadata__ = metadata;
+    header.__metadata__ = withSum ? { ...metadata, [CHECKSUM_KEY]: CHECKSUM_ZERO } : metadata;
   }
   let off = 0;
   for (const n of names) {
@@ -108,9 +130,9 @@ export function encodeSafetensors(
     header[n] = { dtype, shape: t.shape, data_offsets: [off, off + bytes] };
     off += bytes;
   }
-  let json = JSON.stringify(header);
-  while ((8 + json.length) % 8 !== 0) json += ' '; // align the data to 8 bytes
-  const hbytes = new TextEncoder().encode(json);
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const hbytes = new Uint8Array(json.length + ((8 - (json.length % 8)) % 8)).fill(0x20); // data aligned to 8 bytes
+  hbytes.set(json);
   const out = new Uint8Array(8 + hbytes.length + off);
   new DataView(out.buffer).setBigUint64(0, BigInt(hbytes.length), true);
   out.set(hbytes, 8);
@@ -122,13 +144,35 @@ export function encodeSafetensors(
     if (!LITTLE) swapBytes(out.subarray(pos, pos + b.length), t.data.BYTES_PER_ELEMENT);
     pos += b.length;
   }
+  if (withSum) {
+    const at = checksumAt(out, 8 + hbytes.length);
+    const hex = crc32(out).toString(16).padStart(8, '0');
+    for (let i = 0; i < 8; i++) out[at + i] = hex.charCodeAt(i);
+  }
   return out;
 }
 
-/** Decodes and validates a safetensors file. */
+/** Byte offset in `bytes` of the 8 hex digits of the checksum entry, or a SafetensorsError. */
+function checksumAt(bytes: Uint8Array, headerEnd: number): number {
+  const pat = new TextEncoder().encode(CHECKSUM_PATTERN);
+  let found = -1;
+  outer: for (let i = 8; i + pat.length + 8 <= headerEnd; i++) {
+    for (let k = 0; k < pat.length; k++) if (bytes[i + k] !== pat[k]) continue outer;
+    if (found >= 0) throw new SafetensorsError('the checksum entry appears twice in the header');
+    found = i + pat.length;
+  }
+  if (found < 0) throw new SafetensorsError(`the checksum entry is not in the form "${CHECKSUM_KEY}":"crc32:<8 hex>"`);
+  return found;
+}
+
+/**
+ * Decodes and validates a safetensors file. `checksum` says whether the file carried a
+ * checksum (verified, or the call throws) or none.
+ */
 export function decodeSafetensors(bytes: Uint8Array): {
   tensors: Record<string, SafeTensor>;
   metadata: Record<string, string>;
+  checksum: 'verified' | 'absent';
 } {
   if (!(bytes instanceof Uint8Array)) throw new SafetensorsError('expected the file contents as a Uint8Array');
   if (bytes.length < 8) throw new SafetensorsError(`file too short (${bytes.length} bytes): no header length`);
@@ -140,8 +184,12 @@ export function decodeSafetensors(bytes: Uint8Array): {
   const n = Number(n64);
   if (n > MAX_HEADER) throw new SafetensorsError(`header length ${n} exceeds the ${MAX_HEADER}-byte limit`);
   let header: Record<string, unknown>;
+  if (bytes[8] !== 0x7b) throw new SafetensorsError("header must be a JSON object starting with '{'");
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
+    header = parseStrictJSON(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n))) as Record<
+      string,
+      unknown
+    >;
   } catch (e) {
     throw new SafetensorsError(`header is not valid UTF-8 JSON: ${(e as Error).message}`);
   }
@@ -157,6 +205,11 @@ export function decodeSafetensors(bytes: Uint8Array): {
         throw new SafetensorsError('__metadata__ must be an object of strings');
       for (const [k, s] of Object.entries(v)) {
         if (typeof s !== 'string') throw new SafetensorsError(`__metadata__['${k}'] must be a string`);
+        // A checksum under another key is a damaged key (else one flipped bit would turn the check off).
+        if (k !== CHECKSUM_KEY && /^crc32:[0-9a-f]{8}$/.test(s))
+          throw new SafetensorsError(
+            `a checksum entry under the key ${JSON.stringify(k.slice(0, 40))}: the header is corrupt`,
+          );
         metadata[k] = s;
       }
       continue;
@@ -190,14 +243,48 @@ export function decodeSafetensors(bytes: Uint8Array): {
       );
     if (count * SIZES[dtype] !== end - begin)
       throw new SafetensorsError(
-        `tensor '${name}': shape [${shape}] of ${dtype} needs ${count * SIZES[dtype]} bytes, offsets give ${end - begin}`,
+        `tensor '${name}': shape [${shape}] of ${dtype} needs ${count * SIZES[dtype]} bytes, offsets give ` +
+          `${end - begin}`,
       );
     entries.push({ name, dtype, shape, begin, end });
   }
-  entries.sort((a, b) => a.begin - b.begin);
-  for (let i = 1; i < entries.length; i++) {
-    if (entries[i]!.begin < entries[i - 1]!.end)
-      throw new SafetensorsError(`tensors '${entries[i - 1]!.name}' and '${entries[i]!.name}' overlap`);
+  entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let at = 0;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    if (i > 0 && e.begin < entries[i - 1]!.end)
+      throw new SafetensorsError(`tensors '${entries[i - 1]!.name}' and '${e.name}' overlap`);
+    if (e.begin !== at)
+      throw new SafetensorsError(
+        `tensor '${e.name}' starts at byte ${e.begin} of the data section, but the tensors before it end at ` +
+          `${at} (a gap: wrong header length or a corrupt offset)`,
+      );
+    at = e.end;
+  }
+  if (at !== dataLen)
+    throw new SafetensorsError(
+      `the tensors end at byte ${at} of the ${dataLen}-byte data section (${dataLen - at} bytes after the ` +
+        `last: wrong header length or a truncated header)`,
+    );
+  let checksum: 'verified' | 'absent' = 'absent';
+  if (CHECKSUM_KEY in metadata) {
+    const want = metadata[CHECKSUM_KEY]!;
+    if (!/^crc32:[0-9a-f]{8}$/.test(want))
+      throw new SafetensorsError(
+        `checksum entry must be "crc32:<8 lowercase hex digits>", got ${JSON.stringify(want.slice(0, 40))}`,
+      );
+    const at8 = checksumAt(bytes, dataStart);
+    let c = crc32(bytes, 0, 0, at8);
+    c = crc32(new TextEncoder().encode('00000000'), c);
+    c = crc32(bytes, c, at8 + 8, bytes.length);
+    const got = c.toString(16).padStart(8, '0');
+    if (`crc32:${got}` !== want)
+      throw new SafetensorsError(
+        `checksum mismatch (file says ${want.slice(6)}, contents give ${got}): the file is corrupt (a changed ` +
+          `or lost byte)`,
+      );
+    delete metadata[CHECKSUM_KEY];
+    checksum = 'verified';
   }
   const tensors: Record<string, SafeTensor> = {};
   for (const e of entries) {
@@ -206,5 +293,25 @@ export function decodeSafetensors(bytes: Uint8Array): {
     if (!LITTLE) swapBytes(copy, SIZES[e.dtype]);
     tensors[e.name] = { dtype: e.dtype, shape: e.shape, data: view(e.dtype, copy.buffer) };
   }
-  return { tensors, metadata };
+  return { tensors, metadata, checksum };
+}
+
+/**
+ * Throws a SafetensorsError naming the first float tensor among `names` that holds NaN or
+ * +-Infinity (and where), e.g. for parameters and optimiser state read from a checkpoint.
+ */
+export function assertFiniteTensors(tensors: Record<string, SafeTensor>, names: string[] = Object.keys(tensors)): void {
+  for (const name of names) {
+    const t = tensors[name];
+    if (!t || (t.dtype !== 'F32' && t.dtype !== 'F64')) continue;
+    const d = t.data as Float32Array | Float64Array;
+    let s = 0;
+    for (let i = 0; i < d.length; i++) s += d[i]! * 0; // NaN exactly when some value is NaN or infinite
+    if (s === 0) continue;
+    for (let i = 0; i < d.length; i++)
+      if (!Number.isFinite(d[i]!))
+        throw new SafetensorsError(
+          `tensor '${name}' holds a non-finite value (${d[i]} at index ${i}): refusing to load it`,
+        );
+  }
 }

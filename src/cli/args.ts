@@ -1,7 +1,14 @@
 /**
  * A small flag parser: every flag has a type, a default and one line of help; unknown flags
  * are rejected with the closest known name; `--help` and `--json` exist on every command.
+ * Numbers are decimal (`1e-3`, `-2.5`; no hex, no `Infinity`), and a flag's declared range
+ * (min/max, inclusive; above/below, exclusive) is checked here, so every out-of-range value
+ * is a UsageError (exit code 2) naming the flag and its range, before any work starts.
  */
+import { UsageError } from './errors.js';
+
+export { EXIT, InputError, UsageError } from './errors.js';
+
 export type FlagType = 'string' | 'number' | 'int' | 'boolean' | 'list';
 
 export interface FlagSpec {
@@ -9,6 +16,12 @@ export interface FlagSpec {
   default?: string | number | boolean | string[];
   help: string;
   choices?: readonly string[];
+  /** Inclusive bounds of a number or int flag. */
+  min?: number;
+  max?: number;
+  /** Exclusive bounds (e.g. a learning rate: above 0). */
+  above?: number;
+  below?: number;
 }
 
 export interface CommandIO {
@@ -26,18 +39,6 @@ export interface Command {
   /** Extra help text (examples). */
   details?: string;
   run(opts: Record<string, any>, positionals: string[], io: CommandIO): Promise<number>;
-}
-
-/** Exit codes that mean something. */
-export const EXIT = { ok: 0, failure: 1, usage: 2, badInput: 3 } as const;
-
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
-
-/** Errors caused by the user's data or files (exit code 3). */
-export class InputError extends Error {
-  override name = 'InputError';
 }
 
 export const COMMON_FLAGS: Record<string, FlagSpec> = {
@@ -72,16 +73,45 @@ export function closest(name: string, candidates: string[]): string | null {
   return best !== null && bd <= Math.max(2, Math.floor(name.length / 3)) ? best : null;
 }
 
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** The range a number flag accepts, in words: "an integer in 1..4096", "a number > 0". */
+export function rangeText(spec: FlagSpec): string {
+  const what = spec.type === 'int' ? 'an integer' : 'a number';
+  const lo = spec.min !== undefined ? `${spec.min}` : spec.above !== undefined ? `${spec.above}` : null;
+  const hi = spec.max !== undefined ? `${spec.max}` : spec.below !== undefined ? `${spec.below}` : null;
+  if (lo !== null && hi !== null) {
+    if (spec.min !== undefined && spec.max !== undefined) return `${what} in ${lo}..${hi}`;
+    return `${what} in ${spec.min !== undefined ? '[' : '('}${lo}, ${hi}${spec.max !== undefined ? ']' : ')'}`;
+  }
+  if (lo !== null) return `${what} ${spec.min !== undefined ? '>=' : '>'} ${lo}`;
+  if (hi !== null) return `${what} ${spec.max !== undefined ? '<=' : '<'} ${hi}`;
+  return what;
+}
+
+/** Throws a UsageError naming the flag and its range when `v` lies outside it. */
+export function checkRange(name: string, spec: FlagSpec, v: number): void {
+  const out =
+    (spec.min !== undefined && !(v >= spec.min)) ||
+    (spec.max !== undefined && !(v <= spec.max)) ||
+    (spec.above !== undefined && !(v > spec.above)) ||
+    (spec.below !== undefined && !(v < spec.below));
+  if (out) throw new UsageError(`--${name} must be ${rangeText(spec)}, got ${v}`);
+}
+
 function convert(name: string, spec: FlagSpec, raw: string): unknown {
   switch (spec.type) {
-    case 'number': {
-      const v = Number(raw);
-      if (raw.trim() === '' || !Number.isFinite(v)) throw new UsageError(`--${name} expects a number, got '${raw}'`);
-      return v;
-    }
+    case 'number':
     case 'int': {
       const v = Number(raw);
-      if (!Number.isInteger(v)) throw new UsageError(`--${name} expects an integer, got '${raw}'`);
+      if (!DECIMAL.test(raw) || !Number.isFinite(v))
+        throw new UsageError(
+          `--${name} expects ${rangeText(spec)} (decimal, e.g. ` +
+            `${spec.type === 'int' ? '100 or 1e4' : '0.01 or 1e-3'}), got '${raw}'`,
+        );
+      if (spec.type === 'int' && !Number.isSafeInteger(v))
+        throw new UsageError(`--${name} expects ${rangeText(spec)}, got '${raw}'`);
+      checkRange(name, spec, v);
       return v;
     }
     case 'list':
@@ -159,6 +189,10 @@ export function camel(s: string): string {
   return s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
+function metavar(s: FlagSpec): string {
+  return s.type === 'list' ? 'A,B' : s.choices ? 'X' : s.type === 'string' ? 'S' : 'N';
+}
+
 export function helpText(prog: string, cmd: Command): string {
   const lines = [
     `Usage: ${prog} ${cmd.name}${cmd.positionals ? ' ' + cmd.positionals : ''} [options]`,
@@ -168,8 +202,7 @@ export function helpText(prog: string, cmd: Command): string {
     'Options:',
   ];
   const all = { ...flagsOf(cmd), ...COMMON_FLAGS };
-  const left = (k: string, s: FlagSpec) =>
-    `  --${k}${s.type === 'boolean' ? '' : ` ${s.type === 'list' ? 'A,B' : s.choices ? 'X' : s.type === 'string' ? 'S' : 'N'}`}`;
+  const left = (k: string, s: FlagSpec) => `  --${k}${s.type === 'boolean' ? '' : ` ${metavar(s)}`}`;
   const width = Math.max(...Object.entries(all).map(([k, s]) => left(k, s).length)) + 2;
   for (const [k, s] of Object.entries(all)) {
     const dflt =
@@ -177,7 +210,11 @@ export function helpText(prog: string, cmd: Command): string {
         ? ` (default: ${Array.isArray(s.default) ? s.default.join(',') : s.default})`
         : '';
     const ch = s.choices ? ` [${s.choices.join('|')}]` : '';
-    lines.push(`${left(k, s).padEnd(width)}${s.help}${ch}${dflt}`);
+    const range =
+      (s.type === 'int' || s.type === 'number') && [s.min, s.max, s.above, s.below].some((b) => b !== undefined)
+        ? ` (${rangeText(s)})`
+        : '';
+    lines.push(`${left(k, s).padEnd(width)}${s.help}${ch}${range}${dflt}`);
   }
   if (cmd.details) lines.push('', cmd.details);
   return lines.join('\n');

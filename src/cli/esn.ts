@@ -3,11 +3,14 @@
  * evaluate it one step ahead or in closed loop; `--out DIR` writes config.json,
  * metrics.json and forecast.json ({t, truth, prediction, mode}) for `recur report`.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, InputError, UsageError } from './args.js';
 import { Reservoir, Ridge, pipe, nrmse, rsquare, mackeyGlass, narma, lorenz } from '../reservoir/index.js';
 import { threadedGram } from '../node/gram.js';
+import { makeDir, readInputText } from '../node/files.js';
+import { printable } from '../printable.js';
+import { checkMemory } from './memory.js';
 
 interface Data {
   u: Float64Array;
@@ -35,7 +38,8 @@ export function parseCsv(
       ? names.map((_, i) => i)
       : columns.map((c) => {
           const i = /^\d+$/.test(c) ? Number(c) : names.indexOf(c);
-          if (i < 0 || i >= names.length) throw new InputError(`${file}: no column '${c}'; have ${names.join(', ')}`);
+          if (i < 0 || i >= names.length)
+            throw new InputError(`${file}: no column '${c}'; have ${printable(names.join(', '))}`);
           return i;
         });
   const rows = lines.slice(header ? 1 : 0);
@@ -49,7 +53,8 @@ export function parseCsv(
         v = Number(raw);
       if (raw === '' || !Number.isFinite(v)) {
         throw new InputError(
-          `${file}: line ${r + (header ? 2 : 1)}, column '${names[c]}': expected a finite number, got '${raw}'`,
+          `${file}: line ${r + (header ? 2 : 1)}, column '${printable(names[c], 60)}': ` +
+            `expected a finite number, got '${printable(raw, 40)}'`,
         );
       }
       data[r * F + f] = v;
@@ -63,7 +68,7 @@ function loadData(o: Record<string, any>, positionals: string[]): Data {
   if (positionals.length > 1) throw new UsageError(`expected at most one CSV file, got ${positionals.length}`);
   if (positionals[0]) {
     const file = positionals[0];
-    const c = parseCsv(readFileSync(file, 'utf8'), file, o.columns ?? []);
+    const c = parseCsv(readInputText(file), file, o.columns ?? []);
     if (c.T < o.train + 2)
       throw new InputError(`${file}: ${c.T} rows, but --train ${o.train} needs at least ${o.train + 2}`);
     const T = Math.min(c.T - 1, o.train + o.test);
@@ -124,39 +129,49 @@ export const command: Command = {
       help: 'built-in data set (ignored when a CSV is given)',
     },
     columns: { type: 'list', help: 'CSV columns to use, by name or 0-based index (default: all)' },
-    tau: { type: 'number', default: 17, help: 'Mackey-Glass delay' },
-    train: { type: 'int', default: 4000, help: 'training steps' },
-    test: { type: 'int', default: 1000, help: 'test steps after training' },
-    warmup: { type: 'int', default: 200, help: 'training steps whose states are discarded' },
-    units: { type: 'int', default: 500, help: 'reservoir units N' },
-    sr: { type: 'number', default: 1.25, help: 'spectral radius of W' },
-    lr: { type: 'number', default: 0.3, help: 'leak rate' },
-    'input-scaling': { type: 'number', default: 1, help: 'scale of the input weights' },
-    connectivity: { type: 'number', default: 0.1, help: 'density of W' },
-    'input-connectivity': { type: 'number', default: 0.1, help: 'density of Win' },
-    bias: { type: 'number', default: 0, help: 'scale of the reservoir bias' },
-    ridge: { type: 'number', default: 1e-5, help: 'ridge penalty of the readout' },
+    tau: { type: 'number', default: 17, above: 0, max: 1000, help: 'Mackey-Glass delay' },
+    train: { type: 'int', default: 4000, min: 1, max: 1e8, help: 'training steps' },
+    test: { type: 'int', default: 1000, min: 1, max: 1e8, help: 'test steps after training' },
+    warmup: { type: 'int', default: 200, min: 0, help: 'training steps whose states are discarded' },
+    units: { type: 'int', default: 500, min: 1, max: 100000, help: 'reservoir units N' },
+    sr: { type: 'number', default: 1.25, min: 0, help: 'spectral radius of W' },
+    lr: { type: 'number', default: 0.3, above: 0, max: 1, help: 'leak rate' },
+    'input-scaling': { type: 'number', default: 1, min: 0, help: 'scale of the input weights' },
+    connectivity: { type: 'number', default: 0.1, above: 0, max: 1, help: 'density of W' },
+    'input-connectivity': { type: 'number', default: 0.1, above: 0, max: 1, help: 'density of Win' },
+    bias: { type: 'number', default: 0, min: 0, help: 'scale of the reservoir bias' },
+    ridge: { type: 'number', default: 1e-5, min: 0, help: 'ridge penalty of the readout' },
     mode: {
       type: 'string',
       default: 'one-step',
       choices: ['one-step', 'closed-loop'],
       help: 'evaluate one step ahead, or free-running from the end of training',
     },
-    horizon: { type: 'int', default: 84, help: 'closed-loop steps' },
+    horizon: { type: 'int', default: 84, min: 1, max: 1e8, help: 'closed-loop steps' },
     seed: { type: 'int', default: 1, help: 'seed of the reservoir and the data' },
     threads: {
       type: 'int',
       default: 1,
+      min: 1,
+      max: 2,
       help: '2: a helper thread folds the states into X^T X while the reservoir runs (same numbers)',
     },
     out: { type: 'string', help: 'write config.json, metrics.json and forecast.json to this directory' },
   },
   details:
-    'Examples:\n  recur esn --units 500 --mode closed-loop --out runs/mg\n  recur esn --units 2000 --threads 2\n  recur esn series.csv --columns load --train 2000 --test 500\n' +
+    'Examples:\n  recur esn --units 500 --mode closed-loop --out runs/mg\n  recur esn --units 2000 --threads ' +
+    '2\n  recur esn series.csv --columns load --train 2000 --test 500\n' +
     "NRMSE is RMSE / std(truth); nrmse_minmax is RMSE / (max - min), ReservoirPy's default.",
   async run(o, positionals, io) {
-    if (o.train < 1 || o.test < 1) throw new UsageError('--train and --test must be >= 1');
     if (o.warmup >= o.train) throw new UsageError(`--warmup (${o.warmup}) must be smaller than --train (${o.train})`);
+    // The readout's Gram matrix (float64, plus a float32 product and the solve's copy) grows as units^2,
+    // W as units^2 x connectivity, the states of the run as steps x units.
+    const P = o.units + 8;
+    checkMemory(
+      P * P * 20 + o.units * o.units * o.connectivity * 6 + (o.train + o.test + o.horizon) * o.units * 8 * 2,
+      `--units ${o.units} (--train ${o.train}, --test ${o.test})`,
+      'lower --units',
+    );
     const d = loadData(o, positionals);
     if (o.mode === 'closed-loop' && !d.forecasting)
       throw new UsageError(
@@ -180,7 +195,6 @@ export const command: Command = {
       horizon: o.horizon,
       seed: o.seed,
     };
-    if (o.threads < 1 || o.threads > 2) throw new UsageError(`--threads must be 1 or 2, got ${o.threads}`);
     const gram = o.threads === 2 ? await threadedGram() : undefined;
     const t0 = performance.now();
     const esn = pipe(
@@ -234,7 +248,7 @@ export const command: Command = {
       mode: o.mode,
     };
     if (o.out) {
-      mkdirSync(o.out, { recursive: true });
+      makeDir(o.out);
       writeFileSync(join(o.out, 'config.json'), JSON.stringify(config, null, 2) + '\n');
       writeFileSync(join(o.out, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
       writeFileSync(join(o.out, 'forecast.json'), JSON.stringify(forecast) + '\n');
@@ -243,10 +257,12 @@ export const command: Command = {
     else {
       io.out(`${d.name}: ${o.units} units, ${Ttr} training steps, ${o.mode} over ${metrics.steps} steps`);
       io.out(
-        `NRMSE (std) ${metrics.nrmse.toExponential(3)}  NRMSE (max-min) ${metrics.nrmse_minmax.toExponential(3)}  R^2 ${metrics.r2.toFixed(6)}`,
+        `NRMSE (std) ${metrics.nrmse.toExponential(3)}  NRMSE (max-min) ` +
+          `${metrics.nrmse_minmax.toExponential(3)}  R^2 ${metrics.r2.toFixed(6)}`,
       );
       io.out(
-        `init ${metrics.init_s.toFixed(3)} s  fit ${metrics.fit_s.toFixed(3)} s  predict ${metrics.predict_s.toFixed(3)} s${o.out ? `  -> ${o.out}` : ''}`,
+        `init ${metrics.init_s.toFixed(3)} s  fit ${metrics.fit_s.toFixed(3)} s  predict ` +
+          `${metrics.predict_s.toFixed(3)} s${o.out ? `  -> ${o.out}` : ''}`,
       );
     }
     return 0;

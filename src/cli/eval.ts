@@ -1,6 +1,7 @@
 /** `recur eval RUN_DIR|CHECKPOINT`: evaluate a trained model on fresh sequences of its task. */
-import { statSync, readFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { readInput } from '../node/files.js';
 import type { Command } from './args.js';
 import { UsageError, InputError } from './args.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
@@ -13,20 +14,23 @@ export const command: Command = {
   summary: 'evaluate a trained model on fresh sequences of its task',
   positionals: 'RUN_DIR|CHECKPOINT',
   flags: {
-    n: { type: 'int', default: 10000, help: 'fresh sequences' },
+    n: { type: 'int', default: 10000, min: 1, max: 1e7, help: 'fresh sequences' },
     seed: { type: 'int', default: 424242, help: 'seed of the evaluation sequences' },
-    T: { type: 'int', help: 'evaluate at another sequence length than trained' },
+    T: { type: 'int', min: 2, max: 100000, help: 'evaluate at another sequence length than trained' },
   },
   async run(o, pos, io) {
     if (pos.length !== 1) throw new UsageError('give exactly one run folder or checkpoint file');
-    const path = statSync(pos[0]!).isDirectory() ? join(pos[0]!, 'checkpoint.safetensors') : pos[0]!;
+    const path =
+      existsSync(pos[0]!) && statSync(pos[0]!).isDirectory() ? join(pos[0]!, 'checkpoint.safetensors') : pos[0]!;
+    const bytes = readInput(path);
     let ck;
     try {
-      ck = loadCheckpoint(new Uint8Array(readFileSync(path)));
+      ck = loadCheckpoint(bytes);
     } catch (e) {
       if (e instanceof SafetensorsError) throw new InputError(`${path}: ${e.message}`);
       throw e;
     }
+    for (const note of ck.notes) io.err(`recur eval: note: ${path}: ${note}`);
     if (!ck.meta.task) throw new InputError(`${path}: the checkpoint names no task to evaluate on`);
     const taskCfg = { ...(ck.meta.task as unknown as TaskConfig), ...(o.T ? { T: o.T } : {}) };
     const ev = evaluateTask(makeTask(taskCfg), ck.model, { n: o.n, seed: o.seed });
@@ -45,7 +49,8 @@ export const command: Command = {
     io.out(
       o.json
         ? JSON.stringify(res)
-        : `${taskCfg.name} T=${taskCfg.T}: loss ${ev.loss.toFixed(5)} (baseline ${ev.baseline.toFixed(4)}), ${(ev.errorRate * 100).toFixed(2)}% wrong of ${ev.sequences} -> ${ev.success ? 'SOLVED' : 'not solved'}`,
+        : `${taskCfg.name} T=${taskCfg.T}: loss ${ev.loss.toFixed(5)} (baseline ${ev.baseline.toFixed(4)}), ` +
+            `${(ev.errorRate * 100).toFixed(2)}% wrong of ${ev.sequences} -> ${ev.success ? 'SOLVED' : 'not solved'}`,
     );
     return 0;
   },

@@ -134,12 +134,14 @@ export async function lecture(o: Record<string, any>, io: CommandIO): Promise<{ 
   run.writeJSON('config.json', { experiment: 'lecture', options: o, jobs });
   if (!o.json)
     io.out(
-      `lecture experiment: ${jobs.length} runs, ${o.parallel} at a time, up to ${o.budget} s of training each (run folder ${dir})`,
+      `lecture experiment: ${jobs.length} runs, ${o.parallel} at a time, up to ${o.budget} s of training each ` +
+        `(run folder ${dir})`,
     );
   const results = await runAll(jobs, o.parallel, (r, i) => {
     if (!o.json)
       io.err(
-        `  done: ${meta[i]!.task} ${meta[i]!.model}${r.code ? ` (exit ${r.code}: ${r.stderr.trim().split('\n').pop()})` : ''}`,
+        `  done: ${meta[i]!.task} ` +
+          `${meta[i]!.model}${r.code ? ` (exit ${r.code}: ${r.stderr.trim().split('\n').pop()})` : ''}`,
       );
   });
   const rows = results.map((r, i) => ({
@@ -175,25 +177,38 @@ export function table(rows: ExperimentRow[]): string {
 }
 
 export const EXPERIMENT_FLAGS = {
-  T: { type: 'int' as const, default: 100, help: 'sequence length' },
+  T: { type: 'int' as const, default: 100, min: 2, max: 100000, help: 'sequence length' },
   tasks: { type: 'list' as const, default: ['adding', 'order'], help: 'tasks' },
   models: {
     type: 'list' as const,
     default: ['a', 'b', 'c', 'd', 'e'],
     help: 'models: a) tanh-RNN b) +clip+orth c) IRNN d) LSTM e) GRU',
   },
-  hidden: { type: 'int' as const, default: 128, help: 'hidden units' },
-  batch: { type: 'int' as const, default: 32, help: 'batch size' },
-  steps: { type: 'int' as const, default: 10000, help: 'step budget per run' },
-  budget: { type: 'number' as const, default: 60, help: 'seconds of training per run' },
+  hidden: { type: 'int' as const, default: 128, min: 1, max: 16384, help: 'hidden units' },
+  batch: { type: 'int' as const, default: 32, min: 1, max: 65536, help: 'batch size' },
+  steps: { type: 'int' as const, default: 10000, min: 1, max: 1e9, help: 'step budget per run' },
+  budget: { type: 'number' as const, default: 60, min: 0, help: 'seconds of training per run (0 = no limit)' },
   'eval-every': {
     type: 'int' as const,
     default: 100,
+    min: 0,
     help: 'evaluate (1000 fresh sequences) every N steps; stop when solved',
   },
-  'final-eval-n': { type: 'int' as const, default: 10000, help: 'fresh sequences for the final evaluation' },
+  'final-eval-n': {
+    type: 'int' as const,
+    default: 10000,
+    min: 1,
+    max: 1e7,
+    help: 'fresh sequences for the final evaluation',
+  },
   seed: { type: 'int' as const, default: 1, help: 'seed' },
-  parallel: { type: 'int' as const, default: availableParallelism(), help: 'runs at a time (one per core)' },
+  parallel: {
+    type: 'int' as const,
+    default: availableParallelism(),
+    min: 1,
+    max: 256,
+    help: 'runs at a time (one per core)',
+  },
   out: { type: 'string' as const, help: 'run folder (default runs/lecture)' },
   backend: { type: 'string' as const, help: 'kernel backend for every run (ts, wasm)' },
 };
@@ -208,10 +223,10 @@ export const EXPERIMENT_FLAGS = {
  */
 export const PASCANU_FLAGS = {
   Ts: { type: 'list' as const, default: ['10', '20', '40'], help: 'pascanu: sequence lengths' },
-  seeds: { type: 'int' as const, default: 2, help: 'pascanu: seeds per (task, T, method)' },
-  lr: { type: 'number' as const, default: 0.1, help: 'pascanu: SGD learning rate (the paper: 0.01)' },
-  momentum: { type: 'number' as const, default: 0.9, help: 'pascanu: SGD momentum (the paper: none)' },
-  clip: { type: 'number' as const, default: 1, help: 'pascanu: clipping threshold of the clipped runs' },
+  seeds: { type: 'int' as const, default: 2, min: 1, max: 1000, help: 'pascanu: seeds per (task, T, method)' },
+  lr: { type: 'number' as const, default: 0.1, above: 0, help: 'pascanu: SGD learning rate (the paper: 0.01)' },
+  momentum: { type: 'number' as const, default: 0.9, min: 0, max: 1, help: 'pascanu: SGD momentum (the paper: none)' },
+  clip: { type: 'number' as const, default: 1, above: 0, help: 'pascanu: clipping threshold of the clipped runs' },
 };
 
 const PASCANU_DEFAULTS = {
@@ -223,6 +238,14 @@ const PASCANU_DEFAULTS = {
   finalEvalN: 1000,
   tasks: ['order', 'adding'],
 };
+
+/** How one run of an experiment ended, for the progress lines. */
+function outcome(r: { json?: Record<string, unknown> | null; code: number | null }): string {
+  if (!r.json) return `exit ${r.code}`;
+  return r.json.success
+    ? `solved at ${r.json.solved_at}`
+    : `not solved (${((r.json.error_rate as number) * 100).toFixed(1)}% wrong)`;
+}
 
 export async function pascanu(o: Record<string, any>, io: CommandIO): Promise<{ rows: ExperimentRow[]; dir: string }> {
   const dir = o.out ?? 'runs/pascanu';
@@ -290,13 +313,12 @@ export async function pascanu(o: Record<string, any>, io: CommandIO): Promise<{ 
   run.writeJSON('config.json', { experiment: 'pascanu', options: o, jobs });
   if (!o.json)
     io.out(
-      `pascanu experiment: ${jobs.length} runs, ${o.parallel} at a time, up to ${o.budget} s of training each (run folder ${dir})`,
+      `pascanu experiment: ${jobs.length} runs, ${o.parallel} at a time, up to ${o.budget} s of training each ` +
+        `(run folder ${dir})`,
     );
   const results = await runAll(jobs, o.parallel, (r, i) => {
     if (!o.json)
-      io.err(
-        `  done: ${meta[i]!.task} T=${meta[i]!.T} ${meta[i]!.model} seed ${meta[i]!.seed}: ${r.json ? (r.json.success ? `solved at ${r.json.solved_at}` : `not solved (${((r.json.error_rate as number) * 100).toFixed(1)}% wrong)`) : `exit ${r.code}`}`,
-      );
+      io.err(`  done: ${meta[i]!.task} T=${meta[i]!.T} ${meta[i]!.model} seed ${meta[i]!.seed}: ` + outcome(r));
   });
   const rows = results.map((r, i) => ({
     ...meta[i]!,
@@ -314,7 +336,9 @@ for (const k of SHARED) {
   const p = PASCANU_DEFAULTS[camel(k) as keyof typeof PASCANU_DEFAULTS];
   FLAGS[k] = {
     ...rest,
-    help: `${rest.help} (default: lecture ${Array.isArray(d) ? d.join(',') : d}, pascanu ${Array.isArray(p) ? p.join(',') : p})`,
+    help:
+      `${rest.help} (default: lecture ${Array.isArray(d) ? d.join(',') : d}, pascanu ` +
+      `${Array.isArray(p) ? p.join(',') : p})`,
   };
 }
 
@@ -325,7 +349,8 @@ export const command: Command = {
   positionals: '[lecture|pascanu]',
   flags: FLAGS,
   details:
-    'Examples:\n  recur experiment lecture --T 100 --budget 120\n  recur experiment pascanu --Ts 10,20,40 --seeds 2 --budget 25\n' +
+    'Examples:\n  recur experiment lecture --T 100 --budget 120\n  recur experiment pascanu --Ts 10,20,40 ' +
+    '--seeds 2 --budget 25\n' +
     "Then 'recur report runs/pascanu' shows the success-rate table.",
   async run(o, pos, io) {
     const which = pos[0] ?? 'lecture';
@@ -348,7 +373,8 @@ export const command: Command = {
       );
     else if (which === 'pascanu')
       io.out(
-        `${table(rows)}\n\nSuccess rate per T (seeds under 1% wrong of ${o.finalEvalN} fresh sequences):\n${successText(successTable(rows))}\n\n'recur report ${dir}' draws it.`,
+        `${table(rows)}\n\nSuccess rate per T (seeds under 1% wrong of ${o.finalEvalN} fresh ` +
+          `sequences):\n${successText(successTable(rows))}\n\n'recur report ${dir}' draws it.`,
       );
     else io.out(table(rows));
     return rows.some((r) => r.error) ? 1 : 0;

@@ -8,12 +8,15 @@
  *   predict: one probability per row (stdout or --output).
  *   eval:    log-loss and AUC of a saved model on a labelled file.
  */
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { type Command, type CommandIO, InputError, UsageError } from './args.js';
 import { HashedLinearModel, type LearnerOptions } from '../hashing/model.js';
 import { CsvError, delimiterFor, type CsvOptions } from '../node/csv.js';
 import { trainStream, scoreStream, type Progress, type ScoreStats } from '../node/hashstream.js';
 import { writeFileAtomic } from '../node/atomic.js';
+import { checkFile, readInput } from '../node/files.js';
+import { columnText } from '../hashing/featurehash.js';
+import { checkMemory } from './memory.js';
 import { SafetensorsError } from '../safetensors.js';
 
 /** "I1..I13" -> I1, I2, ..., I13 (a shared prefix and an integer range); other names pass through. */
@@ -51,6 +54,10 @@ function csvOptions(o: Record<string, any>, path: string): CsvOptions {
     throw new UsageError('--no-header needs --columns NAME,NAME,... (ranges like I1..I13 allowed)');
   if (o.header && columns)
     throw new UsageError('--columns names the columns of a file without a header row; add --no-header');
+  if (d.length !== 1 || d.charCodeAt(0) > 127 || d === '"' || d === '\n' || d === '\r')
+    throw new UsageError(
+      `--delimiter must be one ASCII character other than a quote or newline (or 'tab'), got ${JSON.stringify(d)}`,
+    );
   return { delimiter: d, header: o.header, columns, strict: o.strict };
 }
 
@@ -86,8 +93,7 @@ function loadModel(path: string | undefined): HashedLinearModel {
   if (!path) throw new UsageError('--model FILE is required (a model saved by `recur hash train --model FILE`)');
   try {
     // A plain Uint8Array view: Buffer's slice() does not copy, which decoders relying on slice() mind.
-    const b = readFileSync(path);
-    return HashedLinearModel.fromSafetensors(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+    return HashedLinearModel.fromSafetensors(readInput(path));
   } catch (e) {
     if (e instanceof SafetensorsError || e instanceof RangeError)
       throw new InputError(`cannot load model '${path}': ${(e as Error).message}`);
@@ -101,21 +107,49 @@ function reportBad(io: CommandIO, what: string, s: { badRows: number; errors: st
   for (const e of s.errors) io.err(`  ${e}`);
 }
 
-/** Runs fn, turning data errors (CsvError, RangeError from the hasher) into exit code 3. */
+/** Runs fn, turning CSV errors into exit code 3 (bad values of flags stay RangeErrors: exit 2). */
 async function dataErrors<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof CsvError || e instanceof RangeError) throw new InputError((e as Error).message);
+    if (e instanceof CsvError) throw new InputError((e as Error).message);
     throw e;
   }
+}
+
+/** The columns the flags name must be in the file's header, which must not repeat a name (else exit 3). */
+function checkColumns(o: Record<string, any>, columns: string[]): void {
+  const seen = new Set<string>();
+  for (const c of columns) {
+    if (seen.has(c)) throw new InputError(`the file names column '${columnText(c)}' twice`);
+    seen.add(c);
+  }
+  const named: [string, string][] = [
+    ['--label', o.label],
+    ...expandNames(o.numeric).map((c): [string, string] => ['--numeric', c]),
+    ...expandNames(o.ignore).map((c): [string, string] => ['--ignore', c]),
+    ...parsePairs(o.quadratic).flatMap(([a, b]): [string, string][] => [
+      ['--quadratic', a],
+      ['--quadratic', b],
+    ]),
+  ];
+  for (const [flag, c] of named)
+    if (!seen.has(c))
+      throw new InputError(
+        `${flag} names column '${columnText(c)}', which the file does not have ` +
+          `(its columns: ${columns.slice(0, 8).map(columnText).join(', ')}${columns.length > 8 ? ', ...' : ''})`,
+      );
 }
 
 async function train(o: Record<string, any>, path: string, io: CommandIO): Promise<number> {
   const live = io.isTTY && !o.quiet;
   const csv = csvOptions(o, path);
-  const make = (columns: string[]) =>
-    new HashedLinearModel(
+  parsePairs(o.quadratic); // usage errors first
+  if (o.holdoutPeriod === 1) throw new UsageError('--holdout-period must be 0 (none) or an integer >= 2, got 1');
+  checkMemory(2 ** o.bits * 16 + 64 * 2 ** 20, `--bits ${o.bits}`, 'lower --bits (2^bits weights of 16 bytes each)');
+  const make = (columns: string[]) => {
+    checkColumns(o, columns);
+    return new HashedLinearModel(
       {
         columns,
         label: o.label,
@@ -131,15 +165,18 @@ async function train(o: Record<string, any>, path: string, io: CommandIO): Promi
       },
       learnerOptions(o),
     );
+  };
   if (!o.quiet)
     io.err(
-      `${'average'.padStart(10)} ${'since'.padStart(10)} ${'rows'.padStart(12)} ${'rows/s'.padStart(10)}\n${'loss'.padStart(10)} ${'last'.padStart(10)}`,
+      `${'average'.padStart(10)} ${'since'.padStart(10)} ${'rows'.padStart(12)} ` +
+        `${'rows/s'.padStart(10)}\n${'loss'.padStart(10)} ${'last'.padStart(10)}`,
     );
   const onReport = (p: Progress) => {
     if (o.quiet) return;
     if (live) process.stderr.write('\r\x1b[K');
     io.err(
-      `${fmt(p.loss, 6).padStart(10)} ${fmt(p.sinceLast, 6).padStart(10)} ${String(p.rows).padStart(12)} ${String(Math.round(p.rowsPerSec)).padStart(10)}${o.passes > 1 ? `  pass ${p.pass}` : ''}`,
+      `${fmt(p.loss, 6).padStart(10)} ${fmt(p.sinceLast, 6).padStart(10)} ${String(p.rows).padStart(12)} ` +
+        `${String(Math.round(p.rowsPerSec)).padStart(10)}${o.passes > 1 ? `  pass ${p.pass}` : ''}`,
     );
   };
   const onTick = live
@@ -188,7 +225,8 @@ async function train(o: Record<string, any>, path: string, io: CommandIO): Promi
   if (o.json) io.out(JSON.stringify(result));
   else {
     io.out(
-      `trained on ${stats.rows} rows in ${stats.seconds.toFixed(2)} s (${Math.round(stats.rowsPerSec)} rows/s), progressive log-loss ${fmt(stats.progressiveLoss)}`,
+      `trained on ${stats.rows} rows in ${stats.seconds.toFixed(2)} s (${Math.round(stats.rowsPerSec)} ` +
+        `rows/s), progressive log-loss ${fmt(stats.progressiveLoss)}`,
     );
     if (o.holdoutPeriod)
       io.out(
@@ -253,11 +291,13 @@ async function predict(o: Record<string, any>, path: string, io: CommandIO, eval
   if (o.json) io.out(JSON.stringify(result));
   else if (evalOnly)
     io.out(
-      `${path}: ${stats.rows} rows, log-loss ${fmt(stats.logLoss)}  AUC ${fmt(stats.auc)}  (${Math.round(stats.rowsPerSec)} rows/s)`,
+      `${path}: ${stats.rows} rows, log-loss ${fmt(stats.logLoss)}  AUC ${fmt(stats.auc)}  ` +
+        `(${Math.round(stats.rowsPerSec)} rows/s)`,
     );
   else if (!o.quiet)
     io.err(
-      `predicted ${stats.rows} rows (${Math.round(stats.rowsPerSec)} rows/s)${stats.labelled ? `, log-loss ${fmt(stats.logLoss)}  AUC ${fmt(stats.auc)}` : ''}`,
+      `predicted ${stats.rows} rows (${Math.round(stats.rowsPerSec)} ` +
+        `rows/s)${stats.labelled ? `, log-loss ${fmt(stats.logLoss)}  AUC ${fmt(stats.auc)}` : ''}`,
     );
   return 0;
 }
@@ -268,17 +308,18 @@ export const command: Command = {
   positionals: 'train|predict|eval FILE',
   flags: {
     label: { type: 'string', default: 'label', help: 'label column (0/1 or -1/+1)' },
-    bits: { type: 'int', default: 20, help: 'log2 of the number of hash buckets' },
+    bits: { type: 'int', default: 20, min: 1, max: 30, help: 'log2 of the number of hash buckets' },
     learner: { type: 'string', default: 'ftrl', choices: ['ftrl', 'adagrad'], help: 'online learner' },
     ftrl: { type: 'boolean', default: false, help: 'shorthand for --learner ftrl' },
-    alpha: { type: 'number', help: 'learning-rate scale (default 0.1)' },
-    beta: { type: 'number', help: 'learning-rate smoothing (default 1)' },
-    l1: { type: 'number', help: 'FTRL L1 strength (default 1)' },
-    l2: { type: 'number', help: 'L2 strength (default 1 for FTRL, 0 for AdaGrad)' },
-    passes: { type: 'int', default: 1, help: 'passes over the training file' },
+    alpha: { type: 'number', above: 0, help: 'learning-rate scale (default 0.1)' },
+    beta: { type: 'number', min: 0, help: 'learning-rate smoothing (default 1)' },
+    l1: { type: 'number', min: 0, help: 'FTRL L1 strength (default 1)' },
+    l2: { type: 'number', min: 0, help: 'L2 strength (default 1 for FTRL, 0 for AdaGrad)' },
+    passes: { type: 'int', default: 1, min: 1, max: 10000, help: 'passes over the training file' },
     'holdout-period': {
       type: 'int',
       default: 0,
+      min: 0,
       help: 'hold out every k-th training row and report its loss/AUC (0 = off)',
     },
     numeric: { type: 'list', default: [], help: 'numeric columns, e.g. I1..I13 (others are categorical)' },
@@ -319,11 +360,13 @@ export const command: Command = {
   },
   details: [
     'Examples:',
-    '  recur hash train data.csv --label label --bits 20 --ftrl --numeric I1..I13 --model ctr.safetensors --test test.csv',
+    '  recur hash train data.csv --label label --bits 20 --ftrl --numeric I1..I13 --model ctr.safetensors ' +
+      '--test test.csv',
     '  recur hash train data.csv --numeric I1..I13 --quadratic C1:C14,C6:C17 --passes 2 --holdout-period 10',
     '  recur hash predict new.csv --model ctr.safetensors --output p.txt',
     '  recur hash eval test.csv --model ctr.safetensors --json',
-    'Malformed rows (wrong field count, bad label, bad number) are skipped and reported with line numbers; --strict stops instead.',
+    'Malformed rows (wrong field count, bad label, bad number) are skipped and reported with line numbers; ' +
+      '--strict stops instead.',
   ].join('\n'),
   async run(o, pos, io) {
     const [verb, file, ...extra] = pos;
@@ -333,6 +376,8 @@ export const command: Command = {
       );
     if (!file) throw new UsageError(`recur hash ${verb} needs a FILE (a CSV/TSV path, or - for stdin)`);
     if (extra.length) throw new UsageError(`unexpected extra arguments: ${extra.join(' ')}`);
+    if (file !== '-') checkFile(file);
+    if (o.test) checkFile(o.test);
     if (verb === 'train') return train(o, file, io);
     return predict(o, file, io, verb === 'eval');
   },

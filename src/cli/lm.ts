@@ -7,7 +7,8 @@
  *   recur lm eval --model runs/lm-input --text other.txt
  *   recur lm seq2seq --task addition --minutes 10        reversal / "123+45=" to exact match
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { readInput, readInputText } from '../node/files.js';
 import { join } from 'node:path';
 import type { Command, CommandIO, FlagSpec } from './args.js';
 import { InputError, UsageError } from './args.js';
@@ -28,63 +29,112 @@ const FLAGS: Record<string, FlagSpec> = {
     help: 'train: continue this run folder bit-exactly (its config.json; new --steps/--minutes)',
   },
   level: { type: 'string', default: 'char', choices: ['char', 'word'], help: 'train: tokens are characters or words' },
-  'max-vocab': { type: 'int', default: 10000, help: 'train --level word: most frequent words kept (rest -> <unk>)' },
+  'max-vocab': {
+    type: 'int',
+    default: 10000,
+    min: 1,
+    max: 1e7,
+    help: 'train --level word: most frequent words kept (rest -> <unk>)',
+  },
   lowercase: { type: 'boolean', default: false, help: 'train --level word: lowercase the text first' },
   cell: { type: 'string', default: 'lstm', choices: CELL_NAMES, help: 'recurrent cell' },
-  embed: { type: 'int', help: 'embedding width (default: 64; seq2seq 16)' },
-  hidden: { type: 'int', help: 'hidden units per layer (default: 256; seq2seq 128)' },
-  layers: { type: 'int', default: 1, help: 'stacked recurrent layers' },
-  batch: { type: 'int', help: 'parallel streams B, or examples per step for seq2seq (default: 32; seq2seq 64)' },
-  bptt: { type: 'int', default: 64, help: 'truncated BPTT length T' },
+  embed: { type: 'int', min: 1, max: 16384, help: 'embedding width (default: 64; seq2seq 16)' },
+  hidden: { type: 'int', min: 1, max: 16384, help: 'hidden units per layer (default: 256; seq2seq 128)' },
+  layers: { type: 'int', default: 1, min: 1, max: 64, help: 'stacked recurrent layers' },
+  batch: {
+    type: 'int',
+    min: 1,
+    max: 65536,
+    help: 'parallel streams B, or examples per step for seq2seq (default: 32; seq2seq 64)',
+  },
+  bptt: { type: 'int', default: 64, min: 1, max: 100000, help: 'truncated BPTT length T' },
   optimizer: { type: 'string', default: 'adam', choices: ['sgd', 'rmsprop', 'adam', 'adamw'], help: 'optimiser' },
-  lr: { type: 'number', help: 'learning rate (default: 0.002; seq2seq 0.005)' },
-  'weight-decay': { type: 'number', default: 0, help: 'train: weight decay (L2; decoupled with adamw)' },
-  clip: { type: 'number', default: 5, help: 'clip the gradient global norm (0 = off)' },
+  lr: { type: 'number', above: 0, help: 'learning rate (default: 0.002; seq2seq 0.005)' },
+  'weight-decay': { type: 'number', default: 0, min: 0, help: 'train: weight decay (L2; decoupled with adamw)' },
+  clip: { type: 'number', default: 5, min: 0, help: 'clip the gradient global norm (0 = off)' },
   schedule: {
     type: 'string',
     default: 'constant',
     choices: ['constant', 'cosine'],
     help: 'train: learning-rate schedule; cosine decays over --decay-steps, or over --minutes when only they are set',
   },
-  warmup: { type: 'int', default: 0, help: 'train: linear warm-up steps' },
-  'decay-steps': { type: 'int', default: 0, help: 'train: steps the cosine decays over (0 = --steps, or --epochs)' },
-  'min-lr': { type: 'number', default: 0, help: 'train: learning rate at the end of the cosine' },
-  steps: { type: 'int', help: 'train: stop after this many updates in total (0 = no limit)' },
-  epochs: { type: 'int', help: 'train: stop after this many passes (0 = 1 unless --steps/--minutes)' },
-  minutes: { type: 'number', help: 'train/seq2seq: training-time budget in minutes (0 = no limit)' },
+  warmup: { type: 'int', default: 0, min: 0, max: 1e9, help: 'train: linear warm-up steps' },
+  'decay-steps': {
+    type: 'int',
+    default: 0,
+    min: 0,
+    max: 1e9,
+    help: 'train: steps the cosine decays over (0 = --steps, or --epochs)',
+  },
+  'min-lr': { type: 'number', default: 0, min: 0, help: 'train: learning rate at the end of the cosine' },
+  steps: { type: 'int', min: 0, max: 1e9, help: 'train: stop after this many updates in total (0 = no limit)' },
+  epochs: {
+    type: 'int',
+    min: 0,
+    max: 1e6,
+    help: 'train: stop after this many passes (0 = 1 unless --steps/--minutes)',
+  },
+  minutes: { type: 'number', min: 0, help: 'train/seq2seq: training-time budget in minutes (0 = no limit)' },
   threads: {
     type: 'int',
+    min: 1,
+    max: 256,
     help: 'train: data-parallel threads, each carrying its rows of streams (default: one per core)',
   },
-  val: { type: 'number', default: 0.1, help: 'train: fraction of the text (its tail) held out for validation' },
+  val: {
+    type: 'number',
+    default: 0.1,
+    min: 0,
+    below: 1,
+    help: 'train: fraction of the text (its tail) held out for validation',
+  },
   dev: {
     type: 'number',
     default: 0,
+    min: 0,
+    below: 1,
     help: 'train: evaluate on this fraction carved from the end of the training part instead (choosing settings)',
   },
-  'eval-every': { type: 'int', default: 200, help: 'train: validate every N updates (0 = only at the end)' },
-  'eval-tokens': { type: 'int', default: 16384, help: 'train: tokens per periodic validation (the end one uses all)' },
-  'eval-batch': { type: 'int', default: 16, help: 'train: streams the validation text is read as (state carried)' },
+  'eval-every': { type: 'int', default: 200, min: 0, help: 'train: validate every N updates (0 = only at the end)' },
+  'eval-tokens': {
+    type: 'int',
+    default: 16384,
+    min: 1,
+    help: 'train: tokens per periodic validation (the end one uses all)',
+  },
+  'eval-batch': {
+    type: 'int',
+    default: 16,
+    min: 1,
+    max: 65536,
+    help: 'train: streams the validation text is read as (state carried)',
+  },
   'sample-every': {
     type: 'int',
     default: 0,
+    min: 0,
     help: 'train: write a sample to samples.jsonl every N updates (0 = --eval-every)',
   },
-  'sample-length': { type: 'int', default: 300, help: 'train: tokens per sample (0 = none)' },
+  'sample-length': { type: 'int', default: 300, min: 0, max: 1e6, help: 'train: tokens per sample (0 = none)' },
   ngram: {
     type: 'int',
     default: 0,
+    min: 0,
+    max: 9,
     help: 'train: also fit an interpolated Kneser-Ney n-gram of this order on the same split (0 = none)',
   },
   'checkpoint-every': {
     type: 'int',
     default: 500,
+    min: 0,
     help: 'train: write the checkpoint every N updates (and at the end)',
   },
-  length: { type: 'int', default: 500, help: 'sample: tokens to generate' },
+  length: { type: 'int', default: 500, min: 0, max: 1e7, help: 'sample: tokens to generate' },
   temperature: {
     type: 'number',
     default: 1,
+    min: 0,
+    max: 1000,
     help: 'sample/train samples: softmax temperature (0 = most likely token)',
   },
   prime: { type: 'string', default: '', help: 'sample: text the sample continues' },
@@ -98,6 +148,8 @@ const FLAGS: Record<string, FlagSpec> = {
   'max-len': {
     type: 'int',
     default: 0,
+    min: 0,
+    max: 1000,
     help: 'seq2seq: longest sequence (reverse) or most digits (addition); 0 = the task default',
   },
   'lsb-first': {
@@ -105,9 +157,11 @@ const FLAGS: Record<string, FlagSpec> = {
     default: false,
     help: 'seq2seq addition: write the sum least-significant digit first',
   },
-  beam: { type: 'int', default: 1, help: 'seq2seq/decode: beam width (1 = greedy)' },
+  beam: { type: 'int', default: 1, min: 1, max: 64, help: 'seq2seq/decode: beam width (1 = greedy)' },
   'eval-n': {
     type: 'int',
+    min: 1,
+    max: 1e7,
     help: 'seq2seq: fresh examples for the final exact-match evaluation (default 2000); decode: score this many',
   },
   seed: { type: 'int', default: 1, help: 'seed for init, data order and sampling' },
@@ -118,18 +172,20 @@ const FLAGS: Record<string, FlagSpec> = {
 
 function readText(path: string | undefined): string {
   if (!path) throw new UsageError('--text FILE is required');
-  if (!existsSync(path)) throw new InputError(`text file '${path}' does not exist`);
-  const text = readFileSync(path, 'utf8');
+  const text = readInputText(path);
   if (text.length === 0) throw new InputError(`text file '${path}' is empty`);
   return text;
 }
 
-function loadModel(path: string | undefined, backend?: string): RecurrentLM {
+function loadModel(path: string | undefined, backend?: string, io?: CommandIO): RecurrentLM {
   if (!path) throw new UsageError('--model is required (a run folder or a checkpoint file)');
   const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'checkpoint.safetensors') : path;
   if (!existsSync(file)) throw new InputError(`no checkpoint at '${file}'`);
+  const bytes = readInput(file);
   try {
-    return RecurrentLM.fromBytes(new Uint8Array(readFileSync(file)), backend).lm;
+    const r = RecurrentLM.fromBytes(bytes, backend);
+    for (const n of r.notes) io?.err(`recur lm: note: ${file}: ${n}`);
+    return r.lm;
   } catch (e) {
     if (e instanceof SafetensorsError) throw new InputError(`${file}: ${e.message}`);
     throw e;
@@ -145,7 +201,7 @@ function encode(vocab: Vocab, text: string, policy: UnknownPolicy): Int32Array {
 }
 
 async function sample(o: Record<string, any>, io: CommandIO): Promise<number> {
-  const lm = loadModel(o.model, o.backend);
+  const lm = loadModel(o.model, o.backend, io);
   if (!(o.length >= 0)) throw new UsageError(`--length must be >= 0, got ${o.length}`);
   if (!(o.temperature >= 0)) throw new UsageError(`--temperature must be >= 0, got ${o.temperature}`);
   if (o.prime) encode(lm.vocab, o.prime, o.unknown); // a clear exit-3 error before any work
@@ -162,7 +218,7 @@ async function sample(o: Record<string, any>, io: CommandIO): Promise<number> {
 }
 
 async function evaluate(o: Record<string, any>, io: CommandIO): Promise<number> {
-  const lm = loadModel(o.model, o.backend);
+  const lm = loadModel(o.model, o.backend, io);
   const ids = encode(lm.vocab, readText(o.text), o.unknown);
   if (ids.length < 4) throw new InputError(`'${o.text}' has ${ids.length} known tokens; need at least 4`);
   const ev = lm.evaluate(ids, { B: o.batch ?? 32, T: o.bptt });
@@ -259,7 +315,7 @@ async function decode(o: Record<string, any>, sources: string[], io: CommandIO):
   if (!existsSync(file)) throw new InputError(`no model at '${file}'`);
   let loaded: ReturnType<typeof loadSeq2Seq>;
   try {
-    loaded = loadSeq2Seq(new Uint8Array(readFileSync(file)), o.backend);
+    loaded = loadSeq2Seq(readInput(file), o.backend);
   } catch (e) {
     if (e instanceof SafetensorsError) throw new InputError(`${file}: ${e.message}`);
     throw e;

@@ -9,7 +9,9 @@
  * settings are chosen without looking at the tail.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readInput, readInputText } from '../node/files.js';
+import { checkMemory, trainingBytes } from './memory.js';
 import { cpus, loadavg } from 'node:os';
 import { basename, join } from 'node:path';
 import type { CommandIO } from './args.js';
@@ -69,8 +71,7 @@ function sha256(text: string): string {
 
 function readText(path: string | undefined): string {
   if (!path) throw new UsageError('--text FILE is required');
-  if (!existsSync(path)) throw new InputError(`text file '${path}' does not exist`);
-  const text = readFileSync(path, 'utf8');
+  const text = readInputText(path);
   if (text.length === 0) throw new InputError(`text file '${path}' is empty`);
   return text;
 }
@@ -104,7 +105,8 @@ export async function lmTrain(o: Record<string, any>, io: CommandIO): Promise<nu
     if (sha256(text) !== c.text_sha256)
       throw new InputError(`'${c.text}' has changed since the run started (sha256 differs); cannot resume`);
     try {
-      const ck = RecurrentLM.fromBytes(run.readBytes('checkpoint.safetensors'), o.backend ?? c.backend);
+      const ck = RecurrentLM.fromBytes(readInput(run.file('checkpoint.safetensors')), o.backend ?? c.backend);
+      for (const n of ck.notes) io.err(`recur lm: note: ${run.file('checkpoint.safetensors')}: ${n}`);
       lm = ck.lm;
       opt = ck.optimizer ?? undefined;
       at = (ck.meta.train as { position?: Partial<LMPosition> } | undefined)?.position;
@@ -133,6 +135,22 @@ export async function lmTrain(o: Record<string, any>, io: CommandIO): Promise<nu
       o.level === 'word'
         ? WordVocab.fromText(text, { maxSize: o.maxVocab, lowercase: o.lowercase })
         : CharVocab.fromText(text);
+    checkMemory(
+      trainingBytes({
+        cell: o.cell,
+        input: o.embed,
+        hidden: o.hidden,
+        layers: o.layers,
+        output: vocab.size,
+        T: o.bptt,
+        batch: o.batch,
+        threads: o.threads || defaultThreads(),
+      }) +
+        16 * vocab.size * o.embed,
+      `--hidden ${o.hidden} --layers ${o.layers} --embed ${o.embed} --bptt ${o.bptt} --batch ${o.batch} ` +
+        `(${vocab.size} tokens)`,
+      'lower one of them',
+    );
     const dir = o.out ?? `runs/lm-${basename(o.text).replace(/\.[^.]*$/, '')}`;
     if (existsSync(join(dir, 'checkpoint.safetensors')) && !o.force)
       throw new InputError(`run folder '${dir}' already has a checkpoint; use --force to overwrite`);

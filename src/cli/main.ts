@@ -1,8 +1,11 @@
 /**
  * `recur` command dispatcher. Each command lives in its own file and is loaded on demand.
- * Exit codes: 0 ok, 1 failure, 2 usage error, 3 bad input data or files.
+ * Exit codes: 0 ok, 1 failure, 2 usage error, 3 bad input data or files; the policy that maps
+ * what a command throws to a code and a message is src/cli/errors.ts.
  */
-import { type Command, type CommandIO, EXIT, InputError, UsageError, closest, helpText, parseArgs } from './args.js';
+import { type Command, type CommandIO, EXIT, closest, helpText, parseArgs } from './args.js';
+import { errorText } from './errors.js';
+import { printable, printableJSON } from '../printable.js';
 
 type Loader = () => Promise<{ command: Command }>;
 
@@ -53,12 +56,28 @@ function topHelp(): string {
   ].join('\n');
 }
 
+/**
+ * The process's stdout and stderr, with every line made safe for a terminal: control and bidi
+ * characters escaped (src/printable.ts). A JSON line is escaped losslessly (\uXXXX: it parses
+ * to the same value), any other line visibly.
+ */
 export function defaultIO(): CommandIO {
+  const safe = (s: string) =>
+    s.startsWith('{') || s.startsWith('[') ? printableJSON(s) : printable(s, { max: Infinity, keepLines: true });
   return {
-    out: (s) => process.stdout.write(s + '\n'),
-    err: (s) => process.stderr.write(s + '\n'),
+    out: (s) => process.stdout.write(safe(s) + '\n'),
+    err: (s) => process.stderr.write(safe(s) + '\n'),
     isTTY: Boolean(process.stderr.isTTY),
   };
+}
+
+/** Prints what a command threw by the exit-code policy (errors.ts) and returns the code. */
+function fail(io: CommandIO, name: string, e: unknown, hint: boolean): number {
+  const { code, lines } = errorText(name, e);
+  for (const l of lines) io.err(l);
+  if (hint && code === EXIT.usage) io.err(`Run 'recur ${name} --help' for usage.`);
+  if (code === EXIT.failure && process.env.RECUR_DEBUG) io.err(String((e as Error)?.stack));
+  return code;
 }
 
 export async function main(argv: string[], io: CommandIO = defaultIO()): Promise<number> {
@@ -75,7 +94,10 @@ export async function main(argv: string[], io: CommandIO = defaultIO()): Promise
   const entry = COMMANDS[name];
   if (!entry) {
     const s = closest(name, Object.keys(COMMANDS));
-    io.err(`recur: unknown command '${name}'${s ? ` (did you mean '${s}'?)` : ''}. Run 'recur --help' for the list.`);
+    io.err(
+      `recur: unknown command '${printable(name, 60)}'${s ? ` (did you mean '${s}'?)` : ''}. Run 'recur ` +
+        `--help' for the list.`,
+    );
     return EXIT.usage;
   }
   const { command } = await entry.load();
@@ -83,12 +105,7 @@ export async function main(argv: string[], io: CommandIO = defaultIO()): Promise
   try {
     parsed = parseArgs(rest, command.flags);
   } catch (e) {
-    if (e instanceof UsageError) {
-      io.err(`recur ${name}: ${e.message}`);
-      io.err(`Run 'recur ${name} --help' for usage.`);
-      return EXIT.usage;
-    }
-    throw e;
+    return fail(io, name, e, true);
   }
   if (parsed.opts.help) {
     io.out(helpText('recur', command));
@@ -97,17 +114,6 @@ export async function main(argv: string[], io: CommandIO = defaultIO()): Promise
   try {
     return await command.run(parsed.opts, parsed.positionals, io);
   } catch (e) {
-    const err = e as Error;
-    if (e instanceof UsageError) {
-      io.err(`recur ${name}: ${err.message}`);
-      return EXIT.usage;
-    }
-    if (e instanceof InputError || (err as NodeJS.ErrnoException).code === 'ENOENT') {
-      io.err(`recur ${name}: ${err.message}`);
-      return EXIT.badInput;
-    }
-    io.err(`recur ${name}: ${err.name === 'Error' ? '' : err.name + ': '}${err.message}`);
-    if (process.env.RECUR_DEBUG) io.err(String(err.stack));
-    return EXIT.failure;
+    return fail(io, name, e, false);
   }
 }

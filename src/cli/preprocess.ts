@@ -7,11 +7,12 @@
  *   apply  IMAGE|DIR ...  --out-dir DIR   apply a fitted --pipeline FILE, or the stateless
  *                                         steps given by flags, and write one PNG per image
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { type Command, InputError, UsageError } from './args.js';
 import { Pipeline, type PipelineSpec } from '../preprocess/pipeline.js';
-import { type DisplayLayout, type DisplayScale, readPng, writePng } from '../node/png.js';
+import { DEFAULT_MAX_PIXELS, type DisplayLayout, type DisplayScale, PngError, readPng, writePng } from '../node/png.js';
+import { makeDir, readInput } from '../node/files.js';
 import type { Tensor } from '../tensor.js';
 
 /** Expands directories to their *.png files (sorted) and checks that every path exists. */
@@ -32,11 +33,12 @@ function listImages(paths: string[]): string[] {
   return files;
 }
 
-function load(file: string, gray: boolean): Tensor {
+function load(file: string, gray: boolean, maxPixels: number): Tensor {
   try {
-    return readPng(file, gray ? 1 : 3);
+    return readPng(file, { channels: gray ? 1 : 3, maxPixels });
   } catch (e) {
-    throw new InputError(`${file}: cannot read as PNG (${(e as Error).message})`);
+    if (e instanceof PngError) throw new InputError(`${file}: cannot read as PNG (${e.message})`);
+    throw e;
   }
 }
 
@@ -64,15 +66,16 @@ function specFromFlags(o: Record<string, any>): PipelineSpec {
 }
 
 /** Yields batches [B, H, W, C] read lazily from `files`; all images must share one size. */
-function* batches(files: string[], gray: boolean, size: number): Generator<Tensor> {
+function* batches(files: string[], gray: boolean, size: number, maxPixels: number): Generator<Tensor> {
   let first: { file: string; shape: number[] } | null = null;
   for (let i = 0; i < files.length; i += size) {
     const imgs = files.slice(i, i + size).map((f) => {
-      const t = load(f, gray);
+      const t = load(f, gray, maxPixels);
       first ??= { file: f, shape: t.shape };
       if (t.shape.some((d, k) => d !== first!.shape[k])) {
         throw new InputError(
-          `${f}: image is ${t.shape[2]}x${t.shape[1]} but ${first.file} is ${first.shape[2]}x${first.shape[1]}; ZCA needs images of one size`,
+          `${f}: image is ${t.shape[2]}x${t.shape[1]} but ${first.file} is ` +
+            `${first.shape[2]}x${first.shape[1]}; ZCA needs images of one size`,
         );
       }
       return t;
@@ -107,16 +110,40 @@ export const command: Command = {
       choices: ['none', 'across', 'channel'],
       help: 'local contrast normalisation, pooled across channels or per channel',
     },
-    'lcn-size': { type: 'int', default: 9, help: 'LCN Gaussian window width (odd)' },
-    'lcn-sigma': { type: 'number', default: 2, help: 'LCN Gaussian window standard deviation in pixels' },
+    'lcn-size': { type: 'int', default: 9, min: 1, max: 255, help: 'LCN Gaussian window width (odd)' },
+    'lcn-sigma': {
+      type: 'number',
+      default: 2,
+      above: 0,
+      max: 1000,
+      help: 'LCN Gaussian window standard deviation in pixels',
+    },
     'lcn-divide': {
       type: 'boolean',
       default: true,
       help: 'LCN: divide by the local std (--no-lcn-divide: subtractive only)',
     },
     zca: { type: 'boolean', default: false, help: 'fit: ZCA-whiten (on the output of the steps above)' },
-    epsilon: { type: 'number', default: 1e-3, help: 'ZCA: added to the covariance eigenvalues (pixels are in [0, 1])' },
-    batch: { type: 'int', default: 64, help: 'fit: images per batch while streaming the covariance' },
+    epsilon: {
+      type: 'number',
+      default: 1e-3,
+      min: 0,
+      help: 'ZCA: added to the covariance eigenvalues (pixels are in [0, 1])',
+    },
+    batch: {
+      type: 'int',
+      default: 64,
+      min: 1,
+      max: 100000,
+      help: 'fit: images per batch while streaming the covariance',
+    },
+    'max-pixels': {
+      type: 'int',
+      default: DEFAULT_MAX_PIXELS,
+      min: 1,
+      max: 2 ** 31 - 1,
+      help: 'refuse images with more pixels (width x height) than this, before decoding them',
+    },
     gray: { type: 'boolean', default: false, help: 'read images as one grey channel (BT.601 luma) instead of RGB' },
     scale: {
       type: 'string',
@@ -145,12 +172,13 @@ export const command: Command = {
       throw new UsageError(
         `expected 'fit' or 'apply' as the first argument, got ${verb === undefined ? 'nothing' : `'${verb}'`}`,
       );
-    if (!(o.batch >= 1)) throw new UsageError(`--batch must be >= 1, got ${o.batch}`);
+    if (o.lcn !== 'none' && o.lcnSize % 2 !== 1)
+      throw new UsageError(`--lcn-size must be an odd integer in 1..255, got ${o.lcnSize}`);
     const files = listImages(paths);
     const t0 = performance.now();
     if (verb === 'fit') {
       const spec = specFromFlags(o);
-      const p = asInput('fit', () => Pipeline.fit(spec, batches(files, o.gray, o.batch)));
+      const p = asInput('fit', () => Pipeline.fit(spec, batches(files, o.gray, o.batch, o.maxPixels)));
       writeFileSync(o.out, p.toBytes());
       const z = p.zca;
       const result = {
@@ -168,16 +196,15 @@ export const command: Command = {
       else if (!z) io.out(`nothing to fit without --zca; wrote the stateless pipeline to ${o.out}`);
       else
         io.out(
-          `fitted ZCA on ${files.length} image(s) of ${z.dim} values, eigenvalues ${z.values[0]!.toExponential(2)} .. ${z.values[z.dim - 1]!.toExponential(2)}; wrote ${o.out}`,
+          `fitted ZCA on ${files.length} image(s) of ${z.dim} values, eigenvalues ` +
+            `${z.values[0]!.toExponential(2)} .. ${z.values[z.dim - 1]!.toExponential(2)}; wrote ${o.out}`,
         );
       return 0;
     }
     let p: Pipeline;
     if (o.pipeline) {
-      const bytes = readFileSync(o.pipeline);
-      p = asInput(o.pipeline, () =>
-        Pipeline.fromBytes(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)),
-      );
+      const bytes = readInput(o.pipeline);
+      p = asInput(o.pipeline, () => Pipeline.fromBytes(bytes));
     } else {
       if (o.zca)
         throw new UsageError(
@@ -185,14 +212,14 @@ export const command: Command = {
         );
       p = new Pipeline(specFromFlags(o));
     }
-    mkdirSync(o.outDir, { recursive: true });
+    makeDir(o.outDir);
     const layout: DisplayLayout | undefined = o.layout === 'auto' ? (p.spec.yuv ? 'channels' : undefined) : o.layout;
     const outputs: string[] = [];
     for (const f of files) {
       const dest = join(o.outDir, basename(f));
       if (resolve(dest) === resolve(f))
         throw new UsageError(`${f}: --out-dir would overwrite the input; choose another directory`);
-      const y = asInput(f, () => p.apply(load(f, o.gray)));
+      const y = asInput(f, () => p.apply(load(f, o.gray, o.maxPixels)));
       asInput(f, () => writePng(dest, y, { scale: o.scale as DisplayScale, layout }));
       outputs.push(dest);
       if (!o.json) io.out(`${f} -> ${dest}`);

@@ -63,7 +63,8 @@ export function readRuns(path: string, maxRuns: number): RunData[] {
   if (!dir.has('results.json')) {
     if (!run)
       throw new InputError(
-        `'${path}' holds no run: expected ${RUN_FILES.join(', ')} (a run folder) or results.json (an experiment folder)`,
+        `'${path}' holds no run: expected ${RUN_FILES.join(', ')} (a run folder) or results.json (an ` +
+          `experiment folder)`,
       );
     return [run];
   }
@@ -96,11 +97,14 @@ export const command: Command = {
     'max-runs': {
       type: 'int',
       default: 12,
+      min: 0,
+      max: 10000,
       help: "include an experiment folder's runs when there are at most this many",
     },
   },
   details:
-    'Examples:\n  recur report runs/lstm-adding --out lstm.html\n  recur report runs/start/adding-a runs/start/adding-b runs/start/adding-c runs/start/adding-d\n' +
+    'Examples:\n  recur report runs/lstm-adding --out lstm.html\n  recur report runs/start/adding-a ' +
+    'runs/start/adding-b runs/start/adding-c runs/start/adding-d\n' +
     '  recur report runs/pascanu --out pascanu.html   (an experiment folder: its table, and its runs when few)',
   async run(o, pos, io) {
     if (!pos.length) throw new UsageError('give at least one run folder: recur report RUN_DIR [RUN_DIR ...]');

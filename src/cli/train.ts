@@ -2,7 +2,8 @@
 import { existsSync } from 'node:fs';
 import type { Command, FlagSpec } from './args.js';
 import { InputError, UsageError } from './args.js';
-import { TASKS, type TaskName } from '../tasks/synthetic.js';
+import { TASKS, type TaskName, makeTask } from '../tasks/synthetic.js';
+import { checkMemory, trainingBytes } from './memory.js';
 import type { OptimizerSpec } from '../train/optim.js';
 import type { RecurrentInit } from '../init.js';
 import { ACT } from '../backend/backend.js';
@@ -13,7 +14,7 @@ import { type ModelChoice, type TrainSettings, newSession, resultJSON, runThread
 
 export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   task: { type: 'string', default: 'adding', choices: TASKS, help: 'task' },
-  T: { type: 'int', default: 50, help: 'sequence length (time lag) of the task' },
+  T: { type: 'int', default: 50, min: 2, max: 100000, help: 'sequence length (time lag) of the task' },
   variant: {
     type: 'string',
     default: 'pascanu',
@@ -28,10 +29,11 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   },
   'recurrent-max': {
     type: 'number',
+    min: 0,
     help: 'indrnn: keep |u| <= this after each update (default 2^(1/T), Li et al. 2018; 0 = no bound)',
   },
-  hidden: { type: 'int', default: 64, help: 'hidden units per layer' },
-  layers: { type: 'int', default: 1, help: 'stacked recurrent layers' },
+  hidden: { type: 'int', default: 64, min: 1, max: 16384, help: 'hidden units per layer' },
+  layers: { type: 'int', default: 1, min: 1, max: 64, help: 'stacked recurrent layers' },
   init: {
     type: 'string',
     default: 'default',
@@ -40,61 +42,64 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   },
   'forget-bias': { type: 'number', default: 1, help: 'LSTM forget-gate bias at init' },
   optimizer: { type: 'string', default: 'adam', choices: ['sgd', 'rmsprop', 'adam', 'adamw'], help: 'optimiser' },
-  lr: { type: 'number', default: 0.001, help: 'learning rate' },
-  momentum: { type: 'number', default: 0, help: 'SGD momentum' },
+  lr: { type: 'number', default: 0.001, above: 0, help: 'learning rate' },
+  momentum: { type: 'number', default: 0, min: 0, max: 1, help: 'SGD momentum' },
   nesterov: { type: 'boolean', default: false, help: 'Nesterov momentum (SGD)' },
-  'weight-decay': { type: 'number', default: 0, help: 'L2 weight decay (decoupled for adamw)' },
+  'weight-decay': { type: 'number', default: 0, min: 0, help: 'L2 weight decay (decoupled for adamw)' },
   schedule: {
     type: 'string',
     default: 'constant',
     choices: ['constant', 'step', 'cosine'],
     help: 'learning-rate schedule',
   },
-  warmup: { type: 'int', default: 0, help: 'linear warm-up steps' },
-  clip: { type: 'number', default: 0, help: 'clip the gradient global norm to this (0 = off)' },
-  'clip-value': { type: 'number', default: 0, help: 'clip each gradient entry to [-v, v] (0 = off)' },
+  warmup: { type: 'int', default: 0, min: 0, max: 1e9, help: 'linear warm-up steps' },
+  clip: { type: 'number', default: 0, min: 0, help: 'clip the gradient global norm to this (0 = off)' },
+  'clip-value': { type: 'number', default: 0, min: 0, help: 'clip each gradient entry to [-v, v] (0 = off)' },
   strict: {
     type: 'boolean',
     default: false,
-    help: 'stop with an error on a non-finite gradient (default: skip the step)',
+    help: 'stop with an error on a non-finite gradient or update (default: skip the step, restored)',
   },
-  steps: { type: 'int', default: 2000, help: 'training steps (total)' },
-  batch: { type: 'int', default: 32, help: 'batch size' },
+  steps: { type: 'int', default: 2000, min: 1, max: 1e9, help: 'training steps (total)' },
+  batch: { type: 'int', default: 32, min: 1, max: 65536, help: 'batch size' },
   seed: { type: 'int', default: 1, help: 'seed for init and data' },
-  'eval-every': { type: 'int', default: 100, help: 'evaluate every N steps (0 = only at the end)' },
-  'eval-n': { type: 'int', default: 1000, help: 'fresh sequences per periodic evaluation' },
-  'final-eval-n': { type: 'int', default: 10000, help: 'fresh sequences for the final evaluation' },
+  'eval-every': { type: 'int', default: 100, min: 0, help: 'evaluate every N steps (0 = only at the end)' },
+  'eval-n': { type: 'int', default: 1000, min: 1, max: 1e7, help: 'fresh sequences per periodic evaluation' },
+  'final-eval-n': { type: 'int', default: 10000, min: 1, max: 1e7, help: 'fresh sequences for the final evaluation' },
   'stop-on-success': { type: 'boolean', default: true, help: 'stop at the first evaluation under 1% wrong' },
-  'checkpoint-every': { type: 'int', default: 500, help: 'write a checkpoint every N steps (0 = only at the end)' },
+  'checkpoint-every': {
+    type: 'int',
+    default: 500,
+    min: 0,
+    help: 'write a checkpoint every N steps (0 = only at the end)',
+  },
   'diag-every': {
     type: 'int',
     default: 50,
+    min: 0,
     help: 'log diagnostics (||dL/dh_t||, spectra, saturation) every N steps (0 = off)',
   },
-  'max-seconds': { type: 'number', default: 0, help: 'stop after this much training time (0 = no limit)' },
+  'max-seconds': { type: 'number', default: 0, min: 0, help: 'stop after this much training time (0 = no limit)' },
   out: { type: 'string', help: 'run folder (default runs/<task>-<cell>-T<T>-s<seed>)' },
   force: { type: 'boolean', default: false, help: 'overwrite an existing run folder' },
   backend: { type: 'string', help: 'kernel backend (ts, wasm)' },
   threads: {
     type: 'int',
     default: defaultThreads(),
+    min: 1,
+    max: 256,
     help: 'threads for data-parallel training (the batch is split; default: one per core)',
   },
 };
 
+/** The run's settings from the flags (whose ranges the parser has checked). */
 export function settingsFrom(o: Record<string, any>): { mc: ModelChoice; opt: OptimizerSpec; st: TrainSettings } {
-  for (const k of ['T', 'hidden', 'layers', 'steps', 'batch', 'threads'] as const)
-    if (!(o[k] >= 1)) throw new UsageError(`--${k} must be >= 1, got ${o[k]}`);
-  if (!(o.diagEvery >= 0)) throw new UsageError(`--diag-every must be >= 0, got ${o.diagEvery}`);
-  if (!(o.lr > 0)) throw new UsageError(`--lr must be > 0, got ${o.lr}`);
   const spec = cellSpec(o.cell),
     reads = (k: keyof CellOptions) => spec.options.includes(k);
   if (o.nonlinearity !== undefined && !reads('nonlinearity'))
     throw new UsageError(`--nonlinearity does not apply to --cell ${o.cell}`);
   if (o.recurrentMax !== undefined && !reads('recurrentMaxAbs'))
     throw new UsageError(`--recurrent-max applies to --cell indrnn only`);
-  if (o.recurrentMax !== undefined && !(o.recurrentMax >= 0))
-    throw new UsageError(`--recurrent-max must be >= 0, got ${o.recurrentMax}`);
   const mc: ModelChoice = {
     cell: o.cell,
     hidden: o.hidden,
@@ -149,6 +154,19 @@ export const command: Command = {
     if (pos.length) throw new UsageError(`unexpected argument '${pos[0]}'`);
     const { mc, opt, st } = settingsFrom(o);
     const taskCfg = { name: o.task as TaskName, T: o.T, variant: o.variant };
+    const task = makeTask(taskCfg);
+    checkMemory(
+      trainingBytes({
+        ...mc,
+        input: task.inputSize,
+        output: task.outputSize,
+        T: o.T,
+        batch: o.batch,
+        threads: o.threads,
+      }),
+      `--hidden ${o.hidden} --layers ${o.layers} --T ${o.T} --batch ${o.batch} --threads ${o.threads}`,
+      'lower one of them',
+    );
     const dir = o.out ?? `runs/${o.task}-${o.cell}-T${o.T}-s${o.seed}`;
     if (existsSync(`${dir}/checkpoint.safetensors`) && !o.force)
       throw new InputError(`run folder '${dir}' already has a checkpoint; use 'recur resume ${dir}' or --force`);
@@ -168,8 +186,13 @@ export const command: Command = {
     if (o.json) io.out(JSON.stringify(res));
     else
       io.out(
-        `${o.task} T=${o.T} ${o.cell}: ${res.mse !== undefined ? `mse ${(res.mse as number).toFixed(5)}, ` : ''}loss ${out.eval.loss.toFixed(5)} (baseline ${out.eval.baseline.toFixed(4)}), ` +
-          `${(out.eval.errorRate * 100).toFixed(2)}% wrong of ${out.eval.sequences} -> ${out.eval.success ? 'SOLVED' : 'not solved'} after ${out.steps} steps, ${out.seconds.toFixed(1)} s; run folder ${dir}`,
+        `${o.task} T=${o.T} ${o.cell}: ` +
+          `${res.mse !== undefined ? `mse ${(res.mse as number).toFixed(5)}, ` : ''}loss ` +
+          `${out.eval.loss.toFixed(5)} (baseline ${out.eval.baseline.toFixed(4)}), ` +
+          `${(out.eval.errorRate * 100).toFixed(2)}% wrong of ${out.eval.sequences} -> ` +
+          `${out.eval.success ? 'SOLVED' : 'not solved'} after ${out.steps} steps` +
+          `${out.skippedSteps ? ` (${out.skippedSteps} skipped: non-finite gradient or update)` : ''}, ` +
+          `${out.seconds.toFixed(1)} s; run folder ${dir}`,
       );
     return 0;
   },

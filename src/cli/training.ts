@@ -9,7 +9,9 @@ import { type Task, type TaskConfig, type EvalResult, makeTask } from '../tasks/
 import { evaluateTask } from '../train/evaluate.js';
 import { type Optimizer, type OptimizerSpec, makeOptimizer } from '../train/optim.js';
 import { Trainer, type TrainerOptions } from '../train/trainer.js';
-import { loadCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
+import { type LoadedCheckpoint, loadCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
+import { bool, int, num, obj, oneOf, opt } from '../train/checkpoint_meta.js';
+import { SafetensorsError } from '../safetensors.js';
 import type { RecurrentInit } from '../init.js';
 import type { CellType } from '../layers/cells/index.js';
 import type { RunDir } from '../node/rundir.js';
@@ -120,14 +122,79 @@ export function checkpointBytes(s: Session): Uint8Array {
   );
 }
 
-export function resumeSession(bytes: Uint8Array, run: RunDir | null, backend?: string): Session {
-  const ck = loadCheckpoint(bytes, backend);
-  const train = ck.meta.train as
-    | { settings: TrainSettings; clipEvents: number; skippedSteps: number; seconds: number }
-    | undefined;
-  if (!train?.settings || !ck.meta.task || !ck.optimizer || !ck.meta.optimizer || !ck.meta.rng?.data) {
-    throw new InputError('checkpoint has no training state (task, optimizer, data RNG): it cannot be resumed');
+/** The training state a checkpoint written by checkpointBytes holds, checked field by field. */
+function checkTrainMeta(v: unknown): void {
+  const t = obj(v, 'train', ['settings', 'clipEvents', 'skippedSteps', 'seconds']);
+  const s = obj(t.settings, 'train.settings', [
+    'steps',
+    'batch',
+    'seed',
+    'evalEvery',
+    'evalN',
+    'finalEvalN',
+    'stopOnSuccess',
+    'checkpointEvery',
+    'logEvery',
+    'trainer',
+    'maxSeconds',
+    'diagEvery',
+    'threads',
+  ]);
+  const p = 'train.settings';
+  int(s.steps, `${p}.steps`, 1, 1e9);
+  int(s.batch, `${p}.batch`, 1, 65536);
+  num(s.seed, `${p}.seed`);
+  for (const k of ['evalEvery', 'checkpointEvery']) int(s[k], `${p}.${k}`, 0, 1e9);
+  for (const k of ['evalN', 'finalEvalN']) int(s[k], `${p}.${k}`, 1, 1e7);
+  int(s.logEvery, `${p}.logEvery`, 1, 1e9);
+  bool(s.stopOnSuccess, `${p}.stopOnSuccess`);
+  opt(s, 'maxSeconds', p, (x, q) => num(x, q, 0));
+  opt(s, 'diagEvery', p, (x, q) => int(x, q, 0, 1e9));
+  opt(s, 'threads', p, (x, q) => int(x, q, 1, 256));
+  const tr = obj(s.trainer, `${p}.trainer`, ['clipNorm', 'clipValue', 'nonFinite', 'schedule']);
+  for (const k of ['clipNorm', 'clipValue']) opt(tr, k, `${p}.trainer`, (x, q) => num(x, q, Number.MIN_VALUE));
+  opt(tr, 'nonFinite', `${p}.trainer`, (x, q) => oneOf(x, q, ['skip', 'strict']));
+  if (tr.schedule !== undefined) {
+    const sc = obj(tr.schedule, `${p}.trainer.schedule`, ['type', 'warmup', 'every', 'gamma', 'total', 'minLr']);
+    const type = oneOf(sc.type, `${p}.trainer.schedule.type`, ['constant', 'step', 'cosine']);
+    opt(sc, 'warmup', `${p}.trainer.schedule`, (x, q) => int(x, q, 0, 1e9));
+    if (type === 'step') int(sc.every, `${p}.trainer.schedule.every`, 1, 1e9);
+    if (type === 'cosine') int(sc.total, `${p}.trainer.schedule.total`, 1, 1e9);
+    for (const k of ['gamma', 'minLr']) opt(sc, k, `${p}.trainer.schedule`, (x, q) => num(x, q, 0));
   }
+  for (const k of ['clipEvents', 'skippedSteps']) int(t[k], `train.${k}`, 0, Number.MAX_SAFE_INTEGER);
+  num(t.seconds, 'train.seconds', 0);
+}
+
+export function resumeSession(
+  bytes: Uint8Array,
+  run: RunDir | null,
+  backend?: string,
+  note: (text: string) => void = () => {},
+): Session {
+  let ck: LoadedCheckpoint, task: Task;
+  try {
+    ck = loadCheckpoint(bytes, backend);
+    if (!ck.meta.train || !ck.meta.task || !ck.optimizer || !ck.meta.optimizer || !ck.meta.rng?.data)
+      throw new SafetensorsError('checkpoint has no training state (task, optimizer, data RNG): it cannot be resumed');
+    checkTrainMeta(ck.meta.train);
+    try {
+      task = makeTask(ck.meta.task as unknown as TaskConfig);
+    } catch (e) {
+      throw new SafetensorsError(`checkpoint task is invalid: ${(e as Error).message}`);
+    }
+  } catch (e) {
+    if (e instanceof SafetensorsError)
+      throw new InputError(`${run?.file('checkpoint.safetensors') ?? 'checkpoint'}: ${e.message}`);
+    throw e;
+  }
+  for (const n of ck.notes) note(n);
+  const train = ck.meta.train as unknown as {
+    settings: TrainSettings;
+    clipEvents: number;
+    skippedSteps: number;
+    seconds: number;
+  };
   const trainer = new Trainer(ck.model, ck.optimizer, train.settings.trainer);
   trainer.step = ck.meta.step;
   trainer.clipEvents = train.clipEvents;
@@ -135,12 +202,12 @@ export function resumeSession(bytes: Uint8Array, run: RunDir | null, backend?: s
   const taskCfg = ck.meta.task as unknown as TaskConfig;
   return {
     model: ck.model,
-    opt: ck.optimizer,
-    optSpec: ck.meta.optimizer.spec,
+    opt: ck.optimizer!,
+    optSpec: ck.meta.optimizer!.spec,
     trainer,
-    task: makeTask(taskCfg),
+    task,
     taskCfg,
-    dataRng: new Rng(0).setState(ck.meta.rng.data),
+    dataRng: new Rng(0).setState(ck.meta.rng!.data!),
     settings: train.settings,
     run,
     seconds: train.seconds ?? 0,

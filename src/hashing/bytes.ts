@@ -8,6 +8,8 @@
  * `nan`, blanks and stray characters give NaN (the caller reports a bad number).
  */
 
+import { printable } from '../printable.js';
+
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 export function parseNumber(b: Uint8Array, s: number, e: number): number {
@@ -47,8 +49,8 @@ export function parseLabel(b: Uint8Array, s: number, e: number): number {
   return v === 1 ? 1 : v === 0 || v === -1 ? 0 : -1;
 }
 
-/** The field `[s, e)` as text, for error messages (cut at 40 characters). */
+/** The field `[s, e)` as text for error messages: control characters escaped, cut at 40 bytes. */
 export function fieldText(b: Uint8Array, s: number, e: number): string {
-  const t = new TextDecoder().decode(b.subarray(s, Math.min(e, s + 40)));
-  return e - s > 40 ? t + '...' : t;
+  const t = printable(new TextDecoder().decode(b.subarray(s, Math.min(e, s + 40))), Infinity);
+  return e - s > 40 ? `${t}... (${e - s} bytes)` : t;
 }

@@ -21,6 +21,23 @@
  */
 import { murmur3, murmur3Bytes, murmur3Int, hashPair } from './murmur3.js';
 import { parseLabel, parseNumber, fieldText } from './bytes.js';
+import { printable } from '../printable.js';
+
+/**
+ * Largest |x| a value-weighted numeric feature may have: beyond it (e.g. 1e200) the learner's
+ * squared gradients overflow to Infinity and its state turns NaN, so such a row is a bad row.
+ * 2^53, where integers stop being exact. Binned and log-valued numbers need no bound.
+ */
+export const MAX_FEATURE_VALUE = 2 ** 53;
+
+/** A column name as messages show it: escaped and cut (a name may be a megabyte of anything). */
+export function columnText(name: string): string {
+  return printable(name, 60);
+}
+
+function columnList(columns: string[]): string {
+  return `${columns.slice(0, 8).map(columnText).join(', ')}${columns.length > 8 ? ', ...' : ''}`;
+}
 
 export type NumericMode = 'bin' | 'value' | 'log';
 
@@ -124,14 +141,14 @@ export class FeatureHasher {
       throw new RangeError(`FeatureHasher: bits must be an integer in 1..30, got ${bits}`);
     const index = new Map<string, number>();
     columns.forEach((c, j) => {
-      if (index.has(c)) throw new RangeError(`FeatureHasher: column '${c}' appears twice`);
+      if (index.has(c)) throw new RangeError(`FeatureHasher: column '${columnText(c)}' appears twice`);
       index.set(c, j);
     });
     const col = (name: string, what: string): number => {
       const j = index.get(name);
       if (j === undefined)
         throw new RangeError(
-          `FeatureHasher: ${what} column '${name}' is not among the columns (${columns.slice(0, 8).join(', ')}${columns.length > 8 ? ', ...' : ''})`,
+          `FeatureHasher: ${what} column '${columnText(name)}' is not among the columns (${columnList(columns)})`,
         );
       return j;
     };
@@ -180,7 +197,7 @@ export class FeatureHasher {
       this.pairB[p] = col(b, 'quadratic');
       for (const j of [this.pairA[p]!, this.pairB[p]!]) {
         if (this.kind[j] === KIND_LABEL || this.kind[j] === KIND_SKIP)
-          throw new RangeError(`FeatureHasher: quadratic column '${columns[j]}' is the label or ignored`);
+          throw new RangeError(`FeatureHasher: quadratic column '${columnText(columns[j]!)}' is the label or ignored`);
       }
     });
     this.biasHash = murmur3('^bias', c.seed);
@@ -238,11 +255,14 @@ export class FeatureHasher {
       if (kj === KIND_LABEL) {
         if (s === e) {
           if (!needLabel) continue;
-          return `missing label in column '${this.config.columns[j]}'`;
+          return `missing label in column '${columnText(this.config.columns[j]!)}'`;
         }
         const y = parseLabel(b, s, e);
         if (y < 0)
-          return `bad label '${fieldText(b, s, e)}' in column '${this.config.columns[j]}' (expected 0/1 or -1/+1)`;
+          return (
+            `bad label '${fieldText(b, s, e)}' in column '${columnText(this.config.columns[j]!)}' ` +
+            `(expected 0/1 or -1/+1)`
+          );
         out.label = y;
         continue;
       }
@@ -255,7 +275,14 @@ export class FeatureHasher {
         h = murmur3Bytes(b, s, e, ns[j]!) | 0;
       } else {
         const x = parseNumber(b, s, e);
-        if (x !== x) return `bad number '${fieldText(b, s, e)}' in column '${this.config.columns[j]}'`;
+        if (x !== x) return `bad number '${fieldText(b, s, e)}' in column '${columnText(this.config.columns[j]!)}'`;
+        if (x === Infinity || x === -Infinity)
+          return `number '${fieldText(b, s, e)}' in column '${columnText(this.config.columns[j]!)}' is not finite`;
+        if (kj === KIND_VALUE && !(Math.abs(x) <= MAX_FEATURE_VALUE))
+          return (
+            `number '${fieldText(b, s, e)}' in column '${columnText(this.config.columns[j]!)}' is beyond ` +
+            `+-2^53 (value-weighted features must stay finite through the update)`
+          );
         if (kj === KIND_BIN) h = murmur3Int(binOf(x), ns[j]!) | 0;
         else {
           h = ns[j]!;
@@ -269,7 +296,7 @@ export class FeatureHasher {
       val[k++] = signed && h < 0 ? -v : v;
     }
     if (needLabel && out.label < 0 && this.labelCol >= 0)
-      return `missing label in column '${this.config.columns[this.labelCol]}'`;
+      return `missing label in column '${columnText(this.config.columns[this.labelCol]!)}'`;
     const pa = this.pairA,
       pb = this.pairB;
     for (let p = 0; p < pa.length; p++) {

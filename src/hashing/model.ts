@@ -10,7 +10,8 @@
  * Loading checks every field, so a file from another tool or a damaged file fails with a
  * message naming what was expected rather than predicting garbage.
  */
-import { encodeSafetensors, decodeSafetensors } from '../safetensors.js';
+import { assertFiniteTensors, decodeSafetensors, encodeSafetensors, SafetensorsError } from '../safetensors.js';
+import { parseStrictJSON } from '../strict_json.js';
 import { FeatureHasher, type HasherConfig, type HasherOptions } from './featurehash.js';
 import { FTRL, type FTRLOptions } from './ftrl.js';
 import { AdaGradLogistic, type AdaGradOptions } from './logreg.js';
@@ -68,19 +69,47 @@ export class HashedLinearModel {
     const { tensors, metadata } = decodeSafetensors(bytes);
     if (metadata.format !== MODEL_FORMAT) {
       throw new RangeError(
-        `not a hashed linear model: metadata format is ${JSON.stringify(metadata.format ?? null)}, expected "${MODEL_FORMAT}"`,
+        `not a hashed linear model: metadata format is ${JSON.stringify(metadata.format ?? null)}, expected ` +
+          `"${MODEL_FORMAT}"`,
       );
     }
     let hc: HasherConfig, lc: LearnerOptions;
     try {
-      hc = JSON.parse(metadata.hasher ?? '');
-      lc = JSON.parse(metadata.learner ?? '');
-    } catch {
-      throw new RangeError('hashed linear model: metadata "hasher" and "learner" must be JSON');
+      hc = parseStrictJSON(metadata.hasher ?? '') as HasherConfig;
+      lc = parseStrictJSON(metadata.learner ?? '') as LearnerOptions;
+    } catch (e) {
+      throw new SafetensorsError(
+        `hashed linear model: metadata "hasher" and "learner" must be JSON objects (${(e as Error).message})`,
+      );
     }
+    if (!hc || typeof hc !== 'object' || !lc || typeof lc !== 'object')
+      throw new SafetensorsError('hashed linear model: metadata "hasher" and "learner" must be JSON objects');
+    // The table's size comes from the tensor present, checked before the learner allocates 2^bits rows.
+    const name = lc.kind === 'adagrad' ? 'adagrad_wn' : 'ftrl_z_sqrtn';
+    const t = tensors[name];
+    if (!t || t.dtype !== 'F64' || t.shape.length !== 2 || t.shape[1] !== 2)
+      throw new SafetensorsError(`hashed linear model: expected an F64 tensor '${name}' of shape [2^bits, 2]`);
+    for (const [what, bits] of [
+      ['hasher', hc.bits],
+      ['learner', lc.bits],
+    ] as const)
+      if (2 ** (bits as number) !== t.shape[0])
+        throw new SafetensorsError(
+          `hashed linear model: ${what} bits ${JSON.stringify(bits)} disagree with the ${t.shape[0]} rows of '${name}'`,
+        );
+    assertFiniteTensors(tensors, [name]);
+    const d = t.data as Float64Array;
+    for (let i = 1; i < d.length; i += 2)
+      if (!(d[i]! >= 0))
+        throw new SafetensorsError(`hashed linear model: '${name}' holds a negative accumulator at row ${(i - 1) / 2}`);
     const m = new HashedLinearModel({ ...hc, label: hc.label ?? undefined }, lc);
     m.learner.loadState(tensors as Record<string, { shape: number[]; data: ArrayLike<number> }>);
-    m.rows = Number(metadata.rows ?? 0) || 0;
+    const rows = Number(metadata.rows ?? 0);
+    if (!Number.isSafeInteger(rows) || rows < 0)
+      throw new SafetensorsError(
+        `hashed linear model: metadata "rows" must be a count, got ${metadata.rows?.slice(0, 20)}`,
+      );
+    m.rows = rows;
     return m;
   }
 }

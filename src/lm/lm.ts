@@ -180,7 +180,7 @@ export class RecurrentLM {
   static fromBytes(
     bytes: Uint8Array,
     backend?: string,
-  ): { lm: RecurrentLM; optimizer: Optimizer | null; meta: CheckpointMeta } {
+  ): { lm: RecurrentLM; optimizer: Optimizer | null; meta: CheckpointMeta; notes: string[] } {
     const ck = loadCheckpoint(bytes, backend);
     const v = (ck.meta.extra?.lm as { vocab?: unknown } | undefined)?.vocab;
     if (!v) throw new SafetensorsError('checkpoint has no vocabulary (extra.lm.vocab): it is not a language model');
@@ -196,7 +196,7 @@ export class RecurrentLM {
     } catch (e) {
       throw new SafetensorsError(`checkpoint vocabulary does not fit the model: ${(e as Error).message}`);
     }
-    return { lm, optimizer: ck.optimizer, meta: ck.meta };
+    return { lm, optimizer: ck.optimizer, meta: ck.meta, notes: ck.notes };
   }
 }
 

@@ -15,8 +15,16 @@
  * Malformed rows (wrong field count, text after a closing quote, an unclosed quote, and
  * whatever the consumer rejects with `reject`) are counted; the first few are kept with their
  * line numbers; in strict mode the first one throws a CsvError instead.
+ *
+ * A stray quote makes a quoted field run over the following lines until the next quote (or
+ * to the end of the input), swallowing them into one row. When such a row is malformed, the
+ * report names the line where the quote opened and how many lines the field ran over, and
+ * the lines after the opening one are read again as rows (strict mode stops at the report).
+ * A line is read again at most once (a re-read region never starts another), so the work
+ * stays linear in the input.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
+import { checkFile } from './files.js';
 
 export class CsvError extends Error {
   override name = 'CsvError';
@@ -75,6 +83,13 @@ export class CsvReader {
   /** Where buffers come from from the next read on (null: an ordinary array); see useBuffers. */
   private alloc: ((bytes: number) => Uint8Array | null) | null = null;
   private moveBuffer = false;
+  /** Size of the buffers `alloc` gives, and whether a long row forced an ordinary array instead. */
+  private homeSize = 0;
+  private foreign = false;
+  /** Lines before this one are never read again (see the file comment). */
+  private rereadFrom = 0;
+  /** Line of a quoted field still open at the end of the buffer (for the row-too-long message). */
+  private openQuoteLine = 0;
 
   private buf: Uint8Array;
   private len = 0; // valid bytes in buf
@@ -130,6 +145,19 @@ export class CsvReader {
         this.len -= this.pos;
         this.pos = 0;
         this.buf = nb;
+        this.homeSize = nb.length;
+      }
+    }
+    // After a row longer than the consumer's buffers, move back into its memory as soon as the
+    // unparsed bytes fit again: the fast path only reads rows there.
+    if (this.foreign && this.len - this.pos <= this.homeSize >> 1) {
+      const nb = this.alloc!(this.homeSize);
+      if (nb) {
+        nb.set(this.buf.subarray(this.pos, this.len));
+        this.len -= this.pos;
+        this.pos = 0;
+        this.buf = nb;
+        this.foreign = false;
       }
     }
     if (this.pos > 0 && (this.len === this.buf.length || this.pos > this.buf.length >> 1)) {
@@ -140,14 +168,22 @@ export class CsvReader {
     if (this.len === this.buf.length) {
       if (this.buf.length >= this.maxRow)
         throw new CsvError(
-          `a row at line ${this.nextLine} is longer than ${this.maxRow} bytes (is the delimiter or the quoting wrong?)`,
+          this.openQuoteLine > 0
+            ? `a quoted field opened on line ${this.openQuoteLine} is still open after ${this.maxRow} bytes: ` +
+                'an unclosed quote (a stray " in the data)?'
+            : `a row at line ${this.nextLine} is longer than ${this.maxRow} bytes (is the delimiter or the ` +
+                `quoting wrong?)`,
         );
       const size = Math.min(this.maxRow, this.buf.length * 2);
-      const bigger = this.alloc?.(size) ?? new Uint8Array(size);
+      const own = this.alloc?.(size) ?? null;
+      if (this.alloc && !own) this.foreign = true;
+      const bigger = own ?? new Uint8Array(size);
       bigger.set(this.buf.subarray(0, this.len));
       this.buf = bigger;
     }
-    return { buf: this.buf, offset: this.len, length: this.buf.length - this.len };
+    // In an ordinary array, read in small pieces, so that few rows after the long one miss the fast path.
+    const free = this.buf.length - this.len;
+    return { buf: this.buf, offset: this.len, length: this.foreign ? Math.min(free, this.homeSize >> 2) : free };
   }
 
   /**
@@ -228,7 +264,9 @@ export class CsvReader {
         nf = 0,
         bad: string | null = null,
         complete = false,
-        anyEsc = false;
+        anyEsc = false,
+        quoteLine = 0, // line where the first quoted field that ran over a newline opened
+        quoteLf = -1; // the first newline inside it
       // One row: fields until an unquoted newline (or the end of the input when final).
       for (;;) {
         if (nf >= starts.length) {
@@ -241,6 +279,7 @@ export class CsvReader {
         esc[nf] = 0;
         if (i < len && b[i] === QUOTE) {
           s = ++i;
+          const openLine = line;
           let closed = false;
           while (i < len) {
             const c = b[i]!;
@@ -255,11 +294,20 @@ export class CsvReader {
               closed = true;
               break;
             }
-            if (c === LF) line++;
+            if (c === LF) {
+              if (quoteLf < 0) {
+                quoteLf = i;
+                quoteLine = openLine;
+              }
+              line++;
+            }
             i++;
           }
           if (!closed) {
-            if (!final) break;
+            if (!final) {
+              this.openQuoteLine = openLine;
+              break;
+            }
             bad ??= 'unclosed quote';
             e = i;
           } else {
@@ -304,6 +352,23 @@ export class CsvReader {
       if (!complete) {
         i = rowStart;
         break;
+      }
+      this.openQuoteLine = 0;
+      // The row's last line: `line` is past its newline, or on it when the input ended without one.
+      const last = i >= len && b[len - 1] !== LF ? line : line - 1;
+      if (bad !== null && quoteLf >= 0 && last > quoteLine && !this.needHeader && quoteLine >= this.rereadFrom) {
+        // A stray quote swallowed lines: report where it opened, and read those lines again.
+        this.reject(
+          `${bad}: a quoted field opened on line ${quoteLine} ran over ${last - quoteLine} more ` +
+            `line${last - quoteLine === 1 ? '' : 's'} ` +
+            `(to line ${last}${i >= len && final ? ', the end of the input' : ''}); the lines after line ` +
+            `${quoteLine} are read again as rows`,
+          rowLine,
+        );
+        this.rereadFrom = last + 1;
+        i = quoteLf + 1;
+        this.nextLine = quoteLine + 1;
+        continue;
       }
       this.nextLine = line;
       if (nf === 1 && ends[0] === starts[0] && b[rowStart] !== QUOTE) continue; // blank line
@@ -365,6 +430,7 @@ export async function streamCsv(path: string, reader: CsvReader): Promise<void> 
     reader.end();
     return;
   }
+  checkFile(path);
   const fd = openSync(path, 'r');
   try {
     // A short first read: the header is parsed from it, and a consumer that moves the buffer

@@ -6,14 +6,15 @@
  * Nothing per row is allocated: the reader reuses its buffer and offset arrays, the hasher one
  * HashedRow, the learner its scratch. Where WebAssembly SIMD runs, plain rows skip the middle
  * of that pipeline: the reader's buffer lies in the fast path's memory, which splits, hashes
- * and learns in one pass with the same numbers (src/hashing/fast.ts). Progressive validation (VW's "average loss") scores each
+ * and learns in one pass with the same numbers (src/hashing/fast.ts). Progressive validation (VW's
+ * "average loss") scores each
  * training row before learning from it; a holdout period keeps every k-th row out of training
  * and scores it instead. Columns are matched to the model by name, so a file may order them
  * differently or (for prediction) lack the label column.
  */
 import { CsvReader, CsvError, streamCsv, type CsvOptions } from './csv.js';
 import type { HashedLinearModel } from '../hashing/model.js';
-import type { FeatureHasher, HashedRow } from '../hashing/featurehash.js';
+import { columnText, type FeatureHasher, type HashedRow } from '../hashing/featurehash.js';
 import { LogLossMeter, AucMeter, logLossOne } from '../hashing/metrics.js';
 import type { OnlineLearner } from '../hashing/learner.js';
 import { HashFastPath, type ScoredRows } from '../hashing/fast.js';
@@ -82,7 +83,8 @@ function columnMap(model: HashedLinearModel, fileCols: string[], needLabel: bool
         return;
       }
       throw new CsvError(
-        `the file has no column '${c}', which the model ${c === label ? 'needs as its label' : 'uses'} (file columns: ${fileCols.slice(0, 8).join(', ')}${fileCols.length > 8 ? ', ...' : ''})`,
+        `the file has no column '${columnText(c)}', which the model ${c === label ? 'needs as its label' : 'uses'} ` +
+          `(file columns: ${fileCols.slice(0, 8).map(columnText).join(', ')}${fileCols.length > 8 ? ', ...' : ''})`,
       );
     }
     perm[j] = f;

@@ -2,21 +2,22 @@
  * Run folders: config.json, metrics.jsonl (one JSON object per line), checkpoint.safetensors
  * (written atomically) and result.json. Node-only: the edge where training meets the disk.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
+import { FileError, makeDir, readInput } from './files.js';
 
 export class RunDir {
   constructor(readonly path: string) {}
 
   static create(path: string): RunDir {
-    mkdirSync(path, { recursive: true });
+    makeDir(path);
     return new RunDir(path);
   }
 
   static open(path: string): RunDir {
-    if (!existsSync(path) || !statSync(path).isDirectory())
-      throw Object.assign(new Error(`run folder '${path}' does not exist`), { code: 'ENOENT' });
+    if (!existsSync(path)) throw new FileError('ENOENT', path, `run folder '${path}' does not exist`);
+    if (!statSync(path).isDirectory()) throw new FileError('ENOTDIR', path, `'${path}' is a file, not a run folder`);
     return new RunDir(path);
   }
 
@@ -71,6 +72,6 @@ export class RunDir {
   }
 
   readBytes(name: string): Uint8Array {
-    return new Uint8Array(readFileSync(this.file(name)));
+    return readInput(this.file(name));
   }
 }

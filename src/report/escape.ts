@@ -1,14 +1,19 @@
 /**
  * Escaping for the HTML report. Every string that comes from a run folder (config values,
  * task names, sampled text, folder names) goes through `esc` before it touches the page, so
- * a corpus holding `<script>` shows as text and never runs. Numbers go through `num`, which
- * drops anything that is not a finite number (a hostile metrics file cannot inject through them).
+ * a corpus holding `<script>` shows as text and never runs, and characters a browser would act
+ * on rather than show (NUL, ESC and other controls, right-to-left overrides, zero-width
+ * characters) appear as visible escapes such as \u202e (src/printable.ts). Numbers go through
+ * `num`, which drops anything that is not a finite number (a hostile metrics file cannot
+ * inject through them).
  */
+import { printable } from '../printable.js';
+
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-/** Text and attribute values: & < > " ' become entities. */
+/** Text and attribute values: controls and bidi characters shown escaped, & < > " ' as entities. */
 export function esc(v: unknown): string {
-  return String(v ?? '').replace(/[&<>"']/g, (c) => ENTITIES[c]!);
+  return printable(String(v ?? ''), { max: Infinity, keepLines: true }).replace(/[&<>"']/g, (c) => ENTITIES[c]!);
 }
 
 /** A finite number or null. */

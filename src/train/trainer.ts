@@ -5,8 +5,8 @@
  *   r = source.lossAndGrad(batch)           // forward + loss + full BPTT (or an async source)
  *   norm = clip(grad)                        // global norm (Pascanu 2013) or by value
  *   if (!finite(norm, loss)) skip (count) | throw (strict)
- *   opt.lr = schedule(step); opt.step(); model.constrain?.()
- *   onStep(info)
+ *   opt.lr = schedule(step); opt.step()      // undone if it left anything non-finite (guard.ts)
+ *   model.constrain?.(); onStep(info)
  *
  * Every model trains through it: anything with `params` and `lossAndGrad` (train/trainable.ts).
  * Truncated BPTT over a stream (`TruncatedBPTT`): every k1 steps, backpropagate over the
@@ -17,6 +17,7 @@ import { clipGradNorm, clipGradValue, globalNorm } from './clip.js';
 import type { Optimizer } from './optim.js';
 import { type ScheduleSpec, lrAt } from './schedule.js';
 import type { AsyncGradientSource, GradientSource, Stateful, StepOptions, StepResult, Trainable } from './trainable.js';
+import { UpdateGuard } from './guard.js';
 
 export interface TrainerOptions<B = unknown> {
   clipNorm?: number;
@@ -47,6 +48,7 @@ export class Trainer<B = any> {
   baseLr: number;
   /** Computes loss and gradients for `train` (opts.grads, else the model). */
   grads: GradientSource<B>;
+  private guard: UpdateGuard | null = null;
 
   constructor(
     readonly model: Trainable<B>,
@@ -106,10 +108,21 @@ export class Trainer<B = any> {
       skipped = true;
       this.skippedSteps++;
     } else {
-      if (clipped) this.clipEvents++;
       this.optimizer.lr = lr;
-      this.optimizer.step();
-      this.model.constrain?.();
+      this.guard ??= new UpdateGuard(this.model.params, this.optimizer);
+      if (this.guard.step()) {
+        if (clipped) this.clipEvents++;
+        this.model.constrain?.();
+      } else {
+        // The update itself overflowed (parameters and optimiser state are back as they were).
+        if (this.opts.nonFinite === 'strict')
+          throw new NonFiniteError(
+            `step ${this.step}: the update (lr ${lr}, gradient norm ${norm}) made parameters or optimiser ` +
+              `state non-finite; they are restored; stopping (strict mode)`,
+          );
+        skipped = true;
+        this.skippedSteps++;
+      }
     }
     const info: StepInfo = { ...r, step: this.step, lr, gradNorm: norm, clipped, skipped };
     this.step++;

@@ -165,7 +165,10 @@ test('usage and data errors have clear messages and exit codes', async () => {
   assert.equal((await cli(['hash', 'train', join(dir, 'nope.csv')])).code, 3);
   const noLabel = await cli(['hash', 'train', train, '--label', 'click', '--quiet']);
   assert.equal(noLabel.code, 3);
-  assert.match(noLabel.err, /label column 'click' is not among the columns \(label, I1, C1, C2\)/);
+  assert.match(
+    noLabel.err,
+    /--label names column 'click', which the file does not have \(its columns: label, I1, C1, C2\)/,
+  );
   const bad = join(dir, 'bad.safetensors');
   writeFileSync(bad, 'not a model');
   const e = await cli(['hash', 'eval', testf, '--model', bad]);

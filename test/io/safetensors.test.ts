@@ -91,8 +91,66 @@ test('decoding a Node Buffer gives independent, correct tensors', async () => {
     a: { shape: [3], data: Float32Array.from([1, 2, 3]) },
     b: { shape: [1], data: Float64Array.from([4]) },
   });
-  const buf = Buffer.concat([Buffer.from([9, 9, 9]), Buffer.from(bytes)]).subarray(3) as Uint8Array; // unaligned, pooled-style
+  // unaligned, pooled-style
+  const buf = Buffer.concat([Buffer.from([9, 9, 9]), Buffer.from(bytes)]).subarray(3) as Uint8Array;
   const { tensors } = decodeSafetensors(buf);
   assert.deepEqual([...tensors.a!.data], [1, 2, 3]);
   assert.deepEqual([...tensors.b!.data], [4]);
+});
+
+test('files carry a CRC-32 that catches every single-bit flip; files without one load and say so', () => {
+  const bytes = encodeSafetensors(
+    { w: { shape: [3, 2], data: Float32Array.from([1, -2, 3.5, 0, 1e-3, 7]) } },
+    { format: 'pt', note: 'ünïcødé before the checksum' },
+  );
+  const d = decodeSafetensors(bytes);
+  assert.equal(d.checksum, 'verified');
+  assert.deepEqual(d.metadata, { format: 'pt', note: 'ünïcødé before the checksum' }); // the entry is not returned
+  assert.match(new TextDecoder().decode(bytes), /"recur_checksum":"crc32:[0-9a-f]{8}"/);
+  let caught = 0;
+  for (let i = 0; i < bytes.length; i++)
+    for (let bit = 0; bit < 8; bit++) {
+      const b = Uint8Array.from(bytes);
+      b[i]! ^= 1 << bit;
+      assert.throws(() => decodeSafetensors(b), SafetensorsError, `flip of byte ${i} bit ${bit} loaded`);
+      caught++;
+    }
+  assert.equal(caught, 8 * bytes.length);
+  const plain = encodeSafetensors({ w: { shape: [1], data: Float32Array.from([1]) } }, {}, { checksum: false });
+  assert.equal(decodeSafetensors(plain).checksum, 'absent');
+  assert.throws(() => encodeSafetensors({}, { recur_checksum: 'x' }), /reserved/);
+});
+
+test('the tensors must tile the data section: a header length off by one is an error, not a shifted load', () => {
+  const bytes = encodeSafetensors(
+    { w: { shape: [4], data: Float32Array.from([1, 2, 3, 4]) } },
+    {},
+    { checksum: false },
+  );
+  const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+  for (const delta of [-2, -1, 1, 2]) {
+    const b = Uint8Array.from(bytes);
+    new DataView(b.buffer).setBigUint64(0, BigInt(n + delta), true);
+    assert.throws(() => decodeSafetensors(b), SafetensorsError, `header length ${n + delta} loaded`);
+  }
+  const gap = rawFile({ a: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, new Uint8Array(8));
+  assert.throws(() => decodeSafetensors(gap), /starts at byte 4 .*a gap/);
+  const tail = rawFile({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, new Uint8Array(8));
+  assert.throws(() => decodeSafetensors(tail), /4 bytes after the last/);
+});
+
+test('a repeated key anywhere in the header is an error (JSON.parse would keep the last silently)', () => {
+  const t = '"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}';
+  assert.throws(() => decodeSafetensors(rawFile(`{${t},${t}}`, new Uint8Array(4))), /key "a" appears twice/);
+  assert.throws(
+    () => decodeSafetensors(rawFile(`{"__metadata__":{"x":"1","\\u0078":"2"},${t}}`, new Uint8Array(4))),
+    /key "x" appears twice/,
+  );
+  assert.throws(
+    () => decodeSafetensors(rawFile(`{"__metadata__":{},"__metadata__":{"recur":"{}"},${t}}`, new Uint8Array(4))),
+    /__metadata__/,
+  );
+  // Equal keys in different objects are fine.
+  const ok = rawFile(`{"__metadata__":{"dtype":"x"},${t}}`, new Uint8Array(4));
+  assert.equal(decodeSafetensors(ok).metadata.dtype, 'x');
 });

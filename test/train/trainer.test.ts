@@ -202,12 +202,19 @@ test('corrupt checkpoints give clear errors', () => {
   assert.throws(
     () =>
       loadCheckpoint(encodeSafetensors({}, { recur: JSON.stringify({ version: 1, model: { cell: 'xyz' }, step: 0 }) })),
-    /model config is invalid/,
+    /checkpoint metadata: model\.hiddenSize must be an integer/,
   );
+  const real: Record<string, { shape: number[]; data: Float32Array }> = {};
+  for (const p of m.params.list) real[p.name] = { shape: [...p.shape], data: Float32Array.from(p.data) };
+  const xyz = JSON.stringify({ version: 1, model: { ...m.config, cell: 'xyz' }, step: 0 });
+  assert.throws(() => loadCheckpoint(encodeSafetensors(real, { recur: xyz })), /model config is invalid/);
   const sd: Record<string, { shape: number[]; data: Float32Array }> = {};
   for (const p of m.params.list)
     sd[p.name] = { shape: p.shape.map((d) => d + 1), data: new Float32Array(p.shape.reduce((a, d) => a * (d + 1), 1)) };
-  assert.throws(() => loadCheckpoint(encodeSafetensors(sd, { recur: meta })), /do not fit the model/);
+  assert.throws(
+    () => loadCheckpoint(encodeSafetensors(sd, { recur: meta })),
+    /says hiddenSize 8, but tensor 'rnn.weight_hh_l0' gives 9: the metadata and the tensors disagree/,
+  );
 });
 
 test('a fresh softmax model starts near ln V (char-rnn sanity check)', () => {
