@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
-"""PyTorch CPU peer for `npm run bench` (suite rnn): one row per process, so peak RSS is per row.
+"""PyTorch peer for `npm run bench` (suite rnn: CPU; suite webgpu: "device": "cuda", cuDNN): one row per
+process, so peak RSS is per row.
 
-Usage: /usr/bin/python3 bench/torch_rnn.py '{"config":"C1","cell":"lstm","threads":1,"warmup":3,"steps":10,"budgetS":20}'
-Prints one JSON line {ms_per_step, steps, warmup, min_ms, max_ms, peak_rss_mb, torch}.
+Usage: /usr/bin/python3 bench/torch_rnn.py \
+  '{"config":"C1","cell":"lstm","threads":1,"warmup":3,"steps":10,"budgetS":20}'
+Prints one JSON line {ms_per_step, steps, warmup, min_ms, max_ms, peak_rss_mb, torch, device}.
+On CUDA every timed step ends with torch.cuda.synchronize() (the GPU's work is done, as recur's
+read-back of the loss waits for it).
 
 Same configurations and step as recur (bench/rnn_configs.ts, DESIGN.md): zero_grad + forward +
 loss + full BPTT + SGD(lr=0.01); C4 = forward of nn.LSTM(32, 256) over T=1000, B=1 under no_grad.
@@ -69,31 +73,35 @@ class Model(nn.Module):
 def main():
     spec = json.loads(sys.argv[1])
     n = int(spec["threads"])
+    dev = torch.device(spec.get("device", "cpu"))
     torch.set_num_threads(n)
     _keep = limit_blas(n)  # noqa: F841 (the limit holds while the object lives)
     inp, vocab, hidden, B, T, out, head = CFG[spec["config"]]
     g = torch.Generator().manual_seed(1234)
+    sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
     if head == "none":
-        m = nn.LSTM(inp, hidden)
-        x = torch.randn(T, B, inp, generator=g)
+        m = nn.LSTM(inp, hidden).to(dev)
+        x = torch.randn(T, B, inp, generator=g).to(dev)
 
         def step():
             with torch.no_grad():
                 m(x)
+            sync()
     else:
-        m = Model(spec["cell"], inp, vocab, hidden, out, head)
+        m = Model(spec["cell"], inp, vocab, hidden, out, head).to(dev)
         opt = torch.optim.SGD(m.parameters(), lr=0.01)
         if vocab:
-            x = torch.randint(0, vocab, (T, B), generator=g)
-            y = torch.randint(0, vocab, (T, B), generator=g)
+            x = torch.randint(0, vocab, (T, B), generator=g).to(dev)
+            y = torch.randint(0, vocab, (T, B), generator=g).to(dev)
         else:
-            x = torch.randn(T, B, inp, generator=g)
-            y = torch.randn(B, out, generator=g) if head == "last" else torch.randn(T, B, out, generator=g)
+            x = torch.randn(T, B, inp, generator=g).to(dev)
+            y = (torch.randn(B, out, generator=g) if head == "last" else torch.randn(T, B, out, generator=g)).to(dev)
 
         def step():
             opt.zero_grad()
             m.loss(x, y).backward()
             opt.step()
+            sync()
 
     t0 = time.perf_counter()
     step()
@@ -109,8 +117,10 @@ def main():
         t0 = time.perf_counter()
         step()
         ms.append((time.perf_counter() - t0) * 1000)
-    print(json.dumps({"ms_per_step": statistics.median(ms), "steps": steps, "warmup": 1 + more, "min_ms": min(ms), "max_ms": max(ms),
-                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "torch": torch.__version__}))
+    print(json.dumps({
+        "ms_per_step": statistics.median(ms), "steps": steps, "warmup": 1 + more, "min_ms": min(ms), "max_ms": max(ms),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "torch": torch.__version__,
+        "device": torch.cuda.get_device_name(0) if dev.type == "cuda" else "cpu"}))
 
 
 main()

@@ -33,6 +33,19 @@ export const ALLOWED = {
   diagnostics: ['core', 'backend', 'layers', 'train'],
   lm: ['core', 'backend', 'layers', 'tasks', 'train', 'hashing'],
   report: ['core', 'diagnostics'],
+  experiments: [
+    'core',
+    'backend',
+    'layers',
+    'tasks',
+    'hashing',
+    'preprocess',
+    'reservoir',
+    'train',
+    'diagnostics',
+    'lm',
+    'report',
+  ],
   api: [
     'core',
     'backend',
@@ -74,6 +87,7 @@ export const ALLOWED = {
     'report',
     'api',
     'node',
+    'experiments',
   ],
 };
 

@@ -66,7 +66,16 @@ export {
 export { SequenceModel, type SequenceModelConfig } from './layers/model.js';
 export type { Batch } from './batch.js';
 export type { StepResult, StepOptions, CarriedState } from './layers/step.js';
-export type { Trainable, Stateful, GradientSource, AsyncGradientSource } from './train/trainable.js';
+export type {
+  Trainable,
+  Stateful,
+  GradientSource,
+  AsyncGradientSource,
+  DeviceTrainable,
+  DeviceStepPlan,
+  DeviceStepResult,
+} from './train/trainable.js';
+export { deviceOf } from './train/trainable.js';
 export { SGD, RMSProp, Adam, makeOptimizer, type Optimizer, type OptimizerSpec } from './train/optim.js';
 export { clipGradNorm, clipGradValue, globalNorm } from './train/clip.js';
 export { lrAt, type ScheduleSpec } from './train/schedule.js';

@@ -39,6 +39,8 @@ export interface Command {
   /** Extra help text (examples). */
   details?: string;
   run(opts: Record<string, any>, positionals: string[], io: CommandIO): Promise<number>;
+  /** For a command whose flags depend on its first argument (`experiment NAME`): the command that parses the rest. */
+  resolve?(argv: string[]): Promise<Command>;
 }
 
 export const COMMON_FLAGS: Record<string, FlagSpec> = {

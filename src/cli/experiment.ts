@@ -14,6 +14,8 @@ import { UsageError, camel } from './args.js';
 import { successTable, successText } from '../report/tables.js';
 import { RunDir } from '../node/rundir.js';
 import { runAll } from '../node/jobs.js';
+import { EXPERIMENTS } from '../experiments/registry.js';
+import { experimentCommand } from './experiments/run.js';
 
 interface ModelSpec {
   id: string;
@@ -345,17 +347,28 @@ for (const k of SHARED) {
 export const command: Command = {
   name: 'experiment',
   summary:
-    'lecture: tanh-RNN vs clipping vs IRNN vs LSTM vs GRU; pascanu: SGD vs SGD+clipping over T (Pascanu et al. 2013)',
-  positionals: '[lecture|pascanu]',
+    'lecture: tanh-RNN vs clipping vs IRNN vs LSTM vs GRU; pascanu: SGD vs SGD+clipping over T ' +
+    `(Pascanu et al. 2013); and the lecture's open questions, one report each: ${Object.keys(EXPERIMENTS).join(', ')}`,
+  positionals: `[lecture|pascanu|${Object.keys(EXPERIMENTS).join('|')}]`,
   flags: FLAGS,
   details:
     'Examples:\n  recur experiment lecture --T 100 --budget 120\n  recur experiment pascanu --Ts 10,20,40 ' +
     '--seeds 2 --budget 25\n' +
-    "Then 'recur report runs/pascanu' shows the success-rate table.",
+    "Then 'recur report runs/pascanu' shows the success-rate table.\n\n" +
+    'The open questions (each has its own flags: recur experiment NAME --help):\n' +
+    Object.entries(EXPERIMENTS)
+      .map(([k, v]) => `  ${k.padEnd(14)}${v.summary}`)
+      .join('\n'),
+  async resolve(argv) {
+    const name = argv[0];
+    return name && name in EXPERIMENTS ? experimentCommand(name, argv) : command;
+  },
   async run(o, pos, io) {
     const which = pos[0] ?? 'lecture';
     if (which !== 'lecture' && which !== 'pascanu')
-      throw new UsageError(`unknown experiment '${which}'; available: lecture, pascanu`);
+      throw new UsageError(
+        `unknown experiment '${which}'; available: lecture, pascanu, ${Object.keys(EXPERIMENTS).join(', ')}`,
+      );
     const defaults: Record<string, unknown> =
       which === 'pascanu'
         ? PASCANU_DEFAULTS

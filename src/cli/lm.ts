@@ -16,6 +16,7 @@ import { SafetensorsError } from '../safetensors.js';
 import type { UnknownPolicy, Vocab } from '../lm/vocab.js';
 import { RecurrentLM } from '../lm/lm.js';
 import { lmTrain } from './lm_train.js';
+import { hostBackend } from './training.js';
 import { decodeTarget, encodeSource, exactMatch, runToyTask, TOY_TASKS, type ToyTaskName } from '../lm/toy.js';
 import { loadSeq2Seq, saveSeq2Seq } from '../lm/encdec_io.js';
 import { RunDir } from '../node/rundir.js';
@@ -167,7 +168,7 @@ const FLAGS: Record<string, FlagSpec> = {
   seed: { type: 'int', default: 1, help: 'seed for init, data order and sampling' },
   out: { type: 'string', help: 'train/seq2seq: run folder (train default runs/lm-<file name>)' },
   force: { type: 'boolean', default: false, help: 'train/seq2seq: overwrite an existing run folder' },
-  backend: { type: 'string', help: 'kernel backend (ts, wasm)' },
+  backend: { type: 'string', help: 'kernel backend (ts, wasm), or webgpu: train on the GPU' },
 };
 
 function readText(path: string | undefined): string {
@@ -183,7 +184,7 @@ function loadModel(path: string | undefined, backend?: string, io?: CommandIO): 
   if (!existsSync(file)) throw new InputError(`no checkpoint at '${file}'`);
   const bytes = readInput(file);
   try {
-    const r = RecurrentLM.fromBytes(bytes, backend);
+    const r = RecurrentLM.fromBytes(bytes, hostBackend(backend));
     for (const n of r.notes) io?.err(`recur lm: note: ${file}: ${n}`);
     return r.lm;
   } catch (e) {
@@ -315,7 +316,7 @@ async function decode(o: Record<string, any>, sources: string[], io: CommandIO):
   if (!existsSync(file)) throw new InputError(`no model at '${file}'`);
   let loaded: ReturnType<typeof loadSeq2Seq>;
   try {
-    loaded = loadSeq2Seq(readInput(file), o.backend);
+    loaded = loadSeq2Seq(readInput(file), hostBackend(o.backend));
   } catch (e) {
     if (e instanceof SafetensorsError) throw new InputError(`${file}: ${e.message}`);
     throw e;

@@ -22,7 +22,8 @@ import { SafetensorsError } from '../safetensors.js';
 import { CharVocab, WordVocab } from '../lm/vocab.js';
 import { splitIds } from '../lm/corpus.js';
 import { RecurrentLM } from '../lm/lm.js';
-import { type LMPosition, type TimeSchedule, trainLM } from '../lm/train.js';
+import { type LMPosition, type TimeSchedule, type TrainLMOptions, trainLM, trainLMOnDevice } from '../lm/train.js';
+import { hostBackend, withGpu } from './training.js';
 import { KneserNey } from '../lm/ngram.js';
 import type { Optimizer, OptimizerSpec } from '../train/optim.js';
 import type { ScheduleSpec } from '../train/schedule.js';
@@ -105,7 +106,12 @@ export async function lmTrain(o: Record<string, any>, io: CommandIO): Promise<nu
     if (sha256(text) !== c.text_sha256)
       throw new InputError(`'${c.text}' has changed since the run started (sha256 differs); cannot resume`);
     try {
-      const ck = RecurrentLM.fromBytes(readInput(run.file('checkpoint.safetensors')), o.backend ?? c.backend);
+      if ((o.backend ?? c.backend) === 'webgpu')
+        throw new UsageError('--resume runs on the CPU (the GPU path does not restore a run yet): use --backend wasm');
+      const ck = RecurrentLM.fromBytes(
+        readInput(run.file('checkpoint.safetensors')),
+        hostBackend(o.backend ?? c.backend),
+      );
       for (const n of ck.notes) io.err(`recur lm: note: ${run.file('checkpoint.safetensors')}: ${n}`);
       lm = ck.lm;
       opt = ck.optimizer ?? undefined;
@@ -165,7 +171,7 @@ export async function lmTrain(o: Record<string, any>, io: CommandIO): Promise<nu
         numLayers: o.layers,
         seed: o.seed,
       },
-      o.backend,
+      hostBackend(o.backend),
     );
     const ids = vocab.encode(text),
       { train: trAll, val: tail } = splitIds(ids, o.val),
@@ -218,9 +224,9 @@ export async function lmTrain(o: Record<string, any>, io: CommandIO): Promise<nu
       sample_length: o.sampleLength,
       temperature: o.temperature,
       checkpoint_every: o.checkpointEvery,
-      threads: o.threads || defaultThreads(),
+      threads: o.backend === 'webgpu' ? 1 : o.threads || defaultThreads(),
       seed: o.seed,
-      backend: lm.model.rnn.backend.name,
+      backend: o.backend === 'webgpu' ? 'webgpu' : lm.model.rnn.backend.name,
     };
     run.writeJSON('config.json', c);
   }
@@ -247,67 +253,65 @@ export async function lmTrain(o: Record<string, any>, io: CommandIO): Promise<nu
         `evaluating on ${c.evaluated_on}` +
         (at ? `; from step ${at.step}` : ''),
     );
-  const dp = await dataParallel(lm.model, { threads: c.threads, backend: c.backend });
+  const gpu = c.backend === 'webgpu';
+  const dp = gpu ? null : await dataParallel(lm.model, { threads: c.threads, backend: c.backend });
   let lastEval = Number.NaN,
     lastSample = -1;
+  const opts: TrainLMOptions = {
+    batch: c.batch,
+    bptt: c.bptt,
+    optimizer: c.optimizer,
+    clipNorm: c.clip > 0 ? c.clip : undefined,
+    ...schedules(c),
+    steps: c.steps || undefined,
+    epochs: c.epochs || undefined,
+    maxSeconds: c.minutes ? c.minutes * 60 : undefined,
+    val: val.length >= 4 ? val : undefined,
+    evalEvery: c.eval_every,
+    evalTokens: c.eval_tokens,
+    evalBatch: c.eval_batch,
+    source: dp ?? undefined,
+    opt,
+    resume: at,
+    checkpointEvery: c.checkpoint_every,
+    // on the GPU the host model has just been brought up to date (its carried state included)
+    onCheckpoint: (pos, optimizer, spec) =>
+      run.saveCheckpoint(
+        lm.toBytes({ step: pos.step, train: { position: pos } }, { opt: optimizer, spec }, dp?.getState()),
+      ),
+    sampleEvery: c.sample_length > 0 ? c.sample_every : 0,
+    onSample: (step) => {
+      lastSample = step;
+      run.append('samples.jsonl', {
+        step,
+        temperature: c.temperature,
+        seed: c.seed,
+        text: lm.sample({ length: c.sample_length, temperature: c.temperature, seed: c.seed }),
+      });
+    },
+    onLog: (r) => {
+      if (r.kind === 'eval') {
+        run.log({ ...r, [`bits_per_${unit}`]: r.bits_per_token });
+        lastEval = r.bits_per_token as number;
+        return;
+      }
+      if ((r.step as number) % 10 === 0) run.log(r);
+      progress.update(r.step as number, {
+        loss: r.loss as number,
+        'val bits': lastEval,
+        'tok/s': Math.round(r.tokens_per_s as number),
+      });
+    },
+  };
   let res: ReturnType<typeof trainLM>;
-  try {
-    if (at && c.threads > 1) dp.setState(lm.model.getState()); // the saved rows go back to their threads
-    res = trainLM(lm, tr, {
-      batch: c.batch,
-      bptt: c.bptt,
-      optimizer: c.optimizer,
-      clipNorm: c.clip > 0 ? c.clip : undefined,
-      ...schedules(c),
-      steps: c.steps || undefined,
-      epochs: c.epochs || undefined,
-      maxSeconds: c.minutes ? c.minutes * 60 : undefined,
-      val: val.length >= 4 ? val : undefined,
-      evalEvery: c.eval_every,
-      evalTokens: c.eval_tokens,
-      evalBatch: c.eval_batch,
-      source: dp,
-      opt,
-      resume: at,
-      checkpointEvery: c.checkpoint_every,
-      onCheckpoint: (pos, optimizer, spec) =>
-        run.saveCheckpoint(
-          lm.toBytes(
-            {
-              step: pos.step,
-              train: { position: pos },
-            },
-            { opt: optimizer, spec },
-            dp.getState(),
-          ),
-        ),
-      sampleEvery: c.sample_length > 0 ? c.sample_every : 0,
-      onSample: (step) => {
-        lastSample = step;
-        run.append('samples.jsonl', {
-          step,
-          temperature: c.temperature,
-          seed: c.seed,
-          text: lm.sample({ length: c.sample_length, temperature: c.temperature, seed: c.seed }),
-        });
-      },
-      onLog: (r) => {
-        if (r.kind === 'eval') {
-          run.log({ ...r, [`bits_per_${unit}`]: r.bits_per_token });
-          lastEval = r.bits_per_token as number;
-          return;
-        }
-        if ((r.step as number) % 10 === 0) run.log(r);
-        progress.update(r.step as number, {
-          loss: r.loss as number,
-          'val bits': lastEval,
-          'tok/s': Math.round(r.tokens_per_s as number),
-        });
-      },
-    });
-  } finally {
-    await dp.close();
-  }
+  if (gpu) res = await withGpu(lm.model, (g) => trainLMOnDevice(lm, g, tr, opts));
+  else
+    try {
+      if (at && c.threads > 1) dp!.setState(lm.model.getState()); // the saved rows go back to their threads
+      res = trainLM(lm, tr, opts);
+    } finally {
+      await dp!.close();
+    }
   const sample =
     c.sample_length > 0 ? lm.sample({ length: c.sample_length, temperature: c.temperature, seed: c.seed }) : '';
   if (sample && lastSample !== res.steps)

@@ -15,7 +15,8 @@ const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   train: { summary: 'train a recurrent net on a classic task', load: () => import('./train.js') },
   eval: { summary: 'evaluate a trained model on fresh sequences', load: () => import('./eval.js') },
   experiment: {
-    summary: 'run the lecture experiment (several models side by side)',
+    summary:
+      "the lecture's experiments and open questions (lecture, pascanu, cliff, esn-vs-lstm, ...), one report each",
     load: () => import('./experiment.js'),
   },
   resume: { summary: 'continue a training run from its checkpoint', load: () => import('./resume.js') },
@@ -100,7 +101,8 @@ export async function main(argv: string[], io: CommandIO = defaultIO()): Promise
     );
     return EXIT.usage;
   }
-  const { command } = await entry.load();
+  let { command } = await entry.load();
+  if (command.resolve) command = await command.resolve(rest);
   let parsed;
   try {
     parsed = parseArgs(rest, command.flags);

@@ -74,6 +74,11 @@ export function readRuns(path: string, maxRuns: number): RunData[] {
     : Array.isArray((res as { rows?: unknown })?.rows)
       ? (res as { rows: unknown[] }).rows
       : null;
+  if (!rows && dir.has('report.html') && typeof (res as { experiment?: unknown })?.experiment === 'string')
+    throw new InputError(
+      `'${path}' is a run of 'recur experiment ${(res as { experiment: string }).experiment}': ` +
+        `its report is ${dir.file('report.html')}`,
+    );
   if (!rows) throw new InputError(`${dir.file('results.json')}: expected an array of rows or { rows: [...] }`);
   const exp: RunData = {
     ...(run ?? { name: basename(path), metrics: [] }),

@@ -13,7 +13,7 @@ import type { Command } from './args.js';
 import { UsageError } from './args.js';
 import { RunDir } from '../node/rundir.js';
 import { lrAt, type ScheduleSpec } from '../train/schedule.js';
-import { resultJSON, resumeSession, runThreaded } from './training.js';
+import { hostBackend, resultJSON, resumeSession, runSession } from './training.js';
 
 /** The schedule `s` (planned for `planned` steps) stretched to end at `total` steps, as `recur train` plans one. */
 export function stretchSchedule(s: ScheduleSpec, total: number): ScheduleSpec {
@@ -38,7 +38,7 @@ export const command: Command = {
       min: 0,
       help: "new total training-time budget in seconds, 0 = none (default: the run's own)",
     },
-    backend: { type: 'string', help: 'kernel backend (ts, wasm)' },
+    backend: { type: 'string', help: 'kernel backend (ts, wasm), or webgpu: continue on the GPU' },
   },
   details:
     'Examples:\n  recur resume runs/lstm-adding                      # finish the planned steps after a crash\n' +
@@ -47,7 +47,7 @@ export const command: Command = {
   async run(o, pos, io) {
     if (pos.length !== 1) throw new UsageError('give exactly one run folder');
     const run = RunDir.open(pos[0]!);
-    const s = resumeSession(run.readBytes('checkpoint.safetensors'), run, o.backend, (n) =>
+    const s = resumeSession(run.readBytes('checkpoint.safetensors'), run, hostBackend(o.backend), (n) =>
       io.err(`recur resume: note: ${run.file('checkpoint.safetensors')}: ${n}`),
     );
     const done = s.trainer.step,
@@ -84,7 +84,7 @@ export const command: Command = {
       if (!o.json) io.err(`recur resume: ${sched.type} schedule stretched from ${planned} to ${target} steps`);
     }
     s.settings.steps = target;
-    const out = await runThreaded(s, io, o.json);
+    const out = await runSession(s, io, o.json, o.backend);
     const res = resultJSON(s, out);
     run.writeJSON('result.json', res);
     io.out(

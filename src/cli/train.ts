@@ -10,7 +10,7 @@ import { ACT } from '../backend/backend.js';
 import { CELL_NAMES, type CellOptions, cellSpec } from '../layers/cells/index.js';
 import { RunDir } from '../node/rundir.js';
 import { defaultThreads } from '../node/parallel.js';
-import { type ModelChoice, type TrainSettings, newSession, resultJSON, runThreaded } from './training.js';
+import { type ModelChoice, type TrainSettings, hostBackend, newSession, resultJSON, runSession } from './training.js';
 
 export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   task: { type: 'string', default: 'adding', choices: TASKS, help: 'task' },
@@ -82,7 +82,10 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   'max-seconds': { type: 'number', default: 0, min: 0, help: 'stop after this much training time (0 = no limit)' },
   out: { type: 'string', help: 'run folder (default runs/<task>-<cell>-T<T>-s<seed>)' },
   force: { type: 'boolean', default: false, help: 'overwrite an existing run folder' },
-  backend: { type: 'string', help: 'kernel backend (ts, wasm)' },
+  backend: {
+    type: 'string',
+    help: 'kernel backend (ts, wasm), or webgpu: train on the GPU (no diagnostics; --threads unused)',
+  },
   threads: {
     type: 'int',
     default: defaultThreads(),
@@ -172,7 +175,7 @@ export const command: Command = {
       throw new InputError(`run folder '${dir}' already has a checkpoint; use 'recur resume ${dir}' or --force`);
     const run = RunDir.create(dir);
     if (o.force) run.clear(); // a fresh run: no old metrics or checkpoints mixed in
-    const s = newSession(taskCfg, mc, opt, st, run, o.backend);
+    const s = newSession(taskCfg, mc, opt, st, run, hostBackend(o.backend));
     run.writeJSON('config.json', {
       command: 'train',
       task: taskCfg,
@@ -180,7 +183,7 @@ export const command: Command = {
       optimizer: opt,
       settings: st,
     });
-    const out = await runThreaded(s, io, o.json);
+    const out = await runSession(s, io, o.json, o.backend);
     const res = resultJSON(s, out);
     run.writeJSON('result.json', res);
     if (o.json) io.out(JSON.stringify(res));

@@ -1,7 +1,9 @@
 /**
  * The training loop shared by `recur train`, `recur resume` and the main experiment:
  * batches from a seeded task stream, Trainer steps, periodic evaluation on fresh sequences,
- * a JSON-lines metrics log and atomic checkpoints in the run folder.
+ * a JSON-lines metrics log and atomic checkpoints in the run folder. The steps run on the CPU
+ * (split over threads) or, with `--backend webgpu`, on the GPU (`runSession`); checkpoints are the
+ * same either way, so a run started on one resumes on the other.
  */
 import { SequenceModel, type SequenceModelConfig } from '../layers/model.js';
 import { Rng } from '../random.js';
@@ -20,6 +22,8 @@ import type { CommandIO } from './args.js';
 import { InputError } from './args.js';
 import { Progress } from './progress.js';
 import { Diagnostics, diagToJSON } from '../diagnostics/diagnostics.js';
+import { GpuSequenceModel } from '../train/gpu_trainer.js';
+import { openNodeGpu } from '../node/webgpu.js';
 
 export interface TrainSettings {
   steps: number;
@@ -50,6 +54,13 @@ export interface Session {
   settings: TrainSettings;
   run: RunDir | null;
   seconds: number;
+  /** Brings the model and optimiser up to date on the host (a GPU session: before evaluating and checkpointing). */
+  sync?: () => Promise<void>;
+}
+
+/** `--backend` names a CPU kernel backend for the host model; 'webgpu' trains on the GPU (runSession). */
+export function hostBackend(backend: string | undefined): string | undefined {
+  return backend === 'webgpu' ? undefined : backend;
 }
 
 export interface ModelChoice {
@@ -225,7 +236,7 @@ export interface TrainOutcome {
 }
 
 /** Trains until settings.steps (total, counting resumed steps), success or time; evaluates; checkpoints. */
-export function runTraining(s: Session, io: CommandIO, quiet = false): TrainOutcome {
+export async function runTraining(s: Session, io: CommandIO, quiet = false): Promise<TrainOutcome> {
   const st = s.settings,
     tr = s.trainer;
   const progress = new Progress(io, st.steps, quiet);
@@ -238,12 +249,12 @@ export function runTraining(s: Session, io: CommandIO, quiet = false): TrainOutc
     base = s.seconds,
     startStep = tr.step;
   const diag =
-    s.run && st.diagEvery
+    s.run && st.diagEvery && !s.sync // diagnostics read the CPU model's caches
       ? new Diagnostics(s.model, { every: st.diagEvery, startStep, onRecord: (r) => s.run!.log(diagToJSON(r)) })
       : null;
   while (tr.step < st.steps) {
     const b = s.task.batch(s.dataRng, st.batch);
-    const info = tr.train(b);
+    const info = await tr.trainAsync(b);
     diag?.onStep(info);
     avg += info.loss;
     n++;
@@ -270,6 +281,7 @@ export function runTraining(s: Session, io: CommandIO, quiet = false): TrainOutc
       n = 0;
     }
     if (st.evalEvery > 0 && step % st.evalEvery === 0 && step < st.steps) {
+      await s.sync?.();
       const ev = evaluateTask(s.task, s.model, { n: st.evalN, seed: evalSeed });
       s.run?.log({
         kind: 'eval',
@@ -286,6 +298,7 @@ export function runTraining(s: Session, io: CommandIO, quiet = false): TrainOutc
       }
     }
     if (s.run && st.checkpointEvery > 0 && step % st.checkpointEvery === 0) {
+      await s.sync?.();
       s.seconds = base + (performance.now() - t0) / 1000;
       s.run.saveCheckpoint(checkpointBytes(s));
     }
@@ -295,6 +308,7 @@ export function runTraining(s: Session, io: CommandIO, quiet = false): TrainOutc
     }
   }
   s.seconds = base + (performance.now() - t0) / 1000;
+  await s.sync?.();
   const ev = evaluateTask(s.task, s.model, { n: st.finalEvalN, seed: evalSeed });
   if (ev.success && solvedAt === null) solvedAt = tr.step;
   s.run?.log({
@@ -323,11 +337,46 @@ export async function runThreaded(s: Session, io: CommandIO, quiet = false): Pro
   const dp = await dataParallel(s.model, { threads: s.settings.threads ?? 1 });
   s.trainer.grads = dp;
   try {
-    return runTraining(s, io, quiet);
+    return await runTraining(s, io, quiet);
   } finally {
     await dp.close();
     s.trainer.grads = s.model;
   }
+}
+
+/**
+ * runTraining on the GPU: the model goes up once and the one Trainer steps it there (the same
+ * options, counters and hooks); the parameters and optimiser state come back for evaluations and
+ * checkpoints. Diagnostics, which read the CPU model's caches, are not recorded.
+ */
+export function runOnGpu(s: Session, io: CommandIO, quiet = false): Promise<TrainOutcome> {
+  return withGpu(s.model, (gpu) => {
+    const cpu = s.trainer,
+      tr = new Trainer(gpu, s.opt, s.settings.trainer);
+    tr.step = cpu.step;
+    tr.clipEvents = cpu.clipEvents;
+    tr.skippedSteps = cpu.skippedSteps;
+    s.trainer = tr;
+    s.sync = () => gpu.pull();
+    return runTraining(s, io, quiet);
+  });
+}
+
+/** Runs `f` with `model` on the GPU (Dawn in Node), freeing the device afterwards. */
+export async function withGpu<R>(model: SequenceModel, f: (gpu: GpuSequenceModel) => Promise<R>): Promise<R> {
+  const ctx = await openNodeGpu();
+  const gpu = new GpuSequenceModel(ctx, model);
+  try {
+    return await f(gpu);
+  } finally {
+    gpu.destroy();
+    ctx.destroy();
+  }
+}
+
+/** Where `--backend` says: the GPU ('webgpu'), else the CPU over settings.threads threads. */
+export function runSession(s: Session, io: CommandIO, quiet: boolean, backend: string | undefined) {
+  return backend === 'webgpu' ? runOnGpu(s, io, quiet) : runThreaded(s, io, quiet);
 }
 
 /** The JSON result every training command prints with --json. */

@@ -13,6 +13,7 @@ export { TokenStreams, splitIds } from './corpus.js';
 export { RecurrentLM, drawToken, type LMConfig, type LMEval, type SampleOptions } from './lm.js';
 export {
   trainLM,
+  trainLMOnDevice,
   timeScheduleLr,
   type LMPosition,
   type TimeSchedule,

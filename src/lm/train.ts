@@ -11,15 +11,20 @@
  * with the parameters, the optimiser state, the carried state and the dropout generators
  * restored, the updates that follow are the same bits as an uninterrupted run.
  *
+ * The loop is written once (`lmTraining`, a generator) for the CPU (`trainLM`, the model or a
+ * data-parallel source) and for a device (`trainLMOnDevice`, a GpuSequenceModel over the model):
+ * it yields each update to run and, on a device, when the host model must be brought up to date
+ * (before each validation, sample and checkpoint, and at the end).
+ *
  * Learning rate: a schedule over steps (ScheduleSpec, deterministic), or, when a time budget
  * is given with `scheduleOverTime`, a warm-up over steps followed by a cosine or linear decay
  * over the fraction of the budget spent (a fixed wall-clock budget, as a practitioner with
  * 15 minutes does; this one depends on the machine's speed).
  */
 import type { Batch } from '../batch.js';
-import type { Stateful } from '../train/trainable.js';
+import { type DeviceTrainable, type Stateful, deviceOf } from '../train/trainable.js';
 import { type Optimizer, type OptimizerSpec, makeOptimizer } from '../train/optim.js';
-import { Trainer, TruncatedBPTT } from '../train/trainer.js';
+import { type StepInfo, Trainer, TruncatedBPTT } from '../train/trainer.js';
 import type { ScheduleSpec } from '../train/schedule.js';
 import { TokenStreams } from './corpus.js';
 import type { LMEval, RecurrentLM } from './lm.js';
@@ -116,12 +121,56 @@ export function timeScheduleLr(base: number, step: number, p: number, s: TimeSch
 
 /** Trains `lm` on `train` ids by truncated BPTT over B streams; returns what happened. */
 export function trainLM(lm: RecurrentLM, train: Int32Array, o: TrainLMOptions = {}): TrainLMResult {
+  const run = lmTraining(lm, o.source ?? lm.model, train, o);
+  let r = run.next();
+  while (!r.done) r = run.next('update' in r.value ? r.value.update.run(r.value.slice, r.value.pos)[0] : undefined);
+  return r.value;
+}
+
+/**
+ * `trainLM` with the steps on a device: `device` is the model on it (a GpuSequenceModel over
+ * `lm.model`), stepped by the same Trainer and truncated BPTT; the host model is brought up to
+ * date before each validation, sample and checkpoint and at the end, so `lm` samples,
+ * evaluates and saves as usual.
+ */
+export async function trainLMOnDevice(
+  lm: RecurrentLM,
+  device: DeviceTrainable<Batch> & Stateful<Batch>,
+  train: Int32Array,
+  o: TrainLMOptions = {},
+): Promise<TrainLMResult> {
+  const run = lmTraining(lm, device, train, o);
+  let r = run.next();
+  while (!r.done) {
+    const q = r.value;
+    if ('update' in q) r = run.next((await q.update.runAsync(q.slice, q.pos))[0]);
+    else {
+      await device.pull();
+      r = run.next();
+    }
+  }
+  return r.value;
+}
+
+type LMRequest = { update: TruncatedBPTT<Batch>; slice: (a: number, b: number) => Batch; pos: number } | { pull: true };
+
+/**
+ * The training loop, once for the CPU and for a device: it yields what to run (one
+ * truncated-BPTT update up to stream position `pos`, or bringing the host model up to date
+ * from the device) and receives each update's StepInfo.
+ */
+function* lmTraining(
+  lm: RecurrentLM,
+  source: Stateful<Batch>,
+  train: Int32Array,
+  o: TrainLMOptions,
+): Generator<LMRequest, TrainLMResult, StepInfo | undefined> {
   const B = o.batch ?? 32,
     T = o.bptt ?? 64,
     spec = o.optimizer ?? { type: 'adam', lr: 2e-3 };
   if (o.scheduleOverTime && !(o.maxSeconds! > 0))
     throw new RangeError('trainLM: scheduleOverTime needs a time budget (maxSeconds)');
-  const source = o.source ?? lm.model;
+  const onDevice = deviceOf(source) !== null;
   if (source.params !== lm.model.params) throw new RangeError("trainLM: the source must train the model's parameters");
   const opt = o.opt ?? makeOptimizer(lm.model.params, spec);
   const trainer = new Trainer<Batch>(source, opt, {
@@ -149,10 +198,11 @@ export function trainLM(lm: RecurrentLM, train: Int32Array, o: TrainLMOptions = 
   let t0 = performance.now(),
     s0 = at.seconds;
   const seconds = () => s0 + (performance.now() - t0) / 1000;
-  /** Runs `f` off the training clock (evaluation, sampling, checkpoints). */
-  const offClock = (f: () => void) => {
+  /** Stops the training clock (evaluation, sampling, checkpoints run off it). */
+  const stopClock = () => {
     at.seconds = seconds();
-    f();
+  };
+  const startClock = () => {
     t0 = performance.now();
     s0 = at.seconds;
   };
@@ -188,7 +238,7 @@ export function trainLM(lm: RecurrentLM, train: Int32Array, o: TrainLMOptions = 
       if (o.scheduleOverTime)
         trainer.baseLr = timeScheduleLr(baseLr, at.step, seconds() / o.maxSeconds!, o.scheduleOverTime);
       const end = Math.min(at.pos + T, streams.positions);
-      const info = tb.run(slice, end - off)[0]!;
+      const info = (yield { update: tb, slice, pos: end - off })!;
       at.pos = end;
       at.step = trainer.step;
       at.tokens += info.count;
@@ -206,22 +256,29 @@ export function trainLM(lm: RecurrentLM, train: Int32Array, o: TrainLMOptions = 
         seconds: secs,
         tokens_per_s: secs > 0 ? at.tokens / secs : 0,
       });
-      if (o.val && o.evalEvery && at.step % o.evalEvery === 0) offClock(() => evaluate(o.evalTokens));
-      if (o.onSample && o.sampleEvery && at.step % o.sampleEvery === 0) offClock(() => o.onSample!(at.step));
-      if (o.onCheckpoint && o.checkpointEvery && at.step % o.checkpointEvery === 0)
-        offClock(() =>
+      const ev = !!(o.val && o.evalEvery && at.step % o.evalEvery === 0),
+        smp = !!(o.onSample && o.sampleEvery && at.step % o.sampleEvery === 0),
+        ck = !!(o.onCheckpoint && o.checkpointEvery && at.step % o.checkpointEvery === 0);
+      if (ev || smp || ck) {
+        stopClock();
+        if (onDevice) yield { pull: true };
+        if (ev) evaluate(o.evalTokens);
+        if (smp) o.onSample!(at.step);
+        if (ck)
           o.onCheckpoint!(
             { ...at, ...(at.pos >= streams.positions ? { epoch: at.epoch + 1, pos: 0 } : {}) },
             opt,
             spec,
-          ),
-        );
+          );
+        startClock();
+      }
     }
     at.epoch++;
     at.pos = 0;
   }
   at.seconds = seconds();
   const secs = at.seconds;
+  if (onDevice) yield { pull: true };
   const val = o.val ? evaluate() : null;
   o.onCheckpoint?.({ ...at }, opt, spec);
   const sessionTokens = at.tokens - (o.resume?.tokens ?? 0),

@@ -6,3 +6,13 @@ export { buildReport, type RunData, type ReportOptions } from './report.js';
 export { lineChart, heatmap, niceTicks, ramp, type Series, type LineChartOptions, type HeatmapOptions } from './svg.js';
 export { successTable, successText, type SuccessTable, type SuccessCell } from './tables.js';
 export { esc, num, fmt } from './escape.js';
+export { fieldMap, type FieldPath, type FieldMapOptions } from './field.js';
+export { dotChart, type DotGroup } from './dots.js';
+export {
+  experimentPage,
+  dataTable,
+  type ExperimentPage,
+  type Finding,
+  type PageSection,
+  type Verdict,
+} from './page.js';

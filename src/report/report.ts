@@ -449,7 +449,7 @@ function configs(runs: RunData[]): string {
   );
 }
 
-const CSS = `body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;background:#fafafa}h1{font-size:22px;margin:0 0 4px}
+export const CSS = `body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;background:#fafafa}h1{font-size:22px;margin:0 0 4px}
 h2{font-size:17px;margin:28px 0 6px;border-bottom:1px solid #ddd;padding-bottom:3px}h3{font-size:14px;margin:14px 0 6px}.sub{color:#666}
 .intro{color:#444;max-width:900px;margin:4px 0 10px}.grid{display:flex;flex-wrap:wrap;gap:12px}.chart{border:1px solid #ddd;background:#fff}
 .ct{font-size:12px;font-weight:600}.al{font-size:11px;fill:#444}.tk{font-size:10px;fill:#555}.lg{font-size:10px}

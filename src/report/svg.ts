@@ -14,6 +14,8 @@ export interface Series {
   dashed?: boolean;
   /** Draw points only (events). */
   markers?: boolean;
+  /** Draw the line and a dot at each point (sweeps over a few sizes). */
+  dots?: boolean;
   color?: string;
 }
 
@@ -22,10 +24,14 @@ export interface LineChartOptions {
   xLabel?: string;
   yLabel?: string;
   logY?: boolean;
+  /** Log-scale x axis (sizes, parameter counts, compute). */
+  logX?: boolean;
   width?: number;
   height?: number;
   /** Horizontal reference lines (e.g. rho = 1, the baseline loss). */
   hlines?: { y: number; label: string }[];
+  /** Vertical reference lines (e.g. the step where sigma_max crossed 1). */
+  vlines?: { x: number; label: string }[];
 }
 
 export const PALETTE = [
@@ -56,6 +62,18 @@ export function niceTicks(lo: number, hi: number, n = 5): number[] {
   return out;
 }
 
+/** Ticks of a log10 axis spanning [lo, hi] (exponents): powers of ten, with 2 and 5 between when few. */
+function logTicks(lo: number, hi: number): number[] {
+  const out: number[] = [];
+  const mult = hi - lo < 1.5 ? [1, 2, 5] : hi - lo < 3 ? [1, 3] : [1];
+  for (let e = Math.floor(lo); e <= Math.ceil(hi); e++)
+    for (const m of mult) {
+      const v = e + Math.log10(m);
+      if (v >= lo - 1e-9 && v <= hi + 1e-9) out.push(v);
+    }
+  return out.length ? out : [lo];
+}
+
 function thin(p: [number, number][], max = 800): [number, number][] {
   if (p.length <= max) return p;
   const k = Math.ceil(p.length / max);
@@ -84,7 +102,9 @@ export function lineChart(series: Series[], o: LineChartOptions): string {
     pw = W - M.l - M.r,
     ph = Hg - M.t - M.b;
   const ty = (y: number) => (o.logY ? Math.log10(y) : y);
-  const keep = (p: [number, number]) => Number.isFinite(p[0]) && Number.isFinite(p[1]) && (!o.logY || p[1] > 0);
+  const tx = (x: number) => (o.logX ? Math.log10(x) : x);
+  const keep = (p: [number, number]) =>
+    Number.isFinite(p[0]) && Number.isFinite(p[1]) && (!o.logY || p[1] > 0) && (!o.logX || p[0] > 0);
   const data = series.map((s) => ({ ...s, points: thin(s.points.filter(keep)) })).filter((s) => s.points.length > 0);
   if (!data.length)
     return frame(W, Hg, o.title, `<text x="${W / 2}" y="${Hg / 2}" text-anchor="middle" class="al">no data</text>`);
@@ -94,8 +114,8 @@ export function lineChart(series: Series[], o: LineChartOptions): string {
     y1 = -Infinity;
   for (const s of data)
     for (const [x, y] of s.points) {
-      x0 = Math.min(x0, x);
-      x1 = Math.max(x1, x);
+      x0 = Math.min(x0, tx(x));
+      x1 = Math.max(x1, tx(x));
       y0 = Math.min(y0, ty(y));
       y1 = Math.max(y1, ty(y));
     }
@@ -115,12 +135,17 @@ export function lineChart(series: Series[], o: LineChartOptions): string {
   const pad = (y1 - y0) * 0.04;
   y0 -= pad;
   y1 += pad;
-  const X = (x: number) => M.l + ((x - x0) / (x1 - x0)) * pw;
+  const Xt = (v: number) => M.l + ((v - x0) / (x1 - x0)) * pw; // v already transformed
+  const X = (x: number) => Xt(tx(x));
   const Y = (y: number) => M.t + ph - ((ty(y) - y0) / (y1 - y0)) * ph;
   const Yt = (v: number) => M.t + ph - ((v - y0) / (y1 - y0)) * ph; // v already transformed
   let body = `<rect x="${M.l}" y="${M.t}" width="${pw}" height="${ph}" fill="none" stroke="#999"/>`;
-  for (const v of niceTicks(x0, x1))
-    body += `<line x1="${X(v).toFixed(1)}" x2="${X(v).toFixed(1)}" y1="${M.t + ph}" y2="${M.t + ph + 4}" stroke="#999"/><text x="${X(v).toFixed(1)}" y="${M.t + ph + 15}" text-anchor="middle" class="tk">${fmt(v, 3)}</text>`;
+  const xt = o.logX ? logTicks(x0, x1) : niceTicks(x0, x1);
+  for (const v of xt)
+    body +=
+      `<line x1="${Xt(v).toFixed(1)}" x2="${Xt(v).toFixed(1)}" y1="${M.t + ph}" y2="${M.t + ph + 4}" stroke="#999"/>` +
+      `<text x="${Xt(v).toFixed(1)}" y="${M.t + ph + 15}" text-anchor="middle" class="tk">` +
+      `${o.logX ? fmt(10 ** v, 3) : fmt(v, 3)}</text>`;
   const yt = o.logY
     ? niceTicks(Math.ceil(y0), Math.floor(y1), Math.min(6, Math.max(1, Math.floor(y1) - Math.ceil(y0)))).filter((v) =>
         Number.isInteger(v),
@@ -135,6 +160,15 @@ export function lineChart(series: Series[], o: LineChartOptions): string {
     const py = Y(h.y).toFixed(1);
     body += `<line x1="${M.l}" x2="${M.l + pw}" y1="${py}" y2="${py}" stroke="#555" stroke-dasharray="2 3"/><text x="${M.l + pw - 2}" y="${py}" dy="-0.3em" text-anchor="end" class="tk">${esc(h.label)}</text>`;
   }
+  const dot = (x: number, y: number) => `<circle cx="${X(x).toFixed(1)}" cy="${Y(y).toFixed(1)}" r="2.6"/>`;
+  for (const v of o.vlines ?? []) {
+    if ((o.logX && !(v.x > 0)) || !Number.isFinite(v.x)) continue;
+    const px = X(v.x);
+    if (px < M.l - 0.5 || px > M.l + pw + 0.5) continue;
+    body +=
+      `<line x1="${px.toFixed(1)}" x2="${px.toFixed(1)}" y1="${M.t}" y2="${M.t + ph}" stroke="#555" ` +
+      `stroke-dasharray="2 3"/><text x="${(px + 2).toFixed(1)}" y="${M.t + ph - 4}" class="tk">${esc(v.label)}</text>`;
+  }
   data.forEach((s, i) => {
     const c = s.color ?? PALETTE[i % PALETTE.length]!;
     const tip = `<title>${esc(s.name)}: ${s.points.length} points, last (${fmt(s.points.at(-1)![0])}, ${fmt(s.points.at(-1)![1])})</title>`;
@@ -143,6 +177,7 @@ export function lineChart(series: Series[], o: LineChartOptions): string {
     } else {
       const d = s.points.map(([x, y], k) => `${k ? 'L' : 'M'}${X(x).toFixed(1)} ${Y(y).toFixed(1)}`).join('');
       body += `<path d="${d}" fill="none" stroke="${c}" stroke-width="1.6"${s.dashed ? ' stroke-dasharray="5 3"' : ''}>${tip}</path>`;
+      if (s.dots) body += `<g fill="${c}">${s.points.map(([x, y]) => dot(x, y)).join('')}</g>`;
     }
     body += `<g transform="translate(${M.l + 6} ${M.t + 12 + 13 * i})"><line x1="0" x2="14" y1="-4" y2="-4" stroke="${c}" stroke-width="2"${s.dashed ? ' stroke-dasharray="4 2"' : ''}/><text x="18" y="0" class="lg">${esc(s.name)}</text></g>`;
   });

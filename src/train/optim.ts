@@ -10,6 +10,10 @@ import type { FArray } from '../tensor.js';
 export interface Optimizer {
   readonly kind: string;
   lr: number;
+  /** L2 (or, for AdamW, decoupled) weight decay; applied where a parameter's `decay` flag is set. */
+  readonly weightDecay: number;
+  /** Updates applied so far (Adam's bias correction, SGD's first momentum step); a device that updates moves it on. */
+  t: number;
   /** Applies one update from params.grad. */
   step(): void;
   /** Flat state arrays by name, for checkpoints. */
@@ -28,7 +32,7 @@ function decayMask(p: Params): Uint8Array {
 abstract class Base implements Optimizer {
   abstract readonly kind: string;
   protected readonly mask: Uint8Array;
-  protected t = 0;
+  t = 0;
   constructor(
     protected readonly p: Params,
     public lr: number,
@@ -37,6 +41,9 @@ abstract class Base implements Optimizer {
     if (!(lr >= 0)) throw new RangeError(`optimizer: lr must be >= 0, got ${lr}`);
     if (!(wd >= 0)) throw new RangeError(`optimizer: weightDecay must be >= 0, got ${wd}`);
     this.mask = decayMask(p);
+  }
+  get weightDecay(): number {
+    return this.wd;
   }
   abstract step(): void;
   abstract state(): Record<string, FArray>;

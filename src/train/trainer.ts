@@ -9,6 +9,10 @@
  *   model.constrain?.(); onStep(info)
  *
  * Every model trains through it: anything with `params` and `lossAndGrad` (train/trainable.ts).
+ * A model that keeps its parameters on a device (the GPU, `DeviceTrainable`) gets the same step
+ * with the arithmetic moved there: the Trainer computes the learning rate, the device clips, checks,
+ * updates (undoing an update that overflowed) and constrains in the step's one submission and
+ * answers the norm; counting, strict mode and the hooks stay here.
  * Truncated BPTT over a stream (`TruncatedBPTT`): every k1 steps, backpropagate over the
  * last k2 steps, starting from the state carried (detached) from before the window.
  */
@@ -16,8 +20,20 @@ import { NonFiniteError } from '../tensor.js';
 import { clipGradNorm, clipGradValue, globalNorm } from './clip.js';
 import type { Optimizer } from './optim.js';
 import { type ScheduleSpec, lrAt } from './schedule.js';
-import type { AsyncGradientSource, GradientSource, Stateful, StepOptions, StepResult, Trainable } from './trainable.js';
+import {
+  type AsyncGradientSource,
+  type DeviceTrainable,
+  type GradientSource,
+  type Stateful,
+  type StepOptions,
+  type StepResult,
+  type Trainable,
+  deviceOf,
+} from './trainable.js';
 import { UpdateGuard } from './guard.js';
+
+/** How a step ended: the update kept, skipped for a non-finite loss or gradient, or undone because it overflowed. */
+type Outcome = 'kept' | 'nonfinite' | 'undone';
 
 export interface TrainerOptions<B = unknown> {
   clipNorm?: number;
@@ -57,6 +73,8 @@ export class Trainer<B = any> {
   ) {
     this.baseLr = optimizer.lr;
     this.grads = opts.grads ?? model;
+    if (opts.grads && deviceOf(model))
+      throw new TypeError('Trainer: a model that updates on its device computes its own gradients (no `grads`)');
     if (opts.clipNorm !== undefined && !(opts.clipNorm > 0))
       throw new RangeError(`clipNorm must be > 0, got ${opts.clipNorm}`);
     if (opts.clipValue !== undefined && !(opts.clipValue > 0))
@@ -78,6 +96,8 @@ export class Trainer<B = any> {
 
   /** `train` for sources that answer asynchronously (the WebGPU model); the same step otherwise. */
   async trainAsync(batch: B, opts: StepOptions = {}): Promise<StepInfo> {
+    const dev = this.grads === this.model ? deviceOf(this.model) : null;
+    if (dev) return this.trainOnDevice(dev, batch, opts);
     this.model.validate?.(batch);
     this.model.params.zeroGrad();
     const src = this.grads as Partial<AsyncGradientSource<B>> & GradientSource<B>;
@@ -99,32 +119,44 @@ export class Trainer<B = any> {
     const finite = Number.isFinite(norm) && Number.isFinite(r.loss);
     if (finite && clipValue) clipped = clipGradValue(g, clipValue) > 0 || clipped;
     const lr = lrAt(this.baseLr, this.step, this.opts.schedule);
-    let skipped = false;
-    if (!finite) {
-      if (this.opts.nonFinite === 'strict') {
-        const what = Number.isFinite(r.loss) ? `gradient norm (${norm})` : `loss (${r.loss})`;
-        throw new NonFiniteError(`step ${this.step}: non-finite ${what}; stopping (strict mode)`);
-      }
-      skipped = true;
-      this.skippedSteps++;
-    } else {
+    let outcome: Outcome = 'nonfinite';
+    if (finite) {
       this.optimizer.lr = lr;
       this.guard ??= new UpdateGuard(this.model.params, this.optimizer);
-      if (this.guard.step()) {
-        if (clipped) this.clipEvents++;
-        this.model.constrain?.();
-      } else {
-        // The update itself overflowed (parameters and optimiser state are back as they were).
-        if (this.opts.nonFinite === 'strict')
-          throw new NonFiniteError(
-            `step ${this.step}: the update (lr ${lr}, gradient norm ${norm}) made parameters or optimiser ` +
-              `state non-finite; they are restored; stopping (strict mode)`,
-          );
-        skipped = true;
-        this.skippedSteps++;
-      }
+      outcome = this.guard.step() ? 'kept' : 'undone'; // undone: parameters and optimiser state are back as they were
+      if (outcome === 'kept') this.model.constrain?.();
     }
-    const info: StepInfo = { ...r, step: this.step, lr, gradNorm: norm, clipped, skipped };
+    return this.conclude(r, norm, clipped, lr, outcome);
+  }
+
+  /** The same step on a device: zero, forward, BPTT, clip, guard, update and constrain run there in one submission. */
+  private async trainOnDevice(dev: DeviceTrainable<B>, batch: B, opts: StepOptions): Promise<StepInfo> {
+    dev.validate?.(batch);
+    const { clipNorm, clipValue } = this.opts;
+    const lr = lrAt(this.baseLr, this.step, this.opts.schedule);
+    this.optimizer.lr = lr;
+    const r = await dev.stepOnDevice(batch, opts, { lr, clipNorm, clipValue, optimizer: this.optimizer });
+    const { gradNorm, gradMax, undone, ...res } = r;
+    const finite = Number.isFinite(gradNorm) && Number.isFinite(r.loss); // the device's own test
+    const scale = clipNorm ? Math.min(1, clipNorm / (gradNorm + 1e-6)) : 1; // as clipGradNorm scaled it
+    const clipped =
+      (clipNorm !== undefined && gradNorm > clipNorm) || (finite && !!clipValue && gradMax * scale > clipValue);
+    return this.conclude(res, gradNorm, clipped, lr, !finite ? 'nonfinite' : undone ? 'undone' : 'kept');
+  }
+
+  /** What every step ends with: strict mode, the counters, the step's record and the hook. */
+  private conclude(r: StepResult, norm: number, clipped: boolean, lr: number, outcome: Outcome): StepInfo {
+    if (outcome !== 'kept' && this.opts.nonFinite === 'strict') {
+      const what =
+        outcome === 'undone'
+          ? `the update (lr ${lr}, gradient norm ${norm}) made parameters or optimiser ` +
+            'state non-finite; they are restored'
+          : `non-finite ${Number.isFinite(r.loss) ? `gradient norm (${norm})` : `loss (${r.loss})`}`;
+      throw new NonFiniteError(`step ${this.step}: ${what}; stopping (strict mode)`);
+    }
+    if (outcome !== 'kept') this.skippedSteps++;
+    else if (clipped) this.clipEvents++;
+    const info: StepInfo = { ...r, step: this.step, lr, gradNorm: norm, clipped, skipped: outcome !== 'kept' };
     this.step++;
     this.opts.onStep?.(info);
     return info;
@@ -177,22 +209,53 @@ export class TruncatedBPTT<B> {
   run(slice: (a: number, b: number) => B, total: number, onUpdate?: (info: StepInfo, end: number) => void): StepInfo[] {
     const m = this.model,
       infos: StepInfo[] = [];
+    for (const w of this.windows(total)) {
+      if (w.advance) m.advance(slice(w.advance[0], w.advance[1])); // forward only: advance the state
+      const saved = w.restore ? m.getState() : null;
+      const info = this.trainer.train(slice(w.a, w.end), { carry: true, skip: w.skip });
+      infos.push(info);
+      onUpdate?.(info, w.end);
+      if (saved) m.setState(saved); // the next window starts before this one's end
+    }
+    return infos;
+  }
+
+  /** `run` for models that train asynchronously (`trainer.trainAsync`; the WebGPU model). */
+  async runAsync(
+    slice: (a: number, b: number) => B,
+    total: number,
+    onUpdate?: (info: StepInfo, end: number) => void,
+  ): Promise<StepInfo[]> {
+    const m = this.model,
+      infos: StepInfo[] = [];
+    for (const w of this.windows(total)) {
+      if (w.advance) m.advance(slice(w.advance[0], w.advance[1]));
+      const saved = w.restore ? await (m.getStateAsync?.() ?? m.getState()) : null;
+      const info = await this.trainer.trainAsync(slice(w.a, w.end), { carry: true, skip: w.skip });
+      infos.push(info);
+      onUpdate?.(info, w.end);
+      if (saved) m.setState(saved);
+    }
+    return infos;
+  }
+
+  /**
+   * The updates up to `total`, in order: the stretch to run forward only first (`advance`), the
+   * window [a, end) to train with its first `skip` steps' losses not counted, and whether the state
+   * before the window must be restored after it (`restore`: the next window starts inside it).
+   */
+  private *windows(
+    total: number,
+  ): Generator<{ advance: [number, number] | null; a: number; end: number; skip: number; restore: boolean }> {
     while (this.done < total) {
       const end = Math.min(this.done + this.k1, total);
       const a = Math.max(this.p, end - this.k2);
-      if (a > this.p) m.advance(slice(this.p, a)); // forward only: advance the state
       const skip = Math.max(0, this.done - a); // steps counted by the previous update
-      const saved = skip > 0 || end - this.k2 < end - this.k1 ? m.getState() : null;
-      const info = this.trainer.train(slice(a, end), { carry: true, skip });
-      infos.push(info);
-      onUpdate?.(info, end);
       const nextStart = end + this.k1 - this.k2; // where the next window begins
-      if (saved && nextStart < end) {
-        m.setState(saved);
-        this.p = a;
-      } else this.p = end;
+      const restore = nextStart < end;
+      yield { advance: a > this.p ? [this.p, a] : null, a, end, skip, restore };
+      this.p = restore ? a : end;
       this.done = end;
     }
-    return infos;
   }
 }
