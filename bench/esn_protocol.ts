@@ -77,6 +77,7 @@ export function makeEsn(h: Hyper, seed: number, gram?: GramAccumulator): ESN {
     seed,
   };
   const esn = pipe(new Reservoir(o), new Ridge({ ridge: h.ridge, order: h.order ?? 1, warmup: WARMUP, gram }));
+  esn.standardize = false; // ReservoirPy's protocol runs on the raw series (and the tuned hyperparameters assume it)
   esn.inputToReadout = h.inputToReadout ?? false;
   if (h.readoutFeatures) esn.readoutFeatures = h.readoutFeatures;
   return esn;

@@ -1,7 +1,7 @@
 // Builds everything `npm install` and `npm test` need: the WebAssembly kernels (when the
 // AssemblyScript sources exist) and the TypeScript sources, tests and benchmarks.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,6 +19,8 @@ if (!existsSync(join(root, 'node_modules/typescript'))) {
   console.error('recur build: node_modules is missing; run `npm install` first.');
   process.exit(1);
 }
+// A clean dist/: a source file removed or renamed must not leave its compiled test behind.
+rmSync(join(root, 'dist'), { recursive: true, force: true });
 if (existsSync(join(root, 'scripts/build_wasm.mjs'))) {
   run('scripts/build_wasm.mjs', []);
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Imports point down (DESIGN.md, decision 10): cli -> train -> layers -> backend -> core, with
 // the side areas (tasks, reservoir, hashing, preprocess, lm, diagnostics, report) placed in
-// that order, src/node (file I/O, threads) reachable only from the CLI and the bench, and no
+// that order, data (users' sequences: input forms, labels, standardisation, padding, CSV/JSONL
+// text) just above core, since models, trainers and reservoirs all read it and it reads nothing,
+// src/node (file I/O, threads) reachable only from the CLI and the bench, and no
 // test importing bench code. Reads every import and export-from (static, dynamic, type-only)
 // under src/ and test/, and prints each one that breaks the rules; exits 1 if any.
 //
@@ -23,13 +25,14 @@ export function layerOf(path) {
 /** What each layer may import (besides itself). */
 export const ALLOWED = {
   core: [],
+  data: ['core'],
   backend: ['core'],
   layers: ['core', 'backend'],
   tasks: ['core'],
   hashing: ['core', 'backend'],
   preprocess: ['core', 'backend'],
-  reservoir: ['core', 'backend', 'tasks'],
-  train: ['core', 'backend', 'layers', 'tasks'],
+  reservoir: ['core', 'backend', 'tasks', 'data'],
+  train: ['core', 'backend', 'layers', 'tasks', 'data'],
   diagnostics: ['core', 'backend', 'layers', 'train'],
   lm: ['core', 'backend', 'layers', 'tasks', 'train', 'hashing'],
   report: ['core', 'diagnostics'],
@@ -48,6 +51,7 @@ export const ALLOWED = {
   ],
   api: [
     'core',
+    'data',
     'backend',
     'layers',
     'tasks',
@@ -61,6 +65,7 @@ export const ALLOWED = {
   ],
   node: [
     'core',
+    'data',
     'backend',
     'layers',
     'tasks',
@@ -75,6 +80,7 @@ export const ALLOWED = {
   ],
   cli: [
     'core',
+    'data',
     'backend',
     'layers',
     'tasks',

@@ -92,3 +92,50 @@ export {
   type EvalResult,
 } from './tasks/synthetic.js';
 export { addingBatch } from './tasks/adding.js';
+export {
+  RecurrentModel,
+  MODEL_TASKS,
+  type ModelTask,
+  type RecurrentModelConfig,
+  type SequenceData,
+  type SeriesData,
+  type FitData,
+  type FitOptions,
+  type FitAsyncOptions,
+  type Evaluation,
+} from './train/recurrent_model.js';
+export { MODEL_META_KEY, isModelFile } from './train/model_file.js';
+export {
+  trainEpochs,
+  runSync,
+  runAsync,
+  type History,
+  type EpochLogs,
+  type BatchLogs,
+  type FitCallbacks,
+  type EarlyStopping,
+  type ReduceLrOnPlateau,
+  type LoopOptions,
+  type Metrics,
+} from './train/fit.js';
+export { Dropout } from './layers/dropout.js';
+export {
+  type Label,
+  type PaddedSequences,
+  type SequencesInput,
+  type Sequences,
+  toSequences,
+  LabelSet,
+  TokenVocab,
+  UNK_TOKEN,
+  Standardizer,
+  type StandardizerJSON,
+  type DataTask,
+  type ParseOptions,
+  type ParsedData,
+  DataError,
+  csvRows,
+  parseCsv,
+  parseJsonl,
+  parseData,
+} from './data/index.js';

@@ -157,6 +157,12 @@ export const command: Command = {
       help: '2: a helper thread folds the states into X^T X while the reservoir runs (same numbers)',
     },
     out: { type: 'string', help: 'write config.json, metrics.json and forecast.json to this directory' },
+    standardize: {
+      type: 'boolean',
+      help:
+        'standardise inputs and targets on the training part (inverted on output); default: on for a CSV, ' +
+        'off for the built-in data sets (their protocols use the raw series); --no-standardize turns it off',
+    },
   },
   details:
     'Examples:\n  recur esn --units 500 --mode closed-loop --out runs/mg\n  recur esn --units 2000 --threads ' +
@@ -177,8 +183,10 @@ export const command: Command = {
       throw new UsageError(
         `--mode closed-loop needs a forecasting data set; ${d.name} maps an input to a different output`,
       );
-    const config = {
+    const standardize: boolean = o.standardize ?? positionals.length > 0;
+    const config: Record<string, unknown> = {
       data: d.name,
+      standardize,
       threads: o.threads,
       units: o.units,
       sr: o.sr,
@@ -211,6 +219,7 @@ export const command: Command = {
       }),
       new Ridge({ ridge: o.ridge, warmup: o.warmup, gram }),
     );
+    esn.standardize = standardize;
     const tInit = performance.now();
     const Ttr = Math.min(o.train, d.T - 1);
     esn.fit(
@@ -219,6 +228,12 @@ export const command: Command = {
     );
     const tFit = performance.now();
     await gram?.close();
+    const st = esn.standardization; // stored with the run: what the inputs and targets were scaled by
+    if (st.x)
+      config.standardization = {
+        x: st.x.toJSON(),
+        y: st.y[0]?.toJSON() ?? null,
+      };
     let truth: Float64Array, pred: Float64Array;
     if (o.mode === 'one-step') {
       const Tte = d.T - Ttr;

@@ -1,4 +1,7 @@
-/** `recur eval RUN_DIR|CHECKPOINT`: evaluate a trained model on fresh sequences of its task. */
+/**
+ * `recur eval RUN_DIR|CHECKPOINT`: evaluate a trained model on fresh sequences of its task.
+ * `recur eval MODEL DATA`: a model saved by `recur fit`, on a data file (predict.ts).
+ */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readInput } from '../node/files.js';
@@ -7,19 +10,29 @@ import { UsageError, InputError } from './args.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { makeTask, type TaskConfig } from '../tasks/synthetic.js';
 import { evaluateTask } from '../train/evaluate.js';
-import { SafetensorsError } from '../safetensors.js';
+import { SafetensorsError, decodeSafetensors } from '../safetensors.js';
+import { isModelFile } from '../train/model_file.js';
+import { DATA_FLAGS } from './fit.js';
+import { evalModelFile } from './predict.js';
 
 export const command: Command = {
   name: 'eval',
   summary: 'evaluate a trained model on fresh sequences of its task',
-  positionals: 'RUN_DIR|CHECKPOINT',
+  positionals: 'RUN_DIR|CHECKPOINT | MODEL DATA',
   flags: {
     n: { type: 'int', default: 10000, min: 1, max: 1e7, help: 'fresh sequences' },
     seed: { type: 'int', default: 424242, help: 'seed of the evaluation sequences' },
     T: { type: 'int', min: 2, max: 100000, help: 'evaluate at another sequence length than trained' },
+    ...DATA_FLAGS,
+    backend: { type: 'string', help: 'kernel backend (ts, wasm)' },
   },
+  details:
+    'A task run: recur eval runs/lstm-adding --n 10000\n' +
+    'A model from recur fit, on a data file (columns as at fit time): recur eval model.safetensors test.csv',
   async run(o, pos, io) {
-    if (pos.length !== 1) throw new UsageError('give exactly one run folder or checkpoint file');
+    if (pos.length === 2) return evalModelFile(pos[0]!, pos[1]!, o, io);
+    if (pos.length !== 1)
+      throw new UsageError('give one run folder or checkpoint file, or a model file and a data file');
     const path =
       existsSync(pos[0]!) && statSync(pos[0]!).isDirectory() ? join(pos[0]!, 'checkpoint.safetensors') : pos[0]!;
     const bytes = readInput(path);
@@ -27,7 +40,13 @@ export const command: Command = {
     try {
       ck = loadCheckpoint(bytes);
     } catch (e) {
-      if (e instanceof SafetensorsError) throw new InputError(`${path}: ${e.message}`);
+      if (e instanceof SafetensorsError) {
+        if (/no "recur" metadata/.test(e.message) && isModelFile(decodeSafetensors(bytes).metadata))
+          throw new UsageError(
+            `${path} is a model from recur fit: give the data to evaluate on (recur eval MODEL DATA)`,
+          );
+        throw new InputError(`${path}: ${e.message}`);
+      }
       throw e;
     }
     for (const note of ck.notes) io.err(`recur eval: note: ${path}: ${note}`);

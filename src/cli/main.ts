@@ -13,7 +13,15 @@ type Loader = () => Promise<{ command: Command }>;
 const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   start: { summary: 'run the main experiment on its embedded default', load: () => import('./start.js') },
   train: { summary: 'train a recurrent net on a classic task', load: () => import('./train.js') },
-  eval: { summary: 'evaluate a trained model on fresh sequences', load: () => import('./eval.js') },
+  eval: {
+    summary: 'evaluate a trained model on fresh sequences, or a fitted model on a data file',
+    load: () => import('./eval.js'),
+  },
+  fit: {
+    summary: 'train on your own sequences (CSV or JSONL): classify, regress, tag, forecast',
+    load: () => import('./fit.js'),
+  },
+  predict: { summary: 'predict with a model saved by recur fit', load: () => import('./predict.js') },
   experiment: {
     summary:
       "the lecture's experiments and open questions (lecture, pascanu, cliff, esn-vs-lstm, ...), one report each",

@@ -8,6 +8,10 @@
  * ([T, B, O], padded steps masked). Losses: 'mse' (float targets) or 'xent' (class ids).
  * It is `Trainable` and `Stateful` (train/trainable.ts): the one Trainer steps it, and
  * truncated BPTT carries its state, in its own dtype, between windows.
+ *
+ * Dropout (inverted, seeded): `inputDropout` on the inputs (dense features or embeddings),
+ * `dropout` between stacked layers (PyTorch's), `outputDropout` on the top layer's output before
+ * the head. Only `lossAndGrad` (training) applies it; `predict` and `loss` never do.
  */
 import type { Backend } from '../backend/backend.js';
 import { Params } from '../params.js';
@@ -21,6 +25,8 @@ import { Linear } from './linear.js';
 import { type CellType, RecurrentStack } from './stack.js';
 import { cellSpec } from './cells/index.js';
 import { lastStep, lastStepBackward, mseLoss, sequenceMask, softmaxCrossEntropy } from './loss.js';
+import { Dropout } from './dropout.js';
+import { workspace } from '../backend/backend.js';
 import type { CarriedState, StepOptions, StepResult } from './step.js';
 import type { Batch } from '../batch.js';
 
@@ -42,6 +48,14 @@ export interface SequenceModelConfig {
   /** IndRNN: |u_j| <= this after every update. */
   recurrentMaxAbs?: number;
   initialState?: 'zero' | 'learned';
+  /** Dropout between stacked layers (PyTorch's `dropout`), default 0. */
+  dropout?: number;
+  /** Dropout on the inputs (dense features or embeddings), default 0. */
+  inputDropout?: number;
+  /** Dropout on the top layer's output, before the head, default 0. */
+  outputDropout?: number;
+  /** Seed of the dropout masks (default: seed). */
+  dropoutSeed?: number;
   outputSize: number;
   head: 'last' | 'every';
   loss: 'mse' | 'xent';
@@ -64,6 +78,11 @@ export class SequenceModel {
   private dLastBuf: FArray = new Float32Array(0); // [T,B,F] their gradient scattered back
   private maskBuf: Float32Array = new Float32Array(0); // [T*B] padding mask ('every' head with lengths)
   private lastPred: Tensor<FArray> | null = null;
+  /** Dropout on the inputs and on the top layer's output (inactive when p = 0). */
+  readonly inputDrop: Dropout;
+  readonly outputDrop: Dropout;
+  private inBuf: FArray = new Float32Array(0); // [T,B,I] inputs after dropout
+  private featBuf: FArray = new Float32Array(0); // [T,B,D*H] top output after dropout
 
   constructor(cfg: SequenceModelConfig, backend?: Backend | string) {
     if (!cfg) throw new RangeError('SequenceModel: give a config');
@@ -95,10 +114,16 @@ export class SequenceModel {
       forgetBias: cfg.forgetBias,
       recurrentMaxAbs: cfg.recurrentMaxAbs,
       initialState: cfg.initialState,
+      dropout: cfg.dropout,
+      dropoutSeed: (cfg.dropoutSeed ?? cfg.seed ?? 0) + 1,
       params: this.params,
       prefix: 'rnn.',
       backend,
     });
+    const dseed = cfg.dropoutSeed ?? cfg.seed ?? 0,
+      dt = cfg.dtype ?? 'float32';
+    this.inputDrop = new Dropout(cfg.inputDropout ?? 0, (dseed * 7919 + 17) >>> 0, dt);
+    this.outputDrop = new Dropout(cfg.outputDropout ?? 0, (dseed * 7919 + 29) >>> 0, dt);
     this.head = new Linear({
       inFeatures: this.rnn.outputSize,
       outFeatures: cfg.outputSize,
@@ -151,13 +176,20 @@ export class SequenceModel {
     this.predict(b, { carry: true });
   }
 
-  private inputs(b: Batch): Tensor<FArray> {
+  private inputs(b: Batch, training: boolean): Tensor<FArray> {
+    let x: Tensor<FArray>;
     if (this.embedding) {
       if (!b.ids) throw new ShapeError('SequenceModel: this model takes token ids (batch.ids)');
-      return this.embedding.forward(b.ids, [b.T, b.B]);
+      x = this.embedding.forward(b.ids, [b.T, b.B]);
+    } else {
+      if (!b.x) throw new ShapeError('SequenceModel: this model takes dense inputs (batch.x [T,B,I])');
+      x = { shape: [b.T, b.B, this.config.inputSize!], data: b.x };
     }
-    if (!b.x) throw new ShapeError('SequenceModel: this model takes dense inputs (batch.x [T,B,I])');
-    return { shape: [b.T, b.B, this.config.inputSize!], data: b.x };
+    if (!this.inputDrop.active(training))
+      return { shape: x.shape, data: this.inputDrop.forward(x.data, x.data, false) };
+    if (this.inBuf.length !== x.data.length)
+      this.inBuf = workspace(this.rnn.backend, this.params.dtype, x.data.length, this.inBuf);
+    return { shape: x.shape, data: this.inputDrop.forward(x.data, this.inBuf, true) };
   }
 
   /**
@@ -165,8 +197,9 @@ export class SequenceModel {
    * (detached: no gradient flows into the previous chunk). Returns predictions
    * ([B,O] or [T,B,O]): views valid until the next call.
    */
-  predict(b: Batch, opts: { carry?: boolean } = {}): Tensor<FArray> {
-    const x = this.inputs(b);
+  predict(b: Batch, opts: { carry?: boolean; training?: boolean } = {}): Tensor<FArray> {
+    const training = opts.training ?? false;
+    const x = this.inputs(b, training);
     const LD = this.rnn.numLayers * this.rnn.numDirections,
       H = this.rnn.hiddenSize;
     const carry = opts.carry && this.hCarry && this.hCarry.length === LD * b.B * H;
@@ -174,6 +207,7 @@ export class SequenceModel {
       h0: carry ? { shape: [LD, b.B, H], data: this.hCarry! } : undefined,
       c0: carry && this.cCarry ? { shape: [LD, b.B, H], data: this.cCarry } : undefined,
       lengths: b.lengths,
+      training,
     });
     if (opts.carry) {
       if (!this.hCarry || this.hCarry.length !== out.hN.data.length)
@@ -185,8 +219,14 @@ export class SequenceModel {
         this.cCarry.set(out.cN.data);
       }
     }
-    const feats = this.config.head === 'last' ? lastStep(out.output, b.lengths, this.lastBuf) : out.output;
-    if (feats.data !== out.output.data) this.lastBuf = feats.data;
+    let top = out.output;
+    if (this.outputDrop.active(training)) {
+      if (this.featBuf.length !== top.data.length)
+        this.featBuf = workspace(this.rnn.backend, this.params.dtype, top.data.length, this.featBuf);
+      top = { shape: top.shape, data: this.outputDrop.forward(top.data, this.featBuf, true) };
+    } else this.outputDrop.forward(top.data, top.data, false); // records that no mask applies
+    const feats = this.config.head === 'last' ? lastStep(top, b.lengths, this.lastBuf) : top;
+    if (feats.data !== top.data) this.lastBuf = feats.data;
     this.lastPred = this.head.forward(feats);
     return this.lastPred;
   }
@@ -216,13 +256,17 @@ export class SequenceModel {
    * `skip`: the first steps' losses are not counted (head 'every'; see StepOptions).
    */
   lossAndGrad(b: Batch, opts: StepOptions = {}): StepResult {
-    const pred = this.predict(b, opts);
+    const pred = this.predict(b, { carry: opts.carry, training: true });
     const r = this.loss(pred, b, opts.skip ?? 0);
     const dfeat = this.head.backward(r.grad);
     const dOut = this.config.head === 'last' ? lastStepBackward(dfeat, b.T, b.lengths, this.dLastBuf) : dfeat;
     if (dOut !== dfeat) this.dLastBuf = dOut.data;
+    this.outputDrop.backwardInPlace(dOut.data); // dOut is this model's own buffer (head or lastStep workspace)
     const back = this.rnn.backward({ output: dOut });
-    if (this.embedding) this.embedding.backward(back.dx);
+    if (this.embedding) {
+      this.inputDrop.backwardInPlace(back.dx.data);
+      this.embedding.backward(back.dx);
+    }
     return { loss: r.loss, count: r.count, correct: r.correct };
   }
 }

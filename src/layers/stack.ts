@@ -4,7 +4,11 @@
  * concatenated); the reverse direction reads each sequence reversed within its length.
  *
  * Shapes (L = layers, D = 1 or 2 directions): x [T,B,I], output [T,B,D*H],
- * h0/hN/c0/cN [L*D,B,H], lengths [B] with 1 <= len <= T.
+ * h0/hN/c0/cN [L*D,B,H], lengths [B] with 1 <= len <= T. With `batchFirst` (PyTorch's name) x,
+ * output and their gradients are [B,T,...] instead; states stay [L*D,B,H], as in PyTorch. The
+ * layout is converted once at the edge: everything inside runs time-major.
+ * `dropout` (PyTorch's): inverted dropout on the output of every layer but the last, in
+ * training only (`training`, default true as a PyTorch module; a forward may override it).
  * Initial state: zero (default), passed in (h0/c0; gradients come back as dh0/dc0), or
  * learned (`initialState: 'learned'`: parameters initial_h/initial_c [L*D,H], broadcast over B).
  *
@@ -18,6 +22,7 @@ import { Rng } from '../random.js';
 import type { RecurrentInit } from '../init.js';
 import { type DType, type FArray, type Tensor, ShapeError, assertFinite, checkShape } from '../tensor.js';
 import type { RecurrentCore } from './core.js';
+import { Dropout } from './dropout.js';
 import { type CellOptions, type CellSpec, type CellType, cellSpec } from './cells/index.js';
 
 export type { CellType };
@@ -33,6 +38,12 @@ export interface RecurrentOptions {
   /** How W_hh is initialised: 'default' (PyTorch's uniform), 'orthogonal', 'identity', 'xavier', {type:'spectral', radius}. */
   recurrentInit?: RecurrentInit;
   seed?: number;
+  /** Dropout probability on the outputs of each layer except the last (PyTorch's `dropout`); default 0. */
+  dropout?: number;
+  /** Seed of the dropout masks (default: seed). */
+  dropoutSeed?: number;
+  /** x and output (and their gradients) are [B, T, ...] (PyTorch's `batch_first`); default false. */
+  batchFirst?: boolean;
   /** 'float64' runs the reference kernels in double precision (gradient checks). */
   dtype?: DType;
   backend?: Backend | string;
@@ -64,6 +75,8 @@ export interface ForwardOptions {
   h0?: Tensor<FArray>;
   c0?: Tensor<FArray>;
   lengths?: ArrayLike<number>;
+  /** Overrides `stack.training` for this call (dropout on or off). */
+  training?: boolean;
 }
 
 export interface ForwardResult {
@@ -82,6 +95,16 @@ export interface BackwardResult {
   dx: Tensor<FArray>;
   dh0: Tensor<FArray>;
   dc0?: Tensor<FArray>;
+}
+
+/** dst [Bn, A, F] = src [A, Bn, F] with the first two axes swapped (batch-first <-> time-major). */
+function swapAxes(dst: FArray, src: FArray, A: number, Bn: number, F: number): void {
+  for (let a = 0; a < A; a++)
+    for (let b = 0; b < Bn; b++) {
+      const si = (a * Bn + b) * F,
+        di = (b * A + a) * F;
+      for (let f = 0; f < F; f++) dst[di + f] = src[si + f]!;
+    }
 }
 
 /** Writes src reversed in time within each sequence's length (padding stays in place). */
@@ -118,6 +141,12 @@ export class RecurrentStack {
   readonly cores: RecurrentCore[] = []; // index l*D + d
   readonly initialState: 'zero' | 'learned';
   readonly config: Record<string, unknown>;
+  /** x and output are [B,T,...] (converted at the edge). */
+  readonly batchFirst: boolean;
+  /** Dropout between layers applies in training (PyTorch's module default: true). */
+  training = true;
+  /** One per gap between layers (L - 1), on the lower layer's output. */
+  readonly dropouts: Dropout[] = [];
   private readonly initH: import('../params.js').Param | null = null;
   private readonly initC: import('../params.js').Param | null = null;
   private readonly hasC: boolean;
@@ -127,6 +156,9 @@ export class RecurrentStack {
   private xin: FArray = new Float32Array(0); // [T,B,I]
   private outs: FArray[] = []; // per layer [T,B,D*H]
   private revIn: FArray[] = []; // per layer [T,B,in_l] reversed input (D=2)
+  private drops: FArray[] = []; // per gap l < L-1 [T,B,D*H] layer l's output after dropout
+  private outBF: FArray = new Float32Array(0); // [B,T,D*H] output, batch-first
+  private dxBF: FArray = new Float32Array(0); // [B,T,I] dx, batch-first
   private dOut: FArray[] = []; // per layer [T,B,D*H]
   private dyF: FArray = new Float32Array(0); // [T,B,H]
   private dyR: FArray = new Float32Array(0); // [T,B,H]
@@ -169,6 +201,9 @@ export class RecurrentStack {
     this.numDirections = o.bidirectional ? 2 : 1;
     this.hasC = spec.hasCellState;
     this.initialState = o.initialState ?? 'zero';
+    this.batchFirst = o.batchFirst ?? false;
+    const p = o.dropout ?? 0;
+    if (!(p >= 0 && p < 1)) throw new RangeError(`${name}: dropout must be in [0, 1), got ${p}`);
     const dtype = o.params?.dtype ?? o.dtype ?? 'float32';
     const named = typeof o.backend === 'string' ? getBackend(o.backend) : (o.backend ?? getBackend());
     // Double precision always runs on the reference kernels.
@@ -193,6 +228,8 @@ export class RecurrentStack {
         this.cores.push(spec.makeCore(base, o));
       }
     }
+    const dseed = o.dropoutSeed ?? o.seed ?? 0;
+    for (let l = 0; l + 1 < L; l++) this.dropouts.push(new Dropout(p, (dseed * 7919 + 101 * (l + 1)) >>> 0, dtype));
     if (this.initialState === 'learned') {
       this.initH = this.params.declare(`${prefix}initial_h`, [L * D, H], (a) => a.fill(0), { decay: false });
       if (this.hasC)
@@ -215,6 +252,8 @@ export class RecurrentStack {
       initialState: this.initialState,
       recurrentInit: o.recurrentInit ?? 'default',
       ...cellOpts,
+      ...(p > 0 ? { dropout: p } : {}),
+      ...(this.batchFirst ? { batchFirst: true } : {}),
     };
     if (own) {
       this.params.allocate(new Rng(o.seed ?? 0), this.backend);
@@ -241,9 +280,11 @@ export class RecurrentStack {
       L = this.numLayers;
     const inSize = (l: number) => (l === 0 ? this.inputSize : D * H);
     this.xin = workspace(this.backend, dtype, T * B * this.inputSize, this.xin);
-    for (const list of [this.outs, this.revIn, this.dOut, this.dIn, this.h0s, this.c0s]) releaseAll(this.backend, list);
+    for (const list of [this.outs, this.revIn, this.dOut, this.dIn, this.h0s, this.c0s, this.drops])
+      releaseAll(this.backend, list);
     this.outs = [];
     this.revIn = [];
+    this.drops = [];
     this.dOut = [];
     this.dIn = [];
     for (let l = 0; l < L; l++) {
@@ -251,6 +292,11 @@ export class RecurrentStack {
       this.revIn.push(D === 2 ? workspace(this.backend, dtype, T * B * inSize(l)) : workspace(this.backend, dtype, 0));
       this.dOut.push(workspace(this.backend, dtype, T * B * D * H));
       this.dIn.push(workspace(this.backend, dtype, T * B * inSize(l)));
+      if (l + 1 < L && this.dropouts[l]!.p > 0) this.drops.push(workspace(this.backend, dtype, T * B * D * H));
+    }
+    if (this.batchFirst) {
+      this.outBF = workspace(this.backend, dtype, T * B * D * H, this.outBF);
+      this.dxBF = workspace(this.backend, dtype, T * B * this.inputSize, this.dxBF);
     }
     this.dyF = workspace(this.backend, dtype, T * B * H, this.dyF);
     this.dyR = workspace(this.backend, dtype, T * B * H, this.dyR);
@@ -265,11 +311,14 @@ export class RecurrentStack {
   /** Runs the whole stack over x [T,B,I]. */
   forward(x: Tensor<FArray>, opts: ForwardOptions = {}): ForwardResult {
     const name = this.spec.label;
-    const [T, B] = checkShape(x, [null, null, this.inputSize], `${name}.forward x [T, B, inputSize]`) as [
-      number,
-      number,
-      number,
-    ];
+    const bf = this.batchFirst;
+    const [d0, d1] = checkShape(
+      x,
+      [null, null, this.inputSize],
+      `${name}.forward x ${bf ? '[B, T, inputSize] (batchFirst)' : '[T, B, inputSize]'}`,
+    ) as [number, number, number];
+    const T = bf ? d1 : d0,
+      B = bf ? d0 : d1;
     if (T < 1 || B < 1) throw new ShapeError(`${name}.forward: x needs T >= 1 and B >= 1, got [${x.shape}]`);
     assertFinite(x.data, `${name}.forward x`);
     const H = this.hiddenSize,
@@ -305,7 +354,9 @@ export class RecurrentStack {
     }
     this.ensure(T, B);
     this.lens = lens;
-    this.xin.set(x.data);
+    if (bf) swapAxes(this.xin, x.data, B, T, this.inputSize);
+    else this.xin.set(x.data);
+    const training = opts.training ?? this.training;
     this.stateGiven = !!opts.h0;
     for (let k = 0; k < LD; k++) {
       const h0 = this.h0s[k]!,
@@ -342,12 +393,13 @@ export class RecurrentStack {
         this.hN.set(r.hN, k * B * H);
         if (r.cN) this.cN.set(r.cN, k * B * H);
       }
-      input = out;
+      input = l + 1 < L ? this.dropouts[l]!.forward(out, this.drops[l] ?? out, training) : out;
       inSize = D * H;
     }
     this.ran = true;
+    if (bf) swapAxes(this.outBF, this.outs[L - 1]!, T, B, D * H);
     const res: ForwardResult = {
-      output: { shape: [T, B, D * H], data: this.outs[L - 1]! },
+      output: bf ? { shape: [B, T, D * H], data: this.outBF } : { shape: [T, B, D * H], data: this.outs[L - 1]! },
       hN: { shape: [LD, B, H], data: this.hN },
     };
     if (this.hasC) res.cN = { shape: [LD, B, H], data: this.cN };
@@ -367,7 +419,7 @@ export class RecurrentStack {
       L = this.numLayers,
       LD = L * D;
     if (g.output) {
-      checkShape(g.output, [T, B, D * H], `${name}.backward output gradient`);
+      checkShape(g.output, this.batchFirst ? [B, T, D * H] : [T, B, D * H], `${name}.backward output gradient`);
       assertFinite(g.output.data, `${name}.backward output gradient`);
     }
     if (g.hN) {
@@ -380,7 +432,8 @@ export class RecurrentStack {
       assertFinite(g.cN.data, `${name}.backward cN gradient`);
     }
     const lens = this.lens;
-    if (g.output) this.dOut[L - 1]!.set(g.output.data);
+    if (g.output && this.batchFirst) swapAxes(this.dOut[L - 1]!, g.output.data, B, T, D * H);
+    else if (g.output) this.dOut[L - 1]!.set(g.output.data);
     else this.dOut[L - 1]!.fill(0);
     for (let l = L - 1; l >= 0; l--) {
       const dOut = this.dOut[l]!,
@@ -410,9 +463,13 @@ export class RecurrentStack {
             for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) this.initC.grad[k * H + j] += r.dc0[b * H + j]!;
         }
       }
+      if (l > 0) this.dropouts[l - 1]!.backwardInPlace(dIn); // through the mask the forward used
     }
+    if (this.batchFirst) swapAxes(this.dxBF, this.dIn[0]!, T, B, this.inputSize);
     const res: BackwardResult = {
-      dx: { shape: [T, B, this.inputSize], data: this.dIn[0]! },
+      dx: this.batchFirst
+        ? { shape: [B, T, this.inputSize], data: this.dxBF }
+        : { shape: [T, B, this.inputSize], data: this.dIn[0]! },
       dh0: { shape: [LD, B, H], data: this.dh0 },
     };
     if (this.hasC) res.dc0 = { shape: [LD, B, H], data: this.dc0 };

@@ -12,6 +12,14 @@
  *   generation needs O = D. `ESN.generateAveraged` runs several ESNs in one closed loop
  *   (ensemble.ts).
  *
+ * Standardisation (default on, `standardize: false` to turn it off): `fit` learns the mean and
+ * standard deviation of every input feature and of every readout's targets from its training
+ * data; inputs are standardised before the reservoir, targets before the readouts, and `run` /
+ * `generate` give values in the data's own units (the closed loop feeds back those values,
+ * standardised again as inputs). A series around 100 would otherwise drive every unit into
+ * tanh's flat tails and the readout would learn a flat line. `partialFit` streams with the
+ * statistics of the last `fit`, or of its first batch when there are none yet.
+ *
  * Several readouts share one reservoir run: each learns its own target from the same states.
  * Sequences of different lengths are streamed by calling `partialFit` once per batch and
  * `solve` at the end; memory stays constant (only X^T X and Y^T X are kept).
@@ -21,6 +29,7 @@ import type { Readout } from './readout.js';
 import { Reservoir } from './reservoir.js';
 import { type ReadoutTerm, parseReadoutTerms, readoutFeatureDim, readoutFeatures } from './features.js';
 import { type Seq, type SeqLike, asSeq } from './seq.js';
+import { Standardizer } from '../data/standardize.js';
 
 export interface ESNFitOptions {
   /** Steps of every sequence whose states are not learnt from (default: each readout's own warmup). */
@@ -45,12 +54,19 @@ export interface ESNOptions {
   readoutFeatures?: string | readonly ReadoutTerm[];
   /** Shorthand for readoutFeatures ['x', 'u'] (kept for compatibility). */
   inputToReadout?: boolean;
+  /** Standardise inputs and targets on the training data, and invert on output (default true). */
+  standardize?: boolean;
 }
 
 export class ESN {
   private terms: ReadoutTerm[] = ['x'];
   private feat: Float64Array = new Float64Array(0); // [B, featureDim] when the readouts see more than x
   private lastU = new Float64Array(0); // [B, D]: the input of the last step
+  /** Standardise inputs and targets (see the file comment); takes effect at the next fit. */
+  standardize: boolean;
+  private xStd: Standardizer | null = null; // inputs
+  private yStd: (Standardizer | null)[] = []; // per readout
+  private uStd = new Float64Array(0); // [B, D] one step's input, standardised
 
   constructor(
     readonly reservoir: Reservoir,
@@ -58,6 +74,7 @@ export class ESN {
     opts: ESNOptions = {},
   ) {
     if (readouts.length === 0) throw new RangeError('ESN: needs at least one readout');
+    this.standardize = opts.standardize ?? true;
     if (opts.readoutFeatures !== undefined) this.readoutFeatures = parseReadoutTerms(opts.readoutFeatures);
     else if (opts.inputToReadout) this.inputToReadout = true;
   }
@@ -87,11 +104,22 @@ export class ESN {
     return readoutFeatureDim(this.terms, this.reservoir.units, this.reservoir.inputDim);
   }
 
+  /** The standardisation in use (null: none), fitted by the last fit: inputs, and each readout's targets. */
+  get standardization(): { x: Standardizer | null; y: (Standardizer | null)[] } {
+    return { x: this.xStd, y: [...this.yStd] };
+  }
+
   /** One reservoir step on u [B, D] at uOff; returns the readout features [B, featureDim]. */
   private step(u: Float64Array, uOff: number): Float64Array {
     const res = this.reservoir,
       B = res.batch,
       D = res.inputDim;
+    if (this.xStd) {
+      if (this.uStd.length !== B * D) this.uStd = new Float64Array(B * D);
+      this.xStd.transform(u.subarray(uOff, uOff + B * D), this.uStd);
+      u = this.uStd;
+      uOff = 0;
+    }
     if (this.usesInput) {
       if (this.lastU.length !== B * D) this.lastU = new Float64Array(B * D);
       this.lastU.set(u.subarray(uOff, uOff + B * D));
@@ -122,6 +150,16 @@ export class ESN {
     const sx = asSeq(x, 'ESN.fit x');
     const ys = this.targets(y);
     const sys: Seq[] = ys.map((t, i) => asSeq(t, `ESN.fit y[${i}]`));
+    if (this.standardize && !this.xStd) this.fitStandardization(sx, sys);
+    if (this.xStd) {
+      if (this.xStd.dim !== sx.F)
+        throw new ShapeError(`ESN.fit: the standardisation has ${this.xStd.dim} input features, x has ${sx.F}`);
+      sx.data = this.xStd.transform(sx.data, new Float64Array(sx.data.length));
+      sys.forEach((s, i) => {
+        const st = this.yStd[i];
+        if (st && st.dim === s.F) s.data = st.transform(s.data, new Float64Array(s.data.length));
+      });
+    }
     const res = this.reservoir;
     if (!res.initialized) res.initialize(sx.F);
     if (sx.F !== res.inputDim)
@@ -172,11 +210,24 @@ export class ESN {
     return this;
   }
 
-  /** Fresh statistics, one batch, solve: the one-call fit. */
+  /** Fresh statistics (and standardisation), one batch, solve: the one-call fit. */
   fit(x: SeqLike, y: SeqLike | SeqLike[], opts: ESNFitOptions = {}): this {
     this.targets(y); // checked before the readouts are cleared, so a bad call leaves them as they were
     for (const r of this.readouts) r.inputDim = 0; // re-initialised (statistics cleared) by partialFit
+    this.xStd = null;
+    this.yStd = [];
     return this.partialFit(x, y, opts).solve();
+  }
+
+  private fitStandardization(sx: Seq, sys: Seq[]): void {
+    this.xStd = Standardizer.fit([sx.data], sx.F);
+    this.yStd = sys.map((s) => Standardizer.fit([s.data], s.F));
+  }
+
+  /** Back to the data's units: readout i's outputs in place (n values from `at`). */
+  private unstandardize(i: number, a: Float64Array, at: number, n: number): void {
+    const st = this.yStd[i];
+    if (st) st.inverse(a.subarray(at, at + n), a.subarray(at, at + n));
   }
 
   private checkFitted(i: number, what: string): Readout {
@@ -204,6 +255,7 @@ export class ESN {
     const O = r.outputDim,
       out = new Float64Array(sx.T * sx.B * O);
     for (let t = 0; t < sx.T; t++) r.forward(sx.B, this.step(sx.data, t * sx.B * sx.F), 0, out, t * sx.B * O);
+    this.unstandardize(opts.readout ?? 0, out, 0, out.length);
     return { shape: x.shape.length === 3 ? [sx.T, sx.B, O] : [sx.T, O], data: out };
   }
 
@@ -275,12 +327,15 @@ export class ESN {
     for (let t = 0; t < steps; t++) {
       if (t > 0) feats = members.map((m) => m.step(out, (t - 1) * B * O));
       const at = t * B * O;
+      const ri = opts.readout ?? 0;
       if (one) {
         rs[0]!.forward(B, feats[0]!, 0, out, at);
+        members[0]!.unstandardize(ri, out, at, B * O); // fed back in the data's units (step standardises)
         continue;
       }
       for (let k = 0; k < K; k++) {
         rs[k]!.forward(B, feats[k]!, 0, y, 0);
+        members[k]!.unstandardize(ri, y, 0, B * O);
         for (let i = 0; i < B * O; i++) out[at + i]! += y[i]!;
       }
       for (let i = 0; i < B * O; i++) out[at + i]! /= K;

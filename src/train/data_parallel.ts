@@ -483,7 +483,9 @@ function report(mem: LinearMemory, ctl: Int32Array, index: number, e: unknown): 
  */
 export function serveShards(init: ShardWorkerInit, ready: () => void): void {
   const { memory: mem, index, threads: S } = init;
-  const model = new SequenceModel(init.config, init.backend);
+  // Each replica draws its own dropout masks (the same seed everywhere would repeat one mask per shard).
+  const seed = (init.config.dropoutSeed ?? init.config.seed ?? 0) + 7919 * init.index;
+  const model = new SequenceModel({ ...init.config, dropoutSeed: seed }, init.backend);
   const sh = shardShape(init.config),
     P = model.params.size,
     hd = header(S, P),

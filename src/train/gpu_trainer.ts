@@ -105,6 +105,8 @@ export class GpuSequenceModel implements DeviceTrainable<Batch>, Stateful<Batch>
       me = 'GpuSequenceModel';
     if (!GPU_CELLS.includes(c.cell))
       throw new RangeError(`${me}: the ${model.rnn.spec.label} cell has no WebGPU kernels yet (${GPU_CELLS} do)`);
+    if (c.dropout || c.inputDropout || c.outputDropout)
+      throw new RangeError(`${me}: dropout is not supported on webgpu yet (train with dropout 0)`);
     if (model.params.dtype !== 'float32') throw new RangeError(`${me}: the model must be float32`);
     this.ctx = ctx;
     this.model = model;
