@@ -42,6 +42,21 @@ const FLAGS: Record<string, FlagSpec> = {
   embed: { type: 'int', min: 1, max: 16384, help: 'embedding width (default: 64; seq2seq 16)' },
   hidden: { type: 'int', min: 1, max: 16384, help: 'hidden units per layer (default: 256; seq2seq 128)' },
   layers: { type: 'int', default: 1, min: 1, max: 64, help: 'stacked recurrent layers' },
+  dropout: {
+    type: 'number',
+    default: 0,
+    min: 0,
+    below: 1,
+    help: 'train: dropout between stacked layers (PyTorch LSTM dropout)',
+  },
+  'input-dropout': { type: 'number', default: 0, min: 0, below: 1, help: 'train: dropout on the embeddings' },
+  'output-dropout': {
+    type: 'number',
+    default: 0,
+    min: 0,
+    below: 1,
+    help: 'train: dropout on the top layer output, before the head',
+  },
   batch: {
     type: 'int',
     min: 1,

@@ -18,6 +18,7 @@ import type { CommandIO } from './args.js';
 import { InputError, UsageError } from './args.js';
 import { RunDir } from '../node/rundir.js';
 import { dataParallel, defaultThreads } from '../node/parallel.js';
+import type { RngState } from '../random.js';
 import { SafetensorsError } from '../safetensors.js';
 import { CharVocab, WordVocab } from '../lm/vocab.js';
 import { splitIds } from '../lm/corpus.js';
@@ -95,7 +96,7 @@ function load(): number[] {
 export async function lmTrain(o: Record<string, any>, io: CommandIO): Promise<number> {
   const resume = typeof o.resume === 'string';
   let c: LMRunConfig, run: RunDir, lm: RecurrentLM, text: string;
-  let opt: Optimizer | undefined, at: Partial<LMPosition> | undefined;
+  let opt: Optimizer | undefined, at: Partial<LMPosition> | undefined, rngs: RngState[][] | undefined;
   if (resume) {
     if (!existsSync(join(o.resume, 'config.json')) || !existsSync(join(o.resume, 'checkpoint.safetensors')))
       throw new InputError(`'${o.resume}' is not an lm run folder (config.json and checkpoint.safetensors)`);
@@ -116,6 +117,7 @@ export async function lmTrain(o: Record<string, any>, io: CommandIO): Promise<nu
       lm = ck.lm;
       opt = ck.optimizer ?? undefined;
       at = (ck.meta.train as { position?: Partial<LMPosition> } | undefined)?.position;
+      rngs = ck.meta.extra?.dropout_rngs as RngState[][] | undefined;
     } catch (e) {
       if (e instanceof SafetensorsError) throw new InputError(`${run.file('checkpoint.safetensors')}: ${e.message}`);
       throw e;
@@ -169,6 +171,9 @@ export async function lmTrain(o: Record<string, any>, io: CommandIO): Promise<nu
         embedDim: o.embed,
         hiddenSize: o.hidden,
         numLayers: o.layers,
+        dropout: o.dropout,
+        inputDropout: o.inputDropout,
+        outputDropout: o.outputDropout,
         seed: o.seed,
       },
       hostBackend(o.backend),
@@ -247,7 +252,8 @@ export async function lmTrain(o: Record<string, any>, io: CommandIO): Promise<nu
   if (!o.json)
     io.err(
       `${resume ? 'resuming' : 'training'} ${c.model.numLayers ?? 1}x${c.model.hiddenSize} ${c.model.cell} ` +
-        `(embed ${c.model.embedDim}, ${lm.model.params.size} parameters) on ${tr.length} ${unit}s, ` +
+        `(embed ${c.model.embedDim}, dropout ${c.model.dropout ?? 0} between layers, ${c.model.inputDropout ?? 0} ` +
+        `in, ${c.model.outputDropout ?? 0} out; ${lm.model.params.size} parameters) on ${tr.length} ${unit}s, ` +
         `B ${c.batch} x T ${c.bptt}, ${c.threads} thread(s), ${c.optimizer.type} lr ${c.optimizer.lr} ` +
         `${c.schedule.type} over ${c.schedule.over}; ` +
         `evaluating on ${c.evaluated_on}` +
@@ -277,7 +283,11 @@ export async function lmTrain(o: Record<string, any>, io: CommandIO): Promise<nu
     // on the GPU the host model has just been brought up to date (its carried state included)
     onCheckpoint: (pos, optimizer, spec) =>
       run.saveCheckpoint(
-        lm.toBytes({ step: pos.step, train: { position: pos } }, { opt: optimizer, spec }, dp?.getState()),
+        lm.toBytes(
+          { step: pos.step, train: { position: pos }, ...(dp ? { extra: { dropout_rngs: dp.getRngStates() } } : {}) },
+          { opt: optimizer, spec },
+          dp?.getState(),
+        ),
       ),
     sampleEvery: c.sample_length > 0 ? c.sample_every : 0,
     onSample: (step) => {
@@ -308,6 +318,7 @@ export async function lmTrain(o: Record<string, any>, io: CommandIO): Promise<nu
   else
     try {
       if (at && c.threads > 1) dp!.setState(lm.model.getState()); // the saved rows go back to their threads
+      if (rngs) dp!.setRngStates(rngs); // each thread's dropout generators continue where they were
       res = trainLM(lm, tr, opts);
     } finally {
       await dp!.close();
@@ -328,6 +339,7 @@ export async function lmTrain(o: Record<string, any>, io: CommandIO): Promise<nu
     cell: c.model.cell,
     hidden: c.model.hiddenSize,
     layers: c.model.numLayers ?? 1,
+    dropout: { between: c.model.dropout ?? 0, input: c.model.inputDropout ?? 0, output: c.model.outputDropout ?? 0 },
     parameters: lm.model.params.size,
     steps: res.steps,
     epochs: res.epochs,

@@ -26,6 +26,10 @@ export interface LMConfig {
   embedDim?: number;
   hiddenSize?: number;
   numLayers?: number;
+  /** Dropout between stacked layers (PyTorch's), on the embeddings, and on the top output (default 0). */
+  dropout?: number;
+  inputDropout?: number;
+  outputDropout?: number;
   seed?: number;
 }
 
@@ -72,6 +76,9 @@ export class RecurrentLM {
           embedDim: cfg.embedDim ?? 64,
           hiddenSize: cfg.hiddenSize ?? 256,
           numLayers: cfg.numLayers ?? 1,
+          ...(cfg.dropout ? { dropout: cfg.dropout } : {}),
+          ...(cfg.inputDropout ? { inputDropout: cfg.inputDropout } : {}),
+          ...(cfg.outputDropout ? { outputDropout: cfg.outputDropout } : {}),
           outputSize: vocab.size,
           head: 'every',
           loss: 'xent',

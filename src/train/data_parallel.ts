@@ -41,6 +41,7 @@ import {
 } from '../layers/model.js';
 import type { LinearMemory } from '../backend/heap.js';
 import type { Params } from '../params.js';
+import type { Rng, RngState } from '../random.js';
 import type { Stateful, StepOptions } from './trainable.js';
 import { NonFiniteError, ShapeError } from '../tensor.js';
 import { type ShardShape, type ShardSpec, scatterShard, shardBatch, shardLayout, shardShape } from './shards.js';
@@ -78,7 +79,9 @@ const STEP = 1,
   ADVANCE = 3,
   RESET = 4,
   GET_STATE = 5,
-  SET_STATE = 6;
+  SET_STATE = 6,
+  GET_RNG = 7,
+  SET_RNG = 8;
 const CTL_BYTES = 64,
   ERR_BYTES = 1024,
   STAT = 5; // stats per shard: loss, weight count, count, correct, non-finite
@@ -177,6 +180,24 @@ function copyStateRows(
 /** The carried state's shape of a model: L*D and H. */
 function stateDims(m: SequenceModel): { LD: number; H: number } {
   return { LD: m.rnn.numLayers * m.rnn.numDirections, H: m.rnn.hiddenSize };
+}
+
+/**
+ * The generators a model draws from while training (its dropout masks), in a fixed order:
+ * inputs, between layers, outputs. Their states are what a checkpoint needs besides the
+ * parameters to continue a run with dropout bit-exactly.
+ */
+export function modelRngs(m: SequenceModel): Rng[] {
+  return [m.inputDrop.rng, ...m.rnn.dropouts.map((d) => d.rng), m.outputDrop.rng];
+}
+
+/**
+ * A worker replica's config: the same model with its own dropout seed, so the shards draw
+ * independent masks (the same seed everywhere would give every shard the same masks).
+ */
+export function shardConfig(cfg: SequenceModelConfig, index: number): SequenceModelConfig {
+  if (index === 0) return cfg;
+  return { ...cfg, dropoutSeed: ((cfg.dropoutSeed ?? cfg.seed ?? 0) + 1_000_003 * index) >>> 0 };
 }
 
 /**
@@ -454,6 +475,47 @@ export class DataParallel implements Stateful<Batch> {
     this.stateB = B;
   }
 
+  /** The dropout generators' states of every thread ([thread][generator]; thread 0 is the caller's). */
+  getRngStates(): RngState[][] {
+    this.check();
+    const own = modelRngs(this.model).map((r) => r.getState());
+    if (this.threads === 1) return [own];
+    const R = own.length;
+    reserve(this.memory!, this.hd.data + 16 * R * this.threads);
+    this.signal(GET_RNG);
+    this.await(this.threads - 1);
+    this.raise(null);
+    const u = new Uint32Array(this.memory!.buffer, this.hd.data, 4 * R * this.threads);
+    const out = [own];
+    for (let t = 1; t < this.threads; t++)
+      out.push(
+        Array.from({ length: R }, (_, r) => {
+          const o = 4 * (t * R + r);
+          return { s: [u[o]!, u[o + 1]!, u[o + 2]!, u[o + 3]!] as [number, number, number, number], spare: null };
+        }),
+      );
+    return out;
+  }
+
+  /** Restores the states getRngStates returned (threads beyond the saved ones keep theirs). */
+  setRngStates(states: RngState[][]): void {
+    this.check();
+    const rngs = modelRngs(this.model),
+      R = rngs.length;
+    if (!Array.isArray(states) || states.some((t) => !Array.isArray(t) || t.length !== R))
+      throw new RangeError(`DataParallel.setRngStates: expected [thread][${R} generator states]`);
+    states[0]?.forEach((st, r) => rngs[r]!.setState(st));
+    if (this.threads === 1 || states.length < 2) return;
+    reserve(this.memory!, this.hd.data + 16 * R * this.threads);
+    const u = new Uint32Array(this.memory!.buffer, this.hd.data, 4 * R * this.threads);
+    u.fill(0);
+    for (let t = 1; t < Math.min(this.threads, states.length); t++)
+      states[t]!.forEach((st, r) => u.set(st.s, 4 * (t * R + r)));
+    this.signal(SET_RNG);
+    this.await(this.threads - 1);
+    this.raise(null);
+  }
+
   /** Stops and terminates the workers. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -526,7 +588,17 @@ export function serveShards(init: ShardWorkerInit, ready: () => void): void {
           slot.set(model.params.grad);
         }
       } else if (cmd === RESET) model.resetState();
-      else if (cmd === GET_STATE || cmd === SET_STATE) {
+      else if (cmd === GET_RNG || cmd === SET_RNG) {
+        const rngs = modelRngs(model),
+          R = rngs.length,
+          u = new Uint32Array(mem.buffer, hd.data, 4 * R * S);
+        rngs.forEach((r, k) => {
+          const o = 4 * (index * R + k);
+          if (cmd === GET_RNG) u.set(r.getState().s, o);
+          else if (u[o]! | u[o + 1]! | u[o + 2]! | u[o + 3]!)
+            r.setState({ s: [u[o]!, u[o + 1]!, u[o + 2]!, u[o + 3]!], spare: null }); // all zero: not saved
+        });
+      } else if (cmd === GET_STATE || cmd === SET_STATE) {
         const sp = shardLayout(sh, 1, B, S, false)[index],
           n = LD * B * H,
           buf = mem.buffer;

@@ -1,7 +1,8 @@
 // `recur lm train --resume RUN` continues bit-exactly: N updates straight and N/2 + resume + N/2
 // end with the same bits in every tensor of the checkpoint (parameters, Adam's moments, the
-// carried state of every stream) and the same validation loss, on one thread and on two (where
-// each thread carries its own rows' state and the checkpoint gathers them).
+// carried state of every stream) and the same validation loss, with dropout (every thread's
+// generators restored), on one thread and on two (where each thread carries its own rows' state
+// and the checkpoint gathers them).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -27,6 +28,7 @@ for (const threads of ['1', '2']) {
     const common = [
       ...['--text', TEXT, '--hidden', '16', '--embed', '8', '--layers', '2', '--batch', '6', '--bptt', '12'],
       ...['--schedule', 'cosine', '--warmup', '3', '--lr', '0.01', '--eval-every', '4', '--eval-tokens', '600'],
+      ...['--dropout', '0.2', '--input-dropout', '0.1', '--output-dropout', '0.25'],
       ...['--threads', threads, '--sample-length', '20', '--checkpoint-every', '5', '--json'],
     ];
     const a = recur('train', ...common, '--steps', '12', '--out', join(dir, 'a'));

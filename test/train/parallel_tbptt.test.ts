@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type Batch, SGD, SequenceModel, type SequenceModelConfig, Trainer, TruncatedBPTT } from 'recur';
-import { dataParallel } from 'recur/parallel';
+import { dataParallel, modelRngs, shardConfig } from 'recur/parallel';
 import { relErr } from '../helpers.js';
 
 const V = 11,
@@ -119,6 +119,40 @@ test('carried state: gather [L*D, B, H] from the threads, scatter it back, reset
     dp.resetState();
     assert.deepEqual(dp.getState(), { h: null, c: null });
     assert.throws(() => dp.setState({ h: new Float32Array(7), c: null }), /not \[2, B, 9\]/);
+  } finally {
+    await dp.close();
+  }
+});
+
+test("dropout over threads: each shard its own masks; every thread's generators save and restore", async () => {
+  const cfg: SequenceModelConfig = { ...CFG, dropout: 0.3, inputDropout: 0.1, outputDropout: 0.2 };
+  assert.notEqual(shardConfig(cfg, 1).dropoutSeed, shardConfig(cfg, 2).dropoutSeed);
+  assert.equal(shardConfig(cfg, 0), cfg);
+  const m = new SequenceModel(cfg);
+  assert.equal(modelRngs(m).length, 3); // inputs, between the 2 layers, outputs
+  const dp = await dataParallel(m, { threads: 2 });
+  try {
+    const tr = new Trainer(dp, new SGD(m.params, { lr: 0.1 }), { clipNorm: 5 });
+    const tb = new TruncatedBPTT(tr, 8, 8);
+    tb.reset();
+    tb.run(slice, 16);
+    const saved = dp.getRngStates(),
+      st = dp.getState(),
+      params = Float32Array.from(m.params.data);
+    assert.equal(saved.length, 2);
+    assert.notDeepEqual(saved[0], saved[1], 'the shards draw from different generators');
+    const next = () => tr.train(slice(16, 24), { carry: true }).loss;
+    const a = next();
+    // back to the saved point: the same parameters, state and generators give the same bits
+    m.params.data.set(params);
+    dp.setState(st);
+    dp.setRngStates(saved);
+    assert.equal(next(), a);
+    // without restoring the generators the masks differ
+    m.params.data.set(params);
+    dp.setState(st);
+    assert.notEqual(next(), a);
+    assert.throws(() => dp.setRngStates([[]]), /expected/);
   } finally {
     await dp.close();
   }
