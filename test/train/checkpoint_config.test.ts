@@ -29,6 +29,3 @@ test('checkpoint round trip: dropout settings and dropout seed', () => {
     assert.deepEqual(back.model.params.data, m.params.data);
   }
 });
-  const text = new TextDecoder().decode(bad).replace('"dropout":0.5', '"dropout":1.5');
-  assert.throws(() => loadCheckpoint(new TextEncoder().encode(text)), /dropout|checksum/);
-});
