@@ -9,24 +9,26 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { readInput, readInputText } from '../node/files.js';
-import { checkMemory, trainingBytes } from './memory.js';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import type { Command, CommandIO, FlagSpec } from './args.js';
 import { InputError, UsageError } from './args.js';
-import { RunDir } from '../node/rundir.js';
 import { SafetensorsError } from '../safetensors.js';
-import { CharVocab, type UnknownPolicy, type Vocab, WordVocab } from '../lm/vocab.js';
-import { splitIds } from '../lm/corpus.js';
-import { RecurrentLM, trainLM, trainLMOnDevice, type TrainLMOptions } from '../lm/lm.js';
-import { hostBackend, withGpu } from './training.js';
-import { runToyTask, TOY_TASKS, type ToyTaskName } from '../lm/toy.js';
+import type { UnknownPolicy, Vocab } from '../lm/vocab.js';
+import { RecurrentLM } from '../lm/lm.js';
+import { lmTrain } from './lm_train.js';
+import { hostBackend } from './training.js';
+import { decodeTarget, encodeSource, exactMatch, runToyTask, TOY_TASKS, type ToyTaskName } from '../lm/toy.js';
+import { loadSeq2Seq, saveSeq2Seq } from '../lm/encdec_io.js';
+import { RunDir } from '../node/rundir.js';
 import { CELL_NAMES } from '../layers/cells/index.js';
-import type { OptimizerSpec } from '../train/optim.js';
-import { Progress } from './progress.js';
 
 const FLAGS: Record<string, FlagSpec> = {
   text: { type: 'string', help: 'train/eval: UTF-8 text file' },
-  model: { type: 'string', help: 'sample/eval: a run folder or checkpoint.safetensors file' },
+  model: { type: 'string', help: 'sample/eval/decode: a run folder or checkpoint.safetensors file' },
+  resume: {
+    type: 'string',
+    help: 'train: continue this run folder bit-exactly (its config.json; new --steps/--minutes)',
+  },
   level: { type: 'string', default: 'char', choices: ['char', 'word'], help: 'train: tokens are characters or words' },
   'max-vocab': {
     type: 'int',
@@ -40,6 +42,21 @@ const FLAGS: Record<string, FlagSpec> = {
   embed: { type: 'int', min: 1, max: 16384, help: 'embedding width (default: 64; seq2seq 16)' },
   hidden: { type: 'int', min: 1, max: 16384, help: 'hidden units per layer (default: 256; seq2seq 128)' },
   layers: { type: 'int', default: 1, min: 1, max: 64, help: 'stacked recurrent layers' },
+  dropout: {
+    type: 'number',
+    default: 0,
+    min: 0,
+    below: 1,
+    help: 'train: dropout between stacked layers (PyTorch LSTM dropout)',
+  },
+  'input-dropout': { type: 'number', default: 0, min: 0, below: 1, help: 'train: dropout on the embeddings' },
+  'output-dropout': {
+    type: 'number',
+    default: 0,
+    min: 0,
+    below: 1,
+    help: 'train: dropout on the top layer output, before the head',
+  },
   batch: {
     type: 'int',
     min: 1,
@@ -49,20 +66,36 @@ const FLAGS: Record<string, FlagSpec> = {
   bptt: { type: 'int', default: 64, min: 1, max: 100000, help: 'truncated BPTT length T' },
   optimizer: { type: 'string', default: 'adam', choices: ['sgd', 'rmsprop', 'adam', 'adamw'], help: 'optimiser' },
   lr: { type: 'number', above: 0, help: 'learning rate (default: 0.002; seq2seq 0.005)' },
+  'weight-decay': { type: 'number', default: 0, min: 0, help: 'train: weight decay (L2; decoupled with adamw)' },
   clip: { type: 'number', default: 5, min: 0, help: 'clip the gradient global norm (0 = off)' },
-  steps: { type: 'int', default: 0, min: 0, max: 1e9, help: 'train: stop after this many updates (0 = no limit)' },
-  epochs: {
+  schedule: {
+    type: 'string',
+    default: 'constant',
+    choices: ['constant', 'cosine'],
+    help: 'train: learning-rate schedule; cosine decays over --decay-steps, or over --minutes when only they are set',
+  },
+  warmup: { type: 'int', default: 0, min: 0, max: 1e9, help: 'train: linear warm-up steps' },
+  'decay-steps': {
     type: 'int',
     default: 0,
+    min: 0,
+    max: 1e9,
+    help: 'train: steps the cosine decays over (0 = --steps, or --epochs)',
+  },
+  'min-lr': { type: 'number', default: 0, min: 0, help: 'train: learning rate at the end of the cosine' },
+  steps: { type: 'int', min: 0, max: 1e9, help: 'train: stop after this many updates in total (0 = no limit)' },
+  epochs: {
+    type: 'int',
     min: 0,
     max: 1e6,
     help: 'train: stop after this many passes (0 = 1 unless --steps/--minutes)',
   },
-  minutes: {
-    type: 'number',
-    default: 0,
-    min: 0,
-    help: 'train/seq2seq: training-time budget in minutes (0 = no limit)',
+  minutes: { type: 'number', min: 0, help: 'train/seq2seq: training-time budget in minutes (0 = no limit)' },
+  threads: {
+    type: 'int',
+    min: 1,
+    max: 256,
+    help: 'train: data-parallel threads, each carrying its rows of streams (default: one per core)',
   },
   val: {
     type: 'number',
@@ -71,6 +104,13 @@ const FLAGS: Record<string, FlagSpec> = {
     below: 1,
     help: 'train: fraction of the text (its tail) held out for validation',
   },
+  dev: {
+    type: 'number',
+    default: 0,
+    min: 0,
+    below: 1,
+    help: 'train: evaluate on this fraction carved from the end of the training part instead (choosing settings)',
+  },
   'eval-every': { type: 'int', default: 200, min: 0, help: 'train: validate every N updates (0 = only at the end)' },
   'eval-tokens': {
     type: 'int',
@@ -78,19 +118,40 @@ const FLAGS: Record<string, FlagSpec> = {
     min: 1,
     help: 'train: tokens per periodic validation (the end one uses all)',
   },
-  length: {
+  'eval-batch': {
+    type: 'int',
+    default: 16,
+    min: 1,
+    max: 65536,
+    help: 'train: streams the validation text is read as (state carried)',
+  },
+  'sample-every': {
+    type: 'int',
+    default: 0,
+    min: 0,
+    help: 'train: write a sample to samples.jsonl every N updates (0 = --eval-every)',
+  },
+  'sample-length': { type: 'int', default: 300, min: 0, max: 1e6, help: 'train: tokens per sample (0 = none)' },
+  ngram: {
+    type: 'int',
+    default: 0,
+    min: 0,
+    max: 9,
+    help: 'train: also fit an interpolated Kneser-Ney n-gram of this order on the same split (0 = none)',
+  },
+  'checkpoint-every': {
     type: 'int',
     default: 500,
     min: 0,
-    max: 1e7,
-    help: 'sample: tokens to generate (train: sample this many at the end)',
+    help: 'train: write the checkpoint every N updates (and at the end)',
   },
+  length: { type: 'int', default: 500, min: 0, max: 1e7, help: 'sample: tokens to generate' },
   temperature: {
     type: 'number',
     default: 1,
     min: 0,
     max: 1000,
-    help: 'sample: softmax temperature (0 = most likely token)',
+    help: 'sample/train samples: softmax temperature (0 = most likely token)',
   },
   prime: { type: 'string', default: '', help: 'sample: text the sample continues' },
   unknown: {
@@ -112,24 +173,18 @@ const FLAGS: Record<string, FlagSpec> = {
     default: false,
     help: 'seq2seq addition: write the sum least-significant digit first',
   },
-  beam: { type: 'int', default: 1, min: 1, max: 64, help: 'seq2seq: beam width for the final evaluation (1 = greedy)' },
+  beam: { type: 'int', default: 1, min: 1, max: 64, help: 'seq2seq/decode: beam width (1 = greedy)' },
   'eval-n': {
     type: 'int',
-    default: 2000,
     min: 1,
     max: 1e7,
-    help: 'seq2seq: fresh examples for the final exact-match evaluation',
+    help: 'seq2seq: fresh examples for the final exact-match evaluation (default 2000); decode: score this many',
   },
   seed: { type: 'int', default: 1, help: 'seed for init, data order and sampling' },
-  out: { type: 'string', help: 'train: run folder (default runs/lm-<file name>)' },
-  force: { type: 'boolean', default: false, help: 'train: overwrite an existing run folder' },
+  out: { type: 'string', help: 'train/seq2seq: run folder (train default runs/lm-<file name>)' },
+  force: { type: 'boolean', default: false, help: 'train/seq2seq: overwrite an existing run folder' },
   backend: { type: 'string', help: 'kernel backend (ts, wasm), or webgpu: train on the GPU' },
 };
-
-function optSpec(o: Record<string, any>): OptimizerSpec {
-  if (!(o.lr > 0)) throw new UsageError(`--lr must be > 0, got ${o.lr}`);
-  return { type: o.optimizer, lr: o.lr } as OptimizerSpec;
-}
 
 function readText(path: string | undefined): string {
   if (!path) throw new UsageError('--text FILE is required');
@@ -159,144 +214,6 @@ function encode(vocab: Vocab, text: string, policy: UnknownPolicy): Int32Array {
   } catch (e) {
     throw new InputError((e as Error).message);
   }
-}
-
-async function train(o: Record<string, any>, io: CommandIO): Promise<number> {
-  o = { ...o, embed: o.embed ?? 64, hidden: o.hidden ?? 256, batch: o.batch ?? 32, lr: o.lr ?? 0.002 };
-  for (const k of ['embed', 'hidden', 'layers', 'batch', 'bptt'] as const)
-    if (!(o[k] >= 1)) throw new UsageError(`--${k} must be >= 1, got ${o[k]}`);
-  const text = readText(o.text);
-  const vocab =
-    o.level === 'word'
-      ? WordVocab.fromText(text, { maxSize: o.maxVocab, lowercase: o.lowercase })
-      : CharVocab.fromText(text);
-  checkMemory(
-    trainingBytes({
-      cell: o.cell,
-      input: o.embed,
-      hidden: o.hidden,
-      layers: o.layers,
-      output: vocab.size,
-      T: o.bptt,
-      batch: o.batch,
-      threads: 1,
-    }) +
-      16 * vocab.size * o.embed,
-    `--hidden ${o.hidden} --layers ${o.layers} --embed ${o.embed} --bptt ${o.bptt} --batch ${o.batch} ` +
-      `(${vocab.size} tokens)`,
-    'lower one of them',
-  );
-  const ids = vocab.encode(text);
-  const { train: tr, val } = splitIds(ids, o.val);
-  if (tr.length < 2 * o.batch)
-    throw new InputError(`the training text has ${tr.length} tokens: too few for --batch ${o.batch} streams`);
-  if (o.val > 0 && val.length < 4)
-    throw new InputError(`the validation split has ${val.length} tokens; use a longer text or a larger --val`);
-  const dir = o.out ?? `runs/lm-${basename(o.text).replace(/\.[^.]*$/, '')}`;
-  if (existsSync(join(dir, 'checkpoint.safetensors')) && !o.force)
-    throw new InputError(`run folder '${dir}' already has a checkpoint; use --force to overwrite`);
-  const run = RunDir.create(dir);
-  const lm = RecurrentLM.create(
-    vocab,
-    { cell: o.cell, embedDim: o.embed, hiddenSize: o.hidden, numLayers: o.layers, seed: o.seed },
-    hostBackend(o.backend),
-  );
-  const spec = optSpec(o);
-  run.writeJSON('config.json', {
-    command: 'lm train',
-    text: o.text,
-    level: o.level,
-    vocab_size: vocab.size,
-    train_tokens: tr.length,
-    val_tokens: val.length,
-    model: lm.model.config,
-    optimizer: spec,
-    batch: o.batch,
-    bptt: o.bptt,
-    clip: o.clip,
-    steps: o.steps,
-    epochs: o.epochs,
-    minutes: o.minutes,
-  });
-  const positions = Math.floor(tr.length / o.batch) - 1,
-    perEpoch = Math.ceil(positions / o.bptt);
-  const total = o.steps || (o.epochs ? Math.ceil(o.epochs * perEpoch) : o.minutes ? 0 : perEpoch);
-  const progress = new Progress(io, total || perEpoch, o.json);
-  let lastEval = NaN;
-  const opts: TrainLMOptions = {
-    batch: o.batch,
-    bptt: o.bptt,
-    optimizer: spec,
-    clipNorm: o.clip > 0 ? o.clip : undefined,
-    steps: o.steps || undefined,
-    epochs: o.epochs || undefined,
-    maxSeconds: o.minutes ? o.minutes * 60 : undefined,
-    val: val.length >= 4 ? val : undefined,
-    evalEvery: o.evalEvery,
-    evalTokens: o.evalTokens,
-    onLog: (r) => {
-      if (r.kind === 'eval') {
-        run.log(r);
-        lastEval = r.bits_per_token as number;
-        return;
-      }
-      if ((r.step as number) % 10 === 0) run.log(r);
-      progress.update(r.step as number, {
-        loss: r.loss as number,
-        'val bits': lastEval,
-        'tok/s': Math.round(r.tokens_per_s as number),
-      });
-    },
-  };
-  const res =
-    o.backend === 'webgpu'
-      ? await withGpu(lm.model, (gpu) => trainLMOnDevice(lm, gpu, tr, opts))
-      : trainLM(lm, tr, opts);
-  run.saveCheckpoint(
-    lm.toBytes(
-      { step: res.steps, train: { seconds: res.seconds, epochs: res.epochs } },
-      { opt: res.optimizer, spec: res.optimizerSpec },
-    ),
-  );
-  const sample =
-    o.length > 0 ? lm.sample({ length: Math.min(o.length, 2000), temperature: o.temperature || 0, seed: o.seed }) : '';
-  const unit = vocab.type === 'char' ? 'char' : 'word';
-  const result = {
-    text: o.text,
-    level: o.level,
-    vocab_size: vocab.size,
-    cell: o.cell,
-    hidden: o.hidden,
-    layers: o.layers,
-    steps: res.steps,
-    epochs: res.epochs,
-    epochs_seen: Number((res.tokens / (positions * o.batch)).toFixed(4)),
-    seconds: Number(res.seconds.toFixed(2)),
-    tokens_per_s: Math.round(res.tokensPerSecond),
-    train_loss: res.trainLoss,
-    val_loss: res.val?.loss ?? null,
-    [`val_bits_per_${unit}`]: res.val?.bitsPerToken ?? null,
-    val_perplexity: res.val?.perplexity ?? null,
-    val_tokens: res.val?.tokens ?? 0,
-    stopped: res.stopped,
-    run: dir,
-  };
-  run.writeJSON('result.json', result);
-  if (o.json) {
-    io.out(JSON.stringify(result));
-    return 0;
-  }
-  io.out(
-    `${res.steps} updates (${result.epochs_seen} epochs) in ${res.seconds.toFixed(1)} s, ` +
-      `${result.tokens_per_s} tokens/s; ` +
-      (res.val
-        ? `validation ${res.val.bitsPerToken.toFixed(4)} bits/${unit} (perplexity ` +
-          `${res.val.perplexity.toFixed(2)}) on ${res.val.tokens} ${unit}s`
-        : 'no validation split') +
-      `; run folder ${dir}`,
-  );
-  if (sample) io.out(`--- sample (seed ${o.seed}) ---\n${sample}`);
-  return 0;
 }
 
 async function sample(o: Record<string, any>, io: CommandIO): Promise<number> {
@@ -334,8 +251,8 @@ async function evaluate(o: Record<string, any>, io: CommandIO): Promise<number> 
     );
   else
     io.out(
-      `${ev.bitsPerToken.toFixed(4)} bits/${unit}, perplexity ${ev.perplexity.toFixed(3)}, loss ` +
-        `${ev.loss.toFixed(4)} nats over ${ev.tokens} ${unit}s`,
+      `${ev.bitsPerToken.toFixed(4)} bits/${unit}, perplexity ${ev.perplexity.toFixed(3)}, ` +
+        `loss ${ev.loss.toFixed(4)} nats over ${ev.tokens} ${unit}s`,
     );
   return 0;
 }
@@ -345,7 +262,11 @@ async function seq2seq(o: Record<string, any>, io: CommandIO): Promise<number> {
     if (o[k] !== undefined && !(o[k] >= 1)) throw new UsageError(`--${k} must be >= 1, got ${o[k]}`);
   if (o.lr !== undefined && !(o.lr > 0)) throw new UsageError(`--lr must be > 0, got ${o.lr}`);
   if (!(o.beam >= 1)) throw new UsageError(`--beam must be >= 1, got ${o.beam}`);
-  const res = runToyTask({
+  if (o.out && existsSync(join(o.out, 'checkpoint.safetensors')) && !o.force)
+    throw new InputError(`run folder '${o.out}' already has a model; use --force to overwrite`);
+  const run = o.out ? RunDir.create(o.out) : null;
+  run?.clear();
+  const { model, toyTask, ...res } = runToyTask({
     task: o.task as ToyTaskName,
     maxLen: o.maxLen || undefined,
     lsbFirst: o.lsbFirst,
@@ -360,6 +281,7 @@ async function seq2seq(o: Record<string, any>, io: CommandIO): Promise<number> {
     beam: o.beam,
     evalN: o.evalN,
     onLog: (r: Record<string, number | string>) => {
+      run?.log({ kind: 'train', ...r });
       if (!o.json)
         io.err(
           Object.entries(r)
@@ -368,39 +290,114 @@ async function seq2seq(o: Record<string, any>, io: CommandIO): Promise<number> {
         );
     },
   });
+  if (run) {
+    run.writeJSON('config.json', { command: 'lm seq2seq', task: o.task, ...res.config });
+    run.saveCheckpoint(
+      saveSeq2Seq(model, toyTask, {
+        maxLen: o.maxLen || null,
+        lsbFirst: o.lsbFirst,
+        extra: {
+          steps: res.steps,
+          exact_match: res.exactMatch,
+          eval_n: res.evalN,
+          eval_seed: res.evalSeed,
+          beam: res.beam,
+        },
+      }),
+    );
+    run.writeJSON('result.json', { ...res, run: run.path });
+  }
   if (o.json) {
-    io.out(JSON.stringify(res));
+    io.out(JSON.stringify({ ...res, run: run?.path ?? null }));
     return 0;
   }
   io.out(
     `${o.task}: exact match ${(res.exactMatch * 100).toFixed(2)}% of ${res.evalN} fresh examples ` +
       `(${res.beam > 1 ? `beam ${res.beam}` : 'greedy'}), ` +
-      `${res.steps} updates in ${res.seconds.toFixed(1)} s`,
+      `${res.steps} updates in ${res.seconds.toFixed(1)} s` +
+      (run ? `; model saved in ${run.path}` : ''),
   );
   for (const ex of res.examples)
     io.out(`  ${ex.source} -> ${ex.output}${ex.output === ex.target ? '' : `   (want ${ex.target})`}`);
   return 0;
 }
 
+/** `recur lm decode --model DIR [SOURCE ...]`: decodes sources (arguments, or lines of --text) with a saved model. */
+async function decode(o: Record<string, any>, sources: string[], io: CommandIO): Promise<number> {
+  if (!o.model) throw new UsageError('--model is required (a folder written by lm seq2seq --out, or its file)');
+  if (!(o.beam >= 1)) throw new UsageError(`--beam must be >= 1, got ${o.beam}`);
+  const file =
+    existsSync(o.model) && statSync(o.model).isDirectory() ? join(o.model, 'checkpoint.safetensors') : o.model;
+  if (!existsSync(file)) throw new InputError(`no model at '${file}'`);
+  let loaded: ReturnType<typeof loadSeq2Seq>;
+  try {
+    loaded = loadSeq2Seq(readInput(file), hostBackend(o.backend));
+  } catch (e) {
+    if (e instanceof SafetensorsError) throw new InputError(`${file}: ${e.message}`);
+    throw e;
+  }
+  const { model, task, meta } = loaded;
+  const srcs = [...sources];
+  if (o.text)
+    srcs.push(
+      ...readText(o.text)
+        .split(/\r?\n/)
+        .filter((l) => l.length > 0),
+    );
+  const ids = srcs.map((s, i) => {
+    try {
+      return encodeSource(task, s);
+    } catch (e) {
+      throw new InputError(`source ${i + 1} ('${s}'): ${(e as Error).message}`);
+    }
+  });
+  const maxLen = task.name === 'addition' ? 12 : 40;
+  const outputs = ids.length
+    ? model.decode(ids, { beam: o.beam, maxLen }).tokens.map((t) => decodeTarget(task, t))
+    : [];
+  // --eval-n given: the exact match on fresh examples, from the same seed as the saved score
+  const evalSeed = Number(meta.extra?.eval_seed ?? 0);
+  const em = o.evalN !== undefined ? exactMatch(model, task, o.evalN, evalSeed, o.beam) : null;
+  if (o.evalN !== undefined && !(o.evalN >= 1)) throw new UsageError(`--eval-n must be >= 1, got ${o.evalN}`);
+  if (!ids.length && !em) throw new UsageError('give sources to decode (arguments or --text FILE), or --eval-n N');
+  if (o.json) {
+    io.out(
+      JSON.stringify({
+        task: task.name,
+        beam: o.beam,
+        outputs: srcs.map((source, i) => ({ source, output: outputs[i] })),
+        ...(em ? { exact_match: em.rate, eval_n: o.evalN, eval_seed: evalSeed } : {}),
+      }),
+    );
+    return 0;
+  }
+  srcs.forEach((s, i) => io.out(`${s} -> ${outputs[i]}`));
+  if (em) io.out(`exact match ${(em.rate * 100).toFixed(2)}% of ${o.evalN} fresh examples (seed ${evalSeed})`);
+  return 0;
+}
+
 export const command: Command = {
   name: 'lm',
-  summary: 'language models on a text file (train, sample, eval) and encoder-decoder toy tasks (seq2seq)',
-  positionals: 'train|sample|eval|seq2seq',
+  summary: 'language models on a text file (train, sample, eval) and encoder-decoder toy tasks (seq2seq, decode)',
+  positionals: 'train|sample|eval|seq2seq|decode [SOURCE ...]',
   flags: FLAGS,
   details:
     'Examples:\n' +
     '  recur lm train --text ../shared/data/tinyshakespeare.txt --minutes 15 --out runs/shakespeare\n' +
     '  recur lm sample --model runs/shakespeare --prime "ROMEO:" --temperature 0.8 --length 400 --seed 7\n' +
     '  recur lm eval --model runs/shakespeare --text other.txt\n' +
-    '  recur lm seq2seq --task addition --minutes 10 --beam 4\n' +
+    '  recur lm train --resume runs/shakespeare --minutes 20        (continues bit-exactly)\n' +
+    '  recur lm seq2seq --task addition --minutes 10 --beam 4 --out runs/addition\n' +
+    '  recur lm decode --model runs/addition 123+45= 9+9=\n' +
     'The vocabulary is built from the training text and saved in the checkpoint; characters outside it in\n' +
     '--prime or an eval text are an error (exit 3) unless --unknown skip drops them.',
   async run(o, pos, io) {
     const [sub, ...rest] = pos;
+    if (sub === 'decode') return decode(o, rest, io);
     if (rest.length) throw new UsageError(`unexpected argument '${rest[0]}'`);
     switch (sub) {
       case 'train':
-        return train(o, io);
+        return lmTrain(o, io);
       case 'sample':
         return sample(o, io);
       case 'eval':
@@ -410,8 +407,8 @@ export const command: Command = {
       default:
         throw new UsageError(
           sub
-            ? `unknown subcommand '${sub}'; expected train, sample, eval or seq2seq`
-            : 'give a subcommand: train, sample, eval or seq2seq',
+            ? `unknown subcommand '${sub}'; expected train, sample, eval, seq2seq or decode`
+            : 'give a subcommand: train, sample, eval, seq2seq or decode',
         );
     }
   },

@@ -10,17 +10,16 @@ export {
   type UnknownPolicy,
 } from './vocab.js';
 export { TokenStreams, splitIds } from './corpus.js';
+export { RecurrentLM, drawToken, type LMConfig, type LMEval, type SampleOptions } from './lm.js';
 export {
-  RecurrentLM,
   trainLM,
   trainLMOnDevice,
-  drawToken,
-  type LMConfig,
-  type LMEval,
-  type SampleOptions,
+  timeScheduleLr,
+  type LMPosition,
+  type TimeSchedule,
   type TrainLMOptions,
   type TrainLMResult,
-} from './lm.js';
+} from './train.js';
 export { NPLM, evaluateNPLM, trainNPLM, ngramBatch, type NPLMConfig, type TrainNPLMOptions } from './nplm.js';
 export { murmur3 } from '../hashing/murmur3.js'; // one MurmurHash3 for the whole library
 export {
@@ -33,6 +32,8 @@ export {
   type HashedEmbeddingOptions,
 } from './hashed.js';
 export { EncoderDecoder, type EncDecConfig, type Seq2SeqBatch } from './encdec.js';
+export { saveSeq2Seq, loadSeq2Seq, SEQ2SEQ_VERSION, type Seq2SeqMeta } from './encdec_io.js';
+export { KneserNey, modifiedDiscounts, type KneserNeyOptions } from './ngram.js';
 export {
   makeToyTask,
   runToyTask,

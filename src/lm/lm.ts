@@ -5,8 +5,8 @@
  *
  *   loss (nats/token) = -mean_t log p(x_{t+1} | x_<=t);  bits/token = nats / ln 2;  perplexity = e^nats
  *
- * Training is truncated BPTT over B parallel streams (TokenStreams + TruncatedBPTT, k1 = k2 =
- * bptt) with the state carried across windows. Sampling draws from softmax(logits / temperature)
+ * Training (train.ts) is truncated BPTT over B parallel streams (TokenStreams + TruncatedBPTT,
+ * k1 = k2 = bptt) with the state carried across windows. Sampling draws from softmax(logits / temperature)
  * with a seeded Rng, after feeding the priming text. The vocabulary is stored in the
  * checkpoint's metadata (`extra.lm.vocab`) so a saved model encodes and decodes on its own.
  */
@@ -14,12 +14,9 @@ import { SequenceModel } from '../layers/model.js';
 import { Rng } from '../random.js';
 import type { FArray } from '../tensor.js';
 import type { CellType } from '../layers/stack.js';
-import { type Optimizer, type OptimizerSpec, makeOptimizer } from '../train/optim.js';
-import { type StepInfo, Trainer, TruncatedBPTT } from '../train/trainer.js';
-import type { DeviceTrainable, Stateful, Trainable } from '../train/trainable.js';
-import type { Batch } from '../batch.js';
+import type { Optimizer, OptimizerSpec } from '../train/optim.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from '../train/checkpoint.js';
-import type { ScheduleSpec } from '../train/schedule.js';
+import type { CarriedState } from '../layers/step.js';
 import { SafetensorsError } from '../safetensors.js';
 import { type UnknownPolicy, type Vocab, vocabFromJSON } from './vocab.js';
 import { TokenStreams } from './corpus.js';
@@ -29,6 +26,10 @@ export interface LMConfig {
   embedDim?: number;
   hiddenSize?: number;
   numLayers?: number;
+  /** Dropout between stacked layers (PyTorch's), on the embeddings, and on the top output (default 0). */
+  dropout?: number;
+  inputDropout?: number;
+  outputDropout?: number;
   seed?: number;
 }
 
@@ -75,6 +76,9 @@ export class RecurrentLM {
           embedDim: cfg.embedDim ?? 64,
           hiddenSize: cfg.hiddenSize ?? 256,
           numLayers: cfg.numLayers ?? 1,
+          ...(cfg.dropout ? { dropout: cfg.dropout } : {}),
+          ...(cfg.inputDropout ? { inputDropout: cfg.inputDropout } : {}),
+          ...(cfg.outputDropout ? { outputDropout: cfg.outputDropout } : {}),
           outputSize: vocab.size,
           head: 'every',
           loss: 'xent',
@@ -156,16 +160,27 @@ export class RecurrentLM {
     return out;
   }
 
-  /** Checkpoint bytes (safetensors) with the vocabulary in the metadata. */
+  /**
+   * Checkpoint bytes (safetensors) with the vocabulary in the metadata. `state` replaces the
+   * model's own carried state in the file (data-parallel training carries the rows on several threads).
+   */
   toBytes(
     meta: Partial<Omit<CheckpointMeta, 'version' | 'model' | 'optimizer'>> = {},
     optimizer?: { opt: Optimizer; spec: OptimizerSpec },
+    state?: CarriedState,
   ): Uint8Array {
-    return saveCheckpoint(
-      this.model,
-      { step: meta.step ?? 0, ...meta, extra: { ...meta.extra, lm: { vocab: this.vocab.toJSON() } } },
-      optimizer,
-    );
+    const m = this.model,
+      own = state ? m.getState() : null;
+    if (state) m.setState(state);
+    try {
+      return saveCheckpoint(
+        m,
+        { step: meta.step ?? 0, ...meta, extra: { ...meta.extra, lm: { vocab: this.vocab.toJSON() } } },
+        optimizer,
+      );
+    } finally {
+      if (own) m.setState(own);
+    }
   }
 
   /** Rebuilds a language model (and its optimiser, when saved) from checkpoint bytes. */
@@ -210,170 +225,4 @@ export function drawToken(logits: ArrayLike<number>, V: number, temp: number, rn
     if (u < 0) return v;
   }
   return arg; // rounding left a sliver: the most likely token
-}
-
-export interface TrainLMOptions {
-  /** Parallel streams B (default 32). */
-  batch?: number;
-  /** Truncation length T (k1 = k2; default 64). */
-  bptt?: number;
-  optimizer?: OptimizerSpec;
-  clipNorm?: number;
-  schedule?: ScheduleSpec;
-  /** Stop after this many updates (total, counting `startStep`), epochs, or seconds; whichever first. */
-  steps?: number;
-  epochs?: number;
-  maxSeconds?: number;
-  /** Validation ids; evaluated every `evalEvery` updates on at most `evalTokens` tokens, and fully at the end. */
-  val?: Int32Array;
-  evalEvery?: number;
-  evalTokens?: number;
-  /** Called with every update's record, and with each evaluation. */
-  onLog?: (rec: Record<string, number | string>) => void;
-  /** Continue from a saved optimiser and step count. */
-  opt?: Optimizer;
-  startStep?: number;
-}
-
-export interface TrainLMResult {
-  steps: number;
-  epochs: number;
-  seconds: number;
-  tokens: number;
-  tokensPerSecond: number;
-  trainLoss: number;
-  val: LMEval | null;
-  stopped: 'steps' | 'epochs' | 'time';
-  optimizer: Optimizer;
-  optimizerSpec: OptimizerSpec;
-}
-
-/** Trains `lm` on `train` ids by truncated BPTT over B streams; returns what happened. */
-export function trainLM(lm: RecurrentLM, train: Int32Array, o: TrainLMOptions = {}): TrainLMResult {
-  const run = lmTraining(lm, lm.model, train, o);
-  let r = run.next();
-  while (!r.done) r = run.next('update' in r.value ? r.value.update.run(r.value.slice, r.value.pos)[0] : undefined);
-  return r.value;
-}
-
-/**
- * `trainLM` with the steps on a device: `device` is the model on it (a GpuSequenceModel over
- * `lm.model`), stepped by the same Trainer and truncated BPTT; the host model is brought up to
- * date before each validation and at the end, so `lm` samples, evaluates and saves as usual.
- */
-export async function trainLMOnDevice(
-  lm: RecurrentLM,
-  device: DeviceTrainable<Batch> & Stateful<Batch>,
-  train: Int32Array,
-  o: TrainLMOptions = {},
-): Promise<TrainLMResult> {
-  const run = lmTraining(lm, device, train, o);
-  let r = run.next();
-  while (!r.done) {
-    const q = r.value;
-    if ('update' in q) r = run.next((await q.update.runAsync(q.slice, q.pos))[0]);
-    else {
-      await device.pull();
-      r = run.next();
-    }
-  }
-  return r.value;
-}
-
-type LMRequest = { update: TruncatedBPTT<Batch>; slice: (a: number, b: number) => Batch; pos: number } | { pull: true };
-
-/**
- * The training loop of trainLM, written once for the CPU and for a device: it yields what to
- * run (one truncated-BPTT update up to stream position `pos`, or bringing the host model up to
- * date before it is evaluated) and receives each update's StepInfo.
- */
-function* lmTraining(
-  lm: RecurrentLM,
-  model: Trainable<Batch> & Stateful<Batch>,
-  train: Int32Array,
-  o: TrainLMOptions,
-): Generator<LMRequest, TrainLMResult, StepInfo | undefined> {
-  const B = o.batch ?? 32,
-    T = o.bptt ?? 64,
-    spec = o.optimizer ?? { type: 'adam', lr: 2e-3 };
-  const opt = o.opt ?? makeOptimizer(lm.model.params, spec);
-  const trainer = new Trainer(model, opt, { clipNorm: o.clipNorm ?? 5, schedule: o.schedule });
-  trainer.step = o.startStep ?? 0;
-  const streams = new TokenStreams(train, B);
-  const tb = new TruncatedBPTT(trainer, T, T);
-  const slice = (a: number, e: number) => streams.window(a, e);
-  const maxSteps = o.steps ?? Infinity,
-    maxEpochs = o.epochs ?? (o.steps || o.maxSeconds ? Infinity : 1);
-  const t0 = performance.now(),
-    seconds = () => (performance.now() - t0) / 1000;
-  let tokens = 0,
-    epochs = 0,
-    stopped: TrainLMResult['stopped'] = 'epochs',
-    lossAvg = NaN;
-  outer: while (epochs < maxEpochs) {
-    tb.reset();
-    for (let pos = 0; pos < streams.positions; ) {
-      if (trainer.step >= maxSteps) {
-        stopped = 'steps';
-        break outer;
-      }
-      if (o.maxSeconds !== undefined && seconds() >= o.maxSeconds) {
-        stopped = 'time';
-        break outer;
-      }
-      pos = Math.min(pos + T, streams.positions);
-      const info = (yield { update: tb, slice, pos })!;
-      tokens += info.count;
-      lossAvg = Number.isNaN(lossAvg) ? info.loss : 0.98 * lossAvg + 0.02 * info.loss;
-      o.onLog?.({
-        kind: 'train',
-        step: trainer.step,
-        epoch: epochs + pos / streams.positions,
-        loss: info.loss,
-        grad_norm: info.gradNorm,
-        seconds: seconds(),
-        tokens_per_s: tokens / seconds(),
-      });
-      if (o.val && o.evalEvery && trainer.step % o.evalEvery === 0) {
-        if (model !== lm.model) yield { pull: true };
-        const ev = lm.evaluate(o.val, { B, T, maxTokens: o.evalTokens });
-        o.onLog?.({
-          kind: 'eval',
-          step: trainer.step,
-          loss: ev.loss,
-          bits_per_token: ev.bitsPerToken,
-          perplexity: ev.perplexity,
-          tokens: ev.tokens,
-          seconds: seconds(),
-        });
-      }
-    }
-    epochs++;
-  }
-  const secs = seconds();
-  if (model !== lm.model) yield { pull: true };
-  const val = o.val ? lm.evaluate(o.val, { B, T }) : null;
-  if (val)
-    o.onLog?.({
-      kind: 'eval',
-      final: 'yes',
-      step: trainer.step,
-      loss: val.loss,
-      bits_per_token: val.bitsPerToken,
-      perplexity: val.perplexity,
-      tokens: val.tokens,
-      seconds: seconds(),
-    });
-  return {
-    steps: trainer.step,
-    epochs,
-    seconds: secs,
-    tokens,
-    tokensPerSecond: tokens / secs,
-    trainLoss: lossAvg,
-    val,
-    stopped,
-    optimizer: opt,
-    optimizerSpec: spec,
-  };
 }

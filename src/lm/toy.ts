@@ -151,6 +151,11 @@ export interface ToyRunResult {
   seconds: number;
   examples: { source: string; target: string; output: string }[];
   config: Record<string, unknown>;
+  /** The seed of the final evaluation's examples (exactMatch(model, task, evalN, evalSeed, beam) repeats it). */
+  evalSeed: number;
+  /** The trained model and its task (to save, or to decode more). */
+  model: EncoderDecoder;
+  toyTask: ToyTask;
 }
 
 /** Trains an encoder-decoder on a toy task (Adam, clipping, fresh data each step) and scores it. */
@@ -209,7 +214,8 @@ export function runToyTask(o: ToyRunOptions): ToyRunResult {
   const seconds = secs(),
     evalN = o.evalN ?? 2000,
     beam = o.beam ?? 1;
-  const em = exactMatch(model, task, evalN, seed + 2_000_003, beam);
+  const evalSeed = seed + 2_000_003;
+  const em = exactMatch(model, task, evalN, evalSeed, beam);
   return {
     task: o.task,
     exactMatch: em.rate,
@@ -219,5 +225,8 @@ export function runToyTask(o: ToyRunOptions): ToyRunResult {
     seconds,
     examples: em.examples,
     config: { ...cfg, maxLen: o.maxLen ?? null, lsbFirst: o.lsbFirst ?? false },
+    evalSeed,
+    model,
+    toyTask: task,
   };
 }

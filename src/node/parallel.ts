@@ -48,6 +48,6 @@ export function dataParallel(model: SequenceModel, o: DataParallelOptions = {}):
   return DataParallel.start(model, o.threads ?? defaultThreads(), spawnNodeShardWorker, o.backend);
 }
 
-export { DataParallel } from '../train/data_parallel.js';
+export { DataParallel, modelRngs, shardConfig } from '../train/data_parallel.js';
 export type { GradientSource } from '../train/trainable.js';
 export { threadedGram, ThreadedGram } from './gram.js';

@@ -27,7 +27,7 @@ export class RunDir {
 
   /** Removes the files a run writes (for --force); leaves anything else in the folder alone. */
   clear(): void {
-    for (const f of ['metrics.jsonl', 'checkpoint.safetensors', 'result.json', 'config.json'])
+    for (const f of ['metrics.jsonl', 'samples.jsonl', 'checkpoint.safetensors', 'result.json', 'config.json'])
       rmSync(this.file(f), { force: true });
   }
 
@@ -45,7 +45,12 @@ export class RunDir {
 
   /** Appends one metrics record (JSON lines). */
   log(rec: Record<string, unknown>): void {
-    appendFileSync(this.file('metrics.jsonl'), JSON.stringify(rec) + '\n');
+    this.append('metrics.jsonl', rec);
+  }
+
+  /** Appends one record to a JSON-lines file of the run (metrics.jsonl, samples.jsonl). */
+  append(name: string, rec: Record<string, unknown>): void {
+    appendFileSync(this.file(name), JSON.stringify(rec) + '\n');
   }
 
   readMetrics(): Record<string, unknown>[] {

@@ -4,7 +4,8 @@
  *   summary table -> loss curves (train, valid) -> gradient flow (||dL/dh_t|| heatmap, time
  *   step x training step, log colour; first vs last curve) -> spectra (rho, sigma_max of W_hh,
  *   per-step growth of the Jacobian product) -> gradient norm and clip events -> saturation
- *   and ||h_t|| -> experiment tables -> sampled text / forecasts -> configs.
+ *   and ||h_t|| -> experiment tables -> language models (validation bits per token over training,
+ *   the n-gram baseline, samples over time) -> sampled text / forecasts -> configs.
  *
  * Input is plain data (`RunData`, what a run folder holds); reading folders is the CLI's job.
  * Every string from the data is escaped (escape.ts), and a Content-Security-Policy forbids
@@ -312,20 +313,108 @@ function experiments(runs: RunData[]): string {
   return parts.join('');
 }
 
+/** Language-model runs: those whose evaluations are in bits per token (recur lm train). */
+function lmRuns(runs: RunData[]): RunData[] {
+  return runs.filter((r) => ofKind(r.metrics, 'eval').some((e) => num(e.bits_per_token) !== null));
+}
+
+/** The unit of a language-model run's tokens (char or word). */
+function unitOf(run: RunData): string {
+  const level = (run.config as Rec | undefined)?.level ?? run.result?.level;
+  return level === 'word' ? 'word' : 'char';
+}
+
+/** Validation bits per token over training (with the n-gram baseline), training loss in the same unit, a table. */
+function languageModels(runs: RunData[]): string {
+  const lms = lmRuns(runs);
+  if (!lms.length) return '';
+  const units = new Set(lms.map(unitOf)),
+    unit = units.size === 1 ? [...units][0]! : 'token';
+  const val: Series[] = [],
+    train: Series[] = [],
+    hl: { y: number; label: string }[] = [];
+  lms.forEach((run) => {
+    const color = PALETTE[runs.indexOf(run) % PALETTE.length];
+    val.push({ name: run.name, points: pts(ofKind(run.metrics, 'eval'), (r) => r.bits_per_token), color });
+    const tr = ofKind(run.metrics, 'train');
+    train.push({ name: run.name, points: pts(tr, (r) => (num(r.loss) ?? NaN) / Math.LN2), color });
+    const ng = (run.result?.ngram ?? null) as Rec | null;
+    const b = ng ? (num(ng[`bits_per_${unitOf(run)}`]) ?? num(ng.bits_per_token)) : null;
+    if (b !== null) hl.push({ y: b, label: `${run.name}: ${String(ng!.model ?? 'n-gram')}` });
+  });
+  const rows = lms.map((run) => {
+    const r = run.result ?? {},
+      c = (run.config ?? {}) as Rec,
+      m = (c.model ?? {}) as Rec,
+      u = unitOf(run),
+      ng = (r.ngram ?? null) as Rec | null;
+    return [
+      run.name,
+      u,
+      `${fmt(m.numLayers ?? r.layers ?? 1, 3)} x ${fmt(m.hiddenSize ?? r.hidden, 6)} ${String(m.cell ?? r.cell ?? '')}`,
+      fmt(r.steps, 8),
+      fmt(r.epochs_seen, 4),
+      fmt(r.tokens_per_s, 8),
+      fmt(r[`val_bits_per_${u}`] ?? r.val_bits_per_token, 4),
+      fmt(r.val_perplexity, 5),
+      ng ? `${fmt(ng.perplexity, 5)} (${fmt(ng[`bits_per_${u}`], 4)} bits)` : '-',
+      String(r.evaluated_on ?? '-'),
+    ];
+  });
+  return (
+    table(
+      [
+        'run',
+        'unit',
+        'model',
+        'updates',
+        'epochs',
+        'tokens/s',
+        'val bits/token',
+        'val perplexity',
+        'n-gram perplexity',
+        'evaluated on',
+      ],
+      rows,
+    ) +
+    grid([
+      lineChart(val, { title: `validation bits per ${unit}`, xLabel: 'step', hlines: hl }),
+      lineChart(train, { title: `training loss in bits per ${unit} (per update)`, xLabel: 'step' }),
+    ])
+  );
+}
+
+/** Up to `k` items spread evenly over `a`, the first and last included. */
+function spread<T>(a: T[], k: number): T[] {
+  if (a.length <= k) return a;
+  return Array.from({ length: k }, (_, i) => a[Math.round((i * (a.length - 1)) / (k - 1))]!);
+}
+
 function samples(runs: RunData[]): string {
   return runs
     .filter((r) => r.samples?.length)
-    .map(
-      (run) =>
-        `<h3>${esc(run.name)}</h3>` +
-        run
-          .samples!.slice(-10)
+    .map((run) => {
+      const evals = ofKind(run.metrics, 'eval');
+      const bitsAt = (step: unknown) => {
+        const e = evals.find((r) => num(r.step) === num(step));
+        return e && num(e.bits_per_token) !== null
+          ? `, validation ${fmt(e.bits_per_token, 4)} bits/${unitOf(run)}`
+          : '';
+      };
+      const n = run.samples!.length;
+      return (
+        `<h3>${esc(run.name)}: ${n > 8 ? `8 of ${n} samples, ` : ''}over training</h3>` +
+        spread(run.samples!, 8)
           .map(
             (s) =>
-              `<div class="sample"><div class="sh">step ${fmt(s.step, 8)}${s.temperature !== undefined ? `, temperature ${fmt(s.temperature)}` : ''}</div><pre>${esc(s.text)}</pre></div>`,
+              `<div class="sample"><div class="sh">step ${fmt(s.step, 8)}` +
+              `${s.temperature !== undefined ? `, temperature ${fmt(s.temperature)}` : ''}` +
+              `${esc(bitsAt(s.step))}</div>` +
+              `<pre>${esc(s.text)}</pre></div>`,
           )
-          .join(''),
-    )
+          .join('')
+      );
+    })
     .join('');
 }
 
@@ -408,8 +497,24 @@ export function buildReport(runs: RunData[], o: ReportOptions = {}): string {
   ];
   const exp = experiments(runs);
   if (exp) parts.push(['experiment', 'Experiment', '', exp]);
+  const lm = languageModels(runs);
+  if (lm)
+    parts.push([
+      'lm',
+      'Language model',
+      'Validation loss in bits per token (characters or words) over training, against the n-gram baseline fitted on ' +
+        'the same split when the run has one (horizontal line); the training loss of each update in the same unit.',
+      lm,
+    ]);
   const smp = samples(runs);
-  if (smp) parts.push(['samples', 'Sampled text', 'Shown as text: nothing in a sample is interpreted as HTML.', smp]);
+  if (smp)
+    parts.push([
+      'samples',
+      'Sampled text',
+      'Samples drawn during training (seeded), with the validation score at that step. ' +
+        'Shown as text: nothing in a sample is interpreted as HTML.',
+      smp,
+    ]);
   const fc = forecasts(runs);
   if (fc) parts.push(['forecast', 'Forecasts', '', fc]);
   parts.push(['config', 'Configuration', '', configs(runs)]);

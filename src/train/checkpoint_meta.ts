@@ -72,7 +72,12 @@ const MODEL_KEYS = [
   'nonlinearity',
   'recurrentInit',
   'forgetBias',
+  'recurrentMaxAbs',
   'initialState',
+  'dropout',
+  'inputDropout',
+  'outputDropout',
+  'dropoutSeed',
   'outputSize',
   'head',
   'loss',
@@ -95,7 +100,11 @@ export function checkModelConfig(v: unknown): void {
   opt(m, 'nonlinearity', 'model', (x, p) => oneOf(x, p, ['tanh', 'relu', 'sigmoid', 'identity']));
   opt(m, 'recurrentInit', 'model', (x, p) => str(x, p, 32));
   opt(m, 'forgetBias', 'model', (x, p) => num(x, p), true);
+  opt(m, 'recurrentMaxAbs', 'model', (x, p) => num(x, p, 0));
   opt(m, 'initialState', 'model', (x, p) => oneOf(x, p, ['zero', 'learned']));
+  for (const k of ['dropout', 'inputDropout', 'outputDropout'] as const)
+    opt(m, k, 'model', (x, p) => num(x, p, 0, 0.999999));
+  opt(m, 'dropoutSeed', 'model', (x, p) => num(x, p));
   oneOf(m.head, 'model.head', ['last', 'every']);
   oneOf(m.loss, 'model.loss', ['mse', 'xent']);
   opt(m, 'seed', 'model', (x, p) => num(x, p));

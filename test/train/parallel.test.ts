@@ -165,11 +165,11 @@ test("bad input in a worker shard comes back as the caller's error; unsupported 
       () => dp.lossAndGrad(bad),
       (e: Error) => e instanceof RangeError && /id 99/.test(e.message),
     );
-    assert.throws(() => dp.lossAndGrad(b, { carry: true }), /carry state/);
     const r = dp.lossAndGrad(b); // still usable after an error
     assert.ok(Number.isFinite(r.loss));
   } finally {
     await dp.close();
   }
   assert.throws(() => dp.lossAndGrad(b), /after close/);
+  assert.throws(() => dp.resetState(), /after close/);
 });
