@@ -7,6 +7,7 @@
  */
 import type { SafeTensor } from '../safetensors.js';
 import { SafetensorsError } from '../safetensors.js';
+import { type CellSpec, cellSpec } from '../layers/cells/index.js';
 
 type Obj = Record<string, unknown>;
 
@@ -163,16 +164,30 @@ export function checkSizesAgainstTensors(m: Obj, tensors: Record<string, SafeTen
       `checkpoint metadata says ${what} ${JSON.stringify(cfg)}, but tensor '${from}' gives ${got}: the ` +
         `metadata and the tensors disagree`,
     );
-  const [gh, H] = shape('rnn.weight_hh_l0', 2) as [number, number];
+  // The cell's spec says the layout: W_ih [G*H, I] always; W_hh [G*H, H] (dense) or u [H] (diagonal).
+  let spec: CellSpec;
+  try {
+    spec = cellSpec(String(m.cell));
+  } catch (e) {
+    throw new SafetensorsError(`checkpoint metadata: ${(e as Error).message}`);
+  }
+  const G = spec.gates.length,
+    dense = spec.recurrence === 'dense';
+  const hh = shape('rnn.weight_hh_l0', dense ? 2 : 1);
+  const H = dense ? hh[1]! : hh[0]!;
   if (m.hiddenSize !== H) throw mismatch('hiddenSize', m.hiddenSize, H, 'rnn.weight_hh_l0');
+  if (dense && hh[0] !== G * H)
+    throw new SafetensorsError(
+      `parameter 'rnn.weight_hh_l0' has shape [${hh}]: not [${G} gates x hidden, hidden] (${spec.label})`,
+    );
+  if (shape('rnn.weight_ih_l0', 2)[0] !== G * H)
+    throw mismatch('hiddenSize x gates', G * H, t('rnn.weight_ih_l0')!.shape[0]!, 'rnn.weight_ih_l0');
   let L = 0;
   while (t(`rnn.weight_hh_l${L}`)) L++;
   if ((m.numLayers ?? 1) !== L) throw mismatch('numLayers', m.numLayers ?? 1, L, `rnn.weight_hh_l0..l${L - 1}`);
   const D = t('rnn.weight_hh_l0_reverse') ? 2 : 1;
   if ((m.bidirectional ?? false) !== (D === 2))
     throw mismatch('bidirectional', m.bidirectional ?? false, D, 'rnn.weight_hh_l0_reverse (directions)');
-  if (gh % H !== 0 || gh / H > 8)
-    throw new SafetensorsError(`parameter 'rnn.weight_hh_l0' has shape [${gh}, ${H}]: not [gates x hidden, hidden]`);
   const I = shape('rnn.weight_ih_l0', 2)[1]!;
   if (m.vocabSize !== undefined) {
     const [V, E] = shape('embedding.weight', 2) as [number, number];

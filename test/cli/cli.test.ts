@@ -108,6 +108,10 @@ test('train --cell indrnn: the cell registry reaches the CLI (bound 2^(1/T) by d
     .filter((l) => l.includes('"diag"'));
   assert.ok(diag.length >= 1 && diag[0]!.includes('"h"'), "diagnostics logged with the spec's gate name");
   assert.equal(JSON.parse(r.stdout).cell, 'indrnn');
+  const res = recur('resume', dir, '--steps', '30', '--json'); // the checkpoint's u [H] loads (diagonal layout)
+  assert.equal(res.status, 0, res.stderr);
+  assert.equal(JSON.parse(res.stdout).steps, 30);
+  assert.equal(recur('eval', dir, '--n', '50', '--json').status, 0);
   const meta = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
   assert.ok(JSON.stringify(meta).includes(String(2 ** (1 / 8)).slice(0, 8)), 'the default bound is recorded');
   const bad = recur('train', '--cell', 'gru', '--nonlinearity', 'relu', ...args);
