@@ -62,8 +62,17 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   batch: { type: 'int', default: 32, help: 'batch size' },
   seed: { type: 'int', default: 1, help: 'seed for init and data' },
   'eval-every': { type: 'int', default: 100, help: 'evaluate every N steps (0 = only at the end)' },
-  'eval-n': { type: 'int', default: 1000, help: 'fresh sequences per periodic evaluation' },
+  'eval-n': {
+    type: 'int',
+    default: 500,
+    help: 'fresh sequences per mid-run check (a tenth of a step budget at most; see README)',
+  },
   'final-eval-n': { type: 'int', default: 10000, help: 'fresh sequences for the final evaluation' },
+  confirm: {
+    type: 'boolean',
+    default: true,
+    help: 'a check under 1% wrong counts only when the final-eval-n set confirms it (--no-confirm: the check alone)',
+  },
   'stop-on-success': { type: 'boolean', default: true, help: 'stop at the first evaluation under 1% wrong' },
   'checkpoint-every': { type: 'int', default: 500, help: 'write a checkpoint every N steps (0 = only at the end)' },
   'diag-every': {
@@ -73,8 +82,15 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   },
   'max-seconds': { type: 'number', default: 0, help: 'stop after this much training time (0 = no limit)' },
   out: { type: 'string', help: 'run folder (default runs/<task>-<cell>-T<T>-s<seed>)' },
+  label: { type: 'string', help: "the run's name in reports and tables (e.g. 'tanh-RNN + clip + orth')" },
   force: { type: 'boolean', default: false, help: 'overwrite an existing run folder' },
   backend: { type: 'string', help: 'kernel backend (ts, wasm)' },
+  progress: {
+    type: 'string',
+    default: 'auto',
+    choices: ['auto', 'json'],
+    help: 'auto: a live line on a terminal, plain lines when piped; json: JSON lines on stderr (for experiments)',
+  },
   threads: {
     type: 'int',
     default: defaultThreads(),
@@ -85,6 +101,8 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
 export function settingsFrom(o: Record<string, any>): { mc: ModelChoice; opt: OptimizerSpec; st: TrainSettings } {
   for (const k of ['T', 'hidden', 'layers', 'steps', 'batch', 'threads'] as const)
     if (!(o[k] >= 1)) throw new UsageError(`--${k} must be >= 1, got ${o[k]}`);
+  if (!(o.evalN >= 1 && o.finalEvalN >= 1))
+    throw new UsageError(`--eval-n and --final-eval-n must be >= 1, got ${o.evalN}, ${o.finalEvalN}`);
   if (!(o.diagEvery >= 0)) throw new UsageError(`--diag-every must be >= 0, got ${o.diagEvery}`);
   if (!(o.lr > 0)) throw new UsageError(`--lr must be > 0, got ${o.lr}`);
   const spec = cellSpec(o.cell),
@@ -122,6 +140,7 @@ export function settingsFrom(o: Record<string, any>): { mc: ModelChoice; opt: Op
     evalEvery: o.evalEvery,
     evalN: o.evalN,
     finalEvalN: o.finalEvalN,
+    confirm: o.confirm,
     stopOnSuccess: o.stopOnSuccess,
     checkpointEvery: o.checkpointEvery,
     logEvery: 10,
@@ -157,13 +176,14 @@ export const command: Command = {
     const s = newSession(taskCfg, mc, opt, st, run, o.backend);
     run.writeJSON('config.json', {
       command: 'train',
+      ...(o.label ? { label: o.label } : {}),
       task: taskCfg,
       model: s.model.config,
       optimizer: opt,
       settings: st,
     });
-    const out = await runThreaded(s, io, o.json);
-    const res = resultJSON(s, out);
+    const out = await runThreaded(s, io, o.json, o.progress);
+    const res: Record<string, unknown> = { ...(o.label ? { label: o.label } : {}), ...resultJSON(s, out) };
     run.writeJSON('result.json', res);
     if (o.json) io.out(JSON.stringify(res));
     else

@@ -2,11 +2,13 @@
  * Run folders: config.json, metrics.jsonl (one JSON object per line), checkpoint.safetensors
  * (written atomically) and result.json. Node-only: the edge where training meets the disk.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
 
 export class RunDir {
+  private logFd = -1; // metrics.jsonl, opened once for appending (not once per record)
+
   constructor(readonly path: string) {}
 
   static create(path: string): RunDir {
@@ -26,6 +28,7 @@ export class RunDir {
 
   /** Removes the files a run writes (for --force); leaves anything else in the folder alone. */
   clear(): void {
+    this.closeLog();
     for (const f of ['metrics.jsonl', 'checkpoint.safetensors', 'result.json', 'config.json'])
       rmSync(this.file(f), { force: true });
   }
@@ -42,9 +45,16 @@ export class RunDir {
     return existsSync(this.file(name));
   }
 
-  /** Appends one metrics record (JSON lines). */
+  /** Appends one metrics record (JSON lines); each record reaches the file before log returns. */
   log(rec: Record<string, unknown>): void {
-    appendFileSync(this.file('metrics.jsonl'), JSON.stringify(rec) + '\n');
+    if (this.logFd < 0) this.logFd = openSync(this.file('metrics.jsonl'), 'a');
+    appendFileSync(this.logFd, JSON.stringify(rec) + '\n');
+  }
+
+  /** Closes metrics.jsonl (a later log reopens it). */
+  closeLog(): void {
+    if (this.logFd >= 0) closeSync(this.logFd);
+    this.logFd = -1;
   }
 
   readMetrics(): Record<string, unknown>[] {
