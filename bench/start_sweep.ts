@@ -18,7 +18,7 @@ import { LECTURE_MODELS, type LecturePart, lectureArgs } from '../src/cli/experi
 import { runAll } from '../src/node/jobs.js';
 
 const HELP = `Usage: npm run bench -- sweep [flags]
-  --parts adding:30:3000,order:30:2000   task:T:step cap of each part
+  --parts order:30:2000,adding:30:3000:acde   task:T:step cap[:models] of each part, in the order run
   --seeds N          seeds 1..N (default 8)
   --need K           seeds a claim must hold on (default 7)
   --models a,b,c,d,e
@@ -84,11 +84,14 @@ export async function run(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const parts: LecturePart[] = flag(argv, '--parts', 'adding:30:3000,order:30:2000')
+  const partModels = new Map<LecturePart, string[]>();
+  const parts: LecturePart[] = flag(argv, '--parts', 'order:30:2000,adding:30:3000:acde')
     .split(',')
     .map((p) => {
-      const [task, T, steps] = p.split(':');
-      return { task: task!, T: Number(T), steps: Number(steps) };
+      const [task, T, steps, ms] = p.split(':');
+      const part = { task: task!, T: Number(T), steps: Number(steps) };
+      if (ms) partModels.set(part, ms.split(''));
+      return part;
     });
   const seeds = Number(flag(argv, '--seeds', '8')),
     need = Number(flag(argv, '--need', '7'));
@@ -99,7 +102,7 @@ export async function run(argv: string[]): Promise<number> {
   const todo: { args: string[]; dir: string; part: LecturePart; model: string; seed: number }[] = [];
   for (const part of parts)
     for (let seed = 1; seed <= seeds; seed++)
-      for (const m of LECTURE_MODELS.filter((x) => models.includes(x.id))) {
+      for (const m of LECTURE_MODELS.filter((x) => (partModels.get(part) ?? models).includes(x.id))) {
         const dir = join(root, `${part.task}-T${part.T}-cap${part.steps}-${m.id}-s${seed}`);
         const args = lectureArgs({ ...OPTS, seed, models }, part, m, dir).filter((a) => a !== '--progress');
         args.splice(args.indexOf('json'), 1);
@@ -111,19 +114,22 @@ export async function run(argv: string[]): Promise<number> {
     `# sweep: ${todo.length} runs (${todo.length - fresh.length} already done), ${parallel} at a time; ` +
       `load ${loadavg()[0]!.toFixed(1)}`,
   );
-  await runAll(
-    fresh.map((j) => j.args),
-    parallel,
-    (r, i) => {
-      const j = fresh[i]!;
-      const res = r.json as Record<string, any> | null;
+  // Each job is checked again just before it starts: a run finished meanwhile (another sweep) is not repeated.
+  let next = 0;
+  const worker = async () => {
+    while (next < fresh.length) {
+      const j = fresh[next++]!;
+      if (readRun(j.dir, j.part, j.model, j.seed)) continue;
+      const [r] = await runAll([j.args], 1);
+      const res = r!.json as Record<string, any> | null;
       console.log(
         `# ${j.part.task} T=${j.part.T} ${j.model} seed ${j.seed}: ` +
-          (res ? (res.success ? `solved at ${res.solved_at}` : `not solved in ${res.steps}`) : `exit ${r.code}`) +
+          (res ? (res.success ? `solved at ${res.solved_at}` : `not solved in ${res.steps}`) : `exit ${r!.code}`) +
           ` (${((performance.now() - t0) / 1000).toFixed(0)} s, load ${loadavg()[0]!.toFixed(1)})`,
       );
-    },
-  );
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
   const runs = todo.map((j) => readRun(j.dir, j.part, j.model, j.seed)).filter((r): r is Run => r !== null);
   const pick = (task: string, model: string) =>
     runs.filter((r) => r.task === task && r.model === model).sort((a, b) => a.seed - b.seed);
@@ -131,7 +137,7 @@ export async function run(argv: string[]): Promise<number> {
   console.log(`\n| task | T | model | steps to solve, seeds 1..${seeds} (- = not within the cap) |`);
   console.log('|---|---:|---|---|');
   for (const part of parts)
-    for (const m of models) {
+    for (const m of partModels.get(part) ?? models) {
       const rs = pick(part.task, m);
       const label = LECTURE_MODELS.find((x) => x.id === m)!.label;
       console.log(
@@ -150,13 +156,14 @@ export async function run(argv: string[]): Promise<number> {
     }
     const at = chosen ?? part.steps;
     const count = (m: string) => `${solvedBy(pick(part.task, m), at).length}/${pick(part.task, m).length}`;
+    const ms = partModels.get(part) ?? models;
     const irnn = pick(part.task, 'c').filter((r) => learnedBy(r, at)).length;
     summary.push({
       task: part.task,
       T: part.T,
       cap: part.steps,
       budget: chosen,
-      solved: Object.fromEntries(models.map((m) => [m, count(m)])),
+      solved: Object.fromEntries(ms.map((m) => [m, count(m)])),
       irnn_learned: `${irnn}/${pick(part.task, 'c').length}`,
     });
     console.log(
@@ -164,7 +171,7 @@ export async function run(argv: string[]): Promise<number> {
         (chosen === null
           ? `no budget up to ${part.steps} makes the claims hold on ${need} seeds`
           : `budget ${chosen}`) +
-        `; solved by step ${at}: ${models.map((m) => `${m} ${count(m)}`).join(', ')}; IRNN learned on ${irnn} seeds`,
+        `; solved by step ${at}: ${ms.map((m) => `${m} ${count(m)}`).join(', ')}; IRNN learned on ${irnn} seeds`,
     );
   }
   console.log(`\nsweep wall time ${((performance.now() - t0) / 1000).toFixed(0)} s; load ${loadavg().join(' ')}`);

@@ -102,7 +102,8 @@ export async function main(argv: string[], io: CommandIO = defaultIO()): Promise
       io.err(`recur ${name}: ${err.message}`);
       return EXIT.usage;
     }
-    if (e instanceof InputError || (err as NodeJS.ErrnoException).code === 'ENOENT') {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (e instanceof InputError || code === 'ENOENT' || code === 'ENOTDIR') {
       io.err(`recur ${name}: ${err.message}`);
       return EXIT.badInput;
     }

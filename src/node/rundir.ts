@@ -17,8 +17,9 @@ export class RunDir {
   }
 
   static open(path: string): RunDir {
-    if (!existsSync(path) || !statSync(path).isDirectory())
-      throw Object.assign(new Error(`run folder '${path}' does not exist`), { code: 'ENOENT' });
+    if (!existsSync(path)) throw Object.assign(new Error(`run folder '${path}' does not exist`), { code: 'ENOENT' });
+    if (!statSync(path).isDirectory())
+      throw Object.assign(new Error(`'${path}' is a file, not a run folder`), { code: 'ENOTDIR' });
     return new RunDir(path);
   }
 

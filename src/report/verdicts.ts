@@ -193,15 +193,19 @@ export function conclusions(rows: readonly Row[]): string {
   const c = by(ok, 'c');
   if (c.length) {
     const s = solved(c),
-      l = c.filter((r) => outcome(r) === 'learned' || outcome(r) === 'little');
+      l = c.filter((r) => outcome(r) === 'learned'),
+      little = c.filter((r) => outcome(r) === 'little');
+    const did = [
+      s.length ? `solved ${list(s.map(solvedAt))}` : '',
+      l.length ? `learned ${list(l.map(where))}` : '',
+      little.length ? `learned a little of ${list(little.map(where))}` : '',
+    ].filter(Boolean);
     if (s.length || l.length)
       out.push(
-        `The IRNN (ReLU, identity W_hh) ` +
-          [s.length ? `solved ${list(s.map(solvedAt))}` : '', l.length ? `learned ${list(l.map(where))}` : '']
-            .filter(Boolean)
-            .join(' and ') +
-          ': starting from the identity, its state is copied forward unchanged and its gradient passes back intact.',
+        `The IRNN (ReLU, identity W_hh) ${list(did)}: starting from the identity, its state is copied forward ` +
+          'unchanged and its gradient passes back intact.',
       );
+    else if (little.length) out.push(`The IRNN only ${list(did)} in its budget.`);
     else out.push(`The IRNN learned nothing here: ${list(c.map(where))}.`);
   }
   const gated = [...by(ok, 'd'), ...by(ok, 'e')];
