@@ -61,8 +61,8 @@ const LOG_MANTISSAS = [[1], [1, 2, 5], [1, 1.5, 2, 3, 5, 7], [1, 1.2, 1.5, 2, 2.
 
 /**
  * Labelled ticks of a log axis spanning [lo, hi] (values, not exponents): every decade when the
- * axis spans many, else 1-2-5 or finer mantissas, so that an axis from 0.15 to 0.3 reads
- * 0.15, 0.2, 0.3 rather than no label at all. At most `max` ticks (every k-th decade when more).
+ * axis spans many, else 1-2-5 or finer mantissas (up to 5 ticks), so that an axis from 0.15 to
+ * 0.3 reads 0.15, 0.2, 0.25, 0.3 rather than no label at all. At most `max` ticks (every k-th decade when more).
  */
 export function logTicks(lo: number, hi: number, max = 8): number[] {
   if (!(lo > 0 && hi >= lo)) return [];
@@ -79,14 +79,14 @@ export function logTicks(lo: number, hi: number, max = 8): number[] {
       }
     if (ticks.length > max) break;
     best = ticks;
-    if (ticks.length >= 3) break;
+    if (ticks.length >= 5) break;
   }
   if (best.length === 0) {
     // more decades than `max`: every k-th decade
     const k = Math.ceil((b - a + 1) / max);
     for (let e = a; e <= b; e++) if ((e - a) % k === 0 && inRange(10 ** e)) best.push(10 ** e);
   }
-  if (best.length < 2) best = niceTicks(lo, hi, 3).filter((v) => v > 0);
+  if (best.length < 2) best = niceTicks(lo, hi, 6).filter((v) => v > 0); // a narrow axis: linear steps
   return best;
 }
 

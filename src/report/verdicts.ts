@@ -213,9 +213,14 @@ export function conclusions(rows: readonly Row[]): string {
     const s = solved(gated),
       f = failed(gated);
     const name = (r: Row) => modelName(r);
+    const tasks = [...new Set(s.map((r) => `${String(r.task)} T=${String(r.T)}`))];
+    const each = tasks.map((k) => {
+      const rs = s.filter((r) => `${String(r.task)} T=${String(r.T)}` === k);
+      return `${k} (${list(rs.map((r) => `${name(r)} at step ${int(n(r.solved_at) ?? n(r.steps) ?? 0)}`))})`;
+    });
     if (s.length)
       out.push(
-        `${list([...new Set(s.map(name))])} solved ${list(s.map((r) => `${solvedAt(r)} (${name(r)})`))}: ` +
+        `${list([...new Set(s.map(name))])} solved ${list(each)}: ` +
           'their gates let the state, and so the gradient, pass through many steps additively.' +
           (f.length ? ` Not solved in the budget: ${list(f.map((r) => `${where(r)} (${name(r)})`))}.` : ''),
       );
