@@ -77,7 +77,7 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   'checkpoint-every': { type: 'int', default: 500, help: 'write a checkpoint every N steps (0 = only at the end)' },
   'diag-every': {
     type: 'int',
-    default: 50,
+    default: 100,
     help: 'log diagnostics (||dL/dh_t||, spectra, saturation) every N steps (0 = off)',
   },
   'max-seconds': { type: 'number', default: 0, help: 'stop after this much training time (0 = no limit)' },
