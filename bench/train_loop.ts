@@ -11,6 +11,12 @@
  *             1 thread, run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset), its ms_per_step
  * Prints the median ms/step of each row over the rounds, train/bare and lecture/torch, the
  * evaluation share of the train rows and the load average of each round.
+ *
+ * `--profile`: on a loaded machine, where timings of separate processes cannot be compared, the
+ * same question inside one process: `recur train` (the train row) under `node --cpu-prof`, its
+ * samples split into the bare step's parts (lossAndGrad + optimiser step) and everything else the
+ * loop does (batches, diagnostics, clipping, logging, progress) and evaluation. Load slows both
+ * parts alike, so train/bare = loop time without evaluation / bare-step time holds under load.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,7 +37,86 @@ const HELP = `Usage: npm run bench -- train [flags]
   --steps N              steps per row (default 300; checks every 100 steps as recur train does)
   --rounds N             interleaved rounds (default 3; the median is reported)
   --peers torch|none     PyTorch's loop (default torch, skipped with a line when missing)
+  --profile              the in-process split of recur train's time (see above) instead of the rounds
   --json FILE            write the rows`;
+
+interface ProfNode {
+  id: number;
+  callFrame: { functionName: string; url: string };
+  children?: number[];
+}
+
+/** Milliseconds of samples under functions matching each (name, file suffix), and in all. */
+function profileSplit(file: string, keys: Record<string, [string, string]>): Record<string, number> {
+  const p = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfNode[]; samples: number[]; timeDeltas: number[] };
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const out: Record<string, number> = { total: 0 };
+  for (const k of Object.keys(keys)) out[k] = 0;
+  p.samples.forEach((id, i) => {
+    const dt = (p.timeDeltas[i] ?? 0) / 1000;
+    out.total! += dt;
+    const seen = new Set<string>();
+    for (let k: number | undefined = id; k !== undefined; k = parent.get(k)) {
+      const f = byId.get(k)!.callFrame;
+      for (const [name, [fn, url]] of Object.entries(keys))
+        if (!seen.has(name) && f.functionName === fn && f.url.endsWith(url)) {
+          seen.add(name);
+          out[name]! += dt;
+        }
+    }
+  });
+  return out;
+}
+
+/** recur train under --cpu-prof: its loop split into the bare step, evaluation and the rest. */
+function profileRows(cells: string[], T: number, H: number, B: number, steps: number): number {
+  const tmp = mkdtempSync(join(tmpdir(), 'recur-bench-prof-'));
+  console.log(
+    `recur train, adding T=${T}, hidden ${H}, batch ${B}, SGD lr 0.01, ${steps} steps, 1 thread, in-process split`,
+  );
+  console.log('| cell | loop ms/step (no eval) | bare step ms | train/bare | diagnostics | batches | eval share |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  for (const cell of cells) {
+    execFileSync(
+      process.execPath,
+      [
+        `--cpu-prof`,
+        `--cpu-prof-dir=${tmp}`,
+        `--cpu-prof-name=${cell}.cpuprofile`,
+        join(ROOT, 'bin', 'recur.js'),
+      ].concat(
+        ['train', '--task', 'adding', '--T', String(T), '--hidden', String(H), '--batch', String(B), '--cell', cell],
+        ['--steps', String(steps), '--no-stop-on-success', '--threads', '1', '--checkpoint-every', '0'],
+        ['--optimizer', 'sgd', '--lr', '0.01', '--out', join(tmp, cell), '--force', '--json'],
+      ),
+      { cwd: ROOT, stdio: 'ignore' },
+    );
+    const s = profileSplit(join(tmp, `${cell}.cpuprofile`), {
+      loop: ['runTraining', 'cli/training.js'],
+      evaluate: ['evaluateTask', 'train/evaluate.js'],
+      grads: ['lossAndGrad', 'layers/model.js'],
+      opt: ['step', 'train/optim.js'],
+      diag: ['measure', 'diagnostics/diagnostics.js'],
+      batch: ['batch', 'tasks/synthetic.js'],
+    });
+    const loop = s.loop! - s.evaluate!,
+      bare = s.grads! + s.opt!;
+    const pct = (v: number) => `${((100 * v) / loop).toFixed(1)}%`;
+    console.log(
+      `| ${cell} | ${(loop / steps).toFixed(2)} | ${(bare / steps).toFixed(2)} | ${(loop / bare).toFixed(3)} | ` +
+        `${pct(s.diag!)} | ${pct(s.batch!)} | ${((100 * s.evaluate!) / s.loop!).toFixed(1)}% |`,
+    );
+  }
+  rmSync(tmp, { recursive: true, force: true });
+  console.log(
+    `load average ${loadavg()
+      .map((v) => v.toFixed(1))
+      .join(' ')} (ms under load are slow; the ratio holds)`,
+  );
+  return 0;
+}
 
 function flag(argv: string[], name: string, dflt: string): string {
   const i = argv.indexOf(name);
@@ -64,6 +149,7 @@ export async function run(argv: string[]): Promise<number> {
     B = Number(flag(argv, '--batch', '32'));
   const steps = Number(flag(argv, '--steps', '300')),
     rounds = Number(flag(argv, '--rounds', '3'));
+  if (argv.includes('--profile')) return profileRows(cells, T, H, B, steps);
   const torch = flag(argv, '--peers', 'torch') === 'torch' && existsSync(PY) && existsSync(LEARN);
   if (!torch) console.log(`# peer torch skipped (${existsSync(LEARN) ? 'not requested' : `${LEARN} not found`})`);
   const tmp = mkdtempSync(join(tmpdir(), 'recur-bench-train-'));

@@ -323,11 +323,12 @@ export function runTraining(s: Session, io: CommandIO, quiet = false, mode: Prog
 }
 
 /**
- * Power iterations of the diagnostics' spectra (W_hh and the Jacobian product): 30 give the
+ * Power iterations of the diagnostics' spectra (W_hh and the Jacobian product): 20 give the
  * leading singular value to a few percent, which is what the report draws, at a third of the
- * default's cost (a record of a 128-unit tanh-RNN at T=50 then costs about two training steps).
+ * default's cost; a record then costs a few training steps (bench train --profile: 7-11% of
+ * the loop at one record per 100 steps with 30 iterations, before this cut).
  */
-const DIAG_ITERS = 30;
+const DIAG_ITERS = 20;
 
 /** runTraining with the batch split over settings.threads threads (workers started and stopped around it). */
 export async function runThreaded(
