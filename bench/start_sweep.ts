@@ -11,7 +11,7 @@
  * Runs finished earlier (same arguments) are read back from the run folders, so an interrupted
  * sweep continues. Writes --json FILE with every run and the summary.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { LECTURE_MODELS, type LecturePart, lectureArgs } from '../src/cli/experiment.js';
@@ -68,6 +68,12 @@ function readRun(dir: string, part: LecturePart, model: string, seed: number): R
   };
 }
 
+/** A run another sweep is training now (its log written in the last two minutes): not started twice. */
+function live(dir: string): boolean {
+  const log = join(dir, 'metrics.jsonl');
+  return existsSync(log) && Date.now() - statSync(log).mtimeMs < 120_000;
+}
+
 /** Seeds on which the run was solved by `budget` steps. */
 const solvedBy = (runs: Run[], budget: number) => runs.filter((r) => r.solved_at !== null && r.solved_at <= budget);
 
@@ -119,7 +125,7 @@ export async function run(argv: string[]): Promise<number> {
   const worker = async () => {
     while (next < fresh.length) {
       const j = fresh[next++]!;
-      if (readRun(j.dir, j.part, j.model, j.seed)) continue;
+      if (readRun(j.dir, j.part, j.model, j.seed) || live(j.dir)) continue;
       const [r] = await runAll([j.args], 1);
       const res = r!.json as Record<string, any> | null;
       console.log(
@@ -141,7 +147,8 @@ export async function run(argv: string[]): Promise<number> {
       const rs = pick(part.task, m);
       const label = LECTURE_MODELS.find((x) => x.id === m)!.label;
       console.log(
-        `| ${part.task} | ${part.T} | ${label} | ${rs.map((r) => (r.solved_at === null ? '-' : r.solved_at)).join(' ')} |`,
+        `| ${part.task} | ${part.T} | ${label} | ` +
+          `${rs.map((r) => (r.solved_at === null ? '-' : r.solved_at)).join(' ')} |`,
       );
     }
   // The smallest budget (a multiple of the check interval, within the cap) at which each task's claims hold.

@@ -213,7 +213,8 @@ export async function run(argv: string[]): Promise<number> {
   };
   console.log(`\nadding T=${T}, hidden ${H}, batch ${B}, ${steps} steps a row, median of ${rounds} interleaved rounds`);
   console.log(
-    '| cell | bare ms/step | train ms/step | train/bare | eval share | lecture ms/step | torch ms/step | torch/lecture |',
+    '| cell | bare ms/step | train ms/step | train/bare | eval share | lecture ms/step | torch ms/step | ' +
+      'torch/lecture |',
   );
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const cell of cells) {
@@ -221,7 +222,8 @@ export async function run(argv: string[]): Promise<number> {
     const [bare, tr, lec, th] = ['bare', 'train', 'lecture', 'torch'].map((r) => med(cell, r)) as number[];
     const f = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : '-');
     console.log(
-      `| ${cell} | ${f(bare!)} | ${f(tr!)} | ${f(tr! / bare!)} | ${f(share * 100, 1)}% | ${f(lec!)} | ${f(th!)} | ${f(th! / lec!)} |`,
+      `| ${cell} | ${f(bare!)} | ${f(tr!)} | ${f(tr! / bare!)} | ${f(share * 100, 1)}% | ${f(lec!)} | ` +
+        `${f(th!)} | ${f(th! / lec!)} |`,
     );
   }
   const loads = samples.map((x) => x.load1);

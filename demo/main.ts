@@ -157,7 +157,9 @@ function start(): void {
   stopRequested = false;
   $<HTMLButtonElement>('start').disabled = true;
   $<HTMLButtonElement>('stop').disabled = false;
-  const label = `${cell}${cell === 'rnn' && init === 'identity' ? ' (ReLU)' : ''}, init ${init}, clip ${clip || 'off'}, T=${T}, H=${hidden}`;
+  const label =
+    `${cell}${cell === 'rnn' && init === 'identity' ? ' (ReLU)' : ''}, init ${init}, clip ` +
+    `${clip || 'off'}, T=${T}, H=${hidden}`;
   let avg = 0,
     n = 0;
   const tick = () => {
@@ -177,7 +179,8 @@ function start(): void {
     }
     state.step = trainer.step;
     $('status').textContent =
-      `${label}: step ${trainer.step}, loss ${state.loss.toFixed(4)} (predicting the mean: 0.1667), clip events ${trainer.clipEvents}, backend ${state.backend}`;
+      `${label}: step ${trainer.step}, loss ${state.loss.toFixed(4)} (predicting the mean: 0.1667), clip ` +
+      `events ${trainer.clipEvents}, backend ${state.backend}`;
     draw(
       $<HTMLCanvasElement>('loss'),
       'training loss (MSE)',

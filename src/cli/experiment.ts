@@ -342,12 +342,18 @@ export async function pascanu(o: Record<string, any>, io: CommandIO): Promise<{ 
   run.writeJSON('config.json', { experiment: 'pascanu', options: o, jobs });
   if (!o.json)
     io.out(
-      `pascanu experiment: ${jobs.length} runs, ${o.parallel} at a time, up to ${o.budget} s of training each (run folder ${dir})`,
+      `pascanu experiment: ${jobs.length} runs, ${o.parallel} at a time, up to ${o.budget} s of training each ` +
+        `(run folder ${dir})`,
     );
   const results = await runAll(jobs, Math.min(o.parallel, availableParallelism()), (r, i) => {
     if (!o.json)
       io.err(
-        `  done: ${meta[i]!.task} T=${meta[i]!.T} ${meta[i]!.model} seed ${meta[i]!.seed}: ${r.json ? (r.json.success ? `solved at ${r.json.solved_at}` : `not solved (${((r.json.error_rate as number) * 100).toFixed(1)}% wrong)`) : `exit ${r.code}`}`,
+        `  done: ${meta[i]!.task} T=${meta[i]!.T} ${meta[i]!.model} seed ${meta[i]!.seed}: ` +
+          (r.json
+            ? r.json.success
+              ? `solved at ${r.json.solved_at}`
+              : `not solved (${((r.json.error_rate as number) * 100).toFixed(1)}% wrong)`
+            : `exit ${r.code}`),
       );
   });
   const rows = results.map((r, i) => ({
@@ -366,7 +372,9 @@ for (const k of SHARED) {
   const p = PASCANU_DEFAULTS[camel(k) as keyof typeof PASCANU_DEFAULTS];
   FLAGS[k] = {
     ...rest,
-    help: `${rest.help} (default: lecture ${Array.isArray(d) ? d.join(',') : d}, pascanu ${Array.isArray(p) ? p.join(',') : p})`,
+    help:
+      `${rest.help} (default: lecture ${Array.isArray(d) ? d.join(',') : d}, pascanu ` +
+      `${Array.isArray(p) ? p.join(',') : p})`,
   };
 }
 
@@ -377,7 +385,8 @@ export const command: Command = {
   positionals: '[lecture|pascanu]',
   flags: FLAGS,
   details:
-    'Examples:\n  recur experiment lecture --T 100 --steps 10000\n  recur experiment pascanu --Ts 10,20,40 --seeds 2 --budget 25\n' +
+    'Examples:\n  recur experiment lecture --T 100 --steps 10000\n' +
+    '  recur experiment pascanu --Ts 10,20,40 --seeds 2 --budget 25\n' +
     "The lecture writes report.html in its run folder; 'recur report runs/pascanu' shows the success-rate table.",
   async run(o, pos, io) {
     const which = pos[0] ?? 'lecture';
@@ -404,7 +413,8 @@ export const command: Command = {
       );
     else if (which === 'pascanu')
       io.out(
-        `${table(rows)}\n\nSuccess rate per T (seeds under 1% wrong of ${o.finalEvalN} fresh sequences):\n${successText(successTable(rows))}\n\n'recur report ${dir}' draws it.`,
+        `${table(rows)}\n\nSuccess rate per T (seeds under 1% wrong of ${o.finalEvalN} fresh ` +
+          `sequences):\n${successText(successTable(rows))}\n\n'recur report ${dir}' draws it.`,
       );
     return rows.some((r) => r.error) ? 1 : 0;
   },
@@ -437,7 +447,8 @@ export async function lectureCommand(
   } else {
     io.out(`\n${lectureReport(rows)}\n`);
     io.out(
-      `${rows.length} runs in ${seconds.toFixed(0)} s of wall time, ${parallel} at a time (load average ${load.join(' ')}).`,
+      `${rows.length} runs in ${seconds.toFixed(0)} s of wall time, ${parallel} at a time (load average ` +
+        `${load.join(' ')}).`,
     );
     io.out(`Report of all runs: ${report}  (run folders in ${dir}; 'recur report ${dir}' redraws it)`);
   }

@@ -75,7 +75,8 @@ export function readRuns(path: string, maxRuns: number): RunData[] {
   if (!dir.has('results.json')) {
     if (!run)
       throw new InputError(
-        `'${path}' holds no run: expected ${RUN_FILES.join(', ')} (a run folder) or results.json (an experiment folder)`,
+        `'${path}' holds no run: expected ${RUN_FILES.join(', ')} (a run folder) or results.json (an ` +
+          `experiment folder)`,
       );
     return [run];
   }
@@ -112,7 +113,8 @@ export const command: Command = {
     },
   },
   details:
-    'Examples:\n  recur report runs/lstm-adding --out lstm.html\n  recur report runs/start/adding-a runs/start/adding-b runs/start/adding-c runs/start/adding-d\n' +
+    'Examples:\n  recur report runs/lstm-adding --out lstm.html\n' +
+    '  recur report runs/start/*   (a glob: files in the folder are skipped, with a note)\n' +
     '  recur report runs/pascanu --out pascanu.html   (an experiment folder: its table, and its runs when few)',
   async run(o, pos, io) {
     if (!pos.length) throw new UsageError('give at least one run folder: recur report RUN_DIR [RUN_DIR ...]');

@@ -188,8 +188,12 @@ export const command: Command = {
     if (o.json) io.out(JSON.stringify(res));
     else
       io.out(
-        `${o.task} T=${o.T} ${o.cell}: ${res.mse !== undefined ? `mse ${(res.mse as number).toFixed(5)}, ` : ''}loss ${out.eval.loss.toFixed(5)} (baseline ${out.eval.baseline.toFixed(4)}), ` +
-          `${(out.eval.errorRate * 100).toFixed(2)}% wrong of ${out.eval.sequences} -> ${out.eval.success ? 'SOLVED' : 'not solved'} after ${out.steps} steps, ${out.seconds.toFixed(1)} s; run folder ${dir}`,
+        `${o.task} T=${o.T} ${o.cell}: ` +
+          `${res.mse !== undefined ? `mse ${(res.mse as number).toFixed(5)}, ` : ''}loss ` +
+          `${out.eval.loss.toFixed(5)} (baseline ${out.eval.baseline.toFixed(4)}), ` +
+          `${(out.eval.errorRate * 100).toFixed(2)}% wrong of ${out.eval.sequences} -> ` +
+          `${out.eval.success ? 'SOLVED' : 'not solved'} after ${out.steps} steps, ` +
+          `${out.seconds.toFixed(1)} s; run folder ${dir}`,
       );
     return 0;
   },

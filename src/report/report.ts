@@ -89,7 +89,10 @@ function grid(items: string[]): string {
 }
 
 function table(head: string[], rows: string[][]): string {
-  return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+  return (
+    `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead>` +
+    `<tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`
+  );
 }
 
 /** Nested config objects as dotted keys. */
@@ -423,7 +426,9 @@ function samples(runs: RunData[]): string {
           .samples!.slice(-10)
           .map(
             (s) =>
-              `<div class="sample"><div class="sh">step ${fmt(s.step, 8)}${s.temperature !== undefined ? `, temperature ${fmt(s.temperature)}` : ''}</div><pre>${esc(s.text)}</pre></div>`,
+              `<div class="sample"><div class="sh">step ` +
+              `${fmt(s.step, 8)}${s.temperature !== undefined ? `, temperature ${fmt(s.temperature)}` : ''}</div>` +
+              `<pre>${esc(s.text)}</pre></div>`,
           )
           .join(''),
     )
@@ -503,17 +508,21 @@ function configs(runs: RunData[]): string {
   return grid(
     runs.map(
       (run) =>
-        `<div class="cfg"><h3>${esc(run.name)}</h3>${run.config ? table(['setting', 'value'], shown(run.config)) : '<p>no config.json</p>'}</div>`,
+        `<div class="cfg"><h3>${esc(run.name)}</h3>` +
+        `${run.config ? table(['setting', 'value'], shown(run.config)) : '<p>no config.json</p>'}</div>`,
     ),
   );
 }
 
-const CSS = `body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;background:#fafafa}h1{font-size:22px;margin:0 0 4px}
-h2{font-size:17px;margin:28px 0 6px;border-bottom:1px solid #ddd;padding-bottom:3px}h3{font-size:14px;margin:14px 0 6px}.sub{color:#666}
-.intro{color:#444;max-width:900px;margin:4px 0 10px}.grid{display:flex;flex-wrap:wrap;gap:12px}.chart{border:1px solid #ddd;background:#fff}
+const CSS = `body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;background:#fafafa}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 6px;border-bottom:1px solid #ddd;padding-bottom:3px}
+h3{font-size:14px;margin:14px 0 6px}.sub{color:#666}.intro{color:#444;max-width:900px;margin:4px 0 10px}
+.grid{display:flex;flex-wrap:wrap;gap:12px}.chart{border:1px solid #ddd;background:#fff}
 .ct{font-size:12px;font-weight:600}.al{font-size:11px;fill:#444}.tk{font-size:10px;fill:#555}.lg{font-size:10px}
-table{border-collapse:collapse;background:#fff;font-size:12px;margin:4px 0}td,th{border:1px solid #ddd;padding:3px 7px;text-align:left;vertical-align:top}
-th{background:#f0f0f0}pre{white-space:pre-wrap;word-break:break-word;background:#fff;border:1px solid #ddd;padding:8px;margin:2px 0 10px;max-width:900px}
+table{border-collapse:collapse;background:#fff;font-size:12px;margin:4px 0}
+td,th{border:1px solid #ddd;padding:3px 7px;text-align:left;vertical-align:top}th{background:#f0f0f0}
+pre{white-space:pre-wrap;word-break:break-word;background:#fff;border:1px solid #ddd;padding:8px;margin:2px 0 10px;
+max-width:900px}
 .sh{color:#666;font-size:12px}.cfg{max-width:460px}nav a{margin-right:12px}`;
 
 /** The report as one HTML string. */
@@ -582,8 +591,10 @@ export function buildReport(input: RunData[], o: ReportOptions = {}): string {
   parts.push(['config', 'Configuration', '', configs(runs)]);
   return (
     '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">' +
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">` +
-    `<meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)}</title><style>${CSS}</style></head><body>` +
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; ` +
+    `img-src data:">` +
+    `<meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)}</title>` +
+    `<style>${CSS}</style></head><body>` +
     `<h1>${esc(title)}</h1>${o.subtitle ? `<div class="sub">${esc(o.subtitle)}</div>` : ''}` +
     `<nav>${parts.map(([id, h]) => `<a href="#${id}">${esc(h)}</a>`).join('')}</nav>` +
     parts.map(([id, h, intro, body]) => section(id, h, esc(intro), body)).join('') +

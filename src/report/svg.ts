@@ -112,9 +112,12 @@ function legend(items: { name: string; color: string; dashed?: boolean; markers?
     }
     const mark = it.markers
       ? `<circle cx="7" cy="-4" r="2.5" fill="${it.color}"/>`
-      : `<line x1="0" x2="14" y1="-4" y2="-4" stroke="${it.color}" stroke-width="2"${it.dashed ? ' stroke-dasharray="4 2"' : ''}/>`;
+      : `<line x1="0" x2="14" y1="-4" y2="-4" stroke="${it.color}" ` +
+        `stroke-width="2"${it.dashed ? ' stroke-dasharray="4 2"' : ''}/>`;
     const name = it.name.length > 60 ? `${it.name.slice(0, 59)}…` : it.name;
-    out += `<g transform="translate(${x.toFixed(1)} ${y})">${mark}<text x="18" y="0" class="lg">${esc(name)}</text></g>`;
+    out +=
+      `<g transform="translate(${x.toFixed(1)} ${y})">${mark}<text x="18" y="0" ` +
+      `class="lg">${esc(name)}</text></g>`;
     x += w;
   }
   return { svg: out, height: items.length ? y - y0 + 16 : 0 };
@@ -137,7 +140,8 @@ function thin(p: [number, number][], max = 800): [number, number][] {
 
 function frame(W: number, Hg: number, title: string, body: string, xLabel = '', yLabel = '', plotH = Hg): string {
   return (
-    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="${W}" height="${Hg}" viewBox="0 0 ${W} ${Hg}" role="img" aria-label="${esc(title)}">` +
+    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="${W}" height="${Hg}" viewBox="0 0 ${W} ` +
+    `${Hg}" role="img" aria-label="${esc(title)}">` +
     `<rect x="0" y="0" width="${W}" height="${Hg}" fill="#fff"/>` +
     `<text x="${W / 2}" y="16" text-anchor="middle" class="ct">${esc(title)}</text>` +
     body +
@@ -145,7 +149,8 @@ function frame(W: number, Hg: number, title: string, body: string, xLabel = '', 
       ? `<text x="${M.l + (W - M.l - M.r) / 2}" y="${plotH - 6}" text-anchor="middle" class="al">${esc(xLabel)}</text>`
       : '') +
     (yLabel
-      ? `<text transform="translate(12 ${M.t + (plotH - M.t - M.b) / 2}) rotate(-90)" text-anchor="middle" class="al">${esc(yLabel)}</text>`
+      ? `<text transform="translate(12 ${M.t + (plotH - M.t - M.b) / 2}) rotate(-90)" text-anchor="middle" ` +
+        `class="al">${esc(yLabel)}</text>`
       : '') +
     '</svg>'
   );
@@ -211,21 +216,29 @@ export function lineChart(series: Series[], o: LineChartOptions): string {
     const py = Yt(v).toFixed(1);
     body +=
       `<line x1="${M.l}" x2="${M.l + pw}" y1="${py}" y2="${py}" stroke="#eee"/>` +
-      `<text x="${M.l - 4}" y="${py}" dy="0.32em" text-anchor="end" class="tk">${tickLabel(o.logY ? 10 ** v : v)}</text>`;
+      `<text x="${M.l - 4}" y="${py}" dy="0.32em" text-anchor="end" ` +
+      `class="tk">${tickLabel(o.logY ? 10 ** v : v)}</text>`;
   }
   for (const h of o.hlines ?? []) {
     if (o.logY && !(h.y > 0)) continue;
     const py = Y(h.y).toFixed(1);
-    body += `<line x1="${M.l}" x2="${M.l + pw}" y1="${py}" y2="${py}" stroke="#555" stroke-dasharray="2 3"/><text x="${M.l + pw - 2}" y="${py}" dy="-0.3em" text-anchor="end" class="tk">${esc(h.label)}</text>`;
+    body +=
+      `<line x1="${M.l}" x2="${M.l + pw}" y1="${py}" y2="${py}" stroke="#555" stroke-dasharray="2 3"/>` +
+      `<text x="${M.l + pw - 2}" y="${py}" dy="-0.3em" text-anchor="end" class="tk">${esc(h.label)}</text>`;
   }
   data.forEach((s, i) => {
     const c = s.color ?? PALETTE[i % PALETTE.length]!;
-    const tip = `<title>${esc(s.name)}: ${s.points.length} points, last (${fmt(s.points.at(-1)![0])}, ${fmt(s.points.at(-1)![1])})</title>`;
+    const tip =
+      `<title>${esc(s.name)}: ${s.points.length} points, last (${fmt(s.points.at(-1)![0])}, ` +
+      `${fmt(s.points.at(-1)![1])})</title>`;
     if (s.markers) {
-      body += `<g fill="${c}">${tip}${s.points.map(([x, y]) => `<circle cx="${X(x).toFixed(1)}" cy="${Y(y).toFixed(1)}" r="2.2"/>`).join('')}</g>`;
+      const dots = s.points.map(([x, y]) => `<circle cx="${X(x).toFixed(1)}" cy="${Y(y).toFixed(1)}" r="2.2"/>`);
+      body += `<g fill="${c}">${tip}${dots.join('')}</g>`;
     } else {
       const d = s.points.map(([x, y], k) => `${k ? 'L' : 'M'}${X(x).toFixed(1)} ${Y(y).toFixed(1)}`).join('');
-      body += `<path d="${d}" fill="none" stroke="${c}" stroke-width="1.6"${s.dashed ? ' stroke-dasharray="5 3"' : ''}>${tip}</path>`;
+      body +=
+        `<path d="${d}" fill="none" stroke="${c}" ` +
+        `stroke-width="1.6"${s.dashed ? ' stroke-dasharray="5 3"' : ''}>${tip}</path>`;
     }
   });
   const items = data.map((s, i) => ({ ...s, color: s.color ?? PALETTE[i % PALETTE.length]! }));
@@ -337,21 +350,28 @@ export function heatmap(values: (number | null)[][], rowLabels: number[], o: Hea
       const t = g > 1 ? `${c * g + 1}-${(c + 1) * g}` : c + 1;
       body +=
         `<rect x="${(M.l + c * cw).toFixed(2)}" y="${(M.t + r * rh).toFixed(2)}" width="${(cw + 0.5).toFixed(2)}" ` +
-        `height="${(rh + 0.5).toFixed(2)}" fill="${fill}"><title>step ${fmt(rowLabels[r], 8)}, t=${t}: ${fmt(v)}</title></rect>`;
+        `height="${(rh + 0.5).toFixed(2)}" fill="${fill}"><title>step ${fmt(rowLabels[r], 8)}, t=${t}: ` +
+        `${fmt(v)}</title></rect>`;
     }
   }
   body += `<rect x="${M.l}" y="${M.t}" width="${pw}" height="${ph}" fill="none" stroke="#999"/>`;
   for (const t of niceTicks(1, C * g, 5))
     if (Number.isInteger(t))
-      body += `<text x="${(M.l + ((t - 0.5) / g) * cw).toFixed(1)}" y="${M.t + ph + 15}" text-anchor="middle" class="tk">${t}</text>`;
+      body +=
+        `<text x="${(M.l + ((t - 0.5) / g) * cw).toFixed(1)}" y="${M.t + ph + 15}" text-anchor="middle" ` +
+        `class="tk">${t}</text>`;
   const every = Math.max(1, Math.ceil(R / 6));
   for (let r = 0; r < R; r += every)
-    body += `<text x="${M.l - 4}" y="${(M.t + (r + 0.5) * rh).toFixed(1)}" dy="0.32em" text-anchor="end" class="tk">${fmt(rowLabels[r], 6)}</text>`;
+    body +=
+      `<text x="${M.l - 4}" y="${(M.t + (r + 0.5) * rh).toFixed(1)}" dy="0.32em" text-anchor="end" ` +
+      `class="tk">${fmt(rowLabels[r], 6)}</text>`;
   // Colour bar: log scale from lo (bottom) to hi (top), labelled with values.
   const lx = M.l + pw + 10,
     steps = 24;
   for (let k = 0; k < steps; k++)
-    body += `<rect x="${lx}" y="${(M.t + (ph * k) / steps).toFixed(2)}" width="12" height="${(ph / steps + 0.5).toFixed(2)}" fill="${ramp(1 - k / (steps - 1))}"/>`;
+    body +=
+      `<rect x="${lx}" y="${(M.t + (ph * k) / steps).toFixed(2)}" width="12" ` +
+      `height="${(ph / steps + 0.5).toFixed(2)}" fill="${ramp(1 - k / (steps - 1))}"/>`;
   const by = (v: number) => M.t + ph - ((Math.log10(v) - lo) / (hi - lo)) * ph;
   for (const v of logTicks(10 ** lo, 10 ** hi, 6))
     body +=
@@ -360,7 +380,8 @@ export function heatmap(values: (number | null)[][], rowLabels: number[], o: Hea
   if (greys)
     body +=
       `<rect x="${M.l}" y="${M.t + ph + M.b + 2}" width="12" height="10" fill="${GREY}"/>` +
-      `<text x="${M.l + 16}" y="${M.t + ph + M.b + 11}" class="lg">grey: ${esc(o.grey ?? 'no value (zero, missing or not finite)')}</text>`;
+      `<text x="${M.l + 16}" y="${M.t + ph + M.b + 11}" class="lg">grey: ` +
+      `${esc(o.grey ?? 'no value (zero, missing or not finite)')}</text>`;
   return frame(W, Hg, o.title, body, o.xLabel, o.yLabel, M.t + ph + M.b);
 }
 

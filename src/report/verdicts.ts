@@ -76,9 +76,15 @@ export function verdict(r: Row): string {
     case 'nothing':
       return `learned nothing in ${int(steps)} steps: ${m!.kind === 'mse' ? 'at the baseline' : 'at chance'}`;
     case 'little':
-      return `learned a little in ${int(steps)} steps (${Math.round((1 - m!.value / m!.baseline) * 100)}% below ${m!.kind === 'mse' ? 'the baseline' : 'chance'})`;
+      return (
+        `learned a little in ${int(steps)} steps (${Math.round((1 - m!.value / m!.baseline) * 100)}% ` +
+        `below ${m!.kind === 'mse' ? 'the baseline' : 'chance'})`
+      );
     default:
-      return `learned but not solved in ${int(steps)} steps (${Math.round((1 - m!.value / m!.baseline) * 100)}% below ${m!.kind === 'mse' ? 'the baseline' : 'chance'})`;
+      return (
+        `learned but not solved in ${int(steps)} steps ` +
+        `(${Math.round((1 - m!.value / m!.baseline) * 100)}% below ${m!.kind === 'mse' ? 'the baseline' : 'chance'})`
+      );
   }
 }
 

@@ -124,7 +124,7 @@ test('successTable: fraction of seeds solved per task, method and T', () => {
   assert.match(successText(t), /\| order \| SGD      \| 1\/2 \(50%\)  \| 0\/1 \(0%\) \|/);
 });
 
-test('recur report: run folders side by side, an experiment folder, samples escaped; bad input exits 3, no folder 2', () => {
+test('recur report: run folders side by side, an experiment folder, samples escaped; bad input 3, no folder 2', () => {
   const root = mkdtempSync(join(tmpdir(), 'recur-report-'));
   const run = join(root, 'exp', 'order-a');
   const t = recur(
@@ -191,7 +191,7 @@ test('recur report: run folders side by side, an experiment folder, samples esca
   assert.equal(recur('train', '--diag-every', '-1').status, 2);
 });
 
-test('recur report given a glob: files and non-run folders are skipped, saying so; a lone file is not a run folder', () => {
+test('recur report on a glob: files and non-run folders are skipped, saying so; a lone file is no run folder', () => {
   const root = mkdtempSync(join(tmpdir(), 'recur-report-glob-'));
   const exp = join(root, 'start');
   const run = join(exp, 'order-a');
