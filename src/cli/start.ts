@@ -10,8 +10,8 @@ import { EXPERIMENT_FLAGS, type LecturePart, lectureCommand } from './experiment
 
 /** The lengths and budgets (steps, the same for every model on a task) measured by bench/start_sweep.ts. */
 export const START_PARTS: LecturePart[] = [
-  { task: 'adding', T: 30, steps: 2000 },
-  { task: 'order', T: 30, steps: 2000 },
+  { task: 'adding', T: 30, steps: 3000 },
+  { task: 'order', T: 30, steps: 1000 },
 ];
 
 const { T: _T, steps: _steps, tasks: _tasks, budget: _budget, ...flags } = EXPERIMENT_FLAGS;
