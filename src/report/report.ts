@@ -238,7 +238,7 @@ function gradFlow(runs: RunData[]): string {
               title: `${run.name}: ||dL/dh_t||${label}`,
               xLabel: 'time step t',
               yLabel: 'training step',
-              grey: 'no gradient reached this step (zero), or no record',
+              grey: "this time step is past the batch's longest sequence, or its gradient is exactly 0",
             },
           ),
         );
