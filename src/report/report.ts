@@ -259,7 +259,7 @@ function gradFlow(runs: RunData[]): string {
       );
   }
   if (!maps.length) return '<p>No diagnostics in these runs (train with <code>--diag-every N</code>).</p>';
-  return grid([...charts, ...maps]);
+  return grid([...maps, ...charts]);
 }
 
 function spectra(runs: RunData[]): string {
