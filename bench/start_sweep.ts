@@ -189,7 +189,10 @@ export async function run(argv: string[]): Promise<number> {
   console.log(`\nsweep wall time ${((performance.now() - t0) / 1000).toFixed(0)} s; load ${loadavg().join(' ')}`);
   if (jsonFile) {
     const cmd = `npm run bench -- sweep ${argv.join(' ')}`;
-    writeFileSync(jsonFile, JSON.stringify({ command: cmd, options: OPTS, parts, seeds, need, summary, runs }) + '\n');
+    writeFileSync(
+      jsonFile,
+      JSON.stringify({ command: cmd, options: OPTS, parts, seeds, need, summary, runs }, null, 1) + '\n',
+    );
     console.log(`wrote ${jsonFile}`);
   }
   return 0;
