@@ -15,6 +15,14 @@ const SUITES: Record<string, Suite> = {
     summary: 'C1-C4 training steps: recur (ts, wasm) vs PyTorch CPU and TensorFlow.js',
     load: () => import('./rnn.js'),
   },
+  train: {
+    summary: "recur train's loop vs the bare step vs PyTorch's loop (lecture sizes, interleaved)",
+    load: () => import('./train_loop.js'),
+  },
+  sweep: {
+    summary: "npm start's lengths and step budgets: the lecture's models over 8 seeds",
+    load: () => import('./start_sweep.js'),
+  },
   webgpu: { summary: 'C1-C4 on the GPU (WebGPU) vs PyTorch CUDA', load: () => import('./webgpu.js') },
   esn: { summary: 'echo state networks vs ReservoirPy (Mackey-Glass, anchors)', load: () => import('./esn.js') },
   hash: {

@@ -8,6 +8,7 @@
  */
 import { Adam, Rng, SGD, SequenceModel, Trainer, makeTask, type RecurrentInit } from '../src/index.js';
 import { Diagnostics } from '../src/diagnostics/index.js';
+import { logTicks, tickLabel } from '../src/report/svg.js';
 
 type Pt = [number, number];
 interface Curve {
@@ -55,21 +56,15 @@ function draw(canvas: HTMLCanvasElement, title: string, xLabel: string, curves: 
   const Y = (y: number) => m.t + (1 - (Math.log10(y) - y0) / (y1 - y0)) * (H - m.t - m.b);
   ctx.textAlign = 'right';
   ctx.font = '10px system-ui';
-  for (let e = Math.ceil(y0); e <= Math.floor(y1); e++) {
+  // At most 8 labelled ticks: every k-th decade when the gradient spans many (report/svg.ts, logTicks).
+  for (const v of logTicks(10 ** y0, 10 ** y1, 8)) {
     ctx.strokeStyle = '#eee';
     ctx.beginPath();
-    ctx.moveTo(m.l, Y(10 ** e));
-    ctx.lineTo(W - m.r, Y(10 ** e));
+    ctx.moveTo(m.l, Y(v));
+    ctx.lineTo(W - m.r, Y(v));
     ctx.stroke();
     ctx.fillStyle = '#555';
-    ctx.fillText(`1e${e}`, m.l - 4, Y(10 ** e) + 3);
-  }
-  if (Math.floor(y1) < Math.ceil(y0)) {
-    // less than a decade: label the ends instead
-    for (const e of [y0, y1]) {
-      ctx.fillStyle = '#555';
-      ctx.fillText((10 ** e).toPrecision(2), m.l - 4, Y(10 ** e) + 3);
-    }
+    ctx.fillText(tickLabel(v), m.l - 4, Y(v) + 3);
   }
   ctx.textAlign = 'center';
   ctx.fillText(String(Math.round(x0)), m.l, H - m.b + 12);
@@ -162,7 +157,9 @@ function start(): void {
   stopRequested = false;
   $<HTMLButtonElement>('start').disabled = true;
   $<HTMLButtonElement>('stop').disabled = false;
-  const label = `${cell}${cell === 'rnn' && init === 'identity' ? ' (ReLU)' : ''}, init ${init}, clip ${clip || 'off'}, T=${T}, H=${hidden}`;
+  const label =
+    `${cell}${cell === 'rnn' && init === 'identity' ? ' (ReLU)' : ''}, init ${init}, clip ` +
+    `${clip || 'off'}, T=${T}, H=${hidden}`;
   let avg = 0,
     n = 0;
   const tick = () => {
@@ -182,7 +179,8 @@ function start(): void {
     }
     state.step = trainer.step;
     $('status').textContent =
-      `${label}: step ${trainer.step}, loss ${state.loss.toFixed(4)} (predicting the mean: 0.1667), clip events ${trainer.clipEvents}, backend ${state.backend}`;
+      `${label}: step ${trainer.step}, loss ${state.loss.toFixed(4)} (predicting the mean: 0.1667), clip ` +
+      `events ${trainer.clipEvents}, backend ${state.backend}`;
     draw(
       $<HTMLCanvasElement>('loss'),
       'training loss (MSE)',

@@ -4,7 +4,7 @@
  * result.json and optionally samples.jsonl (language models) and forecast.json (reservoirs);
  * an experiment folder holds results.json and one run folder per model, which are included.
  */
-import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Command } from './args.js';
 import { InputError, UsageError } from './args.js';
@@ -53,7 +53,19 @@ export function readRun(path: string, name = basename(path)): RunData | null {
     metrics: dir.readMetrics(),
     samples: dir.has('samples.jsonl') ? readJSONLines(dir, 'samples.jsonl') : undefined,
     forecast: dir.has('forecast.json') ? obj(readJSONFile(dir, 'forecast.json'), dir.file('forecast.json')) : undefined,
+    scores: dir.has('metrics.json') ? obj(readJSONFile(dir, 'metrics.json'), dir.file('metrics.json')) : undefined,
   };
+}
+
+/** Why `path` is not a run or experiment folder (null when it is one). */
+export function notRunFolder(path: string): string | null {
+  if (!existsSync(path)) return `'${path}' does not exist`;
+  if (!statSync(path).isDirectory())
+    return `'${path}' is a file, not a run folder (a run folder holds ${RUN_FILES.join(', ')})`;
+  const has = (f: string) => existsSync(join(path, f));
+  if (!RUN_FILES.some(has) && !has('results.json'))
+    return `'${path}' is not a run folder: it holds none of ${RUN_FILES.join(', ')} (or results.json)`;
+  return null;
 }
 
 /** A run folder, or an experiment folder (results.json + run sub-folders, included up to `maxRuns`). */
@@ -108,13 +120,23 @@ export const command: Command = {
     },
   },
   details:
-    'Examples:\n  recur report runs/lstm-adding --out lstm.html\n  recur report runs/start/adding-a ' +
-    'runs/start/adding-b runs/start/adding-c runs/start/adding-d\n' +
+    'Examples:\n  recur report runs/lstm-adding --out lstm.html\n' +
+    '  recur report runs/start/*   (a glob: files in the folder are skipped, with a note)\n' +
     '  recur report runs/pascanu --out pascanu.html   (an experiment folder: its table, and its runs when few)',
   async run(o, pos, io) {
     if (!pos.length) throw new UsageError('give at least one run folder: recur report RUN_DIR [RUN_DIR ...]');
     if (!(o.maxRuns >= 0)) throw new UsageError(`--max-runs must be >= 0, got ${o.maxRuns}`);
-    const runs = pos.flatMap((p) => readRuns(p, o.maxRuns));
+    // A shell glob (runs/start/*) also names the experiment's files: skip what is not a run folder, saying so.
+    const runs: RunData[] = [],
+      skipped: string[] = [];
+    for (const p of pos) {
+      const why = notRunFolder(p);
+      if (why === null) runs.push(...readRuns(p, o.maxRuns));
+      else if (pos.length === 1) throw new InputError(why);
+      else skipped.push(why);
+    }
+    if (skipped.length) io.err(`recur report: skipped ${skipped.length}: ${skipped.join('; ')}`);
+    if (!runs.length) throw new InputError(`none of the ${pos.length} paths is a run folder`);
     const html = buildReport(runs, {
       title: o.title,
       subtitle: `${runs.length} run${runs.length === 1 ? '' : 's'}; made by recur report ${pos.join(' ')}`,

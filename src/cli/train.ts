@@ -64,8 +64,19 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   batch: { type: 'int', default: 32, min: 1, max: 65536, help: 'batch size' },
   seed: { type: 'int', default: 1, help: 'seed for init and data' },
   'eval-every': { type: 'int', default: 100, min: 0, help: 'evaluate every N steps (0 = only at the end)' },
-  'eval-n': { type: 'int', default: 1000, min: 1, max: 1e7, help: 'fresh sequences per periodic evaluation' },
+  'eval-n': {
+    type: 'int',
+    default: 500,
+    min: 1,
+    max: 1e7,
+    help: 'fresh sequences per mid-run check (a tenth of a step budget at most; see README)',
+  },
   'final-eval-n': { type: 'int', default: 10000, min: 1, max: 1e7, help: 'fresh sequences for the final evaluation' },
+  confirm: {
+    type: 'boolean',
+    default: true,
+    help: 'a check under 1% wrong counts only when the final-eval-n set confirms it (--no-confirm: the check alone)',
+  },
   'stop-on-success': { type: 'boolean', default: true, help: 'stop at the first evaluation under 1% wrong' },
   'checkpoint-every': {
     type: 'int',
@@ -75,16 +86,23 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   },
   'diag-every': {
     type: 'int',
-    default: 50,
+    default: 100,
     min: 0,
     help: 'log diagnostics (||dL/dh_t||, spectra, saturation) every N steps (0 = off)',
   },
   'max-seconds': { type: 'number', default: 0, min: 0, help: 'stop after this much training time (0 = no limit)' },
   out: { type: 'string', help: 'run folder (default runs/<task>-<cell>-T<T>-s<seed>)' },
+  label: { type: 'string', help: "the run's name in reports and tables (e.g. 'tanh-RNN + clip + orth')" },
   force: { type: 'boolean', default: false, help: 'overwrite an existing run folder' },
   backend: {
     type: 'string',
     help: 'kernel backend (ts, wasm), or webgpu: train on the GPU (no diagnostics; --threads unused)',
+  },
+  progress: {
+    type: 'string',
+    default: 'auto',
+    choices: ['auto', 'json'],
+    help: 'auto: a live line on a terminal, plain lines when piped; json: JSON lines on stderr (for experiments)',
   },
   threads: {
     type: 'int',
@@ -130,6 +148,7 @@ export function settingsFrom(o: Record<string, any>): { mc: ModelChoice; opt: Op
     evalEvery: o.evalEvery,
     evalN: o.evalN,
     finalEvalN: o.finalEvalN,
+    confirm: o.confirm,
     stopOnSuccess: o.stopOnSuccess,
     checkpointEvery: o.checkpointEvery,
     logEvery: 10,
@@ -178,13 +197,14 @@ export const command: Command = {
     const s = newSession(taskCfg, mc, opt, st, run, hostBackend(o.backend));
     run.writeJSON('config.json', {
       command: 'train',
+      ...(o.label ? { label: o.label } : {}),
       task: taskCfg,
       model: s.model.config,
       optimizer: opt,
       settings: st,
     });
-    const out = await runSession(s, io, o.json, o.backend);
-    const res = resultJSON(s, out);
+    const out = await runSession(s, io, o.json, o.backend, o.progress);
+    const res: Record<string, unknown> = { ...(o.label ? { label: o.label } : {}), ...resultJSON(s, out) };
     run.writeJSON('result.json', res);
     if (o.json) io.out(JSON.stringify(res));
     else

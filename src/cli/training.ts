@@ -41,6 +41,11 @@ export interface TrainSettings {
   diagEvery?: number;
   /** Data-parallel threads (absent in runs saved before threads existed: 1). */
   threads?: number;
+  /**
+   * Confirm a passing mid-run check (evalN sequences) on finalEvalN before the run counts as
+   * solved (absent in runs saved before it existed: no confirmation, as they ran).
+   */
+  confirm?: boolean;
 }
 
 export interface Session {
@@ -150,6 +155,7 @@ function checkTrainMeta(v: unknown): void {
     'maxSeconds',
     'diagEvery',
     'threads',
+    'confirm',
   ]);
   const p = 'train.settings';
   int(s.steps, `${p}.steps`, 1, 1e9);
@@ -162,6 +168,7 @@ function checkTrainMeta(v: unknown): void {
   opt(s, 'maxSeconds', p, (x, q) => num(x, q, 0));
   opt(s, 'diagEvery', p, (x, q) => int(x, q, 0, 1e9));
   opt(s, 'threads', p, (x, q) => int(x, q, 1, 256));
+  opt(s, 'confirm', p, (x, q) => bool(x, q));
   const tr = obj(s.trainer, `${p}.trainer`, ['clipNorm', 'clipValue', 'nonFinite', 'schedule']);
   for (const k of ['clipNorm', 'clipValue']) opt(tr, k, `${p}.trainer`, (x, q) => num(x, q, Number.MIN_VALUE));
   opt(tr, 'nonFinite', `${p}.trainer`, (x, q) => oneOf(x, q, ['skip', 'strict']));
@@ -227,7 +234,12 @@ export function resumeSession(
 
 export interface TrainOutcome {
   steps: number;
+  /** Wall seconds of the training loop, evaluation included (all sessions of a resumed run). */
   seconds: number;
+  /** Of these, this session's seconds spent evaluating (mid-run checks, confirmations, the final evaluation). */
+  evalSeconds: number;
+  /** This session's training time per step (batch, step, diagnostics, logging; no evaluation), in ms. */
+  msPerStep: number;
   eval: EvalResult;
   clipEvents: number;
   skippedSteps: number;
@@ -235,23 +247,68 @@ export interface TrainOutcome {
   stopped: 'steps' | 'success' | 'time';
 }
 
-/** Trains until settings.steps (total, counting resumed steps), success or time; evaluates; checkpoints. */
-export async function runTraining(s: Session, io: CommandIO, quiet = false): Promise<TrainOutcome> {
+/** How a run shows its progress: 'auto' (a redrawn line on a TTY, plain lines when piped) or 'json' lines. */
+export type ProgressMode = 'auto' | 'json';
+
+/** The one number a task is judged by: MSE for regression, the fraction wrong for classification. */
+export function metricOf(ev: EvalResult): number {
+  return ev.mse ?? ev.errorRate;
+}
+
+/**
+ * Trains until settings.steps (total, counting resumed steps), success or time; evaluates; checkpoints.
+ * Every evalEvery steps a check on evalN fresh sequences; with settings.confirm, a check that passes
+ * is confirmed on the full finalEvalN before the run counts as solved (and that evaluation is the
+ * final one when the run stops there). The evaluation sets never change during a run (their own seed).
+ */
+export async function runTraining(
+  s: Session,
+  io: CommandIO,
+  quiet = false,
+  mode: ProgressMode = 'auto',
+): Promise<TrainOutcome> {
   const st = s.settings,
     tr = s.trainer;
-  const progress = new Progress(io, st.steps, quiet);
+  const progress = new Progress(io, st.steps, quiet || mode === 'json');
   const evalSeed = st.seed + 1_000_003;
   let solvedAt: number | null = null,
-    stopped: TrainOutcome['stopped'] = 'steps';
+    stopped: TrainOutcome['stopped'] = 'steps',
+    final: EvalResult | null = null,
+    lastMetric: number | null = null;
   let avg = 0,
-    n = 0;
+    n = 0,
+    lastLoss = Number.NaN,
+    evalMs = 0,
+    otherMs = 0, // checkpoints
+    lastJson = 0;
   const t0 = performance.now(),
     base = s.seconds,
     startStep = tr.step;
   const diag =
     s.run && st.diagEvery && !s.sync // diagnostics read the CPU model's caches
-      ? new Diagnostics(s.model, { every: st.diagEvery, startStep, onRecord: (r) => s.run!.log(diagToJSON(r)) })
+      ? new Diagnostics(s.model, {
+          every: st.diagEvery,
+          startStep,
+          iters: DIAG_ITERS,
+          onRecord: (r) => s.run!.log(diagToJSON(r)),
+        })
       : null;
+  const evaluate = async (n: number): Promise<EvalResult> => {
+    const te = performance.now();
+    await s.sync?.();
+    const ev = evaluateTask(s.task, s.model, { n, seed: evalSeed });
+    evalMs += performance.now() - te;
+    return ev;
+  };
+  const emit = (step: number, force: boolean) => {
+    if (mode !== 'json') return;
+    const now = performance.now();
+    if (!force && now - lastJson < 250) return;
+    lastJson = now;
+    io.err(
+      JSON.stringify({ progress: { step, steps: st.steps, loss: lastLoss, metric: lastMetric, solved: solvedAt } }),
+    );
+  };
   while (tr.step < st.steps) {
     const b = s.task.batch(s.dataRng, st.batch);
     const info = await tr.trainAsync(b);
@@ -259,71 +316,91 @@ export async function runTraining(s: Session, io: CommandIO, quiet = false): Pro
     avg += info.loss;
     n++;
     const step = tr.step;
-    if (s.run && (step % st.logEvery === 0 || step === st.steps)) {
-      s.run.log({
+    if (step % st.logEvery === 0 || step === st.steps) {
+      lastLoss = avg / n;
+      s.run?.log({
         kind: 'train',
         step,
-        loss: avg / n,
+        loss: lastLoss,
         grad_norm: info.gradNorm,
         lr: info.lr,
         clip_events: tr.clipEvents,
         skipped: tr.skippedSteps,
         seconds: base + (performance.now() - t0) / 1000,
       });
-    }
-    progress.update(step, {
-      loss: avg / n,
-      'grad-norm': info.gradNorm,
-      'steps/s': Math.round((step - startStep) / Math.max(1e-9, (performance.now() - t0) / 1000)),
-    });
-    if (step % st.logEvery === 0) {
       avg = 0;
       n = 0;
     }
+    if (progress.due(step)) {
+      const secs = Math.max(1e-9, (performance.now() - t0) / 1000);
+      progress.update(step, {
+        loss: lastLoss,
+        ...(lastMetric !== null ? { [s.task.loss === 'mse' ? 'mse' : 'wrong']: lastMetric } : {}),
+        'grad-norm': info.gradNorm,
+        'steps/s': Math.round((step - startStep) / secs),
+      });
+    }
     if (st.evalEvery > 0 && step % st.evalEvery === 0 && step < st.steps) {
-      await s.sync?.();
-      const ev = evaluateTask(s.task, s.model, { n: st.evalN, seed: evalSeed });
+      const ev = await evaluate(st.evalN);
+      // A passing check on the small set is confirmed on the full one before it counts.
+      const full = ev.success && st.confirm && st.finalEvalN > st.evalN ? await evaluate(st.finalEvalN) : null;
+      const solved = (full ?? ev).success;
+      lastMetric = metricOf(full ?? ev);
       s.run?.log({
         kind: 'eval',
         step,
+        sequences: ev.sequences,
         loss: ev.loss,
         error_rate: ev.errorRate,
         success: ev.success,
         ...(ev.mse !== undefined ? { mse: ev.mse } : {}),
+        ...(full ? { confirm: { sequences: full.sequences, error_rate: full.errorRate, success: full.success } } : {}),
       });
-      if (ev.success && solvedAt === null) solvedAt = step;
-      if (ev.success && st.stopOnSuccess) {
+      if (solved && solvedAt === null) solvedAt = step;
+      emit(step, true);
+      if (solved && st.stopOnSuccess) {
         stopped = 'success';
+        final = full; // the full evaluation of the model as it stops: no need to run it again
         break;
       }
-    }
+    } else emit(step, false);
     if (s.run && st.checkpointEvery > 0 && step % st.checkpointEvery === 0) {
+      const tc = performance.now();
       await s.sync?.();
-      s.seconds = base + (performance.now() - t0) / 1000;
+      s.seconds = base + (tc - t0) / 1000;
       s.run.saveCheckpoint(checkpointBytes(s));
+      otherMs += performance.now() - tc;
     }
     if (st.maxSeconds && (performance.now() - t0) / 1000 + base > st.maxSeconds) {
       stopped = 'time';
       break;
     }
   }
+  const trainMs = performance.now() - t0 - evalMs - otherMs;
+  const ev = final ?? (await evaluate(st.finalEvalN));
   s.seconds = base + (performance.now() - t0) / 1000;
-  await s.sync?.();
-  const ev = evaluateTask(s.task, s.model, { n: st.finalEvalN, seed: evalSeed });
   if (ev.success && solvedAt === null) solvedAt = tr.step;
   s.run?.log({
     kind: 'eval',
     step: tr.step,
     final: true,
+    sequences: ev.sequences,
     loss: ev.loss,
     error_rate: ev.errorRate,
     success: ev.success,
     ...(ev.mse !== undefined ? { mse: ev.mse } : {}),
   });
-  if (s.run) s.run.saveCheckpoint(checkpointBytes(s));
+  if (s.run) {
+    s.run.saveCheckpoint(checkpointBytes(s));
+    s.run.closeLog();
+  }
+  lastMetric = metricOf(ev);
+  emit(tr.step, true);
   return {
     steps: tr.step,
     seconds: s.seconds,
+    evalSeconds: evalMs / 1000,
+    msPerStep: tr.step > startStep ? trainMs / (tr.step - startStep) : 0,
     eval: ev,
     clipEvents: tr.clipEvents,
     skippedSteps: tr.skippedSteps,
@@ -332,12 +409,25 @@ export async function runTraining(s: Session, io: CommandIO, quiet = false): Pro
   };
 }
 
+/**
+ * Power iterations of the diagnostics' spectra (W_hh and the Jacobian product): 20 give the
+ * leading singular value to a few percent, which is what the report draws, at a third of the
+ * default's cost; a record then costs a few training steps (bench train --profile: 7-11% of
+ * the loop at one record per 100 steps with 30 iterations, before this cut).
+ */
+const DIAG_ITERS = 20;
+
 /** runTraining with the batch split over settings.threads threads (workers started and stopped around it). */
-export async function runThreaded(s: Session, io: CommandIO, quiet = false): Promise<TrainOutcome> {
+export async function runThreaded(
+  s: Session,
+  io: CommandIO,
+  quiet = false,
+  mode: ProgressMode = 'auto',
+): Promise<TrainOutcome> {
   const dp = await dataParallel(s.model, { threads: s.settings.threads ?? 1 });
   s.trainer.grads = dp;
   try {
-    return await runTraining(s, io, quiet);
+    return await runTraining(s, io, quiet, mode);
   } finally {
     await dp.close();
     s.trainer.grads = s.model;
@@ -349,7 +439,7 @@ export async function runThreaded(s: Session, io: CommandIO, quiet = false): Pro
  * options, counters and hooks); the parameters and optimiser state come back for evaluations and
  * checkpoints. Diagnostics, which read the CPU model's caches, are not recorded.
  */
-export function runOnGpu(s: Session, io: CommandIO, quiet = false): Promise<TrainOutcome> {
+export function runOnGpu(s: Session, io: CommandIO, quiet = false, mode: ProgressMode = 'auto'): Promise<TrainOutcome> {
   return withGpu(s.model, (gpu) => {
     const cpu = s.trainer,
       tr = new Trainer(gpu, s.opt, s.settings.trainer);
@@ -358,7 +448,7 @@ export function runOnGpu(s: Session, io: CommandIO, quiet = false): Promise<Trai
     tr.skippedSteps = cpu.skippedSteps;
     s.trainer = tr;
     s.sync = () => gpu.pull();
-    return runTraining(s, io, quiet);
+    return runTraining(s, io, quiet, mode);
   });
 }
 
@@ -375,8 +465,14 @@ export async function withGpu<R>(model: SequenceModel, f: (gpu: GpuSequenceModel
 }
 
 /** Where `--backend` says: the GPU ('webgpu'), else the CPU over settings.threads threads. */
-export function runSession(s: Session, io: CommandIO, quiet: boolean, backend: string | undefined) {
-  return backend === 'webgpu' ? runOnGpu(s, io, quiet) : runThreaded(s, io, quiet);
+export function runSession(
+  s: Session,
+  io: CommandIO,
+  quiet: boolean,
+  backend: string | undefined,
+  mode: ProgressMode = 'auto',
+) {
+  return backend === 'webgpu' ? runOnGpu(s, io, quiet, mode) : runThreaded(s, io, quiet, mode);
 }
 
 /** The JSON result every training command prints with --json. */
@@ -388,6 +484,8 @@ export function resultJSON(s: Session, o: TrainOutcome): Record<string, unknown>
     hidden: s.model.config.hiddenSize,
     steps: o.steps,
     seconds: Number(o.seconds.toFixed(3)),
+    eval_seconds: Number(o.evalSeconds.toFixed(3)),
+    ms_per_step: Number(o.msPerStep.toFixed(3)),
     loss: o.eval.loss,
     ...(o.eval.mse !== undefined ? { mse: o.eval.mse } : {}),
     error_rate: o.eval.errorRate,
@@ -395,7 +493,11 @@ export function resultJSON(s: Session, o: TrainOutcome): Record<string, unknown>
     success: o.eval.success,
     solved_at: o.solvedAt,
     baseline: o.eval.baseline,
+    // A model that learned nothing gets a single-answer classification wrong 1 - 1/classes of the time.
+    ...(s.task.loss === 'xent' && s.task.head === 'last' ? { chance_error: 1 - 1 / s.task.outputSize } : {}),
     eval_sequences: o.eval.sequences,
+    check_sequences: s.settings.evalEvery > 0 ? s.settings.evalN : null,
+    check_every: s.settings.evalEvery > 0 ? s.settings.evalEvery : null,
     clip_events: o.clipEvents,
     skipped_steps: o.skippedSteps,
     stopped: o.stopped,

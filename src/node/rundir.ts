@@ -2,12 +2,14 @@
  * Run folders: config.json, metrics.jsonl (one JSON object per line), checkpoint.safetensors
  * (written atomically) and result.json. Node-only: the edge where training meets the disk.
  */
-import { appendFileSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
 import { FileError, makeDir, readInput } from './files.js';
 
 export class RunDir {
+  private logFd = -1; // metrics.jsonl, opened once for appending (not once per record)
+
   constructor(readonly path: string) {}
 
   static create(path: string): RunDir {
@@ -27,6 +29,7 @@ export class RunDir {
 
   /** Removes the files a run writes (for --force); leaves anything else in the folder alone. */
   clear(): void {
+    this.closeLog();
     for (const f of ['metrics.jsonl', 'samples.jsonl', 'checkpoint.safetensors', 'result.json', 'config.json'])
       rmSync(this.file(f), { force: true });
   }
@@ -43,12 +46,19 @@ export class RunDir {
     return existsSync(this.file(name));
   }
 
-  /** Appends one metrics record (JSON lines). */
+  /** Appends one metrics record (JSON lines); each record reaches the file before log returns. */
   log(rec: Record<string, unknown>): void {
-    this.append('metrics.jsonl', rec);
+    if (this.logFd < 0) this.logFd = openSync(this.file('metrics.jsonl'), 'a');
+    appendFileSync(this.logFd, JSON.stringify(rec) + '\n');
   }
 
-  /** Appends one record to a JSON-lines file of the run (metrics.jsonl, samples.jsonl). */
+  /** Closes metrics.jsonl (a later log reopens it). */
+  closeLog(): void {
+    if (this.logFd >= 0) closeSync(this.logFd);
+    this.logFd = -1;
+  }
+
+  /** Appends one record to a JSON-lines file of the run (samples.jsonl and the like). */
   append(name: string, rec: Record<string, unknown>): void {
     appendFileSync(this.file(name), JSON.stringify(rec) + '\n');
   }

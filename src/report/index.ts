@@ -3,7 +3,17 @@
  * no network), built from plain data; `recur report RUN_DIR...` reads the folders and calls it.
  */
 export { buildReport, type RunData, type ReportOptions } from './report.js';
-export { lineChart, heatmap, niceTicks, ramp, type Series, type LineChartOptions, type HeatmapOptions } from './svg.js';
+export {
+  lineChart,
+  heatmap,
+  niceTicks,
+  logTicks,
+  tickLabel,
+  ramp,
+  type Series,
+  type LineChartOptions,
+  type HeatmapOptions,
+} from './svg.js';
 export { successTable, successText, type SuccessTable, type SuccessCell } from './tables.js';
 export { esc, num, fmt } from './escape.js';
 export { fieldMap, type FieldPath, type FieldMapOptions } from './field.js';
@@ -16,3 +26,4 @@ export {
   type PageSection,
   type Verdict,
 } from './page.js';
+export { verdict, conclusions, criterion, lectureText, lectureCells, measure, outcome } from './verdicts.js';

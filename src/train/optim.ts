@@ -81,16 +81,32 @@ export class SGD extends Base {
       mu = this.momentum,
       wd = this.wd,
       v = this.v,
-      m = this.mask;
-    for (let i = 0; i < n; i++) {
-      let g = grad[i]!;
-      if (wd && m[i]) g += wd * data[i]!;
-      if (mu) {
-        const vi = this.t === 0 ? g : mu * v[i]! + g;
-        v[i] = vi;
-        g = this.nesterov ? g + mu * vi : vi;
+      m = this.mask,
+      first = this.t === 0,
+      nesterov = this.nesterov;
+    // One loop per case, every field read once (the same arithmetic in the same order as the
+    // general form: g = grad (+ wd p); v = first ? g : mu v + g; g = nesterov ? g + mu v : v; p -= lr g).
+    if (!wd && !mu) {
+      for (let i = 0; i < n; i++) data[i] -= lr * grad[i]!;
+    } else if (!wd && !nesterov) {
+      if (first) for (let i = 0; i < n; i++) data[i] -= lr * (v[i] = grad[i]!);
+      else
+        for (let i = 0; i < n; i++) {
+          const vi = mu * v[i]! + grad[i]!; // the unrounded sum steps p, as in the general loop
+          v[i] = vi;
+          data[i] -= lr * vi;
+        }
+    } else {
+      for (let i = 0; i < n; i++) {
+        let g = grad[i]!;
+        if (wd && m[i]) g += wd * data[i]!;
+        if (mu) {
+          const vi = first ? g : mu * v[i]! + g;
+          v[i] = vi;
+          g = nesterov ? g + mu * vi : vi;
+        }
+        data[i] -= lr * g;
       }
-      data[i] -= lr * g;
     }
     this.t++;
   }
@@ -159,23 +175,29 @@ export class Adam extends Base {
       b1 = this.beta1,
       b2 = this.beta2,
       wd = this.wd,
-      m = this.mask;
+      m = this.mask,
+      m1 = this.m1,
+      m2 = this.m2,
+      eps = this.eps,
+      decoupled = this.decoupled;
     this.t++;
     const c1 = 1 - b1 ** this.t,
       c2 = 1 - b2 ** this.t,
-      lr = this.lr;
+      lr = this.lr,
+      a1 = 1 - b1,
+      a2 = 1 - b2;
     for (let i = 0; i < n; i++) {
       let g = grad[i]!;
       if (wd && m[i]) {
-        if (this.decoupled)
+        if (decoupled)
           data[i] -= lr * wd * data[i]!; // AdamW: decay outside the moments
         else g += wd * data[i]!;
       }
-      const a = b1 * this.m1[i]! + (1 - b1) * g;
-      const b = b2 * this.m2[i]! + (1 - b2) * g * g;
-      this.m1[i] = a;
-      this.m2[i] = b;
-      data[i] -= (lr * (a / c1)) / (Math.sqrt(b / c2) + this.eps);
+      const a = b1 * m1[i]! + a1 * g;
+      const b = b2 * m2[i]! + a2 * g * g;
+      m1[i] = a;
+      m2[i] = b;
+      data[i] -= (lr * (a / c1)) / (Math.sqrt(b / c2) + eps);
     }
   }
   state(): Record<string, FArray> {

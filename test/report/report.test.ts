@@ -80,7 +80,8 @@ test('charts: loss, heatmap, spectra, clipping, saturation; heatmap cells colour
     hm.includes('fill="rgb(68,1,84)"') && hm.includes('fill="rgb(253,231,37)"'),
     'smallest dark, largest yellow',
   );
-  assert.equal((hm.match(/fill="#ccc"/g) ?? []).length, 2, 'missing and zero cells grey');
+  assert.equal((hm.match(/fill="#ccc"><title>/g) ?? []).length, 2, 'missing and zero cells grey');
+  assert.match(hm, /grey: /, 'and the legend says what grey means');
   const wide = heatmap([Array.from({ length: 1000 }, (_, i) => i + 1)], [1], { title: 'w', xLabel: 't', yLabel: 's' });
   assert.equal((wide.match(/<title>step/g) ?? []).length, 100, 'a long sequence is merged into 100 columns');
   // A log restarted with --force (steps going back) keeps the newest records only.
@@ -123,7 +124,7 @@ test('successTable: fraction of seeds solved per task, method and T', () => {
   assert.match(successText(t), /\| order \| SGD      \| 1\/2 \(50%\)  \| 0\/1 \(0%\) \|/);
 });
 
-test('recur report: run folders side by side, an experiment folder, samples escaped; bad input exits 3, no folder 2', () => {
+test('recur report: run folders side by side, an experiment folder, samples escaped; bad input 3, no folder 2', () => {
   const root = mkdtempSync(join(tmpdir(), 'recur-report-'));
   const run = join(root, 'exp', 'order-a');
   const t = recur(
@@ -182,10 +183,60 @@ test('recur report: run folders side by side, an experiment folder, samples esca
   mkdirSync(join(root, 'empty'));
   const e = recur('report', join(root, 'empty'), '--out', join(root, 'x.html'));
   assert.equal(e.status, 3);
-  assert.match(e.stderr, /holds no run: expected config.json, metrics.jsonl, result.json/);
+  assert.match(e.stderr, /is not a run folder: it holds none of config.json, metrics.jsonl, result.json/);
   writeFileSync(join(root, 'empty', 'config.json'), '{not json');
   assert.match(recur('report', join(root, 'empty')).stderr, /config.json: not valid JSON/);
   assert.equal(recur('report', join(root, 'missing')).status, 3);
   assert.equal(recur('report').status, 2);
   assert.equal(recur('train', '--diag-every', '-1').status, 2);
+});
+
+test('recur report on a glob: files and non-run folders are skipped, saying so; a lone file is no run folder', () => {
+  const root = mkdtempSync(join(tmpdir(), 'recur-report-glob-'));
+  const exp = join(root, 'start');
+  const run = join(exp, 'order-a');
+  const t = recur(
+    ...['train', '--task', 'order', '--T', '10', '--cell', 'rnn', '--hidden', '4', '--steps', '4', '--batch', '4'],
+    ...['--eval-every', '0', '--final-eval-n', '20', '--diag-every', '0', '--label', 'tanh-RNN', '--out', run],
+  );
+  assert.equal(t.status, 0, t.stderr);
+  writeFileSync(join(exp, 'config.json'), '{"experiment":"lecture"}');
+  writeFileSync(join(exp, 'results.json'), '[]');
+  writeFileSync(join(exp, 'report.html'), '<html></html>');
+  mkdirSync(join(exp, 'notes'));
+  // what the shell makes of `recur report start/*`
+  const glob = ['config.json', 'notes', 'order-a', 'report.html', 'results.json'].map((f) => join(exp, f));
+  const out = join(root, 'r.html');
+  const r = recur('report', ...glob, '--out', out, '--json');
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout).runs, ['order-a']);
+  assert.match(r.stderr, /skipped 4: .*config.json' is a file, not a run folder/);
+  assert.match(r.stderr, /notes' is not a run folder/);
+  assert.match(readFileSync(out, 'utf8'), /tanh-RNN · order T=10/); // named by its label, not its folder
+  const f = recur('report', join(exp, 'config.json'));
+  assert.equal(f.status, 3);
+  assert.match(f.stderr, /config.json' is a file, not a run folder/);
+  assert.doesNotMatch(f.stderr, /does not exist/);
+  const m = recur('report', join(exp, 'nope'));
+  assert.equal(m.status, 3);
+  assert.match(m.stderr, /nope' does not exist/);
+  const none = recur('report', join(exp, 'config.json'), join(exp, 'report.html'));
+  assert.equal(none.status, 3);
+  assert.match(none.stderr, /none of the 2 paths is a run folder/);
+});
+
+test('ESN runs show their scores and forecast, not empty training panels', () => {
+  const html = buildReport([
+    {
+      name: 'mg',
+      config: { data: 'mackey-glass', units: 100, sr: 1.25, lr: 0.3, mode: 'one-step' },
+      metrics: [],
+      scores: { nrmse: 0.0123, nrmse_minmax: 0.004, r2: 0.9998, steps: 3, fit_s: 0.1 },
+      forecast: { t: [1, 2, 3], truth: [0.5, 0.6, 0.7], prediction: [0.51, 0.59, 0.72], mode: 'one-step' },
+    },
+  ]);
+  assert.match(html, /Echo state networks/);
+  assert.match(html, /<td>0\.0123<\/td>/);
+  assert.match(html, /ESN 100 units · mackey-glass \(one-step\): forecast/);
+  assert.doesNotMatch(html, /id="loss"|id="gradflow"|No diagnostics/);
 });
