@@ -94,7 +94,7 @@ function stateDict(key: string): Record<string, { shape: number[]; data: Float32
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-12);
 
-test('the trajectory fixtures cover every cell, both losses, both optimisers and both precisions, with clipping', () => {
+test('the trajectory fixtures cover every cell, loss, optimiser and precision, with clipping', () => {
   const seen = new Set(
     fx.cases.map((c) => `${c.cell}${c.nonlinearity ?? ''}/${c.loss}/${c.optimizer.type}/${c.dtype}`),
   );
