@@ -249,8 +249,8 @@ export async function run(argv: string[]): Promise<number> {
       const s = job.row.both ? `${r.steps_to_solve_mse ?? '-'}/${r.steps_to_solve_wrong ?? '-'}` : r.steps_to_solve;
       console.log(
         `# ${job.impl.padEnd(5)} ${job.row.id} seed ${String(job.seed).padStart(2)} core ${core}: ${r.status} ` +
-          `steps ${s ?? '-'} (${r.steps_run} run), ${r.ms_per_step} ms/step, ${((Date.now() - t0) / 1000).toFixed(0)} s ` +
-          `[${done.size}/${jobs.length}]`,
+          `steps ${s ?? '-'} (${r.steps_run} run), ${r.ms_per_step} ms/step, ` +
+          `${((Date.now() - t0) / 1000).toFixed(0)} s [${done.size}/${jobs.length}]`,
       );
     }
   };
@@ -328,8 +328,8 @@ export async function run(argv: string[]): Promise<number> {
   console.log(
     `\nms/step = median over runs of training time per step (one run per core, ${cores.length} at a time); ` +
       `PyTorch ${torchRec?.torch_version ?? '?'}, BLAS ${blas || '?'}; load average (1 min) ` +
-      `${load0[0]!.toFixed(1)} at the start, ${load1[0]!.toFixed(1)} at the end, ${meanLoad.toFixed(1)} mean over runs ` +
-      `(on ${cpus().length} cores: times taken under load are not results).`,
+      `${load0[0]!.toFixed(1)} at the start, ${load1[0]!.toFixed(1)} at the end, ` +
+      `${meanLoad.toFixed(1)} mean over runs (on ${cpus().length} cores: times taken under load are not results).`,
   );
   const jsonFile = flag(argv, '--json');
   if (jsonFile) {
