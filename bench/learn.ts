@@ -13,7 +13,7 @@
  * which is recorded.
  *
  * Every finished run is kept under --runs (default bench-data/learn/) and reused, so an
- * interrupted benchmark resumes; --fresh reruns everything.
+ * interrupted benchmark resumes; --fresh reruns everything, --report only tabulates what is kept.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -54,6 +54,7 @@ const HELP = `Usage: npm run bench -- learn [flags]
   --hidden 128 --batch 32 model width and batch size
   --runs DIR              where finished runs are kept and reused (default bench-data/learn)
   --fresh                 rerun runs already kept
+  --report                run nothing: the table of the seeds kept for both implementations
   --quick                 hidden 32, budget 1000, seeds 1-2 (development only)
   --json FILE             write the table and every run (with learning curves) as JSON`;
 
@@ -161,6 +162,12 @@ interface Side {
   ms_per_step_median: number;
 }
 
+/** '1-12', or a list when not consecutive. */
+function seedRange(s: number[]): string {
+  const consecutive = s.every((v, i) => i === 0 || v === s[i - 1]! + 1);
+  return consecutive && s.length > 2 ? `${s[0]}-${s[s.length - 1]}` : s.join(',');
+}
+
 function side(recs: Rec[], criterion: 'main' | 'wrong'): Side {
   const steps = recs.map((r) => stepsOf(r, criterion));
   const sorted = [...steps].sort((a, b) => a - b),
@@ -217,15 +224,15 @@ export async function run(argv: string[]): Promise<number> {
       for (const impl of impls)
         jobs.push({ row, impl, seed, file: join(runsDir, `${impl}_${row.id}_${tag}_s${seed}`) });
   const done = new Map<Job, Rec>();
+  const report = argv.includes('--report');
   const todo = jobs.filter((j) => {
     if (!fresh && existsSync(`${j.file}.json`)) {
       done.set(j, JSON.parse(readFileSync(`${j.file}.json`, 'utf8')) as Rec);
       return false;
     }
-    return true;
+    return !report;
   });
   const load0 = loadavg();
-  const loads: number[] = [];
   console.log(
     `# ${jobs.length} runs (${done.size} kept from ${runsDir}), ${todo.length} to go on cores ${cores.join(',')}; ` +
       `load average ${load0.map((v) => v.toFixed(1)).join(' ')}`,
@@ -237,7 +244,7 @@ export async function run(argv: string[]): Promise<number> {
       const job = todo[next++]!;
       const t0 = Date.now();
       const r = await runJob(job, core, o);
-      loads.push(loadavg()[0]!);
+      if (typeof r !== 'string') r.load_1min_at_end = loadavg()[0]!; // the machine's load while it ran
       if (typeof r === 'string') {
         failed++;
         console.log(`# FAILED ${job.impl} ${job.row.id} seed ${job.seed}: ${r}`);
@@ -266,9 +273,13 @@ export async function run(argv: string[]): Promise<number> {
           ['wrong', '< 1% with squared error > 0.04'],
         ]
       : [['main', row.task === 'order' ? 'test error < 1%' : 'test MSE < 0.01']];
+    const kept = (impl: string, seed: number) =>
+      [...done].find(([j]) => j.row === row && j.impl === impl && j.seed === seed)?.[1];
+    // --report: the seeds kept for both; otherwise every seed must have run
+    const rowSeeds = report ? seeds.filter((s) => kept('recur', s) && kept('torch', s)) : seeds;
+    if (!rowSeeds.length) continue;
     for (const [crit, cname] of criteria) {
-      const of = (impl: string) =>
-        seeds.map((s) => [...done].find(([j]) => j.row === row && j.impl === impl && j.seed === s)?.[1]);
+      const of = (impl: string) => rowSeeds.map((s) => kept(impl, s));
       const rr = of('recur'),
         tr = of('torch');
       const ok = (a: (Rec | undefined)[]): a is Rec[] => a.every((x) => x !== undefined);
@@ -280,7 +291,7 @@ export async function run(argv: string[]): Promise<number> {
         row: row.id,
         label: row.label,
         criterion: cname,
-        seeds,
+        seeds: rowSeeds,
         recur: side(rr, crit),
         torch: side(tr, crit),
       };
@@ -295,14 +306,15 @@ export async function run(argv: string[]): Promise<number> {
   const cell = (x: Side) => `${fmt(x.median)} [${fmt(x.q1)}, ${fmt(x.q3)}] (${x.solved}/${x.steps.length})`;
   console.log(
     `\nSteps to solve: median [quartiles] (runs solved within ${o.maxSteps.toLocaleString('en-US')} steps), ` +
-      `hidden ${o.hidden}, batch ${o.batch}, ${seeds.length} seeds (${seeds[0]}-${seeds[seeds.length - 1]}):\n`,
+      `hidden ${o.hidden}, batch ${o.batch}, the same seeds on both sides:\n`,
   );
-  console.log('| row | criterion | recur | PyTorch | Mann-Whitney p | recur ms/step | PyTorch ms/step |');
-  console.log('|---|---|---|---|---:|---:|---:|');
+  console.log('| row | criterion | seeds | recur | PyTorch | Mann-Whitney p | recur ms/step | PyTorch ms/step |');
+  console.log('|---|---|---|---|---|---:|---:|---:|');
   for (const s of summaries)
     console.log(
-      `| ${s.label} | ${s.criterion} | ${cell(s.recur)} | ${cell(s.torch)} | ${s.p_value!.toFixed(3)} | ` +
-        `${s.recur.ms_per_step_median.toFixed(1)} | ${s.torch.ms_per_step_median.toFixed(1)} |`,
+      `| ${s.label} | ${s.criterion} | ${seedRange(s.seeds)} | ${cell(s.recur)} | ${cell(s.torch)} | ` +
+        `${s.p_value!.toFixed(3)} | ${s.recur.ms_per_step_median.toFixed(1)} | ` +
+        `${s.torch.ms_per_step_median.toFixed(1)} |`,
     );
   const torchRec = [...done].find(([j]) => j.impl === 'torch')?.[1] as
     | {
@@ -314,6 +326,8 @@ export async function run(argv: string[]): Promise<number> {
     .filter((p) => p.internal_api !== 'openmp')
     .map((p) => `${p.internal_api} ${p.version} (${p.architecture})`)
     .join(', ');
+  // the 1-minute load average at the end of each run (runs kept from an older version may lack it)
+  const loads = [...done.values()].map((r) => r.load_1min_at_end).filter((v): v is number => typeof v === 'number');
   const meanLoad = loads.length ? loads.reduce((a, b) => a + b, 0) / loads.length : Number.NaN;
   console.log(
     `\nPer seed (steps; '-' = not solved):\n` +
@@ -329,7 +343,8 @@ export async function run(argv: string[]): Promise<number> {
     `\nms/step = median over runs of training time per step (one run per core, ${cores.length} at a time); ` +
       `PyTorch ${torchRec?.torch_version ?? '?'}, BLAS ${blas || '?'}; load average (1 min) ` +
       `${load0[0]!.toFixed(1)} at the start, ${load1[0]!.toFixed(1)} at the end, ` +
-      `${meanLoad.toFixed(1)} mean over runs (on ${cpus().length} cores: times taken under load are not results).`,
+      `${Number.isFinite(meanLoad) ? meanLoad.toFixed(1) : '(not recorded)'} mean at the end of the runs ` +
+      `(on ${cpus().length} cores: times taken under load are not results).`,
   );
   const jsonFile = flag(argv, '--json');
   if (jsonFile) {
