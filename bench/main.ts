@@ -30,6 +30,10 @@ const SUITES: Record<string, Suite> = {
     load: () => import('./hash.js'),
   },
   lm: { summary: 'C2 char LM on tinyshakespeare: tokens/s vs PyTorch, steady heap', load: () => import('./lm.js') },
+  learn: {
+    summary: 'steps to solve adding / temporal order over seeds: recur vs PyTorch, Mann-Whitney U',
+    load: () => import('./learn.js'),
+  },
 };
 
 async function main(argv: string[]): Promise<number> {

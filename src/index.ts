@@ -55,6 +55,7 @@ export {
   type LossResult,
 } from './layers/loss.js';
 export { gradCheck, type GradCheckResult } from './gradcheck.js';
+export { mannWhitneyU, normalSf, quantile, type MannWhitneyResult } from './stats.js';
 export type { RecurrentInit } from './init.js';
 export {
   encodeSafetensors,
