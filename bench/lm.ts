@@ -22,10 +22,16 @@ import { TokenStreams } from '../src/lm/corpus.js';
 import { RecurrentLM } from '../src/lm/lm.js';
 import { SGD } from '../src/train/optim.js';
 import { Trainer, TruncatedBPTT } from '../src/train/trainer.js';
+import { PY, blasImport, load1, loadText, median, peerEnv } from './peers/env.js';
 
-const PEER = `
-import sys, time, statistics, torch
+const PEER = () => `
+import sys, time, statistics, json, torch
+${blasImport()}
 torch.set_num_threads(1); torch.manual_seed(0)
+try:
+    from threadpoolctl import threadpool_limits; _k = threadpool_limits(1, user_api="blas")
+except ImportError:
+    pass
 cell, steps, warm = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 V, E, H, B, T = 65, 64, 256, 32, 64
 class M(torch.nn.Module):
@@ -39,24 +45,22 @@ for i in range(warm + steps):
     t = time.perf_counter(); opt.zero_grad()
     loss = torch.nn.functional.cross_entropy(m(x).reshape(-1, V), y.reshape(-1)); loss.backward(); opt.step()
     ts.append(time.perf_counter() - t)
-print(statistics.median(ts[warm:]) * 1000)
+print(json.dumps({"ms": statistics.median(ts[warm:]) * 1000, "blas": blas_kernel()}))
 `;
 
-function peer(cell: string, steps: number, warm: number): number | null {
-  for (const py of ['python3', '/usr/bin/python3']) {
-    // torch may live only in the system Python
-    try {
-      return Number(
-        execFileSync(py, ['-c', PEER, cell, String(steps), String(warm)], {
-          encoding: 'utf8',
-          stdio: ['ignore', 'pipe', 'ignore'],
-        }).trim(),
-      );
-    } catch {
-      /* next */
-    }
+/** PyTorch (1 thread, BLAS pool limited to 1) on the same configuration, without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE. */
+function peer(cell: string, steps: number, warm: number): { ms: number; blas: string } | null {
+  try {
+    return JSON.parse(
+      execFileSync(PY, ['-c', PEER(), cell, String(steps), String(warm)], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+        env: peerEnv(),
+      }).trim(),
+    ) as { ms: number; blas: string };
+  } catch {
+    return null;
   }
-  return null;
 }
 
 function gcFn(): () => void {
@@ -64,16 +68,12 @@ function gcFn(): () => void {
   return runInNewContext('gc') as () => void;
 }
 
-const median = (a: number[]) => {
-  const s = [...a].sort((x, y) => x - y);
-  return s[Math.floor(s.length / 2)]!;
-};
-
 export async function run(argv: string[]): Promise<number> {
   const { opts, positionals } = parseArgs(argv, {
     cell: { type: 'string', default: 'lstm', choices: ['lstm', 'gru'], help: 'recurrent cell' },
     steps: { type: 'int', default: 10, help: 'timed steps' },
     warmup: { type: 'int', default: 3, help: 'untimed warm-up steps' },
+    rounds: { type: 'int', default: 3, help: 'rounds of recur steps then PyTorch; ratio = median over rounds' },
     text: {
       type: 'string',
       default: '../shared/data/tinyshakespeare.txt',
@@ -81,7 +81,7 @@ export async function run(argv: string[]): Promise<number> {
     },
   });
   if (opts.help) {
-    console.log('Usage: npm run bench -- lm [--cell lstm|gru] [--steps 10] [--warmup 3] [--json FILE]');
+    console.log('Usage: npm run bench -- lm [--cell lstm|gru] [--steps 10] [--warmup 3] [--rounds 3] [--json FILE]');
     return 0;
   }
   const B = 32,
@@ -118,23 +118,40 @@ export async function run(argv: string[]): Promise<number> {
   const heap0 = process.memoryUsage().heapUsed,
     ab0 = process.memoryUsage().arrayBuffers;
   const wall: number[] = [],
-    cpu: number[] = [];
-  let abMax = ab0;
-  for (let i = 0; i < opts.steps; i++) {
-    const t = performance.now(),
-      c = process.cpuUsage();
-    step();
-    wall.push(performance.now() - t);
-    cpu.push(process.cpuUsage(c).user / 1000);
-    abMax = Math.max(abMax, process.memoryUsage().arrayBuffers);
+    cpu: number[] = [],
+    roundMs: number[] = [],
+    torchRounds: number[] = [],
+    ratios: number[] = [],
+    loads: number[] = [];
+  let abMax = ab0,
+    blas = '';
+  for (let r = 0; r < opts.rounds; r++) {
+    const w0 = wall.length;
+    for (let i = 0; i < opts.steps; i++) {
+      const t = performance.now(),
+        c = process.cpuUsage();
+      step();
+      wall.push(performance.now() - t);
+      cpu.push(process.cpuUsage(c).user / 1000);
+      abMax = Math.max(abMax, process.memoryUsage().arrayBuffers);
+    }
+    roundMs.push(median(wall.slice(w0)));
+    const p = peer(opts.cell, Math.max(10, opts.steps), 3);
+    if (p) {
+      torchRounds.push(p.ms);
+      ratios.push(roundMs[r]! / p.ms);
+      blas = p.blas;
+    }
+    loads.push(load1());
   }
   gc();
   const heap1 = process.memoryUsage().heapUsed;
-  const ms = median(wall),
+  const steps = wall.length,
+    ms = median(roundMs),
     cpuMs = median(cpu),
     tokS = (B * T) / (ms / 1000),
     epochSteps = Math.ceil(streams.positions / T);
-  const torchMs = peer(opts.cell, Math.max(10, opts.steps), 3);
+  const torchMs = torchRounds.length ? median(torchRounds) : null;
   const row = {
     config: 'C2',
     cell: opts.cell,
@@ -143,7 +160,8 @@ export async function run(argv: string[]): Promise<number> {
     T,
     hidden: 256,
     vocab: vocab.size,
-    steps: opts.steps,
+    steps,
+    rounds: opts.rounds,
     msPerStep: ms,
     cpuMsPerStep: cpuMs,
     tokensPerSecond: tokS,
@@ -151,9 +169,12 @@ export async function run(argv: string[]): Promise<number> {
     epochMinutes: (epochSteps * ms) / 60000,
     epochSteps,
     arrayBufferGrowthBytes: abMax - ab0,
-    heapGrowthBytesPerStep: (heap1 - heap0) / opts.steps,
+    heapGrowthBytesPerStep: (heap1 - heap0) / steps,
     torchMsPerStep: torchMs,
-    ratioToTorch: torchMs ? ms / torchMs : null,
+    torchBlas: blas || null,
+    ratioToTorch: ratios.length ? median(ratios) : null,
+    ratioRounds: ratios,
+    loads,
     cpuRatioToTorch: torchMs ? cpuMs / torchMs : null,
   };
   console.log(`C2 char LM (${opts.cell}, V=${vocab.size}, E=64, H=256, B=${B}, T=${T}, SGD 0.01) on ${corpus}`);
@@ -169,7 +190,11 @@ export async function run(argv: string[]): Promise<number> {
   );
   console.log(`epoch: ${epochSteps} steps, ~${row.epochMinutes.toFixed(1)} min at this speed`);
   console.log(
-    `steady heap: ArrayBuffers grew ${row.arrayBufferGrowthBytes} bytes over ${opts.steps} steps; retained JS heap ${row.heapGrowthBytesPerStep.toFixed(0)} bytes/step after GC`,
+    `steady heap: ArrayBuffers grew ${row.arrayBufferGrowthBytes} bytes over ${steps} steps; retained JS heap ${row.heapGrowthBytesPerStep.toFixed(0)} bytes/step after GC`,
+  );
+  console.log(
+    `${opts.rounds} rounds of recur then PyTorch (BLAS kernel: ${blas || 'n/a'}, run without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE); ` +
+      `recur/torch = median of the per-round ratios of ms/step; load average (1 min) per round ${loads.join(', ')}; now ${loadText()}`,
   );
   if (opts.json && positionals[0]) writeFileSync(positionals[0], JSON.stringify(row, null, 2));
   return 0;

@@ -2,7 +2,9 @@
 """PyTorch CPU peer for `npm run bench` (suite rnn): one row per process, so peak RSS is per row.
 
 Usage: /usr/bin/python3 bench/torch_rnn.py '{"config":"C1","cell":"lstm","threads":1,"warmup":3,"steps":10,"budgetS":20}'
-Prints one JSON line {ms_per_step, steps, warmup, min_ms, max_ms, peak_rss_mb, torch}.
+Prints one JSON line {ms_per_step, steps, warmup, min_ms, max_ms, peak_rss_mb, torch, blas}: `blas` is the
+BLAS kernel OpenBLAS ran (threadpoolctl's architecture; bench/peers/blas.py). The bench starts this script
+without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (bench/peers/env.ts), which would force AVX2 kernels here.
 
 Same configurations and step as recur (bench/rnn_configs.ts, DESIGN.md): zero_grad + forward +
 loss + full BPTT + SGD(lr=0.01); C4 = forward of nn.LSTM(32, 256) over T=1000, B=1 under no_grad.
@@ -22,6 +24,9 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "peers"))
+from blas import blas_kernel  # noqa: E402
 
 
 def limit_blas(n):
@@ -110,7 +115,8 @@ def main():
         step()
         ms.append((time.perf_counter() - t0) * 1000)
     print(json.dumps({"ms_per_step": statistics.median(ms), "steps": steps, "warmup": 1 + more, "min_ms": min(ms), "max_ms": max(ms),
-                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "torch": torch.__version__}))
+                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "torch": torch.__version__,
+                      "blas": blas_kernel()}))
 
 
 main()
