@@ -1,6 +1,6 @@
 // The recur WebAssembly kernels (loaded by src/backend/wasm.ts). Plain exports over byte
 // pointers into one imported linear memory; no runtime, no allocation, no strings.
-export { gemm, gemm_work } from './gemm';
+export { gemm, gemm_part, gemm_work } from './gemm';
 export { gemm64, gemm64_work, syrk64 } from './gemm64';
 export { csr_matvec64 } from './sparse64';
 export {
@@ -8,3 +8,4 @@ export {
 } from './gates';
 export { fill_rows, col_sum_acc, sum_sq } from './reduce';
 export { reservoir_run64 } from './reservoir64';
+export { lstm_seq, lstm_packed_size } from './lstm_seq';

@@ -49,6 +49,9 @@ const HELP = `Usage: npm run bench -- rnn [flags]
   --peers torch,tfjs      peers (default both; 'none' for recur only)
   --threads 1,2           thread counts of recur-wasm and PyTorch rows (default 1 and 2, capped
                           at the cores; recur-ts runs one thread)
+  --split batch,kernels   how recur-wasm training rows use N > 1 threads: 'batch' splits the batch
+                          (data-parallel, rows 'recur-wasm'), 'kernels' the products over helper
+                          threads (rows 'recur-wasm-kt'); default batch. C4 always splits its kernel.
   --rounds N              rounds (default 3): each round runs every recur-wasm and PyTorch row,
                           recur's next to the peer's; ratios are medians over the rounds of the
                           ratio within a round. recur-ts and TF.js rows run in the first round only.
@@ -119,7 +122,12 @@ export async function run(argv: string[]): Promise<number> {
     .split(',')
     .map(Number)
     .filter((t) => t <= Math.max(1, cpus().length));
+  const splits = (flag(argv, '--split') ?? 'batch').split(',');
   const jsonFile = flag(argv, '--json');
+  if (splits.some((x) => x !== 'batch' && x !== 'kernels')) {
+    console.error(`bench rnn: --split takes batch and/or kernels, got '${flag(argv, '--split')}'`);
+    return 2;
+  }
   if (!Number.isInteger(rounds) || rounds < 1) {
     console.error(`bench rnn: --rounds must be a positive integer, got ${flag(argv, '--rounds')}`);
     return 2;
@@ -182,19 +190,20 @@ export async function run(argv: string[]): Promise<number> {
       for (const cell of c.cells) {
         for (const impl of impls) {
           if (impl !== 'wasm' && round > 0) continue;
-          for (const th of impl === 'wasm' ? threads : [1]) {
-            add(
-              c.id,
-              cell,
-              `recur-${impl}`,
-              th,
-              runRow(
-                process.execPath,
-                [join(HERE, 'rnn_row.js'), spec({ impl, config: c.id, cell, threads: th })],
-                budgetS * 6,
-              ),
-            );
-          }
+          for (const th of impl === 'wasm' ? threads : [1])
+            for (const split of th > 1 && c.head !== 'none' ? splits : ['batch']) {
+              add(
+                c.id,
+                cell,
+                `recur-${impl}${split === 'kernels' ? '-kt' : ''}`,
+                th,
+                runRow(
+                  process.execPath,
+                  [join(HERE, 'rnn_row.js'), spec({ impl, config: c.id, cell, threads: th, split })],
+                  budgetS * 6,
+                ),
+              );
+            }
         }
         const peerHas = PEER_CELLS.includes(cell); // PyTorch and TensorFlow.js have no IndRNN
         if (!missing.torch && peerHas)
@@ -228,7 +237,7 @@ export async function run(argv: string[]): Promise<number> {
       r.vs_torch = median(r.vs_torch_rounds);
     }
     if (f) r.vs_tfjs = r.timesteps_per_s / f.timesteps_per_s;
-    const one = rows.find((x) => key(x) === key({ ...r, threads: 1 }));
+    const one = rows.find((x) => key(x) === key({ ...r, impl: r.impl.replace(/-kt$/, ''), threads: 1 }));
     if (one && r.threads > 1) {
       const n = Math.min(one.rounds_ms.length, r.rounds_ms.length);
       r.vs_1_thread = median(Array.from({ length: n }, (_, i) => one.rounds_ms[i]! / r.rounds_ms[i]!));
@@ -257,7 +266,7 @@ export async function run(argv: string[]): Promise<number> {
     `\nratio = recur timesteps/s over the peer's at the same thread count (> 1: recur faster), the median over rounds of the ratio within a round; TF.js rows run its wasm backend's default threads and are compared with every recur row.`,
   );
   console.log(
-    `xN/x1 = throughput with N threads over one thread (training: the batch split over worker threads; C4: the hidden units split over kernel threads). Load average at the end: ${loadText()}.`,
+    `xN/x1 = throughput with N threads over one thread (recur-wasm training rows: the batch split over worker threads; recur-wasm-kt rows and C4: the kernels split over helper threads). Load average at the end: ${loadText()}.`,
   );
   if (jsonFile) {
     writeFileSync(jsonFile, JSON.stringify(rows, null, 2) + '\n');

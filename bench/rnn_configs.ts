@@ -15,6 +15,7 @@ import type { CellType } from '../src/layers/stack.js';
 import { SGD } from '../src/train/optim.js';
 import { Rng } from '../src/random.js';
 import { dataParallel } from '../src/node/parallel.js';
+import { useKernelThreads } from '../src/node/kernel_threads.js';
 
 export type ConfigId = 'C1' | 'C2' | 'C3' | 'C4';
 
@@ -38,17 +39,27 @@ export const CONFIGS: Config[] = [
 ];
 
 /**
- * A function that runs one step (training, or forward only for C4). With threads > 1 the
- * training batch is split over worker threads (recur/parallel); C4 always runs on one thread.
+ * How a row uses more than one thread: 'batch' splits the training batch over worker threads
+ * (recur/parallel, data-parallel); 'kernels' keeps one model and splits its kernels over helper
+ * threads (src/node/kernel_threads.ts: large products by blocks of C, the LSTM's time loop by
+ * hidden units). C4 (inference, batch 1) always uses 'kernels'.
+ */
+export type Split = 'batch' | 'kernels';
+
+/**
+ * A function that runs one step (training, or forward only for C4). With threads > 1 the work
+ * is split as `split` says.
  */
 export async function recurStep(
   c: Config,
   cell: CellType,
   backend: string,
   threads = 1,
+  split: Split = 'batch',
 ): Promise<{ step: () => void; close: () => Promise<void> }> {
   const rng = new Rng(1234);
   const { B, T } = c;
+  const kernels = threads > 1 && (split === 'kernels' || c.head === 'none') ? await useKernelThreads(threads) : null;
   if (c.head === 'none') {
     const m = new LSTM({ inputSize: c.input, hiddenSize: c.hidden, backend, seed: 1 });
     const x = { shape: [T, B, c.input], data: Float32Array.from({ length: T * B * c.input }, () => rng.normal()) };
@@ -56,7 +67,9 @@ export async function recurStep(
       step: () => {
         m.forward(x);
       },
-      close: async () => {},
+      close: async () => {
+        await kernels?.close();
+      },
     };
   }
   const model = new SequenceModel(
@@ -85,12 +98,16 @@ export async function recurStep(
         x: Float32Array.from({ length: T * B * c.input }, () => rng.normal()),
         y: Float32Array.from({ length: (c.head === 'last' ? 1 : T) * B * c.out }, () => rng.normal()),
       };
-  const grads = await dataParallel(model, { threads }); // threads = 1: the model itself, no workers
+  // threads = 1 or kernel threads: the model itself, no data-parallel workers
+  const grads = await dataParallel(model, { threads: kernels ? 1 : threads });
   return {
     step: () => {
       grads.lossAndGrad(batch); // sets params.grad (zeroes it first)
       opt.step();
     },
-    close: () => grads.close(),
+    close: async () => {
+      await grads.close();
+      await kernels?.close();
+    },
   };
 }

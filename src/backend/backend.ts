@@ -90,6 +90,30 @@ export interface Backend {
   ): void;
 
   /**
+   * The LSTM's forward time loop over T steps (the recurrent half of a layer's forward; the input
+   * projection is already in xp): for t = 0 .. T-1,
+   *   xp[t] += h_{t-1} W_hh^T;  lstmCell(xp[t], c_{t-1}) -> xp[t] activations, c_t, tanh(c_t), h_t
+   * with xp [T,B,4H], W_hh [4H,H], hs and cs [T+1,B,H] (row 0 = h_0, c_0; row t+1 = h_t, c_t),
+   * tc [T,B,H]. Exactly T gemm + lstmCell calls (the reference does that); the wasm backend runs
+   * the loop in one call for small batches (streaming inference), split over its helper threads.
+   */
+  lstmSequence(
+    T: number,
+    B: number,
+    H: number,
+    xp: FArray,
+    xpOff: number,
+    w: FArray,
+    wOff: number,
+    hs: FArray,
+    hsOff: number,
+    cs: FArray,
+    csOff: number,
+    tc: FArray,
+    tcOff: number,
+  ): void;
+
+  /**
    * LSTM step backward. dc [B,H] carries dL/dc_t in and leaves holding dL/dc_{t-1};
    * dgates [B,4H] receives dL/d(pre-activations) (overwritten).
    */

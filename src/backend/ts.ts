@@ -121,6 +121,28 @@ export const tsBackend: Backend = {
     }
   },
 
+  lstmSequence(T, B, H, xp, xpOff, w, wOff, hs, hsOff, cs, csOff, tc, tcOff) {
+    const BH = B * H;
+    for (let t = 0; t < T; t++) {
+      const g = xpOff + t * 4 * BH;
+      tsBackend.gemm(false, true, true, B, 4 * H, H, hs, hsOff + t * BH, w, wOff, xp, g); // gates += h_{t-1} W_hh^T
+      tsBackend.lstmCell(
+        B,
+        H,
+        xp,
+        g,
+        cs,
+        csOff + t * BH,
+        cs,
+        csOff + (t + 1) * BH,
+        tc,
+        tcOff + t * BH,
+        hs,
+        hsOff + (t + 1) * BH,
+      );
+    }
+  },
+
   lstmCellBackward(B, H, gates, gOff, cPrev, cpOff, tc, tcOff, dh, dhOff, dc, dcOff, dgates, dgOff) {
     for (let b = 0; b < B; b++) {
       const g0 = gOff + b * 4 * H,

@@ -2,6 +2,7 @@
  * `recur` command dispatcher. Each command lives in its own file and is loaded on demand.
  * Exit codes: 0 ok, 1 failure, 2 usage error, 3 bad input data or files.
  */
+import { enableRelaxedSimd } from '../node/relaxed_simd.js';
 import { type Command, type CommandIO, EXIT, InputError, UsageError, closest, helpText, parseArgs } from './args.js';
 
 type Loader = () => Promise<{ command: Command }>;
@@ -62,6 +63,7 @@ export function defaultIO(): CommandIO {
 }
 
 export async function main(argv: string[], io: CommandIO = defaultIO()): Promise<number> {
+  enableRelaxedSimd(); // before the kernels compile: Node 20 has relaxed SIMD behind a flag
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     if (name === 'help' && rest[0] && COMMANDS[rest[0]]) return main([rest[0], '--help'], io);
