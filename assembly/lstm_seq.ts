@@ -3,18 +3,15 @@
 // would cost as much as the arithmetic). Per step t, for the hidden units [u0, u1) of this thread:
 //   xp[t, b, g*H + j] += W_hh[g*H + j, :] . h_{t-1}[b, :]      g = i, f, g, o;  j in [u0, u1)
 //   then the cell (gates.ts lstm_cell, same math): activations into xp, c_t, tanh(c_t), h_t.
-// W_hh [4H, H] is first packed (by each thread, its own rows) into blocks of 8 rows of one gate,
-// laid out [gate][block of 8 units][K/4][8 rows][4]: the product then reads one sequential
-// stream with constant offsets (one load per 4 multiply-adds, nothing spilled), against h copied
-// into a zero-padded row so that no K tail is left. Eight rows at a time against one h chunk,
-// K in the f32x4 lanes, eight accumulators summed across lanes at the end.
-// With several threads (the shared-memory build) each takes a range of hidden units, i.e. its
-// own rows of every gate: its slice of W_hh (1/threads of it) stays in its core's L2 (W_hh is
-// 1 MiB at H = 256, a core's whole L2 here), and a barrier on an i32 counter in memory ends
-// each step (spin, then wait when another thread is slow to arrive).
-// B = batch, H = hidden, Kp = H rounded up to 4, nb = ceil(H/8) blocks per gate.
-// xp [T,B,4H], hs/cs [T+1,B,H] (row 0 = the initial state), tc [T,B,H], wp [4, nb, Kp/4, 8, 4],
-// hpad [B, Kp] scratch of this thread.
+// W_hh stays row-major [4H, H] (PyTorch's layout: nothing to re-pack when the weights change, so
+// a single step costs no more than a step of a long sequence): four rows at a time, two f32x4
+// chunks of K per iteration, eight accumulators, each row a pointer with constant offsets (one
+// load per four multiply-adds; h's chunks are loaded once for the four rows), the lanes summed
+// at the end. With several threads (the shared-memory build) each takes a range of hidden
+// units, i.e. its own rows of every gate: its slice of W_hh (1/threads of it) stays in its
+// core's L2 (W_hh is 1 MiB at H = 256, a core's whole L2 here), and a barrier on an i32 counter
+// in memory ends each step (spin, then wait when another thread is slow to arrive).
+// B = batch, H = hidden. xp [T,B,4H], hs/cs [T+1,B,H] (row 0 = the initial state), tc [T,B,H].
 
 // @ts-nocheck (AssemblyScript)
 import { madd, sigmoid1, sigmoid4, tanh1, tanh4 } from './math';
@@ -26,83 +23,56 @@ import { madd, sigmoid1, sigmoid4, tanh1, tanh4 } from './math';
   return f32x4.add(v128.shuffle<f32>(ab, cd, 0, 1, 4, 5), v128.shuffle<f32>(ab, cd, 2, 3, 6, 7));
 }
 
-@inline function kp(H: i32): i32 { return (H + 3) & ~3; }
-@inline function blocks(H: i32): i32 { return (H + 7) >> 3; }
+/** x[0..4) += W[r..r+4, :] . h (K = H floats, rows rs bytes apart). */
+@inline function rows4(H: i32, w: usize, rs: usize, h: usize, x: usize): void {
+  let w0 = w, w1 = w + rs, w2 = w + 2 * rs, w3 = w + 3 * rs, q = h;
+  let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+  const end = h + (<usize>(H & ~7) << 2);
+  while (q < end) {
+    const h0 = v128.load(q), h1 = v128.load(q, 16);
+    a0 = madd(v128.load(w0), h0, a0); b0 = madd(v128.load(w0, 16), h1, b0);
+    a1 = madd(v128.load(w1), h0, a1); b1 = madd(v128.load(w1, 16), h1, b1);
+    a2 = madd(v128.load(w2), h0, a2); b2 = madd(v128.load(w2, 16), h1, b2);
+    a3 = madd(v128.load(w3), h0, a3); b3 = madd(v128.load(w3, 16), h1, b3);
+    w0 += 32; w1 += 32; w2 += 32; w3 += 32; q += 32;
+  }
+  if (H & 4) { // one more chunk of four
+    const h0 = v128.load(q);
+    a0 = madd(v128.load(w0), h0, a0); a1 = madd(v128.load(w1), h0, a1);
+    a2 = madd(v128.load(w2), h0, a2); a3 = madd(v128.load(w3), h0, a3);
+    w0 += 16; w1 += 16; w2 += 16; w3 += 16; q += 16;
+  }
+  let s = hsum4(f32x4.add(a0, b0), f32x4.add(a1, b1), f32x4.add(a2, b2), f32x4.add(a3, b3));
+  for (let k = H & ~3; k < H; k++) { // the scalar tail of K
+    const hk = f32x4.splat(load<f32>(q));
+    s = f32x4.add(s, f32x4.mul(hk, f32x4(load<f32>(w0), load<f32>(w1), load<f32>(w2), load<f32>(w3))));
+    w0 += 4; w1 += 4; w2 += 4; w3 += 4; q += 4;
+  }
+  v128.store(x, f32x4.add(v128.load(x), s));
+}
 
-/** Floats of the packed W_hh for hidden size H. */
-export function lstm_packed_size(H: i32): i32 { return 4 * blocks(H) * 8 * kp(H); }
+/** x[0] += W[r, :] . h: one row (the last rows of a range that is not a multiple of 4). */
+@inline function row1(H: i32, w: usize, h: usize, x: usize): void {
+  let a = f32x4.splat(0);
+  let k = 0, o: usize = 0;
+  for (; k + 4 <= H; k += 4) { a = madd(v128.load(w + o), v128.load(h + o), a); o += 16; }
+  let s = f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 1) + f32x4.extract_lane(a, 2) + f32x4.extract_lane(a, 3);
+  for (; k < H; k++) { s += load<f32>(w + o) * load<f32>(h + o); o += 4; }
+  store<f32>(x, load<f32>(x) + s);
+}
 
-/** Packs the blocks [ub0, ub1) of every gate of W [4H, H] into wp (layout above; zeros past H). */
-function pack(H: i32, w: usize, wp: usize, ub0: i32, ub1: i32): void {
-  const nb = blocks(H), KC = kp(H) >> 2;
+/** x[b, g*H + u] += W_hh[g*H + u, :] . h[b, :] for the units [u0, u1), every gate and batch row. */
+function matvecUnits(B: i32, H: i32, w: usize, h: usize, x: usize, u0: i32, u1: i32): void {
+  const rs = <usize>H << 2, xs = <usize>(4 * H) << 2;
   for (let g = 0; g < 4; g++) {
-    for (let ub = ub0; ub < ub1; ub++) {
-      const dst = wp + <usize>((g * nb + ub) * KC) * 128;
-      for (let i = 0; i < 8; i++) {
-        const u = ub * 8 + i;
-        const src = w + <usize>((g * H + u) * H) * 4;
-        for (let kc = 0; kc < KC; kc++) {
-          const d = dst + <usize>kc * 128 + (<usize>i << 4);
-          if (u < H && kc * 4 + 4 <= H) v128.store(d, v128.load(src + (<usize>kc << 4)));
-          else for (let l = 0; l < 4; l++) store<f32>(d + (<usize>l << 2), u < H && kc * 4 + l < H ? load<f32>(src + <usize>(kc * 4 + l) * 4) : 0);
-        }
-      }
+    let u = u0;
+    for (; u + 4 <= u1; u += 4) {
+      const wr = w + <usize>(g * H + u) * rs; // four rows (4 KiB at H = 256) stay in L1 across the batch rows
+      for (let b = 0; b < B; b++) rows4(H, wr, rs, h + <usize>b * rs, x + <usize>b * xs + (<usize>(g * H + u) << 2));
     }
-  }
-}
-
-/** x[0..n) += (packed block of 8 rows) . h, n <= 8 (the last block of a gate may be short). */
-@inline function block8(KC: i32, p: usize, q: usize, x: usize, n: i32): void {
-  let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-  for (let kc = 0; kc < KC; kc++) {
-    const hv = v128.load(q);
-    a0 = madd(v128.load(p), hv, a0);
-    a1 = madd(v128.load(p, 16), hv, a1);
-    a2 = madd(v128.load(p, 32), hv, a2);
-    a3 = madd(v128.load(p, 48), hv, a3);
-    a4 = madd(v128.load(p, 64), hv, a4);
-    a5 = madd(v128.load(p, 80), hv, a5);
-    a6 = madd(v128.load(p, 96), hv, a6);
-    a7 = madd(v128.load(p, 112), hv, a7);
-    p += 128; q += 16;
-  }
-  const s0 = hsum4(a0, a1, a2, a3), s1 = hsum4(a4, a5, a6, a7);
-  if (n == 8) {
-    v128.store(x, f32x4.add(v128.load(x), s0));
-    v128.store(x, f32x4.add(v128.load(x, 16), s1), 16);
-  } else {
-    for (let i = 0; i < n; i++) {
-      store<f32>(x + (<usize>i << 2), load<f32>(x + (<usize>i << 2)) + laneOf(s0, s1, i));
-    }
-  }
-}
-
-@inline function laneOf(s0: v128, s1: v128, i: i32): f32 {
-  switch (i) {
-    case 0: return f32x4.extract_lane(s0, 0);
-    case 1: return f32x4.extract_lane(s0, 1);
-    case 2: return f32x4.extract_lane(s0, 2);
-    case 3: return f32x4.extract_lane(s0, 3);
-    case 4: return f32x4.extract_lane(s1, 0);
-    case 5: return f32x4.extract_lane(s1, 1);
-    case 6: return f32x4.extract_lane(s1, 2);
-    default: return f32x4.extract_lane(s1, 3);
-  }
-}
-
-/** x[b, g*H + u] += W_hh[g*H + u, :] . h[b, :] for the units of blocks [ub0, ub1), every gate and batch row. */
-function matvecBlocks(B: i32, H: i32, wp: usize, h: usize, hpad: usize, x: usize, ub0: i32, ub1: i32): void {
-  const K = kp(H), KC = K >> 2, nb = blocks(H);
-  for (let b = 0; b < B; b++) { // h into the zero-padded rows
-    const src = h + <usize>(b * H) * 4, dst = hpad + <usize>(b * K) * 4;
-    memory.copy(dst, src, <usize>H << 2);
-    for (let k = H; k < K; k++) store<f32>(dst + (<usize>k << 2), 0);
-  }
-  for (let g = 0; g < 4; g++) {
-    for (let ub = ub0; ub < ub1; ub++) {
-      const p = wp + <usize>((g * nb + ub) * KC) * 128, n = min(8, H - ub * 8);
-      for (let b = 0; b < B; b++) // the block (8 KiB at H = 256) stays in L1 across the batch rows
-        block8(KC, p, hpad + <usize>(b * K) * 4, x + <usize>(b * 4 * H + g * H + ub * 8) * 4, n);
+    for (; u < u1; u++) {
+      const wr = w + <usize>(g * H + u) * rs;
+      for (let b = 0; b < B; b++) row1(H, wr, h + <usize>b * rs, x + <usize>b * xs + (<usize>(g * H + u) << 2));
     }
   }
 }
@@ -158,22 +128,19 @@ const SPINS: i32 = 1 << 16; // ~100 us of spinning before a thread sleeps (a bus
 }
 
 /**
- * T forward steps of one LSTM layer for the hidden units of the blocks [ub0, ub1) (units
- * [8 ub0, min(H, 8 ub1)); all of them: 0, ceil(H/8)). W_hh (w, [4H, H]) is packed into wp first
- * when `packIt` (each thread packs the blocks it reads). With threads > 1 every thread runs this
- * on its own blocks (the ranges partition the blocks) and the barrier at `bar` (two i32, zeroed
- * by the caller) separates the steps; canWait = 0 where this thread may not block (a browser's
- * main thread): it then only spins.
+ * T forward steps of one LSTM layer for the hidden units [u0, u1) (all of them: 0, H). With
+ * threads > 1 every thread runs this on its own unit range (the ranges partition [0, H)) and
+ * the barrier at `bar` (two i32, zeroed by the caller) separates the steps; canWait = 0 where
+ * this thread may not block (a browser's main thread): it then only spins.
  */
 export function lstm_seq(
-  T: i32, B: i32, H: i32, xp: usize, w: usize, wp: usize, packIt: i32, hs: usize, cs: usize, tc: usize,
-  hpad: usize, ub0: i32, ub1: i32, bar: usize, threads: i32, canWait: i32,
+  T: i32, B: i32, H: i32, xp: usize, w: usize, hs: usize, cs: usize, tc: usize,
+  u0: i32, u1: i32, bar: usize, threads: i32, canWait: i32,
 ): void {
-  if (packIt) pack(H, w, wp, ub0, ub1);
-  const BH = <usize>(B * H) << 2, G = <usize>(B * 4 * H) << 2, u0 = ub0 * 8, u1 = min(H, ub1 * 8);
+  const BH = <usize>(B * H) << 2, G = <usize>(B * 4 * H) << 2;
   for (let t = 0; t < T; t++) {
-    const x = xp + <usize>t * G, hp = hs + <usize>t * BH;
-    matvecBlocks(B, H, wp, hp, hpad, x, ub0, ub1);
+    const x = xp + <usize>t * G;
+    matvecUnits(B, H, w, hs + <usize>t * BH, x, u0, u1);
     cellRange(B, H, x, cs + <usize>t * BH, cs + <usize>(t + 1) * BH, tc + <usize>t * BH, hs + <usize>(t + 1) * BH, u0, u1);
     if (threads > 1 && t + 1 < T) barrier(bar, threads * (t + 1), threads, canWait);
   }

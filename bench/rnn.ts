@@ -205,6 +205,19 @@ export async function run(argv: string[]): Promise<number> {
               );
             }
         }
+        if (c.head === 'none' && impls.includes('wasm'))
+          // streaming inference: the same sequence through step(), one time step per call
+          add(
+            c.id,
+            cell,
+            'recur-wasm-step',
+            1,
+            runRow(
+              process.execPath,
+              [join(HERE, 'rnn_row.js'), spec({ impl: 'wasm', config: c.id, cell, threads: 1, stream: true })],
+              budgetS * 6,
+            ),
+          );
         const peerHas = PEER_CELLS.includes(cell); // PyTorch and TensorFlow.js have no IndRNN
         if (!missing.torch && peerHas)
           for (const th of threads)

@@ -47,8 +47,9 @@ export const CONFIGS: Config[] = [
 export type Split = 'batch' | 'kernels';
 
 /**
- * A function that runs one step (training, or forward only for C4). With threads > 1 the work
- * is split as `split` says.
+ * A function that runs one step (training, or forward only for C4; with `stream`, C4 runs the
+ * sequence through `step()` one time step per call). With threads > 1 the work is split as
+ * `split` says.
  */
 export async function recurStep(
   c: Config,
@@ -56,6 +57,7 @@ export async function recurStep(
   backend: string,
   threads = 1,
   split: Split = 'batch',
+  stream = false,
 ): Promise<{ step: () => void; close: () => Promise<void> }> {
   const rng = new Rng(1234);
   const { B, T } = c;
@@ -63,10 +65,20 @@ export async function recurStep(
   if (c.head === 'none') {
     const m = new LSTM({ inputSize: c.input, hiddenSize: c.hidden, backend, seed: 1 });
     const x = { shape: [T, B, c.input], data: Float32Array.from({ length: T * B * c.input }, () => rng.normal()) };
+    const rows = Array.from({ length: T }, (_, t) => ({
+      shape: [B, c.input],
+      data: x.data.subarray(t * B * c.input, (t + 1) * B * c.input),
+    }));
     return {
-      step: () => {
-        m.forward(x);
-      },
+      step: stream
+        ? () => {
+            // streaming inference: the same sequence one time step per call
+            let s = m.step(rows[0]!);
+            for (let t = 1; t < T; t++) s = m.step(rows[t]!, s);
+          }
+        : () => {
+            m.forward(x);
+          },
       close: async () => {
         await kernels?.close();
       },

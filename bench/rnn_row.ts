@@ -23,10 +23,18 @@ const spec = JSON.parse(process.argv[2] ?? '{}') as {
   budgetS: number;
   threads?: number;
   split?: Split;
+  stream?: boolean;
 };
 const c = CONFIGS.find((x) => x.id === spec.config);
 if (!c) throw new Error(`unknown config ${spec.config}`);
-const { step, close } = await recurStep(c, spec.cell, spec.impl, spec.threads ?? 1, spec.split ?? 'batch');
+const { step, close } = await recurStep(
+  c,
+  spec.cell,
+  spec.impl,
+  spec.threads ?? 1,
+  spec.split ?? 'batch',
+  spec.stream ?? false,
+);
 const r = timeSteps(step, spec.warmup, spec.steps, spec.budgetS);
 await close();
 console.log(JSON.stringify({ ...r, peak_rss_mb: process.resourceUsage().maxRSS / 1024 }));

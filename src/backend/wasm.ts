@@ -70,6 +70,9 @@ interface Kernels {
   reservoir_run64(...args: number[]): void;
   lstm_seq(...args: number[]): void;
   gemm_part(...args: number[]): void;
+  gemm64_rows(...args: number[]): void;
+  symv_upper64(n: number, a: number, lda: number, x: number, y: number): void;
+  gemv64(...args: number[]): void;
   lstm_packed_size(H: number): number;
   [table: string]: (...args: number[]) => number | void;
 }
@@ -545,6 +548,74 @@ function makeBackend(k: Kernels, heap: Heap, relaxed: boolean): WasmBackend {
       st.finish();
     },
 
+    free64(a) {
+      heap.freeView(a);
+    },
+
+    gemm64(tA, tB, acc, upper, M, N, K, alpha, A, aOff, lda, B, bOff, ldb, C, cOff, ldc) {
+      // Strided sub-blocks are not staged (C may share an array with A and B): outside the
+      // kernels' memory they run on the reference loops.
+      if (!heap.owns(A) || !heap.owns(B) || !heap.owns(C))
+        return tsLinalg.gemm64(tA, tB, acc, upper, M, N, K, alpha, A, aOff, lda, B, bOff, ldb, C, cOff, ldc);
+      if (M <= 0 || N <= 0) return;
+      const work = k.gemm64_work(+tA, +tB, M, N, K, 0, 8),
+        np = Math.ceil(M / 4);
+      // Rows of C (panels of 4) over the helper threads when the product is large; with `upper` the
+      // work of a panel shrinks along the rows, so the caller's share is cut by area.
+      const n = helpers && 2 * M * N * K >= SPLIT_MIN_FLOPS && np >= 4 * helpers.threads ? helpers.threads : 1;
+      st.need(n * (work * 8 + 16));
+      const ptr = (a: Float64Array, off: number) => a.byteOffset + off * 8;
+      const cuts = [0];
+      for (let i = 1; i < n; i++) {
+        // upper: panel ip has N - 4 ip columns left; equal areas
+        const f = i / n;
+        cuts.push(upper && N >= M ? Math.round(np * (1 - Math.sqrt(1 - f))) : Math.round(np * f));
+      }
+      cuts.push(np);
+      const args = (i: number) => [
+        +tA,
+        +tB,
+        +acc,
+        +upper,
+        M,
+        N,
+        K,
+        alpha,
+        ptr(A, aOff),
+        lda,
+        ptr(B, bOff),
+        ldb,
+        ptr(C, cOff),
+        ldc,
+        work > 0 ? st.take(work, 8) : 0,
+        cuts[i]!,
+        cuts[i + 1]!,
+      ];
+      if (n === 1) return void k.gemm64_rows(...args(0));
+      const jobs: KernelJob[] = [];
+      for (let i = 1; i < n; i++) jobs.push({ fn: 'gemm64_rows', args: args(i) });
+      const own = args(0);
+      helpers!.start(jobs);
+      try {
+        k.gemm64_rows(...own);
+      } finally {
+        helpers!.wait();
+      }
+    },
+
+    gemv64(trans, acc, M, N, alpha, A, aOff, lda, x, xOff, y, yOff) {
+      if (!heap.owns(A) || !heap.owns(x) || !heap.owns(y))
+        return tsLinalg.gemv64(trans, acc, M, N, alpha, A, aOff, lda, x, xOff, y, yOff);
+      const p = (a: Float64Array, off: number) => a.byteOffset + off * 8;
+      k.gemv64(+trans, +acc, M, N, alpha, p(A, aOff), lda, p(x, xOff), p(y, yOff));
+    },
+
+    symvUpper64(n, A, aOff, lda, x, xOff, y, yOff) {
+      if (!heap.owns(A) || !heap.owns(x) || !heap.owns(y))
+        return tsLinalg.symvUpper64(n, A, aOff, lda, x, xOff, y, yOff);
+      k.symv_upper64(n, A.byteOffset + aOff * 8, lda, x.byteOffset + xOff * 8, y.byteOffset + yOff * 8);
+    },
+
     syrkUpper(acc, M, K, A, aOff, C, cOff) {
       if (!allF64(A, C)) return syrkUpperRef(acc, M, K, A, aOff, C, cOff);
       gemm64(1, 0, acc, 1, M, M, K, A as Float64Array, aOff, A as Float64Array, aOff, C as Float64Array, cOff);
@@ -639,38 +710,27 @@ function makeBackend(k: Kernels, heap: Heap, relaxed: boolean): WasmBackend {
         }
         return;
       }
-      // Split by blocks of 8 hidden units when the loop is long enough to pay for waking the helpers.
-      const nb = Math.ceil(H / 8),
-        n = helpers && T >= SPLIT_MIN_T && nb >= 4 * helpers.threads ? helpers.threads : 1;
-      const K = Math.ceil(H / 4) * 4,
-        packed = k.lstm_packed_size(H);
-      st.need(
-        foreign(heap, xp, 4 * T * BH, w, 4 * H * H, hs, (T + 1) * BH, cs, (T + 1) * BH, tc, T * BH) +
-          4 * (packed + n * B * K) +
-          64,
-      );
+      // Split by hidden units (multiples of 8: whole cache lines of h and c per thread) when the
+      // loop is long enough to pay for waking the helpers.
+      const n = helpers && T >= SPLIT_MIN_T && H >= 32 * helpers.threads ? helpers.threads : 1;
+      st.need(foreign(heap, xp, 4 * T * BH, w, 4 * H * H, hs, (T + 1) * BH, cs, (T + 1) * BH, tc, T * BH));
       const pxp = st.arg(f(xp), xpOff, 4 * T * BH, 'inout'),
         pw = st.arg(f(w), wOff, 4 * H * H, 'in'),
         phs = st.arg(f(hs), hsOff, (T + 1) * BH, 'inout'),
         pcs = st.arg(f(cs), csOff, (T + 1) * BH, 'inout'),
         ptc = st.arg(f(tc), tcOff, T * BH, 'out');
-      const pwp = st.take(packed),
-        hpad = st.take(n * B * K);
-      const chunk = Math.ceil(nb / n),
+      const chunk = Math.ceil(H / n / 8) * 8,
         args = (i: number, canWait: number) => [
           T,
           B,
           H,
           pxp,
           pw,
-          pwp,
-          1,
           phs,
           pcs,
           ptc,
-          hpad + 4 * i * B * K,
-          Math.min(nb, i * chunk),
-          Math.min(nb, (i + 1) * chunk),
+          Math.min(H, i * chunk),
+          Math.min(H, (i + 1) * chunk),
           barrier,
           n,
           canWait,

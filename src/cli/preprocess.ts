@@ -9,6 +9,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { cpus } from 'node:os';
+import { useKernelThreads } from '../node/kernel_threads.js';
 import { type Command, InputError, UsageError } from './args.js';
 import { Pipeline, type PipelineSpec } from '../preprocess/pipeline.js';
 import { type DisplayLayout, type DisplayScale, readPng, writePng } from '../node/png.js';
@@ -117,6 +119,11 @@ export const command: Command = {
     zca: { type: 'boolean', default: false, help: 'fit: ZCA-whiten (on the output of the steps above)' },
     epsilon: { type: 'number', default: 1e-3, help: 'ZCA: added to the covariance eigenvalues (pixels are in [0, 1])' },
     batch: { type: 'int', default: 64, help: 'fit: images per batch while streaming the covariance' },
+    threads: {
+      type: 'int',
+      default: cpus().length,
+      help: 'fit: threads for the ZCA products and eigendecomposition (default: one per core)',
+    },
     gray: { type: 'boolean', default: false, help: 'read images as one grey channel (BT.601 luma) instead of RGB' },
     scale: {
       type: 'string',
@@ -146,11 +153,19 @@ export const command: Command = {
         `expected 'fit' or 'apply' as the first argument, got ${verb === undefined ? 'nothing' : `'${verb}'`}`,
       );
     if (!(o.batch >= 1)) throw new UsageError(`--batch must be >= 1, got ${o.batch}`);
+    if (!(o.threads >= 1)) throw new UsageError(`--threads must be >= 1, got ${o.threads}`);
     const files = listImages(paths);
     const t0 = performance.now();
     if (verb === 'fit') {
       const spec = specFromFlags(o);
-      const p = asInput('fit', () => Pipeline.fit(spec, batches(files, o.gray, o.batch)));
+      // Helper threads for the float64 kernels (none where the wasm backend or shared memory is missing).
+      const kt = o.zca && o.threads > 1 ? await useKernelThreads(o.threads).catch(() => null) : null;
+      let p: Pipeline;
+      try {
+        p = asInput('fit', () => Pipeline.fit(spec, batches(files, o.gray, o.batch)));
+      } finally {
+        await kt?.close();
+      }
       writeFileSync(o.out, p.toBytes());
       const z = p.zca;
       const result = {
