@@ -24,6 +24,10 @@ const SUITES: Record<string, Suite> = {
     load: () => import('./hash.js'),
   },
   lm: { summary: 'C2 char LM on tinyshakespeare: tokens/s vs PyTorch, steady heap', load: () => import('./lm.js') },
+  all: {
+    summary: 'every suite with a peer, for the README tables (--quiet-check waits for an idle machine)',
+    load: () => import('./all.js'),
+  },
 };
 
 async function main(argv: string[]): Promise<number> {
