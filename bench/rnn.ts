@@ -34,11 +34,16 @@ interface Row {
   /** Each round's median ms/step and the 1-minute load average when the row ended. */
   rounds_ms: number[];
   rounds_load: number[];
+  /** Median over the rounds of the CPU time per step of the row's process (all its threads). */
+  cpu_ms_per_step: number;
+  rounds_cpu_ms: number[];
   /** Peers: the BLAS kernel the peer ran (threadpoolctl), e.g. 'openblas 0.3.21 Cooperlake'. */
   blas?: string;
   /** Median over the rounds of recur's throughput over the peer's in the same round. */
   vs_torch?: number;
   vs_torch_rounds?: number[];
+  /** One-thread rows: the same ratio from CPU time (less disturbed on a busy machine than wall time). */
+  vs_torch_cpu?: number;
   vs_tfjs?: number;
   vs_1_thread?: number;
 }
@@ -168,13 +173,17 @@ export async function run(argv: string[]): Promise<number> {
         peak_rss_mb: r.peak_rss_mb as number,
         rounds_ms: [],
         rounds_load: [],
+        cpu_ms_per_step: 0,
+        rounds_cpu_ms: [],
         ...(typeof r.blas === 'string' ? { blas: r.blas } : {}),
       };
       rows.push(row);
     }
     row.rounds_ms.push(ms);
     row.rounds_load.push(load);
+    row.rounds_cpu_ms.push(r.cpu_ms_per_step as number);
     row.ms_per_step = median(row.rounds_ms);
+    row.cpu_ms_per_step = median(row.rounds_cpu_ms);
     row.timesteps_per_s = (c.B * c.T) / (row.ms_per_step / 1000);
     row.peak_rss_mb = Math.max(row.peak_rss_mb, r.peak_rss_mb as number);
     console.log(
@@ -248,6 +257,8 @@ export async function run(argv: string[]): Promise<number> {
       const n = Math.min(t.rounds_ms.length, r.rounds_ms.length);
       r.vs_torch_rounds = Array.from({ length: n }, (_, i) => t.rounds_ms[i]! / r.rounds_ms[i]!);
       r.vs_torch = median(r.vs_torch_rounds);
+      if (r.threads === 1)
+        r.vs_torch_cpu = median(Array.from({ length: n }, (_, i) => t.rounds_cpu_ms[i]! / r.rounds_cpu_ms[i]!));
     }
     if (f) r.vs_tfjs = r.timesteps_per_s / f.timesteps_per_s;
     const one = rows.find((x) => key(x) === key({ ...r, impl: r.impl.replace(/-kt$/, ''), threads: 1 }));
@@ -257,14 +268,14 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
   console.log(
-    '\n| config | cell | impl | threads | ms/step | timesteps/s | us/timestep (C4) | recur/torch | recur/tfjs | xN/x1 | BLAS kernel | rounds | load (1 min) | warm+timed | peak RSS MB |',
+    '\n| config | cell | impl | threads | ms/step | cpu ms/step | timesteps/s | us/timestep (C4) | recur/torch | recur/torch (cpu) | recur/tfjs | xN/x1 | BLAS kernel | rounds | load (1 min) | warm+timed | peak RSS MB |',
   );
-  console.log('|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---|---|---:|');
+  console.log('|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|---|---:|');
   for (const r of rows) {
     const us = r.config === 'C4' ? fmt(r.ms_per_step, 1) : ''; // T = 1000: ms per sequence = us per step
     const loads = `${fmt(Math.min(...r.rounds_load), 1)}-${fmt(Math.max(...r.rounds_load), 1)}`;
     console.log(
-      `| ${r.config} | ${r.cell} | ${r.impl} | ${r.threads} | ${fmt(r.ms_per_step, 2)} | ${Math.round(r.timesteps_per_s)} | ${us} | ${r.vs_torch ? `${fmt(r.vs_torch, 2)}x` : ''} | ${r.vs_tfjs ? `${fmt(r.vs_tfjs, 1)}x` : ''} | ${r.vs_1_thread ? `${fmt(r.vs_1_thread, 2)}x` : ''} | ${r.blas ?? ''} | ${r.rounds_ms.length} | ${loads} | ${r.warmup}+${r.steps} | ${fmt(r.peak_rss_mb, 0)} |`,
+      `| ${r.config} | ${r.cell} | ${r.impl} | ${r.threads} | ${fmt(r.ms_per_step, 2)} | ${fmt(r.cpu_ms_per_step, 2)} | ${Math.round(r.timesteps_per_s)} | ${us} | ${r.vs_torch ? `${fmt(r.vs_torch, 2)}x` : ''} | ${r.vs_torch_cpu ? `${fmt(r.vs_torch_cpu, 2)}x` : ''} | ${r.vs_tfjs ? `${fmt(r.vs_tfjs, 1)}x` : ''} | ${r.vs_1_thread ? `${fmt(r.vs_1_thread, 2)}x` : ''} | ${r.blas ?? ''} | ${r.rounds_ms.length} | ${loads} | ${r.warmup}+${r.steps} | ${fmt(r.peak_rss_mb, 0)} |`,
     );
   }
   // C4 is judged against PyTorch's better thread count (DESIGN.md's latency target).
@@ -276,7 +287,7 @@ export async function run(argv: string[]): Promise<number> {
       `\nC4 latency: recur-wasm ${fmt(c4r.ms_per_step, 1)} us/step (${c4r.threads} thread${c4r.threads > 1 ? 's' : ''}) vs PyTorch's best ${fmt(c4t.ms_per_step, 1)} us/step (${c4t.threads} thread${c4t.threads > 1 ? 's' : ''}): ${fmt(c4r.ms_per_step / c4t.ms_per_step, 2)}x its time.`,
     );
   console.log(
-    `\nratio = recur timesteps/s over the peer's at the same thread count (> 1: recur faster), the median over rounds of the ratio within a round; TF.js rows run its wasm backend's default threads and are compared with every recur row.`,
+    `\nratio = recur timesteps/s over the peer's at the same thread count (> 1: recur faster), the median over rounds of the ratio within a round; (cpu): the same from CPU time per step, one-thread rows only (a busy machine stretches wall time, not CPU time); TF.js rows run its wasm backend's default threads and are compared with every recur row.`,
   );
   console.log(
     `xN/x1 = throughput with N threads over one thread (recur-wasm training rows: the batch split over worker threads; recur-wasm-kt rows and C4: the kernels split over helper threads). Load average at the end: ${loadText()}.`,
