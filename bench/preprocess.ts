@@ -21,26 +21,27 @@ ${blasImport()}
 D = int(sys.argv[1]); N = 2 * D
 rng = np.random.default_rng(0)
 x = (rng.standard_normal((N, D)) @ rng.standard_normal((D, D)) / np.sqrt(D)).astype(np.float32)
-t = time.perf_counter(); C = np.cov(x, rowvar=False); t1 = time.perf_counter()
+c = time.process_time(); t = time.perf_counter(); C = np.cov(x, rowvar=False); t1 = time.perf_counter()
 w, V = np.linalg.eigh(C); t2 = time.perf_counter(); W = (V / np.sqrt(w + 1e-5)) @ V.T
-t3 = time.perf_counter()
-print(json.dumps({"total": t3 - t, "cov": t1 - t, "eigh": t2 - t1, "w": t3 - t2, "blas": blas_kernel()}))
+t3 = time.perf_counter(); c3 = time.process_time()
+print(json.dumps({"total": t3 - t, "cov": t1 - t, "eigh": t2 - t1, "w": t3 - t2, "cpu": c3 - c, "blas": blas_kernel()}))
 `;
 
 interface Peer {
   total: number;
+  cpu: number;
   cov: number;
   eigh: number;
   w: number;
   blas: string;
 }
 
-function peer(D: number): Peer | null {
+function peer(D: number, threads: number): Peer | null {
   try {
     const out = execFileSync(PY, ['-c', PEER(), String(D)], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
-      env: peerEnv(),
+      env: peerEnv(threads > 0 ? { OPENBLAS_NUM_THREADS: String(threads) } : {}),
     });
     return JSON.parse(out.trim()) as Peer;
   } catch {
@@ -70,8 +71,9 @@ function data(D: number): Float32Array {
 }
 
 /** One recur fit: covariance (batches of 64), eigendecomposition, W. Seconds of each part. */
-function fitOnce(x: Float32Array, D: number): { cov: number; eig: number; w: number; total: number } {
+function fitOnce(x: Float32Array, D: number): { cov: number; eig: number; w: number; total: number; cpu: number } {
   const N = 2 * D,
+    c0 = process.cpuUsage(),
     t0 = performance.now();
   const acc = new CovarianceAccumulator();
   for (let i = 0; i < N; i += 64)
@@ -80,8 +82,15 @@ function fitOnce(x: Float32Array, D: number): { cov: number; eig: number; w: num
   const zca = Zca.fromAccumulator(acc, { epsilon: 1e-5 });
   const t2 = performance.now();
   zca.whiteningMatrix();
-  const t3 = performance.now();
-  return { cov: (t1 - t0) / 1000, eig: (t2 - t1) / 1000, w: (t3 - t2) / 1000, total: (t3 - t0) / 1000 };
+  const t3 = performance.now(),
+    c = process.cpuUsage(c0);
+  return {
+    cov: (t1 - t0) / 1000,
+    eig: (t2 - t1) / 1000,
+    w: (t3 - t2) / 1000,
+    total: (t3 - t0) / 1000,
+    cpu: (c.user + c.system) / 1e6,
+  };
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -89,9 +98,16 @@ export async function run(argv: string[]): Promise<number> {
     dims: { type: 'list', default: ['256', '512', '1024'], help: 'sample sizes D to fit ZCA on (N = 2D samples each)' },
     rounds: { type: 'int', default: 3, help: 'rounds of recur then NumPy; medians over rounds' },
     threads: { type: 'int', default: 2, help: "recur's threads (NumPy's OpenBLAS uses every core)" },
+    'peer-threads': {
+      type: 'int',
+      default: 0,
+      help: "NumPy's BLAS threads (OPENBLAS_NUM_THREADS; 0: OpenBLAS's default, every core)",
+    },
   });
   if (opts.help) {
-    console.log('Usage: npm run bench -- preprocess [--dims 256,512] [--rounds 3] [--threads 2] [--json FILE]');
+    console.log(
+      'Usage: npm run bench -- preprocess [--dims 256,512] [--rounds 3] [--threads 2] [--peer-threads 0] [--json FILE]',
+    );
     return 0;
   }
   console.log(`# load average at the start: ${loadText()}; peer environment: ${unfairVarsSet()}`);
@@ -110,7 +126,7 @@ export async function run(argv: string[]): Promise<number> {
       loads: number[] = [];
     for (let r = 0; r < rounds; r++) {
       const a = fitOnce(x, D),
-        b = peer(D);
+        b = peer(D, opts['peer-threads'] as number);
       ours.push(a);
       if (b) {
         theirs.push(b);
@@ -128,6 +144,8 @@ export async function run(argv: string[]): Promise<number> {
       recurS: m('total'),
       numpyS: theirs.length ? median(theirs.map((t) => t.total)) : null,
       numpyEighS: theirs.length ? median(theirs.map((t) => t.eigh)) : null,
+      recurCpuS: m('cpu'),
+      numpyCpuS: theirs.length ? median(theirs.map((t) => t.cpu)) : null,
       ratio: ratios.length ? median(ratios) : null,
       threads,
       ratioRounds: ratios,
@@ -146,17 +164,17 @@ export async function run(argv: string[]): Promise<number> {
   localContrastNormalize(imgs, { size: 9, sigma: 2 });
   const lcnMs = (performance.now() - l0) / 32;
   console.log(
-    `ZCA fit (covariance + eigendecomposition + W), N = 2D samples, float64, recur on ${threads} thread(s); medians over rounds`,
+    `ZCA fit (covariance + eigendecomposition + W), N = 2D samples, float64, recur on ${threads} thread(s), NumPy on ${opts['peer-threads'] || 'its default'} BLAS thread(s); medians over rounds`,
   );
   console.log(
-    '| D | N | cov s | eigen s | W s | recur s | NumPy s (of which eigh) | recur/NumPy (median of rounds) | NumPy BLAS kernel | load (1 min) |',
+    '| D | N | cov s | eigen s | W s | recur s | NumPy s (of which eigh) | recur/NumPy (median of rounds) | CPU s recur / NumPy | NumPy BLAS kernel | load (1 min) |',
   );
-  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---|---|');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|');
   const f = (v: unknown, d: number) => (typeof v === 'number' ? v.toFixed(d) : 'n/a');
   for (const r of rows) {
     const loads = r.loads as number[];
     console.log(
-      `| ${r.D} | ${r.N} | ${f(r.covS, 3)} | ${f(r.eigS, 3)} | ${f(r.wS, 3)} | ${f(r.recurS, 3)} | ${f(r.numpyS, 3)} (${f(r.numpyEighS, 3)}) | ${f(r.ratio, 2)} | ${r.blas ?? 'n/a'} | ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} |`,
+      `| ${r.D} | ${r.N} | ${f(r.covS, 3)} | ${f(r.eigS, 3)} | ${f(r.wS, 3)} | ${f(r.recurS, 3)} | ${f(r.numpyS, 3)} (${f(r.numpyEighS, 3)}) | ${f(r.ratio, 2)} | ${f(r.recurCpuS, 3)} / ${f(r.numpyCpuS, 3)} | ${r.blas ?? 'n/a'} | ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} |`,
     );
   }
   console.log(
