@@ -14,6 +14,7 @@
 // Every f32x4 loop is followed by a scalar tail.
 
 // @ts-nocheck (AssemblyScript)
+import { madd } from './math';
 const KC: i32 = 256;
 
 @inline function hsum(v: v128): f32 {
@@ -35,13 +36,13 @@ const MC: i32 = 128;
   for (let k = 0; k < kn; k++) {
     const b0 = v128.load(pb), b1 = v128.load(pb, 16);
     let av = v128.load32_splat(pa);
-    c00 = f32x4.add(c00, f32x4.mul(av, b0)); c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    c00 = madd(av, b0, c00); c01 = madd(av, b1, c01);
     av = v128.load32_splat(pa + ra);
-    c10 = f32x4.add(c10, f32x4.mul(av, b0)); c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    c10 = madd(av, b0, c10); c11 = madd(av, b1, c11);
     av = v128.load32_splat(pa + 2 * ra);
-    c20 = f32x4.add(c20, f32x4.mul(av, b0)); c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    c20 = madd(av, b0, c20); c21 = madd(av, b1, c21);
     av = v128.load32_splat(pa + 3 * ra);
-    c30 = f32x4.add(c30, f32x4.mul(av, b0)); c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    c30 = madd(av, b0, c30); c31 = madd(av, b1, c31);
     pa += sa; pb += sb;
   }
   v128.store(p, c00); v128.store(p, c01, 16);
@@ -54,8 +55,8 @@ const MC: i32 = 128;
   let c0 = v128.load(p), c1 = v128.load(p, 16);
   for (let k = 0; k < kn; k++) {
     const av = v128.load32_splat(pa);
-    c0 = f32x4.add(c0, f32x4.mul(av, v128.load(pb)));
-    c1 = f32x4.add(c1, f32x4.mul(av, v128.load(pb, 16)));
+    c0 = madd(av, v128.load(pb), c0);
+    c1 = madd(av, v128.load(pb, 16), c1);
     pa += sa; pb += sb;
   }
   v128.store(p, c0); v128.store(p, c1, 16);
@@ -65,10 +66,10 @@ const MC: i32 = 128;
   let c0 = v128.load(p), c1 = v128.load(p + rowC), c2 = v128.load(p + 2 * rowC), c3 = v128.load(p + 3 * rowC);
   for (let k = 0; k < kn; k++) {
     const b0 = v128.load(pb);
-    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(pa), b0));
-    c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(pa + ra), b0));
-    c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(pa + 2 * ra), b0));
-    c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(pa + 3 * ra), b0));
+    c0 = madd(v128.load32_splat(pa), b0, c0);
+    c1 = madd(v128.load32_splat(pa + ra), b0, c1);
+    c2 = madd(v128.load32_splat(pa + 2 * ra), b0, c2);
+    c3 = madd(v128.load32_splat(pa + 3 * ra), b0, c3);
     pa += sa; pb += sb;
   }
   v128.store(p, c0); v128.store(p + rowC, c1); v128.store(p + 2 * rowC, c2); v128.store(p + 3 * rowC, c3);
@@ -76,7 +77,7 @@ const MC: i32 = 128;
 
 @inline function tile1x4(p: usize, pa: usize, sa: usize, pb: usize, sb: usize, kn: i32): void {
   let c0 = v128.load(p);
-  for (let k = 0; k < kn; k++) { c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(pa), v128.load(pb))); pa += sa; pb += sb; }
+  for (let k = 0; k < kn; k++) { c0 = madd(v128.load32_splat(pa), v128.load(pb), c0); pa += sa; pb += sb; }
   v128.store(p, c0);
 }
 
@@ -87,34 +88,35 @@ const MC: i32 = 128;
   store<f32>(p, s);
 }
 
-/** C[0..rows, :] += A(i,k) B[k,:] over kn values of k; A(i,k) at pa0 + i*ra + k*sa (bytes), B and C rows N apart. */
-function nnBlock(rows: i32, N: i32, kn: i32, pa0: usize, ra: usize, sa: usize, pb0: usize, pc0: usize): void {
+/** C[0..rows, j0..j1) += A(i,k) B[k, j0..j1) over kn values of k; A(i,k) at pa0 + i*ra + k*sa (bytes), B and C rows N apart. */
+function nnBlock(rows: i32, N: i32, kn: i32, pa0: usize, ra: usize, sa: usize, pb0: usize, pc0: usize, j0: i32, j1: i32): void {
   const rowC = <usize>N << 2, sb = <usize>N << 2;
-  let j = 0;
-  for (; j + 8 <= N; j += 8) {
+  let j = j0;
+  for (; j + 8 <= j1; j += 8) {
     const pb = pb0 + (<usize>j << 2), pc = pc0 + (<usize>j << 2);
     let i = 0;
     for (; i + 4 <= rows; i += 4) tile4x8(pc + <usize>i * rowC, rowC, pa0 + <usize>i * ra, ra, sa, pb, sb, kn);
     for (; i < rows; i++) tile1x8(pc + <usize>i * rowC, pa0 + <usize>i * ra, sa, pb, sb, kn);
   }
-  for (; j + 4 <= N; j += 4) {
+  for (; j + 4 <= j1; j += 4) {
     const pb = pb0 + (<usize>j << 2), pc = pc0 + (<usize>j << 2);
     let i = 0;
     for (; i + 4 <= rows; i += 4) tile4x4(pc + <usize>i * rowC, rowC, pa0 + <usize>i * ra, ra, sa, pb, sb, kn);
     for (; i < rows; i++) tile1x4(pc + <usize>i * rowC, pa0 + <usize>i * ra, sa, pb, sb, kn);
   }
-  for (; j < N; j++) {
+  for (; j < j1; j++) {
     const pb = pb0 + (<usize>j << 2), pc = pc0 + (<usize>j << 2);
     for (let i = 0; i < rows; i++) tile1x1(pc + <usize>i * rowC, pa0 + <usize>i * ra, sa, pb, sb, kn);
   }
 }
 
 /**
- * C[M,N] += A(i,k) B[K,N], A(i,k) at a + 4*(i*rsA + k*csA). With `pack` (TN: A stored [K,M],
- * rows of a block M floats apart, a power-of-two stride that maps a tile's reads to a few
- * cache sets), each MC x KC block of A is first copied row-major into `pack` (MC*KC floats).
+ * C[M, j0..j1) += A(i,k) B[K, j0..j1), A(i,k) at a + 4*(i*rsA + k*csA), B and C rows N apart. With
+ * `pack` (TN: A stored [K,M], rows of a block M floats apart, a power-of-two stride that maps a
+ * tile's reads to a few cache sets), each MC x KC block of A is first copied row-major into
+ * `pack` (MC*KC floats).
  */
-function nn(M: i32, N: i32, K: i32, a: usize, rsA: i32, csA: i32, b: usize, c: usize, pack: usize): void {
+function nn(M: i32, N: i32, K: i32, a: usize, rsA: i32, csA: i32, b: usize, c: usize, pack: usize, j0: i32, j1: i32): void {
   for (let k0 = 0; k0 < K; k0 += KC) {
     const kn = min(K, k0 + KC) - k0, pb = b + <usize>(k0 * N) * 4;
     for (let i0 = 0; i0 < M; i0 += MC) {
@@ -124,8 +126,8 @@ function nn(M: i32, N: i32, K: i32, a: usize, rsA: i32, csA: i32, b: usize, c: u
           const src = pa + <usize>(k * csA) * 4;
           for (let i = 0; i < rows; i++) store<f32>(pack + <usize>(i * kn + k) * 4, load<f32>(src + <usize>(i * rsA) * 4));
         }
-        nnBlock(rows, N, kn, pack, <usize>kn << 2, 4, pb, pc);
-      } else nnBlock(rows, N, kn, pa, <usize>rsA << 2, <usize>csA << 2, pb, pc);
+        nnBlock(rows, N, kn, pack, <usize>kn << 2, 4, pb, pc, j0, j1);
+      } else nnBlock(rows, N, kn, pa, <usize>rsA << 2, <usize>csA << 2, pb, pc, j0, j1);
     }
   }
 }
@@ -135,7 +137,7 @@ function nn(M: i32, N: i32, K: i32, a: usize, rsA: i32, csA: i32, b: usize, c: u
   let acc = f32x4.splat(0);
   let k = 0;
   for (; k + 4 <= K; k += 4) {
-    acc = f32x4.add(acc, f32x4.mul(v128.load(pa), v128.load(pb)));
+    acc = madd(v128.load(pa), v128.load(pb), acc);
     pa += 16; pb += 16;
   }
   let s = hsum(acc);
@@ -157,13 +159,13 @@ function ntBlock(M: i32, N: i32, j0: i32, j1: i32, K: i32, a: usize, b: usize, c
       for (; k + 4 <= K; k += 4) {
         const v0 = v128.load(b0 + o), v1 = v128.load(b0 + rowA + o);
         let av = v128.load(a0 + o);
-        s00 = f32x4.add(s00, f32x4.mul(av, v0)); s01 = f32x4.add(s01, f32x4.mul(av, v1));
+        s00 = madd(av, v0, s00); s01 = madd(av, v1, s01);
         av = v128.load(a0 + rowA + o);
-        s10 = f32x4.add(s10, f32x4.mul(av, v0)); s11 = f32x4.add(s11, f32x4.mul(av, v1));
+        s10 = madd(av, v0, s10); s11 = madd(av, v1, s11);
         av = v128.load(a0 + 2 * rowA + o);
-        s20 = f32x4.add(s20, f32x4.mul(av, v0)); s21 = f32x4.add(s21, f32x4.mul(av, v1));
+        s20 = madd(av, v0, s20); s21 = madd(av, v1, s21);
         av = v128.load(a0 + 3 * rowA + o);
-        s30 = f32x4.add(s30, f32x4.mul(av, v0)); s31 = f32x4.add(s31, f32x4.mul(av, v1));
+        s30 = madd(av, v0, s30); s31 = madd(av, v1, s31);
         o += 16;
       }
       let t00 = hsum(s00), t01 = hsum(s01), t10 = hsum(s10), t11 = hsum(s11);
@@ -200,12 +202,13 @@ function ntBlock(M: i32, N: i32, j0: i32, j1: i32, K: i32, a: usize, b: usize, c
 }
 
 /**
- * C[M,N] += A[M,K] B[N,K]^T, B in blocks of rows that fit in L2 (64 KiB): each block is
- * reused by every row tile of A instead of the whole of B streaming once per tile.
+ * C[M, j0..j1) += A[M,K] B[j0..j1, K]^T (C rows N apart), B in blocks of rows that fit in L2
+ * (64 KiB): each block is reused by every row tile of A instead of the whole of B streaming
+ * once per tile.
  */
-function nt(M: i32, N: i32, K: i32, a: usize, b: usize, c: usize): void {
+function nt(M: i32, N: i32, K: i32, a: usize, b: usize, c: usize, j0: i32, j1: i32): void {
   const nb = max(2, (16384 / max(K, 1)) & ~1);
-  for (let j0 = 0; j0 < N; j0 += nb) ntBlock(M, N, j0, min(N, j0 + nb), K, a, b, c);
+  for (let j = j0; j < j1; j += nb) ntBlock(M, N, j, min(j1, j + nb), K, a, b, c);
 }
 
 /** dst[C,R] = src[R,C]^T. */
@@ -229,30 +232,46 @@ export function gemm_work(tA: i32, tB: i32, M: i32, N: i32, K: i32): i32 {
 }
 
 export function gemm(tA: i32, tB: i32, acc: i32, M: i32, N: i32, K: i32, a: usize, b: usize, c: usize, work: usize): void {
-  if (!acc) memory.fill(c, 0, <usize>(M * N) * 4);
-  if (M <= 0 || N <= 0 || K <= 0) return;
+  gemm_part(tA, tB, acc, M, N, K, 0, M, 0, N, a, b, c, work);
+}
+
+/**
+ * The block C[i0..i1, j0..j1) of the product `gemm` computes (the rest of C untouched): one
+ * thread's share when a product is split over helper threads (src/backend/helpers.ts), each
+ * with its own `work`. TN with a thin N (computed transposed) is never split: it takes the
+ * whole of C only.
+ */
+export function gemm_part(
+  tA: i32, tB: i32, acc: i32, M: i32, N: i32, K: i32, i0: i32, i1: i32, j0: i32, j1: i32,
+  a: usize, b: usize, c: usize, work: usize,
+): void {
+  if (!acc) for (let i = i0; i < i1; i++) memory.fill(c + <usize>(i * N + j0) * 4, 0, <usize>(j1 - j0) * 4);
+  if (i1 <= i0 || j1 <= j0 || K <= 0) return;
+  const rows = i1 - i0, ci = c + <usize>(i0 * N) * 4;
   if (!tA && !tB) {
-    if (useNTforNN(N, K)) { transpose(K, N, b, work); nt(M, N, K, a, work, c); }
-    else nn(M, N, K, a, K, 1, b, c, 0);
+    const ai = a + <usize>(i0 * K) * 4;
+    if (useNTforNN(N, K)) { transpose(K, N, b, work); nt(rows, N, K, ai, work, ci, j0, j1); }
+    else nn(rows, N, K, ai, K, 1, b, ci, 0, j0, j1);
   } else if (!tA && tB) {
-    if (useNNforNT(K)) { transpose(N, K, b, work); nn(M, N, K, a, K, 1, work, c, 0); }
-    else nt(M, N, K, a, b, c);
+    const ai = a + <usize>(i0 * K) * 4;
+    if (useNNforNT(K)) { transpose(N, K, b, work); nn(rows, N, K, ai, K, 1, work, ci, 0, j0, j1); }
+    else nt(rows, N, K, ai, b, ci, j0, j1);
   } else if (tA && !tB) {
     if (useTransposedTN(M, N)) {
       // C^T[N,M] = B^T A: an NN-shaped product with a wide M, then added back transposed.
       memory.fill(work, 0, <usize>(M * N) * 4);
-      nn(N, M, K, b, 1, N, a, work, 0);
+      nn(N, M, K, b, 1, N, a, work, 0, 0, M);
       for (let i = 0; i < M; i++) {
         for (let j = 0; j < N; j++) {
           const p = c + <usize>(i * N + j) * 4;
           store<f32>(p, load<f32>(p) + load<f32>(work + <usize>(j * M + i) * 4));
         }
       }
-    } else nn(M, N, K, a, 1, M, b, c, work);
+    } else nn(rows, N, K, a + (<usize>i0 << 2), 1, M, b, ci, work, j0, j1);
   } else {
     // TT: no layer uses it; plain loops keep it correct.
-    for (let i = 0; i < M; i++) {
-      for (let j = 0; j < N; j++) {
+    for (let i = i0; i < i1; i++) {
+      for (let j = j0; j < j1; j++) {
         let s: f32 = 0;
         for (let k = 0; k < K; k++) s += load<f32>(a + <usize>(k * M + i) * 4) * load<f32>(b + <usize>(j * K + k) * 4);
         const p = c + <usize>(i * N + j) * 4;

@@ -112,10 +112,19 @@ function micro(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, alpha: f64, i0
 
 export function gemm64(tA: i32, tB: i32, acc: i32, upper: i32, M: i32, N: i32, K: i32, alpha: f64,
   a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, work: usize): void {
-  if (M <= 0 || N <= 0) return;
-  if (!acc) for (let i = 0; i < M; i++) memory.fill(c + <usize>(i * ldc) * 8, 0, <usize>N * 8);
+  gemm64_rows(tA, tB, acc, upper, M, N, K, alpha, a, lda, b, ldb, c, ldc, work, 0, panels(M));
+}
+
+/**
+ * The row panels [ipFrom, ipTo) (rows 4 ipFrom .. 4 ipTo - 1) of gemm64's product: one thread's
+ * share when a product is split over helper threads; each packs only its own rows of op(A).
+ */
+export function gemm64_rows(tA: i32, tB: i32, acc: i32, upper: i32, M: i32, N: i32, K: i32, alpha: f64,
+  a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, work: usize, ipFrom: i32, ipTo: i32): void {
+  if (M <= 0 || N <= 0 || ipFrom >= ipTo) return;
+  if (!acc) for (let i = ipFrom * 4; i < min(M, ipTo * 4); i++) memory.fill(c + <usize>(i * ldc) * 8, 0, <usize>N * 8);
   if (K <= 0) return;
-  blocked(tA, tB, upper, M, N, K, alpha, a, lda, b, ldb, c, ldc, work, 0, panels(M));
+  blocked(tA, tB, upper, M, N, K, alpha, a, lda, b, ldb, c, ldc, work, ipFrom, ipTo);
 }
 
 /**
@@ -139,14 +148,18 @@ function blocked(tA: i32, tB: i32, upper: i32, M: i32, N: i32, K: i32, alpha: f6
   for (let k0 = 0; k0 < K; k0 += KC) {
     const k1 = min(K, k0 + KC), kc = k1 - k0;
     const wa = work, wb = shared ? work : work + <usize>(npA * 4 * kc) * 8;
-    pack(M, k0, k1, a, rsA, csA, wa);
-    if (!shared) pack(N, k0, k1, b, rsB, csB, wb);
     const step = <usize>(kc * 4) * 8; // bytes of one packed panel
+    // A's panels: all of them when they also serve as B's (A^T A), else only this call's rows
+    // (panel ip then sits at wa + (ip - ipFrom) step).
+    const ip0 = shared ? 0 : ipFrom;
+    if (shared) pack(M, k0, k1, a, rsA, csA, wa);
+    else pack(min(M, ipTo * 4) - ipFrom * 4, k0, k1, a + <usize>(ipFrom * 4 * rsA) * 8, rsA, csA, wa);
+    if (!shared) pack(N, k0, k1, b, rsB, csB, wb);
     for (let jc = 0; jc < npB; jc += NC >> 2) {
       const jcEnd = min(npB, jc + (NC >> 2));
       for (let ip = ipFrom; ip < ipTo; ip++) {
         if (upper != 0 && ip >= jcEnd) break;
-        const pa = wa + <usize>ip * step;
+        const pa = wa + <usize>(ip - ip0) * step;
         for (let jp = upper != 0 ? max(jc, ip) : jc; jp < jcEnd; jp++) {
           micro(kc, pa, wb + <usize>jp * step, c, ldc, alpha, ip * 4, jp * 4, M, N);
         }

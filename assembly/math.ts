@@ -72,3 +72,14 @@ const LO: f32 = -87.0;  // keeps n + 127 >= 1 (normal)
   const t: f32 = 1 - 2 / (exp1(ax + ax) + 1);
   return x < 0 ? -t : t;
 }
+
+/**
+ * a * b + c. Built with relaxed SIMD (recur_*relaxed.wasm) this is f32x4.relaxed_madd, a fused
+ * multiply-add where the processor has one (one instruction, one rounding); otherwise a multiply
+ * and an add. Only the float32 training and inference kernels use it: the reservoir kernels,
+ * whose results are bit-identical across builds and threads, keep plain SIMD.
+ */
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}

@@ -17,6 +17,7 @@ import { getBackend } from '../src/backend/index.js';
 import { ELM } from '../src/reservoir/index.js';
 import { threadedGram } from '../src/node/gram.js';
 import { execFileSync } from 'node:child_process';
+import { PY, load1, loadText, median, peerEnv, unfairVarsSet } from './peers/env.js';
 import { loadDigits } from '../test/digits.js';
 import {
   ANCHOR_DIR,
@@ -66,35 +67,33 @@ function flag(argv: string[], name: string, dflt: string): string {
   return i >= 0 && argv[i + 1] ? argv[i + 1]! : dflt;
 }
 
-/** The live numpy/scipy stand-in for ReservoirPy's fit (bench/peers/esn_numpy.py), or null without /usr/bin/python3 + scipy. */
-function numpyProxy(
-  units: number[],
-  seeds: number[],
-  bigSeeds: number,
-): { N: number; seed: number; init: number; run: number; ridge: number; fit: number }[] | null {
-  const out: { N: number; seed: number; init: number; run: number; ridge: number; fit: number }[] = [];
-  try {
-    for (const seed of seeds) {
-      const Ns = units.filter((N) => N < 2000 || seeds.indexOf(seed) < bigSeeds);
-      if (!Ns.length) continue;
-      const text = execFileSync(
-        '/usr/bin/python3',
-        ['bench/peers/esn_numpy.py', join(ANCHOR_DIR, 'esn_series.json'), String(seed), ...Ns.map(String)],
-        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      for (const line of text.trim().split('\n')) out.push(JSON.parse(line));
-    }
-    return out;
-  } catch (e) {
-    console.log(`(numpy/scipy stand-in not run: ${(e as Error).message.split('\n')[0]})`);
-    return null;
-  }
+interface ProxyRow {
+  N: number;
+  seed: number;
+  init: number;
+  run: number;
+  ridge: number;
+  fit: number;
+  blas: string;
 }
 
-const median = (a: number[]): number => {
-  const s = [...a].sort((x, y) => x - y);
-  return s[Math.floor(s.length / 2)]!;
-};
+/**
+ * The live numpy/scipy stand-in for ReservoirPy's fit (bench/peers/esn_numpy.py) on one seed, or
+ * the reason it did not run (no /usr/bin/python3 + scipy). It runs without OPENBLAS_CORETYPE /
+ * OPENBLAS_L2_SIZE (bench/peers/env.ts) and reports the BLAS kernel it ran.
+ */
+function numpyProxy(N: number, seed: number): ProxyRow | string {
+  try {
+    const text = execFileSync(
+      PY,
+      ['bench/peers/esn_numpy.py', join(ANCHOR_DIR, 'esn_series.json'), String(seed), String(N)],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: peerEnv() },
+    );
+    return JSON.parse(text.trim().split('\n').pop()!) as ProxyRow;
+  } catch (e) {
+    return (e as Error).message.split('\n')[0]!;
+  }
+}
 
 /** Reads a row of a markdown table of esn.md: section title -> N -> columns. */
 function anchorRow(section: string, N: number): string[] | null {
@@ -136,7 +135,9 @@ export async function run(argv: string[]): Promise<number> {
   const results: Record<string, unknown>[] = [];
   const threadList = flag(argv, 'threads', '1,2').split(',').map(Number);
   const gram = threadList.includes(2) ? await threadedGram().catch(() => null) : null;
-  const proxy = argv.includes('--no-python') ? null : numpyProxy(units, seeds, bigSeeds);
+  const python = !argv.includes('--no-python');
+  let pythonSkipped = '';
+  console.log(`load average at the start: ${loadText()}; peer environment: ${unfairVarsSet()}`);
   console.log(
     '\nMackey-Glass tau=17, 4000 train (warm-up 200) / 1999 test, one step ahead, quick-start hyperparameters, medians over seeds ' +
       seeds.join(','),
@@ -145,45 +146,60 @@ export async function run(argv: string[]): Promise<number> {
     "fit = reservoir run + ridge (X^T X and solve); init (weights, spectral radius) apart. Peers: ReservoirPy's anchor (measured on",
   );
   console.log(
-    'this machine on another day) and, live in this run, the same arithmetic in numpy/scipy/OpenBLAS (bench/peers/esn_numpy.py, 2 BLAS threads).',
+    'this machine on another day) and, live in this run, the same arithmetic in numpy/scipy/OpenBLAS (bench/peers/esn_numpy.py, 2 BLAS threads),',
   );
   console.log(
-    '| N | who | nrmse_std | nrmse_minmax | R^2 | init s | fit s | of which run+accumulate s | of which solve s | fit ratio numpy-live/ours | fit ratio rpy-anchor/ours |',
+    "run right after recur's rows on each seed (rounds): the numpy-live ratio is the median over seeds of the ratio on that seed.",
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log(
+    '| N | who | nrmse_std | nrmse_minmax | R^2 | init s | fit s | of which run+accumulate s | of which solve s | fit ratio numpy-live/ours | fit ratio rpy-anchor/ours | BLAS kernel | load (1 min) |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  const measure = (N: number, seed: number, threads: number) => {
+    const X = loadMackeyGlass(seed);
+    const init = timed(() => makeEsn({ units: N, ...QUICKSTART }, seed, threads === 2 ? gram! : undefined));
+    const esn = init.value;
+    const acc = timed(() =>
+      esn.partialFit(
+        { shape: [TRAIN, 1], data: X.subarray(0, TRAIN) },
+        { shape: [TRAIN, 1], data: X.subarray(1, TRAIN + 1) },
+      ),
+    );
+    const solve = timed(() => esn.solve());
+    return {
+      init: init.wall,
+      acc: acc.wall,
+      solve: solve.wall,
+      fit: acc.wall + solve.wall,
+      fitCpu: acc.cpu + solve.cpu,
+      load: load1(),
+      ...oneStep(esn, X),
+    };
+  };
   for (const N of units) {
     const a = anchorRow('## Mackey-Glass tau=17, 6000 steps: 4000 train (warmup 200) / 1999 test, 1-step-ahead', N);
     const rpyFit = a ? Number(a[6]) : NaN;
-    const py = proxy?.filter((r) => r.N === N) ?? [];
-    const pyFit = py.length ? median(py.map((r) => r.fit)) : NaN;
+    const runThreads = threadList.filter((t) => t !== 2 || gram);
+    // One round per seed: recur on each thread count, then the numpy stand-in, back to back.
+    const rounds = (N >= 2000 ? seeds.slice(0, bigSeeds) : seeds).map((seed) => {
+      const recur = runThreads.map((th) => measure(N, seed, th));
+      const py = python && !pythonSkipped ? numpyProxy(N, seed) : null;
+      if (typeof py === 'string') pythonSkipped = py;
+      return { recur, py: typeof py === 'string' ? null : py, pyLoad: load1() };
+    });
+    const py = rounds.flatMap((r) => (r.py ? [r.py] : []));
     for (const threads of threadList) {
-      if (threads === 2 && !gram) {
+      const ti = runThreads.indexOf(threads);
+      if (ti < 0) {
         console.log(`| ${N} | recur, 2 threads | (no shared-memory wasm backend here) |`);
         continue;
       }
-      const rows = (N >= 2000 ? seeds.slice(0, bigSeeds) : seeds).map((seed) => {
-        const X = loadMackeyGlass(seed);
-        const init = timed(() => makeEsn({ units: N, ...QUICKSTART }, seed, threads === 2 ? gram! : undefined));
-        const esn = init.value;
-        const acc = timed(() =>
-          esn.partialFit(
-            { shape: [TRAIN, 1], data: X.subarray(0, TRAIN) },
-            { shape: [TRAIN, 1], data: X.subarray(1, TRAIN + 1) },
-          ),
-        );
-        const solve = timed(() => esn.solve());
-        return {
-          init: init.wall,
-          acc: acc.wall,
-          solve: solve.wall,
-          fit: acc.wall + solve.wall,
-          fitCpu: acc.cpu + solve.cpu,
-          ...oneStep(esn, X),
-        };
-      });
+      const rows = rounds.map((r) => r.recur[ti]!);
       const m = (k: keyof (typeof rows)[number]) => median(rows.map((r) => r[k] as number));
+      const ratios = rounds.flatMap((r, i) => (r.py ? [r.py.fit / rows[i]!.fit] : []));
+      const loads = rows.map((r) => r.load);
       console.log(
-        `| ${N} | recur, ${threads} thread${threads > 1 ? 's' : ''} (live, ${rows.length} seed${rows.length > 1 ? 's' : ''}) | ${m('nrmse_std').toPrecision(3)} | ${m('nrmse_minmax').toPrecision(3)} | ${m('r2').toFixed(6)} | ${m('init').toFixed(3)} | ${m('fit').toFixed(3)} (cpu ${m('fitCpu').toFixed(3)}) | ${m('acc').toFixed(3)} | ${m('solve').toFixed(3)} | ${Number.isFinite(pyFit) ? (pyFit / m('fit')).toFixed(2) : '-'} | ${(rpyFit / m('fit')).toFixed(2)} |`,
+        `| ${N} | recur, ${threads} thread${threads > 1 ? 's' : ''} (live, ${rows.length} seed${rows.length > 1 ? 's' : ''}) | ${m('nrmse_std').toPrecision(3)} | ${m('nrmse_minmax').toPrecision(3)} | ${m('r2').toFixed(6)} | ${m('init').toFixed(3)} | ${m('fit').toFixed(3)} (cpu ${m('fitCpu').toFixed(3)}) | ${m('acc').toFixed(3)} | ${m('solve').toFixed(3)} | ${ratios.length ? median(ratios).toFixed(2) : '-'} | ${(rpyFit / m('fit')).toFixed(2)} | | ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} |`,
       );
       results.push({
         task: 'one-step',
@@ -199,22 +215,27 @@ export async function run(argv: string[]): Promise<number> {
           fit_cpu_s: m('fitCpu'),
           accumulate_s: m('acc'),
           solve_s: m('solve'),
+          loads,
         },
+        numpy_over_recur_fit: ratios.length ? median(ratios) : null,
+        numpy_over_recur_fit_rounds: ratios,
       });
     }
     if (py.length) {
       const pm = (k: 'init' | 'run' | 'ridge' | 'fit') => median(py.map((r) => r[k]));
+      const loads = rounds.map((r) => r.pyLoad);
       console.log(
-        `| ${N} | numpy/scipy (live, ${py.length} seed${py.length > 1 ? 's' : ''}) | | | | ${pm('init').toFixed(3)} | ${pm('fit').toFixed(3)} | ${pm('run').toFixed(3)} (run) | ${pm('ridge').toFixed(3)} (ridge) | 1 | |`,
+        `| ${N} | numpy/scipy (live, ${py.length} seed${py.length > 1 ? 's' : ''}) | | | | ${pm('init').toFixed(3)} | ${pm('fit').toFixed(3)} | ${pm('run').toFixed(3)} (run) | ${pm('ridge').toFixed(3)} (ridge) | 1 | | ${py[0]!.blas} | ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} |`,
       );
       results.push({ task: 'one-step', N, numpy_live: py });
     }
     if (a)
       console.log(
-        `| ${N} | ReservoirPy (anchor, 3 seeds) | ${a[3]!.split(' ')[0]} | ${a[2]} | ${a[4]} | ${a[5]} | ${a[6]} | ${a[7]} (run) | ${a[8]} (ridge) | | 1 |`,
+        `| ${N} | ReservoirPy (anchor, 3 seeds) | ${a[3]!.split(' ')[0]} | ${a[2]} | ${a[4]} | ${a[5]} | ${a[6]} | ${a[7]} (run) | ${a[8]} (ridge) | | 1 | | |`,
       );
     results.push({ task: 'one-step', N, reservoirpy_anchor: a });
   }
+  if (pythonSkipped) console.log(`(numpy/scipy stand-in not run: ${pythonSkipped})`);
   if (closedUnits.length) {
     const closedSeeds = flag(argv, 'closed-seeds', '1').split(',').map(Number);
     console.log(

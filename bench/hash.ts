@@ -14,14 +14,14 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { cpus, loadavg } from 'node:os';
+import { cpus } from 'node:os';
+import { PY, load1, loadText, median, peerEnv, unfairVarsSet } from './peers/env.js';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DATA = join(ROOT, 'bench-data', 'ctr');
 const MAKE = join(ROOT, '..', 'shared', 'tools', 'make_ctr.py');
 const ANCHOR = join(ROOT, '..', 'shared', 'anchors', 'ctr.md');
-const PY = '/usr/bin/python3';
 // The -q row's pairs and settings, chosen on a validation split of train.csv by `--search`
 // (bench/hash_search.ts; its log: bench/results/hash_search.jsonl).
 const PAIRS = 'C6:C17,C2:C23,C1:C14,C5:C10';
@@ -39,6 +39,13 @@ interface Row {
   progressiveLoss: number;
   seconds: number;
   command: string;
+  /** Live rows: rows/s of each round and the 1-minute load average when it ended. */
+  rounds?: number[];
+  loads?: number[];
+  /** Median over rounds of this row's rows/s over scikit-learn's in the same round. */
+  vsSklearn?: number;
+  /** Python peers: the BLAS kernel the process loaded (threadpoolctl). */
+  blas?: string;
 }
 
 function ensureData(name: string, rows: number, seed: number): string {
@@ -86,7 +93,7 @@ function rel(p: string): string {
 
 function hasSklearn(): boolean {
   try {
-    execFileSync(PY, ['-c', 'import sklearn'], { stdio: 'ignore' });
+    execFileSync(PY, ['-c', 'import sklearn'], { stdio: 'ignore', env: peerEnv() });
     return true;
   } catch {
     return false;
@@ -96,7 +103,7 @@ function hasSklearn(): boolean {
 function python(which: 'sklearn' | 'ftrl', train: string, test: string): Row {
   const script = join(ROOT, 'bench', 'peers', 'ctr_python.py');
   const r = JSON.parse(
-    execFileSync(PY, [script, which, train, test], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } }),
+    execFileSync(PY, [script, which, train, test], { encoding: 'utf8', env: peerEnv({ OMP_NUM_THREADS: '1' }) }),
   );
   return {
     learner: which === 'sklearn' ? 'scikit-learn FeatureHasher + SGDClassifier' : 'pure-Python FTRL-Proximal',
@@ -109,6 +116,7 @@ function python(which: 'sklearn' | 'ftrl', train: string, test: string): Row {
     progressiveLoss: r.progressiveLoss,
     seconds: r.seconds,
     command: `${PY} bench/peers/ctr_python.py ${which} ...`,
+    blas: r.blas,
   };
 }
 
@@ -146,18 +154,24 @@ function table(rows: Row[], base: Row | undefined): string {
     'test AUC',
     'peak RSS MiB',
     'progressive loss',
+    'BLAS kernel',
+    'rounds',
+    'load (1 min)',
   ];
   const body = rows.map((r) => [
     r.learner,
     r.source,
     Math.round(r.rowsPerSec).toLocaleString('en-US'),
-    base ? (r.rowsPerSec / base.rowsPerSec).toFixed(1) + 'x' : '-',
+    r.vsSklearn ? r.vsSklearn.toFixed(1) + 'x' : base ? (r.rowsPerSec / base.rowsPerSec).toFixed(1) + 'x' : '-',
     r.rowsPerCpuSec ? Math.round(r.rowsPerCpuSec).toLocaleString('en-US') : '-',
     base?.rowsPerCpuSec && r.rowsPerCpuSec ? (r.rowsPerCpuSec / base.rowsPerCpuSec).toFixed(1) + 'x' : '-',
     r.testLogLoss.toFixed(4),
     r.testAuc.toFixed(4),
     r.peakRssMiB.toFixed(0),
     r.progressiveLoss.toFixed(4),
+    r.blas ?? '',
+    String(r.rounds?.length ?? ''),
+    r.loads ? `${Math.min(...r.loads).toFixed(1)}-${Math.max(...r.loads).toFixed(1)}` : '',
   ]);
   return [
     `| ${head.join(' | ')} |`,
@@ -169,10 +183,12 @@ function table(rows: Row[], base: Row | undefined): string {
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help')) {
     console.log(
-      'Usage: npm run bench -- hash [--big] [--python-ftrl] [--no-peers] [--json FILE] | --search\n\n' +
+      'Usage: npm run bench -- hash [--big] [--python-ftrl] [--no-peers] [--rounds 3] [--json FILE] | --search\n\n' +
         'Trains recur on the synthetic CTR data (1M rows, 2^20 buckets, one pass) beside scikit-learn (live when\n' +
         'installed) and the anchor numbers; --big adds a 10M-row file to show constant memory.\n' +
-        '--search: the validation search (on train.csv only) that chose the -q pairs and hyper-parameters.',
+        '--search: the validation search (on train.csv only) that chose the -q pairs and hyper-parameters.\n' +
+        'Rounds alternate the recur rows and scikit-learn (run without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE);\n' +
+        'rows/s are medians over rounds, x sklearn the median of the ratios within a round.',
     );
     return 0;
   }
@@ -186,36 +202,57 @@ export async function run(argv: string[]): Promise<number> {
   const jsonFile = ji >= 0 ? argv[ji + 1] : undefined;
   const train = ensureData('train.csv', 1_000_000, 1);
   const test = ensureData('test.csv', 200_000, 2);
+  const ri = argv.indexOf('--rounds'),
+    rounds = ri >= 0 ? Number(argv[ri + 1]) : 3;
   const rows: Row[] = [];
   const num = ['--numeric', 'I1..I13'];
   const say = (r: Row) => {
     console.log(
-      `  ${r.learner}: ${Math.round(r.rowsPerSec)} rows/s, test log-loss ${r.testLogLoss.toFixed(4)}, AUC ${r.testAuc.toFixed(4)}, peak RSS ${r.peakRssMiB.toFixed(0)} MiB`,
+      `  ${r.learner}: ${Math.round(r.rowsPerSec)} rows/s, test log-loss ${r.testLogLoss.toFixed(4)}, AUC ${r.testAuc.toFixed(4)}, peak RSS ${r.peakRssMiB.toFixed(0)} MiB${r.blas ? ` [${r.blas}]` : ''}, load ${load1()}`,
     );
     return r;
   };
+  /** Adds a round of a live row: rows/s become the median over rounds (other fields: the first round's). */
+  const merge = (r: Row): Row => {
+    say(r);
+    let row = rows.find((x) => x.learner === r.learner);
+    if (!row) rows.push((row = { ...r, rounds: [], loads: [] }));
+    row.rounds!.push(r.rowsPerSec);
+    row.loads!.push(load1());
+    row.rowsPerSec = median(row.rounds!);
+    return row;
+  };
   console.log(
-    `recur (this checkout), ${rel(train)} -> ${rel(test)}; machine load average ${loadavg()
-      .map((x) => x.toFixed(1))
-      .join(' ')} on ${cpus().length} cores:`,
+    `recur (this checkout), ${rel(train)} -> ${rel(test)}; machine load average ${loadText()} on ${cpus().length} cores; peer environment: ${unfairVarsSet()}`,
   );
-  rows.push(say(recur('recur FTRL', train, test, [...num, '--numeric-as', 'log'])));
-  rows.push(say(recur('recur FTRL, all columns as tokens', train, test, [])));
-  rows.push(say(recur('recur AdaGrad', train, test, ['--learner', 'adagrad', ...num, '--numeric-as', 'log'])));
-  rows.push(say(recur(`recur FTRL -q ${PAIRS}`, train, test, [...num, ...Q_FLAGS, '--quadratic', PAIRS])));
-  let big: Row | null = null;
-  if (argv.includes('--big')) {
-    const train10 = ensureData('train10x.csv', 10_000_000, 1);
-    big = say(recur('recur FTRL, 10x file (10M rows)', train10, test, [...num, '--numeric-as', 'log']));
-    rows.push(big);
-  }
+  const peers = !argv.includes('--no-peers'),
+    sk = peers && hasSklearn();
   let base: Row | undefined;
-  if (!argv.includes('--no-peers')) {
-    if (hasSklearn()) {
+  let big: Row | null = null;
+  const ratios = new Map<string, number[]>();
+  for (let round = 0; round < rounds; round++) {
+    if (rounds > 1) console.log(`round ${round + 1} of ${rounds}:`);
+    const here = [
+      merge(recur('recur FTRL', train, test, [...num, '--numeric-as', 'log'])),
+      merge(recur('recur FTRL, all columns as tokens', train, test, [])),
+      merge(recur('recur AdaGrad', train, test, ['--learner', 'adagrad', ...num, '--numeric-as', 'log'])),
+      merge(recur(`recur FTRL -q ${PAIRS}`, train, test, [...num, ...Q_FLAGS, '--quadratic', PAIRS])),
+    ].map((r) => [r.learner, r.rounds![r.rounds!.length - 1]!] as const);
+    if (round === 0 && argv.includes('--big')) {
+      const train10 = ensureData('train10x.csv', 10_000_000, 1);
+      big = say(recur('recur FTRL, 10x file (10M rows)', train10, test, [...num, '--numeric-as', 'log']));
+      rows.push(big);
+    }
+    if (sk) {
       console.log('scikit-learn (live):');
-      base = say(python('sklearn', train, test));
-      rows.push(base);
-    } else {
+      base = merge(python('sklearn', train, test));
+      const skNow = base.rounds![base.rounds!.length - 1]!;
+      for (const [learner, v] of here) ratios.set(learner, [...(ratios.get(learner) ?? []), v / skNow]);
+    }
+  }
+  for (const r of rows) if (ratios.has(r.learner)) r.vsSklearn = median(ratios.get(r.learner)!);
+  if (peers) {
+    if (!sk) {
       console.log(
         `scikit-learn is not installed for ${PY} (apt-get install python3-sklearn); using the anchor's numbers`,
       );

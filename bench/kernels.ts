@@ -10,12 +10,19 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
-import { type Backend, getBackend, tsBackend } from '../src/backend/index.js';
+import {
+  type Backend,
+  type WasmBackend,
+  createWasmBackend,
+  getBackend,
+  relaxedSimdAvailable,
+  tsBackend,
+} from '../src/backend/index.js';
 import { CONFIGS, type Config } from './rnn_configs.js';
 import { type Batch, SequenceModel } from '../src/layers/model.js';
 import { SGD } from '../src/train/optim.js';
 import { Rng } from '../src/random.js';
+import { PY, blasImport, load1, loadText, median, peerEnv, unfairVarsSet } from './peers/env.js';
 
 interface Shape {
   name: string;
@@ -75,13 +82,30 @@ function gflops(be: Backend, s: Shape, ms: number): number {
   return (2 * s.M * s.N * s.K) / sec / 1e9;
 }
 
-function torchGflops(list: Shape[], ms: number): number[] | string {
-  const py = '/usr/bin/python3';
-  if (!existsSync(py)) return `${py} not found`;
+/** Microseconds per step of the LSTM's fused time loop at C4's shape (B 1, H 256), one thread. */
+function lstmUs(be: Backend, ms: number): number {
+  const T = 100,
+    H = 256;
+  const a = (n: number) => {
+    const v = be.alloc ? be.alloc(n) : new Float32Array(n);
+    for (let i = 0; i < n; i++) v[i] = Math.sin(i) * 0.1;
+    return v;
+  };
+  const xp = a(4 * T * H),
+    w = a(4 * H * H),
+    hs = a((T + 1) * H),
+    cs = a((T + 1) * H),
+    tc = a(T * H);
+  return (timeIt(() => be.lstmSequence(T, 1, H, xp, 0, w, 0, hs, 0, cs, 0, tc, 0), ms) * 1e6) / T;
+}
+
+function torchGflops(list: Shape[], ms: number): { gflops: number[]; blas: string } | string {
+  if (!existsSync(PY)) return `${PY} not found`;
   const code = `
 import json, sys, time, os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import torch
+${blasImport()}
 torch.set_num_threads(1)
 try:
     from threadpoolctl import threadpool_limits; _k = threadpool_limits(1, user_api="blas")
@@ -98,14 +122,15 @@ for s in json.loads(sys.argv[1]):
     while t - t0 < ${ms / 1000}:
         f(); n += 1; t = time.perf_counter()
     out.append(2 * M * N * K / ((t - t0) / n) / 1e9)
-print(json.dumps(out))`;
+print(json.dumps({"gflops": out, "blas": blas_kernel()}))`;
   try {
     return JSON.parse(
-      execFileSync(py, ['-c', code, JSON.stringify(list)], {
+      execFileSync(PY, ['-c', code, JSON.stringify(list)], {
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'pipe'],
+        env: peerEnv(),
       }).trim(),
-    ) as number[];
+    ) as { gflops: number[]; blas: string };
   } catch (e) {
     return `torch failed: ${(e as Error).message.slice(0, 200)}`;
   }
@@ -181,40 +206,92 @@ function profile(c: Config, steps: number): { total: number; parts: [string, num
 
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help')) {
-    console.log('Usage: npm run bench -- kernels [--ms N] [--profile] [--json FILE]');
+    console.log(
+      'Usage: npm run bench -- kernels [--ms N] [--rounds N] [--profile] [--json FILE]\n' +
+        '  rounds (default 3): recur-wasm and PyTorch products alternate; ratio = median over rounds.\n' +
+        '  PyTorch runs without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (bench/peers/env.ts).',
+    );
     return 0;
   }
-  const i = argv.indexOf('--ms'),
-    ms = i >= 0 ? Number(argv[i + 1]) : 300;
+  const num = (name: string, d: number) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? Number(argv[i + 1]) : d;
+  };
+  const ms = num('--ms', 300),
+    rounds = num('--rounds', 3);
   const j = argv.indexOf('--json'),
     jsonFile = j >= 0 ? argv[j + 1] : undefined;
   const list = shapes(),
-    wasm = getBackend('wasm');
-  const torch = torchGflops(list, ms);
-  if (typeof torch === 'string') console.log(`# peer torch skipped: ${torch}`);
+    wasm = getBackend('wasm') as WasmBackend;
+  // Both builds of the kernels side by side, each on its own memory: plain SIMD and, where the
+  // engine runs it, relaxed SIMD (fused multiply-adds); `wasm` is the one the library picked.
+  const plain = createWasmBackend({ relaxed: false }).backend,
+    relaxed = relaxedSimdAvailable() ? createWasmBackend({ relaxed: true }).backend : null;
+  console.log(
+    `# load average at the start: ${loadText()}; peer environment: ${unfairVarsSet()}; the library uses the ${wasm.build} build`,
+  );
+  const plainRounds: number[][] = list.map(() => []),
+    relaxedRounds: number[][] = list.map(() => []),
+    torchRounds: number[][] = list.map(() => []),
+    seqPlain: number[] = [],
+    seqRelaxed: number[] = [],
+    loads: number[] = [];
+  let blas = '';
+  for (let r = 0; r < rounds; r++) {
+    list.forEach((s, k) => {
+      plainRounds[k]!.push(gflops(plain, s, ms));
+      if (relaxed) relaxedRounds[k]!.push(gflops(relaxed, s, ms));
+    });
+    seqPlain.push(lstmUs(plain, ms));
+    if (relaxed) seqRelaxed.push(lstmUs(relaxed, ms));
+    const torch = torchGflops(list, ms);
+    if (typeof torch === 'string') {
+      if (r === 0) console.log(`# peer torch skipped: ${torch}`);
+    } else {
+      blas = torch.blas;
+      torch.gflops.forEach((g, k) => torchRounds[k]!.push(g));
+    }
+    loads.push(load1());
+  }
   const rows = list.map((s, k) => {
-    const w = gflops(wasm, s, ms),
-      t = s.M * s.N * s.K <= 2e7 ? gflops(tsBackend, s, ms / 3) : NaN;
+    const t = s.M * s.N * s.K <= 2e7 ? gflops(tsBackend, s, ms / 3) : NaN,
+      w = plainRounds[k]!,
+      x = relaxedRounds[k]!,
+      best = x.length ? x : w,
+      p = torchRounds[k]!;
     return {
       shape: s.name,
       flags: `${s.tA ? 'T' : 'N'}${s.tB ? 'T' : 'N'}${s.acc ? '+' : ''}`,
       M: s.M,
       N: s.N,
       K: s.K,
-      wasm_gflops: w,
+      wasm_gflops: median(w),
+      relaxed_gflops: x.length ? median(x) : NaN,
+      relaxed_over_plain: x.length ? median(x.map((g, i) => g / w[i]!)) : NaN,
       ts_gflops: t,
-      torch_gflops: typeof torch === 'string' ? NaN : torch[k]!,
+      torch_gflops: p.length ? median(p) : NaN,
+      wasm_over_torch: p.length ? median(p.map((g, i) => best[i]! / g)) : NaN,
+      wasm_rounds: w,
+      relaxed_rounds: x,
+      torch_rounds: p,
     };
   });
   console.log(
-    '| product | flags | M x N x K | recur-wasm GFLOP/s | recur-ts GFLOP/s | torch 1 thread GFLOP/s | wasm/torch |',
+    '| product | flags | M x N x K | recur-wasm simd GFLOP/s | relaxed-simd GFLOP/s | relaxed/simd | recur-ts GFLOP/s | torch 1 thread GFLOP/s | wasm (best build)/torch |',
   );
-  console.log('|---|---|---|---:|---:|---:|---:|');
+  console.log('|---|---|---|---:|---:|---:|---:|---:|---:|');
   const f = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : '');
   for (const r of rows)
     console.log(
-      `| ${r.shape} | ${r.flags} | ${r.M}x${r.N}x${r.K} | ${f(r.wasm_gflops)} | ${f(r.ts_gflops)} | ${f(r.torch_gflops)} | ${f(r.wasm_gflops / r.torch_gflops)} |`,
+      `| ${r.shape} | ${r.flags} | ${r.M}x${r.N}x${r.K} | ${f(r.wasm_gflops)} | ${f(r.relaxed_gflops)} | ${f(r.relaxed_over_plain)} | ${f(r.ts_gflops)} | ${f(r.torch_gflops)} | ${f(r.wasm_over_torch)} |`,
     );
+  const seq = { simd_us: median(seqPlain), relaxed_us: seqRelaxed.length ? median(seqRelaxed) : NaN };
+  console.log(
+    `| C4 lstmSequence (B 1, H 256, one thread): us per step | | | ${f(seq.simd_us)} | ${f(seq.relaxed_us)} | ${f(seqRelaxed.length ? median(seqPlain.map((v, i) => v / seqRelaxed[i]!)) : NaN)} | | | |`,
+  );
+  console.log(
+    `\nmedians over ${rounds} round(s); ratios = medians of the per-round ratios; relaxed-simd ${relaxed ? 'measured' : 'not available in this engine (Node 20: --experimental-wasm-relaxed-simd, which the bench sets)'}; torch BLAS kernel: ${blas || 'n/a'}; load average (1 min) per round: ${loads.join(', ')}`,
+  );
   const prof: Record<string, unknown> = {};
   if (argv.includes('--profile')) {
     for (const c of CONFIGS.filter((x) => x.head !== 'none')) {
@@ -227,11 +304,11 @@ export async function run(argv: string[]): Promise<number> {
         );
     }
   }
-  console.log(
-    `\nload average: ${loadavg()
-      .map((v) => v.toFixed(1))
-      .join(' ')} (2 cores shared: compare within this run only)`,
-  );
-  if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ gemm: rows, profile: prof }, null, 2) + '\n');
+  console.log(`\nload average: ${loadText()} (2 cores shared: compare within this run only)`);
+  if (jsonFile)
+    writeFileSync(
+      jsonFile,
+      JSON.stringify({ gemm: rows, lstm_sequence: seq, torch_blas: blas, loads, profile: prof }, null, 2) + '\n',
+    );
   return 0;
 }

@@ -34,10 +34,12 @@ import { TokenStreams } from '../src/lm/corpus.js';
 import { RecurrentLM } from '../src/lm/lm.js';
 import { SGD } from '../src/train/optim.js';
 import { Trainer, TruncatedBPTT } from '../src/train/trainer.js';
+import { blasImport } from './peers/env.js';
 
-const PEER = `
+const PEER = () => `
 import os; os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
-import sys, time, statistics, torch
+import sys, time, statistics, json, torch
+${blasImport()}
 from threadpoolctl import threadpool_limits
 _k = threadpool_limits(1, user_api='blas'); torch.set_num_threads(1); torch.manual_seed(0)
 cell, steps, warm = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -53,7 +55,7 @@ for i in range(warm + steps):
     t = time.perf_counter(); opt.zero_grad()
     loss = torch.nn.functional.cross_entropy(m(x).reshape(-1, V), y.reshape(-1)); loss.backward(); opt.step()
     ts.append(time.perf_counter() - t)
-print(statistics.median(ts[warm:]) * 1000)
+print(json.dumps({'ms': statistics.median(ts[warm:]) * 1000, 'blas': blas_kernel()}))
 `;
 
 /** /usr/bin/python3 with OpenBLAS's slowing variables unset (the peer protocol); null without torch. */
@@ -74,9 +76,9 @@ function python(args: string[]): string | null {
   }
 }
 
-function peer(cell: string, steps: number, warm: number): number | null {
-  const out = python(['-c', PEER, cell, String(steps), String(warm)]);
-  return out === null ? null : Number(out);
+function peer(cell: string, steps: number, warm: number): { ms: number; blas: string } | null {
+  const out = python(['-c', PEER(), cell, String(steps), String(warm)]);
+  return out === null ? null : (JSON.parse(out) as { ms: number; blas: string });
 }
 
 function gcFn(): () => void {
@@ -148,7 +150,8 @@ function speed(o: Record<string, any>): Record<string, unknown> {
     cpuMs = median(cpu),
     tokS = (B * T) / (ms / 1000),
     epochSteps = Math.ceil(streams.positions / T);
-  const torchMs = peer(o.cell, Math.max(10, o.steps), 3);
+  const p = peer(o.cell, Math.max(10, o.steps), 3),
+    torchMs = p?.ms ?? null;
   const row = {
     config: 'C2',
     cell: o.cell,
@@ -167,6 +170,7 @@ function speed(o: Record<string, any>): Record<string, unknown> {
     arrayBufferGrowthBytes: abMax - ab0,
     heapGrowthBytesPerStep: (heap1 - heap0) / o.steps,
     torchMsPerStep: torchMs,
+    torchBlas: p?.blas ?? null,
     ratioToTorch: torchMs ? ms / torchMs : null,
     cpuRatioToTorch: torchMs ? cpuMs / torchMs : null,
     loadAverage: load(),
@@ -183,7 +187,8 @@ function speed(o: Record<string, any>): Record<string, unknown> {
   );
   console.log(
     `torch 1 thread ${torchMs === null ? '      n/a' : torchMs.toFixed(1).padStart(9)}  ` +
-      `${torchMs === null ? '     n/a' : ((B * T) / (torchMs / 1000)).toFixed(0).padStart(8)}   1.0`,
+      `${torchMs === null ? '     n/a' : ((B * T) / (torchMs / 1000)).toFixed(0).padStart(8)}   1.0` +
+      (p ? `   (BLAS ${p.blas}; OPENBLAS_CORETYPE/L2_SIZE unset)` : ''),
   );
   console.log(`epoch: ${epochSteps} steps, ~${row.epochMinutes.toFixed(1)} min at this speed`);
   console.log(

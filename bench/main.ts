@@ -3,6 +3,8 @@
  * measured in the same run. Suites register here, one line each; each prints a table and
  * takes `--json FILE`.
  */
+import { enableRelaxedSimd } from '../src/node/relaxed_simd.js';
+
 type Suite = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
 
 const SUITES: Record<string, Suite> = {
@@ -34,9 +36,14 @@ const SUITES: Record<string, Suite> = {
     summary: 'steps to solve adding / temporal order over seeds: recur vs PyTorch, Mann-Whitney U',
     load: () => import('./learn.js'),
   },
+  all: {
+    summary: 'every suite with a peer, for the README tables (--quiet-check waits for an idle machine)',
+    load: () => import('./all.js'),
+  },
 };
 
 async function main(argv: string[]): Promise<number> {
+  enableRelaxedSimd(); // before the kernels compile (Node 20: behind a flag); rows run as the CLI does
   const first = argv[0];
   if (first === '--help' || first === '-h') {
     console.log(

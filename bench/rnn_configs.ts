@@ -15,6 +15,7 @@ import type { CellType } from '../src/layers/stack.js';
 import { SGD } from '../src/train/optim.js';
 import { Rng } from '../src/random.js';
 import { dataParallel } from '../src/node/parallel.js';
+import { useKernelThreads } from '../src/node/kernel_threads.js';
 
 export type ConfigId = 'C1' | 'C2' | 'C3' | 'C4';
 
@@ -38,25 +39,49 @@ export const CONFIGS: Config[] = [
 ];
 
 /**
- * A function that runs one step (training, or forward only for C4). With threads > 1 the
- * training batch is split over worker threads (recur/parallel); C4 always runs on one thread.
+ * How a row uses more than one thread: 'batch' splits the training batch over worker threads
+ * (recur/parallel, data-parallel); 'kernels' keeps one model and splits its kernels over helper
+ * threads (src/node/kernel_threads.ts: large products by blocks of C, the LSTM's time loop by
+ * hidden units). C4 (inference, batch 1) always uses 'kernels'.
+ */
+export type Split = 'batch' | 'kernels';
+
+/**
+ * A function that runs one step (training, or forward only for C4; with `stream`, C4 runs the
+ * sequence through `step()` one time step per call). With threads > 1 the work is split as
+ * `split` says.
  */
 export async function recurStep(
   c: Config,
   cell: CellType,
   backend: string,
   threads = 1,
+  split: Split = 'batch',
+  stream = false,
 ): Promise<{ step: () => void; close: () => Promise<void> }> {
   const rng = new Rng(1234);
   const { B, T } = c;
+  const kernels = threads > 1 && (split === 'kernels' || c.head === 'none') ? await useKernelThreads(threads) : null;
   if (c.head === 'none') {
     const m = new LSTM({ inputSize: c.input, hiddenSize: c.hidden, backend, seed: 1 });
     const x = { shape: [T, B, c.input], data: Float32Array.from({ length: T * B * c.input }, () => rng.normal()) };
+    const rows = Array.from({ length: T }, (_, t) => ({
+      shape: [B, c.input],
+      data: x.data.subarray(t * B * c.input, (t + 1) * B * c.input),
+    }));
     return {
-      step: () => {
-        m.forward(x);
+      step: stream
+        ? () => {
+            // streaming inference: the same sequence one time step per call
+            let s = m.step(rows[0]!);
+            for (let t = 1; t < T; t++) s = m.step(rows[t]!, s);
+          }
+        : () => {
+            m.forward(x);
+          },
+      close: async () => {
+        await kernels?.close();
       },
-      close: async () => {},
     };
   }
   const model = new SequenceModel(
@@ -85,12 +110,16 @@ export async function recurStep(
         x: Float32Array.from({ length: T * B * c.input }, () => rng.normal()),
         y: Float32Array.from({ length: (c.head === 'last' ? 1 : T) * B * c.out }, () => rng.normal()),
       };
-  const grads = await dataParallel(model, { threads }); // threads = 1: the model itself, no workers
+  // threads = 1 or kernel threads: the model itself, no data-parallel workers
+  const grads = await dataParallel(model, { threads: kernels ? 1 : threads });
   return {
     step: () => {
       grads.lossAndGrad(batch); // sets params.grad (zeroes it first)
       opt.step();
     },
-    close: () => grads.close(),
+    close: async () => {
+      await grads.close();
+      await kernels?.close();
+    },
   };
 }

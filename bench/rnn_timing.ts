@@ -6,6 +6,9 @@
  */
 export interface Timing {
   ms_per_step: number;
+  /** Median CPU time of this process per timed step (user + system): on a busy machine the
+   * wall time of a one-thread row includes waiting for a core, its CPU time does not. */
+  cpu_ms_per_step: number;
   steps: number;
   warmup: number;
   min_ms: number;
@@ -18,12 +21,24 @@ function plan(firstS: number, warmup: number, steps: number, budgetS: number): {
   return { more: Math.max(0, warmup - 1), n: steps };
 }
 
-function summary(ms: number[], warmup: number): Timing {
-  ms.sort((a, b) => a - b);
-  const mid = ms.length >> 1;
-  const median = ms.length % 2 ? ms[mid]! : (ms[mid - 1]! + ms[mid]!) / 2;
-  return { ms_per_step: median, steps: ms.length, warmup, min_ms: ms[0]!, max_ms: ms[ms.length - 1]! };
+const med = (a: number[]): number => {
+  const s = [...a].sort((x, y) => x - y),
+    mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+function summary(ms: number[], cpu: number[], warmup: number): Timing {
+  return {
+    ms_per_step: med(ms),
+    cpu_ms_per_step: med(cpu),
+    steps: ms.length,
+    warmup,
+    min_ms: Math.min(...ms),
+    max_ms: Math.max(...ms),
+  };
 }
+
+const cpuMs = (c: NodeJS.CpuUsage): number => (c.user + c.system) / 1000;
 
 /** For steps that return promises (TF.js). */
 export async function timeStepsAsync(
@@ -36,13 +51,16 @@ export async function timeStepsAsync(
   await step();
   const { more, n } = plan((performance.now() - t0) / 1000, warmup, steps, budgetS);
   for (let i = 0; i < more; i++) await step();
-  const ms: number[] = [];
+  const ms: number[] = [],
+    cpu: number[] = [];
   for (let i = 0; i < n; i++) {
     t0 = performance.now();
+    const c0 = process.cpuUsage();
     await step();
     ms.push(performance.now() - t0);
+    cpu.push(cpuMs(process.cpuUsage(c0)));
   }
-  return summary(ms, 1 + more);
+  return summary(ms, cpu, 1 + more);
 }
 
 /** For recur's synchronous steps (no promise per step in the timed loop). */
@@ -51,11 +69,14 @@ export function timeSteps(step: () => void, warmup: number, steps: number, budge
   step();
   const { more, n } = plan((performance.now() - t0) / 1000, warmup, steps, budgetS);
   for (let i = 0; i < more; i++) step();
-  const ms: number[] = [];
+  const ms: number[] = [],
+    cpu: number[] = [];
   for (let i = 0; i < n; i++) {
     t0 = performance.now();
+    const c0 = process.cpuUsage();
     step();
     ms.push(performance.now() - t0);
+    cpu.push(cpuMs(process.cpuUsage(c0)));
   }
-  return summary(ms, 1 + more);
+  return summary(ms, cpu, 1 + more);
 }

@@ -4,8 +4,10 @@ process, so peak RSS is per row.
 
 Usage: /usr/bin/python3 bench/torch_rnn.py \
   '{"config":"C1","cell":"lstm","threads":1,"warmup":3,"steps":10,"budgetS":20}'
-Prints one JSON line {ms_per_step, steps, warmup, min_ms, max_ms, peak_rss_mb, torch, device}.
-On CUDA every timed step ends with torch.cuda.synchronize() (the GPU's work is done, as recur's
+Prints one JSON line {ms_per_step, cpu_ms_per_step, steps, warmup, min_ms, max_ms, peak_rss_mb, torch, device,
+blas}: `blas` is the BLAS kernel OpenBLAS ran (threadpoolctl's architecture; bench/peers/blas.py). The bench
+starts this script without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (bench/peers/env.ts), which would force AVX2
+kernels here. On CUDA every timed step ends with torch.cuda.synchronize() (the GPU's work is done, as recur's
 read-back of the loss waits for it).
 
 Same configurations and step as recur (bench/rnn_configs.ts, DESIGN.md): zero_grad + forward +
@@ -26,6 +28,9 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "peers"))
+from blas import blas_kernel  # noqa: E402
 
 
 def limit_blas(n):
@@ -112,15 +117,17 @@ def main():
         steps = max(3, min(steps, int(budget / first)))
     for _ in range(more):
         step()
-    ms = []
+    ms, cpu = [], []
     for _ in range(steps):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         step()
         ms.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
     print(json.dumps({
-        "ms_per_step": statistics.median(ms), "steps": steps, "warmup": 1 + more, "min_ms": min(ms), "max_ms": max(ms),
+        "ms_per_step": statistics.median(ms), "cpu_ms_per_step": statistics.median(cpu), "steps": steps,
+        "warmup": 1 + more, "min_ms": min(ms), "max_ms": max(ms),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "torch": torch.__version__,
-        "device": torch.cuda.get_device_name(0) if dev.type == "cuda" else "cpu"}))
+        "device": torch.cuda.get_device_name(0) if dev.type == "cuda" else "cpu", "blas": blas_kernel()}))
 
 
 main()

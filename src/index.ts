@@ -41,6 +41,8 @@ export type {
   StackOptions,
   ForwardOptions,
   ForwardResult,
+  StreamState,
+  StreamStep,
   BackwardGrads,
   BackwardResult,
 } from './layers/stack.js';

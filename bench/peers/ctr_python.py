@@ -19,6 +19,8 @@ import resource
 import sys
 import time
 
+from blas import blas_kernel  # bench/peers/blas.py (this script's folder is on sys.path)
+
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 D = 2 ** 20
 
@@ -138,7 +140,7 @@ def main():
     print(json.dumps(dict(learner=which, rows=n, seconds=train_s, rowsPerSec=n / train_s, progressiveLoss=prog,
                           cpuSeconds=train_cpu, rowsPerCpuSec=n / train_cpu,
                           testLogLoss=logloss(ys, ps), testAuc=auc(ys, ps),
-                          peakRssMiB=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)))
+                          peakRssMiB=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, blas=blas_kernel())))
 
 
 if __name__ == "__main__":

@@ -10,13 +10,15 @@ sparse mat-vec, a tanh and two vector operations per step: leaner than Reservoir
 machinery, so beating it is at least as hard as beating ReservoirPy (compare its times with the
 anchor's to see how fast this machine is today).
 
-Usage: /usr/bin/python3 bench/peers/esn_numpy.py SERIES.json SEED N [N ...]   (prints one JSON line per N)
+Usage: /usr/bin/python3 bench/peers/esn_numpy.py SERIES.json SEED N [N ...]   (prints one JSON line per N,
+with the BLAS kernel it ran; the bench starts it without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE)
 """
 import json, sys, time
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spl
 import scipy.linalg as la
+from blas import blas_kernel  # bench/peers/blas.py (this script's folder is on sys.path)
 
 TRAIN, WARMUP, LR, SR, SCALE, RIDGE = 4000, 200, 0.3, 1.25, 1.0, 1e-5
 
@@ -53,7 +55,8 @@ def main():
         solve = time.perf_counter() - t1
         pred = states[WARMUP:] @ Wout[1:] + Wout[0]
         nrmse = float(np.sqrt(np.mean((pred - Y) ** 2)) / np.std(Y))
-        print(json.dumps({'N': N, 'seed': seed, 'init': init, 'run': run, 'ridge': solve, 'fit': run + solve, 'train_nrmse_std': nrmse}), flush=True)
+        print(json.dumps({'N': N, 'seed': seed, 'init': init, 'run': run, 'ridge': solve, 'fit': run + solve, 'train_nrmse_std': nrmse,
+                          'blas': blas_kernel()}), flush=True)
 
 
 if __name__ == '__main__':

@@ -90,6 +90,30 @@ export interface Backend {
   ): void;
 
   /**
+   * The LSTM's forward time loop over T steps (the recurrent half of a layer's forward; the input
+   * projection is already in xp): for t = 0 .. T-1,
+   *   xp[t] += h_{t-1} W_hh^T;  lstmCell(xp[t], c_{t-1}) -> xp[t] activations, c_t, tanh(c_t), h_t
+   * with xp [T,B,4H], W_hh [4H,H], hs and cs [T+1,B,H] (row 0 = h_0, c_0; row t+1 = h_t, c_t),
+   * tc [T,B,H]. Exactly T gemm + lstmCell calls (the reference does that); the wasm backend runs
+   * the loop in one call for small batches (streaming inference), split over its helper threads.
+   */
+  lstmSequence(
+    T: number,
+    B: number,
+    H: number,
+    xp: FArray,
+    xpOff: number,
+    w: FArray,
+    wOff: number,
+    hs: FArray,
+    hsOff: number,
+    cs: FArray,
+    csOff: number,
+    tc: FArray,
+    tcOff: number,
+  ): void;
+
+  /**
    * LSTM step backward. dc [B,H] carries dL/dc_t in and leaves holding dL/dc_{t-1};
    * dgates [B,4H] receives dL/d(pre-activations) (overwritten).
    */
@@ -240,6 +264,69 @@ export interface LinalgKernels {
     cOff: number,
     ldc: number,
   ): void;
+
+  /**
+   * C (+)= alpha op(A) op(B) on strided float64 sub-blocks: op(A) [M,K] (A stored [K,M] with row
+   * stride lda when tA, else [M,K]), op(B) [K,N] (B stored [N,K] when tB), C [M,N] with row
+   * stride ldc; `acc` false overwrites C. `upper`: only C's entries with j >= i are guaranteed
+   * (a symmetric update), the others may or may not be written. C must not overlap A or B.
+   */
+  gemm64(
+    tA: boolean,
+    tB: boolean,
+    acc: boolean,
+    upper: boolean,
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    A: Float64Array,
+    aOff: number,
+    lda: number,
+    B: Float64Array,
+    bOff: number,
+    ldb: number,
+    C: Float64Array,
+    cOff: number,
+    ldc: number,
+  ): void;
+
+  /**
+   * y[0..n) = A x for a symmetric A [n,n] (row stride lda) of which only the upper triangle
+   * (j >= i) is read (the Householder tridiagonalisation's matrix-vector products).
+   */
+  symvUpper64(
+    n: number,
+    A: Float64Array,
+    aOff: number,
+    lda: number,
+    x: Float64Array,
+    xOff: number,
+    y: Float64Array,
+    yOff: number,
+  ): void;
+
+  /**
+   * y (+)= alpha op(A) x on a strided float64 block A [M,N] (row stride lda): op(A) = A
+   * (y has M entries) or, with `trans`, A^T (y has N entries); `acc` false overwrites y.
+   */
+  gemv64(
+    trans: boolean,
+    acc: boolean,
+    M: number,
+    N: number,
+    alpha: number,
+    A: Float64Array,
+    aOff: number,
+    lda: number,
+    x: Float64Array,
+    xOff: number,
+    y: Float64Array,
+    yOff: number,
+  ): void;
+
+  /** Gives a buffer of alloc64/allocI32 back (optional: otherwise the garbage collector does, later). */
+  free64?(a: Float64Array | Int32Array): void;
 
   /**
    * Y[b,:] (+)= A X[b,:] for b < B, A [rows, cols] in CSR form (rowPtr [rows+1], colIdx and

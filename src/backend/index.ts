@@ -76,5 +76,13 @@ export function linalgOf(be: Backend = getBackend()): LinalgKernels {
 
 export { tsBackend, tsLinalg };
 export { gemmNT64Ref, syrkUpperRef } from './ts.js';
-export { initWasm, initWasmSync, wasmAvailable, type WasmBackend, type WasmLinalg } from './wasm.js';
+export {
+  createWasmBackend,
+  initWasm,
+  initWasmSync,
+  relaxedSimdAvailable,
+  wasmAvailable,
+  type WasmBackend,
+  type WasmLinalg,
+} from './wasm.js';
 export { ACT, actCode, type Backend, type Activation, type ActCode, type LinalgKernels } from './backend.js';

@@ -121,6 +121,28 @@ export const tsBackend: Backend = {
     }
   },
 
+  lstmSequence(T, B, H, xp, xpOff, w, wOff, hs, hsOff, cs, csOff, tc, tcOff) {
+    const BH = B * H;
+    for (let t = 0; t < T; t++) {
+      const g = xpOff + t * 4 * BH;
+      tsBackend.gemm(false, true, true, B, 4 * H, H, hs, hsOff + t * BH, w, wOff, xp, g); // gates += h_{t-1} W_hh^T
+      tsBackend.lstmCell(
+        B,
+        H,
+        xp,
+        g,
+        cs,
+        csOff + t * BH,
+        cs,
+        csOff + (t + 1) * BH,
+        tc,
+        tcOff + t * BH,
+        hs,
+        hsOff + (t + 1) * BH,
+      );
+    }
+  },
+
   lstmCellBackward(B, H, gates, gOff, cPrev, cpOff, tc, tcOff, dh, dhOff, dc, dcOff, dgates, dgOff) {
     for (let b = 0; b < B; b++) {
       const g0 = gOff + b * 4 * H,
@@ -240,6 +262,43 @@ export const tsLinalg: LinalgKernels = {
 
   gemmNT64(M, N, K, alpha, A, aOff, lda, B, bOff, ldb, C, cOff, ldc) {
     gemmNT64Ref(M, N, K, alpha, A, aOff, lda, B, bOff, ldb, C, cOff, ldc);
+  },
+
+  gemm64(tA, tB, acc, upper, M, N, K, alpha, A, aOff, lda, B, bOff, ldb, C, cOff, ldc) {
+    for (let i = 0; i < M; i++) {
+      for (let j = upper ? i : 0; j < N; j++) {
+        let s = 0;
+        for (let k = 0; k < K; k++)
+          s += A[aOff + (tA ? k * lda + i : i * lda + k)]! * B[bOff + (tB ? j * ldb + k : k * ldb + j)]!;
+        const c = cOff + i * ldc + j;
+        C[c] = (acc ? C[c]! : 0) + alpha * s;
+      }
+    }
+  },
+
+  gemv64(trans, acc, M, N, alpha, A, aOff, lda, x, xOff, y, yOff) {
+    const ny = trans ? N : M;
+    if (!acc) y.fill(0, yOff, yOff + ny);
+    if (!trans) {
+      for (let i = 0; i < M; i++) {
+        let s = 0;
+        for (let j = 0; j < N; j++) s += A[aOff + i * lda + j]! * x[xOff + j]!;
+        y[yOff + i]! += alpha * s;
+      }
+    } else {
+      for (let i = 0; i < M; i++) {
+        const xi = alpha * x[xOff + i]!;
+        for (let j = 0; j < N; j++) y[yOff + j]! += xi * A[aOff + i * lda + j]!;
+      }
+    }
+  },
+
+  symvUpper64(n, A, aOff, lda, x, xOff, y, yOff) {
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let j = 0; j < n; j++) s += A[aOff + (j >= i ? i * lda + j : j * lda + i)]! * x[xOff + j]!;
+      y[yOff + i] = s;
+    }
   },
 
   csrMatVec(rows, cols, B, rowPtr, colIdx, values, X, xOff, Y, yOff, acc) {

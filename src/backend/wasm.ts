@@ -19,7 +19,8 @@ import type { Backend, LinalgKernels, ReservoirRunArgs } from './backend.js';
 import { gemmNT64Ref, syrkUpperRef, tsBackend, tsLinalg } from './ts.js';
 import type { FArray } from '../tensor.js';
 import { Heap, type LinearMemory } from './heap.js';
-import { WASM_PLAIN, WASM_SHARED } from './wasm_bytes.js';
+import type { HelperPool, KernelJob } from './helpers.js';
+import { WASM_PLAIN, WASM_PLAIN_RELAXED, WASM_SHARED, WASM_SHARED_RELAXED } from './wasm_bytes.js';
 
 /** The module's exports (assembly/index.ts): scalars first, then byte pointers. */
 interface Kernels {
@@ -67,11 +68,26 @@ interface Kernels {
     acc: number,
   ): void;
   reservoir_run64(...args: number[]): void;
+  lstm_seq(...args: number[]): void;
+  gemm_part(...args: number[]): void;
+  gemm64_rows(...args: number[]): void;
+  symv_upper64(n: number, a: number, lda: number, x: number, y: number): void;
+  gemv64(...args: number[]): void;
+  lstm_packed_size(H: number): number;
   [table: string]: (...args: number[]) => number | void;
 }
 
 export interface WasmBackend extends Backend {
+  /** 'relaxed-simd' when the float32 products use fused multiply-adds (relaxed SIMD), else 'simd'. */
+  readonly build: 'simd' | 'relaxed-simd';
   readonly heap: Heap;
+  /**
+   * Helper threads running the same kernels over this (shared) memory, or null: with them the
+   * LSTM's time loop (lstmSequence) and large matrix products use every core. Set by
+   * src/node/kernel_threads.ts (Node); a browser would set a pool of Workers the same way.
+   */
+  readonly helpers: HelperPool | null;
+  setHelpers(pool: HelperPool | null): void;
   readonly memory: LinearMemory;
   /** A zeroed Float32Array of n floats in the kernels' memory (an ordinary array when it is full). */
   alloc(n: number): Float32Array;
@@ -244,6 +260,42 @@ function makeMemory(): { memory: WebAssembly.Memory; shared: boolean } {
   return { memory: new WebAssembly.Memory({ initial: PLAIN_PAGES }), shared: false };
 }
 
+// (func (param v128 v128 v128) (result v128) local.get 0 local.get 1 local.get 2 f32x4.relaxed_madd)
+const RELAXED_PROBE = [
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32, 1, 32, 2,
+  253, 133, 2, 11,
+];
+
+/**
+ * Whether this engine runs relaxed SIMD (Chrome and current engines by default; Node 20 only
+ * with --experimental-wasm-relaxed-simd, which the CLI and the bench set before compiling).
+ */
+export function relaxedSimdAvailable(): boolean {
+  if (typeof WebAssembly !== 'object' || WASM_PLAIN_RELAXED.length === 0) return false;
+  try {
+    return WebAssembly.validate(new Uint8Array(RELAXED_PROBE));
+  } catch {
+    return false;
+  }
+}
+
+export interface WasmBuildOptions {
+  /** Relaxed SIMD (fused multiply-adds in the float32 products): default where the engine has it. */
+  relaxed?: boolean;
+}
+
+/** The module bytes for a memory kind and build. */
+function moduleBytes(shared: boolean, relaxed: boolean): BufferSource {
+  const b64 = relaxed ? (shared ? WASM_SHARED_RELAXED : WASM_PLAIN_RELAXED) : shared ? WASM_SHARED : WASM_PLAIN;
+  return bytes(b64) as BufferSource;
+}
+
+function useRelaxed(o: WasmBuildOptions): boolean {
+  const want = o.relaxed ?? true;
+  if (o.relaxed && !relaxedSimdAvailable()) throw new RangeError('relaxed SIMD is not available in this engine');
+  return want && relaxedSimdAvailable();
+}
+
 let instance: WasmBackend | null = null;
 let compiled: WebAssembly.Module | null = null;
 
@@ -259,11 +311,12 @@ export function wasmSharedModule(): { module: object; memory: LinearMemory } | n
 export async function initWasm(): Promise<WasmBackend | null> {
   if (instance) return instance;
   if (!wasmAvailable()) return null;
-  const { memory, shared } = makeMemory();
-  const mod = await WebAssembly.compile(bytes(shared ? WASM_SHARED : WASM_PLAIN) as BufferSource);
+  const { memory, shared } = makeMemory(),
+    relaxed = useRelaxed({});
+  const mod = await WebAssembly.compile(moduleBytes(shared, relaxed));
   const inst = await WebAssembly.instantiate(mod, { env: { memory } });
   if (!instance) {
-    instance = makeBackend(inst.exports as unknown as Kernels, new Heap(memory, shared));
+    instance = makeBackend(inst.exports as unknown as Kernels, new Heap(memory, shared), relaxed);
     compiled = mod;
   }
   return instance;
@@ -273,12 +326,24 @@ export async function initWasm(): Promise<WasmBackend | null> {
 export function initWasmSync(): WasmBackend | null {
   if (instance) return instance;
   if (!wasmAvailable()) return null;
-  const { memory, shared } = makeMemory();
-  const mod = new WebAssembly.Module(bytes(shared ? WASM_SHARED : WASM_PLAIN) as BufferSource);
-  const inst = new WebAssembly.Instance(mod, { env: { memory } });
-  instance = makeBackend(inst.exports as unknown as Kernels, new Heap(memory, shared));
-  compiled = mod;
+  const made = createWasmBackend();
+  instance = made.backend;
+  compiled = made.module as WebAssembly.Module;
   return instance;
+}
+
+/**
+ * A separate instance of the kernels on a memory of its own, not registered (the registry's
+ * `wasm` is made once by initWasm/initWasmSync): for comparing the plain and relaxed-SIMD builds
+ * side by side (`npm run bench -- kernels`, the parity tests).
+ */
+export function createWasmBackend(o: WasmBuildOptions = {}): { backend: WasmBackend; module: object } {
+  if (!wasmAvailable()) throw new RangeError('WebAssembly SIMD is not available in this engine');
+  const { memory, shared } = makeMemory(),
+    relaxed = useRelaxed(o);
+  const module = new WebAssembly.Module(moduleBytes(shared, relaxed));
+  const inst = new WebAssembly.Instance(module, { env: { memory } });
+  return { backend: makeBackend(inst.exports as unknown as Kernels, new Heap(memory, shared), relaxed), module };
 }
 
 /**
@@ -376,8 +441,23 @@ function wrap(k: Kernels, heap: Heap, st: Stage, name: TableKernel): (...args: a
   };
 }
 
-function makeBackend(k: Kernels, heap: Heap): WasmBackend {
+/** The shortest time loop lstmSequence splits over helper threads (waking them costs tens of microseconds). */
+const SPLIT_MIN_T = 16;
+/** The smallest float32 product (2*M*N*K flops) split over helper threads. */
+const SPLIT_MIN_FLOPS = 8e6;
+/** The largest batch lstmSequence runs in its fused kernel (matrix-vector products); larger ones use gemm. */
+const FUSED_MAX_B = 4;
+
+function makeBackend(k: Kernels, heap: Heap, relaxed: boolean): WasmBackend {
   const st = new Stage(heap);
+  let helpers: HelperPool | null = null;
+  const barrier = heap.allocBytes(64); // two i32 of lstm_seq's step barrier
+  /** Threads a float32 product runs on: the helpers too when it is large enough to pay for waking them. */
+  const splitOver = (tA: boolean, tB: boolean, M: number, N: number, K: number): number => {
+    if (!helpers || 2 * M * N * K < SPLIT_MIN_FLOPS) return 1;
+    if (tA && !tB && N < 8 && M >= 8) return 1; // computed transposed (gemm.ts): one block only
+    return Math.max(M, N) >= 16 * helpers.threads ? helpers.threads : 1;
+  };
   const f = (a: FArray) => a as Float32Array;
   /** The f64x2 product; `upper` computes only C's tiles on or above the diagonal (A^T A). */
   const gemm64 = (
@@ -468,6 +548,74 @@ function makeBackend(k: Kernels, heap: Heap): WasmBackend {
       st.finish();
     },
 
+    free64(a) {
+      heap.freeView(a);
+    },
+
+    gemm64(tA, tB, acc, upper, M, N, K, alpha, A, aOff, lda, B, bOff, ldb, C, cOff, ldc) {
+      // Strided sub-blocks are not staged (C may share an array with A and B): outside the
+      // kernels' memory they run on the reference loops.
+      if (!heap.owns(A) || !heap.owns(B) || !heap.owns(C))
+        return tsLinalg.gemm64(tA, tB, acc, upper, M, N, K, alpha, A, aOff, lda, B, bOff, ldb, C, cOff, ldc);
+      if (M <= 0 || N <= 0) return;
+      const work = k.gemm64_work(+tA, +tB, M, N, K, 0, 8),
+        np = Math.ceil(M / 4);
+      // Rows of C (panels of 4) over the helper threads when the product is large; with `upper` the
+      // work of a panel shrinks along the rows, so the caller's share is cut by area.
+      const n = helpers && 2 * M * N * K >= SPLIT_MIN_FLOPS && np >= 4 * helpers.threads ? helpers.threads : 1;
+      st.need(n * (work * 8 + 16));
+      const ptr = (a: Float64Array, off: number) => a.byteOffset + off * 8;
+      const cuts = [0];
+      for (let i = 1; i < n; i++) {
+        // upper: panel ip has N - 4 ip columns left; equal areas
+        const f = i / n;
+        cuts.push(upper && N >= M ? Math.round(np * (1 - Math.sqrt(1 - f))) : Math.round(np * f));
+      }
+      cuts.push(np);
+      const args = (i: number) => [
+        +tA,
+        +tB,
+        +acc,
+        +upper,
+        M,
+        N,
+        K,
+        alpha,
+        ptr(A, aOff),
+        lda,
+        ptr(B, bOff),
+        ldb,
+        ptr(C, cOff),
+        ldc,
+        work > 0 ? st.take(work, 8) : 0,
+        cuts[i]!,
+        cuts[i + 1]!,
+      ];
+      if (n === 1) return void k.gemm64_rows(...args(0));
+      const jobs: KernelJob[] = [];
+      for (let i = 1; i < n; i++) jobs.push({ fn: 'gemm64_rows', args: args(i) });
+      const own = args(0);
+      helpers!.start(jobs);
+      try {
+        k.gemm64_rows(...own);
+      } finally {
+        helpers!.wait();
+      }
+    },
+
+    gemv64(trans, acc, M, N, alpha, A, aOff, lda, x, xOff, y, yOff) {
+      if (!heap.owns(A) || !heap.owns(x) || !heap.owns(y))
+        return tsLinalg.gemv64(trans, acc, M, N, alpha, A, aOff, lda, x, xOff, y, yOff);
+      const p = (a: Float64Array, off: number) => a.byteOffset + off * 8;
+      k.gemv64(+trans, +acc, M, N, alpha, p(A, aOff), lda, p(x, xOff), p(y, yOff));
+    },
+
+    symvUpper64(n, A, aOff, lda, x, xOff, y, yOff) {
+      if (!heap.owns(A) || !heap.owns(x) || !heap.owns(y))
+        return tsLinalg.symvUpper64(n, A, aOff, lda, x, xOff, y, yOff);
+      k.symv_upper64(n, A.byteOffset + aOff * 8, lda, x.byteOffset + xOff * 8, y.byteOffset + yOff * 8);
+    },
+
     syrkUpper(acc, M, K, A, aOff, C, cOff) {
       if (!allF64(A, C)) return syrkUpperRef(acc, M, K, A, aOff, C, cOff);
       gemm64(1, 0, acc, 1, M, M, K, A as Float64Array, aOff, A as Float64Array, aOff, C as Float64Array, cOff);
@@ -515,6 +663,7 @@ function makeBackend(k: Kernels, heap: Heap): WasmBackend {
 
   return {
     name: 'wasm',
+    build: relaxed ? 'relaxed-simd' : 'simd',
     heap,
     memory: heap.memory,
     linalg,
@@ -526,6 +675,78 @@ function makeBackend(k: Kernels, heap: Heap): WasmBackend {
 
     free(a) {
       heap.freeView(a);
+    },
+
+    get helpers() {
+      return helpers;
+    },
+
+    setHelpers(pool) {
+      if (pool && !heap.shared) throw new RangeError('wasm helpers need a shared memory (SharedArrayBuffer)');
+      helpers = pool;
+    },
+
+    lstmSequence(T, B, H, xp, xpOff, w, wOff, hs, hsOff, cs, csOff, tc, tcOff) {
+      const BH = B * H;
+      if (isF64(xp, w, hs, cs, tc) || B > FUSED_MAX_B) {
+        // Larger batches: one product per step (the gemm kernel's register tiles reuse W_hh across rows).
+        for (let t = 0; t < T; t++) {
+          const g = xpOff + t * 4 * BH;
+          this.gemm(false, true, true, B, 4 * H, H, hs, hsOff + t * BH, w, wOff, xp, g);
+          this.lstmCell(
+            B,
+            H,
+            xp,
+            g,
+            cs,
+            csOff + t * BH,
+            cs,
+            csOff + (t + 1) * BH,
+            tc,
+            tcOff + t * BH,
+            hs,
+            hsOff + (t + 1) * BH,
+          );
+        }
+        return;
+      }
+      // Split by hidden units (multiples of 8: whole cache lines of h and c per thread) when the
+      // loop is long enough to pay for waking the helpers.
+      const n = helpers && T >= SPLIT_MIN_T && H >= 32 * helpers.threads ? helpers.threads : 1;
+      st.need(foreign(heap, xp, 4 * T * BH, w, 4 * H * H, hs, (T + 1) * BH, cs, (T + 1) * BH, tc, T * BH));
+      const pxp = st.arg(f(xp), xpOff, 4 * T * BH, 'inout'),
+        pw = st.arg(f(w), wOff, 4 * H * H, 'in'),
+        phs = st.arg(f(hs), hsOff, (T + 1) * BH, 'inout'),
+        pcs = st.arg(f(cs), csOff, (T + 1) * BH, 'inout'),
+        ptc = st.arg(f(tc), tcOff, T * BH, 'out');
+      const chunk = Math.ceil(H / n / 8) * 8,
+        args = (i: number, canWait: number) => [
+          T,
+          B,
+          H,
+          pxp,
+          pw,
+          phs,
+          pcs,
+          ptc,
+          Math.min(H, i * chunk),
+          Math.min(H, (i + 1) * chunk),
+          barrier,
+          n,
+          canWait,
+        ];
+      if (n > 1) {
+        heap.ints.fill(0, barrier >> 2, (barrier >> 2) + 2);
+        const jobs: KernelJob[] = [];
+        for (let i = 1; i < n; i++) jobs.push({ fn: 'lstm_seq', args: args(i, 1) });
+        helpers!.start(jobs);
+      }
+      try {
+        k.lstm_seq(...args(0, helpers?.canWait ? 1 : 0));
+      } finally {
+        if (n > 1) helpers!.wait();
+      }
+      st.finish();
     },
 
     gemm(tA, tB, acc, M, N, K, A, aOff, B, bOff, C, cOff) {
@@ -546,12 +767,36 @@ function makeBackend(k: Kernels, heap: Heap): WasmBackend {
           cOff,
         );
       if (isF64(A, B, C)) return tsBackend.gemm(tA, tB, acc, M, N, K, A, aOff, B, bOff, C, cOff);
-      const work = k.gemm_work(+tA, +tB, M, N, K);
-      st.need(foreign(heap, A, M * K, B, K * N, C, M * N) + work * 4 + 16);
+      const work = k.gemm_work(+tA, +tB, M, N, K),
+        n = splitOver(tA, tB, M, N, K);
+      st.need(foreign(heap, A, M * K, B, K * N, C, M * N) + n * (work * 4 + 16));
       const pa = st.arg(f(A), aOff, M * K, 'in'),
         pb = st.arg(f(B), bOff, K * N, 'in');
       const pc = st.arg(f(C), cOff, M * N, acc ? 'inout' : 'out');
-      k.gemm(+tA, +tB, +acc, M, N, K, pa, pb, pc, work > 0 ? st.take(work) : 0);
+      if (n === 1) k.gemm(+tA, +tB, +acc, M, N, K, pa, pb, pc, work > 0 ? st.take(work) : 0);
+      else {
+        // Blocks of C, one per thread: columns (multiples of 8) when C is wide, so that each thread
+        // reads its own rows of B^T (a recurrent step's W_hh), else rows (multiples of 4).
+        const byCols = N >= M,
+          len = byCols ? N : M,
+          step = byCols ? 8 : 4,
+          chunk = Math.ceil(len / n / step) * step;
+        const part = (i: number): number[] => {
+          const lo = Math.min(len, i * chunk),
+            hi = Math.min(len, (i + 1) * chunk);
+          const [i0, i1, j0, j1] = byCols ? [0, M, lo, hi] : [lo, hi, 0, N];
+          return [+tA, +tB, +acc, M, N, K, i0, i1, j0, j1, pa, pb, pc, work > 0 ? st.take(work) : 0];
+        };
+        const jobs: KernelJob[] = [];
+        for (let i = 1; i < n; i++) jobs.push({ fn: 'gemm_part', args: part(i) });
+        const own = part(0);
+        helpers!.start(jobs);
+        try {
+          k.gemm_part(...own);
+        } finally {
+          helpers!.wait();
+        }
+      }
       st.finish();
     },
   };

@@ -3,6 +3,7 @@
  * Exit codes: 0 ok, 1 failure, 2 usage error, 3 bad input data or files; the policy that maps
  * what a command throws to a code and a message is src/cli/errors.ts.
  */
+import { enableRelaxedSimd } from '../node/relaxed_simd.js';
 import { type Command, type CommandIO, EXIT, closest, helpText, parseArgs } from './args.js';
 import { errorText } from './errors.js';
 import { printable, printableJSON } from '../printable.js';
@@ -90,6 +91,7 @@ function fail(io: CommandIO, name: string, e: unknown, hint: boolean): number {
 }
 
 export async function main(argv: string[], io: CommandIO = defaultIO()): Promise<number> {
+  enableRelaxedSimd(); // before the kernels compile: Node 20 has relaxed SIMD behind a flag
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     if (name === 'help' && rest[0] && COMMANDS[rest[0]]) return main([rest[0], '--help'], io);

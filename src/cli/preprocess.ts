@@ -9,6 +9,8 @@
  */
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { cpus } from 'node:os';
+import { useKernelThreads } from '../node/kernel_threads.js';
 import { type Command, InputError, UsageError } from './args.js';
 import { Pipeline, type PipelineSpec } from '../preprocess/pipeline.js';
 import { DEFAULT_MAX_PIXELS, type DisplayLayout, type DisplayScale, PngError, readPng, writePng } from '../node/png.js';
@@ -144,6 +146,13 @@ export const command: Command = {
       max: 2 ** 31 - 1,
       help: 'refuse images with more pixels (width x height) than this, before decoding them',
     },
+    threads: {
+      type: 'int',
+      default: cpus().length,
+      min: 1,
+      max: 256,
+      help: 'fit: threads for the ZCA products and eigendecomposition (default: one per core)',
+    },
     gray: { type: 'boolean', default: false, help: 'read images as one grey channel (BT.601 luma) instead of RGB' },
     scale: {
       type: 'string',
@@ -178,7 +187,14 @@ export const command: Command = {
     const t0 = performance.now();
     if (verb === 'fit') {
       const spec = specFromFlags(o);
-      const p = asInput('fit', () => Pipeline.fit(spec, batches(files, o.gray, o.batch, o.maxPixels)));
+      // Helper threads for the float64 kernels (none where the wasm backend or shared memory is missing).
+      const kt = o.zca && o.threads > 1 ? await useKernelThreads(o.threads).catch(() => null) : null;
+      let p: Pipeline;
+      try {
+        p = asInput('fit', () => Pipeline.fit(spec, batches(files, o.gray, o.batch, o.maxPixels)));
+      } finally {
+        await kt?.close();
+      }
       writeFileSync(o.out, p.toBytes());
       const z = p.zca;
       const result = {

@@ -85,6 +85,17 @@ export interface ForwardResult {
   cN?: Tensor<FArray>;
 }
 
+/** The state streamed between `step` calls: [numLayers, B, H] each (c for the LSTM). */
+export interface StreamState {
+  h: Tensor<FArray>;
+  c?: Tensor<FArray>;
+}
+
+export interface StreamStep extends StreamState {
+  /** The last layer's h_t, [B, H]. */
+  output: Tensor<FArray>;
+}
+
 export interface BackwardGrads {
   output?: Tensor<FArray> | null;
   hN?: Tensor<FArray> | null;
@@ -171,6 +182,9 @@ export class RecurrentStack {
   private dc0: FArray = new Float32Array(0);
   private lens: Int32Array | null = null;
   private lensBuf: Int32Array = new Int32Array(0);
+  private stepH: FArray = new Float32Array(0); // [L,B,H] the state step() returns
+  private stepC: FArray = new Float32Array(0);
+  private stepZero: FArray = new Float32Array(0); // [B,H] zeros: the initial state
   private stateGiven = false;
   private ran = false;
 
@@ -404,6 +418,68 @@ export class RecurrentStack {
     };
     if (this.hasC) res.cN = { shape: [LD, B, H], data: this.cN };
     return res;
+  }
+
+  /**
+   * One time step, for streaming inference: x [B, I] (one row per stream) and the state the
+   * previous call returned (omitted: the initial state, zero or learned) -> the last layer's
+   * output [B, H] and the new state, [numLayers, B, H]. A sequence fed step by step gives the
+   * numbers `forward` gives on the whole of it (tested). Unidirectional stacks only (a reverse
+   * direction needs the future). Results are views of workspace, valid until the next call:
+   * pass the returned state back as it is, copy it to keep it. Backward after a step refers to
+   * that step alone.
+   */
+  step(x: Tensor<FArray>, state?: StreamState): StreamStep {
+    const name = this.spec.label;
+    if (this.numDirections !== 1) throw new RangeError(`${name}.step: a bidirectional stack cannot run step by step`);
+    const [B] = checkShape(x, [null, this.inputSize], `${name}.step x [B, inputSize]`) as [number, number];
+    if (B < 1) throw new ShapeError(`${name}.step: x needs B >= 1, got [${x.shape}]`);
+    assertFinite(x.data, `${name}.step x`);
+    const H = this.hiddenSize,
+      L = this.numLayers,
+      BH = B * H;
+    if (state) {
+      checkShape(state.h, [L, B, H], `${name}.step state.h [numLayers, B, H]`);
+      if (this.hasC) {
+        if (!state.c) throw new ShapeError(`${name}.step: the LSTM's state needs c as well as h`);
+        checkShape(state.c, [L, B, H], `${name}.step state.c [numLayers, B, H]`);
+      }
+    }
+    const dtype = this.params.dtype;
+    if (this.stepH.length !== L * BH) {
+      this.stepH = workspace(this.backend, dtype, L * BH, this.stepH);
+      this.stepC = workspace(this.backend, dtype, this.hasC ? L * BH : 0, this.stepC);
+      this.stepZero = workspace(this.backend, dtype, BH, this.stepZero);
+    }
+    let input = x.data;
+    for (let l = 0; l < L; l++) {
+      const core = this.cores[l]!;
+      let h0 = this.stepZero,
+        c0: FArray | null = this.hasC ? this.stepZero : null;
+      if (state) {
+        h0 = state.h.data.subarray(l * BH, (l + 1) * BH);
+        if (this.hasC) c0 = state.c!.data.subarray(l * BH, (l + 1) * BH);
+      } else if (this.initH) {
+        // learned initial state, broadcast over the rows (as forward does)
+        h0 = this.stepH.subarray(l * BH, (l + 1) * BH);
+        for (let b = 0; b < B; b++) h0.set(this.initH.data.subarray(l * H, (l + 1) * H), b * H);
+        if (this.initC && c0) {
+          c0 = this.stepC.subarray(l * BH, (l + 1) * BH);
+          for (let b = 0; b < B; b++) c0.set(this.initC.data.subarray(l * H, (l + 1) * H), b * H);
+        }
+      }
+      // The core copies h0/c0 in before it writes anything, so the state may be our own buffers.
+      const r = core.forward(input, 1, B, h0, c0, null);
+      this.stepH.set(r.hN, l * BH);
+      if (r.cN) this.stepC.set(r.cN, l * BH);
+      input = r.y;
+    }
+    const out: StreamStep = {
+      output: { shape: [B, H], data: this.stepH.subarray((L - 1) * BH, L * BH) },
+      h: { shape: [L, B, H], data: this.stepH },
+    };
+    if (this.hasC) out.c = { shape: [L, B, H], data: this.stepC };
+    return out;
   }
 
   /**

@@ -4,6 +4,8 @@
  * threads-1 workers (default threads: one per core) and returns the gradient source a
  * Trainer uses (`new Trainer(model, opt, { grads })`); call `close()` when done (the workers
  * are unref'd, so a forgotten close does not keep the process alive).
+ * `useKernelThreads(n)` (kernel_threads.ts) is the other way to use the cores: one model, its
+ * large products and the LSTM's inference loop split over helper threads.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -51,3 +53,4 @@ export function dataParallel(model: SequenceModel, o: DataParallelOptions = {}):
 export { DataParallel, modelRngs, shardConfig } from '../train/data_parallel.js';
 export type { GradientSource } from '../train/trainable.js';
 export { threadedGram, ThreadedGram } from './gram.js';
+export { useKernelThreads, type KernelThreads } from './kernel_threads.js';

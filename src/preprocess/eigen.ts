@@ -1,14 +1,22 @@
 /**
- * Eigendecomposition of a real symmetric matrix, A = V diag(lambda) V^T, in float64:
- * Householder reduction to tridiagonal form (tred2) then the implicit QL algorithm with
- * Wilkinson-style shifts (tql2), after EISPACK via JAMA's public-domain EigenvalueDecomposition.
- * O(n^3) once (timings for n = 256..1024 in the README's preprocessing section).
+ * Eigendecomposition of a real symmetric matrix, A = V diag(lambda) V^T, in float64.
  *
- * Storage: `vectors` is row-major [n, n] with eigenvector k in ROW k (i.e. V^T), so the QL
- * rotations, which mix two eigenvectors at a time, walk contiguous memory. Eigenvalues come
- * back ascending.
+ * `symmetricEigen` (n > SMALL): blocked Householder tridiagonalisation (tridiagonal.ts), divide
+ * and conquer on the tridiagonal (tridiag_eigen.ts), the reflectors applied to its eigenvectors
+ * (tridiagonal.ts), the O(n^3) parts as float64 matrix products on the backend's kernels
+ * (gemm64, symvUpper64: the wasm kernels and their helper threads where they run), what LAPACK's
+ * dsyevd does. Small matrices, and the reference the tests hold it to: `symmetricEigenQL`,
+ * tred2 + implicit QL (tql2) after EISPACK via JAMA's public-domain EigenvalueDecomposition.
+ * Timings in the README's preprocessing section.
+ *
+ * Storage: `vectors` is row-major [n, n] with eigenvector k in ROW k (i.e. V^T). Eigenvalues
+ * come back ascending.
  */
 import { ShapeError, assertFinite } from '../tensor.js';
+import type { LinalgKernels } from '../backend/backend.js';
+import { getBackend, linalgOf } from '../backend/index.js';
+import { applyQ, tridiagonalize } from './tridiagonal.js';
+import { tridiagonalEigen } from './tridiag_eigen.js';
 
 export interface SymmetricEigen {
   /** [n] ascending. */
@@ -17,11 +25,46 @@ export interface SymmetricEigen {
   vectors: Float64Array;
 }
 
-/** Eigenvalues and eigenvectors of the symmetric row-major [n, n] matrix `A` (only read, never written). */
-export function symmetricEigen(A: ArrayLike<number>, n: number): SymmetricEigen {
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`symmetricEigen: n must be an integer >= 1, got ${n}`);
-  if (A.length !== n * n) throw new ShapeError(`symmetricEigen: expected ${n}x${n} = ${n * n} values, got ${A.length}`);
-  assertFinite(A, 'symmetricEigen');
+/** Below this size the QL path is as fast and simpler. */
+const SMALL = 64;
+
+function check(A: ArrayLike<number>, n: number, what: string): void {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`${what}: n must be an integer >= 1, got ${n}`);
+  if (A.length !== n * n) throw new ShapeError(`${what}: expected ${n}x${n} = ${n * n} values, got ${A.length}`);
+  assertFinite(A, what);
+}
+
+/**
+ * Eigenvalues and eigenvectors of the symmetric row-major [n, n] matrix `A` (only read, never
+ * written; its upper triangle is what counts). `lin`: the float64 kernels (default: the current
+ * backend's).
+ */
+export function symmetricEigen(A: ArrayLike<number>, n: number, lin?: LinalgKernels): SymmetricEigen {
+  check(A, n, 'symmetricEigen');
+  if (n <= SMALL) return symmetricEigenQL(A, n);
+  const la = lin ?? linalgOf(getBackend());
+  const W = la.alloc64(n * n);
+  for (let i = 0; i < n * n; i++) W[i] = A[i]!;
+  const { d, e, tau } = tridiagonalize(W, n, la);
+  const Z = tridiagonalEigen(d, e, n, la, leafQL);
+  applyQ(W, tau, n, Z, n, la);
+  const vectors = new Float64Array(n * n);
+  for (let r = 0; r < n; r++) for (let k = 0, zr = r * n; k < n; k++) vectors[k * n + r] = Z[zr + k]!;
+  la.free64?.(W);
+  la.free64?.(Z);
+  return { values: d, vectors };
+}
+
+/** The leaves of the divide and conquer: tql2 with e[i] coupling i and i+1, Vt's rows rotated. */
+export function leafQL(d: Float64Array, e: Float64Array, m: number, Vt: Float64Array[]): void {
+  const ej = new Float64Array(m); // tql2 takes JAMA's convention: e[i] couples i-1 and i
+  for (let i = 1; i < m; i++) ej[i] = e[i - 1]!;
+  tql2(Vt, d, ej, m);
+}
+
+/** The reference: tred2 + tql2 (JAMA), O(n^3) in plain loops. */
+export function symmetricEigenQL(A: ArrayLike<number>, n: number): SymmetricEigen {
+  check(A, n, 'symmetricEigen');
   // V[i] is row i of the working matrix (JAMA's V[i][j]); tred2 works on it in place.
   const V: Float64Array[] = [];
   for (let i = 0; i < n; i++) V.push(Float64Array.from({ length: n }, (_, j) => A[i * n + j]!));

@@ -20,6 +20,11 @@
 import { type Tensor, ShapeError, assertFinite, numel, shapeStr } from '../tensor.js';
 import { packBlob, unpackBlob } from './blob.js';
 import { symmetricEigen } from './eigen.js';
+import type { LinalgKernels } from '../backend/backend.js';
+import { getBackend, linalgOf } from '../backend/index.js';
+
+/** The float64 kernels of the current backend (the wasm kernels, with their helper threads, where they run). */
+const kernels = (): LinalgKernels => linalgOf(getBackend());
 
 export interface ZcaOptions {
   /** Added to every eigenvalue before the inverse square root (default 1e-5; squared data units). */
@@ -33,8 +38,10 @@ export class CovarianceAccumulator {
   count = 0;
   /** [D] running mean. */
   mean = new Float64Array(0);
-  /** [D, D] upper triangle of sum_i (x_i - mean)(x_i - mean)^T. */
-  scatter = new Float64Array(0);
+  /** [D, D] upper triangle of sum_i (x_i - mean)(x_i - mean)^T (in the kernels' memory). */
+  scatter: Float64Array = new Float64Array(0);
+  /** [B + 1, D] scratch: a batch's centred rows and the between-batch row. */
+  private rows: Float64Array = new Float64Array(0);
 
   /** `sampleShape` may be left out and is then taken from the first batch. */
   constructor(sampleShape?: number[]) {
@@ -51,7 +58,7 @@ export class CovarianceAccumulator {
     this.sampleShape = [...shape];
     this.dim = D;
     this.mean = new Float64Array(D);
-    this.scatter = new Float64Array(D * D);
+    this.scatter = kernels().alloc64(D * D);
   }
 
   /** Merges one batch [B, ...sampleShape] (B >= 1) into the statistics. */
@@ -76,31 +83,27 @@ export class CovarianceAccumulator {
       );
     assertFinite(batch.data, 'CovarianceAccumulator.add');
     if (B === 0) return this;
-    // Batch mean, then the batch's centred scatter straight into the running upper triangle.
+    // Batch mean, then the batch's centred scatter plus the between-batch term
+    // delta delta^T nA nB / n (delta = mean_B - mean_A) as one symmetric rank-(B+1) update of the
+    // running upper triangle: S += R^T R with R's rows x_i - mean_B and sqrt(nA nB / n) delta.
     const mb = new Float64Array(D);
     for (let i = 0; i < B; i++) for (let p = 0; p < D; p++) mb[p]! += batch.data[i * D + p]!;
     for (let p = 0; p < D; p++) mb[p]! /= B;
-    const r = new Float64Array(D),
-      S = this.scatter;
-    for (let i = 0; i < B; i++) {
-      for (let p = 0; p < D; p++) r[p] = batch.data[i * D + p]! - mb[p]!;
-      for (let p = 0; p < D; p++) {
-        const rp = r[p]!;
-        if (rp === 0) continue;
-        for (let q = p, o = p * D; q < D; q++) S[o + q]! += rp * r[q]!;
-      }
+    const la = kernels(),
+      nA = this.count,
+      n = nA + B,
+      K = nA > 0 ? B + 1 : B;
+    if (this.rows.length < K * D) {
+      la.free64?.(this.rows);
+      this.rows = la.alloc64(K * D);
     }
-    // Between-batch term: delta delta^T * nA nB / n, delta = mean_B - mean_A.
-    const nA = this.count,
-      n = nA + B;
+    const R = this.rows;
+    for (let i = 0; i < B; i++) for (let p = 0; p < D; p++) R[i * D + p] = batch.data[i * D + p]! - mb[p]!;
     if (nA > 0) {
-      const w = (nA * B) / n;
-      for (let p = 0; p < D; p++) {
-        const dp = (mb[p]! - this.mean[p]!) * w;
-        if (dp === 0) continue;
-        for (let q = p, o = p * D; q < D; q++) S[o + q]! += dp * (mb[q]! - this.mean[q]!);
-      }
+      const w = Math.sqrt((nA * B) / n);
+      for (let p = 0; p < D; p++) R[B * D + p] = (mb[p]! - this.mean[p]!) * w;
     }
+    la.gemm64(true, false, true, true, D, D, K, 1, R, 0, D, R, 0, D, this.scatter, 0, D);
     for (let p = 0; p < D; p++) this.mean[p]! += (mb[p]! - this.mean[p]!) * (B / n);
     this.count = n;
     return this;
@@ -110,7 +113,7 @@ export class CovarianceAccumulator {
   covariance(): Float64Array {
     if (this.count < 2) throw new RangeError(`covariance: need at least 2 samples, got ${this.count}`);
     const D = this.dim,
-      C = new Float64Array(D * D),
+      C = kernels().alloc64(D * D),
       k = 1 / (this.count - 1);
     for (let p = 0; p < D; p++) for (let q = p; q < D; q++) C[p * D + q] = C[q * D + p] = this.scatter[p * D + q]! * k;
     return C;
@@ -213,21 +216,29 @@ export class Zca {
     });
   }
 
-  /** V diag(f(lambda_k)) V^T as a full symmetric [D, D] matrix. */
+  /**
+   * V diag(f(lambda_k)) V^T as a full symmetric [D, D] matrix: S = diag(sqrt f) V^T, then S^T S
+   * (upper triangle, one float64 matrix product) mirrored. f > 0 here (lambda + eps > 0).
+   */
   private spectral(f: (lambda: number) => number): Float64Array {
     const D = this.dim,
-      M = new Float64Array(D * D),
-      b = new Float64Array(D);
+      la = kernels(),
+      S = la.alloc64(D * D),
+      P = la.alloc64(D * D);
     for (let k = 0; k < D; k++) {
-      const s = f(Math.max(0, this.values[k]!) + this.epsilon); // rounding can leave tiny negative eigenvalues
-      for (let i = 0; i < D; i++) b[i] = this.vectors[k * D + i]!;
-      for (let i = 0; i < D; i++) {
-        const bi = b[i]! * s;
-        if (bi === 0) continue;
-        for (let j = i, o = i * D; j < D; j++) M[o + j]! += bi * b[j]!;
-      }
+      const s = Math.sqrt(f(Math.max(0, this.values[k]!) + this.epsilon)); // rounding can leave tiny negative eigenvalues
+      for (let i = 0, o = k * D; i < D; i++) S[o + i] = this.vectors[o + i]! * s;
     }
-    for (let i = 0; i < D; i++) for (let j = 0; j < i; j++) M[i * D + j] = M[j * D + i]!;
+    la.gemm64(true, false, false, true, D, D, D, 1, S, 0, D, S, 0, D, P, 0, D);
+    const M = new Float64Array(D * D);
+    for (let i = 0; i < D; i++)
+      for (let j = i; j < D; j++) {
+        const v = P[i * D + j]!;
+        M[i * D + j] = v;
+        M[j * D + i] = v;
+      }
+    la.free64?.(S);
+    la.free64?.(P);
     return M;
   }
 

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import {
   type Backend,
   gemmNT64Ref,
+  linalgOf,
   getBackend,
   listBackends,
   setBackend,
@@ -157,6 +158,67 @@ for (const be of others) {
         setBackend(be.name);
       }
       assert.deepEqual(Y, R);
+    }
+  });
+}
+
+for (const be of others) {
+  test(`[${be.name}] gemm64 (strided, upper, alpha), gemv64 and symvUpper64 against the reference`, () => {
+    let seed = 1200;
+    const ref = tsBackend.linalg ?? null;
+    assert.equal(ref, null); // the reference kernels are tsLinalg (linalgOf(ts))
+    const R = linalgOf(tsBackend);
+    for (const [M, N, K] of [
+      [1, 1, 1],
+      [5, 9, 3],
+      [37, 37, 33],
+      [130, 129, 70],
+    ] as const) {
+      for (const tA of [false, true])
+        for (const tB of [false, true])
+          for (const upper of [false, true]) {
+            if (upper && M !== N) continue;
+            const lda = (tA ? M : K) + 3,
+              ldb = (tB ? K : N) + 2,
+              ldc = N + 5;
+            const A = arr(be, (tA ? K : M) * lda, seed++, 0, true),
+              B = arr(be, (tB ? N : K) * ldb, seed++, 0, true);
+            for (const acc of [false, true]) {
+              const C = arr(be, M * ldc + 1, seed++, 0, true),
+                Cr = Float64Array.from(C);
+              L(be).gemm64(tA, tB, acc, upper, M, N, K, -0.5, A, 0, lda, B, 0, ldb, C, 1, ldc);
+              R.gemm64(tA, tB, acc, upper, M, N, K, -0.5, A, 0, lda, B, 0, ldb, Cr, 1, ldc);
+              const got: number[] = [],
+                want: number[] = [];
+              for (let i = 0; i < M; i++)
+                for (let j = upper ? i : 0; j < N; j++) {
+                  got.push(C[1 + i * ldc + j]!);
+                  want.push(Cr[1 + i * ldc + j]!);
+                }
+              close(`gemm64 tA=${tA} tB=${tB} acc=${acc} upper=${upper} ${M}x${N}x${K}`, got, want);
+            }
+          }
+      for (const trans of [false, true])
+        for (const acc of [false, true]) {
+          const lda = N + 3,
+            A = arr(be, M * lda, seed++, 0, true),
+            x = arr(be, trans ? M : N, seed++, 1, true),
+            y = arr(be, trans ? N : M, seed++, 2, true),
+            yr = Float64Array.from(y);
+          L(be).gemv64(trans, acc, M, N, 1.5, A, 0, lda, x, 1, y, 2);
+          R.gemv64(trans, acc, M, N, 1.5, A, 0, lda, x, 1, yr, 2);
+          close(`gemv64 trans=${trans} acc=${acc} ${M}x${N}`, y, yr);
+        }
+      const n = M,
+        lda = n + 4,
+        S = arr(be, n * lda, seed++, 0, true);
+      for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) S[i * lda + j] = NaN; // the lower triangle is never read
+      const x = arr(be, n, seed++, 0, true),
+        y = arr(be, n, seed++, 0, true),
+        yr = new Float64Array(n);
+      L(be).symvUpper64(n, S, 0, lda, x, 0, y, 0);
+      R.symvUpper64(n, S, 0, lda, x, 0, yr, 0);
+      close(`symvUpper64 n=${n}`, y, yr);
     }
   });
 }

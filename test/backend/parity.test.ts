@@ -5,13 +5,23 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ACT, type Activation, type Backend, getBackend, listBackends, tsBackend } from 'recur';
+import { createWasmBackend, relaxedSimdAvailable, type WasmBackend } from 'recur/backend';
+import { enableRelaxedSimd } from '../../src/node/relaxed_simd.js';
 import { randn, relErr } from '../helpers.js';
 
 const TOL = 1e-5;
 const SIZES = [1, 3, 17, 129];
-const others = listBackends()
+// The registered backends, and both builds of the wasm kernels (plain SIMD and, where the engine
+// runs it, relaxed SIMD with fused multiply-adds) as separate instances.
+enableRelaxedSimd();
+const others: Backend[] = listBackends()
   .filter((n) => n !== 'ts')
   .map((n) => getBackend(n));
+if (listBackends().includes('wasm')) {
+  others.push(createWasmBackend({ relaxed: false }).backend);
+  if (relaxedSimdAvailable()) others.push(createWasmBackend({ relaxed: true }).backend);
+}
+const label = (be: Backend) => `${be.name}${(be as WasmBackend).build ? `/${(be as WasmBackend).build}` : ''}`;
 
 /** n random floats after `off` leading junk values, in the backend's memory when `inside`. */
 function arr(be: Backend, n: number, seed: number, off: number, inside: boolean, scale = 1): Float32Array {
@@ -31,7 +41,7 @@ test('at least the ts backend is registered, and wasm where WebAssembly SIMD exi
 });
 
 for (const be of others) {
-  test(`[${be.name}] gemm: every transpose/accumulate flag, sizes 1, 3, 17, 129 and K past one block`, () => {
+  test(`[${label(be)}] gemm: every transpose/accumulate flag, sizes 1, 3, 17, 129 and K past one block`, () => {
     let seed = 1;
     const cases: [number, number, number][] = [];
     for (const M of SIZES) for (const N of SIZES) for (const K of SIZES) cases.push([M, N, K]);
@@ -53,7 +63,7 @@ for (const be of others) {
     }
   });
 
-  test(`[${be.name}] fillRows, colSumAcc, sumSq`, () => {
+  test(`[${label(be)}] fillRows, colSumAcc, sumSq`, () => {
     let seed = 100;
     for (const rows of SIZES)
       for (const cols of SIZES) {
@@ -77,7 +87,7 @@ for (const be of others) {
       }
   });
 
-  test(`[${be.name}] actForward / actBackward for every activation, including saturated inputs`, () => {
+  test(`[${label(be)}] actForward / actBackward for every activation, including saturated inputs`, () => {
     let seed = 200;
     for (const act of ['tanh', 'relu', 'sigmoid', 'identity'] as Activation[]) {
       for (const n of [...SIZES, 1000]) {
@@ -97,7 +107,7 @@ for (const be of others) {
     }
   });
 
-  test(`[${be.name}] lstmCell and lstmCellBackward`, () => {
+  test(`[${label(be)}] lstmCell and lstmCellBackward`, () => {
     let seed = 300;
     for (const B of [1, 3])
       for (const H of SIZES) {
@@ -131,7 +141,38 @@ for (const be of others) {
       }
   });
 
-  test(`[${be.name}] gruCell and gruCellBackward`, () => {
+  test(`[${label(be)}] lstmSequence: the fused time loop against T gemm + lstmCell steps`, () => {
+    let seed = 350;
+    for (const [T, B, H] of [
+      [1, 1, 1],
+      [3, 1, 17],
+      [5, 2, 3],
+      [4, 3, 129],
+      [2, 4, 64],
+      [3, 5, 9], // past the fused kernel's batch limit: the per-step products
+      [7, 1, 256],
+    ] as const) {
+      const inside = seed % 2 === 0,
+        BH = B * H;
+      const xp = arr(be, 4 * T * BH, seed++, 1, inside, 2),
+        xr = Float32Array.from(xp);
+      const w = arr(be, 4 * H * H, seed++, 2, !inside, 1 / Math.sqrt(H));
+      const hs = arr(be, (T + 1) * BH, seed++, 0, inside),
+        hr = Float32Array.from(hs);
+      const cs = arr(be, (T + 1) * BH, seed++, 3, inside),
+        cr = Float32Array.from(cs);
+      const tc = arr(be, T * BH, seed++, 1, !inside),
+        tr = Float32Array.from(tc);
+      be.lstmSequence(T, B, H, xp, 1, w, 2, hs, 0, cs, 3, tc, 1);
+      tsBackend.lstmSequence(T, B, H, xr, 1, w, 2, hr, 0, cr, 3, tr, 1);
+      close(`lstmSequence T=${T} B=${B} H=${H} gates`, xp, xr);
+      close('h', hs, hr);
+      close('c', cs, cr);
+      close('tanh c', tc, tr);
+    }
+  });
+
+  test(`[${label(be)}] gruCell and gruCellBackward`, () => {
     let seed = 400;
     for (const B of [1, 3])
       for (const H of SIZES) {
@@ -161,7 +202,7 @@ for (const be of others) {
       }
   });
 
-  test(`[${be.name}] indrnnCell and indrnnCellBackward, every activation`, () => {
+  test(`[${label(be)}] indrnnCell and indrnnCellBackward, every activation`, () => {
     let seed = 500;
     for (const act of ['relu', 'tanh', 'sigmoid', 'identity'] as Activation[])
       for (const B of [1, 3])
@@ -196,7 +237,7 @@ for (const be of others) {
         }
   });
 
-  test(`[${be.name}] float64 operands run on the reference kernels`, () => {
+  test(`[${label(be)}] float64 operands run on the reference kernels`, () => {
     const A = Float64Array.from(randn(12, 1)),
       B = Float64Array.from(randn(12, 2));
     const C = new Float64Array(9),

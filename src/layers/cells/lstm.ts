@@ -66,6 +66,12 @@ export class LSTMCore extends RecurrentCore {
     if (c0) this.CS.set(c0.subarray(0, BH));
     else this.CS.fill(0, 0, BH);
     this.projectInput(x, T, B, true);
+    if (!this.lengths) {
+      // The whole time loop in one backend call (fused into one kernel for small batches).
+      be.lstmSequence(T, B, H, this.XP, 0, this.wHh.data, 0, this.HS, 0, this.CS, 0, this.TC, 0);
+      this.writeOutputs();
+      return { y: this.Y, hN: this.HS.subarray(T * BH, (T + 1) * BH), cN: this.CS.subarray(T * BH, (T + 1) * BH) };
+    }
     for (let t = 0; t < T; t++) {
       be.gemm(false, true, true, B, 4 * H, H, this.HS, t * BH, this.wHh.data, 0, this.XP, t * G4); // gates += h_{t-1} W_hh^T
       be.lstmCell(
