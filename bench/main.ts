@@ -49,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(
       'Usage: npm run bench -- [SUITE] [flags]\n\nSuites:\n' +
         Object.entries(SUITES)
-          .map(([k, v]) => `  ${k.padEnd(8)}${v.summary}`)
+          .map(([k, v]) => `  ${k.padEnd(12)}${v.summary}`)
           .join('\n') +
         '\n\nEach suite takes --help.',
     );
