@@ -34,7 +34,9 @@ export function lstm_cell(B: i32, H: i32, gates: usize, cPrev: usize, c: usize, 
 }
 
 /** dc [B,H] in: dL/dc_t, out: dL/dc_{t-1}; dgates [B,4H] written. */
-export function lstm_cell_backward(B: i32, H: i32, gates: usize, cPrev: usize, tc: usize, dh: usize, dc: usize, dgates: usize): void {
+export function lstm_cell_backward(
+  B: i32, H: i32, gates: usize, cPrev: usize, tc: usize, dh: usize, dc: usize, dgates: usize,
+): void {
   const hb = <usize>H << 2;
   const one = f32x4.splat(1);
   for (let b = 0; b < B; b++) {
@@ -92,7 +94,9 @@ export function gru_cell(B: i32, H: i32, xp: usize, hp: usize, hPrev: usize, h: 
 }
 
 /** Writes dxp, dhp [B,3H] and dhPrev = z*dh [B,H]. */
-export function gru_cell_backward(B: i32, H: i32, gates: usize, hp: usize, hPrev: usize, dh: usize, dxp: usize, dhp: usize, dhPrev: usize): void {
+export function gru_cell_backward(
+  B: i32, H: i32, gates: usize, hp: usize, hPrev: usize, dh: usize, dxp: usize, dhp: usize, dhPrev: usize,
+): void {
   const hb = <usize>H << 2;
   const one = f32x4.splat(1);
   for (let b = 0; b < B; b++) {

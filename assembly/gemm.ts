@@ -88,8 +88,13 @@ const MC: i32 = 128;
   store<f32>(p, s);
 }
 
-/** C[0..rows, j0..j1) += A(i,k) B[k, j0..j1) over kn values of k; A(i,k) at pa0 + i*ra + k*sa (bytes), B and C rows N apart. */
-function nnBlock(rows: i32, N: i32, kn: i32, pa0: usize, ra: usize, sa: usize, pb0: usize, pc0: usize, j0: i32, j1: i32): void {
+/**
+ * C[0..rows, j0..j1) += A(i,k) B[k, j0..j1) over kn values of k; A(i,k) at pa0 + i*ra + k*sa (bytes), B and C rows
+ * N apart.
+ */
+function nnBlock(
+  rows: i32, N: i32, kn: i32, pa0: usize, ra: usize, sa: usize, pb0: usize, pc0: usize, j0: i32, j1: i32,
+): void {
   const rowC = <usize>N << 2, sb = <usize>N << 2;
   let j = j0;
   for (; j + 8 <= j1; j += 8) {
@@ -116,7 +121,9 @@ function nnBlock(rows: i32, N: i32, kn: i32, pa0: usize, ra: usize, sa: usize, p
  * tile's reads to a few cache sets), each MC x KC block of A is first copied row-major into
  * `pack` (MC*KC floats).
  */
-function nn(M: i32, N: i32, K: i32, a: usize, rsA: i32, csA: i32, b: usize, c: usize, pack: usize, j0: i32, j1: i32): void {
+function nn(
+  M: i32, N: i32, K: i32, a: usize, rsA: i32, csA: i32, b: usize, c: usize, pack: usize, j0: i32, j1: i32,
+): void {
   for (let k0 = 0; k0 < K; k0 += KC) {
     const kn = min(K, k0 + KC) - k0, pb = b + <usize>(k0 * N) * 4;
     for (let i0 = 0; i0 < M; i0 += MC) {
@@ -124,7 +131,9 @@ function nn(M: i32, N: i32, K: i32, a: usize, rsA: i32, csA: i32, b: usize, c: u
       if (pack) {
         for (let k = 0; k < kn; k++) {
           const src = pa + <usize>(k * csA) * 4;
-          for (let i = 0; i < rows; i++) store<f32>(pack + <usize>(i * kn + k) * 4, load<f32>(src + <usize>(i * rsA) * 4));
+          for (let i = 0; i < rows; i++) {
+            store<f32>(pack + <usize>(i * kn + k) * 4, load<f32>(src + <usize>(i * rsA) * 4));
+          }
         }
         nnBlock(rows, N, kn, pack, <usize>kn << 2, 4, pb, pc, j0, j1);
       } else nnBlock(rows, N, kn, pa, <usize>rsA << 2, <usize>csA << 2, pb, pc, j0, j1);
@@ -181,8 +190,10 @@ function ntBlock(M: i32, N: i32, j0: i32, j1: i32, K: i32, a: usize, b: usize, c
       const p = c + <usize>(i * N + j) * 4, rowC = <usize>N << 2;
       store<f32>(p, load<f32>(p) + t00); store<f32>(p + 4, load<f32>(p + 4) + t01);
       store<f32>(p + rowC, load<f32>(p + rowC) + t10); store<f32>(p + rowC + 4, load<f32>(p + rowC + 4) + t11);
-      store<f32>(p + 2 * rowC, load<f32>(p + 2 * rowC) + t20); store<f32>(p + 2 * rowC + 4, load<f32>(p + 2 * rowC + 4) + t21);
-      store<f32>(p + 3 * rowC, load<f32>(p + 3 * rowC) + t30); store<f32>(p + 3 * rowC + 4, load<f32>(p + 3 * rowC + 4) + t31);
+      store<f32>(p + 2 * rowC, load<f32>(p + 2 * rowC) + t20);
+      store<f32>(p + 2 * rowC + 4, load<f32>(p + 2 * rowC + 4) + t21);
+      store<f32>(p + 3 * rowC, load<f32>(p + 3 * rowC) + t30);
+      store<f32>(p + 3 * rowC + 4, load<f32>(p + 3 * rowC + 4) + t31);
     }
     for (; j < j1; j++) {
       const bj = b + <usize>j * rowA;
@@ -231,7 +242,9 @@ export function gemm_work(tA: i32, tB: i32, M: i32, N: i32, K: i32): i32 {
   return 0;
 }
 
-export function gemm(tA: i32, tB: i32, acc: i32, M: i32, N: i32, K: i32, a: usize, b: usize, c: usize, work: usize): void {
+export function gemm(
+  tA: i32, tB: i32, acc: i32, M: i32, N: i32, K: i32, a: usize, b: usize, c: usize, work: usize,
+): void {
   gemm_part(tA, tB, acc, M, N, K, 0, M, 0, N, a, b, c, work);
 }
 

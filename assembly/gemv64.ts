@@ -16,7 +16,9 @@ export function gemv64(trans: i32, acc: i32, M: i32, N: i32, alpha: f64, a: usiz
       const row = a + <usize>i * rs;
       let acc2 = f64x2.splat(0);
       let j = 0;
-      for (; j + 2 <= N; j += 2) acc2 = f64x2.add(acc2, f64x2.mul(v128.load(row + (<usize>j << 3)), v128.load(x + (<usize>j << 3))));
+      for (; j + 2 <= N; j += 2) {
+        acc2 = f64x2.add(acc2, f64x2.mul(v128.load(row + (<usize>j << 3)), v128.load(x + (<usize>j << 3))));
+      }
       let s = f64x2.extract_lane(acc2, 0) + f64x2.extract_lane(acc2, 1);
       for (; j < N; j++) s += load<f64>(row + (<usize>j << 3)) * load<f64>(x + (<usize>j << 3));
       store<f64>(y + (<usize>i << 3), load<f64>(y + (<usize>i << 3)) + alpha * s);
@@ -32,7 +34,10 @@ export function gemv64(trans: i32, acc: i32, M: i32, N: i32, alpha: f64, a: usiz
     let j = 0;
     for (; j + 2 <= N; j += 2) {
       const o = <usize>j << 3;
-      v128.store(y + o, f64x2.add(v128.load(y + o), f64x2.add(f64x2.mul(v0, v128.load(r0 + o)), f64x2.mul(v1, v128.load(r1 + o)))));
+      v128.store(
+        y + o,
+        f64x2.add(v128.load(y + o), f64x2.add(f64x2.mul(v0, v128.load(r0 + o)), f64x2.mul(v1, v128.load(r1 + o)))),
+      );
     }
     for (; j < N; j++) {
       const o = <usize>j << 3;

@@ -4,7 +4,8 @@ export { gemm, gemm_part, gemm_work } from './gemm';
 export { gemm64, gemm64_rows, gemm64_work, syrk64 } from './gemm64';
 export { csr_matvec64 } from './sparse64';
 export {
-  lstm_cell, lstm_cell_backward, gru_cell, gru_cell_backward, indrnn_cell, indrnn_cell_backward, act_forward, act_backward,
+  lstm_cell, lstm_cell_backward, gru_cell, gru_cell_backward, indrnn_cell, indrnn_cell_backward,
+  act_forward, act_backward,
 } from './gates';
 export { fill_rows, col_sum_acc, sum_sq } from './reduce';
 export { reservoir_run64 } from './reservoir64';

@@ -18,7 +18,8 @@ import { madd, sigmoid1, sigmoid4, tanh1, tanh4 } from './math';
 
 /** Lanes 0..3 of the result = the horizontal sums of a, b, c, d. */
 @inline function hsum4(a: v128, b: v128, c: v128, d: v128): v128 {
-  const ab = f32x4.add(v128.shuffle<f32>(a, b, 0, 4, 1, 5), v128.shuffle<f32>(a, b, 2, 6, 3, 7)); // a0+a2 b0+b2 a1+a3 b1+b3
+  // a0+a2 b0+b2 a1+a3 b1+b3
+  const ab = f32x4.add(v128.shuffle<f32>(a, b, 0, 4, 1, 5), v128.shuffle<f32>(a, b, 2, 6, 3, 7));
   const cd = f32x4.add(v128.shuffle<f32>(c, d, 0, 4, 1, 5), v128.shuffle<f32>(c, d, 2, 6, 3, 7));
   return f32x4.add(v128.shuffle<f32>(ab, cd, 0, 1, 4, 5), v128.shuffle<f32>(ab, cd, 2, 3, 6, 7));
 }
@@ -141,7 +142,9 @@ export function lstm_seq(
   for (let t = 0; t < T; t++) {
     const x = xp + <usize>t * G;
     matvecUnits(B, H, w, hs + <usize>t * BH, x, u0, u1);
-    cellRange(B, H, x, cs + <usize>t * BH, cs + <usize>(t + 1) * BH, tc + <usize>t * BH, hs + <usize>(t + 1) * BH, u0, u1);
+    cellRange(
+      B, H, x, cs + <usize>t * BH, cs + <usize>(t + 1) * BH, tc + <usize>t * BH, hs + <usize>(t + 1) * BH, u0, u1,
+    );
     if (threads > 1 && t + 1 < T) barrier(bar, threads * (t + 1), threads, canWait);
   }
 }

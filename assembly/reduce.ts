@@ -42,7 +42,9 @@ export function sum_sq(n: i32, a: usize): f64 {
     s0 = f32x4.add(s0, f32x4.mul(v0, v0)); s1 = f32x4.add(s1, f32x4.mul(v1, v1));
   }
   const s = f32x4.add(s0, s1);
-  let t: f64 = <f64>f32x4.extract_lane(s, 0) + <f64>f32x4.extract_lane(s, 1) + <f64>f32x4.extract_lane(s, 2) + <f64>f32x4.extract_lane(s, 3);
+  let t: f64 =
+    <f64>f32x4.extract_lane(s, 0) + <f64>f32x4.extract_lane(s, 1) +
+    <f64>f32x4.extract_lane(s, 2) + <f64>f32x4.extract_lane(s, 3);
   for (; i < n; i++) { const v = <f64>load<f32>(a + (<usize>i << 2)); t += v * v; }
   return t;
 }

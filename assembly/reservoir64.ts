@@ -119,9 +119,18 @@ function wRows<I>(N: i32, row: usize, idx: usize, val: usize, x: usize, y: usize
     let s0 = f64x2.extract_lane(a01, 0), s1 = f64x2.extract_lane(a01, 1);
     let s2 = f64x2.extract_lane(a23, 0);
     const s3 = f64x2.extract_lane(a23, 1);
-    if (p < end) { s0 += <f64>load<f32>(val + (<usize>p << 2)) * load<f64>(x + (<usize>load<I>(idx + <usize>p * w) << 3)); p++; }
-    if (p < end) { s1 += <f64>load<f32>(val + (<usize>p << 2)) * load<f64>(x + (<usize>load<I>(idx + <usize>p * w) << 3)); p++; }
-    if (p < end) { s2 += <f64>load<f32>(val + (<usize>p << 2)) * load<f64>(x + (<usize>load<I>(idx + <usize>p * w) << 3)); p++; }
+    if (p < end) {
+      s0 += <f64>load<f32>(val + (<usize>p << 2)) * load<f64>(x + (<usize>load<I>(idx + <usize>p * w) << 3));
+      p++;
+    }
+    if (p < end) {
+      s1 += <f64>load<f32>(val + (<usize>p << 2)) * load<f64>(x + (<usize>load<I>(idx + <usize>p * w) << 3));
+      p++;
+    }
+    if (p < end) {
+      s2 += <f64>load<f32>(val + (<usize>p << 2)) * load<f64>(x + (<usize>load<I>(idx + <usize>p * w) << 3));
+      p++;
+    }
     store<f64>(y + (<usize>i << 3), (s0 + s1) + (s2 + s3));
   }
 }
@@ -138,7 +147,11 @@ export function reservoir_run64(N: i32, D: i32, B: i32, T: i32,
       const ub = u + (<usize>((t * B + b) * D) << 3);
       for (let i = 0; i < N; i++) {
         const q = pb + (<usize>i << 3);
-        store<f64>(q, load<f64>(q) + csrRow64(load<i32>(inRow + (<usize>i << 2)), load<i32>(inRow + (<usize>(i + 1) << 2)), inIdx, inVal, ub));
+        store<f64>(
+          q,
+          load<f64>(q) +
+            csrRow64(load<i32>(inRow + (<usize>i << 2)), load<i32>(inRow + (<usize>(i + 1) << 2)), inIdx, inVal, ub),
+        );
       }
     }
     const kv = f64x2.splat(keep), lv = f64x2.splat(lr);

@@ -21,17 +21,30 @@
     s2 += load<f64>(v, 16) * load<f64>(x + (<usize>load<i32>(c, 8) << 3));
     s3 += load<f64>(v, 24) * load<f64>(x + (<usize>load<i32>(c, 12) << 3));
   }
-  if (p < end) { s0 += load<f64>(values + (<usize>p << 3)) * load<f64>(x + (<usize>load<i32>(idx + (<usize>p << 2)) << 3)); p++; }
-  if (p < end) { s1 += load<f64>(values + (<usize>p << 3)) * load<f64>(x + (<usize>load<i32>(idx + (<usize>p << 2)) << 3)); p++; }
-  if (p < end) { s2 += load<f64>(values + (<usize>p << 3)) * load<f64>(x + (<usize>load<i32>(idx + (<usize>p << 2)) << 3)); p++; }
+  if (p < end) {
+    s0 += load<f64>(values + (<usize>p << 3)) * load<f64>(x + (<usize>load<i32>(idx + (<usize>p << 2)) << 3));
+    p++;
+  }
+  if (p < end) {
+    s1 += load<f64>(values + (<usize>p << 3)) * load<f64>(x + (<usize>load<i32>(idx + (<usize>p << 2)) << 3));
+    p++;
+  }
+  if (p < end) {
+    s2 += load<f64>(values + (<usize>p << 3)) * load<f64>(x + (<usize>load<i32>(idx + (<usize>p << 2)) << 3));
+    p++;
+  }
   return (s0 + s1) + (s2 + s3);
 }
 
-export function csr_matvec64(rows: i32, cols: i32, B: i32, rowPtr: usize, colIdx: usize, values: usize, x: usize, y: usize, acc: i32): void {
+export function csr_matvec64(
+  rows: i32, cols: i32, B: i32, rowPtr: usize, colIdx: usize, values: usize, x: usize, y: usize, acc: i32,
+): void {
   for (let b = 0; b < B; b++) {
     const xo = x + <usize>(b * cols) * 8, yo = y + <usize>(b * rows) * 8;
     for (let i = 0; i < rows; i++) {
-      const s = csrRow64(load<i32>(rowPtr + (<usize>i << 2)), load<i32>(rowPtr + (<usize>(i + 1) << 2)), colIdx, values, xo);
+      const s = csrRow64(
+        load<i32>(rowPtr + (<usize>i << 2)), load<i32>(rowPtr + (<usize>(i + 1) << 2)), colIdx, values, xo,
+      );
       const q = yo + <usize>i * 8;
       store<f64>(q, acc ? load<f64>(q) + s : s);
     }

@@ -120,7 +120,8 @@ export async function run(argv: string[]): Promise<number> {
   console.log(`\nall suites done (${failed} failed); logs and rows in ${dir}`);
   for (const r of summary)
     console.log(
-      `  ${r.suite}: exit ${r.exit}, ${r.seconds} s, load ${(r.load_before as number[]).join(' ')} -> ${(r.load_after as number[]).join(' ')}, ${r.quiet}`,
+      `  ${r.suite}: exit ${r.exit}, ${r.seconds} s, ` +
+        `load ${(r.load_before as number[]).join(' ')} -> ${(r.load_after as number[]).join(' ')}, ${r.quiet}`,
     );
   return failed ? 1 : 0;
 }

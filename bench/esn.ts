@@ -9,7 +9,8 @@
  *   fit = reservoir run + ridge (init reported apart, as the anchor does)
  *   closed loop: NRMSE84 with the hyperparameters in --closed (JSON) or the searched defaults
  *
- * Flags: --units 500,2000  --seeds 1,2,3  --threads 1,2  --no-python  --closed-units 500 (none skips)  --closed-seeds 1  --elm-seeds 3 (0 skips)  --big-seeds 3  --json FILE
+ * Flags: --units 500,2000  --seeds 1,2,3  --threads 1,2  --no-python  --closed-units 500 (none skips)  --closed-seeds 1
+ *   --elm-seeds 3 (0 skips)  --big-seeds 3  --json FILE
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -114,7 +115,8 @@ function anchorRow(section: string, N: number): string[] | null {
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help')) {
     console.log(
-      'Usage: npm run bench -- esn [--units 500,2000] [--seeds 1,2,3] [--threads 1,2] [--no-python] [--closed-units 500] [--closed-seeds 1] [--elm-seeds 3] [--big-seeds 3] [--json FILE]',
+      'Usage: npm run bench -- esn [--units 500,2000] [--seeds 1,2,3] [--threads 1,2] [--no-python] ' +
+        '[--closed-units 500] [--closed-seeds 1] [--elm-seeds 3] [--big-seeds 3] [--json FILE]',
     );
     return 0;
   }
@@ -130,7 +132,8 @@ export async function run(argv: string[]): Promise<number> {
   const jsonFile = flag(argv, 'json', '');
   const bigSeeds = Number(flag(argv, 'big-seeds', '3')); // seeds for N >= 2000 (slow on the ts backend)
   console.log(
-    `ESN bench, backend ${getBackend().name}; ReservoirPy = anchor (measured earlier on this machine, ../shared/anchors/esn.md)`,
+    `ESN bench, backend ${getBackend().name}; ` +
+      'ReservoirPy = anchor (measured earlier on this machine, ../shared/anchors/esn.md)',
   );
   const results: Record<string, unknown>[] = [];
   const threadList = flag(argv, 'threads', '1,2').split(',').map(Number);
@@ -139,20 +142,25 @@ export async function run(argv: string[]): Promise<number> {
   let pythonSkipped = '';
   console.log(`load average at the start: ${loadText()}; peer environment: ${unfairVarsSet()}`);
   console.log(
-    '\nMackey-Glass tau=17, 4000 train (warm-up 200) / 1999 test, one step ahead, quick-start hyperparameters, medians over seeds ' +
+    '\nMackey-Glass tau=17, 4000 train (warm-up 200) / 1999 test, one step ahead, quick-start hyperparameters, ' +
+      'medians over seeds ' +
       seeds.join(','),
   );
   console.log(
-    "fit = reservoir run + ridge (X^T X and solve); init (weights, spectral radius) apart. Peers: ReservoirPy's anchor (measured on",
+    'fit = reservoir run + ridge (X^T X and solve); init (weights, spectral radius) apart. ' +
+      "Peers: ReservoirPy's anchor (measured on",
   );
   console.log(
-    'this machine on another day) and, live in this run, the same arithmetic in numpy/scipy/OpenBLAS (bench/peers/esn_numpy.py, 2 BLAS threads),',
+    'this machine on another day) and, live in this run, the same arithmetic in numpy/scipy/OpenBLAS ' +
+      '(bench/peers/esn_numpy.py, 2 BLAS threads),',
   );
   console.log(
-    "run right after recur's rows on each seed (rounds): the numpy-live ratio is the median over seeds of the ratio on that seed.",
+    "run right after recur's rows on each seed (rounds): " +
+      'the numpy-live ratio is the median over seeds of the ratio on that seed.',
   );
   console.log(
-    '| N | who | nrmse_std | nrmse_minmax | R^2 | init s | fit s | of which run+accumulate s | of which solve s | fit ratio numpy-live/ours | fit ratio rpy-anchor/ours | BLAS kernel | load (1 min) |',
+    '| N | who | nrmse_std | nrmse_minmax | R^2 | init s | fit s | of which run+accumulate s | of which solve s ' +
+      '| fit ratio numpy-live/ours | fit ratio rpy-anchor/ours | BLAS kernel | load (1 min) |',
   );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   const measure = (N: number, seed: number, threads: number) => {
@@ -199,7 +207,12 @@ export async function run(argv: string[]): Promise<number> {
       const ratios = rounds.flatMap((r, i) => (r.py ? [r.py.fit / rows[i]!.fit] : []));
       const loads = rows.map((r) => r.load);
       console.log(
-        `| ${N} | recur, ${threads} thread${threads > 1 ? 's' : ''} (live, ${rows.length} seed${rows.length > 1 ? 's' : ''}) | ${m('nrmse_std').toPrecision(3)} | ${m('nrmse_minmax').toPrecision(3)} | ${m('r2').toFixed(6)} | ${m('init').toFixed(3)} | ${m('fit').toFixed(3)} (cpu ${m('fitCpu').toFixed(3)}) | ${m('acc').toFixed(3)} | ${m('solve').toFixed(3)} | ${ratios.length ? median(ratios).toFixed(2) : '-'} | ${(rpyFit / m('fit')).toFixed(2)} | | ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} |`,
+        `| ${N} | recur, ${threads} thread${threads > 1 ? 's' : ''} ` +
+          `(live, ${rows.length} seed${rows.length > 1 ? 's' : ''}) ` +
+          `| ${m('nrmse_std').toPrecision(3)} | ${m('nrmse_minmax').toPrecision(3)} | ${m('r2').toFixed(6)} ` +
+          `| ${m('init').toFixed(3)} | ${m('fit').toFixed(3)} (cpu ${m('fitCpu').toFixed(3)}) ` +
+          `| ${m('acc').toFixed(3)} | ${m('solve').toFixed(3)} | ${ratios.length ? median(ratios).toFixed(2) : '-'} ` +
+          `| ${(rpyFit / m('fit')).toFixed(2)} | | ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} |`,
       );
       results.push({
         task: 'one-step',
@@ -225,13 +238,17 @@ export async function run(argv: string[]): Promise<number> {
       const pm = (k: 'init' | 'run' | 'ridge' | 'fit') => median(py.map((r) => r[k]));
       const loads = rounds.map((r) => r.pyLoad);
       console.log(
-        `| ${N} | numpy/scipy (live, ${py.length} seed${py.length > 1 ? 's' : ''}) | | | | ${pm('init').toFixed(3)} | ${pm('fit').toFixed(3)} | ${pm('run').toFixed(3)} (run) | ${pm('ridge').toFixed(3)} (ridge) | 1 | | ${py[0]!.blas} | ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} |`,
+        `| ${N} | numpy/scipy (live, ${py.length} seed${py.length > 1 ? 's' : ''}) | | | ` +
+          `| ${pm('init').toFixed(3)} | ${pm('fit').toFixed(3)} | ${pm('run').toFixed(3)} (run) ` +
+          `| ${pm('ridge').toFixed(3)} (ridge) | 1 | | ${py[0]!.blas} ` +
+          `| ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} |`,
       );
       results.push({ task: 'one-step', N, numpy_live: py });
     }
     if (a)
       console.log(
-        `| ${N} | ReservoirPy (anchor, 3 seeds) | ${a[3]!.split(' ')[0]} | ${a[2]} | ${a[4]} | ${a[5]} | ${a[6]} | ${a[7]} (run) | ${a[8]} (ridge) | | 1 | | |`,
+        `| ${N} | ReservoirPy (anchor, 3 seeds) | ${a[3]!.split(' ')[0]} | ${a[2]} | ${a[4]} | ${a[5]} | ${a[6]} ` +
+          `| ${a[7]} (run) | ${a[8]} (ridge) | | 1 | | |`,
       );
     results.push({ task: 'one-step', N, reservoirpy_anchor: a });
   }
@@ -239,7 +256,8 @@ export async function run(argv: string[]): Promise<number> {
   if (closedUnits.length) {
     const closedSeeds = flag(argv, 'closed-seeds', '1').split(',').map(Number);
     console.log(
-      `\nClosed loop, 50 trials (300 teacher-forced + 84 generated), NRMSE84 = rms err at step 84 / std(series), median [min-max] over seeds ${closedSeeds.join(',')}`,
+      '\nClosed loop, 50 trials (300 teacher-forced + 84 generated), NRMSE84 = rms err at step 84 / std(series), ' +
+        `median [min-max] over seeds ${closedSeeds.join(',')}`,
     );
     console.log('| N | who | NRMSE84 | NRMSE over 84 steps | generation us/step | hyperparameters |');
     console.log('|---|---|---|---|---|---|');
@@ -255,7 +273,9 @@ export async function run(argv: string[]): Promise<number> {
       const c84 = runs.map((r) => r.nrmse84),
         range = runs.length > 1 ? ` [${Math.min(...c84).toPrecision(3)}-${Math.max(...c84).toPrecision(3)}]` : '';
       console.log(
-        `| ${N} | recur (live) | ${median(c84).toPrecision(3)}${range} | ${median(runs.map((r) => r.nrmseAll)).toPrecision(3)} | ${median(runs.map((r) => r.usPerStep)).toFixed(1)} | ${JSON.stringify(hp)} |`,
+        `| ${N} | recur (live) | ${median(c84).toPrecision(3)}${range} ` +
+          `| ${median(runs.map((r) => r.nrmseAll)).toPrecision(3)} ` +
+          `| ${median(runs.map((r) => r.usPerStep)).toFixed(1)} | ${JSON.stringify(hp)} |`,
       );
       const md = readFileSync(join(ANCHOR_DIR, 'esn.md'), 'utf8');
       const line = md.split('\n').find((l) => l.startsWith(`| ${N} | tuned`));
@@ -289,7 +309,9 @@ export async function run(argv: string[]): Promise<number> {
     console.log('| who | test acc mean [min-max] | fit s (median) |');
     console.log('|---|---|---|');
     console.log(
-      `| recur (live${gram ? ', 2 threads' : ''}) | ${mean.toFixed(4)} [${Math.min(...accs).toFixed(4)}-${Math.max(...accs).toFixed(4)}] | ${median(fits).toFixed(3)} (cpu ${median(cpus).toFixed(3)}) |`,
+      `| recur (live${gram ? ', 2 threads' : ''}) ` +
+        `| ${mean.toFixed(4)} [${Math.min(...accs).toFixed(4)}-${Math.max(...accs).toFixed(4)}] ` +
+        `| ${median(fits).toFixed(3)} (cpu ${median(cpus).toFixed(3)}) |`,
     );
     console.log('| numpy/scipy ELM-A (anchor, 10 seeds, 2 threads) | 0.9833 [0.9778-0.9889] | 0.0466 |');
     results.push({ task: 'elm-digits', recur: { accs, fits, cpus }, anchor: { acc: 0.9833, fit_s_2threads: 0.0466 } });

@@ -208,7 +208,9 @@ export async function run(argv: string[]): Promise<number> {
   const num = ['--numeric', 'I1..I13'];
   const say = (r: Row) => {
     console.log(
-      `  ${r.learner}: ${Math.round(r.rowsPerSec)} rows/s, test log-loss ${r.testLogLoss.toFixed(4)}, AUC ${r.testAuc.toFixed(4)}, peak RSS ${r.peakRssMiB.toFixed(0)} MiB${r.blas ? ` [${r.blas}]` : ''}, load ${load1()}`,
+      `  ${r.learner}: ${Math.round(r.rowsPerSec)} rows/s, test log-loss ${r.testLogLoss.toFixed(4)}, ` +
+        `AUC ${r.testAuc.toFixed(4)}, peak RSS ${r.peakRssMiB.toFixed(0)} MiB${r.blas ? ` [${r.blas}]` : ''}, ` +
+        `load ${load1()}`,
     );
     return r;
   };
@@ -223,7 +225,8 @@ export async function run(argv: string[]): Promise<number> {
     return row;
   };
   console.log(
-    `recur (this checkout), ${rel(train)} -> ${rel(test)}; machine load average ${loadText()} on ${cpus().length} cores; peer environment: ${unfairVarsSet()}`,
+    `recur (this checkout), ${rel(train)} -> ${rel(test)}; ` +
+      `machine load average ${loadText()} on ${cpus().length} cores; peer environment: ${unfairVarsSet()}`,
   );
   const peers = !argv.includes('--no-peers'),
     sk = peers && hasSklearn();
@@ -278,7 +281,9 @@ export async function run(argv: string[]): Promise<number> {
   if (big) {
     const small = rows[0]!;
     console.log(
-      `Memory vs file size: peak RSS ${small.peakRssMiB.toFixed(0)} MiB on 1M rows, ${big.peakRssMiB.toFixed(0)} MiB on 10M rows (${((big.peakRssMiB / small.peakRssMiB - 1) * 100).toFixed(1)}%).`,
+      `Memory vs file size: peak RSS ${small.peakRssMiB.toFixed(0)} MiB on 1M rows, ` +
+        `${big.peakRssMiB.toFixed(0)} MiB on 10M rows ` +
+        `(${((big.peakRssMiB / small.peakRssMiB - 1) * 100).toFixed(1)}%).`,
     );
   }
   if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ suite: 'hash', rows }, null, 1));

@@ -27,7 +27,10 @@ import { trainStream, scoreStream } from '../src/node/hashstream.js';
 const CATS = Array.from({ length: 26 }, (_, i) => `C${i + 1}`);
 const NUMS = Array.from({ length: 13 }, (_, i) => `I${i + 1}`);
 
-/** Writes rows [from, to) of a CSV (after its header) to dst with the header; rows = lines here (no quoted newlines). */
+/**
+ * Writes rows [from, to) of a CSV (after its header) to dst with the header; rows = lines here (no quoted
+ * newlines).
+ */
 function slice(src: string, dst: string, from: number, to: number): void {
   if (existsSync(dst)) return;
   const fd = openSync(src, 'r'),

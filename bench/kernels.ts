@@ -228,7 +228,8 @@ export async function run(argv: string[]): Promise<number> {
   const plain = createWasmBackend({ relaxed: false }).backend,
     relaxed = relaxedSimdAvailable() ? createWasmBackend({ relaxed: true }).backend : null;
   console.log(
-    `# load average at the start: ${loadText()}; peer environment: ${unfairVarsSet()}; the library uses the ${wasm.build} build`,
+    `# load average at the start: ${loadText()}; peer environment: ${unfairVarsSet()}; ` +
+      `the library uses the ${wasm.build} build`,
   );
   const plainRounds: number[][] = list.map(() => []),
     relaxedRounds: number[][] = list.map(() => []),
@@ -277,20 +278,29 @@ export async function run(argv: string[]): Promise<number> {
     };
   });
   console.log(
-    '| product | flags | M x N x K | recur-wasm simd GFLOP/s | relaxed-simd GFLOP/s | relaxed/simd | recur-ts GFLOP/s | torch 1 thread GFLOP/s | wasm (best build)/torch |',
+    '| product | flags | M x N x K | recur-wasm simd GFLOP/s | relaxed-simd GFLOP/s | relaxed/simd ' +
+      '| recur-ts GFLOP/s | torch 1 thread GFLOP/s | wasm (best build)/torch |',
   );
   console.log('|---|---|---|---:|---:|---:|---:|---:|---:|');
   const f = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : '');
   for (const r of rows)
     console.log(
-      `| ${r.shape} | ${r.flags} | ${r.M}x${r.N}x${r.K} | ${f(r.wasm_gflops)} | ${f(r.relaxed_gflops)} | ${f(r.relaxed_over_plain)} | ${f(r.ts_gflops)} | ${f(r.torch_gflops)} | ${f(r.wasm_over_torch)} |`,
+      `| ${r.shape} | ${r.flags} | ${r.M}x${r.N}x${r.K} | ${f(r.wasm_gflops)} | ${f(r.relaxed_gflops)} ` +
+        `| ${f(r.relaxed_over_plain)} | ${f(r.ts_gflops)} | ${f(r.torch_gflops)} | ${f(r.wasm_over_torch)} |`,
     );
   const seq = { simd_us: median(seqPlain), relaxed_us: seqRelaxed.length ? median(seqRelaxed) : NaN };
   console.log(
-    `| C4 lstmSequence (B 1, H 256, one thread): us per step | | | ${f(seq.simd_us)} | ${f(seq.relaxed_us)} | ${f(seqRelaxed.length ? median(seqPlain.map((v, i) => v / seqRelaxed[i]!)) : NaN)} | | | |`,
+    `| C4 lstmSequence (B 1, H 256, one thread): us per step | | | ${f(seq.simd_us)} | ${f(seq.relaxed_us)} ` +
+      `| ${f(seqRelaxed.length ? median(seqPlain.map((v, i) => v / seqRelaxed[i]!)) : NaN)} | | | |`,
   );
   console.log(
-    `\nmedians over ${rounds} round(s); ratios = medians of the per-round ratios; relaxed-simd ${relaxed ? 'measured' : 'not available in this engine (Node 20: --experimental-wasm-relaxed-simd, which the bench sets)'}; torch BLAS kernel: ${blas || 'n/a'}; load average (1 min) per round: ${loads.join(', ')}`,
+    `\nmedians over ${rounds} round(s); ratios = medians of the per-round ratios; relaxed-simd ` +
+      `${
+        relaxed
+          ? 'measured'
+          : 'not available in this engine (Node 20: --experimental-wasm-relaxed-simd, which the bench sets)'
+      }; ` +
+      `torch BLAS kernel: ${blas || 'n/a'}; load average (1 min) per round: ${loads.join(', ')}`,
   );
   const prof: Record<string, unknown> = {};
   if (argv.includes('--profile')) {

@@ -164,17 +164,22 @@ export async function run(argv: string[]): Promise<number> {
   localContrastNormalize(imgs, { size: 9, sigma: 2 });
   const lcnMs = (performance.now() - l0) / 32;
   console.log(
-    `ZCA fit (covariance + eigendecomposition + W), N = 2D samples, float64, recur on ${threads} thread(s), NumPy on ${opts['peer-threads'] || 'its default'} BLAS thread(s); medians over rounds`,
+    `ZCA fit (covariance + eigendecomposition + W), N = 2D samples, float64, recur on ${threads} thread(s), ` +
+      `NumPy on ${opts['peer-threads'] || 'its default'} BLAS thread(s); medians over rounds`,
   );
   console.log(
-    '| D | N | cov s | eigen s | W s | recur s | NumPy s (of which eigh) | recur/NumPy (median of rounds) | CPU s recur / NumPy | NumPy BLAS kernel | load (1 min) |',
+    '| D | N | cov s | eigen s | W s | recur s | NumPy s (of which eigh) | recur/NumPy (median of rounds) ' +
+      '| CPU s recur / NumPy | NumPy BLAS kernel | load (1 min) |',
   );
   console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|');
   const f = (v: unknown, d: number) => (typeof v === 'number' ? v.toFixed(d) : 'n/a');
   for (const r of rows) {
     const loads = r.loads as number[];
     console.log(
-      `| ${r.D} | ${r.N} | ${f(r.covS, 3)} | ${f(r.eigS, 3)} | ${f(r.wS, 3)} | ${f(r.recurS, 3)} | ${f(r.numpyS, 3)} (${f(r.numpyEighS, 3)}) | ${f(r.ratio, 2)} | ${f(r.recurCpuS, 3)} / ${f(r.numpyCpuS, 3)} | ${r.blas ?? 'n/a'} | ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} |`,
+      `| ${r.D} | ${r.N} | ${f(r.covS, 3)} | ${f(r.eigS, 3)} | ${f(r.wS, 3)} | ${f(r.recurS, 3)} ` +
+        `| ${f(r.numpyS, 3)} (${f(r.numpyEighS, 3)}) | ${f(r.ratio, 2)} ` +
+        `| ${f(r.recurCpuS, 3)} / ${f(r.numpyCpuS, 3)} ` +
+        `| ${r.blas ?? 'n/a'} | ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} |`,
     );
   }
   console.log(

@@ -268,14 +268,20 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
   console.log(
-    '\n| config | cell | impl | threads | ms/step | cpu ms/step | timesteps/s | us/timestep (C4) | recur/torch | recur/torch (cpu) | recur/tfjs | xN/x1 | BLAS kernel | rounds | load (1 min) | warm+timed | peak RSS MB |',
+    '\n| config | cell | impl | threads | ms/step | cpu ms/step | timesteps/s | us/timestep (C4) | recur/torch ' +
+      '| recur/torch (cpu) | recur/tfjs | xN/x1 | BLAS kernel | rounds | load (1 min) | warm+timed | peak RSS MB |',
   );
   console.log('|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|---|---:|');
   for (const r of rows) {
     const us = r.config === 'C4' ? fmt(r.ms_per_step, 1) : ''; // T = 1000: ms per sequence = us per step
     const loads = `${fmt(Math.min(...r.rounds_load), 1)}-${fmt(Math.max(...r.rounds_load), 1)}`;
     console.log(
-      `| ${r.config} | ${r.cell} | ${r.impl} | ${r.threads} | ${fmt(r.ms_per_step, 2)} | ${fmt(r.cpu_ms_per_step, 2)} | ${Math.round(r.timesteps_per_s)} | ${us} | ${r.vs_torch ? `${fmt(r.vs_torch, 2)}x` : ''} | ${r.vs_torch_cpu ? `${fmt(r.vs_torch_cpu, 2)}x` : ''} | ${r.vs_tfjs ? `${fmt(r.vs_tfjs, 1)}x` : ''} | ${r.vs_1_thread ? `${fmt(r.vs_1_thread, 2)}x` : ''} | ${r.blas ?? ''} | ${r.rounds_ms.length} | ${loads} | ${r.warmup}+${r.steps} | ${fmt(r.peak_rss_mb, 0)} |`,
+      `| ${r.config} | ${r.cell} | ${r.impl} | ${r.threads} | ${fmt(r.ms_per_step, 2)} ` +
+        `| ${fmt(r.cpu_ms_per_step, 2)} | ${Math.round(r.timesteps_per_s)} | ${us} ` +
+        `| ${r.vs_torch ? `${fmt(r.vs_torch, 2)}x` : ''} ` +
+        `| ${r.vs_torch_cpu ? `${fmt(r.vs_torch_cpu, 2)}x` : ''} | ${r.vs_tfjs ? `${fmt(r.vs_tfjs, 1)}x` : ''} ` +
+        `| ${r.vs_1_thread ? `${fmt(r.vs_1_thread, 2)}x` : ''} | ${r.blas ?? ''} | ${r.rounds_ms.length} | ${loads} ` +
+        `| ${r.warmup}+${r.steps} | ${fmt(r.peak_rss_mb, 0)} |`,
     );
   }
   // C4 is judged against PyTorch's better thread count (DESIGN.md's latency target).
@@ -284,13 +290,21 @@ export async function run(argv: string[]): Promise<number> {
   const [c4r, c4t] = [c4('recur-wasm'), c4('torch')];
   if (c4r && c4t)
     console.log(
-      `\nC4 latency: recur-wasm ${fmt(c4r.ms_per_step, 1)} us/step (${c4r.threads} thread${c4r.threads > 1 ? 's' : ''}) vs PyTorch's best ${fmt(c4t.ms_per_step, 1)} us/step (${c4t.threads} thread${c4t.threads > 1 ? 's' : ''}): ${fmt(c4r.ms_per_step / c4t.ms_per_step, 2)}x its time.`,
+      `\nC4 latency: recur-wasm ${fmt(c4r.ms_per_step, 1)} us/step ` +
+        `(${c4r.threads} thread${c4r.threads > 1 ? 's' : ''}) ` +
+        `vs PyTorch's best ${fmt(c4t.ms_per_step, 1)} us/step (${c4t.threads} thread${c4t.threads > 1 ? 's' : ''}): ` +
+        `${fmt(c4r.ms_per_step / c4t.ms_per_step, 2)}x its time.`,
     );
   console.log(
-    `\nratio = recur timesteps/s over the peer's at the same thread count (> 1: recur faster), the median over rounds of the ratio within a round; (cpu): the same from CPU time per step, one-thread rows only (a busy machine stretches wall time, not CPU time); TF.js rows run its wasm backend's default threads and are compared with every recur row.`,
+    "\nratio = recur timesteps/s over the peer's at the same thread count (> 1: recur faster), " +
+      'the median over rounds of the ratio within a round; (cpu): the same from CPU time per step, ' +
+      'one-thread rows only (a busy machine stretches wall time, not CPU time); ' +
+      "TF.js rows run its wasm backend's default threads and are compared with every recur row.",
   );
   console.log(
-    `xN/x1 = throughput with N threads over one thread (recur-wasm training rows: the batch split over worker threads; recur-wasm-kt rows and C4: the kernels split over helper threads). Load average at the end: ${loadText()}.`,
+    'xN/x1 = throughput with N threads over one thread ' +
+      '(recur-wasm training rows: the batch split over worker threads; ' +
+      `recur-wasm-kt rows and C4: the kernels split over helper threads). Load average at the end: ${loadText()}.`,
   );
   if (jsonFile) {
     writeFileSync(jsonFile, JSON.stringify(rows, null, 2) + '\n');

@@ -279,6 +279,7 @@ const result = {
 report(args, result, [
   `CMUdict: ${words.length} words; ${train.length} train, ${val.length} validation, ${test.length} test`,
   `test: encoder-decoder (LSTM ${best.g.hiddenSize}) word accuracy ${pct(nnTest.wordAccuracy)}, PER ${pct(nnTest.per)}`,
-  `      letter-window n-gram (+-${baseBest.width}) word accuracy ${pct(baseTest.wordAccuracy)}, PER ${pct(baseTest.per)}`,
+  `      letter-window n-gram (+-${baseBest.width}) word accuracy ${pct(baseTest.wordAccuracy)}, ` +
+    `PER ${pct(baseTest.per)}`,
   `${result.seconds} s`,
 ]);

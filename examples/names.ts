@@ -146,7 +146,8 @@ const result = {
   seconds: seconds(t0),
 };
 report(args, result, [
-  `${names.length} names (${ambiguous} on both lists left out): ${tr.x.length} train, ${va.x.length} validation, ${te.x.length} test`,
+  `${names.length} names (${ambiguous} on both lists left out): ` +
+    `${tr.x.length} train, ${va.x.length} validation, ${te.x.length} test`,
   `test accuracy: character LSTM ${pct(rnnTest.accuracy!)} (hidden ${best.g.hiddenSize}, ${best.g.numLayers} layer(s))`,
   `               naive Bayes on 1..${nbBest.n}-grams ${pct(nbTest)}, majority class (${majority}) ${pct(majorityAcc)}`,
   `${result.seconds} s`,

@@ -13,8 +13,9 @@
  * last 20% tests (validation and test windows take their input steps from just before their
  * part, targets only inside it). The window length, the learning rate and whether the net
  * learns the values or their change from the last step (`forecastChange`) are chosen on the
- * validation RMSE (over both features, each in its units); the test part is scored once. Baseline measured in the same run on the same
- * test windows: the last value (each feature's last observed reading, held for all 12 steps).
+ * validation RMSE (over both features, each in its units); the test part is scored once. Baseline
+ * measured in the same run on the same test windows: the last value (each feature's last observed
+ * reading, held for all 12 steps).
  *
  * What the test checks at --small (test/examples.test.ts): both errors are measured in the data
  * units on the same windows, the forecast has 12 steps of 2 features, and the RNN's validation

@@ -107,8 +107,15 @@ function files(dir) {
   return out;
 }
 
-const IMPORT =
-  /(?:^|[\s;])(?:import|export)\s[^'"`;]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm;
+// Three alternatives: `import/export ... from 'x'`, `import('x')`, a bare `import 'x'`.
+const IMPORT = new RegExp(
+  [
+    /(?:^|[\s;])(?:import|export)\s[^'"`;]*?from\s*['"]([^'"]+)['"]/.source,
+    /import\s*\(\s*['"]([^'"]+)['"]\s*\)/.source,
+    /^\s*import\s*['"]([^'"]+)['"]/.source,
+  ].join('|'),
+  'gm',
+);
 
 /** Every relative import of the files under src/ and test/ that breaks the rules. */
 export function violations(root) {

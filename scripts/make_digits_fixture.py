@@ -11,7 +11,8 @@ X, y = load_digits(return_X_y=True)
 Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.25, stratify=y, random_state=42)
 enc = lambda A: ["".join(chr(97 + int(v)) for v in row) for row in A]
 json.dump({
-    "source": "sklearn.datasets.load_digits (UCI ML hand-written digits, BSD-3 via scikit-learn); split as anchors/elm.md",
+    "source": ("sklearn.datasets.load_digits (UCI ML hand-written digits, BSD-3 via scikit-learn); "
+               "split as anchors/elm.md"),
     "encoding": "one string per image, 64 chars, value = charCode - 97 (0..16)",
     "train": {"X": enc(Xtr), "y": "".join(str(int(v)) for v in ytr)},
     "test": {"X": enc(Xte), "y": "".join(str(int(v)) for v in yte)},

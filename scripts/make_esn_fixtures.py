@@ -11,7 +11,8 @@ for n, density in [(120, 0.05), (80, 0.2)]:
     A = np.round(A, 10)
     rho = float(np.max(np.abs(np.linalg.eigvals(A))))
     i, j = np.nonzero(A)
-    out.append({"n": n, "density": density, "rows": i.tolist(), "cols": j.tolist(), "values": A[i, j].tolist(), "rho": rho})
+    out.append({"n": n, "density": density, "rows": i.tolist(), "cols": j.tolist(), "values": A[i, j].tolist(),
+                "rho": rho})
 json.dump({"source": "numpy.linalg.eigvals on numpy-generated sparse matrices (seed 7)", "matrices": out},
           open("fixtures/esn/spectral.json", "w"))
 print([m["rho"] for m in out])

@@ -32,7 +32,8 @@ for name in sorted(tensors):
     t = tensors[name].contiguous()
     dt = {torch.float16: "F16", torch.bfloat16: "BF16", torch.float32: "F32"}[t.dtype]
     # Half types: their 16-bit patterns as PyTorch stores them; float32 as is (little-endian).
-    raw = t.view(torch.int16).numpy().astype("<i2").tobytes() if t.element_size() == 2 else t.numpy().astype("<f4").tobytes()
+    raw = (t.view(torch.int16).numpy().astype("<i2").tobytes() if t.element_size() == 2
+           else t.numpy().astype("<f4").tobytes())
     header[name] = {"dtype": dt, "shape": list(t.shape), "data_offsets": [off, off + len(raw)]}
     blobs.append(raw)
     off += len(raw)

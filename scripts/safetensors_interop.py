@@ -51,12 +51,14 @@ def load_file(path):
     for name, e in header.items():
         a, b = e["data_offsets"]
         buf = bytearray(data[8 + n + a: 8 + n + b])
-        out[name] = torch.frombuffer(buf, dtype=TD[e["dtype"]]).reshape(e["shape"]).clone() if b > a else torch.zeros(e["shape"], dtype=TD[e["dtype"]])
+        out[name] = (torch.frombuffer(buf, dtype=TD[e["dtype"]]).reshape(e["shape"]).clone() if b > a
+                     else torch.zeros(e["shape"], dtype=TD[e["dtype"]]))
     return out, meta
 
 
 def node(code):
-    return subprocess.run(["node", "--input-type=module", "-e", code], cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    return subprocess.run(["node", "--input-type=module", "-e", code], cwd=ROOT, check=True, capture_output=True,
+                          text=True).stdout
 
 
 torch.manual_seed(0)
@@ -86,7 +88,9 @@ print(f"PyTorch state_dict -> recur LSTM: max |difference| in outputs = {err1:.2
 out = node(f"""
 import {{ writeFileSync }} from 'node:fs';
 import {{ SequenceModel, saveCheckpoint }} from './dist/src/index.js';
-const m = new SequenceModel({{ cell: 'lstm', inputSize: 3, hiddenSize: 4, numLayers: 2, outputSize: 1, head: 'every', loss: 'mse', seed: 5 }});
+const m = new SequenceModel({{
+  cell: 'lstm', inputSize: 3, hiddenSize: 4, numLayers: 2, outputSize: 1, head: 'every', loss: 'mse', seed: 5,
+}});
 const x = Float32Array.from({{ length: 6 * 2 * 3 }}, (_, i) => Math.sin(i));
 const h = m.rnn.forward({{ shape: [6, 2, 3], data: x }}).output.data;
 writeFileSync('{tmp}/recur.safetensors', saveCheckpoint(m, {{ step: 0 }}));

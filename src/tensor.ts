@@ -68,7 +68,8 @@ export function checkShape(
 ): number[] {
   if (!t || !Array.isArray(t.shape) || !t.data) {
     throw new ShapeError(
-      `${what}: expected a tensor {shape, data} of shape ${shapeStr(expected)}, got ${t === undefined ? 'undefined' : typeof t}`,
+      `${what}: expected a tensor {shape, data} of shape ${shapeStr(expected)}, ` +
+        `got ${t === undefined ? 'undefined' : typeof t}`,
     );
   }
   const ok = t.shape.length === expected.length && expected.every((d, i) => d === null || d === t.shape[i]);

@@ -1,4 +1,7 @@
-/** scikit-learn's load_digits with the anchor's split, from fixtures/esn/digits.json (see scripts/make_digits_fixture.py). */
+/**
+ * scikit-learn's load_digits with the anchor's split, from fixtures/esn/digits.json (see
+ * scripts/make_digits_fixture.py).
+ */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 

@@ -10,4 +10,6 @@ def blas_kernel():
     except ImportError:
         return "unknown (no threadpoolctl)"
     libs = [i for i in threadpool_info() if i.get("user_api") == "blas"]
-    return ", ".join(f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')}" for i in libs) or "none loaded"
+    return ", ".join(
+        f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')}" for i in libs
+    ) or "none loaded"

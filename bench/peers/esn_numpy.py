@@ -33,7 +33,8 @@ def main():
         W = sp.random(N, N, density=0.1, format='csr', random_state=rng, data_rvs=rng.standard_normal)
         rho = abs(spl.eigs(W, k=1, which='LM', return_eigenvectors=False, v0=np.ones(N))[0])
         W = (W * (SR / rho)).tocsr()
-        Win = sp.random(N, 1, density=0.1, format='csr', random_state=rng, data_rvs=lambda n: rng.choice([-1.0, 1.0], n)) * SCALE
+        Win = sp.random(N, 1, density=0.1, format='csr', random_state=rng,
+                        data_rvs=lambda n: rng.choice([-1.0, 1.0], n)) * SCALE
         Win = Win.tocsr()
         init = time.perf_counter() - t0
         u, y = X[:TRAIN].reshape(-1, 1), X[1:TRAIN + 1].reshape(-1, 1)
@@ -55,8 +56,8 @@ def main():
         solve = time.perf_counter() - t1
         pred = states[WARMUP:] @ Wout[1:] + Wout[0]
         nrmse = float(np.sqrt(np.mean((pred - Y) ** 2)) / np.std(Y))
-        print(json.dumps({'N': N, 'seed': seed, 'init': init, 'run': run, 'ridge': solve, 'fit': run + solve, 'train_nrmse_std': nrmse,
-                          'blas': blas_kernel()}), flush=True)
+        print(json.dumps({'N': N, 'seed': seed, 'init': init, 'run': run, 'ridge': solve, 'fit': run + solve,
+                          'train_nrmse_std': nrmse, 'blas': blas_kernel()}), flush=True)
 
 
 if __name__ == '__main__':

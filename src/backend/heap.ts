@@ -5,9 +5,9 @@
  * views: `view64`). Blocks are 64-byte aligned (cache lines, v128).
  * Freed blocks coalesce with their neighbours; a view handed out with `view` is released
  * explicitly with `freeView` (layers do so when they replace their workspace on a shape
- * change), or else when the garbage collector reclaims it (FinalizationRegistry). Shared memories grow on demand (their views
- * stay valid); a plain memory never grows (growing would detach every view), and `view`
- * returns null when it is full so the caller falls back to an ordinary array.
+ * change), or else when the garbage collector reclaims it (FinalizationRegistry). Shared memories
+ * grow on demand (their views stay valid); a plain memory never grows (growing would detach every
+ * view), and `view` returns null when it is full so the caller falls back to an ordinary array.
  */
 const ALIGN = 64;
 const PAGE = 65536;

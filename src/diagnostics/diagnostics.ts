@@ -153,7 +153,10 @@ export class Diagnostics {
   }
 }
 
-/** A record as one flat JSON-friendly object for metrics.jsonl (snake_case, numbers rounded to 6 significant digits). */
+/**
+ * A record as one flat JSON-friendly object for metrics.jsonl (snake_case, numbers rounded to 6 significant
+ * digits).
+ */
 export function diagToJSON(r: DiagRecord): Record<string, unknown> {
   const f = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(6)) : null);
   return {

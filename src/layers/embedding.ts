@@ -34,7 +34,8 @@ export class Embedding {
       o.embeddingDim < 1
     ) {
       throw new RangeError(
-        `Embedding: numEmbeddings and embeddingDim must be positive integers, got ${o?.numEmbeddings} and ${o?.embeddingDim}`,
+        'Embedding: numEmbeddings and embeddingDim must be positive integers, ' +
+          `got ${o?.numEmbeddings} and ${o?.embeddingDim}`,
       );
     }
     this.numEmbeddings = o.numEmbeddings;

@@ -78,7 +78,8 @@ export class Linear {
     this.lead = x.shape.slice(0, -1);
     this.x.set(x.data);
     if (this.bias) this.backend.fillRows(N, O, this.y, 0, this.bias.data, 0);
-    this.backend.gemm(false, true, this.bias !== null, N, O, I, this.x, 0, this.weight.data, 0, this.y, 0); // y = x W^T + b
+    // y = x W^T + b
+    this.backend.gemm(false, true, this.bias !== null, N, O, I, this.x, 0, this.weight.data, 0, this.y, 0);
     return { shape: [...this.lead, O], data: this.y };
   }
 

@@ -1,7 +1,8 @@
 /**
  * Multi-layer and bidirectional recurrent nets with PyTorch's interface and names:
- * `RNN`, `LSTM`, `GRU` (and `IndRNN`), for any cell of the registry (cells/index.ts). Layer k reads layer k-1's output ([T,B,D*H], directions
- * concatenated); the reverse direction reads each sequence reversed within its length.
+ * `RNN`, `LSTM`, `GRU` (and `IndRNN`), for any cell of the registry (cells/index.ts). Layer k reads layer
+ * k-1's output ([T,B,D*H], directions concatenated); the reverse direction reads each sequence reversed
+ * within its length.
  *
  * Shapes (L = layers, D = 1 or 2 directions): x [T,B,I], output [T,B,D*H],
  * h0/hN/c0/cN [L*D,B,H], lengths [B] with 1 <= len <= T. With `batchFirst` (PyTorch's name) x,
@@ -35,7 +36,10 @@ export interface RecurrentOptions {
   bias?: boolean;
   /** 'zero' (default) or 'learned' (trainable initial_h / initial_c). Passing h0/c0 to forward overrides both. */
   initialState?: 'zero' | 'learned';
-  /** How W_hh is initialised: 'default' (PyTorch's uniform), 'orthogonal', 'identity', 'xavier', {type:'spectral', radius}. */
+  /**
+   * How W_hh is initialised: 'default' (PyTorch's uniform), 'orthogonal', 'identity', 'xavier',
+   * {type:'spectral', radius}.
+   */
   recurrentInit?: RecurrentInit;
   seed?: number;
   /** Dropout probability on the outputs of each layer except the last (PyTorch's `dropout`); default 0. */

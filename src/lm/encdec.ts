@@ -163,7 +163,10 @@ export class EncoderDecoder {
     return this.encoder.forward(x, { lengths });
   }
 
-  /** Teacher-forced forward + mean cross-entropy + backward through decoder and encoder; gradients += into params.grad. */
+  /**
+   * Teacher-forced forward + mean cross-entropy + backward through decoder and encoder; gradients += into
+   * params.grad.
+   */
   lossAndGrad(b: Seq2SeqBatch): StepResult {
     const { S, B, D } = b;
     const enc = this.encode(b.src, S, B, b.srcLengths);

@@ -56,8 +56,9 @@ export function tokenFeatures(token: string, o: HashingOptions): string[] {
   if (o.ngrams) {
     const cps = Array.from(`<${token}>`),
       [lo, hi] = o.ngrams;
+    // '#' keeps n-grams apart from words
     for (let n = lo; n <= hi; n++)
-      for (let s = 0; s + n <= cps.length; s++) out.push('#' + cps.slice(s, s + n).join('')); // '#' keeps n-grams apart from words
+      for (let s = 0; s + n <= cps.length; s++) out.push('#' + cps.slice(s, s + n).join(''));
   }
   return out;
 }

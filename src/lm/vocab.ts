@@ -98,7 +98,8 @@ export class CharVocab extends BaseVocab {
     if (policy === 'skip') return -1;
     const cp = tok.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
     throw new RangeError(
-      `character ${quote(tok)} (U+${cp}) at position ${pos} is not in the model's vocabulary of ${this.size} characters; ` +
+      `character ${quote(tok)} (U+${cp}) at position ${pos} ` +
+        `is not in the model's vocabulary of ${this.size} characters; ` +
         `remove it or pass onUnknown: 'skip' (--unknown skip)`,
     );
   }
@@ -130,7 +131,10 @@ export class WordVocab extends BaseVocab {
     if (this.unkId < 0) throw new RangeError(`WordVocab: the token list must contain ${UNK}`);
   }
 
-  /** The `maxSize` most frequent words (ties broken by first appearance) of at least `minCount` occurrences, plus `<unk>` (id 0). */
+  /**
+   * The `maxSize` most frequent words (ties broken by first appearance) of at least `minCount` occurrences,
+   * plus `<unk>` (id 0).
+   */
   static fromText(text: string, opts: { maxSize?: number; minCount?: number; lowercase?: boolean } = {}): WordVocab {
     const lowercase = opts.lowercase ?? false,
       maxSize = opts.maxSize ?? 10000,

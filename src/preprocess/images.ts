@@ -31,7 +31,8 @@ export function needChannels(t: Tensor, want: number, what: string, meaning: str
   const C = Array.isArray(t?.shape) ? t.shape[3] : undefined;
   if (t?.shape?.length === 4 && C !== want) {
     throw new ShapeError(
-      `${what}: expected ${want} channels (${meaning}) in the last dimension of [N, H, W, C], got ${C} in ${shapeStr(t.shape)}`,
+      `${what}: expected ${want} channels (${meaning}) in the last dimension of [N, H, W, C], ` +
+        `got ${C} in ${shapeStr(t.shape)}`,
     );
   }
   return checkImages(t, what, want);

@@ -48,7 +48,10 @@ export function resolveLcnOptions(o: LcnOptions = {}): Required<LcnOptions> {
   return { size, sigma, eps, acrossChannels: o.acrossChannels ?? true, divisive: o.divisive ?? true };
 }
 
-/** The 1-D Gaussian taps g[p] = exp(-(p - r)^2 / (2 sigma^2)), r = (size-1)/2, summing to 1; the 2-D window is g g^T. */
+/**
+ * The 1-D Gaussian taps g[p] = exp(-(p - r)^2 / (2 sigma^2)), r = (size-1)/2, summing to 1; the 2-D window
+ * is g g^T.
+ */
 export function gaussianWindow(size: number, sigma: number): Float64Array {
   const { size: k, sigma: s } = resolveLcnOptions({ size, sigma });
   const g = new Float64Array(k),

@@ -65,21 +65,24 @@ export class CovarianceAccumulator {
   add(batch: Tensor): this {
     if (!batch || !Array.isArray(batch.shape) || batch.shape.length < 2) {
       throw new ShapeError(
-        `CovarianceAccumulator.add: expected a batch [B, ...sample], got shape ${batch && Array.isArray(batch.shape) ? shapeStr(batch.shape) : typeof batch}`,
+        'CovarianceAccumulator.add: expected a batch [B, ...sample], ' +
+          `got shape ${batch && Array.isArray(batch.shape) ? shapeStr(batch.shape) : typeof batch}`,
       );
     }
     const sample = batch.shape.slice(1);
     if (!this.sampleShape) this.init(sample);
     if (sample.length !== this.sampleShape!.length || sample.some((d, i) => d !== this.sampleShape![i])) {
       throw new ShapeError(
-        `CovarianceAccumulator.add: expected samples of shape ${shapeStr(this.sampleShape!)}, got ${shapeStr(sample)} (batch ${shapeStr(batch.shape)})`,
+        `CovarianceAccumulator.add: expected samples of shape ${shapeStr(this.sampleShape!)}, ` +
+          `got ${shapeStr(sample)} (batch ${shapeStr(batch.shape)})`,
       );
     }
     const D = this.dim,
       B = batch.shape[0]!;
     if (batch.data.length !== B * D)
       throw new ShapeError(
-        `CovarianceAccumulator.add: shape ${shapeStr(batch.shape)} needs ${B * D} values, data has ${batch.data.length}`,
+        `CovarianceAccumulator.add: shape ${shapeStr(batch.shape)} needs ${B * D} values, ` +
+          `data has ${batch.data.length}`,
       );
     assertFinite(batch.data, 'CovarianceAccumulator.add');
     if (B === 0) return this;
@@ -167,7 +170,8 @@ export class Zca {
     const D = numel(p.sampleShape);
     if (p.mean.length !== D || p.values.length !== D || p.vectors.length !== D * D) {
       throw new ShapeError(
-        `Zca: sample shape ${shapeStr(p.sampleShape)} needs mean [${D}], values [${D}], vectors [${D * D}]; got ${p.mean.length}, ${p.values.length}, ${p.vectors.length}`,
+        `Zca: sample shape ${shapeStr(p.sampleShape)} needs mean [${D}], values [${D}], vectors [${D * D}]; ` +
+          `got ${p.mean.length}, ${p.values.length}, ${p.vectors.length}`,
       );
     }
     this.sampleShape = [...p.sampleShape];
@@ -182,7 +186,8 @@ export class Zca {
     checkVariance(vmax, p.mean, p.count);
     if (this.epsilon === 0 && !(p.values[0]! > 1e-12 * vmax)) {
       throw new RangeError(
-        `Zca: the covariance is singular (smallest eigenvalue ${p.values[0]!.toExponential(3)} vs largest ${vmax.toExponential(3)}; ` +
+        `Zca: the covariance is singular (smallest eigenvalue ${p.values[0]!.toExponential(3)} ` +
+          `vs largest ${vmax.toExponential(3)}; ` +
           `${p.count} samples of ${D} values); pass epsilon > 0`,
       );
     }
@@ -226,7 +231,8 @@ export class Zca {
       S = la.alloc64(D * D),
       P = la.alloc64(D * D);
     for (let k = 0; k < D; k++) {
-      const s = Math.sqrt(f(Math.max(0, this.values[k]!) + this.epsilon)); // rounding can leave tiny negative eigenvalues
+      // rounding can leave tiny negative eigenvalues
+      const s = Math.sqrt(f(Math.max(0, this.values[k]!) + this.epsilon));
       for (let i = 0, o = k * D; i < D; i++) S[o + i] = this.vectors[o + i]! * s;
     }
     la.gemm64(true, false, false, true, D, D, D, 1, S, 0, D, S, 0, D, P, 0, D);
@@ -259,7 +265,8 @@ export class Zca {
       this.sampleShape.every((d, i) => d === x.shape[i + 1]);
     if (!ok)
       throw new ShapeError(
-        `${what}: expected [B, ${this.sampleShape.join(', ')}] (the shape it was fitted on), got ${Array.isArray(x?.shape) ? shapeStr(x.shape) : typeof x}`,
+        `${what}: expected [B, ${this.sampleShape.join(', ')}] (the shape it was fitted on), ` +
+          `got ${Array.isArray(x?.shape) ? shapeStr(x.shape) : typeof x}`,
       );
     const D = this.dim,
       B = x.shape[0]!;

@@ -171,7 +171,8 @@ export class ESN {
       if (r.inputDim === 0) r.initialize(this.featureDim, s.F);
       else if (r.inputDim !== this.featureDim)
         throw new ShapeError(
-          `ESN.fit: readout ${i} was set up for ${r.inputDim} features but the ESN now gives ${this.featureDim} (readoutFeatures changed after fitting?); call fit to start over`,
+          `ESN.fit: readout ${i} was set up for ${r.inputDim} features but the ESN now gives ${this.featureDim} ` +
+            '(readoutFeatures changed after fitting?); call fit to start over',
         );
       else if (r.outputDim !== s.F)
         throw new ShapeError(`ESN.fit: readout ${i} predicts ${r.outputDim} features, y[${i}] has ${s.F}`);
@@ -236,7 +237,8 @@ export class ESN {
     if (!r.fitted) throw new RangeError(`${what}: readout ${i} is not fitted; call fit first`);
     if (r.inputDim !== this.featureDim)
       throw new ShapeError(
-        `${what}: readout ${i} was fitted on ${r.inputDim} features but the ESN now gives ${this.featureDim} (readoutFeatures changed after fitting?)`,
+        `${what}: readout ${i} was fitted on ${r.inputDim} features but the ESN now gives ${this.featureDim} ` +
+          '(readoutFeatures changed after fitting?)',
       );
     return r;
   }
@@ -289,13 +291,15 @@ export class ESN {
       O = rs[0]!.outputDim;
     if (O !== D) {
       throw new ShapeError(
-        `${what}: closing the loop needs outputs like inputs, but the readout gives ${O} features and the reservoir takes ${D}`,
+        `${what}: closing the loop needs outputs like inputs, ` +
+          `but the readout gives ${O} features and the reservoir takes ${D}`,
       );
     }
     members.forEach((m, k) => {
       if (m.reservoir.inputDim !== D || rs[k]!.outputDim !== O) {
         throw new ShapeError(
-          `${what}: member ${k} maps ${m.reservoir.inputDim} -> ${rs[k]!.outputDim} features, member 0 maps ${D} -> ${O}`,
+          `${what}: member ${k} maps ${m.reservoir.inputDim} -> ${rs[k]!.outputDim} features, ` +
+            `member 0 maps ${D} -> ${O}`,
         );
       }
     });

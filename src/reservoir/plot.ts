@@ -26,7 +26,8 @@ export function forecastSvg(f: Forecast, size: { width?: number; height?: number
   const n = f.t.length;
   if (f.truth.length !== n || f.prediction.length !== n) {
     throw new ShapeError(
-      `forecastSvg: t, truth and prediction must have equal lengths, got ${n}, ${f.truth.length}, ${f.prediction.length}`,
+      'forecastSvg: t, truth and prediction must have equal lengths, ' +
+        `got ${n}, ${f.truth.length}, ${f.prediction.length}`,
     );
   }
   const W = size.width ?? 720,
@@ -64,11 +65,13 @@ export function forecastSvg(f: Forecast, size: { width?: number; height?: number
   const ticks = [lo, (lo + hi) / 2, hi]
     .map(
       (v) =>
-        `<text x="${ml - 6}" y="${sy(v).toFixed(1)}" text-anchor="end" dominant-baseline="middle">${escapeXml(fmt(v))}</text>`,
+        `<text x="${ml - 6}" y="${sy(v).toFixed(1)}" text-anchor="end" dominant-baseline="middle">` +
+        `${escapeXml(fmt(v))}</text>`,
     )
     .join('');
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" ` +
+      'font-family="sans-serif" font-size="11">',
     `<title>${title}</title>`,
     `<rect x="0" y="0" width="${W}" height="${H}" fill="#fff"/>`,
     `<text x="${ml}" y="16" font-size="13">${title}</text>`,
@@ -79,7 +82,8 @@ export function forecastSvg(f: Forecast, size: { width?: number; height?: number
     `<text x="${W - mr}" y="${H - 10}" text-anchor="end">${escapeXml(fmt(t1))}</text>`,
     `<path d="${path(f.truth)}" fill="none" stroke="#333" stroke-width="1.5"/>`,
     `<path d="${path(f.prediction)}" fill="none" stroke="#d62728" stroke-width="1.2" stroke-dasharray="4 2"/>`,
-    `<text x="${W - mr - 150}" y="16" fill="#333">— truth</text><text x="${W - mr - 80}" y="16" fill="#d62728">- - prediction</text>`,
+    `<text x="${W - mr - 150}" y="16" fill="#333">— truth</text>` +
+      `<text x="${W - mr - 80}" y="16" fill="#d62728">- - prediction</text>`,
     '</svg>',
   ].join('\n');
 }

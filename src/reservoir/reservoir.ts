@@ -190,7 +190,8 @@ export class Reservoir {
     const need = uOff + T * this.batch * this.inputDim;
     if (!(uOff >= 0) || u.length < need) {
       throw new ShapeError(
-        `${what}: ${T} step(s) of [${this.batch}, ${this.inputDim}] inputs from offset ${uOff} need ${need} values, got ${u.length}`,
+        `${what}: ${T} step(s) of [${this.batch}, ${this.inputDim}] inputs from offset ${uOff} ` +
+          `need ${need} values, got ${u.length}`,
       );
     }
   }

@@ -43,7 +43,8 @@ export function asSeq(x: SeqLike, what: string): Seq {
         b = Math.floor(i / F) % B,
         f = i % F;
       throw new NonFiniteError(
-        `${what}: non-finite value ${v} at time step ${t}, sequence ${b}, feature ${f}; inputs and targets must be finite`,
+        `${what}: non-finite value ${v} at time step ${t}, sequence ${b}, feature ${f}; ` +
+          'inputs and targets must be finite',
       );
     }
   }

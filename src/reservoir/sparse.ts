@@ -134,13 +134,17 @@ export function csrMatVecBatch(
   const { rows, cols, rowPtr, colIdx, values } = A;
   if (X.length < xOff + B * cols || Y.length < yOff + B * rows) {
     throw new RangeError(
-      `csrMatVecBatch: [${rows}, ${cols}] times ${B} vectors needs ${B * cols} inputs after ${xOff} and ${B * rows} outputs after ${yOff}, got arrays of ${X.length} and ${Y.length}`,
+      `csrMatVecBatch: [${rows}, ${cols}] times ${B} vectors needs ${B * cols} inputs after ${xOff} ` +
+        `and ${B * rows} outputs after ${yOff}, got arrays of ${X.length} and ${Y.length}`,
     );
   }
   linalgOf().csrMatVec(rows, cols, B, rowPtr, colIdx, values, X, xOff, Y, yOff, acc);
 }
 
-/** A copy of A whose arrays live in the backend's memory, so its kernel reads them in place (A itself where it has none). */
+/**
+ * A copy of A whose arrays live in the backend's memory, so its kernel reads them in place (A itself where it
+ * has none).
+ */
 export function csrToBackend(A: CSR, be: Backend = getBackend()): CSR {
   const la = be.linalg;
   if (!la) return A;

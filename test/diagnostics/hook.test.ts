@@ -23,7 +23,9 @@ function setup(cell: 'rnn' | 'lstm' | 'gru', every: number, clipNorm?: number) {
   return { task, model, diag, trainer, seen };
 }
 
-test('Diagnostics measures step 1 and every N-th step, with ||dL/dh_t|| per layer, spectra, Jacobians, saturation', () => {
+const MEASURES =
+  'Diagnostics measures step 1 and every N-th step, with ||dL/dh_t|| per layer, spectra, Jacobians, saturation';
+test(MEASURES, () => {
   const { task, model, diag, trainer, seen } = setup('rnn', 4, 0.05);
   const rng = new Rng(2);
   for (let s = 0; s < 9; s++) trainer.train(task.batch(rng, 8));

@@ -89,7 +89,8 @@ function check(spec: Spec): void {
   const r1 = gradCheck(loss, m.params.data, grad);
   assert.ok(
     r1.maxRelError < TOL,
-    `${name} params: rel error ${r1.maxRelError} at ${m.params.list.find((p) => r1.worstIndex >= p.offset && r1.worstIndex < p.offset + p.size)?.name}`,
+    `${name} params: rel error ${r1.maxRelError} ` +
+      `at ${m.params.list.find((p) => r1.worstIndex >= p.offset && r1.worstIndex < p.offset + p.size)?.name}`,
   );
   const r2 = gradCheck(loss, x, dx);
   assert.ok(r2.maxRelError < TOL, `${name} dx: rel error ${r2.maxRelError}`);

@@ -37,7 +37,9 @@ let worst = 0;
 
 for (const backend of listBackends())
   for (const c of fx.cases) {
-    const label = `[${backend}] ${c.mode}${c.nonlinearity ? `(${c.nonlinearity})` : ''} L=${c.L}${c.bi ? ' bidirectional' : ''}${c.lengths ? ` lengths=${c.lengths}` : ''}`;
+    const label =
+      `[${backend}] ${c.mode}${c.nonlinearity ? `(${c.nonlinearity})` : ''} L=${c.L}` +
+      `${c.bi ? ' bidirectional' : ''}${c.lengths ? ` lengths=${c.lengths}` : ''}`;
     test(`matches PyTorch ${fx.torch_version}: ${label}`, () => {
       const o = { inputSize: c.I, hiddenSize: c.H, numLayers: c.L, bidirectional: c.bi, backend };
       const m: RecurrentStack =
@@ -82,7 +84,8 @@ for (const backend of listBackends())
 
 test('largest relative error against PyTorch is reported', () => {
   console.log(
-    `# largest relative error vs PyTorch over ${fx.cases.length} cases x ${listBackends().join(', ')}: ${worst.toExponential(3)}`,
+    `# largest relative error vs PyTorch over ${fx.cases.length} cases x ${listBackends().join(', ')}: ` +
+      `${worst.toExponential(3)}`,
   );
   assert.ok(worst <= TOL);
 });

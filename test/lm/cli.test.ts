@@ -48,7 +48,8 @@ test('recur lm train / sample / eval round trip with --json; bad input exits 3, 
   assert.equal(unk.status, 3);
   assert.match(unk.stderr, /"Z" \(U\+005A\) at position 0 is not in the model's vocabulary/);
   assert.equal(recur('sample', '--model', run, '--prime', 'Zebra', '--unknown', 'skip', '--length', '3').status, 0);
-  assert.equal(recur('train', '--text', text, ...tiny, '--steps', '1', '--out', run).status, 3); // has a checkpoint: --force needed
+  // has a checkpoint: --force needed
+  assert.equal(recur('train', '--text', text, ...tiny, '--steps', '1', '--out', run).status, 3);
   assert.equal(recur('train', '--text', join(dir, 'missing.txt')).status, 3);
   assert.equal(recur('sample', '--model', join(dir, 'nothing')).status, 3);
   writeFileSync(join(dir, 'junk.safetensors'), 'not a checkpoint at all');

@@ -20,7 +20,9 @@ for (const [cell, layers] of [
   ['gru', 1],
   ['rnn', 2],
 ] as const) {
-  test(`encoder-decoder (${cell}, ${layers} layers, ragged sources and targets): gradients match finite differences`, () => {
+  const title =
+    `encoder-decoder (${cell}, ${layers} layers, ragged sources and targets): ` + 'gradients match finite differences';
+  test(title, () => {
     const m = new EncoderDecoder({
       srcVocab: 5,
       tgtVocab: 6,
@@ -35,10 +37,12 @@ for (const [cell, layers] of [
     m.params.zeroGrad();
     m.lossAndGrad(b);
     const g = Float64Array.from(m.params.grad);
-    const r = gradCheck(() => m.loss(b), m.params.data, g, { atol: 1e-5 }); // below 1e-5, the absolute error (~1e-10 from rounding) is what counts
+    // below 1e-5, the absolute error (~1e-10 from rounding) is what counts
+    const r = gradCheck(() => m.loss(b), m.params.data, g, { atol: 1e-5 });
     assert.ok(
       r.maxRelError < 1e-4,
-      `rel error ${r.maxRelError} at ${m.params.list.find((p) => r.worstIndex >= p.offset && r.worstIndex < p.offset + p.size)?.name}`,
+      `rel error ${r.maxRelError} ` +
+        `at ${m.params.list.find((p) => r.worstIndex >= p.offset && r.worstIndex < p.offset + p.size)?.name}`,
     );
     // The gradient reaches the encoder only through the state handed to the decoder.
     const enc = m.params.list.filter((p) => p.name.startsWith('encoder.'));

@@ -13,10 +13,12 @@ for (const direct of [false, true]) {
     m.params.zeroGrad();
     m.lossAndGrad({ context: ctx, targets: tgt });
     const g = Float64Array.from(m.params.grad);
-    const r = gradCheck(() => m.lossAndGrad({ context: ctx, targets: tgt }).loss, m.params.data, g); // (its gradient side effect is unused)
+    // (its gradient side effect is unused)
+    const r = gradCheck(() => m.lossAndGrad({ context: ctx, targets: tgt }).loss, m.params.data, g);
     assert.ok(
       r.maxRelError < 1e-6,
-      `rel error ${r.maxRelError} at ${m.params.list.find((p) => r.worstIndex >= p.offset && r.worstIndex < p.offset + p.size)?.name}`,
+      `rel error ${r.maxRelError} ` +
+        `at ${m.params.list.find((p) => r.worstIndex >= p.offset && r.worstIndex < p.offset + p.size)?.name}`,
     );
     assert.deepEqual(
       m.params.list.map((p) => p.name),

@@ -240,7 +240,9 @@ test('a fresh softmax model starts near ln V (char-rnn sanity check)', () => {
   assert.ok(Math.abs(r.loss - Math.log(V)) < 0.15, `initial loss ${r.loss} vs ln V ${Math.log(V)}`);
 });
 
-test('one Trainer for any Trainable: clipping, the guard, the schedule, constrain and hooks hold for a custom model', () => {
+const ONE_TRAINER =
+  'one Trainer for any Trainable: clipping, the guard, the schedule, constrain and hooks hold for a custom model';
+test(ONE_TRAINER, () => {
   // A two-parameter quadratic, loss = 0.5 |p - target|^2, as a plain object: no SequenceModel involved.
   const params = new Params('float64');
   const p = params.declare('p', [2], (a) => a.fill(0));
@@ -288,7 +290,9 @@ test('one Trainer for any Trainable: clipping, the guard, the schedule, constrai
   assert.throws(() => strict.train([1, 1]), NonFiniteError);
 });
 
-test('truncated BPTT with overlapping windows counts each step once (skip), for MSE heads too, without touching targets', () => {
+const OVERLAP =
+  'truncated BPTT with overlapping windows counts each step once (skip), for MSE heads too, without touching targets';
+test(OVERLAP, () => {
   const m = new SequenceModel({
     cell: 'gru',
     inputSize: 2,

@@ -44,7 +44,8 @@ export class GRUCore extends RecurrentCore {
     this.projectInput(x, T, B, false);
     for (let t = 0; t < T; t++) {
       if (this.bHh) be.fillRows(B, 3 * H, this.HP, t * G3, this.bHh.data, 0);
-      be.gemm(false, true, this.bHh !== null, B, 3 * H, H, this.HS, t * BH, this.wHh.data, 0, this.HP, t * G3); // hp = W_hh h + b_hh
+      // hp = W_hh h + b_hh
+      be.gemm(false, true, this.bHh !== null, B, 3 * H, H, this.HS, t * BH, this.wHh.data, 0, this.HP, t * G3);
       be.gruCell(B, H, this.XP, t * G3, this.HP, t * G3, this.HS, t * BH, this.HS, (t + 1) * BH);
       this.holdFinished(t, null);
     }

@@ -63,7 +63,8 @@ export class IndRNNCore extends RecurrentCore {
       u = this.wHh.data;
     this.projectInput(x, T, B, false);
     for (let t = 0; t < T; t++) {
-      be.indrnnCell(this.code, B, H, this.XP, t * BH, u, 0, this.HS, t * BH, this.HS, (t + 1) * BH); // h = act(xp + u h)
+      // h = act(xp + u h)
+      be.indrnnCell(this.code, B, H, this.XP, t * BH, u, 0, this.HS, t * BH, this.HS, (t + 1) * BH);
       this.holdFinished(t, null);
     }
     this.writeOutputs();

@@ -73,7 +73,8 @@ export class LSTMCore extends RecurrentCore {
       return { y: this.Y, hN: this.HS.subarray(T * BH, (T + 1) * BH), cN: this.CS.subarray(T * BH, (T + 1) * BH) };
     }
     for (let t = 0; t < T; t++) {
-      be.gemm(false, true, true, B, 4 * H, H, this.HS, t * BH, this.wHh.data, 0, this.XP, t * G4); // gates += h_{t-1} W_hh^T
+      // gates += h_{t-1} W_hh^T
+      be.gemm(false, true, true, B, 4 * H, H, this.HS, t * BH, this.wHh.data, 0, this.XP, t * G4);
       be.lstmCell(
         B,
         H,
