@@ -75,7 +75,7 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   confirm: {
     type: 'boolean',
     default: true,
-    help: 'a check under 1% wrong counts only when the final-eval-n set confirms it (--no-confirm: the check alone)',
+    help: 'a check under 1% wrong counts only when the final-eval-n set confirms it (off: the check alone)',
   },
   'stop-on-success': { type: 'boolean', default: true, help: 'stop at the first evaluation under 1% wrong' },
   'checkpoint-every': {
