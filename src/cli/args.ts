@@ -35,6 +35,13 @@ export interface CommandIO {
   out: (s: string) => void; // stdout line
   err: (s: string) => void; // stderr line
   isTTY: boolean;
+  /**
+   * Progress redrawn in place on a terminal: written to stderr as given (control codes kept, no
+   * newline added). Only called when isTTY; every other byte a command prints goes through out/err.
+   */
+  tty?: (s: string) => void;
+  /** Width of the terminal, for redrawn lines. */
+  columns?: number;
 }
 
 export interface Command {

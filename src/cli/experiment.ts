@@ -454,7 +454,7 @@ export const command: Command = {
           experiment: which,
           run: dir,
           rows,
-          ...(which === 'pascanu' ? { success: successTable(rows) } : {}),
+          ...(which === 'pascanu' ? { success: snakeKeys(successTable(rows)) } : {}),
         }),
       );
     else if (which === 'pascanu')

@@ -173,7 +173,7 @@ async function train(o: Record<string, any>, path: string, io: CommandIO): Promi
     );
   const onReport = (p: Progress) => {
     if (o.quiet) return;
-    if (live) process.stderr.write('\r\x1b[K');
+    if (live) io.tty?.('\r\x1b[K');
     io.err(
       `${fmt(p.loss, 6).padStart(10)} ${fmt(p.sinceLast, 6).padStart(10)} ${String(p.rows).padStart(12)} ` +
         `${String(Math.round(p.rowsPerSec)).padStart(10)}${o.passes > 1 ? `  pass ${p.pass}` : ''}`,
@@ -181,9 +181,7 @@ async function train(o: Record<string, any>, path: string, io: CommandIO): Promi
   };
   const onTick = live
     ? (p: Progress) =>
-        process.stderr.write(
-          `\r\x1b[K  ${p.rows} rows  ${Math.round(p.rowsPerSec)} rows/s  progressive loss ${fmt(p.loss)}`,
-        )
+        io.tty?.(`\r\x1b[K  ${p.rows} rows  ${Math.round(p.rowsPerSec)} rows/s  progressive loss ${fmt(p.loss)}`)
     : undefined;
   // The model is built once the header (or --columns) gives the column names.
   const cpu0 = process.cpuUsage();
@@ -192,14 +190,14 @@ async function train(o: Record<string, any>, path: string, io: CommandIO): Promi
   );
   const cpu = process.cpuUsage(cpu0),
     cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  if (live) process.stderr.write('\r\x1b[K');
+  if (live) io.tty?.('\r\x1b[K');
   const m = stats.model;
   reportBad(io, 'train', stats);
   let test: ScoreStats | null = null;
   if (o.test) test = await dataErrors(() => scoreStream(m, o.test, csvOptions(o, o.test), undefined, o.fast));
   if (test) reportBad(io, 'test', test);
   if (o.model) writeFileAtomic(o.model, m.toSafetensors());
-  else io.err('recur hash train: note: the model was not saved (give --model FILE to keep it)');
+  else if (!o.quiet) io.err('recur hash train: note: the model was not saved (give --model FILE to keep it)');
   const result = {
     command: 'hash train',
     file: path,

@@ -11,7 +11,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readInput, readInputText } from '../node/files.js';
 import { join } from 'node:path';
 import type { Command, CommandIO, FlagSpec } from './args.js';
-import { InputError, UsageError } from './args.js';
+import { InputError, UsageError, camel } from './args.js';
 import { SafetensorsError } from '../safetensors.js';
 import type { UnknownPolicy, Vocab } from '../lm/vocab.js';
 import { RecurrentLM } from '../lm/lm.js';
@@ -120,7 +120,7 @@ const FLAGS: Record<string, FlagSpec> = {
     type: 'string',
     default: 'constant',
     choices: ['constant', 'cosine'],
-    help: 'train: learning-rate schedule; cosine decays over --decay-steps, or over --max-seconds when only they are set',
+    help: 'train: learning-rate schedule; cosine decays over --decay-steps, or over --max-seconds when only it is set',
   },
   warmup: { only: ['train'], type: 'int', default: 0, min: 0, max: 1e9, help: 'train: linear warm-up steps' },
   'decay-steps': {
@@ -304,6 +304,22 @@ const FLAGS: Record<string, FlagSpec> = {
     help: 'kernel backend (ts, wasm), or webgpu: train on the GPU',
   },
 };
+
+/** Flags `lm train --resume` takes: new totals; everything else comes from the run's config.json. */
+const RESUME_FLAGS = new Set(['resume', 'steps', 'epochs', 'max-seconds', 'minutes', 'threads', 'backend']);
+
+/** A flag given with --resume that the run's config.json overrides would do nothing: refuse it (exit 2). */
+function refuseWithResume(o: Record<string, any>): void {
+  for (const [k, s] of Object.entries(FLAGS)) {
+    if (RESUME_FLAGS.has(k) || s.renamed) continue;
+    const v = o[camel(k)];
+    if (v !== undefined && JSON.stringify(v) !== JSON.stringify(s.default))
+      throw new UsageError(
+        `--${k} has no effect with --resume (the run's config.json decides it); ` +
+          'only --steps, --epochs, --max-seconds, --threads and --backend may change',
+      );
+  }
+}
 
 function readText(path: string | undefined): string {
   if (!path) throw new UsageError('--text FILE is required');
@@ -517,6 +533,7 @@ export const command: Command = {
     if (rest.length) throw new UsageError(`unexpected argument '${rest[0]}'`);
     switch (sub) {
       case 'train':
+        if (o.resume) refuseWithResume(o);
         return lmTrain(o, io);
       case 'sample':
         return sample(o, io);

@@ -78,6 +78,8 @@ export function defaultIO(): CommandIO {
     out: (s) => process.stdout.write(safe(s) + '\n'),
     err: (s) => process.stderr.write(safe(s) + '\n'),
     isTTY: Boolean(process.stderr.isTTY),
+    tty: (s) => process.stderr.write(s),
+    columns: process.stderr.columns,
   };
 }
 
