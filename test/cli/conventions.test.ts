@@ -338,11 +338,8 @@ test('exit codes: directories and missing paths 3, plainly; out-of-range values 
   ]) {
     const r = await run(...argv);
     assert.equal(r.code, 3, `${argv.join(' ')}: ${r.stderr}`);
-    assert.match(
-      r.stderr,
-      /(adir|nonexistent).*(is a directory|no such file|no checkpoint|does not exist)/,
-      argv.join(' '),
-    );
+    assert.match(r.stderr, /adir|nonexistent/, argv.join(' '));
+    assert.match(r.stderr, /is a directory|no such file|no checkpoint|does not exist/, argv.join(' '));
     assert.doesNotMatch(r.stderr, /EISDIR|ENOENT|at .*\.js:\d+/, argv.join(' '));
   }
   for (const [argv, flag] of [
