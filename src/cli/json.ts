@@ -2,12 +2,12 @@
  * JSON the CLI prints (--json) and writes for people (result.json, results.json, metrics) uses
  * snake_case keys. Library objects keep their camelCase fields; `snakeKeys` converts them at
  * the edge. Keys that are not identifiers (a pipeline named 'yuv+lcn', a file path) are data and
- * pass through, and so do one-letter math symbols (T, H, N: the names the flags use).
+ * pass through, and so do one-letter math symbols and their plurals (T, Ts, H, N: as the flags spell them).
  */
 
-/** `rowsPerSec` -> `rows_per_sec`, `lstmH` -> `lstm_h`, `Ts` -> `ts`; `T` stays `T`. */
+/** `rowsPerSec` -> `rows_per_sec`, `lstmH` -> `lstm_h`; `T` and `Ts` stay. */
 export function snakeKey(k: string): string {
-  if (!/^[A-Za-z][A-Za-z0-9]*$/.test(k) || /^[A-Z]$/.test(k)) return k;
+  if (!/^[A-Za-z][A-Za-z0-9]*$/.test(k) || /^[A-Z]s?$/.test(k)) return k;
   return k.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 }
 

@@ -21,8 +21,8 @@ async function run(...argv: string[]) {
 const dir = mkdtempSync(join(tmpdir(), 'recur-conv-'));
 const p = (name: string) => join(dir, name);
 
-/** Keys that are not snake_case on purpose: the one-letter math symbols the flags use, and data labels. */
-const ALLOWED = new Set(['T', 'H', 'N', 'yuv+lcn']);
+/** Keys that are not snake_case on purpose: math symbols as the flags spell them (--T, --Ts), and data labels. */
+const ALLOWED = new Set(['T', 'Ts', 'H', 'N', 'yuv+lcn']);
 
 function badKeys(v: unknown, where: string, out: Set<string>): Set<string> {
   if (Array.isArray(v)) for (const x of v) badKeys(x, where, out);
@@ -58,6 +58,7 @@ test('snakeKey: camelCase to snake_case; math symbols and data labels pass throu
   assert.equal(snakeKey('rowsPerSec'), 'rows_per_sec');
   assert.equal(snakeKey('lstmH'), 'lstm_h');
   assert.equal(snakeKey('T'), 'T');
+  assert.equal(snakeKey('Ts'), 'Ts');
   assert.equal(snakeKey('yuv+lcn'), 'yuv+lcn');
   assert.equal(snakeKey('already_snake'), 'already_snake');
   assert.deepEqual(snakeKeys({ aB: [{ cD: 1 }], e: null, f: new Float32Array(1) }), {
