@@ -234,6 +234,16 @@ export function parseArgs(
   return { opts, positionals, notes };
 }
 
+/** The flags of `flags` whose value in `opts` is not their default (given on the command line, in effect). */
+export function changedFlags(opts: Record<string, any>, flags: Record<string, FlagSpec>): string[] {
+  return Object.entries(flags)
+    .filter(([k, s]) => {
+      const v = opts[camel(k)];
+      return !s.renamed && v !== undefined && JSON.stringify(v) !== JSON.stringify(s.default);
+    })
+    .map(([k]) => k);
+}
+
 /** The command as one of its subcommands sees it: the flags of `sub` only. */
 export function subcommand(cmd: Command, sub: string): Command {
   const flags = Object.fromEntries(Object.entries(cmd.flags).filter(([, s]) => !s.only || s.only.includes(sub)));

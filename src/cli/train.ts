@@ -222,7 +222,7 @@ export const command: Command = {
 };
 
 /** The task, or a usage error naming --T (the one flag whose valid range depends on the task). */
-function taskFor(cfg: TaskConfig): Task {
+export function taskFor(cfg: TaskConfig): Task {
   try {
     return makeTask(cfg);
   } catch (e) {

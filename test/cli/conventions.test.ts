@@ -212,6 +212,16 @@ test('flags per subcommand: a sibling flag is refused naming the subcommand it b
     assert.equal(r.code, 2, argv.join(' '));
     assert.match(r.stderr, re);
   }
+  // eval's two forms: a task run (RUN_DIR) and MODEL DATA each take their own flags
+  const e1 = await run('eval', p('tr'), '--target', 'y');
+  assert.equal(e1.code, 2);
+  assert.match(e1.stderr, /--target applies to recur eval MODEL DATA, not to a task run/);
+  const e2 = await run('eval', p('m.safetensors'), p('f.csv'), '--n', '5');
+  assert.equal(e2.code, 2);
+  assert.match(e2.stderr, /--n applies to a task run/);
+  const e3 = await run('eval', p('tr'), '--T', '1');
+  assert.equal(e3.code, 2);
+  assert.match(e3.stderr, /--T must be/);
   // a subcommand's help lists its own flags only; the family's lists them all
   const sample = (await run('lm', 'sample', '--help')).out.join('\n');
   assert.match(sample, /^Usage: recur lm sample \[options\]/);
