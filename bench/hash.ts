@@ -76,12 +76,12 @@ function recur(label: string, train: string, test: string, flags: string[]): Row
   return {
     learner: label,
     source: 'live',
-    rowsPerSec: r.rowsPerSec,
-    rowsPerCpuSec: r.rowsPerCpuSec,
-    testLogLoss: r.test.logLoss,
+    rowsPerSec: r.rows_per_sec,
+    rowsPerCpuSec: r.rows_per_cpu_sec,
+    testLogLoss: r.test.log_loss,
     testAuc: r.test.auc,
-    peakRssMiB: r.peakRssMiB,
-    progressiveLoss: r.progressiveLoss,
+    peakRssMiB: r.peak_rss_mib,
+    progressiveLoss: r.progressive_loss,
     seconds: r.seconds,
     command: `recur hash train ${rel(train)} --test ${rel(test)} ${flags.join(' ')}`,
   };

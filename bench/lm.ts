@@ -231,7 +231,7 @@ function recurTrainArgs(o: Record<string, any>, out: string): string[] {
     ...(s.input_dropout ? ['--input-dropout', s.input_dropout] : []),
     ...(s.output_dropout ? ['--output-dropout', s.output_dropout] : []),
     ...['--batch', s.batch, '--bptt', s.bptt, '--lr', s.lr, '--schedule', 'cosine', '--warmup', s.warmup],
-    ...['--min-lr', s.min_lr, '--clip', s.clip, '--threads', s.threads, '--minutes', s.minutes],
+    ...['--min-lr', s.min_lr, '--clip', s.clip, '--threads', s.threads, '--max-seconds', s.minutes * 60],
     ...['--eval-batch', s.eval_batch, '--eval-every', 0, '--dev', s.dev, '--seed', s.seed],
     ...['--out', out, '--force', '--json'],
   ].map(String);
@@ -304,7 +304,18 @@ function word(o: Record<string, any>): Record<string, unknown> | null {
   const args = [
     ...['lm', 'train', '--text', file, '--level', 'word', '--lowercase', '--max-vocab', o.wordVocab],
     ...['--embed', o.wordEmbed, '--hidden', o.wordHidden, '--batch', 32, '--bptt', 32, '--lr', 0.003],
-    ...['--schedule', 'cosine', '--warmup', 50, '--clip', 1, '--threads', o.threads, '--minutes', o.wordMinutes],
+    ...[
+      '--schedule',
+      'cosine',
+      '--warmup',
+      50,
+      '--clip',
+      1,
+      '--threads',
+      o.threads,
+      '--max-seconds',
+      o.wordMinutes * 60,
+    ],
     ...['--input-dropout', o.wordInputDropout, '--output-dropout', o.wordOutputDropout],
     ...['--ngram', o.ngram, '--eval-every', 0, '--seed', o.seed, '--out', join(dir, 'run'), '--force', '--json'],
   ].map(String);

@@ -22,12 +22,26 @@ export interface FlagSpec {
   /** Exclusive bounds (e.g. a learning rate: above 0). */
   above?: number;
   below?: number;
+  /** The subcommands (`lm train`, `hash eval`: the first argument) that take this flag; absent: all. */
+  only?: readonly string[];
+  /**
+   * An old name kept working: its value (times `scale`) is stored as flag `use`, and a note
+   * naming `--use` goes to stderr. Shown apart in the help.
+   */
+  renamed?: { use: string; scale?: number };
 }
 
 export interface CommandIO {
   out: (s: string) => void; // stdout line
   err: (s: string) => void; // stderr line
   isTTY: boolean;
+  /**
+   * Progress redrawn in place on a terminal: written to stderr as given (control codes kept, no
+   * newline added). Only called when isTTY; every other byte a command prints goes through out/err.
+   */
+  tty?: (s: string) => void;
+  /** Width of the terminal, for redrawn lines. */
+  columns?: number;
 }
 
 export interface Command {
@@ -41,6 +55,11 @@ export interface Command {
   run(opts: Record<string, any>, positionals: string[], io: CommandIO): Promise<number>;
   /** For a command whose flags depend on its first argument (`experiment NAME`): the command that parses the rest. */
   resolve?(argv: string[]): Promise<Command>;
+  /**
+   * Subcommands (the first argument) and the arguments each takes after its name (usage text);
+   * each subcommand takes the flags whose `only` names it, and those without `only`.
+   */
+  subcommands?: Record<string, string>;
 }
 
 export const COMMON_FLAGS: Record<string, FlagSpec> = {
@@ -134,14 +153,25 @@ function convert(name: string, spec: FlagSpec, raw: string): unknown {
   }
 }
 
+/** Where a flag table belongs, for messages about flags of a sibling subcommand. */
+export interface ParseContext {
+  /** e.g. 'lm sample' */
+  where: string;
+  /** Every flag of the command family (`lm`), to say which subcommands a flag belongs to. */
+  family: Record<string, FlagSpec>;
+}
+
 export function parseArgs(
   argv: string[],
   flags: Record<string, FlagSpec>,
-): { opts: Record<string, any>; positionals: string[] } {
+  ctx?: ParseContext,
+): { opts: Record<string, any>; positionals: string[]; notes: string[] } {
   const all = { ...COMMON_FLAGS, ...flags };
   const opts: Record<string, any> = {};
   for (const [k, s] of Object.entries(all)) if (s.default !== undefined) opts[camel(k)] = s.default;
-  const positionals: string[] = [];
+  const positionals: string[] = [],
+    notes: string[] = [];
+  const live = Object.keys(all).filter((k) => !all[k]!.renamed);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--') {
@@ -171,7 +201,16 @@ export function parseArgs(
       continue;
     }
     if (!spec) {
-      const s = closest(name, Object.keys(all));
+      const s = closest(name, live);
+      const other = ctx?.family[name.startsWith('no-') && !ctx.family[name] ? name.slice(3) : name];
+      if (ctx && other)
+        throw new UsageError(
+          `unknown flag --${name} for ${ctx.where}` +
+            (other.only
+              ? ` (it applies to ${other.only.map((c) => `${ctx.where.split(' ')[0]} ${c}`).join(', ')})`
+              : '') +
+            (s ? `; did you mean --${s}?` : ''),
+        );
       throw new UsageError(`unknown option --${name}${s ? ` (did you mean --${s}?)` : ''}`);
     }
     if (spec.type === 'boolean' && value === undefined) {
@@ -182,9 +221,34 @@ export function parseArgs(
       value = argv[++i];
       if (value === undefined) throw new UsageError(`--${name} needs a value`);
     }
-    opts[camel(name)] = convert(name, spec, value);
+    const v = convert(name, spec, value);
+    if (spec.renamed) {
+      const { use, scale } = spec.renamed;
+      opts[camel(use)] = scale !== undefined ? (v as number) * scale : v;
+      notes.push(
+        `--${name} is deprecated: use --${use}` +
+          (scale !== undefined ? ` (--${name} ${value} = --${use} ${(v as number) * scale})` : ''),
+      );
+    } else opts[camel(name)] = v;
   }
-  return { opts, positionals };
+  return { opts, positionals, notes };
+}
+
+/** The flags of `flags` whose value in `opts` is not their default (given on the command line, in effect). */
+export function changedFlags(opts: Record<string, any>, flags: Record<string, FlagSpec>): string[] {
+  return Object.entries(flags)
+    .filter(([k, s]) => {
+      const v = opts[camel(k)];
+      return !s.renamed && v !== undefined && JSON.stringify(v) !== JSON.stringify(s.default);
+    })
+    .map(([k]) => k);
+}
+
+/** The command as one of its subcommands sees it: the flags of `sub` only. */
+export function subcommand(cmd: Command, sub: string): Command {
+  const flags = Object.fromEntries(Object.entries(cmd.flags).filter(([, s]) => !s.only || s.only.includes(sub)));
+  const args = cmd.subcommands?.[sub];
+  return { ...cmd, name: `${cmd.name} ${sub}`, positionals: args || undefined, flags, subcommands: undefined };
 }
 
 export function camel(s: string): string {
@@ -203,14 +267,21 @@ export function helpText(prog: string, cmd: Command): string {
     '',
     'Options:',
   ];
-  const all = { ...flagsOf(cmd), ...COMMON_FLAGS };
+  const every = { ...flagsOf(cmd), ...COMMON_FLAGS };
+  const all = Object.fromEntries(Object.entries(every).filter(([, s]) => !s.renamed));
+  const old = Object.entries(every).filter(([, s]) => s.renamed);
   const left = (k: string, s: FlagSpec) => `  --${k}${s.type === 'boolean' ? '' : ` ${metavar(s)}`}`;
-  const width = Math.max(...Object.entries(all).map(([k, s]) => left(k, s).length)) + 2;
+  const width = Math.max(...Object.entries(every).map(([k, s]) => left(k, s).length)) + 2;
   for (const [k, s] of Object.entries(all)) {
+    const d = Array.isArray(s.default) ? s.default.join(',') : s.default;
     const dflt =
-      s.default !== undefined && s.type !== 'boolean'
-        ? ` (default: ${Array.isArray(s.default) ? s.default.join(',') : s.default})`
-        : '';
+      s.type === 'boolean'
+        ? s.default === true
+          ? ` (default: on; --no-${k} to turn off)`
+          : ''
+        : d !== undefined && d !== ''
+          ? ` (default: ${d})`
+          : '';
     const ch = s.choices ? ` [${s.choices.join('|')}]` : '';
     const range =
       (s.type === 'int' || s.type === 'number') && [s.min, s.max, s.above, s.below].some((b) => b !== undefined)
@@ -218,6 +289,19 @@ export function helpText(prog: string, cmd: Command): string {
         : '';
     lines.push(`${left(k, s).padEnd(width)}${s.help}${ch}${range}${dflt}`);
   }
+  if (old.length) {
+    lines.push('', 'Old names (still accepted, with a note on stderr):');
+    for (const [k, s] of old) {
+      const { use, scale } = s.renamed!;
+      lines.push(`${left(k, s).padEnd(width)}deprecated: use --${use}${scale !== undefined ? ` (x ${scale})` : ''}`);
+    }
+  }
+  if (cmd.subcommands && Object.keys(cmd.subcommands).length)
+    lines.push(
+      '',
+      `Each subcommand takes only its own flags: recur ${cmd.name} ` +
+        `${Object.keys(cmd.subcommands).join('|')} --help lists them.`,
+    );
   if (cmd.details) lines.push('', cmd.details);
   return lines.join('\n');
 }

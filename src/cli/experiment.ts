@@ -21,6 +21,7 @@ import { EXPERIMENTS } from '../experiments/registry.js';
 import { experimentCommand } from './experiments/run.js';
 import { LiveRuns, type RunProgress } from './progress.js';
 import { readRuns } from './report.js';
+import { snakeKeys } from './json.js';
 
 interface ModelSpec {
   id: string;
@@ -83,7 +84,7 @@ export function lectureArgs(o: Record<string, any>, part: LecturePart, m: ModelS
     ...['--steps', String(part.steps), '--seed', String(o.seed), '--eval-every', String(o.evalEvery)],
     ...['--eval-n', String(o.evalN), '--final-eval-n', String(o.finalEvalN), '--diag-every', String(o.diagEvery)],
     ...['--checkpoint-every', '0', '--threads', '1', '--label', m.label, '--progress', 'json'],
-    ...(o.budget > 0 ? ['--max-seconds', String(o.budget)] : []),
+    ...(o.maxSeconds > 0 ? ['--max-seconds', String(o.maxSeconds)] : []),
     ...m.args,
     ...(o.backend ? ['--backend', o.backend] : []),
     ...['--out', out, '--force'],
@@ -137,7 +138,7 @@ export async function lecture(
       cost.push(part.steps * part.T * STEP_COST[m.id]!);
     }
   }
-  run.writeJSON('config.json', { experiment: 'lecture', options: o, parts, jobs });
+  run.writeJSON('config.json', { experiment: 'lecture', options: snakeKeys(o), parts, jobs });
   if (!o.json)
     io.out(
       `lecture experiment: ${jobs.length} runs, ${parallel} at a time (one thread each; ${cores} cores), ` +
@@ -235,12 +236,13 @@ export const EXPERIMENT_FLAGS = {
     max: 1e9,
     help: 'step budget per run (the same for every model)',
   },
-  budget: {
+  'max-seconds': {
     type: 'number' as const,
     default: 0,
     min: 0,
     help: 'also stop a run after this many seconds of training (0 = off: results then depend on the machine)',
   },
+  budget: { type: 'number' as const, min: 0, renamed: { use: 'max-seconds' }, help: '' },
   'eval-every': {
     type: 'int' as const,
     default: 100,
@@ -292,7 +294,7 @@ export const PASCANU_FLAGS = {
 const PASCANU_DEFAULTS = {
   hidden: 50,
   batch: 20,
-  budget: 25,
+  maxSeconds: 25,
   steps: 5000,
   evalEvery: 100,
   finalEvalN: 1000,
@@ -349,7 +351,7 @@ export async function pascanu(o: Record<string, any>, io: CommandIO): Promise<{ 
             '--steps',
             String(o.steps),
             '--max-seconds',
-            String(o.budget),
+            String(o.maxSeconds),
             '--seed',
             String(seed),
             '--eval-every',
@@ -370,10 +372,10 @@ export async function pascanu(o: Record<string, any>, io: CommandIO): Promise<{ 
       }
     }
   }
-  run.writeJSON('config.json', { experiment: 'pascanu', options: o, jobs });
+  run.writeJSON('config.json', { experiment: 'pascanu', options: snakeKeys(o), jobs });
   if (!o.json)
     io.out(
-      `pascanu experiment: ${jobs.length} runs, ${o.parallel} at a time, up to ${o.budget} s of training each ` +
+      `pascanu experiment: ${jobs.length} runs, ${o.parallel} at a time, up to ${o.maxSeconds} s of training each ` +
         `(run folder ${dir})`,
     );
   const results = await runAll(jobs, Math.min(o.parallel, availableParallelism()), (r, i) => {
@@ -389,8 +391,16 @@ export async function pascanu(o: Record<string, any>, io: CommandIO): Promise<{ 
 }
 
 /** Flags of `recur experiment`: the lecture's and pascanu's; the shared sizes default per experiment. */
-const SHARED = ['hidden', 'batch', 'budget', 'steps', 'eval-every', 'final-eval-n', 'tasks'] as const;
-const FLAGS: Record<string, FlagSpec> = { ...EXPERIMENT_FLAGS, ...PASCANU_FLAGS };
+const SHARED = ['hidden', 'batch', 'max-seconds', 'steps', 'eval-every', 'final-eval-n', 'tasks'] as const;
+const FLAGS: Record<string, FlagSpec> = {
+  ...Object.fromEntries(
+    Object.entries(EXPERIMENT_FLAGS).map(([k, s]) => [
+      k,
+      ['T', 'models', 'eval-n', 'diag-every'].includes(k) ? { ...s, only: ['lecture'] } : s,
+    ]),
+  ),
+  ...Object.fromEntries(Object.entries(PASCANU_FLAGS).map(([k, s]) => [k, { ...s, only: ['pascanu'] }])),
+};
 for (const k of SHARED) {
   const { default: d, ...rest } = EXPERIMENT_FLAGS[k] as FlagSpec;
   const p = PASCANU_DEFAULTS[camel(k) as keyof typeof PASCANU_DEFAULTS];
@@ -409,9 +419,10 @@ export const command: Command = {
     `(Pascanu et al. 2013); and the lecture's open questions, one report each: ${Object.keys(EXPERIMENTS).join(', ')}`,
   positionals: `[lecture|pascanu|${Object.keys(EXPERIMENTS).join('|')}]`,
   flags: FLAGS,
+  subcommands: { lecture: '', pascanu: '' },
   details:
     'Examples:\n  recur experiment lecture --T 100 --steps 10000\n' +
-    '  recur experiment pascanu --Ts 10,20,40 --seeds 2 --budget 25\n' +
+    '  recur experiment pascanu --Ts 10,20,40 --seeds 2 --max-seconds 25\n' +
     "The lecture writes report.html in its run folder; 'recur report runs/pascanu' shows the success-rate table.\n\n" +
     'The open questions (each has its own flags: recur experiment NAME --help):\n' +
     Object.entries(EXPERIMENTS)
@@ -443,7 +454,7 @@ export const command: Command = {
           experiment: which,
           run: dir,
           rows,
-          ...(which === 'pascanu' ? { success: successTable(rows) } : {}),
+          ...(which === 'pascanu' ? { success: snakeKeys(successTable(rows)) } : {}),
         }),
       );
     else if (which === 'pascanu')

@@ -100,7 +100,7 @@ export const FIT_FLAGS: Record<string, FlagSpec> = {
   standardize: {
     type: 'boolean',
     default: true,
-    help: 'standardise numeric inputs and targets on the training part (--no-standardize: off)',
+    help: 'standardise numeric inputs and targets on the training part',
   },
   window: { type: 'int', default: 32, help: 'forecast: input steps per window' },
   horizon: { type: 'int', default: 1, help: 'forecast: steps ahead' },

@@ -173,7 +173,7 @@ async function train(o: Record<string, any>, path: string, io: CommandIO): Promi
     );
   const onReport = (p: Progress) => {
     if (o.quiet) return;
-    if (live) process.stderr.write('\r\x1b[K');
+    if (live) io.tty?.('\r\x1b[K');
     io.err(
       `${fmt(p.loss, 6).padStart(10)} ${fmt(p.sinceLast, 6).padStart(10)} ${String(p.rows).padStart(12)} ` +
         `${String(Math.round(p.rowsPerSec)).padStart(10)}${o.passes > 1 ? `  pass ${p.pass}` : ''}`,
@@ -181,9 +181,7 @@ async function train(o: Record<string, any>, path: string, io: CommandIO): Promi
   };
   const onTick = live
     ? (p: Progress) =>
-        process.stderr.write(
-          `\r\x1b[K  ${p.rows} rows  ${Math.round(p.rowsPerSec)} rows/s  progressive loss ${fmt(p.loss)}`,
-        )
+        io.tty?.(`\r\x1b[K  ${p.rows} rows  ${Math.round(p.rowsPerSec)} rows/s  progressive loss ${fmt(p.loss)}`)
     : undefined;
   // The model is built once the header (or --columns) gives the column names.
   const cpu0 = process.cpuUsage();
@@ -192,35 +190,36 @@ async function train(o: Record<string, any>, path: string, io: CommandIO): Promi
   );
   const cpu = process.cpuUsage(cpu0),
     cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  if (live) process.stderr.write('\r\x1b[K');
+  if (live) io.tty?.('\r\x1b[K');
   const m = stats.model;
   reportBad(io, 'train', stats);
   let test: ScoreStats | null = null;
   if (o.test) test = await dataErrors(() => scoreStream(m, o.test, csvOptions(o, o.test), undefined, o.fast));
   if (test) reportBad(io, 'test', test);
   if (o.model) writeFileAtomic(o.model, m.toSafetensors());
+  else if (!o.quiet) io.err('recur hash train: note: the model was not saved (give --model FILE to keep it)');
   const result = {
     command: 'hash train',
     file: path,
     rows: stats.rows,
-    fastRows: stats.fastRows,
-    badRows: stats.badRows,
+    fast_rows: stats.fastRows,
+    bad_rows: stats.badRows,
     passes: stats.passes,
     seconds: stats.seconds,
-    rowsPerSec: stats.rowsPerSec,
-    cpuSeconds,
-    rowsPerCpuSec: stats.rows / cpuSeconds,
-    progressiveLoss: stats.progressiveLoss,
-    holdout: o.holdoutPeriod ? { logLoss: stats.holdoutLoss, auc: stats.holdoutAuc } : null,
+    rows_per_sec: stats.rowsPerSec,
+    cpu_seconds: cpuSeconds,
+    rows_per_cpu_sec: stats.rows / cpuSeconds,
+    progressive_loss: stats.progressiveLoss,
+    holdout: o.holdoutPeriod ? { log_loss: stats.holdoutLoss, auc: stats.holdoutAuc } : null,
     test: test
-      ? { file: o.test, rows: test.rows, logLoss: test.logLoss, auc: test.auc, rowsPerSec: test.rowsPerSec }
+      ? { file: o.test, rows: test.rows, log_loss: test.logLoss, auc: test.auc, rows_per_sec: test.rowsPerSec }
       : null,
     learner: { kind: m.learner.kind, ...m.learner.hyper() },
     fast: o.fast,
     features: m.hasher.numFeatures,
     model: o.model ?? null,
     errors: stats.errors,
-    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    peak_rss_mib: process.resourceUsage().maxRSS / 1024,
   };
   if (o.json) io.out(JSON.stringify(result));
   else {
@@ -279,14 +278,14 @@ async function predict(o: Record<string, any>, path: string, io: CommandIO, eval
     command: evalOnly ? 'hash eval' : 'hash predict',
     file: path,
     rows: stats.rows,
-    badRows: stats.badRows,
+    bad_rows: stats.badRows,
     seconds: stats.seconds,
-    rowsPerSec: stats.rowsPerSec,
-    logLoss: stats.labelled ? stats.logLoss : null,
+    rows_per_sec: stats.rowsPerSec,
+    log_loss: stats.labelled ? stats.logLoss : null,
     auc: stats.labelled ? stats.auc : null,
     output: evalOnly ? null : (o.output ?? '-'),
     errors: stats.errors,
-    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    peak_rss_mib: process.resourceUsage().maxRSS / 1024,
   };
   if (o.json) io.out(JSON.stringify(result));
   else if (evalOnly)
@@ -306,42 +305,56 @@ export const command: Command = {
   name: 'hash',
   summary: 'the hashing trick: streaming online logistic regression (FTRL, AdaGrad) over CSV larger than memory',
   positionals: 'train|predict|eval FILE',
+  subcommands: { train: 'FILE', predict: 'FILE', eval: 'FILE' },
   flags: {
-    label: { type: 'string', default: 'label', help: 'label column (0/1 or -1/+1)' },
-    bits: { type: 'int', default: 20, min: 1, max: 30, help: 'log2 of the number of hash buckets' },
-    learner: { type: 'string', default: 'ftrl', choices: ['ftrl', 'adagrad'], help: 'online learner' },
-    ftrl: { type: 'boolean', default: false, help: 'shorthand for --learner ftrl' },
-    alpha: { type: 'number', above: 0, help: 'learning-rate scale (default 0.1)' },
-    beta: { type: 'number', min: 0, help: 'learning-rate smoothing (default 1)' },
-    l1: { type: 'number', min: 0, help: 'FTRL L1 strength (default 1)' },
-    l2: { type: 'number', min: 0, help: 'L2 strength (default 1 for FTRL, 0 for AdaGrad)' },
-    passes: { type: 'int', default: 1, min: 1, max: 10000, help: 'passes over the training file' },
+    label: { only: ['train'], type: 'string', default: 'label', help: 'label column (0/1 or -1/+1)' },
+    bits: { only: ['train'], type: 'int', default: 20, min: 1, max: 30, help: 'log2 of the number of hash buckets' },
+    learner: { only: ['train'], type: 'string', default: 'ftrl', choices: ['ftrl', 'adagrad'], help: 'online learner' },
+    ftrl: { only: ['train'], type: 'boolean', default: false, help: 'shorthand for --learner ftrl' },
+    alpha: { only: ['train'], type: 'number', above: 0, help: 'learning-rate scale (default 0.1)' },
+    beta: { only: ['train'], type: 'number', min: 0, help: 'learning-rate smoothing (default 1)' },
+    l1: { only: ['train'], type: 'number', min: 0, help: 'FTRL L1 strength (default 1)' },
+    l2: { only: ['train'], type: 'number', min: 0, help: 'L2 strength (default 1 for FTRL, 0 for AdaGrad)' },
+    passes: { only: ['train'], type: 'int', default: 1, min: 1, max: 10000, help: 'passes over the training file' },
     'holdout-period': {
+      only: ['train'],
       type: 'int',
       default: 0,
       min: 0,
       help: 'hold out every k-th training row and report its loss/AUC (0 = off)',
     },
-    numeric: { type: 'list', default: [], help: 'numeric columns, e.g. I1..I13 (others are categorical)' },
+    numeric: {
+      only: ['train'],
+      type: 'list',
+      default: [],
+      help: 'numeric columns, e.g. I1..I13 (others are categorical)',
+    },
     'numeric-as': {
+      only: ['train'],
       type: 'string',
       default: 'bin',
       choices: ['bin', 'value', 'log'],
       help: 'numbers as log-binned tokens, value-weighted features, or weighted by sign(x) ln(1+|x|)',
     },
-    ignore: { type: 'list', default: [], help: 'columns to leave out' },
-    quadratic: { type: 'list', default: [], help: 'crossed column pairs, e.g. C1:C14,C6:C17 (VW -q)' },
-    signed: { type: 'boolean', default: false, help: 'hashed sign per feature (collisions cancel in expectation)' },
-    bias: { type: 'boolean', default: true, help: 'add a constant feature (--no-bias to drop)' },
+    ignore: { only: ['train'], type: 'list', default: [], help: 'columns to leave out' },
+    quadratic: { only: ['train'], type: 'list', default: [], help: 'crossed column pairs, e.g. C1:C14,C6:C17 (VW -q)' },
+    signed: {
+      only: ['train'],
+      type: 'boolean',
+      default: false,
+      help: 'hashed sign per feature (collisions cancel in expectation)',
+    },
+    bias: { only: ['train'], type: 'boolean', default: true, help: 'add a constant feature' },
     missing: {
+      only: ['train'],
       type: 'string',
       default: 'token',
       choices: ['token', 'skip'],
       help: 'empty fields: own token per column, or no feature',
     },
-    seed: { type: 'int', default: 0, help: 'hash seed' },
+    seed: { only: ['train'], type: 'int', default: 0, help: 'hash seed' },
     delimiter: { type: 'string', default: 'auto', help: "field separator: ',', 'tab', ';' ... (auto: tab for .tsv)" },
-    header: { type: 'boolean', default: true, help: 'the first row names the columns (--no-header with --columns)' },
+    header: { type: 'boolean', default: true, help: 'the first row names the columns (--no-header needs --columns)' },
     columns: { type: 'list', default: [], help: 'column names of a file without a header' },
     strict: {
       type: 'boolean',
@@ -349,13 +362,13 @@ export const command: Command = {
       help: 'stop at the first malformed row (exit 3) instead of skipping it',
     },
     model: { type: 'string', help: 'model file (safetensors): written by train, read by predict/eval' },
-    test: { type: 'string', help: 'train: labelled file to score after training' },
-    output: { type: 'string', help: 'predict: write probabilities here instead of stdout' },
-    quiet: { type: 'boolean', default: false, help: 'no progress on stderr' },
+    test: { only: ['train'], type: 'string', help: 'train: labelled file to score after training' },
+    output: { only: ['predict'], type: 'string', help: 'predict: write probabilities here instead of stdout' },
+    quiet: { only: ['train', 'predict'], type: 'boolean', default: false, help: 'no progress on stderr' },
     fast: {
       type: 'boolean',
       default: true,
-      help: 'WebAssembly fast path for plain rows (--no-fast: the TypeScript reference path; same numbers)',
+      help: 'WebAssembly fast path for plain rows (off: the TypeScript reference path; same numbers)',
     },
   },
   details: [

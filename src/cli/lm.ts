@@ -2,16 +2,16 @@
  * `recur lm train | sample | eval | seq2seq`: language models on any UTF-8 text file, and the
  * encoder-decoder toy tasks.
  *
- *   recur lm train --text input.txt --minutes 10        char-rnn: run folder with checkpoint + metrics
+ *   recur lm train --text input.txt --max-seconds 600   char-rnn: run folder with checkpoint + metrics
  *   recur lm sample --model runs/lm-input --prime "ROMEO:" --temperature 0.8 --seed 1
  *   recur lm eval --model runs/lm-input --text other.txt
- *   recur lm seq2seq --task addition --minutes 10        reversal / "123+45=" to exact match
+ *   recur lm seq2seq --task addition --max-seconds 600  reversal / "123+45=" to exact match
  */
 import { existsSync, statSync } from 'node:fs';
 import { readInput, readInputText } from '../node/files.js';
 import { join } from 'node:path';
 import type { Command, CommandIO, FlagSpec } from './args.js';
-import { InputError, UsageError } from './args.js';
+import { InputError, UsageError, camel } from './args.js';
 import { SafetensorsError } from '../safetensors.js';
 import type { UnknownPolicy, Vocab } from '../lm/vocab.js';
 import { RecurrentLM } from '../lm/lm.js';
@@ -21,36 +21,70 @@ import { decodeTarget, encodeSource, exactMatch, runToyTask, TOY_TASKS, type Toy
 import { loadSeq2Seq, saveSeq2Seq } from '../lm/encdec_io.js';
 import { RunDir } from '../node/rundir.js';
 import { CELL_NAMES } from '../layers/cells/index.js';
+import { snakeKeys } from './json.js';
 
 const FLAGS: Record<string, FlagSpec> = {
-  text: { type: 'string', help: 'train/eval: UTF-8 text file' },
-  model: { type: 'string', help: 'sample/eval/decode: a run folder or checkpoint.safetensors file' },
-  resume: {
+  text: { only: ['train', 'eval', 'decode'], type: 'string', help: 'train/eval: UTF-8 text file' },
+  model: {
+    only: ['sample', 'eval', 'decode'],
     type: 'string',
-    help: 'train: continue this run folder bit-exactly (its config.json; new --steps/--minutes)',
+    help: 'sample/eval/decode: a run folder or checkpoint.safetensors file',
   },
-  level: { type: 'string', default: 'char', choices: ['char', 'word'], help: 'train: tokens are characters or words' },
+  resume: {
+    only: ['train'],
+    type: 'string',
+    help: 'train: continue this run folder bit-exactly (its config.json; new --steps/--max-seconds)',
+  },
+  level: {
+    only: ['train'],
+    type: 'string',
+    default: 'char',
+    choices: ['char', 'word'],
+    help: 'train: tokens are characters or words',
+  },
   'max-vocab': {
+    only: ['train'],
     type: 'int',
     default: 10000,
     min: 1,
     max: 1e7,
     help: 'train --level word: most frequent words kept (rest -> <unk>)',
   },
-  lowercase: { type: 'boolean', default: false, help: 'train --level word: lowercase the text first' },
-  cell: { type: 'string', default: 'lstm', choices: CELL_NAMES, help: 'recurrent cell' },
-  embed: { type: 'int', min: 1, max: 16384, help: 'embedding width (default: 64; seq2seq 16)' },
-  hidden: { type: 'int', min: 1, max: 16384, help: 'hidden units per layer (default: 256; seq2seq 128)' },
-  layers: { type: 'int', default: 1, min: 1, max: 64, help: 'stacked recurrent layers' },
+  lowercase: { only: ['train'], type: 'boolean', default: false, help: 'train --level word: lowercase the text first' },
+  cell: { only: ['train', 'seq2seq'], type: 'string', default: 'lstm', choices: CELL_NAMES, help: 'recurrent cell' },
+  embed: {
+    only: ['train', 'seq2seq'],
+    type: 'int',
+    min: 1,
+    max: 16384,
+    help: 'embedding width (default: 64; seq2seq 16)',
+  },
+  hidden: {
+    only: ['train', 'seq2seq'],
+    type: 'int',
+    min: 1,
+    max: 16384,
+    help: 'hidden units per layer (default: 256; seq2seq 128)',
+  },
+  layers: { only: ['train'], type: 'int', default: 1, min: 1, max: 64, help: 'stacked recurrent layers' },
   dropout: {
+    only: ['train'],
     type: 'number',
     default: 0,
     min: 0,
     below: 1,
     help: 'train: dropout between stacked layers (PyTorch LSTM dropout)',
   },
-  'input-dropout': { type: 'number', default: 0, min: 0, below: 1, help: 'train: dropout on the embeddings' },
+  'input-dropout': {
+    only: ['train'],
+    type: 'number',
+    default: 0,
+    min: 0,
+    below: 1,
+    help: 'train: dropout on the embeddings',
+  },
   'output-dropout': {
+    only: ['train'],
     type: 'number',
     default: 0,
     min: 0,
@@ -58,46 +92,82 @@ const FLAGS: Record<string, FlagSpec> = {
     help: 'train: dropout on the top layer output, before the head',
   },
   batch: {
+    only: ['train', 'eval', 'seq2seq'],
     type: 'int',
     min: 1,
     max: 65536,
     help: 'parallel streams B, or examples per step for seq2seq (default: 32; seq2seq 64)',
   },
-  bptt: { type: 'int', default: 64, min: 1, max: 100000, help: 'truncated BPTT length T' },
-  optimizer: { type: 'string', default: 'adam', choices: ['sgd', 'rmsprop', 'adam', 'adamw'], help: 'optimiser' },
-  lr: { type: 'number', above: 0, help: 'learning rate (default: 0.002; seq2seq 0.005)' },
-  'weight-decay': { type: 'number', default: 0, min: 0, help: 'train: weight decay (L2; decoupled with adamw)' },
-  clip: { type: 'number', default: 5, min: 0, help: 'clip the gradient global norm (0 = off)' },
+  bptt: { only: ['train', 'eval'], type: 'int', default: 64, min: 1, max: 100000, help: 'truncated BPTT length T' },
+  optimizer: {
+    only: ['train'],
+    type: 'string',
+    default: 'adam',
+    choices: ['sgd', 'rmsprop', 'adam', 'adamw'],
+    help: 'optimiser',
+  },
+  lr: { only: ['train', 'seq2seq'], type: 'number', above: 0, help: 'learning rate (default: 0.002; seq2seq 0.005)' },
+  'weight-decay': {
+    only: ['train'],
+    type: 'number',
+    default: 0,
+    min: 0,
+    help: 'train: weight decay (L2; decoupled with adamw)',
+  },
+  clip: { only: ['train'], type: 'number', default: 5, min: 0, help: 'clip the gradient global norm (0 = off)' },
   schedule: {
+    only: ['train'],
     type: 'string',
     default: 'constant',
     choices: ['constant', 'cosine'],
-    help: 'train: learning-rate schedule; cosine decays over --decay-steps, or over --minutes when only they are set',
+    help: 'train: learning-rate schedule; cosine decays over --decay-steps, or over --max-seconds when only it is set',
   },
-  warmup: { type: 'int', default: 0, min: 0, max: 1e9, help: 'train: linear warm-up steps' },
+  warmup: { only: ['train'], type: 'int', default: 0, min: 0, max: 1e9, help: 'train: linear warm-up steps' },
   'decay-steps': {
+    only: ['train'],
     type: 'int',
     default: 0,
     min: 0,
     max: 1e9,
     help: 'train: steps the cosine decays over (0 = --steps, or --epochs)',
   },
-  'min-lr': { type: 'number', default: 0, min: 0, help: 'train: learning rate at the end of the cosine' },
-  steps: { type: 'int', min: 0, max: 1e9, help: 'train: stop after this many updates in total (0 = no limit)' },
+  'min-lr': {
+    only: ['train'],
+    type: 'number',
+    default: 0,
+    min: 0,
+    help: 'train: learning rate at the end of the cosine',
+  },
+  steps: {
+    only: ['train', 'seq2seq'],
+    type: 'int',
+    min: 0,
+    max: 1e9,
+    help: 'train: stop after this many updates in total (0 = no limit)',
+  },
   epochs: {
+    only: ['train'],
     type: 'int',
     min: 0,
     max: 1e6,
-    help: 'train: stop after this many passes (0 = 1 unless --steps/--minutes)',
+    help: 'train: stop after this many passes (0 = 1 unless --steps/--max-seconds)',
   },
-  minutes: { type: 'number', min: 0, help: 'train/seq2seq: training-time budget in minutes (0 = no limit)' },
+  'max-seconds': {
+    only: ['train', 'seq2seq'],
+    type: 'number',
+    min: 0,
+    help: 'train/seq2seq: also stop after this much training time, in seconds (0 = no limit; steps decide results)',
+  },
+  minutes: { only: ['train', 'seq2seq'], type: 'number', min: 0, renamed: { use: 'max-seconds', scale: 60 }, help: '' },
   threads: {
+    only: ['train'],
     type: 'int',
     min: 1,
     max: 256,
     help: 'train: data-parallel threads, each carrying its rows of streams (default: one per core)',
   },
   val: {
+    only: ['train'],
     type: 'number',
     default: 0.1,
     min: 0,
@@ -105,20 +175,29 @@ const FLAGS: Record<string, FlagSpec> = {
     help: 'train: fraction of the text (its tail) held out for validation',
   },
   dev: {
+    only: ['train'],
     type: 'number',
     default: 0,
     min: 0,
     below: 1,
     help: 'train: evaluate on this fraction carved from the end of the training part instead (choosing settings)',
   },
-  'eval-every': { type: 'int', default: 200, min: 0, help: 'train: validate every N updates (0 = only at the end)' },
+  'eval-every': {
+    only: ['train'],
+    type: 'int',
+    default: 200,
+    min: 0,
+    help: 'train: validate every N updates (0 = only at the end)',
+  },
   'eval-tokens': {
+    only: ['train'],
     type: 'int',
     default: 16384,
     min: 1,
     help: 'train: tokens per periodic validation (the end one uses all)',
   },
   'eval-batch': {
+    only: ['train'],
     type: 'int',
     default: 16,
     min: 1,
@@ -126,13 +205,22 @@ const FLAGS: Record<string, FlagSpec> = {
     help: 'train: streams the validation text is read as (state carried)',
   },
   'sample-every': {
+    only: ['train'],
     type: 'int',
     default: 0,
     min: 0,
     help: 'train: write a sample to samples.jsonl every N updates (0 = --eval-every)',
   },
-  'sample-length': { type: 'int', default: 300, min: 0, max: 1e6, help: 'train: tokens per sample (0 = none)' },
+  'sample-length': {
+    only: ['train'],
+    type: 'int',
+    default: 300,
+    min: 0,
+    max: 1e6,
+    help: 'train: tokens per sample (0 = none)',
+  },
   ngram: {
+    only: ['train'],
     type: 'int',
     default: 0,
     min: 0,
@@ -140,28 +228,32 @@ const FLAGS: Record<string, FlagSpec> = {
     help: 'train: also fit an interpolated Kneser-Ney n-gram of this order on the same split (0 = none)',
   },
   'checkpoint-every': {
+    only: ['train'],
     type: 'int',
     default: 500,
     min: 0,
     help: 'train: write the checkpoint every N updates (and at the end)',
   },
-  length: { type: 'int', default: 500, min: 0, max: 1e7, help: 'sample: tokens to generate' },
+  length: { only: ['sample'], type: 'int', default: 500, min: 0, max: 1e7, help: 'sample: tokens to generate' },
   temperature: {
+    only: ['train', 'sample'],
     type: 'number',
     default: 1,
     min: 0,
     max: 1000,
     help: 'sample/train samples: softmax temperature (0 = most likely token)',
   },
-  prime: { type: 'string', default: '', help: 'sample: text the sample continues' },
+  prime: { only: ['sample'], type: 'string', default: '', help: 'sample: text the sample continues' },
   unknown: {
+    only: ['sample', 'eval'],
     type: 'string',
     default: 'error',
     choices: ['error', 'skip'],
     help: 'prime/eval text with characters outside the vocabulary',
   },
-  task: { type: 'string', default: 'reverse', choices: TOY_TASKS, help: 'seq2seq: toy task' },
+  task: { only: ['seq2seq'], type: 'string', default: 'reverse', choices: TOY_TASKS, help: 'seq2seq: toy task' },
   'max-len': {
+    only: ['seq2seq'],
     type: 'int',
     default: 0,
     min: 0,
@@ -169,22 +261,65 @@ const FLAGS: Record<string, FlagSpec> = {
     help: 'seq2seq: longest sequence (reverse) or most digits (addition); 0 = the task default',
   },
   'lsb-first': {
+    only: ['seq2seq'],
     type: 'boolean',
     default: false,
     help: 'seq2seq addition: write the sum least-significant digit first',
   },
-  beam: { type: 'int', default: 1, min: 1, max: 64, help: 'seq2seq/decode: beam width (1 = greedy)' },
+  beam: {
+    only: ['seq2seq', 'decode'],
+    type: 'int',
+    default: 1,
+    min: 1,
+    max: 64,
+    help: 'seq2seq/decode: beam width (1 = greedy)',
+  },
   'eval-n': {
+    only: ['seq2seq', 'decode'],
     type: 'int',
     min: 1,
     max: 1e7,
     help: 'seq2seq: fresh examples for the final exact-match evaluation (default 2000); decode: score this many',
   },
-  seed: { type: 'int', default: 1, help: 'seed for init, data order and sampling' },
-  out: { type: 'string', help: 'train/seq2seq: run folder (train default runs/lm-<file name>)' },
-  force: { type: 'boolean', default: false, help: 'train/seq2seq: overwrite an existing run folder' },
-  backend: { type: 'string', help: 'kernel backend (ts, wasm), or webgpu: train on the GPU' },
+  seed: {
+    only: ['train', 'sample', 'seq2seq'],
+    type: 'int',
+    default: 1,
+    help: 'seed for init, data order and sampling',
+  },
+  out: {
+    only: ['train', 'seq2seq'],
+    type: 'string',
+    help: 'train/seq2seq: run folder (train default runs/lm-<file name>)',
+  },
+  force: {
+    only: ['train', 'seq2seq'],
+    type: 'boolean',
+    default: false,
+    help: 'train/seq2seq: overwrite an existing run folder',
+  },
+  backend: {
+    only: ['train', 'sample', 'eval', 'decode'],
+    type: 'string',
+    help: 'kernel backend (ts, wasm), or webgpu: train on the GPU',
+  },
 };
+
+/** Flags `lm train --resume` takes: new totals; everything else comes from the run's config.json. */
+const RESUME_FLAGS = new Set(['resume', 'steps', 'epochs', 'max-seconds', 'minutes', 'threads', 'backend']);
+
+/** A flag given with --resume that the run's config.json overrides would do nothing: refuse it (exit 2). */
+function refuseWithResume(o: Record<string, any>): void {
+  for (const [k, s] of Object.entries(FLAGS)) {
+    if (RESUME_FLAGS.has(k) || s.renamed) continue;
+    const v = o[camel(k)];
+    if (v !== undefined && JSON.stringify(v) !== JSON.stringify(s.default))
+      throw new UsageError(
+        `--${k} has no effect with --resume (the run's config.json decides it); ` +
+          'only --steps, --epochs, --max-seconds, --threads and --backend may change',
+      );
+  }
+}
 
 function readText(path: string | undefined): string {
   if (!path) throw new UsageError('--text FILE is required');
@@ -276,7 +411,7 @@ async function seq2seq(o: Record<string, any>, io: CommandIO): Promise<number> {
     batch: o.batch,
     lr: o.lr,
     steps: o.steps || undefined,
-    maxSeconds: o.minutes ? o.minutes * 60 : undefined,
+    maxSeconds: o.maxSeconds || undefined,
     seed: o.seed,
     beam: o.beam,
     evalN: o.evalN,
@@ -291,7 +426,7 @@ async function seq2seq(o: Record<string, any>, io: CommandIO): Promise<number> {
     },
   });
   if (run) {
-    run.writeJSON('config.json', { command: 'lm seq2seq', task: o.task, ...res.config });
+    run.writeJSON('config.json', snakeKeys({ command: 'lm seq2seq', task: o.task, ...res.config }));
     run.saveCheckpoint(
       saveSeq2Seq(model, toyTask, {
         maxLen: o.maxLen || null,
@@ -305,10 +440,10 @@ async function seq2seq(o: Record<string, any>, io: CommandIO): Promise<number> {
         },
       }),
     );
-    run.writeJSON('result.json', { ...res, run: run.path });
+    run.writeJSON('result.json', snakeKeys({ ...res, run: run.path }));
   }
   if (o.json) {
-    io.out(JSON.stringify({ ...res, run: run?.path ?? null }));
+    io.out(JSON.stringify(snakeKeys({ ...res, run: run?.path ?? null })));
     return 0;
   }
   io.out(
@@ -381,13 +516,14 @@ export const command: Command = {
   summary: 'language models on a text file (train, sample, eval) and encoder-decoder toy tasks (seq2seq, decode)',
   positionals: 'train|sample|eval|seq2seq|decode [SOURCE ...]',
   flags: FLAGS,
+  subcommands: { train: '', sample: '', eval: '', seq2seq: '', decode: '[SOURCE ...]' },
   details:
     'Examples:\n' +
-    '  recur lm train --text ../shared/data/tinyshakespeare.txt --minutes 15 --out runs/shakespeare\n' +
+    '  recur lm train --text ../shared/data/tinyshakespeare.txt --max-seconds 900 --out runs/shakespeare\n' +
     '  recur lm sample --model runs/shakespeare --prime "ROMEO:" --temperature 0.8 --length 400 --seed 7\n' +
     '  recur lm eval --model runs/shakespeare --text other.txt\n' +
-    '  recur lm train --resume runs/shakespeare --minutes 20        (continues bit-exactly)\n' +
-    '  recur lm seq2seq --task addition --minutes 10 --beam 4 --out runs/addition\n' +
+    '  recur lm train --resume runs/shakespeare --max-seconds 1200   (continues bit-exactly)\n' +
+    '  recur lm seq2seq --task addition --max-seconds 600 --beam 4 --out runs/addition\n' +
     '  recur lm decode --model runs/addition 123+45= 9+9=\n' +
     'The vocabulary is built from the training text and saved in the checkpoint; characters outside it in\n' +
     '--prime or an eval text are an error (exit 3) unless --unknown skip drops them.',
@@ -397,6 +533,7 @@ export const command: Command = {
     if (rest.length) throw new UsageError(`unexpected argument '${rest[0]}'`);
     switch (sub) {
       case 'train':
+        if (o.resume) refuseWithResume(o);
         return lmTrain(o, io);
       case 'sample':
         return sample(o, io);

@@ -30,6 +30,7 @@ import type { Optimizer, OptimizerSpec } from '../train/optim.js';
 import type { ScheduleSpec } from '../train/schedule.js';
 import type { SequenceModelConfig } from '../layers/model.js';
 import { Progress } from './progress.js';
+import { snakeKeys } from './json.js';
 
 /** Everything a run needs to be continued: written to config.json, read back by --resume. */
 export interface LMRunConfig {
@@ -53,7 +54,9 @@ export interface LMRunConfig {
   schedule: { type: string; warmup: number; min_lr: number; decay_steps: number; over: 'steps' | 'time' | 'none' };
   steps: number;
   epochs: number;
-  minutes: number;
+  /** Training-time budget in seconds (0 = none); runs before issue 16 stored `minutes`. */
+  max_seconds: number;
+  minutes?: number;
   eval_every: number;
   eval_tokens: number;
   eval_batch: number;
@@ -124,11 +127,14 @@ export async function lmTrain(o: Record<string, any>, io: CommandIO): Promise<nu
     }
     if (!opt || !at) throw new InputError(`${run.file('checkpoint.safetensors')} has no optimiser state or position`);
     // new totals may extend the run; everything else comes from config.json
-    for (const k of ['steps', 'epochs', 'minutes', 'threads'] as const) if (o[k] !== undefined) c[k] = o[k];
+    if (c.max_seconds === undefined) c.max_seconds = (c.minutes ?? 0) * 60; // a run folder from before issue 16
+    delete c.minutes;
+    for (const k of ['steps', 'epochs', 'threads'] as const) if (o[k] !== undefined) c[k] = o[k];
+    if (o.maxSeconds !== undefined) c.max_seconds = o.maxSeconds;
     if (o.backend) c.backend = o.backend;
     run.writeJSON('config.json', c);
   } else {
-    const d = { embed: 64, hidden: 256, batch: 32, lr: 0.002, steps: 0, epochs: 0, minutes: 0, threads: 0 };
+    const d = { embed: 64, hidden: 256, batch: 32, lr: 0.002, steps: 0, epochs: 0, maxSeconds: 0, threads: 0 };
     for (const [k, v] of Object.entries(d)) if (o[k] === undefined) o[k] = v;
     for (const k of ['embed', 'hidden', 'layers', 'batch', 'bptt', 'eval-batch'] as const) {
       const v = o[k.replace(/-(\w)/g, (_, x: string) => x.toUpperCase())];
@@ -184,7 +190,7 @@ export async function lmTrain(o: Record<string, any>, io: CommandIO): Promise<nu
     const positions = Math.floor(tr.length / o.batch) - 1,
       perEpoch = Math.ceil(positions / o.bptt);
     const over =
-      o.schedule === 'constant' && !o.warmup ? 'none' : o.minutes && !o.steps && !o.decaySteps ? 'time' : 'steps';
+      o.schedule === 'constant' && !o.warmup ? 'none' : o.maxSeconds && !o.steps && !o.decaySteps ? 'time' : 'steps';
     const decay = o.decaySteps || o.steps || (o.epochs ? o.epochs * perEpoch : perEpoch);
     c = {
       command: 'lm train',
@@ -220,7 +226,7 @@ export async function lmTrain(o: Record<string, any>, io: CommandIO): Promise<nu
       },
       steps: o.steps,
       epochs: o.epochs,
-      minutes: o.minutes,
+      max_seconds: o.maxSeconds,
       eval_every: o.evalEvery,
       eval_tokens: o.evalTokens,
       eval_batch: o.evalBatch,
@@ -246,7 +252,7 @@ export async function lmTrain(o: Record<string, any>, io: CommandIO): Promise<nu
   const loadStart = load();
   const positions = Math.floor(tr.length / c.batch) - 1,
     perEpoch = Math.ceil(positions / c.bptt);
-  const total = c.steps || (c.epochs ? Math.ceil(c.epochs * perEpoch) : c.minutes ? 0 : perEpoch);
+  const total = c.steps || (c.epochs ? Math.ceil(c.epochs * perEpoch) : c.max_seconds ? 0 : perEpoch);
   const progress = new Progress(io, total || perEpoch, o.json);
   const unit = vocab.type === 'char' ? 'char' : 'word';
   if (!o.json)
@@ -271,7 +277,7 @@ export async function lmTrain(o: Record<string, any>, io: CommandIO): Promise<nu
     ...schedules(c),
     steps: c.steps || undefined,
     epochs: c.epochs || undefined,
-    maxSeconds: c.minutes ? c.minutes * 60 : undefined,
+    maxSeconds: c.max_seconds || undefined,
     val: val.length >= 4 ? val : undefined,
     evalEvery: c.eval_every,
     evalTokens: c.eval_tokens,
@@ -374,9 +380,9 @@ export async function lmTrain(o: Record<string, any>, io: CommandIO): Promise<nu
     config: c,
     run: run.path,
   };
-  run.writeJSON('result.json', result);
+  run.writeJSON('result.json', snakeKeys(result));
   if (o.json) {
-    io.out(JSON.stringify(result));
+    io.out(JSON.stringify(snakeKeys(result)));
     return 0;
   }
   io.out(

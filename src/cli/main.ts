@@ -4,7 +4,7 @@
  * what a command throws to a code and a message is src/cli/errors.ts.
  */
 import { enableRelaxedSimd } from '../node/relaxed_simd.js';
-import { type Command, type CommandIO, EXIT, closest, helpText, parseArgs } from './args.js';
+import { type Command, type CommandIO, EXIT, closest, helpText, parseArgs, subcommand } from './args.js';
 import { errorText } from './errors.js';
 import { printable, printableJSON } from '../printable.js';
 
@@ -78,6 +78,8 @@ export function defaultIO(): CommandIO {
     out: (s) => process.stdout.write(safe(s) + '\n'),
     err: (s) => process.stderr.write(safe(s) + '\n'),
     isTTY: Boolean(process.stderr.isTTY),
+    tty: (s) => process.stderr.write(s),
+    columns: process.stderr.columns,
   };
 }
 
@@ -116,13 +118,21 @@ export async function main(argv: string[], io: CommandIO = defaultIO()): Promise
   let parsed;
   try {
     parsed = parseArgs(rest, command.flags);
+    // A subcommand takes only its own flags: parse again with its table.
+    const sub = parsed.positionals[0];
+    if (command.subcommands && sub !== undefined && Object.hasOwn(command.subcommands, sub)) {
+      const family = command.flags;
+      command = subcommand(command, sub);
+      parsed = parseArgs(rest, command.flags, { where: command.name, family });
+    }
   } catch (e) {
-    return fail(io, name, e, true);
+    return fail(io, command.name, e, true);
   }
   if (parsed.opts.help) {
     io.out(helpText('recur', command));
     return EXIT.ok;
   }
+  for (const n of parsed.notes) io.err(`recur ${command.name}: note: ${n}`);
   try {
     return await command.run(parsed.opts, parsed.positionals, io);
   } catch (e) {

@@ -16,6 +16,7 @@ import { Pipeline, type PipelineSpec } from '../preprocess/pipeline.js';
 import { DEFAULT_MAX_PIXELS, type DisplayLayout, type DisplayScale, PngError, readPng, writePng } from '../node/png.js';
 import { makeDir, readInput } from '../node/files.js';
 import type { Tensor } from '../tensor.js';
+import { snakeKeys } from './json.js';
 
 /** Expands directories to their *.png files (sorted) and checks that every path exists. */
 function listImages(paths: string[]): string[] {
@@ -93,14 +94,17 @@ export const command: Command = {
   name: 'preprocess',
   summary: 'YUV, local contrast normalisation and ZCA whitening on PNG images (fit, then apply)',
   positionals: 'fit|apply IMAGE|DIR [...]',
+  subcommands: { fit: 'IMAGE|DIR [...]', apply: 'IMAGE|DIR [...]' },
   flags: {
-    out: { type: 'string', default: 'pipeline.rcpp', help: 'fit: file to write the fitted pipeline to' },
+    out: { only: ['fit'], type: 'string', default: 'pipeline.rcpp', help: 'fit: file to write the fitted pipeline to' },
     pipeline: {
+      only: ['apply'],
       type: 'string',
       default: '',
       help: 'apply: a pipeline file written by fit (else the steps come from the flags below)',
     },
     'out-dir': {
+      only: ['apply'],
       type: 'string',
       default: 'preprocessed',
       help: 'apply: directory for the output PNGs (same names as the inputs)',
@@ -123,16 +127,18 @@ export const command: Command = {
     'lcn-divide': {
       type: 'boolean',
       default: true,
-      help: 'LCN: divide by the local std (--no-lcn-divide: subtractive only)',
+      help: 'LCN: divide by the local std (off: subtractive only)',
     },
     zca: { type: 'boolean', default: false, help: 'fit: ZCA-whiten (on the output of the steps above)' },
     epsilon: {
+      only: ['fit'],
       type: 'number',
       default: 1e-3,
       min: 0,
       help: 'ZCA: added to the covariance eigenvalues (pixels are in [0, 1])',
     },
     batch: {
+      only: ['fit'],
       type: 'int',
       default: 64,
       min: 1,
@@ -147,6 +153,7 @@ export const command: Command = {
       help: 'refuse images with more pixels (width x height) than this, before decoding them',
     },
     threads: {
+      only: ['fit'],
       type: 'int',
       default: cpus().length,
       min: 1,
@@ -155,12 +162,14 @@ export const command: Command = {
     },
     gray: { type: 'boolean', default: false, help: 'read images as one grey channel (BT.601 luma) instead of RGB' },
     scale: {
+      only: ['apply'],
       type: 'string',
       default: 'std',
       choices: ['std', 'minmax', 'clip'],
       help: 'apply: how output values map to 0..255 (std: mean +- 3 std per image)',
     },
     layout: {
+      only: ['apply'],
       type: 'string',
       default: 'auto',
       choices: ['auto', 'rgb', 'channels'],
@@ -201,10 +210,15 @@ export const command: Command = {
         command: 'fit',
         images: files.length,
         out: o.out,
-        spec: p.spec,
+        spec: snakeKeys(p.spec),
         gray: o.gray,
         zca: z
-          ? { dim: z.dim, sampleShape: z.sampleShape, minEigenvalue: z.values[0], maxEigenvalue: z.values[z.dim - 1] }
+          ? {
+              dim: z.dim,
+              sample_shape: z.sampleShape,
+              min_eigenvalue: z.values[0],
+              max_eigenvalue: z.values[z.dim - 1],
+            }
           : null,
         seconds: (performance.now() - t0) / 1000,
       };
@@ -246,7 +260,7 @@ export const command: Command = {
           command: 'apply',
           images: files.length,
           outputs,
-          spec: p.spec,
+          spec: snakeKeys(p.spec),
           seconds: (performance.now() - t0) / 1000,
         }),
       );

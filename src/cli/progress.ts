@@ -29,8 +29,8 @@ export class Progress {
       this.last = now;
       const w = 24,
         f = Math.round((w * done) / Math.max(1, this.total));
-      process.stderr.write(`\r[${'#'.repeat(f)}${'.'.repeat(w - f)}] ${done}/${this.total}  ${text}\x1b[K`);
-      if (done >= this.total) process.stderr.write('\n');
+      const end = done >= this.total ? '\n' : '';
+      this.io.tty?.(`\r[${'#'.repeat(f)}${'.'.repeat(w - f)}] ${done}/${this.total}  ${text}\x1b[K${end}`);
     } else {
       this.lastPlain = now;
       this.io.err(`${done}/${this.total}  ${text}`);
@@ -100,10 +100,10 @@ export class LiveRuns {
     if (this.io.isTTY) {
       if (!force && now - this.lastDraw < 100) return;
       this.lastDraw = now;
-      const width = Math.max(20, (process.stderr.columns ?? 120) - 1);
+      const width = Math.max(20, (this.io.columns ?? 120) - 1);
       let s = this.drawn ? `\x1b[${this.drawn}A` : '';
       for (const l of this.lines) s += `\r${l.slice(0, width)}\x1b[K\n`;
-      process.stderr.write(s);
+      this.io.tty?.(s);
       this.drawn = this.lines.length;
     } else if (force || now - this.lastPlain[i]! >= this.plainEvery) {
       this.lastPlain[i] = now;

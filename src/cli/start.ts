@@ -14,7 +14,7 @@ export const START_PARTS: LecturePart[] = [
   { task: 'order', T: 30, steps: 1000 },
 ];
 
-const { T: _T, steps: _steps, tasks: _tasks, budget: _budget, ...flags } = EXPERIMENT_FLAGS;
+const { T: _T, steps: _steps, tasks: _tasks, 'max-seconds': _max, budget: _budget, ...flags } = EXPERIMENT_FLAGS;
 
 export const command: Command = {
   name: 'start',

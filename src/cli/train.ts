@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import type { Command, FlagSpec } from './args.js';
 import { InputError, UsageError } from './args.js';
-import { TASKS, type TaskName, makeTask } from '../tasks/synthetic.js';
+import { TASKS, type Task, type TaskConfig, type TaskName, makeTask } from '../tasks/synthetic.js';
 import { checkMemory, trainingBytes } from './memory.js';
 import type { OptimizerSpec } from '../train/optim.js';
 import type { RecurrentInit } from '../init.js';
@@ -75,7 +75,7 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   confirm: {
     type: 'boolean',
     default: true,
-    help: 'a check under 1% wrong counts only when the final-eval-n set confirms it (--no-confirm: the check alone)',
+    help: 'a check under 1% wrong counts only when the final-eval-n set confirms it (off: the check alone)',
   },
   'stop-on-success': { type: 'boolean', default: true, help: 'stop at the first evaluation under 1% wrong' },
   'checkpoint-every': {
@@ -176,7 +176,7 @@ export const command: Command = {
     if (pos.length) throw new UsageError(`unexpected argument '${pos[0]}'`);
     const { mc, opt, st } = settingsFrom(o);
     const taskCfg = { name: o.task as TaskName, T: o.T, variant: o.variant };
-    const task = makeTask(taskCfg);
+    const task = taskFor(taskCfg);
     checkMemory(
       trainingBytes({
         ...mc,
@@ -220,3 +220,14 @@ export const command: Command = {
     return 0;
   },
 };
+
+/** The task, or a usage error naming --T (the one flag whose valid range depends on the task). */
+export function taskFor(cfg: TaskConfig): Task {
+  try {
+    return makeTask(cfg);
+  } catch (e) {
+    if (e instanceof RangeError && /\bT must be\b/.test(e.message))
+      throw new UsageError(`--T ${cfg.T} does not suit --task ${cfg.name}: ${e.message}`);
+    throw e;
+  }
+}

@@ -547,7 +547,7 @@ function reservoirs(runs: RunData[]): string {
       String(c.data ?? '-'),
       fmt(c.units, 8),
       fmt(c.sr),
-      fmt(c.lr),
+      fmt(c.leak ?? c.lr), // `lr` in run folders from before issue 16
       String(c.mode ?? run.forecast?.mode ?? '-'),
       fmt(m.nrmse),
       fmt(m.nrmse_minmax),

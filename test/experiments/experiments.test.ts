@@ -88,7 +88,7 @@ test('experiment cliff: the surface, plain and clipped descents, sigma_max cross
       const len = (t: any) => Math.hypot(t.w[k + 1] - t.w[k], t.b[k + 1] - t.b[k]);
       // A clipped step is never longer than lr * clip; a plain one is lr * |grad|.
       assert.ok(len(s.clipped) <= lr * clip * (1 + 1e-9), `clipped step ${len(s.clipped)}`);
-      assert.ok(Math.abs(len(s.plain) - lr * s.plain.gradNorm[k]) <= 1e-9 * (1 + lr * s.plain.gradNorm[k]));
+      assert.ok(Math.abs(len(s.plain) - lr * s.plain.grad_norm[k]) <= 1e-9 * (1 + lr * s.plain.grad_norm[k]));
     }
     // Crossings of sigma_max = |w| = 1 are exactly where |w| changes side.
     const cross = s.plain.w
@@ -99,7 +99,7 @@ test('experiment cliff: the surface, plain and clipped descents, sigma_max cross
   const rep = recur('report', j.run); // the run report is for training runs; it points at this one's page
   assert.equal(rep.status, 3);
   assert.match(rep.stderr, /is a run of 'recur experiment cliff': its report is .*report\.html/);
-  assert.equal(j.summary.thrownClipped, 0); // thrown = longer than 5 lr clip: impossible when clipped
+  assert.equal(j.summary.thrown_clipped, 0); // thrown = longer than 5 lr clip: impossible when clipped
   assert.match(j.html, /sigma_max\(W_hh\) = \|w\|/);
   assert.match(j.html, /every plain trajectory/);
   const bad = recur('experiment', 'cliff', '--clip', '0');
@@ -115,18 +115,18 @@ test('experiment esn-vs-lstm: both tasks, equal parameters and equal multiply-ad
     ['mackey-glass', 'chars'],
   );
   for (const t of j.tasks) {
-    assert.equal(t.lstm.length, j.options.lstmSizes.length);
-    assert.equal(t.esn.length, j.options.esnSizes.length);
+    assert.equal(t.lstm.length, j.options.lstm_sizes.length);
+    assert.equal(t.esn.length, j.options.esn_sizes.length);
     // Trainable ESN parameters: the readout, (N + 1) per output (1 for Mackey-Glass, V for chars).
     const O = t.esn[0].params / (t.esn[0].N + 1);
     if (t.task === 'mackey-glass') assert.equal(O, 1);
     else assert.ok(Number.isInteger(O) && O > 5);
     for (const e of t.esn) assert.equal(e.params, (e.N + 1) * O);
-    for (const l of t.lstmRuns) for (const c of l.curve) assert.equal(c.macs, c.step * l.macsPerStep);
-    for (const c of t.equalCompute)
-      if (c.lstmH !== null) {
-        const l = t.lstmRuns.find((x: any) => x.H === c.lstmH)!;
-        assert.ok(c.lstmStep * l.macsPerStep <= c.macs);
+    for (const l of t.lstm_runs) for (const c of l.curve) assert.equal(c.macs, c.step * l.macs_per_step);
+    for (const c of t.equal_compute)
+      if (c.lstm_h !== null) {
+        const l = t.lstm_runs.find((x: any) => x.H === c.lstm_h)!;
+        assert.ok(c.lstm_step * l.macs_per_step <= c.macs);
       }
     assert.ok(t.esn.every((e: any) => e.test >= 0 && Number.isFinite(e.test)));
   }
@@ -195,7 +195,7 @@ test('experiment preprocess: raw, YUV, YUV+LCN and ZCA on real photographs (fixt
     assert.ok(c.test.every((a: number) => a >= 0 && a <= 1));
   }
   // The fixture photographs are old, mostly sepia prints: little colour, and the report says how little.
-  assert.ok(j.data.chromaToLuma > 0 && j.data.chromaToLuma < 0.3);
+  assert.ok(j.data.chroma_to_luma > 0 && j.data.chroma_to_luma < 0.3);
   assert.match(j.html, /One test tile per class after each preprocessing/);
   assert.equal(recur('experiment', 'preprocess', '--images', join(tmp(), 'nothing-here')).status, 3);
   assert.equal(recur('experiment', 'preprocess', '--lcn-size', '4').status, 2);
@@ -214,13 +214,13 @@ test('experiment relu: tanh, ReLU and IRNN over T; IndRNN runs where the cell ex
   }
   assert.ok(j.models.filter((m: any) => m.ran).length >= 3);
   for (const r of j.runs) {
-    assert.equal(r.dhFirst.length, r.T);
-    assert.equal(r.hLast.length, r.T);
+    assert.equal(r.dh_first.length, r.T);
+    assert.equal(r.h_last.length, r.T);
     // Underflow to 0 counts as the smallest float32, so the ratio stays finite (an upper bound).
-    const d1 = Math.max(r.dhFirst[0], 1.4e-45);
-    assert.ok(Math.abs(r.logRatioFirst - Math.log10(d1 / r.dhFirst[r.T - 1])) < 1e-9);
-    assert.equal(r.underflowFirst, r.dhFirst[0] === 0);
-    if (r.skippedSteps > 0) assert.equal(r.diverged, true);
+    const d1 = Math.max(r.dh_first[0], 1.4e-45);
+    assert.ok(Math.abs(r.log_ratio_first - Math.log10(d1 / r.dh_first[r.T - 1])) < 1e-9);
+    assert.equal(r.underflow_first, r.dh_first[0] === 0);
+    if (r.skipped_steps > 0) assert.equal(r.diverged, true);
   }
   assert.match(j.html, /dL\/dh_t\|\| at the first update/);
   assert.equal(recur('experiment', 'relu', '--models', 'lstm').status, 2);

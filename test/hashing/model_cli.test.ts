@@ -93,7 +93,7 @@ test('train -> eval -> predict through the CLI; the model beats the constant pre
   assert.equal(t.code, 0, t.err);
   const r = JSON.parse(t.out);
   assert.equal(r.rows, 20000);
-  assert.equal(r.badRows, 0);
+  assert.equal(r.bad_rows, 0);
   const labels = readFileSync(testf, 'utf8')
     .trim()
     .split('\n')
@@ -101,13 +101,13 @@ test('train -> eval -> predict through the CLI; the model beats the constant pre
     .map((l) => Number(l[0]));
   const c = labels.reduce((a, b) => a + b, 0) / labels.length,
     constant = -(c * Math.log(c) + (1 - c) * Math.log(1 - c));
-  assert.ok(r.test.logLoss < constant - 0.03 && r.test.auc > 0.7, `${JSON.stringify(r.test)} vs constant ${constant}`);
+  assert.ok(r.test.log_loss < constant - 0.03 && r.test.auc > 0.7, `${JSON.stringify(r.test)} vs constant ${constant}`);
   assert.match(t.err, /average\s+since\s+rows/); // VW-style progress lines on stderr
   assert.match(t.err, /\n\s+0\.\d+\s+0\.\d+\s+16384\s/);
   const e = await cli(['hash', 'eval', testf, '--model', model, '--json']);
   assert.equal(e.code, 0, e.err);
   const ev = JSON.parse(e.out);
-  assert.equal(ev.logLoss, r.test.logLoss); // same model after the round trip through the file
+  assert.equal(ev.log_loss, r.test.log_loss); // same model after the round trip through the file
   const out = join(dir, 'p.txt');
   const p = await cli(['hash', 'predict', testf, '--model', model, '--output', out, '--quiet']);
   assert.equal(p.code, 0, p.err);
@@ -135,7 +135,7 @@ test('AdaGrad, several passes and a holdout through the CLI', async () => {
   assert.equal(t.code, 0, t.err);
   const r = JSON.parse(t.out);
   assert.equal(r.rows, 40000);
-  assert.ok(r.holdout.logLoss < 0.62 && r.holdout.auc > 0.65, JSON.stringify(r.holdout));
+  assert.ok(r.holdout.log_loss < 0.62 && r.holdout.auc > 0.65, JSON.stringify(r.holdout));
   assert.equal(t.err, '');
 });
 
@@ -145,7 +145,7 @@ test('malformed rows: skipped and reported with line numbers, or stop the run un
   assert.equal(t.code, 0, t.err);
   const r = JSON.parse(t.out);
   assert.equal(r.rows, 2); // lines 2 and 6
-  assert.equal(r.badRows, 5);
+  assert.equal(r.bad_rows, 5);
   assert.deepEqual(r.errors, [
     'line 3: expected 3 fields, got 2',
     "line 4: bad number 'x' in column 'n'",

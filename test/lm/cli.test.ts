@@ -17,7 +17,7 @@ test('recur lm train / sample / eval round trip with --json; bad input exits 3, 
     run = join(dir, 'run');
   writeFileSync(text, 'First Citizen:\nBefore we proceed any further, hear me speak.\n'.repeat(8));
   const tiny = ['--hidden', '8', '--embed', '4', '--batch', '2', '--bptt', '8', '--eval-every', '0'];
-  const t = recur('train', '--text', text, ...tiny, '--steps', '3', '--length', '10', '--out', run, '--json');
+  const t = recur('train', '--text', text, ...tiny, '--steps', '3', '--sample-length', '10', '--out', run, '--json');
   assert.equal(t.status, 0, t.stderr);
   const res = JSON.parse(t.stdout);
   assert.equal(res.steps, 3);

@@ -55,7 +55,7 @@ test('recur lm seq2seq --out DIR, then lm decode --model DIR: the same outputs a
       '--json',
     ).stdout,
   );
-  assert.equal(dj.exact_match, res.exactMatch, 'the saved model scores what it scored when saved');
+  assert.equal(dj.exact_match, res.exact_match, 'the saved model scores what it scored when saved');
   assert.deepEqual(
     dj.outputs.map((o: { output: string }) => o.output),
     res.examples.map((e: { output: string }) => e.output),

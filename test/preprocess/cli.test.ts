@@ -71,7 +71,7 @@ test('fit a YUV + LCN + ZCA pipeline over a directory in batches, then apply it'
   assert.equal(f.code, 0, f.err);
   const fit = JSON.parse(f.out);
   assert.equal(fit.images, 6);
-  assert.deepEqual(fit.zca.sampleShape, [6, 8, 3]);
+  assert.deepEqual(fit.zca.sample_shape, [6, 8, 3]);
   assert.equal(fit.zca.dim, 144);
   const a = recur('apply', imgs, '--pipeline', file, '--out-dir', join(dir, 'white'), '--json');
   assert.equal(a.code, 0, a.err);

@@ -52,7 +52,18 @@ describe('recur --backend webgpu', { skip }, () => {
     const text = join(dir, 'text.txt');
     writeFileSync(text, 'the quick brown fox jumps over the lazy dog; '.repeat(30));
     const args = ['lm', 'train', '--text', text, '--hidden', '12', '--embed', '6', '--batch', '4', '--bptt', '8'];
-    const more = ['--steps', '12', '--eval-every', '6', '--length', '0', '--optimizer', 'rmsprop', '--lr', '0.01'];
+    const more = [
+      '--steps',
+      '12',
+      '--eval-every',
+      '6',
+      '--sample-length',
+      '0',
+      '--optimizer',
+      'rmsprop',
+      '--lr',
+      '0.01',
+    ];
     const cpu = recur(...args, ...more, '--out', join(dir, 'lm-cpu'));
     const gpu = recur(...args, ...more, '--out', join(dir, 'lm-gpu'), '--backend', 'webgpu');
     near(gpu.val_loss, cpu.val_loss, 'validation loss');

@@ -14,6 +14,7 @@ import { experimentPage } from '../../report/page.js';
 import { EXPERIMENTS } from '../../experiments/registry.js';
 import { DataError, OptionError, findingsText } from '../../experiments/spec.js';
 import { DATA_LOADERS } from './data.js';
+import { snakeKeys } from '../json.js';
 
 /** Flag names given on the command line (before `--`). */
 function givenFlags(argv: string[]): Set<string> {
@@ -81,7 +82,7 @@ export async function experimentCommand(name: string, argv: string[]): Promise<C
         },
       };
       const run = RunDir.create(dir);
-      run.writeJSON('results.json', full);
+      run.writeJSON('results.json', snakeKeys(full));
       const html = experimentPage({
         title: `recur experiment ${name}: ${exp.title}`,
         subtitle:
@@ -94,7 +95,7 @@ export async function experimentCommand(name: string, argv: string[]): Promise<C
         command,
       });
       writeFileAtomic(run.file('report.html'), html);
-      if (o.json) io.out(JSON.stringify({ ...full, report: run.file('report.html') }));
+      if (o.json) io.out(JSON.stringify(snakeKeys({ ...full, report: run.file('report.html') })));
       else
         io.out(
           `${exp.text(result)}\n\nFindings:\n${findingsText(result.findings)}\n\nRun folder ` +
