@@ -65,7 +65,8 @@ export class GpuContext {
     for (const k of want) requiredLimits[k] = adapter.limits[k];
     if (adapter.limits.maxStorageBuffersPerShaderStage < 8) {
       throw new GpuUnavailableError(
-        `WebGPU adapter allows ${adapter.limits.maxStorageBuffersPerShaderStage} storage buffers per shader stage; the recurrent kernels need 8`,
+        `WebGPU adapter allows ${adapter.limits.maxStorageBuffersPerShaderStage} storage buffers per shader ` +
+          'stage; the recurrent kernels need 8',
       );
     }
     const device = await adapter.requestDevice({ requiredLimits });

@@ -50,8 +50,10 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) l: vec3u
     }
     workgroupBarrier();
     for (var kk = 0u; kk < KC; kk++) {
-      let a = vec4f(As[kk * TS + l.y * 4u], As[kk * TS + l.y * 4u + 1u], As[kk * TS + l.y * 4u + 2u], As[kk * TS + l.y * 4u + 3u]);
-      let b = vec4f(Bs[kk * TS + l.x * 4u], Bs[kk * TS + l.x * 4u + 1u], Bs[kk * TS + l.x * 4u + 2u], Bs[kk * TS + l.x * 4u + 3u]);
+      let ao = kk * TS + l.y * 4u;
+      let a = vec4f(As[ao], As[ao + 1u], As[ao + 2u], As[ao + 3u]);
+      let bo = kk * TS + l.x * 4u;
+      let b = vec4f(Bs[bo], Bs[bo + 1u], Bs[bo + 2u], Bs[bo + 3u]);
       acc[0] += a.x * b; acc[1] += a.y * b; acc[2] += a.z * b; acc[3] += a.w * b;
     }
     workgroupBarrier();
