@@ -1,7 +1,7 @@
 /**
  * `recur/webgpu`: WebGPU kernels, the device, and the GPU model the one Trainer steps there.
  *
- *   const ctx = await requestWebGpu();                  // browsers (Node: openNodeGpu from 'recur/webgpu-node')
+ *   const ctx = await requestWebGpu();                  // browsers (Node: openNodeGpu from 'recur-rnn/webgpu-node')
  *   const gpu = new GpuSequenceModel(ctx, model);       // model: a SequenceModel (parameters go up once)
  *   const trainer = new Trainer(gpu, new Adam(model.params, { lr: 1e-3 }), { clipNorm: 1 });
  *   const info = await trainer.trainAsync(batch);       // one command buffer per step; the loss and norm come back

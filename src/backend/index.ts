@@ -52,7 +52,7 @@ export function getBackend(name?: string): Backend {
   if (!b && name === 'webgpu') {
     throw new Error(
       "backend 'webgpu' keeps tensors on the GPU and is not a per-kernel CPU backend: train with GpuModel " +
-        "from 'recur/webgpu' (Node needs the optional package: npm install webgpu), or run `npm run bench -- --backend webgpu`",
+        "from 'recur-rnn/webgpu' (Node needs the optional package: npm install webgpu), or run `npm run bench -- --backend webgpu`",
     );
   }
   if (!b) throw new Error(`backend '${name}' is not available; available: ${[...registry.keys()].join(', ')}`);

@@ -4,8 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CharVocab, WordVocab, RecurrentLM, trainLM, splitIds } from 'recur/lm';
-import { SequenceModel, encodeSafetensors, decodeSafetensors, saveCheckpoint } from 'recur';
+import { CharVocab, WordVocab, RecurrentLM, trainLM, splitIds } from 'recur-rnn/lm';
+import { SequenceModel, encodeSafetensors, decodeSafetensors, saveCheckpoint } from 'recur-rnn';
 import { ROOT } from '../helpers.js';
 
 const TEXT = (

@@ -16,8 +16,8 @@ import {
   lorenz,
   memoryTask,
   series,
-} from 'recur/esn';
-import { NonFiniteError, ShapeError } from 'recur';
+} from 'recur-rnn/esn';
+import { NonFiniteError, ShapeError } from 'recur-rnn';
 import { readJSON } from '../helpers.js';
 
 const sine = (T: number, f = 0.2) => series(Array.from({ length: T }, (_, t) => Math.sin(f * t)));
