@@ -8,10 +8,15 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { ROOT } from './helpers.js';
 
 function markdownFiles(): string[] {
-  const docs = join(ROOT, 'docs');
   const out = [join(ROOT, 'README.md'), join(ROOT, 'CHANGELOG.md')];
-  for (const e of readdirSync(docs, { withFileTypes: true }))
-    if (e.isFile() && e.name.endsWith('.md')) out.push(join(docs, e.name));
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory() && p !== join(ROOT, 'docs', 'api')) walk(p);
+      else if (e.isFile() && e.name.endsWith('.md')) out.push(p);
+    }
+  };
+  walk(join(ROOT, 'docs'));
   return out.filter((f) => existsSync(f));
 }
 
@@ -95,9 +100,19 @@ for (const file of files) {
   });
 }
 
-test('the README and every docs page are reachable: README links each page of docs/', () => {
+test('every docs page is reachable: the README links each page of docs/, and some page links each one below', () => {
+  const targets = new Set<string>();
+  for (const f of files)
+    for (const l of links(readFileSync(f, 'utf8'))) {
+      const path = l.split('#')[0]!;
+      if (path && !/^[a-z][a-z0-9+.-]*:/i.test(path)) targets.add(resolve(dirname(f), decodeURIComponent(path)));
+    }
   const readme = links(readFileSync(join(ROOT, 'README.md'), 'utf8')).map((l) => l.split('#')[0]);
   const pages = files.filter((f) => relative(ROOT, f).startsWith('docs'));
   assert.ok(pages.length >= 10, 'docs pages');
-  for (const p of pages) assert.ok(readme.includes(relative(ROOT, p)), `README links ${relative(ROOT, p)}`);
+  for (const p of pages) {
+    const rel = relative(ROOT, p);
+    if (dirname(p) === join(ROOT, 'docs')) assert.ok(readme.includes(rel), `README links ${rel}`);
+    else assert.ok(targets.has(p), `a page links ${rel}`);
+  }
 });
