@@ -1,6 +1,6 @@
 /**
  * The browser demo: trains a recurrent net on the adding problem in the page, a few steps per
- * animation frame, and draws the loss, ||dL/dh_t|| over t (from recur/diagnostics) and the
+ * animation frame, and draws the loss, ||dL/dh_t|| over t (from recur-rnn/diagnostics) and the
  * gradient norm before clipping while it trains. The library runs unchanged: the same
  * SequenceModel, Trainer and Diagnostics the CLI uses, on whichever backend is the default.
  * Bundled by scripts/build.mjs (esbuild) into dist/demo/demo.js; window.__demo exposes the

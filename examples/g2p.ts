@@ -25,8 +25,8 @@
  *   node dist/examples/g2p.js             # the full protocol (tens of minutes on 2 cores)
  *   node dist/examples/g2p.js --small --json
  */
-import { Adam, Trainer, trainEpochs, runSync, Rng } from 'recur';
-import { EncoderDecoder, type Seq2SeqBatch } from 'recur/lm';
+import { Adam, Trainer, trainEpochs, runSync, Rng } from 'recur-rnn';
+import { EncoderDecoder, type Seq2SeqBatch } from 'recur-rnn/lm';
 import { exampleArgs, pct, report, requireCjs, seconds, split } from './util.js';
 
 const args = exampleArgs();

@@ -18,7 +18,7 @@
  *   node dist/examples/names.js            # the full protocol (minutes)
  *   node dist/examples/names.js --small --json
  */
-import { RecurrentModel } from 'recur';
+import { RecurrentModel } from 'recur-rnn';
 import { exampleArgs, pct, report, requireCjs, seconds, split } from './util.js';
 
 const args = exampleArgs();

@@ -24,7 +24,7 @@
  *   node dist/examples/sensors.js           # the full protocol (minutes)
  *   node dist/examples/sensors.js --small --json
  */
-import { RecurrentModel } from 'recur';
+import { RecurrentModel } from 'recur-rnn';
 import { exampleArgs, report, requireCjs, seconds } from './util.js';
 
 const args = exampleArgs();

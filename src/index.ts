@@ -1,4 +1,7 @@
-/** recur: recurrent neural networks in TypeScript. The public API. */
+/**
+ * recur-rnn: recurrent neural networks in TypeScript. The public API.
+ * @module recur-rnn
+ */
 export * from './tensor.js';
 export { Rng, type RngState } from './random.js';
 export * as init from './init.js';

@@ -1,7 +1,7 @@
 // Tensors, the seeded Rng and the initialisers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng, init, spectralRadius, largestSingularValue, tensor, checkShape, ShapeError } from 'recur';
+import { Rng, init, spectralRadius, largestSingularValue, tensor, checkShape, ShapeError } from 'recur-rnn';
 
 test('Rng: same seed, same numbers; state round trip; known first values', () => {
   const a = new Rng(123),

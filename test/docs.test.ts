@@ -59,7 +59,9 @@ mkdirSync(dir, { recursive: true });
 for (const b of blocks) writeFileSync(join(dir, `${b.id}.ts`), b.code);
 
 test('the README and docs have runnable examples', () => {
-  assert.ok(blocks.filter((b) => b.file === 'README.md').length >= 3, 'README examples');
+  // The README's three examples: the library and your own data in TypeScript, the command line in sh.
+  assert.ok(blocks.filter((b) => b.file === 'README.md' && b.run).length >= 2, 'README examples');
+  assert.ok(blocks.length >= 30, `${blocks.length} blocks in README.md and docs/`);
 });
 
 test('every documentation block type-checks (strict, against the built package)', () => {
@@ -127,6 +129,17 @@ test('the promise matcher (the convention above)', () => {
   assert.equal(mismatch('err 3e-7', 'err <1e-6'), null);
   assert.equal(mismatch('[ 5, 2, 8 ] [ 4, 2, 4 ]', '[ 5, 2, 8 ] ...'), null);
   assert.notEqual(mismatch('a b', 'a'), null);
+});
+
+test('every `// =>` promise sits on a console.log line of a block that runs (nothing checks it elsewhere)', () => {
+  const stray = blocks.flatMap((b) =>
+    b.code
+      .split('\n')
+      .map((l, i) => ({ l, at: `${b.file}:${b.line + i + 1}` }))
+      .filter(({ l }) => l.includes('// =>') && (!b.run || !/\bconsole\.log\(.*\/\/ => /.test(l)))
+      .map((x) => x.at),
+  );
+  assert.deepEqual(stray, []);
 });
 
 const runnable = blocks.filter((b) => b.run);

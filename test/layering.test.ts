@@ -41,9 +41,9 @@ test('importing the package compiles no WebAssembly; the first use of a backend 
     const M = WebAssembly.Module, c = WebAssembly.compile;
     WebAssembly.Module = function (b) { n++; return new M(b); };
     WebAssembly.compile = (b) => { n++; return c(b); };
-    const r = await import('recur');
-    await import('recur/lm'); await import('recur/esn'); await import('recur/hashing');
-    await import('recur/preprocess'); await import('recur/diagnostics'); await import('recur/report');
+    const r = await import('recur-rnn');
+    await import('recur-rnn/lm'); await import('recur-rnn/esn'); await import('recur-rnn/hashing');
+    await import('recur-rnn/preprocess'); await import('recur-rnn/diagnostics'); await import('recur-rnn/report');
     const before = n;
     const name = r.getBackend().name;
     console.log(JSON.stringify({ before, after: n, name }));`;

@@ -2,7 +2,7 @@
 // scipy.stats.mannwhitneyu(x, y), scipy.stats.norm.sf and numpy.percentile) and exact small cases.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mannWhitneyU, normalSf, quantile } from 'recur';
+import { mannWhitneyU, normalSf, quantile } from 'recur-rnn';
 
 const close = (a: number, b: number, rel: number, what: string) =>
   assert.ok(Math.abs(a - b) <= rel * Math.abs(b) + 1e-300, `${what}: ${a} vs ${b}`);

@@ -5,6 +5,7 @@
  * and makes it the default where the engine supports SIMD; `await ready()` compiles it
  * asynchronously instead. Importing this module runs nothing (DESIGN.md, decision 7).
  * `setBackend('ts')` switches back; layers pick the default when they are constructed.
+ * @module recur-rnn/backend
  */
 import type { Backend, LinalgKernels } from './backend.js';
 import { tsBackend, tsLinalg } from './ts.js';
@@ -51,8 +52,8 @@ export function getBackend(name?: string): Backend {
   const b = registry.get(name);
   if (!b && name === 'webgpu') {
     throw new Error(
-      "backend 'webgpu' keeps tensors on the GPU and is not a per-kernel CPU backend: train with GpuModel " +
-        "from 'recur/webgpu' (Node needs the optional package: npm install webgpu), " +
+      "backend 'webgpu' keeps tensors on the GPU and is not a per-kernel CPU backend: train with " +
+        "GpuSequenceModel from 'recur-rnn/webgpu' (Node needs the optional package: npm install webgpu), " +
         'or run `npm run bench -- --backend webgpu`',
     );
   }

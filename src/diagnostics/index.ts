@@ -1,6 +1,7 @@
 /**
- * recur/diagnostics: why recurrent nets are hard to train, measured while they train.
+ * recur-rnn/diagnostics: why recurrent nets are hard to train, measured while they train.
  * See diagnostics.ts for the Trainer hook and the parts for using each measure alone.
+ * @module recur-rnn/diagnostics
  */
 export { Diagnostics, diagToJSON, type DiagnosticsOptions, type DiagRecord, type CoreDiag } from './diagnostics.js';
 export { recordGradFlow, readGradFlow, gradFlowDecay, type GradFlow } from './gradflow.js';

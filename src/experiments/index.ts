@@ -1,7 +1,8 @@
 /**
- * recur/experiments: the lecture's open questions as code (`recur experiment NAME` runs them
+ * recur-rnn/experiments: the lecture's open questions as code (`recur experiment NAME` runs them
  * from the command line). Each experiment is plain computation over the library: options in,
  * numbers, findings and report sections out; `experimentPage` (recur/report) makes the page.
+ * @module recur-rnn/experiments
  */
 export { EXPERIMENTS } from './registry.js';
 export {

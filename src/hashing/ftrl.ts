@@ -40,7 +40,7 @@ export class FTRL implements OnlineLearner {
   readonly beta: number;
   readonly l1: number;
   readonly l2: number;
-  /** [D, 2]: z_i at 2i, sqrt(n_i) at 2i+1 (replaced only by adopt). */
+  /** Shape `[D, 2]`: z_i at 2i, sqrt(n_i) at 2i+1 (replaced only by adopt). */
   zs: Float64Array;
   private w = new Float64Array(64); // scratch: w of the row's coordinates
   private zk = new Float64Array(64); // scratch: z of the row's coordinates

@@ -1,7 +1,8 @@
 /**
- * recur/hashing: the hashing trick and online logistic regression over data larger than
+ * recur-rnn/hashing: the hashing trick and online logistic regression over data larger than
  * memory. Core only (no Node APIs); the streaming CSV reader and the CLI live in src/node and
  * src/cli.
+ * @module recur-rnn/hashing
  */
 export { murmur3, murmur3Bytes, murmur3Int, fmix32, hashPair } from './murmur3.js';
 export {

@@ -34,7 +34,7 @@ export class AdaGradLogistic implements OnlineLearner {
   readonly alpha: number;
   readonly beta: number;
   readonly l2: number;
-  /** [D, 2]: w_i at 2i, n_i at 2i+1 (replaced only by adopt). */
+  /** Shape `[D, 2]`: w_i at 2i, n_i at 2i+1 (replaced only by adopt). */
   wn: Float64Array;
 
   constructor(opts: AdaGradOptions = {}) {

@@ -1,4 +1,7 @@
-/** recur/lm: language models (char, word, NPLM), hashed embeddings and the encoder-decoder. */
+/**
+ * recur-rnn/lm: language models (char, word, NPLM), hashed embeddings and the encoder-decoder.
+ * @module recur-rnn/lm
+ */
 export {
   CharVocab,
   WordVocab,

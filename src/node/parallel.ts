@@ -6,6 +6,7 @@
  * are unref'd, so a forgotten close does not keep the process alive).
  * `useKernelThreads(n)` (kernel_threads.ts) is the other way to use the cores: one model, its
  * large products and the LSTM's inference loop split over helper threads.
+ * @module recur-rnn/parallel
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';

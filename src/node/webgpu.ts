@@ -7,6 +7,7 @@
  * and falls back to OpenGL ES, which runs on Mesa's llvmpipe on machines with no GPU
  * (slow, about 2 GFLOP/s, but exact: CI tests every kernel there). OpenGL ES needs EGL
  * (Debian: libegl1 libegl-mesa0 libgles2) and WebGPU's 'compatibility' feature level.
+ * @module recur-rnn/webgpu-node
  */
 /// <reference types="@webgpu/types" preserve="true" />
 import { GpuContext, GpuUnavailableError } from '../backend/webgpu/device.js';

@@ -1,8 +1,9 @@
 /**
- * `recur/preprocess`: image preprocessing as compared in the lecture, on images [N, H, W, C]
+ * `recur-rnn/preprocess`: image preprocessing as compared in the lecture, on images [N, H, W, C]
  * Float32 tensors: BT.601 RGB <-> YUV, local contrast normalisation (Jarrett et al. 2009),
  * streaming ZCA whitening, and a pipeline that chains them and saves to bytes. No Node APIs;
  * PNG reading and writing live in src/node/png.ts and the `recur preprocess` command.
+ * @module recur-rnn/preprocess
  */
 export { rgbToYuv, yuvToRgb } from './color.js';
 export { localContrastNormalize, localMean, gaussianWindow, resolveLcnOptions, type LcnOptions } from './lcn.js';

@@ -1,6 +1,7 @@
 /**
- * recur/report: a self-contained HTML report of training runs (inline SVG charts, no script,
+ * recur-rnn/report: a self-contained HTML report of training runs (inline SVG charts, no script,
  * no network), built from plain data; `recur report RUN_DIR...` reads the folders and calls it.
+ * @module recur-rnn/report
  */
 export { buildReport, type RunData, type ReportOptions } from './report.js';
 export {

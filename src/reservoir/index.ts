@@ -1,7 +1,8 @@
 /**
- * `recur/esn`: reservoir computing. Reservoir (sparse, leaky, seeded), Ridge and RLS
+ * `recur-rnn/esn`: reservoir computing. Reservoir (sparse, leaky, seeded), Ridge and RLS
  * readouts, `pipe` composition with teacher forcing and closed-loop generation, extreme
  * learning machines, metrics, forecast plots, and the benchmark series generators.
+ * @module recur-rnn/esn
  */
 export { Reservoir, type ReservoirOptions, type ReservoirActivation } from './reservoir.js';
 export { Ridge, type RidgeOptions } from './ridge.js';

@@ -15,8 +15,8 @@ import {
   setBackend,
   syrkUpperRef,
   tsBackend,
-} from 'recur/backend';
-import { csrMatVecBatch } from 'recur/esn';
+} from 'recur-rnn/backend';
+import { csrMatVecBatch } from 'recur-rnn/esn';
 import { randn, relErr } from '../helpers.js';
 
 const TOL = 1e-12;

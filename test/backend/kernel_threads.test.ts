@@ -3,8 +3,8 @@
 // output is computed by one thread in the same order), and the reference's numbers to 1e-5.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LSTM, getBackend, listBackends, tsBackend } from 'recur';
-import type { WasmBackend } from 'recur/backend';
+import { LSTM, getBackend, listBackends, tsBackend } from 'recur-rnn';
+import type { WasmBackend } from 'recur-rnn/backend';
 import { useKernelThreads } from '../../src/node/kernel_threads.js';
 import { randn, relErr } from '../helpers.js';
 

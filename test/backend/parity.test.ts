@@ -4,8 +4,8 @@
 // extreme pre-activations for the exp clamp. Tolerance: 1e-5 relative (max-abs normalised).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ACT, type Activation, type Backend, getBackend, listBackends, tsBackend } from 'recur';
-import { createWasmBackend, relaxedSimdAvailable, type WasmBackend } from 'recur/backend';
+import { ACT, type Activation, type Backend, getBackend, listBackends, tsBackend } from 'recur-rnn';
+import { createWasmBackend, relaxedSimdAvailable, type WasmBackend } from 'recur-rnn/backend';
 import { enableRelaxedSimd } from '../../src/node/relaxed_simd.js';
 import { randn, relErr } from '../helpers.js';
 

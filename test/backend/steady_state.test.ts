@@ -8,7 +8,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { SGD } from '../../src/train/optim.js';
 import { type Batch, SequenceModel } from '../../src/layers/model.js';
-import { type WasmBackend, getBackend, listBackends } from 'recur';
+import { type WasmBackend, getBackend, listBackends } from 'recur-rnn';
 import { randn } from '../helpers.js';
 
 setFlagsFromString('--expose-gc');

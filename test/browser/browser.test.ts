@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import { PNG } from 'pngjs';
-import { buildReport, type RunData } from 'recur/report';
+import { buildReport, type RunData } from 'recur-rnn/report';
 import { ROOT } from '../helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { EXPERIMENTS, optionDefaults } from 'recur/experiments';
-import { experimentPage } from 'recur/report';
+import { EXPERIMENTS, optionDefaults } from 'recur-rnn/experiments';
+import { experimentPage } from 'recur-rnn/report';
 import { loadImages } from '../../src/cli/experiments/images.js';
 import { ROOT } from '../helpers.js';
 

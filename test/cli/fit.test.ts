@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
-import { RecurrentModel } from 'recur';
+import { RecurrentModel } from 'recur-rnn';
 
 async function run(...argv: string[]) {
   const out: string[] = [],

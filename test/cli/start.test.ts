@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { lectureText } from 'recur/report';
+import { lectureText } from 'recur-rnn/report';
 import { ROOT } from '../helpers.js';
 
 const BIN = join(ROOT, 'bin', 'recur.js');

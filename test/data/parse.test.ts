@@ -2,7 +2,7 @@
 // per row) layouts, JSON Lines, malformed rows reported with their line numbers, strict mode.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DataError, RecurrentModel, csvRows, parseCsv, parseData, parseJsonl } from 'recur';
+import { DataError, RecurrentModel, csvRows, parseCsv, parseData, parseJsonl } from 'recur-rnn';
 
 test('csvRows: quotes, doubled quotes, CRLF, newlines inside quotes, blank lines, line numbers', () => {
   const rows = csvRows('a,b\r\n"x,1","say ""hi"""\r\n\r\n"two\nlines",3\nlast,"open');

@@ -2,8 +2,8 @@
 // say what the lecture says (a tanh-RNN with small weights loses its gradient going back).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SGD, SequenceModel, Trainer, Rng, makeTask } from 'recur';
-import { Diagnostics, diagToJSON, saturation, type DiagRecord } from 'recur/diagnostics';
+import { SGD, SequenceModel, Trainer, Rng, makeTask } from 'recur-rnn';
+import { Diagnostics, diagToJSON, saturation, type DiagRecord } from 'recur-rnn/diagnostics';
 
 function setup(cell: 'rnn' | 'lstm' | 'gru', every: number, clipNorm?: number) {
   const task = makeTask({ name: 'adding', T: 30 });

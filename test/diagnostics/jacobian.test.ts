@@ -2,8 +2,8 @@
 // against the dense product, and the spectra of known matrices.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RecurrentStack, Rng, init, largestSingularValue } from 'recur';
-import { jacobianProduct, stepJacobian, weightSpectrum } from 'recur/diagnostics';
+import { RecurrentStack, Rng, init, largestSingularValue } from 'recur-rnn';
+import { jacobianProduct, stepJacobian, weightSpectrum } from 'recur-rnn/diagnostics';
 import { randn } from '../helpers.js';
 
 const I = 3,

@@ -16,8 +16,8 @@ import {
   encodeSafetensors,
   loadCheckpoint,
   saveCheckpoint,
-} from 'recur';
-import { HashedLinearModel } from 'recur/hashing';
+} from 'recur-rnn';
+import { HashedLinearModel } from 'recur-rnn/hashing';
 import { CsvError, CsvReader } from '../../src/node/csv.js';
 import { PngError, decodePng } from '../../src/node/png.js';
 import { crc32 } from '../../src/crc32.js';

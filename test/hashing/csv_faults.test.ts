@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HashedLinearModel, fastPathAvailable } from 'recur/hashing';
+import { HashedLinearModel, fastPathAvailable } from 'recur-rnn/hashing';
 import { CsvError, CsvReader } from '../../src/node/csv.js';
 import { trainStream } from '../../src/node/hashstream.js';
 

@@ -16,8 +16,8 @@ import {
   prepareFastPath,
   type HasherOptions,
   type LearnerOptions,
-} from 'recur/hashing';
-import { Rng } from 'recur';
+} from 'recur-rnn/hashing';
+import { Rng } from 'recur-rnn';
 import { trainStream, scoreStream } from '../../src/node/hashstream.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'recur-fast-'));

@@ -2,7 +2,7 @@
 // quadratic interactions, sign hashing, bias, and the errors for bad labels and numbers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FeatureHasher, binOf, murmur3, murmur3Int, hashPair } from 'recur/hashing';
+import { FeatureHasher, binOf, murmur3, murmur3Int, hashPair } from 'recur-rnn/hashing';
 
 const columns = ['y', 'n', 'a', 'b'];
 

@@ -2,8 +2,8 @@
 // against one step by hand, and both learning a small synthetic problem.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FTRL, AdaGradLogistic, FeatureHasher, LogLossMeter, sigmoid } from 'recur/hashing';
-import { Rng } from 'recur';
+import { FTRL, AdaGradLogistic, FeatureHasher, LogLossMeter, sigmoid } from 'recur-rnn/hashing';
+import { Rng } from 'recur-rnn';
 
 const close = (a: number, b: number, tol = 1e-12) =>
   assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} vs ${b}`);

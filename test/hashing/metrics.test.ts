@@ -1,8 +1,8 @@
 // Log-loss and AUC: the exact AUC with ties, and the streaming binned AUC agreeing with it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { auc, logLoss, AucMeter, LogLossMeter } from 'recur/hashing';
-import { Rng } from 'recur';
+import { auc, logLoss, AucMeter, LogLossMeter } from 'recur-rnn/hashing';
+import { Rng } from 'recur-rnn';
 
 test('exact AUC counts ties as one half', () => {
   assert.equal(auc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]), 0.75);

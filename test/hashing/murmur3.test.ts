@@ -2,7 +2,7 @@
 // as used by scikit-learn's murmurhash3_32 and Python's mmh3), over strings and byte ranges.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { murmur3, murmur3Bytes, murmur3Int, fmix32, hashPair } from 'recur/hashing';
+import { murmur3, murmur3Bytes, murmur3Int, fmix32, hashPair } from 'recur-rnn/hashing';
 
 const VECTORS: [string, number, number][] = [
   ['', 0, 0x00000000],

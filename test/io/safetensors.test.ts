@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RNN, encodeSafetensors, decodeSafetensors, SafetensorsError } from 'recur';
+import { RNN, encodeSafetensors, decodeSafetensors, SafetensorsError } from 'recur-rnn';
 import { ROOT, readJSON } from '../helpers.js';
 
 function rawFile(header: unknown, data: Uint8Array = new Uint8Array(0), lenOverride?: bigint): Uint8Array {

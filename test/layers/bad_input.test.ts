@@ -12,7 +12,7 @@ import {
   NonFiniteError,
   mseLoss,
   softmaxCrossEntropy,
-} from 'recur';
+} from 'recur-rnn';
 
 test('wrong input shapes', () => {
   const m = new LSTM({ inputSize: 3, hiddenSize: 4, numLayers: 2 });

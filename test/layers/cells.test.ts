@@ -16,8 +16,8 @@ import {
   makeTask,
   Rng,
   type Activation,
-} from 'recur';
-import { coreSpectrum, saturation } from 'recur/diagnostics';
+} from 'recur-rnn';
+import { coreSpectrum, saturation } from 'recur-rnn/diagnostics';
 import { randn } from '../helpers.js';
 
 test('the registry lists rnn, lstm, gru and indrnn; specs agree with their cores', () => {

@@ -11,7 +11,7 @@ import {
   type CellType,
   type FArray,
   type SequenceModelConfig,
-} from 'recur';
+} from 'recur-rnn';
 import { randn } from '../helpers.js';
 
 function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -15,7 +15,7 @@ import {
   type CellType,
   type FArray,
   type RecurrentOptions,
-} from 'recur';
+} from 'recur-rnn';
 import { randn } from '../helpers.js';
 
 const TOL = 1e-4;

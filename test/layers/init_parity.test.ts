@@ -7,7 +7,7 @@
 // forget-gate bias) equal value for value.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Embedding, GRU, LSTM, Linear, type Params, RNN, SequenceModel } from 'recur';
+import { Embedding, GRU, LSTM, Linear, type Params, RNN, SequenceModel } from 'recur-rnn';
 import { readJSON } from '../helpers.js';
 
 interface Entry {

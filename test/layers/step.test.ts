@@ -2,7 +2,7 @@
 // forward gives on the whole sequence, for every cell, several layers and both backends.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CELL_NAMES, type CellType, RecurrentStack, listBackends } from 'recur';
+import { CELL_NAMES, type CellType, RecurrentStack, listBackends } from 'recur-rnn';
 import { randn, relErr } from '../helpers.js';
 
 for (const backend of listBackends())

@@ -2,7 +2,7 @@
 // outputs, final states and every gradient at 1e-5 relative in float32, on every backend.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GRU, LSTM, RNN, type RecurrentStack, listBackends } from 'recur';
+import { GRU, LSTM, RNN, type RecurrentStack, listBackends } from 'recur-rnn';
 import { readJSON, relErr } from '../helpers.js';
 
 interface Case {

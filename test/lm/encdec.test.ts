@@ -11,8 +11,8 @@ import {
   runToyTask,
   exactMatch,
   newToyModel,
-} from 'recur/lm';
-import { Rng, gradCheck } from 'recur';
+} from 'recur-rnn/lm';
+import { Rng, gradCheck } from 'recur-rnn';
 
 for (const [cell, layers] of [
   ['lstm', 1],

@@ -2,8 +2,8 @@
 // HashedEmbedding layer (finite differences through an LSTM and a softmax head).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { murmur3, hashTokens, hashFeatures, tokenFeatures, HashedEmbedding } from 'recur/lm';
-import { LSTM, Linear, Params, Rng, gradCheck, softmaxCrossEntropy } from 'recur';
+import { murmur3, hashTokens, hashFeatures, tokenFeatures, HashedEmbedding } from 'recur-rnn/lm';
+import { LSTM, Linear, Params, Rng, gradCheck, softmaxCrossEntropy } from 'recur-rnn';
 
 test('murmur3 matches the reference vectors (SMHasher / mmh3, unsigned)', () => {
   assert.equal(murmur3(new Uint8Array(0), 0), 0);

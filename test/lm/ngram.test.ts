@@ -2,7 +2,7 @@
 // discounts, normalisation over the vocabulary for seen and unseen contexts, and bad input.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KneserNey, modifiedDiscounts } from 'recur/lm';
+import { KneserNey, modifiedDiscounts } from 'recur-rnn/lm';
 
 const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) <= 1e-12, `${what}: ${a} vs ${b}`);
 

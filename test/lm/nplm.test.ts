@@ -2,8 +2,8 @@
 // perplexity falls with training, bad input.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NPLM, evaluateNPLM, trainNPLM, ngramBatch } from 'recur/lm';
-import { gradCheck } from 'recur';
+import { NPLM, evaluateNPLM, trainNPLM, ngramBatch } from 'recur-rnn/lm';
+import { gradCheck } from 'recur-rnn';
 
 for (const direct of [false, true]) {
   test(`NPLM gradients match finite differences (direct connections: ${direct})`, () => {

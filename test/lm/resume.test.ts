@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeSafetensors } from 'recur';
+import { decodeSafetensors } from 'recur-rnn';
 import { ROOT } from '../helpers.js';
 
 const BIN = join(ROOT, 'bin', 'recur.js'),

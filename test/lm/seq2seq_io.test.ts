@@ -7,8 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeSafetensors } from 'recur';
-import { encodeSource, loadSeq2Seq, makeToyTask, newToyModel, saveSeq2Seq } from 'recur/lm';
+import { encodeSafetensors } from 'recur-rnn';
+import { encodeSource, loadSeq2Seq, makeToyTask, newToyModel, saveSeq2Seq } from 'recur-rnn/lm';
 import { ROOT } from '../helpers.js';
 
 const BIN = join(ROOT, 'bin', 'recur.js');

@@ -1,7 +1,7 @@
 // Character and word vocabularies: UTF-8 code points, JSON round trip, unknown tokens, token streams.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CharVocab, WordVocab, vocabFromJSON, TokenStreams, splitIds } from 'recur/lm';
+import { CharVocab, WordVocab, vocabFromJSON, TokenStreams, splitIds } from 'recur-rnn/lm';
 
 test('CharVocab: code points (not UTF-16 units), sorted, encode/decode and JSON round trip', () => {
   const text = 'héllo wörld 🙂!\n';

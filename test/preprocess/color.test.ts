@@ -1,8 +1,8 @@
 // BT.601 RGB <-> YUV: hand-computed primaries, exact round trip, bad input.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rgbToYuv, yuvToRgb } from 'recur/preprocess';
-import { ShapeError, NonFiniteError, tensor } from 'recur';
+import { rgbToYuv, yuvToRgb } from 'recur-rnn/preprocess';
+import { ShapeError, NonFiniteError, tensor } from 'recur-rnn';
 import { randn } from '../helpers.js';
 
 const close = (a: ArrayLike<number>, b: number[], tol: number) => {

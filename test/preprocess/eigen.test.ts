@@ -5,7 +5,7 @@
 // the zero and identity matrices; on the wasm kernels and on the reference kernels.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getBackend, linalgOf, listBackends, tsLinalg } from 'recur/backend';
+import { getBackend, linalgOf, listBackends, tsLinalg } from 'recur-rnn/backend';
 import { symmetricEigen, symmetricEigenQL } from '../../src/preprocess/eigen.js';
 import { randn } from '../helpers.js';
 

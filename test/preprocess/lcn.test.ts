@@ -1,8 +1,8 @@
 // Local contrast normalisation: a hand-computed case, a naive 2-D oracle, and its properties.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { localContrastNormalize, localMean, gaussianWindow, type LcnOptions } from 'recur/preprocess';
-import { ShapeError, NonFiniteError, tensor, type Tensor } from 'recur';
+import { localContrastNormalize, localMean, gaussianWindow, type LcnOptions } from 'recur-rnn/preprocess';
+import { ShapeError, NonFiniteError, tensor, type Tensor } from 'recur-rnn';
 import { randn } from '../helpers.js';
 
 /** Direct 2-D definition: window g(p) g(q) cut at the border and renormalised; pooled over channels when across. */

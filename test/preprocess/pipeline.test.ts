@@ -1,8 +1,8 @@
 // The pipeline: YUV -> LCN -> ZCA in one object, fitted from batches, saved and loaded.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Pipeline, rgbToYuv, localContrastNormalize } from 'recur/preprocess';
-import { ShapeError, tensor } from 'recur';
+import { Pipeline, rgbToYuv, localContrastNormalize } from 'recur-rnn/preprocess';
+import { ShapeError, tensor } from 'recur-rnn';
 import { randn } from '../helpers.js';
 
 const N = 40,

@@ -2,8 +2,8 @@
 // saving, and clear errors for degenerate data.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Zca, CovarianceAccumulator, symmetricEigen } from 'recur/preprocess';
-import { ShapeError, NonFiniteError, tensor, type Tensor } from 'recur';
+import { Zca, CovarianceAccumulator, symmetricEigen } from 'recur-rnn/preprocess';
+import { ShapeError, NonFiniteError, tensor, type Tensor } from 'recur-rnn';
 import { randn } from '../helpers.js';
 
 const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {

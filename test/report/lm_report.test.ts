@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildReport } from 'recur/report';
+import { buildReport } from 'recur-rnn/report';
 import { ROOT } from '../helpers.js';
 
 const BIN = join(ROOT, 'bin', 'recur.js');

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildReport, esc, heatmap, successTable, successText } from 'recur/report';
+import { buildReport, esc, heatmap, successTable, successText } from 'recur-rnn/report';
 import { ROOT } from '../helpers.js';
 
 const BIN = join(ROOT, 'bin', 'recur.js');

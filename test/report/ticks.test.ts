@@ -2,7 +2,7 @@
 // plot, a heatmap's grey cells are explained, and no axis carries more than 8 labels.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { heatmap, lineChart, logTicks, tickLabel } from 'recur/report';
+import { heatmap, lineChart, logTicks, tickLabel } from 'recur-rnn/report';
 
 test('log ticks: 0.15-0.3 reads 0.15, 0.2, 0.25, 0.3; decades when wide; never more than 8', () => {
   assert.deepEqual(logTicks(0.15, 0.3), [0.15, 0.2, 0.25, 0.3]);

@@ -2,7 +2,7 @@
 // its baseline, and each conclusion stated only when a measured row bears it out.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { conclusions, lectureText, outcome, verdict } from 'recur/report';
+import { conclusions, lectureText, outcome, verdict } from 'recur-rnn/report';
 
 const row = (id: string, label: string, task: string, o: Record<string, unknown>) => ({
   task,

@@ -3,8 +3,8 @@
 // identical bits (both sum the CSR rows in the same order).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getBackend, listBackends, setBackend } from 'recur/backend';
-import { Reservoir, Ridge, choleskyInPlace } from 'recur/esn';
+import { getBackend, listBackends, setBackend } from 'recur-rnn/backend';
+import { Reservoir, Ridge, choleskyInPlace } from 'recur-rnn/esn';
 import { randn, relErr } from '../helpers.js';
 
 function onEach<T>(f: () => T): Map<string, T> {

@@ -12,8 +12,8 @@ import {
   readoutFeatureDim,
   parseReadoutTerms,
   mackeyGlass,
-} from 'recur/esn';
-import { ShapeError } from 'recur';
+} from 'recur-rnn/esn';
+import { ShapeError } from 'recur-rnn';
 
 test('readoutFeatures: [x, u, x^2, u^2] by hand, in the order given, per sequence', () => {
   // B = 2 sequences, N = 3 units, D = 2 inputs.

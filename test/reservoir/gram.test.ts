@@ -3,9 +3,9 @@
 // with a helper thread has exactly the weights of one fitted on the calling thread alone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Ridge, SplitGram, type GramAccumulator, type GramHelper } from 'recur/esn';
-import { threadedGram } from 'recur/parallel';
-import { type WasmBackend, getBackend } from 'recur';
+import { Ridge, SplitGram, type GramAccumulator, type GramHelper } from 'recur-rnn/esn';
+import { threadedGram } from 'recur-rnn/parallel';
+import { type WasmBackend, getBackend } from 'recur-rnn';
 
 const T = 1500,
   N = 203;

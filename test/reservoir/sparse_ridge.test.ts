@@ -13,8 +13,8 @@ import {
   choleskyInPlace,
   NotPositiveDefiniteError,
   type CSR,
-} from 'recur/esn';
-import { Rng, NonFiniteError } from 'recur';
+} from 'recur-rnn/esn';
+import { Rng, NonFiniteError } from 'recur-rnn';
 import { readJSON, randn, relErr } from '../helpers.js';
 
 type Fx = { matrices: { n: number; rows: number[]; cols: number[]; values: number[]; rho: number }[] };

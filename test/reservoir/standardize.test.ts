@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Reservoir, Ridge, pipe, nrmse } from 'recur/esn';
+import { Reservoir, Ridge, pipe, nrmse } from 'recur-rnn/esn';
 import { main } from '../../src/cli/main.js';
 
 /** A seeded series around 100: two periods plus AR(1) noise. */

@@ -3,8 +3,8 @@
 // and our float64 tanh / sigmoid stay within a few ulp of the engine's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Reservoir, csrFromDense } from 'recur/esn';
-import { getBackend, linalgOf, listBackends, setBackend, tsLinalg } from 'recur';
+import { Reservoir, csrFromDense } from 'recur-rnn/esn';
+import { getBackend, linalgOf, listBackends, setBackend, tsLinalg } from 'recur-rnn';
 import { sigmoid64, tanh64 } from '../../src/backend/math64.js';
 import type { ReservoirRunArgs } from '../../src/backend/backend.js';
 import { Rng } from '../../src/random.js';

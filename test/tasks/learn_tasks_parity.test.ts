@@ -6,7 +6,7 @@
 // solves by (test MSE, error rate) as evaluateTask reports them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng, SequenceModel, evaluateTask, makeTask } from 'recur';
+import { Rng, SequenceModel, evaluateTask, makeTask } from 'recur-rnn';
 import { readJSON } from '../helpers.js';
 
 interface Moments {

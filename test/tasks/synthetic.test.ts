@@ -1,7 +1,7 @@
 // The classic tasks: determinism, the papers' definitions and baselines, evaluation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng, TASKS, makeTask, evaluateTask, SequenceModel } from 'recur';
+import { Rng, TASKS, makeTask, evaluateTask, SequenceModel } from 'recur-rnn';
 
 test('every task is deterministic under a seed and yields consistent shapes', () => {
   for (const name of TASKS) {

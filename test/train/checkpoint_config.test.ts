@@ -2,7 +2,7 @@
 // dropout keys of SequenceModelConfig.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SequenceModel, type SequenceModelConfig, loadCheckpoint, saveCheckpoint } from 'recur';
+import { SequenceModel, type SequenceModelConfig, loadCheckpoint, saveCheckpoint } from 'recur-rnn';
 
 test('checkpoint round trip: dropout settings and dropout seed', () => {
   const cfgs: SequenceModelConfig[] = [

@@ -11,8 +11,8 @@ import {
   encodeSafetensors,
   loadCheckpoint,
   saveCheckpoint,
-} from 'recur';
-import { HashedLinearModel } from 'recur/hashing';
+} from 'recur-rnn';
+import { HashedLinearModel } from 'recur-rnn/hashing';
 
 function model(hiddenSize = 4) {
   return new SequenceModel({

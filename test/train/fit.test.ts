@@ -10,7 +10,7 @@ import {
   saveCheckpoint,
   type BatchLogs,
   type EpochLogs,
-} from 'recur';
+} from 'recur-rnn';
 
 /** A small seeded generator for test data (independent of the library's Rng). */
 function lcg(seed: number): () => number {

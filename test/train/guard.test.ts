@@ -2,7 +2,7 @@
 // or optimiser state non-finite is undone, then skipped (counted) or, in strict mode, an error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Adam, Rng, SGD, SequenceModel, Trainer, clipGradNorm, makeTask, saveCheckpoint } from 'recur';
+import { Adam, Rng, SGD, SequenceModel, Trainer, clipGradNorm, makeTask, saveCheckpoint } from 'recur-rnn';
 
 function tiny() {
   return new SequenceModel({

@@ -1,7 +1,7 @@
 // Optimisers and clipping against PyTorch (fixtures/torch_optim.json from scripts/make_optim_fixtures.py).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Params, Rng, makeOptimizer, clipGradNorm, clipGradValue, lrAt, type OptimizerSpec } from 'recur';
+import { Params, Rng, makeOptimizer, clipGradNorm, clipGradValue, lrAt, type OptimizerSpec } from 'recur-rnn';
 import { readJSON, relErr } from '../helpers.js';
 
 const fx = readJSON<{

@@ -6,8 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { type Batch, SGD, SequenceModel, type SequenceModelConfig, Trainer } from 'recur';
-import { dataParallel } from 'recur/parallel';
+import { type Batch, SGD, SequenceModel, type SequenceModelConfig, Trainer } from 'recur-rnn';
+import { dataParallel } from 'recur-rnn/parallel';
 import { randn, relErr } from '../helpers.js';
 
 const T = 9;

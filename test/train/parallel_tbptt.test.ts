@@ -4,8 +4,8 @@
 // [L*D, B, H] and scatters back exactly (what checkpoints and resume need).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type Batch, SGD, SequenceModel, type SequenceModelConfig, Trainer, TruncatedBPTT } from 'recur';
-import { dataParallel, modelRngs, shardConfig } from 'recur/parallel';
+import { type Batch, SGD, SequenceModel, type SequenceModelConfig, Trainer, TruncatedBPTT } from 'recur-rnn';
+import { dataParallel, modelRngs, shardConfig } from 'recur-rnn/parallel';
 import { relErr } from '../helpers.js';
 
 const V = 11,

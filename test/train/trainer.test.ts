@@ -18,7 +18,7 @@ import {
   type Batch,
   type StepInfo,
   type Trainable,
-} from 'recur';
+} from 'recur-rnn';
 import { randn } from '../helpers.js';
 
 function tiny(cell: 'rnn' | 'lstm' | 'gru' = 'lstm', seed = 1) {

@@ -6,7 +6,7 @@
 // last step; Adam + clipping and SGD with momentum + clipping.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Adam, type Batch, type DType, SGD, SequenceModel, Trainer, listBackends } from 'recur';
+import { Adam, type Batch, type DType, SGD, SequenceModel, Trainer, listBackends } from 'recur-rnn';
 import { readJSON } from '../helpers.js';
 
 interface Case {

@@ -2,8 +2,8 @@
 // Dawn's OpenGL ES backend on Mesa's llvmpipe (slow, exact); without the optional `webgpu`
 // package or an adapter the tests skip with the reason.
 import assert from 'node:assert/strict';
-import { type GpuContext, GpuUnavailableError } from 'recur/webgpu';
-import { openNodeGpu } from 'recur/webgpu-node';
+import { type GpuContext, GpuUnavailableError } from 'recur-rnn/webgpu';
+import { openNodeGpu } from 'recur-rnn/webgpu-node';
 import { randn, relErr } from '../helpers.js';
 
 export async function openTestGpu(): Promise<{ ctx: GpuContext | null; skip: string | false }> {

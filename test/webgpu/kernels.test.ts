@@ -22,8 +22,8 @@ import {
   tsBackend,
   type Activation,
   type Optimizer,
-} from 'recur';
-import { GpuContext, GpuUnavailableError, WebGpuKernels } from 'recur/webgpu';
+} from 'recur-rnn';
+import { GpuContext, GpuUnavailableError, WebGpuKernels } from 'recur-rnn/webgpu';
 import * as op from '../../src/backend/webgpu/ops.js';
 import { STEP_FIELDS, stepRecord } from '../../src/backend/webgpu/wgsl_util.js';
 import { NORM_GROUPS } from '../../src/backend/webgpu/wgsl_optim.js';

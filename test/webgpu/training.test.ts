@@ -19,8 +19,8 @@ import {
   type SequenceModelConfig,
   type StepInfo,
   type TrainerOptions,
-} from 'recur';
-import { GpuSequenceModel } from 'recur/webgpu';
+} from 'recur-rnn';
+import { GpuSequenceModel } from 'recur-rnn/webgpu';
 import { close, openTestGpu, r32 } from './gpu.js';
 
 const { ctx, skip } = await openTestGpu();

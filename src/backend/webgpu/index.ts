@@ -20,7 +20,7 @@ export function hasNavigatorGpu(): boolean {
 
 /**
  * Opens a GPU device from `gpu` (default navigator.gpu). Throws GpuUnavailableError saying what
- * to use when there is none (in Node: `openNodeGpu` from 'recur/webgpu-node').
+ * to use when there is none (in Node: `openNodeGpu` from 'recur-rnn/webgpu-node').
  */
 export async function requestWebGpu(o: { gpu?: GPU } = {}): Promise<GpuContext> {
   const gpu =
@@ -29,7 +29,7 @@ export async function requestWebGpu(o: { gpu?: GPU } = {}): Promise<GpuContext> 
     const node = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
     throw new GpuUnavailableError(
       node === 'string'
-        ? "WebGPU in Node: open the device with openNodeGpu() from 'recur/webgpu-node' (needs: npm install webgpu)"
+        ? "WebGPU in Node: open the device with openNodeGpu() from 'recur-rnn/webgpu-node' (needs: npm install webgpu)"
         : 'WebGPU is not available in this browser (no navigator.gpu)',
     );
   }
