@@ -182,7 +182,7 @@ export const command: Command = {
     '  recur preprocess fit patches/ --zca --epsilon 0.01 --out zca.rcpp     # fit ZCA over 32x32 PNGs',
     '  recur preprocess apply patches/ --pipeline zca.rcpp --out-dir white/',
     'Pixels are read as values in [0, 1]. ZCA needs all images of one size and costs O(D^3) once',
-    'for D = H*W*C values per image (timings in the README), so keep images or patches small.',
+    'for D = H*W*C values per image (timings in docs/preprocessing.md), so keep images or patches small.',
   ].join('\n'),
   async run(o, pos, io) {
     const [verb, ...paths] = pos;

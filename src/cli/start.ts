@@ -27,7 +27,7 @@ export const command: Command = {
   },
   details:
     'The lecture experiment (`recur experiment lecture`) at the lengths and step budgets where its contrast\n' +
-    'shows on 7 of 8 seeds; see README "The main experiment". Writes report.html in the run folder.',
+    'shows on 7 of 8 seeds; see docs/experiments.md, "The main experiment". Writes report.html in the run folder.',
   async run(o, pos, io) {
     if (pos.length) throw new UsageError(`unexpected argument '${pos[0]}'`);
     const parts = START_PARTS.map((p) => ({ ...p, T: o.T ?? p.T, steps: o.steps ?? p.steps }));

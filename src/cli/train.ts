@@ -69,7 +69,7 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
     default: 500,
     min: 1,
     max: 1e7,
-    help: 'fresh sequences per mid-run check (a tenth of a step budget at most; see README)',
+    help: 'fresh sequences per mid-run check (a tenth of a step budget at most; see docs/experiments.md)',
   },
   'final-eval-n': { type: 'int', default: 10000, min: 1, max: 1e7, help: 'fresh sequences for the final evaluation' },
   confirm: {
