@@ -74,8 +74,18 @@ function topHelp(): string {
 export function defaultIO(): CommandIO {
   const safe = (s: string) =>
     s.startsWith('{') || s.startsWith('[') ? printableJSON(s) : printable(s, { max: Infinity, keepLines: true });
+  // A reader that closes the pipe early (`recur predict ... | head`) ends our output, not the
+  // command: a training run keeps running and saving, it just stops printing.
+  let stdoutClosed = false;
+  if (process.stdout.listenerCount('error') === 0)
+    process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+      stdoutClosed = true;
+    });
   return {
-    out: (s) => process.stdout.write(safe(s) + '\n'),
+    out: (s) => {
+      if (!stdoutClosed) process.stdout.write(safe(s) + '\n');
+    },
     err: (s) => process.stderr.write(safe(s) + '\n'),
     isTTY: Boolean(process.stderr.isTTY),
     tty: (s) => process.stderr.write(s),
