@@ -12,7 +12,7 @@ test('writing to a closed stdout stops the output, not the command', async () =>
   const code =
     `const { defaultIO } = await import(${JSON.stringify(mainUrl)});\n` +
     'const io = defaultIO();\n' +
-    "for (let i = 0; i < 20000; i++) io.out(`line ${i} ` + 'x'.repeat(60));\n" +
+    "for (let i = 0; i < 20000; i++) io.out('line ' + i + ' ' + 'x'.repeat(60));\n" +
     'await new Promise((r) => setTimeout(r, 300));\n' +
     "io.err('done after the reader left');\n";
   const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'pipe'] });
