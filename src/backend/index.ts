@@ -82,6 +82,7 @@ export {
   createWasmBackend,
   initWasm,
   initWasmSync,
+  preferRelaxedSimd,
   relaxedSimdAvailable,
   wasmAvailable,
   type WasmBackend,

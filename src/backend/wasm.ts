@@ -280,7 +280,7 @@ export function relaxedSimdAvailable(): boolean {
 }
 
 export interface WasmBuildOptions {
-  /** Relaxed SIMD (fused multiply-adds in the float32 products): default where the engine has it. */
+  /** Relaxed SIMD (fused multiply-adds in the float32 products): default `preferRelaxedSimd`'s choice (off). */
   relaxed?: boolean;
 }
 
@@ -290,8 +290,21 @@ function moduleBytes(shared: boolean, relaxed: boolean): BufferSource {
   return bytes(b64) as BufferSource;
 }
 
+/**
+ * Whether the library's own wasm backend uses the relaxed-SIMD build. Off by default: relaxed
+ * SIMD's fused multiply-add is fused on some processors and engines and not on others, so it
+ * would make the same seed give different numbers on different machines (and in Node than in
+ * Chrome). Determinism first; `preferRelaxedSimd(true)` before first use opts in.
+ */
+let preferRelaxed = false;
+
+/** Opts the library's wasm backend into the relaxed-SIMD build (where the engine runs it); call before first use. */
+export function preferRelaxedSimd(on: boolean): void {
+  preferRelaxed = on;
+}
+
 function useRelaxed(o: WasmBuildOptions): boolean {
-  const want = o.relaxed ?? true;
+  const want = o.relaxed ?? preferRelaxed;
   if (o.relaxed && !relaxedSimdAvailable()) throw new RangeError('relaxed SIMD is not available in this engine');
   return want && relaxedSimdAvailable();
 }

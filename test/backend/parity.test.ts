@@ -6,14 +6,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ACT, type Activation, type Backend, getBackend, listBackends, tsBackend } from 'recur-rnn';
 import { createWasmBackend, relaxedSimdAvailable, type WasmBackend } from 'recur-rnn/backend';
-import { enableRelaxedSimd } from '../../src/node/relaxed_simd.js';
+import { allowRelaxedSimd } from '../../src/node/relaxed_simd.js';
 import { randn, relErr } from '../helpers.js';
 
 const TOL = 1e-5;
 const SIZES = [1, 3, 17, 129];
 // The registered backends, and both builds of the wasm kernels (plain SIMD and, where the engine
 // runs it, relaxed SIMD with fused multiply-adds) as separate instances.
-enableRelaxedSimd();
+allowRelaxedSimd();
 const others: Backend[] = listBackends()
   .filter((n) => n !== 'ts')
   .map((n) => getBackend(n));
