@@ -258,7 +258,8 @@ export function lineChart(series: Series[], o: LineChartOptions): string {
       body +=
         `<path d="${d}" fill="none" stroke="${c}" ` +
         `stroke-width="1.6"${s.dashed ? ' stroke-dasharray="5 3"' : ''}>${tip}</path>`;
-      if (s.dots) body += `<g fill="${c}">${s.points.map(([x, y]) => dot(x, y)).join('')}</g>`;
+      // A series of one point (a run solved at its first check) draws no line: show the point.
+      if (s.dots || s.points.length === 1) body += `<g fill="${c}">${s.points.map(([x, y]) => dot(x, y)).join('')}</g>`;
     }
   });
   const items = data.map((s, i) => ({ ...s, color: s.color ?? PALETTE[i % PALETTE.length]! }));

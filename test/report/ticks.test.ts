@@ -61,3 +61,20 @@ test("a heatmap's grey cells are explained in its legend, and only when there ar
   assert.match(gaps, /grey: no gradient reached this step/);
   assert.match(gaps, /class="tk">0\.01<\/text>/); // the colour bar is labelled with values
 });
+
+test('a series of one point (a run solved at its first check) is drawn as a dot, not left invisible', () => {
+  const svg = lineChart(
+    [
+      { name: 'solved at step 100', points: [[100, 0.01]] },
+      {
+        name: 'two points',
+        points: [
+          [100, 0.5],
+          [200, 0.2],
+        ],
+      },
+    ],
+    { title: 't', logY: true },
+  );
+  assert.equal((svg.match(/<circle/g) ?? []).length, 1);
+});
