@@ -226,6 +226,126 @@ export interface Backend {
   readonly linalg?: LinalgKernels;
 }
 
+/** How a kernel uses one array argument: read, written, or both. */
+export type ArgMode = 'in' | 'out' | 'inout';
+
+/** An array argument's length in elements, from the kernel's leading scalar arguments. */
+export type ArgSize = (scalars: readonly number[]) => number;
+
+/** The arguments of a kernel that follows the convention above: its leading scalars, then its arrays. */
+export interface KernelArgs {
+  readonly scalars: number;
+  readonly arrays: readonly (readonly [ArgSize, ArgMode])[];
+}
+
+const BH: ArgSize = (s) => s[0]! * s[1]!; // (B, H)
+const gBH =
+  (g: number): ArgSize =>
+  (s) =>
+    g * s[0]! * s[1]!;
+const aBH: ArgSize = (s) => s[1]! * s[2]!; // (act, B, H)
+const aH: ArgSize = (s) => s[2]!;
+const N1: ArgSize = (s) => s[1]!; // (act | cols, n)
+
+/**
+ * The argument shapes of the Backend's plain kernels, declared once beside the interface: how
+ * many scalars lead and each array's length and direction. A backend that stages arrays (wasm
+ * copies those outside its memory) builds these methods from this table, so adding such a kernel
+ * touches this file, ts.ts, assembly/ and the parity test (DESIGN.md, Conventions). gemm and
+ * lstmSequence are not here: their backends schedule them (packing, threads, fused loops).
+ */
+export const KERNEL_ARGS = {
+  fillRows: {
+    scalars: 2,
+    arrays: [
+      [BH, 'out'],
+      [N1, 'in'],
+    ],
+  },
+  colSumAcc: {
+    scalars: 2,
+    arrays: [
+      [N1, 'inout'],
+      [BH, 'in'],
+    ],
+  },
+  actForward: { scalars: 2, arrays: [[N1, 'inout']] },
+  actBackward: {
+    scalars: 2,
+    arrays: [
+      [N1, 'in'],
+      [N1, 'in'],
+      [N1, 'out'],
+    ],
+  },
+  sumSq: { scalars: 1, arrays: [[(s) => s[0]!, 'in']] },
+  // cPrev may be the same array as c (CS[t] and CS[t+1]): it is staged as an input before c's output.
+  lstmCell: {
+    scalars: 2,
+    arrays: [
+      [gBH(4), 'inout'],
+      [BH, 'in'],
+      [BH, 'out'],
+      [BH, 'out'],
+      [BH, 'out'],
+    ],
+  },
+  lstmCellBackward: {
+    scalars: 2,
+    arrays: [
+      [gBH(4), 'in'],
+      [BH, 'in'],
+      [BH, 'in'],
+      [BH, 'in'],
+      [BH, 'inout'],
+      [gBH(4), 'out'],
+    ],
+  },
+  gruCell: {
+    scalars: 2,
+    arrays: [
+      [gBH(3), 'inout'],
+      [gBH(3), 'in'],
+      [BH, 'in'],
+      [BH, 'out'],
+    ],
+  },
+  gruCellBackward: {
+    scalars: 2,
+    arrays: [
+      [gBH(3), 'in'],
+      [gBH(3), 'in'],
+      [BH, 'in'],
+      [BH, 'in'],
+      [gBH(3), 'out'],
+      [gBH(3), 'out'],
+      [BH, 'out'],
+    ],
+  },
+  indrnnCell: {
+    scalars: 3,
+    arrays: [
+      [aBH, 'inout'],
+      [aH, 'in'],
+      [aBH, 'in'],
+      [aBH, 'out'],
+    ],
+  },
+  indrnnCellBackward: {
+    scalars: 3,
+    arrays: [
+      [aBH, 'in'],
+      [aH, 'in'],
+      [aBH, 'in'],
+      [aBH, 'out'],
+      [aBH, 'out'],
+    ],
+  },
+} as const satisfies Partial<Record<keyof Backend, KernelArgs>>;
+
+/** The Backend kernels KERNEL_ARGS declares. */
+export type ConventionKernel = keyof typeof KERNEL_ARGS;
+
 /**
  * The float64 kernels of the ridge readouts, Cholesky, reservoirs and spectra: a second,
  * optional interface, so that the recurrent seam stays small. `tsLinalg` (ts.ts) is the

@@ -122,25 +122,7 @@ export const tsBackend: Backend = {
   },
 
   lstmSequence(T, B, H, xp, xpOff, w, wOff, hs, hsOff, cs, csOff, tc, tcOff) {
-    const BH = B * H;
-    for (let t = 0; t < T; t++) {
-      const g = xpOff + t * 4 * BH;
-      tsBackend.gemm(false, true, true, B, 4 * H, H, hs, hsOff + t * BH, w, wOff, xp, g); // gates += h_{t-1} W_hh^T
-      tsBackend.lstmCell(
-        B,
-        H,
-        xp,
-        g,
-        cs,
-        csOff + t * BH,
-        cs,
-        csOff + (t + 1) * BH,
-        tc,
-        tcOff + t * BH,
-        hs,
-        hsOff + (t + 1) * BH,
-      );
-    }
+    lstmSequenceSteps(tsBackend, T, B, H, xp, xpOff, w, wOff, hs, hsOff, cs, csOff, tc, tcOff);
   },
 
   lstmCellBackward(B, H, gates, gOff, cPrev, cpOff, tc, tcOff, dh, dhOff, dc, dcOff, dgates, dgOff) {
@@ -393,3 +375,44 @@ export function gemmNT64Ref(
 }
 
 export type { Activation, Backend, FArray };
+
+/**
+ * lstmSequence as a loop of a backend's own kernels: per step one product h_{t-1} W_hh^T added to
+ * the gates, then the cell. The reference, and what a backend runs where it has no fused loop.
+ */
+export function lstmSequenceSteps(
+  be: Backend,
+  T: number,
+  B: number,
+  H: number,
+  xp: FArray,
+  xpOff: number,
+  w: FArray,
+  wOff: number,
+  hs: FArray,
+  hsOff: number,
+  cs: FArray,
+  csOff: number,
+  tc: FArray,
+  tcOff: number,
+): void {
+  const BH = B * H;
+  for (let t = 0; t < T; t++) {
+    const g = xpOff + t * 4 * BH;
+    be.gemm(false, true, true, B, 4 * H, H, hs, hsOff + t * BH, w, wOff, xp, g); // gates += h_{t-1} W_hh^T
+    be.lstmCell(
+      B,
+      H,
+      xp,
+      g,
+      cs,
+      csOff + t * BH,
+      cs,
+      csOff + (t + 1) * BH,
+      tc,
+      tcOff + t * BH,
+      hs,
+      hsOff + (t + 1) * BH,
+    );
+  }
+}

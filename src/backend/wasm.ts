@@ -15,8 +15,16 @@
  * The memory is shared where SharedArrayBuffer exists (worker threads can then see the
  * same parameters and gradients, and a grow keeps views valid), plain otherwise.
  */
-import type { Backend, LinalgKernels, ReservoirRunArgs } from './backend.js';
-import { gemmNT64Ref, syrkUpperRef, tsBackend, tsLinalg } from './ts.js';
+import {
+  type ArgMode as Mode,
+  type Backend,
+  type ConventionKernel,
+  KERNEL_ARGS,
+  type KernelArgs,
+  type LinalgKernels,
+  type ReservoirRunArgs,
+} from './backend.js';
+import { gemmNT64Ref, lstmSequenceSteps, syrkUpperRef, tsBackend, tsLinalg } from './ts.js';
 import type { FArray } from '../tensor.js';
 import { Heap, type LinearMemory } from './heap.js';
 import type { HelperPool, KernelJob } from './helpers.js';
@@ -106,123 +114,6 @@ export interface WasmLinalg extends LinalgKernels {
   /** Whether an array lives in the kernels' memory (then kernels read it without a copy). */
   owns(a: FArray | Int32Array): boolean;
 }
-
-type Mode = 'in' | 'out' | 'inout';
-type Size = (s: number[]) => number;
-
-/**
- * The float32 kernels that follow the Backend convention (scalars, then array + offset pairs),
- * declared once: the export that runs it, how many scalars lead, and each array's length (from
- * the scalars) and direction. `wrap` turns a row into the Backend method: Float64 operands go
- * to the reference, arrays outside the memory are staged, and the export gets byte pointers.
- */
-const BH: Size = (s) => s[0]! * s[1]!;
-const xBH =
-  (g: number): Size =>
-  (s) =>
-    g * s[0]! * s[1]!;
-const aBH: Size = (s) => s[1]! * s[2]!; // (act, B, H)
-const aH: Size = (s) => s[2]!;
-const N1: Size = (s) => s[1]!; // (act | cols, n)
-const TABLE = {
-  fillRows: [
-    'fill_rows',
-    2,
-    [
-      [BH, 'out'],
-      [N1, 'in'],
-    ],
-  ],
-  colSumAcc: [
-    'col_sum_acc',
-    2,
-    [
-      [N1, 'inout'],
-      [BH, 'in'],
-    ],
-  ],
-  actForward: ['act_forward', 2, [[N1, 'inout']]],
-  actBackward: [
-    'act_backward',
-    2,
-    [
-      [N1, 'in'],
-      [N1, 'in'],
-      [N1, 'out'],
-    ],
-  ],
-  sumSq: ['sum_sq', 1, [[(s) => s[0]!, 'in']]],
-  // cPrev may be the same array as c (CS[t] and CS[t+1]): it is staged as an input before c's output.
-  lstmCell: [
-    'lstm_cell',
-    2,
-    [
-      [xBH(4), 'inout'],
-      [BH, 'in'],
-      [BH, 'out'],
-      [BH, 'out'],
-      [BH, 'out'],
-    ],
-  ],
-  lstmCellBackward: [
-    'lstm_cell_backward',
-    2,
-    [
-      [xBH(4), 'in'],
-      [BH, 'in'],
-      [BH, 'in'],
-      [BH, 'in'],
-      [BH, 'inout'],
-      [xBH(4), 'out'],
-    ],
-  ],
-  gruCell: [
-    'gru_cell',
-    2,
-    [
-      [xBH(3), 'inout'],
-      [xBH(3), 'in'],
-      [BH, 'in'],
-      [BH, 'out'],
-    ],
-  ],
-  gruCellBackward: [
-    'gru_cell_backward',
-    2,
-    [
-      [xBH(3), 'in'],
-      [xBH(3), 'in'],
-      [BH, 'in'],
-      [BH, 'in'],
-      [xBH(3), 'out'],
-      [xBH(3), 'out'],
-      [BH, 'out'],
-    ],
-  ],
-  indrnnCell: [
-    'indrnn_cell',
-    3,
-    [
-      [aBH, 'inout'],
-      [aH, 'in'],
-      [aBH, 'in'],
-      [aBH, 'out'],
-    ],
-  ],
-  indrnnCellBackward: [
-    'indrnn_cell_backward',
-    3,
-    [
-      [aBH, 'in'],
-      [aH, 'in'],
-      [aBH, 'in'],
-      [aBH, 'out'],
-      [aBH, 'out'],
-    ],
-  ],
-} as const satisfies Record<string, readonly [string, number, readonly (readonly [Size, Mode])[]]>;
-
-type TableKernel = keyof typeof TABLE;
 
 // (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt): validates only where SIMD exists.
 const SIMD_PROBE = [
@@ -429,10 +320,16 @@ const isF64 = (...as: FArray[]): boolean => as.some((a) => a instanceof Float64A
 
 const allF64 = (...as: FArray[]): boolean => as.every((a) => a instanceof Float64Array);
 
-/** The Backend method for one TABLE row (see there). */
-function wrap(k: Kernels, heap: Heap, st: Stage, name: TableKernel): (...args: any[]) => any {
-  const [fn, S, arrays] = TABLE[name] as unknown as [string, number, [Size, Mode][]];
-  const run = k[fn]!,
+/** The export that runs a Backend kernel: its name in snake case (lstmCellBackward -> lstm_cell_backward). */
+const exportName = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/**
+ * The Backend method for one KERNEL_ARGS row (backend.ts): Float64 operands go to the reference,
+ * arrays outside the memory are staged, and the export gets byte pointers.
+ */
+function wrap(k: Kernels, heap: Heap, st: Stage, name: ConventionKernel): (...args: any[]) => any {
+  const { scalars: S, arrays } = KERNEL_ARGS[name] as KernelArgs;
+  const run = k[exportName(name)]!,
     ref = (tsBackend as any)[name] as (...args: any[]) => any;
   const call = new Array<number>(S + arrays.length); // the export's arguments, reused
   return (...args: any[]) => {
@@ -498,8 +395,8 @@ function makeBackend(k: Kernels, heap: Heap, relaxed: boolean): WasmBackend {
     st.finish();
   };
   const table = Object.fromEntries(
-    (Object.keys(TABLE) as TableKernel[]).map((name) => [name, wrap(k, heap, st, name)]),
-  ) as Pick<Backend, TableKernel>;
+    (Object.keys(KERNEL_ARGS) as ConventionKernel[]).map((name) => [name, wrap(k, heap, st, name)]),
+  ) as Pick<Backend, ConventionKernel>;
 
   const linalg: WasmLinalg = {
     owns: (a) => heap.owns(a),
@@ -703,25 +600,7 @@ function makeBackend(k: Kernels, heap: Heap, relaxed: boolean): WasmBackend {
       const BH = B * H;
       if (isF64(xp, w, hs, cs, tc) || B > FUSED_MAX_B) {
         // Larger batches: one product per step (the gemm kernel's register tiles reuse W_hh across rows).
-        for (let t = 0; t < T; t++) {
-          const g = xpOff + t * 4 * BH;
-          this.gemm(false, true, true, B, 4 * H, H, hs, hsOff + t * BH, w, wOff, xp, g);
-          this.lstmCell(
-            B,
-            H,
-            xp,
-            g,
-            cs,
-            csOff + t * BH,
-            cs,
-            csOff + (t + 1) * BH,
-            tc,
-            tcOff + t * BH,
-            hs,
-            hsOff + (t + 1) * BH,
-          );
-        }
-        return;
+        return lstmSequenceSteps(this, T, B, H, xp, xpOff, w, wOff, hs, hsOff, cs, csOff, tc, tcOff);
       }
       // Split by hidden units (multiples of 8: whole cache lines of h and c per thread) when the
       // loop is long enough to pay for waking the helpers.
