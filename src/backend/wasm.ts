@@ -27,7 +27,7 @@ import {
 import { gemmNT64Ref, lstmSequenceSteps, syrkUpperRef, tsBackend, tsLinalg } from './ts.js';
 import type { FArray } from '../tensor.js';
 import { Heap, type LinearMemory } from './heap.js';
-import type { HelperPool, KernelJob } from './helpers.js';
+import type { HelperPool, KernelExport, KernelJob } from './helpers.js';
 import { WASM_PLAIN, WASM_PLAIN_RELAXED, WASM_SHARED, WASM_SHARED_RELAXED } from './wasm_bytes.js';
 
 /** The module's exports (assembly/index.ts): scalars first, then byte pointers. */
@@ -368,6 +368,18 @@ function makeBackend(k: Kernels, heap: Heap, relaxed: boolean): WasmBackend {
     if (tA && !tB && N < 8 && M >= 8) return 1; // computed transposed (gemm.ts): one block only
     return Math.max(M, N) >= 16 * helpers.threads ? helpers.threads : 1;
   };
+  /** Runs export `fn` with argsOf(1..n-1) on the helper threads and argsOf(0) here, then waits for all. */
+  const runSplit = (fn: KernelExport, n: number, argsOf: (i: number) => number[]): void => {
+    const jobs: KernelJob[] = [];
+    for (let i = 1; i < n; i++) jobs.push({ fn, args: argsOf(i) });
+    const own = argsOf(0);
+    helpers!.start(jobs);
+    try {
+      k[fn]!(...own);
+    } finally {
+      helpers!.wait();
+    }
+  };
   const f = (a: FArray) => a as Float32Array;
   /** The f64x2 product; `upper` computes only C's tiles on or above the diagonal (A^T A). */
   const gemm64 = (
@@ -501,16 +513,8 @@ function makeBackend(k: Kernels, heap: Heap, relaxed: boolean): WasmBackend {
         cuts[i]!,
         cuts[i + 1]!,
       ];
-      if (n === 1) return void k.gemm64_rows(...args(0));
-      const jobs: KernelJob[] = [];
-      for (let i = 1; i < n; i++) jobs.push({ fn: 'gemm64_rows', args: args(i) });
-      const own = args(0);
-      helpers!.start(jobs);
-      try {
-        k.gemm64_rows(...own);
-      } finally {
-        helpers!.wait();
-      }
+      if (n === 1) k.gemm64_rows(...args(0));
+      else runSplit('gemm64_rows', n, args);
     },
 
     gemv64(trans, acc, M, N, alpha, A, aOff, lda, x, xOff, y, yOff) {
@@ -679,15 +683,7 @@ function makeBackend(k: Kernels, heap: Heap, relaxed: boolean): WasmBackend {
           const [i0, i1, j0, j1] = byCols ? [0, M, lo, hi] : [lo, hi, 0, N];
           return [+tA, +tB, +acc, M, N, K, i0, i1, j0, j1, pa, pb, pc, work > 0 ? st.take(work) : 0];
         };
-        const jobs: KernelJob[] = [];
-        for (let i = 1; i < n; i++) jobs.push({ fn: 'gemm_part', args: part(i) });
-        const own = part(0);
-        helpers!.start(jobs);
-        try {
-          k.gemm_part(...own);
-        } finally {
-          helpers!.wait();
-        }
+        runSplit('gemm_part', n, part);
       }
       st.finish();
     },
