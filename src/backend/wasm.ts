@@ -329,8 +329,10 @@ const exportName = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c
  */
 function wrap(k: Kernels, heap: Heap, st: Stage, name: ConventionKernel): (...args: any[]) => any {
   const { scalars: S, arrays } = KERNEL_ARGS[name] as KernelArgs;
-  const run = k[exportName(name)]!,
-    ref = (tsBackend as any)[name] as (...args: any[]) => any;
+  const run = k[exportName(name)];
+  if (!run)
+    throw new Error(`the wasm module has no export ${exportName(name)} for Backend.${name} (assembly/index.ts)`);
+  const ref = (tsBackend as any)[name] as (...args: any[]) => any;
   const call = new Array<number>(S + arrays.length); // the export's arguments, reused
   return (...args: any[]) => {
     let bytes = 0;

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { ACT, type Activation, type Backend, getBackend, listBackends, tsBackend } from 'recur-rnn';
 import { createWasmBackend, relaxedSimdAvailable, type WasmBackend } from 'recur-rnn/backend';
 import { allowRelaxedSimd } from '../../src/node/relaxed_simd.js';
+import { KERNEL_ARGS } from '../../src/backend/backend.js';
 import { randn, relErr } from '../helpers.js';
 
 const TOL = 1e-5;
@@ -34,6 +35,15 @@ function close(what: string, a: ArrayLike<number>, b: ArrayLike<number>): void {
   const e = relErr(a, b);
   assert.ok(e <= TOL, `${what}: relative error ${e.toExponential(2)} > ${TOL}`);
 }
+
+test('every kernel of the argument table has a reference and a method on each wasm build', () => {
+  const names = Object.keys(KERNEL_ARGS) as (keyof typeof KERNEL_ARGS)[];
+  assert.ok(names.length >= 11);
+  for (const name of names) {
+    assert.equal(typeof tsBackend[name], 'function', `tsBackend.${name}`);
+    for (const be of others) assert.equal(typeof be[name], 'function', `${label(be)}.${name}`);
+  }
+});
 
 test('at least the ts backend is registered, and wasm where WebAssembly SIMD exists', () => {
   assert.ok(listBackends().includes('ts'));
