@@ -66,9 +66,13 @@ function draw(canvas: HTMLCanvasElement, title: string, xLabel: string, curves: 
     ctx.fillStyle = '#555';
     ctx.fillText(tickLabel(v), m.l - 4, Y(v) + 3);
   }
-  ctx.textAlign = 'center';
+  // The end labels sit inside the plot's width (right-aligned at the right end): a centred
+  // 10,651 at the edge ran off the canvas and read 1065.
+  ctx.textAlign = 'left';
   ctx.fillText(String(Math.round(x0)), m.l, H - m.b + 12);
+  ctx.textAlign = 'right';
   ctx.fillText(String(Math.round(x1)), W - m.r, H - m.b + 12);
+  ctx.textAlign = 'center';
   if (hline !== undefined) {
     ctx.strokeStyle = '#555';
     ctx.setLineDash([2, 3]);

@@ -20,7 +20,7 @@ import { ROOT } from './helpers.js';
 
 const LIMIT = 120;
 const FOLDERS = ['assembly', 'bench', 'demo', 'examples', 'scripts', 'src', 'test'];
-const CODE = /\.(ts|mjs|js|py)$/;
+const CODE = /\.(ts|mjs|js|py|sh|html|css)$/;
 // Generated, not written by hand (gitignored; listed for the walk below, which cannot see .gitignore).
 const GENERATED = new Set(['src/backend/wasm_bytes.ts']);
 const EXCLUDED: string[] = [];
