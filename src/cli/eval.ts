@@ -5,6 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readInput } from '../node/files.js';
+import { RunDir } from '../node/rundir.js';
 import type { Command, FlagSpec } from './args.js';
 import { UsageError, InputError, changedFlags } from './args.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
@@ -45,9 +46,9 @@ export const command: Command = {
     if (pos.length !== 1)
       throw new UsageError('give one run folder or checkpoint file, or a model file and a data file');
     if (foreign) throw new UsageError(`--${foreign} applies to recur eval MODEL DATA, not to a task run`);
-    const path =
-      existsSync(pos[0]!) && statSync(pos[0]!).isDirectory() ? join(pos[0]!, 'checkpoint.safetensors') : pos[0]!;
-    const bytes = readInput(path);
+    const isDir = existsSync(pos[0]!) && statSync(pos[0]!).isDirectory();
+    const path = isDir ? join(pos[0]!, 'checkpoint.safetensors') : pos[0]!;
+    const bytes = isDir ? RunDir.open(pos[0]!).readBytes('checkpoint.safetensors') : readInput(path);
     let ck;
     try {
       ck = loadCheckpoint(bytes);

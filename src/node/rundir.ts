@@ -82,6 +82,13 @@ export class RunDir {
   }
 
   readBytes(name: string): Uint8Array {
-    return readInput(this.file(name));
+    const path = this.file(name);
+    if (!existsSync(path))
+      throw new FileError(
+        'ENOENT',
+        path,
+        `'${this.path}' has no ${name}: it is not a run folder, or its run saved none yet`,
+      );
+    return readInput(path);
   }
 }

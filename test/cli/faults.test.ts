@@ -78,6 +78,8 @@ test('missing, wrong-kind or unreadable files exit 3 with the path and a plain r
     [['train', ...QUICK2, '--steps', '1', '--out', join(dir, 'afile')], /afile: already exists and is not a folder$/],
     [['report', join(dir, 'afile')], /afile' is a file, not a run folder/],
     [['resume', join(dir, 'nope')], /run folder '.*nope' does not exist/],
+    [['eval', join(dir, 'adir')], /adir' has no checkpoint\.safetensors: it is not a run folder/],
+    [['resume', join(dir, 'adir')], /adir' has no checkpoint\.safetensors: it is not a run folder/],
   ];
   for (const [args, re] of cases) {
     const r = await cli(...args);
