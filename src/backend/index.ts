@@ -83,6 +83,7 @@ export {
   initWasm,
   initWasmSync,
   preferRelaxedSimd,
+  relaxedSimdPreferred,
   relaxedSimdAvailable,
   wasmAvailable,
   type WasmBackend,

@@ -194,6 +194,11 @@ export function preferRelaxedSimd(on: boolean): void {
   preferRelaxed = on;
 }
 
+/** Whether the wasm backend made from now on uses the relaxed build (worker threads are told to match). */
+export function relaxedSimdPreferred(): boolean {
+  return preferRelaxed && relaxedSimdAvailable();
+}
+
 function useRelaxed(o: WasmBuildOptions): boolean {
   const want = o.relaxed ?? preferRelaxed;
   if (o.relaxed && !relaxedSimdAvailable()) throw new RangeError('relaxed SIMD is not available in this engine');

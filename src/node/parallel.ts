@@ -12,12 +12,27 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { SequenceModel } from '../layers/model.js';
 import { DataParallel, type ShardWorkerHandle, type ShardWorkerInit } from '../train/data_parallel.js';
+import { relaxedSimdPreferred } from '../backend/wasm.js';
 
 const WORKER = new URL('./parallel_worker.js', import.meta.url);
 
+/** What a shard worker starts from: `init`, and whether to use the relaxed-SIMD build as this thread does. */
+export interface NodeShardWorkerData extends ShardWorkerInit {
+  relaxed: boolean;
+}
+
+/**
+ * The worker's data: a replica on another build than the calling thread's would compute its
+ * shard with other roundings (and, with RECUR_RELAXED_SIMD=1, the step would wait on the slower
+ * plain build), so the worker is told which one this thread uses.
+ */
+export function shardWorkerData(init: ShardWorkerInit): NodeShardWorkerData {
+  return { ...init, relaxed: relaxedSimdPreferred() };
+}
+
 /** Starts one worker thread serving shards; `ready` settles when its replica is built (or it fails). */
 export function spawnNodeShardWorker(init: ShardWorkerInit): ShardWorkerHandle {
-  const w = new Worker(WORKER, { workerData: init });
+  const w = new Worker(WORKER, { workerData: shardWorkerData(init) });
   const ready = new Promise<void>((resolve, reject) => {
     w.once('message', (m: unknown) =>
       m === 'ready' ? resolve() : reject(new Error(`shard worker ${init.index}: ${String(m)}`)),

@@ -3,10 +3,19 @@
  * replica, says 'ready', then serves steps through shared memory until told to stop.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { type ShardWorkerInit, serveShards } from '../train/data_parallel.js';
+import { serveShards } from '../train/data_parallel.js';
+import { preferRelaxedSimd } from '../backend/wasm.js';
+import type { NodeShardWorkerData } from './parallel.js';
+import { allowRelaxedSimd } from './relaxed_simd.js';
 
 try {
-  serveShards(workerData as ShardWorkerInit, () => parentPort!.postMessage('ready'));
+  const data = workerData as NodeShardWorkerData;
+  if (data.relaxed) {
+    // the calling thread's build, before this replica's kernels compile
+    if (!allowRelaxedSimd()) throw new Error('the calling thread uses relaxed SIMD, which this worker cannot run');
+    preferRelaxedSimd(true);
+  }
+  serveShards(data, () => parentPort!.postMessage('ready'));
 } catch (e) {
   parentPort!.postMessage(`failed: ${(e as Error)?.message ?? String(e)}`);
 }
