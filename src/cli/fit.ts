@@ -296,7 +296,8 @@ export const command: Command = {
     const grads = !gpu && o.threads > 1 ? await dataParallel(net, { threads: o.threads, backend }) : undefined;
     const progress = new Progress(io, o.epochs, o.json || !io.isTTY); // piped: one line per epoch instead
     const t0 = performance.now();
-    let history: History;
+    let history: History,
+      adapter: string | null = null; // the GPU's name, when it trained there
     try {
       const fitOpts: FitOptions = {
         ...split,
@@ -324,7 +325,10 @@ export const command: Command = {
       };
       // On the GPU: the same loop, each update awaited on the device, the weights pulled back each epoch.
       history = gpu
-        ? await withGpu(net, (device) => model.fitAsync(fitData, { ...fitOpts, device, pause: async () => {} }))
+        ? await withGpu(net, (device) => {
+            adapter = device.ctx.description;
+            return model.fitAsync(fitData, { ...fitOpts, device, pause: async () => {} });
+          })
         : model.fit(fitData, fitOpts);
     } finally {
       await grads?.close();
@@ -339,6 +343,7 @@ export const command: Command = {
       model: o.out,
       data: path,
       backend: gpu ? 'webgpu' : net.rnn.backend.name,
+      ...(adapter !== null ? { adapter } : {}),
       sequences: task === 'forecast' ? data.series!.length : data.x.length,
       bad_rows: data.badRows,
       epochs: history.epochs.length,
@@ -361,7 +366,7 @@ export const command: Command = {
       const how = `${history.stopped}${history.restored ? `, best epoch ${history.bestEpoch} restored` : ''}`;
       io.out(
         `${task}: ${res.sequences} sequences, ${history.epochs.length} epochs (${how}), ` +
-          `${history.steps} steps, ${seconds.toFixed(1)} s`,
+          `${history.steps} steps, ${seconds.toFixed(1)} s${adapter !== null ? ` on the GPU (${adapter})` : ''}`,
       );
       io.out(`train: ${m(trainEval)}${last.valLoss !== undefined ? `  validation loss ${fmt(last.valLoss)}` : ''}`);
       if (valEval) io.out(`validation file: ${m(valEval)}`);

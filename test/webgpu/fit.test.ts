@@ -90,7 +90,7 @@ function samePredictions(cpu: RecurrentModel, gpu: RecurrentModel, x: FitData, w
 }
 
 describe('fitAsync on the GPU vs fit on the CPU, the same loop and Trainer', { skip }, () => {
-  test('classify ragged dense sequences: Adam, clipping, cosine schedule with warm-up, a validation split', async () => {
+  test('classify ragged dense sequences: Adam, clipping, cosine schedule, warm-up, a validation split', async () => {
     const d = signData(48, 1),
       data = { x: d.x, y: d.y };
     const { cpu, gpu, hc, hg } = await both({ task: 'classify', cell: 'lstm', hiddenSize: 8, seed: 3 }, data, {
