@@ -204,6 +204,7 @@ export const command: Command = {
     'Examples:\n' +
     '  recur fit names.csv --task classify --text name --target sex --epochs 20 --out names.safetensors\n' +
     '  recur fit steps.csv --task regress --id seq --target y --hidden 32\n' +
+    '  recur fit steps.csv --task regress --id seq --target y --backend webgpu    (the updates on the GPU)\n' +
     '  recur fit tags.jsonl --task tag --patience 3\n' +
     '  recur fit sensors.csv --task forecast --id mote --features humidity,temperature --window 60 --horizon 12\n' +
     'CSV: long layout (one row per step, --id groups the rows of a sequence) or wide (one sequence per row;\n' +
