@@ -124,6 +124,8 @@ export {
   type EarlyStopping,
   type ReduceLrOnPlateau,
   type LoopOptions,
+  type LoopRequest,
+  type EpochLoop,
   type Metrics,
 } from './train/fit.js';
 export { Dropout } from './layers/dropout.js';

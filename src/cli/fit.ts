@@ -3,7 +3,9 @@
  * sequences from a CSV or JSONL file and saves it as one safetensors file (weights, config,
  * standardisation, classes, vocabulary and how the file's columns were read). `recur predict`
  * and `recur eval` read it. The flag tables are declarative: the data flags (DATA_FLAGS) are
- * shared by fit, predict and eval, and the training flags are `recur train`'s own.
+ * shared by fit, predict and eval, and the training flags are `recur train`'s own. With
+ * `--backend webgpu` the same fit loop steps on the GPU (fitAsync with the device model) and the
+ * saved file is the CPU path's.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { type Command, type CommandIO, type FlagSpec, InputError, UsageError } from './args.js';
@@ -11,9 +13,12 @@ import { TRAIN_FLAGS } from './train.js';
 import { Progress } from './progress.js';
 import { writeFileAtomic } from '../node/atomic.js';
 import { dataParallel } from '../node/parallel.js';
+import { listBackends } from '../backend/index.js';
+import { hostBackend, withGpu } from './training.js';
 import { type DataTask, DataError, type ParseOptions, type ParsedData, parseData } from '../data/parse.js';
 import {
   type FitData,
+  type FitOptions,
   MODEL_TASKS,
   type ModelTask,
   RecurrentModel,
@@ -74,6 +79,10 @@ export const FIT_FLAGS: Record<string, FlagSpec> = {
   ...DATA_FLAGS,
   ...Object.fromEntries(SHARED.map((k) => [k, TRAIN_FLAGS[k]!])),
   'recurrent-max': { type: 'number', help: 'indrnn: keep |u| <= this after each update (default: no bound)' },
+  backend: {
+    type: 'string',
+    help: 'kernel backend (ts, wasm), or webgpu: train on the GPU (no dropout; --threads unused)',
+  },
   epochs: { type: 'int', default: 10, help: 'passes over the training data' },
   steps: { type: 'int', default: 0, help: 'stop after this many updates in all (0 = no limit)' },
   'validation-split': {
@@ -195,6 +204,7 @@ export const command: Command = {
     'Examples:\n' +
     '  recur fit names.csv --task classify --text name --target sex --epochs 20 --out names.safetensors\n' +
     '  recur fit steps.csv --task regress --id seq --target y --hidden 32\n' +
+    '  recur fit steps.csv --task regress --id seq --target y --backend webgpu    (the updates on the GPU)\n' +
     '  recur fit tags.jsonl --task tag --patience 3\n' +
     '  recur fit sensors.csv --task forecast --id mote --features humidity,temperature --window 60 --horizon 12\n' +
     'CSV: long layout (one row per step, --id groups the rows of a sequence) or wide (one sequence per row;\n' +
@@ -221,6 +231,16 @@ export const command: Command = {
       throw new UsageError('--recurrent-max applies to --cell indrnn only');
     if (o.recurrentMax !== undefined && !(o.recurrentMax >= 0))
       throw new UsageError(`--recurrent-max must be >= 0, got ${o.recurrentMax}`);
+    const gpu = o.backend === 'webgpu';
+    if (o.backend !== undefined && !gpu && !listBackends().includes(o.backend))
+      throw new UsageError(`--backend must be one of ${[...listBackends(), 'webgpu'].join(', ')}, got '${o.backend}'`);
+    if (gpu)
+      for (const k of ['dropout', 'inputDropout', 'outputDropout'] as const)
+        if (o[k] > 0)
+          throw new UsageError(
+            `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is not supported with --backend webgpu ` +
+              '(the GPU model has no dropout yet): leave it at 0 or train on the CPU',
+          );
     if (existsSync(o.out) && !o.force) throw new InputError(`${o.out} exists; use --force to overwrite it`);
     const path = pos[0]!,
       po = parseOptions(o, task);
@@ -271,13 +291,16 @@ export const command: Command = {
       : o.validationSplit > 0
         ? { validationSplit: o.validationSplit }
         : {};
-    const net = model.build(fitData, { ...split, seed: o.seed });
-    const grads = o.threads > 1 ? await dataParallel(net, { threads: o.threads }) : undefined;
+    const backend = hostBackend(o.backend);
+    const net = model.build(fitData, { ...split, seed: o.seed, backend });
+    // On the GPU the batch is not split over threads: --threads is unused there (as recur train).
+    const grads = !gpu && o.threads > 1 ? await dataParallel(net, { threads: o.threads, backend }) : undefined;
     const progress = new Progress(io, o.epochs, o.json || !io.isTTY); // piped: one line per epoch instead
     const t0 = performance.now();
-    let history: History;
+    let history: History,
+      adapter: string | null = null; // the GPU's name, when it trained there
     try {
-      history = model.fit(fitData, {
+      const fitOpts: FitOptions = {
         ...split,
         epochs: o.epochs,
         batchSize: o.batch,
@@ -292,6 +315,7 @@ export const command: Command = {
         reduceLrOnPlateau: o.reduceLr > 0 ? { patience: o.reduceLr } : undefined,
         maxSteps: o.steps > 0 ? o.steps : undefined,
         grads,
+        backend,
         callbacks: {
           onBatchEnd: (b) => progress.update(b.epoch - 1, { epoch: b.epoch, batch: b.batch + 1, loss: b.loss }),
           onEpochEnd: (l) => {
@@ -299,7 +323,14 @@ export const command: Command = {
             if (!o.json && !io.isTTY) io.err(epochLine(l, o.epochs));
           },
         },
-      });
+      };
+      // On the GPU: the same loop, each update awaited on the device, the weights pulled back each epoch.
+      history = gpu
+        ? await withGpu(net, (device) => {
+            adapter = device.ctx.description;
+            return model.fitAsync(fitData, { ...fitOpts, device, pause: async () => {} });
+          })
+        : model.fit(fitData, fitOpts);
     } finally {
       await grads?.close();
     }
@@ -312,6 +343,8 @@ export const command: Command = {
       task,
       model: o.out,
       data: path,
+      backend: gpu ? 'webgpu' : net.rnn.backend.name,
+      ...(adapter !== null ? { adapter } : {}),
       sequences: task === 'forecast' ? data.series!.length : data.x.length,
       bad_rows: data.badRows,
       epochs: history.epochs.length,
@@ -334,7 +367,7 @@ export const command: Command = {
       const how = `${history.stopped}${history.restored ? `, best epoch ${history.bestEpoch} restored` : ''}`;
       io.out(
         `${task}: ${res.sequences} sequences, ${history.epochs.length} epochs (${how}), ` +
-          `${history.steps} steps, ${seconds.toFixed(1)} s`,
+          `${history.steps} steps, ${seconds.toFixed(1)} s${adapter !== null ? ` on the GPU (${adapter})` : ''}`,
       );
       io.out(`train: ${m(trainEval)}${last.valLoss !== undefined ? `  validation loss ${fmt(last.valLoss)}` : ''}`);
       if (valEval) io.out(`validation file: ${m(valEval)}`);

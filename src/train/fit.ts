@@ -1,20 +1,25 @@
 /**
  * Epochs over a data set, around the one Trainer (DESIGN.md, decision 8): every update is
- * `trainer.train(batch)`; this file only decides which batches, when to validate, when to stop,
- * and what to report.
+ * `trainer.train(batch)` (or `await trainer.trainAsync(batch)`); this file only decides which
+ * batches, when to validate, when to stop, and what to report.
  *
  *   for epoch in 1..epochs:
- *     for batch in batches(epoch):  trainer.train(batch); onBatchEnd; yield   (fitAsync awaits here)
- *     validate(); onEpochEnd; reduce the rate on a plateau; early stopping (patience)
- *   restore the best weights (early stopping), onTrainEnd
+ *     for batch in batches(epoch):  trainer.train(batch); onBatchEnd     (runAsync: awaited, then a pause)
+ *     (device: pull) validate(); onEpochEnd; reduce the rate on a plateau; early stopping (patience)
+ *   restore the best weights (early stopping; device: push), onTrainEnd
  *
- * It is a generator that yields after every batch, so the same loop runs synchronously (`runSync`)
- * or yields to a browser's event loop between batches (`runAsync`). Any Trainable trains with it
- * (RecurrentModel, an encoder-decoder, your own model): give it the batches and a validation
- * function.
+ * It is a generator that yields what to run and receives each update's result: `{ train, trainer }`
+ * (one update, answered with its StepInfo) and, for a model that trains on a device (the GPU,
+ * `DeviceTrainable`), `{ pull }` at the end of every epoch, which brings the host copies up to
+ * date before validation, the best-weights snapshot, `onEpochEnd` and the end. So the same loop
+ * runs synchronously (`runSync`: `trainer.train`) or asynchronously (`runAsync`:
+ * `await trainer.trainAsync`, the device's pulls, and a pause between batches for a browser's
+ * event loop). Any Trainable trains with it (RecurrentModel, an encoder-decoder, your own model,
+ * the GPU model): give it the batches and a validation function.
  */
 import type { Params } from '../params.js';
 import type { StepInfo, Trainer } from './trainer.js';
+import { type DeviceTrainable, deviceOf } from './trainable.js';
 
 /** What an epoch (or a validation pass) measured: loss, and e.g. accuracy or mae. */
 export type Metrics = { loss: number } & Record<string, number>;
@@ -104,11 +109,20 @@ export interface History {
   steps: number;
 }
 
+/**
+ * What the epoch loop asks its driver to run: one update of `trainer` on `train` (answer with its
+ * StepInfo), or `pull`: copy the device's parameters and optimiser state into the host objects.
+ */
+export type LoopRequest<B = any> = { train: B; trainer: Trainer<B> } | { pull: DeviceTrainable<B> };
+
+/** The epoch loop as its drivers (runSync, runAsync) run it. */
+export type EpochLoop<B = any> = Generator<LoopRequest<B>, History, StepInfo | undefined>;
+
 const isMax = (m: string) => /acc|r2|auc/i.test(m);
 const valKey = (k: string) => `val${k[0]!.toUpperCase()}${k.slice(1)}`;
 
-/** The epoch loop as a generator: it yields after every update (see the file comment). */
-export function* trainEpochs<B>(trainer: Trainer<B>, o: LoopOptions<B>): Generator<StepInfo, History, void> {
+/** The epoch loop as a generator of what to run (see the file comment). */
+export function* trainEpochs<B>(trainer: Trainer<B>, o: LoopOptions<B>): EpochLoop<B> {
   if (!(Number.isInteger(o.epochs) && o.epochs >= 1))
     throw new RangeError(`epochs must be a positive integer, got ${o.epochs}`);
   const es = o.earlyStopping,
@@ -121,6 +135,8 @@ export function* trainEpochs<B>(trainer: Trainer<B>, o: LoopOptions<B>): Generat
   if (es && !(Number.isInteger(patience) && patience >= 0))
     throw new RangeError(`earlyStopping.patience must be an integer >= 0, got ${patience}`);
   const params: Params = trainer.model.params;
+  // A model that trains on its device: the host copies are stale until pulled.
+  const device = trainer.grads === trainer.model ? deviceOf(trainer.model) : null;
   const better = (v: number, ref: number) => (mode === 'min' ? v < ref - minDelta : v > ref + minDelta);
   const history: History = {
     epochs: [],
@@ -145,7 +161,9 @@ export function* trainEpochs<B>(trainer: Trainer<B>, o: LoopOptions<B>): Generat
       b = 0,
       stop: History['stopped'] | null = null;
     for (const batch of o.batches(epoch)) {
-      const info = trainer.train(batch);
+      const info = yield { train: batch, trainer };
+      if (!info)
+        throw new TypeError('trainEpochs: answer each update with its StepInfo (run it with runSync or runAsync)');
       if (!info.skipped) {
         sum += info.loss * info.count;
         count += info.count;
@@ -165,7 +183,6 @@ export function* trainEpochs<B>(trainer: Trainer<B>, o: LoopOptions<B>): Generat
         clipped: info.clipped,
         skipped: info.skipped,
       });
-      yield info;
       if (go === false) stop = 'callback';
       else if (o.maxSteps !== undefined && trainer.step >= o.maxSteps) stop = 'steps';
       if (stop) break;
@@ -177,6 +194,7 @@ export function* trainEpochs<B>(trainer: Trainer<B>, o: LoopOptions<B>): Generat
       steps: trainer.step,
     };
     if (hasCorrect) logs.accuracy = count > 0 ? correct / count : Number.NaN;
+    if (device) yield { pull: device }; // validation, the snapshot and onEpochEnd see the device's weights
     if (o.validate) for (const [k, v] of Object.entries(o.validate())) logs[valKey(k)] = v;
     history.epochs.push(logs);
     history.steps = trainer.step;
@@ -206,29 +224,48 @@ export function* trainEpochs<B>(trainer: Trainer<B>, o: LoopOptions<B>): Generat
   }
   if (bestWeights && history.bestEpoch !== history.epochs.length) {
     params.data.set(bestWeights);
+    device?.push(); // the device trains on from the restored weights too
     history.restored = true;
   }
   cb.onTrainEnd?.(history);
   return history;
 }
 
-/** Runs the loop to its end without yielding. */
-export function runSync<R>(gen: Generator<unknown, R, void>): R {
-  for (;;) {
-    const r = gen.next();
-    if (r.done) return r.value;
+/** Runs the loop to its end synchronously: `trainer.train` for each update. */
+export function runSync<B, R>(gen: Generator<LoopRequest<B>, R, StepInfo | undefined>): R {
+  let r = gen.next();
+  while (!r.done) {
+    const q = r.value;
+    if ('pull' in q || deviceOf(q.trainer.model))
+      throw new TypeError(
+        'a model that trains on a device steps asynchronously: run the loop with runAsync (fitAsync)',
+      );
+    r = gen.next(q.trainer.train(q.train));
   }
+  return r.value;
 }
 
-/** Runs the loop, awaiting `pause()` after every `every` updates (a browser paints between batches). */
-export async function runAsync<R>(
-  gen: Generator<unknown, R, void>,
+/**
+ * Runs the loop asynchronously: `await trainer.trainAsync` for each update (a device's step, or a
+ * CPU step as runSync's), the device's pulls, and `await pause()` after every `every` updates (a
+ * browser paints between batches).
+ */
+export async function runAsync<B, R>(
+  gen: Generator<LoopRequest<B>, R, StepInfo | undefined>,
   pause: () => Promise<void> = () => new Promise((r) => setTimeout(r, 0)),
   every = 1,
 ): Promise<R> {
-  for (let n = 1; ; n++) {
-    const r = gen.next();
-    if (r.done) return r.value;
-    if (n % every === 0) await pause();
+  let r = gen.next(),
+    n = 0;
+  while (!r.done) {
+    const q = r.value;
+    if ('pull' in q) {
+      await q.pull.pull();
+      r = gen.next();
+      continue;
+    }
+    r = gen.next(await q.trainer.trainAsync(q.train));
+    if (++n % every === 0) await pause();
   }
+  return r.value;
 }

@@ -29,9 +29,10 @@ import { ShapeError } from '../tensor.js';
 import { Trainer } from './trainer.js';
 import { makeOptimizer, type OptimizerSpec } from './optim.js';
 import type { ScheduleSpec } from './schedule.js';
-import type { GradientSource } from './trainable.js';
+import type { DeviceTrainable, GradientSource } from './trainable.js';
 import {
   type EarlyStopping,
+  type EpochLoop,
   type FitCallbacks,
   type History,
   type Metrics,
@@ -144,6 +145,15 @@ export interface FitOptions {
   callbacks?: FitCallbacks;
   /** Where gradients come from (data-parallel workers: recur/parallel's dataParallel(model.net)). */
   grads?: GradientSource<Batch>;
+  /**
+   * Train on a device instead: a model over `model.net` that keeps the parameters there (the GPU:
+   * `new GpuSequenceModel(ctx, model.build(data))` from recur-rnn/webgpu). `fitAsync` only; the
+   * host network is brought up to date at the end of every epoch (validation, early stopping's
+   * snapshot, onEpochEnd) and at the end, so the model predicts and saves as usual.
+   */
+  device?: DeviceTrainable<Batch>;
+  /** Kernel backend of the network the first fit (or `build`) makes (default: the current one). */
+  backend?: string;
 }
 
 export interface FitAsyncOptions extends FitOptions {
@@ -478,6 +488,7 @@ export class RecurrentModel {
 
   /** Trains on `data` (see FitOptions); returns the history. */
   fit(data: FitData, opts: FitOptions = {}): History {
+    if (opts.device) throw new TypeError('fit: a model on a device trains asynchronously: use fitAsync');
     return runSync(this.fitSteps(data, opts));
   }
 
@@ -491,13 +502,16 @@ export class RecurrentModel {
    * vocabulary, classes, standardisation, and the network. Useful to start data-parallel
    * workers (they need `net`) before `fit`. Nothing changes once the model is built.
    */
-  build(data: FitData, opts: Pick<FitOptions, 'validationSplit' | 'validationData' | 'seed'> = {}): SequenceModel {
+  build(
+    data: FitData,
+    opts: Pick<FitOptions, 'validationSplit' | 'validationData' | 'seed' | 'backend'> = {},
+  ): SequenceModel {
     this.split(data, opts);
     return this.net!;
   }
 
   /** The data, its training/validation split, and the frame and network (built on first use). */
-  private split(data: FitData, opts: Pick<FitOptions, 'validationSplit' | 'validationData' | 'seed'>) {
+  private split(data: FitData, opts: Pick<FitOptions, 'validationSplit' | 'validationData' | 'seed' | 'backend'>) {
     if (opts.validationSplit !== undefined && opts.validationData)
       throw new RangeError('give validationSplit or validationData, not both');
     const seed = opts.seed ?? this.config.seed ?? 0;
@@ -517,19 +531,21 @@ export class RecurrentModel {
     }
     if (!this.frame) {
       this.frame = this.buildFrame(seqs, data, trainIdx, opts.validationData ?? null, cuts);
-      this.net = new SequenceModel(this.netConfig(this.frame));
+      this.net = new SequenceModel(this.netConfig(this.frame), opts.backend);
     }
     return { seqs, trainIdx, valIdx, cuts, forecast };
   }
 
-  /** The fit loop as a generator that yields after every update (fit and fitAsync drive it). */
-  *fitSteps(data: FitData, opts: FitOptions = {}): Generator<unknown, History, void> {
+  /** The fit loop as a generator of what to run (train/fit.ts; fit and fitAsync drive it). */
+  *fitSteps(data: FitData, opts: FitOptions = {}): EpochLoop<Batch> {
     const epochs = opts.epochs ?? 10,
       bs = opts.batchSize ?? 32;
     if (!(Number.isInteger(bs) && bs >= 1)) throw new RangeError(`batchSize must be a positive integer, got ${bs}`);
     const rng = new Rng((opts.seed ?? this.config.seed ?? 0) * 7919 + 13);
     const { seqs, trainIdx, valIdx, cuts, forecast } = this.split(data, opts);
     const net = this.net!;
+    if (opts.device && opts.device.params !== net.params)
+      throw new RangeError("fit: the device model must train this model's network (over model.build(data))");
     // Training and validation parts in the model's form.
     let nextBatches: (epoch: number) => Iterable<Batch>;
     let validate: (() => Metrics) | undefined;
@@ -588,7 +604,7 @@ export class RecurrentModel {
             ? { type: 'constant', warmup }
             : opts.schedule;
     const trainer = new Trainer(
-      net,
+      opts.device ?? net,
       makeOptimizer(net.params, opts.optimizer ?? { type: 'adam', lr: opts.lr ?? 1e-3 }),
       {
         clipNorm: opts.clipNorm,

@@ -5,8 +5,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { main } from '../../src/cli/main.js';
 import { RecurrentModel } from 'recur-rnn';
+import { ROOT } from '../helpers.js';
 
 async function run(...argv: string[]) {
   const out: string[] = [],
@@ -271,4 +273,43 @@ test('usage errors exit 2, bad or missing files exit 3, strict rows stop with th
     assert.equal(h.code, 0);
     assert.match(h.out[0]!, /--json/);
   }
+});
+
+test('--backend: an unknown name, and dropout on webgpu, exit 2 naming the flag; ts reaches the net', async () => {
+  writeFileSync(p('gpu.csv'), 'name,sex\nanna,F\nbob,M\neve,F\ntom,M\n');
+  const base = ['fit', p('gpu.csv'), '--task', 'classify', '--text', 'name', '--target', 'sex', '--epochs', '1'];
+  const bad = await run(...base, '--backend', 'cuda', '--out', p('gpu.st'));
+  assert.equal(bad.code, 2);
+  assert.match(bad.err[0]!, /--backend must be one of .*webgpu, got 'cuda'/);
+  for (const f of ['--dropout', '--input-dropout', '--output-dropout']) {
+    const r = await run(...base, '--layers', '2', f, '0.2', '--backend', 'webgpu', '--out', p('gpu.st'));
+    assert.equal(r.code, 2, `${f}: ${r.err.join('\n')}`);
+    assert.match(r.err[0]!, new RegExp(`${f} is not supported with --backend webgpu`));
+  }
+  assert.ok(!existsSync(p('gpu.st')));
+  const ts = await run(...base, '--backend', 'ts', '--out', p('gpu.st'), '--json');
+  assert.equal(ts.code, 0, ts.err.join('\n'));
+  assert.equal(JSON.parse(ts.out[0]!).backend, 'ts');
+  assert.match((await run('fit', '--help')).out.join('\n'), /--backend .*webgpu: train on the GPU/);
+});
+
+test('--backend webgpu without the webgpu package: exit 1 saying what to install, no model file', () => {
+  // a resolve hook hides the optional package, as on a machine that never installed it
+  const hook =
+    'export async function resolve(s, c, next) {' +
+    ' if (s === "webgpu") throw new Error("Cannot find package (hidden by the test)"); return next(s, c); }';
+  const url = JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`);
+  writeFileSync(p('hide.mjs'), `import { register } from 'node:module';\nregister(${url});\n`);
+  writeFileSync(p('gpu2.csv'), 'name,sex\nanna,F\nbob,M\n');
+  const r = spawnSync(
+    process.execPath,
+    [
+      ...['--import', p('hide.mjs'), join(ROOT, 'bin', 'recur.js'), 'fit', p('gpu2.csv'), '--task', 'classify'],
+      ...['--text', 'name', '--target', 'sex', '--backend', 'webgpu', '--out', p('gpu2.st')],
+    ],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /recur fit: GpuUnavailableError: .*run `npm install webgpu`/);
+  assert.ok(!existsSync(p('gpu2.st')));
 });
