@@ -31,7 +31,7 @@ export const command: Command = {
   flags: {
     ...TASK_FLAGS,
     ...DATA_FLAGS,
-    backend: { type: 'string', help: 'kernel backend (ts, wasm)' },
+    backend: { type: 'string', choices: ['ts', 'wasm'], help: 'kernel backend' },
   },
   details:
     'A task run: recur eval runs/lstm-adding --n 10000\n' +

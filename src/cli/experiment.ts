@@ -272,7 +272,7 @@ export const EXPERIMENT_FLAGS = {
     help: 'runs at a time (one thread each; at most one per core)',
   },
   out: { type: 'string' as const, help: 'run folder (default runs/lecture)' },
-  backend: { type: 'string' as const, help: 'kernel backend for every run (ts, wasm)' },
+  backend: { type: 'string' as const, choices: ['ts', 'wasm'], help: 'kernel backend for every run' },
 };
 
 /**

@@ -81,7 +81,8 @@ export const FIT_FLAGS: Record<string, FlagSpec> = {
   'recurrent-max': { type: 'number', help: 'indrnn: keep |u| <= this after each update (default: no bound)' },
   backend: {
     type: 'string',
-    help: 'kernel backend (ts, wasm), or webgpu: train on the GPU (no dropout; --threads unused)',
+    choices: ['ts', 'wasm', 'webgpu'],
+    help: 'kernel backend, or webgpu: train on the GPU (no dropout; --threads unused)',
   },
   epochs: { type: 'int', default: 10, help: 'passes over the training data' },
   steps: { type: 'int', default: 0, help: 'stop after this many updates in all (0 = no limit)' },

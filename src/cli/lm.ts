@@ -301,7 +301,8 @@ const FLAGS: Record<string, FlagSpec> = {
   backend: {
     only: ['train', 'sample', 'eval', 'decode'],
     type: 'string',
-    help: 'kernel backend (ts, wasm), or webgpu: train on the GPU',
+    choices: ['ts', 'wasm', 'webgpu'],
+    help: 'kernel backend, or webgpu: train on the GPU (train only)',
   },
 };
 

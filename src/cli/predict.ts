@@ -36,7 +36,7 @@ export const command: Command = {
     ...DATA_FLAGS,
     output: { type: 'string', help: 'write the predictions (JSON lines) to this file instead of stdout' },
     batch: { type: 'int', default: 256, help: 'sequences per forward pass' },
-    backend: { type: 'string', help: 'kernel backend (ts, wasm)' },
+    backend: { type: 'string', choices: ['ts', 'wasm'], help: 'kernel backend' },
   },
   details:
     'Lines: classify {"id","label","p","probs"}; tag {"id","labels"}; regress {"id","y"};\n' +

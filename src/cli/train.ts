@@ -96,7 +96,8 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   force: { type: 'boolean', default: false, help: 'overwrite an existing run folder' },
   backend: {
     type: 'string',
-    help: 'kernel backend (ts, wasm), or webgpu: train on the GPU (no diagnostics; --threads unused)',
+    choices: ['ts', 'wasm', 'webgpu'],
+    help: 'kernel backend, or webgpu: train on the GPU (no diagnostics; --threads unused)',
   },
   progress: {
     type: 'string',

@@ -53,6 +53,12 @@ test('out-of-range values exit 2 naming the flag and its range, before any work'
     [['hash', 'train', join(dir, 'd.csv'), '--bits', '40'], /--bits must be an integer in 1\.\.30/],
     [['hash', 'train', join(dir, 'd.csv'), '--alpha', '0'], /--alpha must be a number > 0/],
     [['lm', 'train', '--val', '1'], /--val must be a number in \[0, 1\)/],
+    // a backend name that is no backend is a usage error on every command that takes one
+    [['train', '--backend', 'cuda'], /--backend must be one of ts, wasm, webgpu; got 'cuda'/],
+    [['resume', 'x', '--backend', 'gpu'], /--backend must be one of ts, wasm, webgpu; got 'gpu'/],
+    [['lm', 'sample', '--model', 'x', '--backend', 'simd'], /--backend must be one of ts, wasm, webgpu/],
+    [['eval', 'x', '--backend', 'webgpu'], /--backend must be one of ts, wasm; got 'webgpu'/],
+    [['predict', 'x', 'y.csv', '--backend', 'js'], /--backend must be one of ts, wasm; got 'js'/],
     // sizes whose memory estimate is over the limit
     [
       ['train', ...QUICK, '--hidden', '16384', '--layers', '64'],
