@@ -37,6 +37,8 @@ interface Row {
   /** Median over the rounds of the CPU time per step of the row's process (all its threads). */
   cpu_ms_per_step: number;
   rounds_cpu_ms: number[];
+  /** recur-wasm rows: the wasm build that ran ('simd', or 'relaxed-simd' with RECUR_RELAXED_SIMD=1). */
+  build?: string;
   /** Peers: the BLAS kernel the peer ran (threadpoolctl), e.g. 'openblas 0.3.21 Cooperlake'. */
   blas?: string;
   /** Median over the rounds of recur's throughput over the peer's in the same round. */
@@ -171,6 +173,7 @@ export async function run(argv: string[]): Promise<number> {
         steps: r.steps as number,
         warmup: r.warmup as number,
         peak_rss_mb: r.peak_rss_mb as number,
+        ...(typeof r.build === 'string' ? { build: r.build } : {}),
         rounds_ms: [],
         rounds_load: [],
         cpu_ms_per_step: 0,
@@ -276,7 +279,8 @@ export async function run(argv: string[]): Promise<number> {
     const us = r.config === 'C4' ? fmt(r.ms_per_step, 1) : ''; // T = 1000: ms per sequence = us per step
     const loads = `${fmt(Math.min(...r.rounds_load), 1)}-${fmt(Math.max(...r.rounds_load), 1)}`;
     console.log(
-      `| ${r.config} | ${r.cell} | ${r.impl} | ${r.threads} | ${fmt(r.ms_per_step, 2)} ` +
+      `| ${r.config} | ${r.cell} | ${r.impl}${r.build === 'relaxed-simd' ? ' (relaxed SIMD)' : ''} ` +
+        `| ${r.threads} | ${fmt(r.ms_per_step, 2)} ` +
         `| ${fmt(r.cpu_ms_per_step, 2)} | ${Math.round(r.timesteps_per_s)} | ${us} ` +
         `| ${r.vs_torch ? `${fmt(r.vs_torch, 2)}x` : ''} ` +
         `| ${r.vs_torch_cpu ? `${fmt(r.vs_torch_cpu, 2)}x` : ''} | ${r.vs_tfjs ? `${fmt(r.vs_tfjs, 1)}x` : ''} ` +

@@ -11,6 +11,7 @@ import { CONFIGS, type Split, recurStep } from './rnn_configs.js';
 import type { CellType } from '../src/layers/stack.js';
 import { timeSteps } from './rnn_timing.js';
 import { enableRelaxedSimd } from '../src/node/relaxed_simd.js';
+import { getBackend } from '../src/backend/index.js';
 
 enableRelaxedSimd(); // as the CLI does, before the kernels compile
 
@@ -37,4 +38,6 @@ const { step, close } = await recurStep(
 );
 const r = timeSteps(step, spec.warmup, spec.steps, spec.budgetS);
 await close();
-console.log(JSON.stringify({ ...r, peak_rss_mb: process.resourceUsage().maxRSS / 1024 }));
+// which wasm build ran (plain 'simd', or 'relaxed-simd' with RECUR_RELAXED_SIMD=1): rows say so
+const build = spec.impl === 'wasm' ? getBackend('wasm').build : undefined;
+console.log(JSON.stringify({ ...r, build, peak_rss_mb: process.resourceUsage().maxRSS / 1024 }));
