@@ -12,6 +12,7 @@ import type { CellType } from '../src/layers/stack.js';
 import { timeSteps } from './rnn_timing.js';
 import { enableRelaxedSimd } from '../src/node/relaxed_simd.js';
 import { getBackend } from '../src/backend/index.js';
+import type { WasmBackend } from '../src/backend/wasm.js';
 
 enableRelaxedSimd(); // as the CLI does, before the kernels compile
 
@@ -39,5 +40,5 @@ const { step, close } = await recurStep(
 const r = timeSteps(step, spec.warmup, spec.steps, spec.budgetS);
 await close();
 // which wasm build ran (plain 'simd', or 'relaxed-simd' with RECUR_RELAXED_SIMD=1): rows say so
-const build = spec.impl === 'wasm' ? getBackend('wasm').build : undefined;
+const build = spec.impl === 'wasm' ? (getBackend('wasm') as WasmBackend).build : undefined;
 console.log(JSON.stringify({ ...r, build, peak_rss_mb: process.resourceUsage().maxRSS / 1024 }));
