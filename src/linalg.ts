@@ -5,25 +5,71 @@
  */
 import { Rng } from './random.js';
 
+/**
+ * sum_j A[a + j] x[b + j] for j < m: four partial sums (one sum's add latency would bound the
+ * loop; the diagnostics' power iterations spend their time here), then the tail.
+ */
+export function dotAt(A: ArrayLike<number>, a: number, x: ArrayLike<number>, b: number, m: number): number {
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0,
+    j = 0;
+  for (; j + 4 <= m; j += 4) {
+    s0 += A[a + j]! * x[b + j]!;
+    s1 += A[a + j + 1]! * x[b + j + 1]!;
+    s2 += A[a + j + 2]! * x[b + j + 2]!;
+    s3 += A[a + j + 3]! * x[b + j + 3]!;
+  }
+  for (; j < m; j++) s0 += A[a + j]! * x[b + j]!;
+  return s0 + s1 + (s2 + s3);
+}
+
+/**
+ * y[yOff + j] += sum_i A[a + i*m + j] x[i] for i < n (rows a, a+m, ...): four rows per pass over
+ * y, added in row order (the same sums as one row at a time), so y is loaded and stored once per
+ * four rows. Zero x[i] rows add nothing and are skipped.
+ */
+export function addRowsAt(
+  A: ArrayLike<number>,
+  a: number,
+  n: number,
+  m: number,
+  x: ArrayLike<number>,
+  y: Float64Array,
+  yOff: number,
+): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const x0 = x[i]!,
+      x1 = x[i + 1]!,
+      x2 = x[i + 2]!,
+      x3 = x[i + 3]!;
+    if (x0 === 0 && x1 === 0 && x2 === 0 && x3 === 0) continue;
+    const r0 = a + i * m,
+      r1 = r0 + m,
+      r2 = r1 + m,
+      r3 = r2 + m;
+    for (let j = 0; j < m; j++)
+      y[yOff + j] = y[yOff + j]! + A[r0 + j]! * x0 + A[r1 + j]! * x1 + A[r2 + j]! * x2 + A[r3 + j]! * x3;
+  }
+  for (; i < n; i++) {
+    const xi = x[i]!;
+    if (xi === 0) continue;
+    const row = a + i * m;
+    for (let j = 0; j < m; j++) y[yOff + j] += A[row + j]! * xi;
+  }
+}
+
 /** y = A x for a row-major [n, m] matrix. */
 export function matVec(A: ArrayLike<number>, n: number, m: number, x: ArrayLike<number>, y: Float64Array): void {
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    const row = i * m;
-    for (let j = 0; j < m; j++) s += A[row + j]! * x[j]!;
-    y[i] = s;
-  }
+  for (let i = 0; i < n; i++) y[i] = dotAt(A, i * m, x, 0, m);
 }
 
 /** y = A^T x for a row-major [n, m] matrix (y has m entries). */
 export function matTVec(A: ArrayLike<number>, n: number, m: number, x: ArrayLike<number>, y: Float64Array): void {
   y.fill(0);
-  for (let i = 0; i < n; i++) {
-    const xi = x[i]!;
-    if (xi === 0) continue;
-    const row = i * m;
-    for (let j = 0; j < m; j++) y[j] += A[row + j]! * xi;
-  }
+  addRowsAt(A, 0, n, m, x, y, 0);
 }
 
 function norm(v: Float64Array): number {

@@ -10,6 +10,7 @@
 import type { Activation } from '../../backend/backend.js';
 import type { FArray } from '../../tensor.js';
 import type { CoreOptions, RecurrentCore } from '../core.js';
+import { addRowsAt, dotAt } from '../../linalg.js';
 
 /** What a gate block goes through: a sigmoid, a tanh, or the cell's configurable nonlinearity. */
 export type GateAct = 'sigmoid' | 'tanh' | 'cell';
@@ -83,12 +84,7 @@ export interface CellSpec {
 /** y[H] = W_k x for block k of a [G*H, H] row-major W. */
 export function blockMv(W: FArray, k: number, H: number, x: ArrayLike<number>, xOff: number, y: Float64Array): void {
   const base = k * H * H;
-  for (let i = 0; i < H; i++) {
-    let s = 0;
-    const row = base + i * H;
-    for (let j = 0; j < H; j++) s += W[row + j]! * x[xOff + j]!;
-    y[i] = s;
-  }
+  for (let i = 0; i < H; i++) y[i] = dotAt(W, base + i * H, x, xOff, H);
 }
 
 /** y[yOff..] (+)= W_k^T x for block k of a [G*H, H] row-major W. */
@@ -102,13 +98,7 @@ export function blockMtv(
   acc: boolean,
 ): void {
   if (!acc) y.fill(0, yOff, yOff + H);
-  const base = k * H * H;
-  for (let i = 0; i < H; i++) {
-    const xi = x[i]!;
-    if (xi === 0) continue;
-    const row = base + i * H;
-    for (let j = 0; j < H; j++) y[yOff + j] += W[row + j]! * xi;
-  }
+  addRowsAt(W, k * H * H, H, H, x, y, yOff);
 }
 
 /** Pre-activations of gate block k for one row: W_ih[k] x + b_ih[k] + W_hh[k] h + b_hh[k] (dense cells). */
