@@ -374,6 +374,8 @@ export async function lmTrain(o: Record<string, any>, io: CommandIO): Promise<nu
     resumed_from: at?.step ?? null,
     threads: c.threads,
     backend: c.backend,
+    // which wasm build ran: 'simd', or 'relaxed-simd' with RECUR_RELAXED_SIMD=1 (machine-dependent roundings)
+    wasm_build: c.backend === 'wasm' ? ((lm.model.rnn.backend as { build?: string }).build ?? null) : null,
     load_average: { start: loadStart, end: load() },
     machine: { cpu: cpu[0]?.model ?? 'unknown', cores: cpu.length, node: process.version },
     sample,
