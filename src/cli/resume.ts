@@ -38,7 +38,11 @@ export const command: Command = {
       min: 0,
       help: "new total training-time budget in seconds, 0 = none (default: the run's own)",
     },
-    backend: { type: 'string', choices: ['ts', 'wasm', 'webgpu'], help: 'kernel backend, or webgpu: continue on the GPU' },
+    backend: {
+      type: 'string',
+      choices: ['ts', 'wasm', 'webgpu'],
+      help: 'kernel backend, or webgpu: continue on the GPU',
+    },
   },
   details:
     'Examples:\n  recur resume runs/lstm-adding                      # finish the planned steps after a crash\n' +
