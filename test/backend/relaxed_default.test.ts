@@ -44,7 +44,8 @@ function workersPicked(env: Record<string, string>): { build: string; workersRel
     'enableRelaxedSimd();\n' +
     "const build = getBackend('wasm').build;\n" +
     'const workersRelaxed = shardWorkerData({ index: 1, threads: 2, config: {} }).relaxed;\n' +
-    "const cfg = { cell: 'lstm', inputSize: 3, hiddenSize: 16, outputSize: 2, head: 'every', loss: 'mse', seed: 3 };\n" +
+    "const cfg = { cell: 'lstm', inputSize: 3, hiddenSize: 16, outputSize: 2, head: 'every', loss: 'mse',\n" +
+    '  seed: 3 };\n' +
     'const T = 5, B = 6, x = Float32Array.from({ length: T * B * 3 }, (_, i) => Math.sin(i));\n' +
     'const y = Float32Array.from({ length: T * B * 2 }, (_, i) => Math.cos(i));\n' +
     'const grad = async (threads) => {\n' +
