@@ -11,6 +11,11 @@
 // units, i.e. its own rows of every gate: its slice of W_hh (1/threads of it) stays in its
 // core's L2 (W_hh is 1 MiB at H = 256, a core's whole L2 here), and a barrier on an i32 counter
 // in memory ends each step (spin, then wait when another thread is slow to arrive).
+// For long sequences (the caller passes a work buffer wp) each thread first copies its rows of
+// W_hh into a packed layout: per group of four rows, per 8 floats of K, the four rows' first four
+// floats then their next four (128 bytes). The product then reads W as one contiguous stream (one
+// pointer, constant offsets) instead of four streams H floats apart; the multiply-adds are the same
+// and in the same order, so the results are bit-identical to the row-major path (tested).
 // B = batch, H = hidden. xp [T,B,4H], hs/cs [T+1,B,H] (row 0 = the initial state), tc [T,B,H].
 
 // @ts-nocheck (AssemblyScript)
@@ -78,6 +83,56 @@ function matvecUnits(B: i32, H: i32, w: usize, h: usize, x: usize, u0: i32, u1: 
   }
 }
 
+/**
+ * Copies W_hh's rows of the units [u0, u1), every gate, into wp in the packed layout (H % 8 == 0 and
+ * u1 - u0 % 4 == 0: the caller checks). This thread's rows start at float u0 * 4H of wp.
+ */
+function packUnits(H: i32, w: usize, wp: usize, u0: i32, u1: i32): void {
+  const rs = <usize>H << 2;
+  let p = wp + (<usize>(u0 * 4 * H) << 2);
+  for (let g = 0; g < 4; g++) {
+    for (let u = u0; u < u1; u += 4) {
+      const w0 = w + <usize>(g * H + u) * rs;
+      for (let o: usize = 0; o < rs; o += 32) {
+        const q = w0 + o;
+        v128.store(p, v128.load(q)); v128.store(p, v128.load(q + rs), 16);
+        v128.store(p, v128.load(q + 2 * rs), 32); v128.store(p, v128.load(q + 3 * rs), 48);
+        v128.store(p, v128.load(q, 16), 64); v128.store(p, v128.load(q + rs, 16), 80);
+        v128.store(p, v128.load(q + 2 * rs, 16), 96); v128.store(p, v128.load(q + 3 * rs, 16), 112);
+        p += 128;
+      }
+    }
+  }
+}
+
+/** x[0..4) += the four packed rows at p . h: rows4's arithmetic, in its order, on the packed layout. */
+@inline function rows4Packed(H: i32, p: usize, h: usize, x: usize): void {
+  let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+  const end = h + (<usize>H << 2);
+  for (let q = h; q < end; q += 32) {
+    const h0 = v128.load(q), h1 = v128.load(q, 16);
+    a0 = madd(v128.load(p), h0, a0); a1 = madd(v128.load(p, 16), h0, a1);
+    a2 = madd(v128.load(p, 32), h0, a2); a3 = madd(v128.load(p, 48), h0, a3);
+    b0 = madd(v128.load(p, 64), h1, b0); b1 = madd(v128.load(p, 80), h1, b1);
+    b2 = madd(v128.load(p, 96), h1, b2); b3 = madd(v128.load(p, 112), h1, b3);
+    p += 128;
+  }
+  const s = hsum4(f32x4.add(a0, b0), f32x4.add(a1, b1), f32x4.add(a2, b2), f32x4.add(a3, b3));
+  v128.store(x, f32x4.add(v128.load(x), s));
+}
+
+/** matvecUnits on the rows packUnits wrote (the same sums, bit for bit). */
+function matvecPacked(B: i32, H: i32, wp: usize, h: usize, x: usize, u0: i32, u1: i32): void {
+  const rs = <usize>H << 2, xs = <usize>(4 * H) << 2;
+  let p = wp + (<usize>(u0 * 4 * H) << 2);
+  for (let g = 0; g < 4; g++) {
+    for (let u = u0; u < u1; u += 4) {
+      for (let b = 0; b < B; b++) rows4Packed(H, p, h + <usize>b * rs, x + <usize>b * xs + (<usize>(g * H + u) << 2));
+      p += 4 * rs;
+    }
+  }
+}
+
 /** lstm_cell (gates.ts) on the hidden units [u0, u1) of every batch row. */
 function cellRange(B: i32, H: i32, gates: usize, cPrev: usize, c: usize, tc: usize, h: usize, u0: i32, u1: i32): void {
   const hb = <usize>H << 2;
@@ -132,16 +187,19 @@ const SPINS: i32 = 1 << 16; // ~100 us of spinning before a thread sleeps (a bus
  * T forward steps of one LSTM layer for the hidden units [u0, u1) (all of them: 0, H). With
  * threads > 1 every thread runs this on its own unit range (the ranges partition [0, H)) and
  * the barrier at `bar` (two i32, zeroed by the caller) separates the steps; canWait = 0 where
- * this thread may not block (a browser's main thread): it then only spins.
+ * this thread may not block (a browser's main thread): it then only spins. wp != 0: a work buffer
+ * of 4H * H floats for the packed copy of W_hh (H % 8 == 0 and every unit range a multiple of 4).
  */
 export function lstm_seq(
   T: i32, B: i32, H: i32, xp: usize, w: usize, hs: usize, cs: usize, tc: usize,
-  u0: i32, u1: i32, bar: usize, threads: i32, canWait: i32,
+  u0: i32, u1: i32, bar: usize, threads: i32, canWait: i32, wp: usize,
 ): void {
   const BH = <usize>(B * H) << 2, G = <usize>(B * 4 * H) << 2;
+  if (wp) packUnits(H, w, wp, u0, u1); // this thread's rows only: no barrier needed before step 0
   for (let t = 0; t < T; t++) {
     const x = xp + <usize>t * G;
-    matvecUnits(B, H, w, hs + <usize>t * BH, x, u0, u1);
+    if (wp) matvecPacked(B, H, wp, hs + <usize>t * BH, x, u0, u1);
+    else matvecUnits(B, H, w, hs + <usize>t * BH, x, u0, u1);
     cellRange(
       B, H, x, cs + <usize>t * BH, cs + <usize>(t + 1) * BH, tc + <usize>t * BH, hs + <usize>(t + 1) * BH, u0, u1,
     );

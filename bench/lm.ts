@@ -202,6 +202,7 @@ function speed(o: Record<string, any>): Record<string, unknown> {
 function settings(o: Record<string, any>) {
   return {
     text: o.text,
+    cell: o.cell,
     embed: o.embed,
     hidden: o.hidden,
     layers: o.layers,
@@ -226,7 +227,8 @@ function settings(o: Record<string, any>) {
 function recurTrainArgs(o: Record<string, any>, out: string): string[] {
   const s = settings(o);
   return [
-    ...['lm', 'train', '--text', s.text, '--embed', s.embed, '--hidden', s.hidden, '--layers', s.layers],
+    ...['lm', 'train', '--text', s.text, '--cell', s.cell, '--embed', s.embed, '--hidden', s.hidden],
+    ...['--layers', s.layers],
     ...(s.dropout ? ['--dropout', s.dropout] : []),
     ...(s.input_dropout ? ['--input-dropout', s.input_dropout] : []),
     ...(s.output_dropout ? ['--output-dropout', s.output_dropout] : []),
@@ -247,8 +249,8 @@ function budget(o: Record<string, any>): Record<string, unknown> | null {
     out = join(mkdtempSync(join(tmpdir(), 'recur-bench-lm-')), 'run'),
     args = recurTrainArgs(o, out);
   console.log(
-    `\n== budget: ${o.layers}x${o.hidden} LSTM (embed ${o.embed}, dropout ${o.dropout}/${o.inputDropout}/` +
-      `${o.outputDropout}), B ${o.batch} x T ${o.bptt}, Adam lr ${o.lr} (warm-up ${o.warmup}, cosine over the ` +
+    `\n== budget: ${o.layers}x${o.hidden} ${o.cell.toUpperCase()} (embed ${o.embed}, ` +
+      `dropout ${o.dropout}/${o.inputDropout}/${o.outputDropout}), B ${o.batch} x T ${o.bptt}, Adam lr ${o.lr} (warm-up ${o.warmup}, cosine over the ` +
       `budget to ${o.minLr}), clip ${o.clip}, ${o.threads} thread(s), ${o.minutes} min each, on ${o.text}`,
   );
   const rows: Record<string, any>[] = [];
@@ -342,7 +344,7 @@ function word(o: Record<string, any>): Record<string, unknown> | null {
 export async function run(argv: string[]): Promise<number> {
   const { opts, positionals } = parseArgs(argv, {
     parts: { type: 'list', default: ['speed', 'budget', 'word'], help: 'speed, budget, word' },
-    cell: { type: 'string', default: 'lstm', choices: ['lstm', 'gru'], help: 'speed: recurrent cell' },
+    cell: { type: 'string', default: 'lstm', choices: ['lstm', 'gru'], help: 'speed and budget: recurrent cell' },
     steps: { type: 'int', default: 10, help: 'speed: timed steps' },
     warmup: { type: 'int', default: 100, help: 'budget: warm-up steps of the learning rate' },
     text: { type: 'string', default: SHAKESPEARE, help: 'speed/budget: corpus' },

@@ -7,7 +7,7 @@ Prints one JSON line: validation bits/char on the text's tail, tokens/s, steps, 
 The same model and training as recur (src/lm/train.ts, src/cli/lm_train.ts):
 - vocabulary: the text's characters sorted by code point; validation = the last `val` of the ids,
   training = the rest (or, with `dev` > 0, the end of the training part is evaluated instead);
-- Embedding(V, E) -> dropout(input) -> LSTM(E, H, layers, dropout between layers) -> dropout(output)
+- Embedding(V, E) -> dropout(input) -> LSTM or GRU (`cell`; E, H, layers, dropout between layers) -> dropout(output)
   -> Linear(H, V), softmax cross-entropy at every step; PyTorch's default initialisation (the same
   distributions as recur's) with recur's forget-gate bias: b_ih[f] = 1, b_hh[f] = 0;
 - truncated BPTT over B streams: the ids cut into B contiguous streams of L = floor(N/B), windows of
@@ -34,15 +34,16 @@ import torch.nn.functional as F  # noqa: E402
 
 
 class CharLM(nn.Module):
-    def __init__(self, V, E, H, layers, dropout, in_drop, out_drop):
+    def __init__(self, V, E, H, layers, dropout, in_drop, out_drop, cell="lstm"):
         super().__init__()
         self.emb = nn.Embedding(V, E)
         self.drop_in = nn.Dropout(in_drop)
-        self.rnn = nn.LSTM(E, H, layers, dropout=dropout if layers > 1 else 0.0)
+        rnn = nn.GRU if cell == "gru" else nn.LSTM
+        self.rnn = rnn(E, H, layers, dropout=dropout if layers > 1 else 0.0)
         self.drop_out = nn.Dropout(out_drop)
         self.head = nn.Linear(H, V)
         with torch.no_grad():  # recur's forget-gate bias (char-rnn's): b_ih[f] = 1, b_hh[f] = 0
-            for k in range(layers):
+            for k in range(layers if cell == "lstm" else 0):
                 getattr(self.rnn, f"bias_ih_l{k}")[H:2 * H] = 1.0
                 getattr(self.rnn, f"bias_hh_l{k}")[H:2 * H] = 0.0
 
@@ -109,7 +110,7 @@ def main():
         train, val = train[: len(train) - n_dev], train[len(train) - n_dev:]
     V, B, T = len(chars), s["batch"], s["bptt"]
     model = CharLM(V, s["embed"], s["hidden"], s["layers"], s.get("dropout", 0.0), s.get("input_dropout", 0.0),
-                   s.get("output_dropout", 0.0))
+                   s.get("output_dropout", 0.0), s.get("cell", "lstm"))
     opt = torch.optim.Adam(model.parameters(), lr=s["lr"], betas=(0.9, 0.999), eps=1e-8)
     data = streams(train, B)
     positions = data.shape[0] - 1
@@ -133,7 +134,7 @@ def main():
             if s.get("clip", 0) > 0:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), s["clip"])
             opt.step()
-            state = tuple(x.detach() for x in state)
+            state = state.detach() if torch.is_tensor(state) else tuple(x.detach() for x in state)
             tokens += (e - pos) * B
             pos, step = e, step + 1
             spent += time.perf_counter() - t0

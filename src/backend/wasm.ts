@@ -364,6 +364,8 @@ const SPLIT_MIN_T = 16;
 const SPLIT_MIN_FLOPS = 8e6;
 /** The largest batch lstmSequence runs in its fused kernel (matrix-vector products); larger ones use gemm. */
 const FUSED_MAX_B = 4;
+/** Time steps from which lstm_seq packs W_hh first (packing costs about one step's reads and writes). */
+const PACK_MIN_T = 8;
 
 function makeBackend(k: Kernels, heap: Heap, relaxed: boolean): WasmBackend {
   const st = new Stage(heap);
@@ -616,12 +618,19 @@ function makeBackend(k: Kernels, heap: Heap, relaxed: boolean): WasmBackend {
       // Split by hidden units (multiples of 8: whole cache lines of h and c per thread) when the
       // loop is long enough to pay for waking the helpers.
       const n = helpers && T >= SPLIT_MIN_T && H >= 32 * helpers.threads ? helpers.threads : 1;
-      st.need(foreign(heap, xp, 4 * T * BH, w, 4 * H * H, hs, (T + 1) * BH, cs, (T + 1) * BH, tc, T * BH));
+      // The packed copy of W_hh (see lstm_seq.ts) pays for itself over a long loop; a single step
+      // (step(x, state), T = 1) reads W_hh where it is.
+      const packed = T >= PACK_MIN_T && H % 8 === 0;
+      st.need(
+        foreign(heap, xp, 4 * T * BH, w, 4 * H * H, hs, (T + 1) * BH, cs, (T + 1) * BH, tc, T * BH) +
+          (packed ? 4 * H * H * 4 + 16 : 0),
+      );
       const pxp = st.arg(f(xp), xpOff, 4 * T * BH, 'inout'),
         pw = st.arg(f(w), wOff, 4 * H * H, 'in'),
         phs = st.arg(f(hs), hsOff, (T + 1) * BH, 'inout'),
         pcs = st.arg(f(cs), csOff, (T + 1) * BH, 'inout'),
         ptc = st.arg(f(tc), tcOff, T * BH, 'out');
+      const pwp = packed ? st.take(4 * H * H) : 0;
       const chunk = Math.ceil(H / n / 8) * 8,
         args = (i: number, canWait: number) => [
           T,
@@ -637,6 +646,7 @@ function makeBackend(k: Kernels, heap: Heap, relaxed: boolean): WasmBackend {
           barrier,
           n,
           canWait,
+          pwp,
         ];
       if (n > 1) {
         heap.ints.fill(0, barrier >> 2, (barrier >> 2) + 2);

@@ -33,6 +33,7 @@ test('kernel threads: split products and LSTM time loops give the same bits as o
     [40, 1, 256],
     [33, 2, 100], // H not a multiple of 8
     [20, 3, 77],
+    [24, 4, 72], // packed W_hh, the two threads' unit ranges 40 and 32
   ];
   const run = () => {
     let seed = 1;

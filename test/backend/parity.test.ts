@@ -161,6 +161,11 @@ for (const be of others) {
       [2, 4, 64],
       [3, 5, 9], // past the fused kernel's batch limit: the per-step products
       [7, 1, 256],
+      // from 8 steps with H % 8 == 0 the kernel packs W_hh first (lstm_seq.ts)
+      [9, 1, 256],
+      [12, 3, 64],
+      [8, 4, 24],
+      [10, 2, 8],
     ] as const) {
       const inside = seed % 2 === 0,
         BH = B * H;
@@ -179,6 +184,30 @@ for (const be of others) {
       close('h', hs, hr);
       close('c', cs, cr);
       close('tanh c', tc, tr);
+    }
+  });
+
+  test(`[${label(be)}] lstmSequence: the packed W_hh (T >= 8) gives the same bits as row-major steps`, () => {
+    // 12 steps in one call (packed) against 6 + 6 (each too short to pack), the state handed on.
+    for (const [B, H] of [
+      [1, 256],
+      [3, 40],
+    ] as const) {
+      const T = 12,
+        BH = B * H,
+        half = 6;
+      const xp = arr(be, 4 * T * BH, 600 + H, 0, true, 2),
+        w = arr(be, 4 * H * H, 601 + H, 0, true, 1 / Math.sqrt(H));
+      const hs = arr(be, (T + 1) * BH, 602 + H, 0, true),
+        cs = arr(be, (T + 1) * BH, 603 + H, 0, true),
+        tc = arr(be, T * BH, 604 + H, 0, true);
+      const [xp2, hs2, cs2, tc2] = [xp, hs, cs, tc].map((a) => Float32Array.from(a));
+      be.lstmSequence(T, B, H, xp, 0, w, 0, hs, 0, cs, 0, tc, 0);
+      be.lstmSequence(half, B, H, xp2!, 0, w, 0, hs2!, 0, cs2!, 0, tc2!, 0);
+      be.lstmSequence(half, B, H, xp2!, half * 4 * BH, w, 0, hs2!, half * BH, cs2!, half * BH, tc2!, half * BH);
+      assert.deepEqual(hs, hs2, `h, B=${B} H=${H}`);
+      assert.deepEqual(cs, cs2, `c, B=${B} H=${H}`);
+      assert.deepEqual(xp, xp2, `gates, B=${B} H=${H}`);
     }
   });
 
