@@ -12,6 +12,7 @@ import type { FArray } from '../tensor.js';
 import type { RecurrentCore } from '../layers/core.js';
 import { type StepJacobian, cellSpec } from '../layers/cells/index.js';
 import { largestSingularValueOp, spectralRadiusOp } from '../linalg.js';
+import { type RecurrentProducts, recurrentProducts } from '../layers/cells/products.js';
 
 export type { StepJacobian };
 
@@ -19,11 +20,17 @@ export type { StepJacobian };
  * The step Jacobian at time t (0-based, t < T) for batch row b, using `W` as W_hh (default
  * the core's current weights; pass the weights the forward ran with when they have changed since).
  */
-export function stepJacobian(core: RecurrentCore, t: number, b: number, W: FArray = core.wHh.data): StepJacobian {
+export function stepJacobian(
+  core: RecurrentCore,
+  t: number,
+  b: number,
+  W: FArray = core.wHh.data,
+  products?: RecurrentProducts,
+): StepJacobian {
   const { T, B } = core.cache();
   if (!(t >= 0 && t < T)) throw new RangeError(`stepJacobian: t must be in [0, ${T}), got ${t}`);
   if (!(b >= 0 && b < B)) throw new RangeError(`stepJacobian: batch row must be in [0, ${B}), got ${b}`);
-  return cellSpec(core.cell).jacobian(core, t, b, W);
+  return cellSpec(core.cell).jacobian(core, t, b, W, products);
 }
 
 export interface JacobianProductStats {
@@ -54,8 +61,28 @@ export function jacobianProduct(
     throw new RangeError(
       `jacobianProduct: need a window of at least 1 step inside [0, ${T}), got ${opts.window} ending at ${end}`,
     );
+  // One copy of W_hh's products for the whole window (on the core's backend where it has float64 kernels).
+  const W = opts.W ?? core.wHh.data,
+    spec = cellSpec(core.cell);
+  const products =
+    spec.recurrence === 'dense' ? recurrentProducts(core.backend, W, spec.gates.length, core.H) : undefined;
+  try {
+    return productStats(core, window, end, opts, W, products);
+  } finally {
+    products?.release();
+  }
+}
+
+function productStats(
+  core: RecurrentCore,
+  window: number,
+  end: number,
+  opts: { b?: number; iters?: number },
+  W: FArray,
+  products: RecurrentProducts | undefined,
+): JacobianProductStats {
   const Js: StepJacobian[] = [];
-  for (let t = end - window; t < end; t++) Js.push(stepJacobian(core, t, opts.b ?? 0, opts.W));
+  for (let t = end - window; t < end; t++) Js.push(stepJacobian(core, t, opts.b ?? 0, W, products));
   const n = Js[0]!.n;
   const bufA = new Float64Array(n),
     bufB = new Float64Array(n);

@@ -66,6 +66,10 @@ export abstract class RecurrentCore {
   readonly bIh: Param | null; // [G*H]
   readonly bHh: Param | null; // [G*H]
   protected be: Backend;
+  /** The backend this core's kernels run on (diagnostics run W_hh's products there too). */
+  get backend(): Backend {
+    return this.be;
+  }
   // Workspace, sized for (T, B) and reused while the shape stays.
   protected T = -1;
   protected B = -1;

@@ -2,7 +2,8 @@
 // against the dense product, and the spectra of known matrices.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RecurrentStack, Rng, init, largestSingularValue } from 'recur-rnn';
+import { RecurrentStack, Rng, getBackend, init, largestSingularValue, tsBackend } from 'recur-rnn';
+import { jsProducts, recurrentProducts } from '../../src/layers/cells/products.js';
 import { jacobianProduct, stepJacobian, weightSpectrum } from 'recur-rnn/diagnostics';
 import { randn } from '../helpers.js';
 
@@ -135,4 +136,38 @@ test('weightSpectrum: orthogonal blocks have rho = sigma = 1; scaling scales bot
   // Stacked orthogonal blocks: W^T W = sum of 3 identities and a quarter one.
   assert.ok(Math.abs(s.sigma - Math.sqrt(3.25)) < 1e-4, `whole sigma ${s.sigma}`);
   assert.throws(() => weightSpectrum(W, 3, Hh), /must hold G\*H\*H = 768 values, got 1024/);
+});
+
+test("W_hh's products on the wasm backend's float64 kernels equal the JavaScript loops (G = 1, 3, 4)", () => {
+  const be = getBackend('wasm');
+  assert.ok(be.linalg, 'the wasm backend has float64 kernels');
+  for (const G of [1, 3, 4])
+    for (const H of [1, 5, 17, 33]) {
+      const W = Float32Array.from(randn(G * H * H, 10 * G + H, 0.5));
+      const fast = recurrentProducts(be, W, G, H),
+        ref = jsProducts(W, G, H);
+      const x = new Float64Array(randn(H + 2, H, 1)),
+        u = new Float64Array(randn(G * H, H + 1, 1));
+      const y1 = new Float64Array(G * H),
+        y2 = new Float64Array(G * H);
+      fast.mv(x, 2, y1);
+      ref.mv(x, 2, y2);
+      for (let i = 0; i < G * H; i++)
+        assert.ok(Math.abs(y1[i]! - y2[i]!) <= 1e-12 * (1 + Math.abs(y2[i]!)), `mv G=${G} H=${H}`);
+      for (const acc of [false, true]) {
+        const z1 = new Float64Array(randn(H, 99, 1)),
+          z2 = Float64Array.from(z1);
+        fast.mtv(u, z1, acc);
+        ref.mtv(u, z2, acc);
+        for (let j = 0; j < H; j++)
+          assert.ok(Math.abs(z1[j]! - z2[j]!) <= 1e-12 * (1 + Math.abs(z2[j]!)), `mtv acc=${acc} G=${G} H=${H}`);
+        assert.notDeepEqual(z1, new Float64Array(H));
+      }
+      fast.release();
+    }
+  // Where the backend has no float64 kernels (ts), the loops themselves.
+  const W = Float32Array.from(randn(16, 1));
+  const y = new Float64Array(4);
+  recurrentProducts(tsBackend, W, 1, 4).mv([1, 0, 0, 0], 0, y);
+  assert.deepEqual(Array.from(y), [W[0], W[4], W[8], W[12]]);
 });

@@ -12,7 +12,8 @@
 import type { FArray } from '../../tensor.js';
 import { workspace } from '../../backend/backend.js';
 import { type CoreBackward, type CoreForward, type CoreOptions, RecurrentCore } from '../core.js';
-import { type CellSpec, blockMtv, blockMv, refPre, sigmoid } from './spec.js';
+import { type CellSpec, blockMv, refPre, sigmoid } from './spec.js';
+import { jsProducts } from './products.js';
 
 export class GRUCore extends RecurrentCore {
   readonly cell = 'gru';
@@ -100,7 +101,7 @@ export const gruSpec: CellSpec = {
   hasCellState: false,
   options: [],
   makeCore: (o) => new GRUCore(o),
-  jacobian(core, t, b, W) {
+  jacobian(core, t, b, W, products) {
     const c = core.cache(),
       { B, H } = c;
     const hPrev = (t * B + b) * H,
@@ -111,16 +112,16 @@ export const gruSpec: CellSpec = {
     const hpn = new Float64Array(H);
     blockMv(W, 2, H, c.HS, hPrev, hpn);
     if (core.bHh) for (let j = 0; j < H; j++) hpn[j] += core.bHh.data[2 * H + j]!;
-    const dr = new Float64Array(H),
-      dz = new Float64Array(H),
-      an = new Float64Array(H),
-      tmp = new Float64Array(H);
+    const P = products ?? jsProducts(W, 3, H);
+    const a3 = new Float64Array(3 * H), // W's three gate blocks times v, or the gates' gradients
+      dr = a3.subarray(0, H),
+      dz = a3.subarray(H, 2 * H),
+      tmp = a3.subarray(2 * H),
+      an = new Float64Array(H);
     return {
       n: H,
       apply(v, out) {
-        blockMv(W, 0, H, v, 0, dr);
-        blockMv(W, 1, H, v, 0, dz);
-        blockMv(W, 2, H, v, 0, tmp);
+        P.mv(v, 0, a3);
         for (let j = 0; j < H; j++) {
           const rj = r[j]!,
             zj = z[j]!,
@@ -142,9 +143,7 @@ export const gruSpec: CellSpec = {
           tmp[j] = rj * an[j]!; // dL/d(W_n h)
         }
         for (let j = 0; j < H; j++) out[j] = z[j]! * u[j]!;
-        blockMtv(W, 0, H, dr, out, 0, true);
-        blockMtv(W, 1, H, dz, out, 0, true);
-        blockMtv(W, 2, H, tmp, out, 0, true);
+        P.mtv(a3, out, true);
       },
     };
   },

@@ -17,7 +17,8 @@ import { workspace } from '../../backend/backend.js';
 import type { Rng } from '../../random.js';
 import type { RecurrentInit } from '../../init.js';
 import { type CoreBackward, type CoreForward, type CoreOptions, RecurrentCore } from '../core.js';
-import { type CellSpec, blockMtv, blockMv, refPre, sigmoid } from './spec.js';
+import { type CellSpec, refPre, sigmoid } from './spec.js';
+import { jsProducts } from './products.js';
 
 export class LSTMCore extends RecurrentCore {
   readonly cell = 'lstm';
@@ -146,7 +147,7 @@ export const lstmSpec: CellSpec = {
   hasCellState: true,
   options: ['forgetBias'],
   makeCore: (o, c) => new LSTMCore({ ...o, forgetBias: c.forgetBias }),
-  jacobian(core, t, b, W) {
+  jacobian(core, t, b, W, products) {
     const c = core.cache(),
       { B, H } = c,
       CS = c.CS!;
@@ -161,11 +162,18 @@ export const lstmSpec: CellSpec = {
     ];
     const tc = new Float64Array(H);
     for (let j = 0; j < H; j++) tc[j] = Math.tanh(CS[hCur + j]!);
-    const a = [new Float64Array(H), new Float64Array(H), new Float64Array(H), new Float64Array(H)] as const;
+    const P = products ?? jsProducts(W, 4, H);
+    const a4 = new Float64Array(4 * H); // W's four gate blocks times v, or the four gates' gradients
+    const a = [0, 1, 2, 3].map((k) => a4.subarray(k * H, (k + 1) * H)) as [
+      Float64Array,
+      Float64Array,
+      Float64Array,
+      Float64Array,
+    ];
     return {
       n: 2 * H,
       apply(v, out) {
-        for (let k = 0; k < 4; k++) blockMv(W, k, H, v, 0, a[k]);
+        P.mv(v, 0, a4);
         for (let j = 0; j < H; j++) {
           const i = ig[j]!,
             f = fg[j]!,
@@ -193,7 +201,7 @@ export const lstmSpec: CellSpec = {
           a[3][j] = u[j]! * tc[j]! * o * (1 - o);
           out[H + j] = gc * f;
         }
-        for (let k = 0; k < 4; k++) blockMtv(W, k, H, a[k], out, 0, k > 0);
+        P.mtv(a4, out, false);
       },
     };
   },

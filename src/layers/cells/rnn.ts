@@ -9,7 +9,8 @@
 import { type ActCode, type Activation, actCode } from '../../backend/backend.js';
 import type { FArray } from '../../tensor.js';
 import { type CoreBackward, type CoreForward, type CoreOptions, RecurrentCore } from '../core.js';
-import { type CellSpec, actDerivFromOutput, applyAct, blockMtv, blockMv, refPre } from './spec.js';
+import { type CellSpec, actDerivFromOutput, applyAct, refPre } from './spec.js';
+import { jsProducts } from './products.js';
 
 export class RNNCore extends RecurrentCore {
   readonly cell = 'rnn';
@@ -74,8 +75,9 @@ export const rnnSpec: CellSpec = {
   hasCellState: false,
   options: ['nonlinearity'],
   makeCore: (o, c) => new RNNCore({ ...o, nonlinearity: c.nonlinearity }),
-  jacobian(core, t, b, W) {
+  jacobian(core, t, b, W, products) {
     const { B, H, HS } = core.cache();
+    const P = products ?? jsProducts(W, 1, H);
     const act = (core as RNNCore).act,
       hCur = ((t + 1) * B + b) * H;
     const d = new Float64Array(H),
@@ -84,12 +86,12 @@ export const rnnSpec: CellSpec = {
     return {
       n: H,
       apply(v, out) {
-        blockMv(W, 0, H, v, 0, out);
+        P.mv(v, 0, out);
         for (let j = 0; j < H; j++) out[j] *= d[j]!;
       },
       applyT(u, out) {
         for (let j = 0; j < H; j++) tmp[j] = u[j]! * d[j]!;
-        blockMtv(W, 0, H, tmp, out, 0, false);
+        P.mtv(tmp, out, false);
       },
     };
   },

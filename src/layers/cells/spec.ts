@@ -10,7 +10,8 @@
 import type { Activation } from '../../backend/backend.js';
 import type { FArray } from '../../tensor.js';
 import type { CoreOptions, RecurrentCore } from '../core.js';
-import { addRowsAt, dotAt } from '../../linalg.js';
+import { dotAt } from '../../linalg.js';
+import type { RecurrentProducts } from './products.js';
 
 /** What a gate block goes through: a sigmoid, a tanh, or the cell's configurable nonlinearity. */
 export type GateAct = 'sigmoid' | 'tanh' | 'cell';
@@ -76,8 +77,11 @@ export interface CellSpec {
   readonly options: readonly (keyof CellOptions)[];
   /** Builds one layer-direction core. */
   makeCore(o: CoreOptions, c: CellOptions): RecurrentCore;
-  /** The step Jacobian at step t for row b, linearised around the core's last forward, with W as W_hh. */
-  jacobian(core: RecurrentCore, t: number, b: number, W: FArray): StepJacobian;
+  /**
+   * The step Jacobian at step t for row b, linearised around the core's last forward, with W as W_hh;
+   * `products` (dense cells) runs W's products, shared by the steps of a window (default: the loops on W).
+   */
+  jacobian(core: RecurrentCore, t: number, b: number, W: FArray, products?: RecurrentProducts): StepJacobian;
   reference: RefStep;
 }
 
@@ -85,20 +89,6 @@ export interface CellSpec {
 export function blockMv(W: FArray, k: number, H: number, x: ArrayLike<number>, xOff: number, y: Float64Array): void {
   const base = k * H * H;
   for (let i = 0; i < H; i++) y[i] = dotAt(W, base + i * H, x, xOff, H);
-}
-
-/** y[yOff..] (+)= W_k^T x for block k of a [G*H, H] row-major W. */
-export function blockMtv(
-  W: FArray,
-  k: number,
-  H: number,
-  x: Float64Array,
-  y: Float64Array,
-  yOff: number,
-  acc: boolean,
-): void {
-  if (!acc) y.fill(0, yOff, yOff + H);
-  addRowsAt(W, k * H * H, H, H, x, y, yOff);
 }
 
 /** Pre-activations of gate block k for one row: W_ih[k] x + b_ih[k] + W_hh[k] h + b_hh[k] (dense cells). */
