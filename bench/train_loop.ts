@@ -61,11 +61,12 @@ function profileSplit(file: string, keys: Record<string, [string, string]>): Rec
     for (let k: number | undefined = id; k !== undefined; k = parent.get(k)) {
       const f = byId.get(k)!.callFrame;
       for (const [name, [fn, url]] of Object.entries(keys))
-        if (!seen.has(name) && f.functionName === fn && f.url.endsWith(url)) {
-          seen.add(name);
-          out[name]! += dt;
-        }
+        if (f.functionName === fn && f.url.endsWith(url)) seen.add(name);
     }
+    // A sample under `evaluate` counts for it only, not for the loop or the bare step's parts:
+    // evaluation runs after an await, where its stack may or may not show runTraining.
+    if (seen.has('evaluate')) out.evaluate! += dt;
+    else for (const name of seen) out[name]! += dt;
   });
   return out;
 }
@@ -101,12 +102,12 @@ function profileRows(cells: string[], T: number, H: number, B: number, steps: nu
       diag: ['measure', 'diagnostics/diagnostics.js'],
       batch: ['batch', 'tasks/synthetic.js'],
     });
-    const loop = s.loop! - s.evaluate!,
+    const loop = s.loop!,
       bare = s.grads! + s.opt!;
     const pct = (v: number) => `${((100 * v) / loop).toFixed(1)}%`;
     console.log(
       `| ${cell} | ${(loop / steps).toFixed(2)} | ${(bare / steps).toFixed(2)} | ${(loop / bare).toFixed(3)} | ` +
-        `${pct(s.diag!)} | ${pct(s.batch!)} | ${((100 * s.evaluate!) / s.loop!).toFixed(1)}% |`,
+        `${pct(s.diag!)} | ${pct(s.batch!)} | ${((100 * s.evaluate!) / (loop + s.evaluate!)).toFixed(1)}% |`,
     );
   }
   rmSync(tmp, { recursive: true, force: true });
@@ -228,7 +229,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const loads = samples.map((x) => x.load1);
   console.log(
-    `train/bare <= 1.15 is the target; torch/lecture >= 1 means recur's loop is as fast as PyTorch's. ` +
+    `train/bare <= 1.10 is the target (issue 17: within 10%); torch/lecture >= 1 means recur's loop is as fast as PyTorch's. ` +
       `1-minute load average during the rows: ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} ` +
       `(2 cores: timings under load are not results; compare within one run).`,
   );
