@@ -250,8 +250,9 @@ function budget(o: Record<string, any>): Record<string, unknown> | null {
     args = recurTrainArgs(o, out);
   console.log(
     `\n== budget: ${o.layers}x${o.hidden} ${o.cell.toUpperCase()} (embed ${o.embed}, ` +
-      `dropout ${o.dropout}/${o.inputDropout}/${o.outputDropout}), B ${o.batch} x T ${o.bptt}, Adam lr ${o.lr} (warm-up ${o.warmup}, cosine over the ` +
-      `budget to ${o.minLr}), clip ${o.clip}, ${o.threads} thread(s), ${o.minutes} min each, on ${o.text}`,
+      `dropout ${o.dropout}/${o.inputDropout}/${o.outputDropout}), B ${o.batch} x T ${o.bptt}, ` +
+      `Adam lr ${o.lr} (warm-up ${o.warmup}, cosine over the budget to ${o.minLr}), clip ${o.clip}, ` +
+      `${o.threads} thread(s), ${o.minutes} min each, on ${o.text}`,
   );
   const rows: Record<string, any>[] = [];
   if (o.only !== 'torch') {

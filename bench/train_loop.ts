@@ -229,7 +229,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   const loads = samples.map((x) => x.load1);
   console.log(
-    `train/bare <= 1.10 is the target (issue 17: within 10%); torch/lecture >= 1 means recur's loop is as fast as PyTorch's. ` +
+    `train/bare <= 1.10 is the target (issue 17: within 10%); ` +
+      `torch/lecture >= 1 means recur's loop is as fast as PyTorch's. ` +
       `1-minute load average during the rows: ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} ` +
       `(2 cores: timings under load are not results; compare within one run).`,
   );
