@@ -42,10 +42,11 @@ class CharLM(nn.Module):
         self.rnn = rnn(E, H, layers, dropout=dropout if layers > 1 else 0.0)
         self.drop_out = nn.Dropout(out_drop)
         self.head = nn.Linear(H, V)
-        with torch.no_grad():  # recur's forget-gate bias (char-rnn's): b_ih[f] = 1, b_hh[f] = 0
-            for k in range(layers if cell == "lstm" else 0):
-                getattr(self.rnn, f"bias_ih_l{k}")[H:2 * H] = 1.0
-                getattr(self.rnn, f"bias_hh_l{k}")[H:2 * H] = 0.0
+        if cell == "lstm":
+            with torch.no_grad():  # recur's forget-gate bias (char-rnn's): b_ih[f] = 1, b_hh[f] = 0
+                for k in range(layers):
+                    getattr(self.rnn, f"bias_ih_l{k}")[H:2 * H] = 1.0
+                    getattr(self.rnn, f"bias_hh_l{k}")[H:2 * H] = 0.0
 
     def forward(self, x, state):
         out, state = self.rnn(self.drop_in(self.emb(x)), state)

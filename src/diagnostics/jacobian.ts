@@ -67,48 +67,37 @@ export function jacobianProduct(
   const products =
     spec.recurrence === 'dense' ? recurrentProducts(core.backend, W, spec.gates.length, core.H) : undefined;
   try {
-    return productStats(core, window, end, opts, W, products);
+    const Js: StepJacobian[] = [];
+    for (let t = end - window; t < end; t++) Js.push(stepJacobian(core, t, opts.b ?? 0, W, products));
+    const n = Js[0]!.n;
+    const bufA = new Float64Array(n),
+      bufB = new Float64Array(n);
+    // P v = J_{end-1} (... (J_{end-window} v)); P^T u = J_{end-window}^T (... (J_{end-1}^T u)).
+    const P = (v: Float64Array, out: Float64Array) => {
+      let src: Float64Array = v,
+        dst = bufA;
+      for (let k = 0; k < Js.length; k++) {
+        const target = k === Js.length - 1 ? out : dst;
+        Js[k]!.apply(src, target);
+        src = target;
+        dst = dst === bufA ? bufB : bufA;
+      }
+    };
+    const PT = (u: Float64Array, out: Float64Array) => {
+      let src: Float64Array = u,
+        dst = bufA;
+      for (let k = Js.length - 1; k >= 0; k--) {
+        const target = k === 0 ? out : dst;
+        Js[k]!.applyT(src, target);
+        src = target;
+        dst = dst === bufA ? bufB : bufA;
+      }
+    };
+    const iters = opts.iters ?? 60;
+    const sigma = largestSingularValueOp(n, n, P, PT, { iters, tol: 1e-6 });
+    const rho = spectralRadiusOp(n, P, { iters });
+    return { window, end, sigma, rho, perStep: sigma > 0 ? sigma ** (1 / window) : 0 };
   } finally {
     products?.release();
   }
-}
-
-function productStats(
-  core: RecurrentCore,
-  window: number,
-  end: number,
-  opts: { b?: number; iters?: number },
-  W: FArray,
-  products: RecurrentProducts | undefined,
-): JacobianProductStats {
-  const Js: StepJacobian[] = [];
-  for (let t = end - window; t < end; t++) Js.push(stepJacobian(core, t, opts.b ?? 0, W, products));
-  const n = Js[0]!.n;
-  const bufA = new Float64Array(n),
-    bufB = new Float64Array(n);
-  // P v = J_{end-1} (... (J_{end-window} v)); P^T u = J_{end-window}^T (... (J_{end-1}^T u)).
-  const P = (v: Float64Array, out: Float64Array) => {
-    let src: Float64Array = v,
-      dst = bufA;
-    for (let k = 0; k < Js.length; k++) {
-      const target = k === Js.length - 1 ? out : dst;
-      Js[k]!.apply(src, target);
-      src = target;
-      dst = dst === bufA ? bufB : bufA;
-    }
-  };
-  const PT = (u: Float64Array, out: Float64Array) => {
-    let src: Float64Array = u,
-      dst = bufA;
-    for (let k = Js.length - 1; k >= 0; k--) {
-      const target = k === 0 ? out : dst;
-      Js[k]!.applyT(src, target);
-      src = target;
-      dst = dst === bufA ? bufB : bufA;
-    }
-  };
-  const iters = opts.iters ?? 60;
-  const sigma = largestSingularValueOp(n, n, P, PT, { iters, tol: 1e-6 });
-  const rho = spectralRadiusOp(n, P, { iters });
-  return { window, end, sigma, rho, perStep: sigma > 0 ? sigma ** (1 / window) : 0 };
 }

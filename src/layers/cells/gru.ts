@@ -121,7 +121,7 @@ export const gruSpec: CellSpec = {
     return {
       n: H,
       apply(v, out) {
-        P.mv(v, 0, a3);
+        P.mv(v, a3);
         for (let j = 0; j < H; j++) {
           const rj = r[j]!,
             zj = z[j]!,

@@ -173,7 +173,7 @@ export const lstmSpec: CellSpec = {
     return {
       n: 2 * H,
       apply(v, out) {
-        P.mv(v, 0, a4);
+        P.mv(v, a4);
         for (let j = 0; j < H; j++) {
           const i = ig[j]!,
             f = fg[j]!,

@@ -10,11 +10,11 @@
  */
 import type { Backend } from '../../backend/backend.js';
 import type { FArray } from '../../tensor.js';
-import { addRowsAt, dotAt } from '../../linalg.js';
+import { addRowsAt, matVec } from '../../linalg.js';
 
 export interface RecurrentProducts {
-  /** y[0..G*H) = W x[xOff .. xOff+H). */
-  mv(x: ArrayLike<number>, xOff: number, y: Float64Array): void;
+  /** y[0..G*H) = W x[0..H). */
+  mv(x: Float64Array, y: Float64Array): void;
   /** y[0..H) = W^T x[0..G*H), or += with `acc`. */
   mtv(x: Float64Array, y: Float64Array, acc: boolean): void;
   /** Gives the backend's buffers back (the JavaScript form holds none). */
@@ -25,11 +25,11 @@ export interface RecurrentProducts {
 export function jsProducts(W: FArray, G: number, H: number): RecurrentProducts {
   const rows = G * H;
   return {
-    mv(x, xOff, y) {
-      for (let i = 0; i < rows; i++) y[i] = dotAt(W, i * H, x, xOff, H);
+    mv(x, y) {
+      matVec(W, rows, H, x, y);
     },
     mtv(x, y, acc) {
-      if (!acc) y.fill(0, 0, H);
+      if (!acc) y.fill(0, 0, H); // y may be longer (the LSTM's [h, c] state): only its first H
       addRowsAt(W, 0, rows, H, x, y, 0);
     },
     release() {},
@@ -46,8 +46,8 @@ export function recurrentProducts(be: Backend | null, W: FArray, G: number, H: n
     yb = la.alloc64(rows);
   W64.set(W.subarray(0, rows * H));
   return {
-    mv(x, xOff, y) {
-      for (let j = 0; j < H; j++) xb[j] = x[xOff + j]!;
+    mv(x, y) {
+      xb.set(x.subarray(0, H));
       la.gemv64(false, false, rows, H, 1, W64, 0, H, xb, 0, yb, 0);
       y.set(yb.subarray(0, rows));
     },

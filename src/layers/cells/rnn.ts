@@ -86,7 +86,7 @@ export const rnnSpec: CellSpec = {
     return {
       n: H,
       apply(v, out) {
-        P.mv(v, 0, out);
+        P.mv(v, out);
         for (let j = 0; j < H; j++) out[j] *= d[j]!;
       },
       applyT(u, out) {
