@@ -16,7 +16,6 @@ import { SafetensorsError } from '../safetensors.js';
 import type { UnknownPolicy, Vocab } from '../lm/vocab.js';
 import { RecurrentLM } from '../lm/lm.js';
 import { lmTrain } from './lm_train.js';
-import { hostBackend } from './training.js';
 import { decodeTarget, encodeSource, exactMatch, runToyTask, TOY_TASKS, type ToyTaskName } from '../lm/toy.js';
 import { loadSeq2Seq, saveSeq2Seq } from '../lm/encdec_io.js';
 import { RunDir } from '../node/rundir.js';
@@ -335,7 +334,7 @@ function loadModel(path: string | undefined, backend?: string, io?: CommandIO): 
   if (!existsSync(file)) throw new InputError(`no checkpoint at '${file}'`);
   const bytes = readInput(file);
   try {
-    const r = RecurrentLM.fromBytes(bytes, hostBackend(backend));
+    const r = RecurrentLM.fromBytes(bytes, backend);
     for (const n of r.notes) io?.err(`recur lm: note: ${file}: ${n}`);
     return r.lm;
   } catch (e) {
@@ -467,7 +466,7 @@ async function decode(o: Record<string, any>, sources: string[], io: CommandIO):
   if (!existsSync(file)) throw new InputError(`no model at '${file}'`);
   let loaded: ReturnType<typeof loadSeq2Seq>;
   try {
-    loaded = loadSeq2Seq(readInput(file), hostBackend(o.backend));
+    loaded = loadSeq2Seq(readInput(file), o.backend);
   } catch (e) {
     if (e instanceof SafetensorsError) throw new InputError(`${file}: ${e.message}`);
     throw e;
@@ -530,6 +529,9 @@ export const command: Command = {
     '--prime or an eval text are an error (exit 3) unless --unknown skip drops them.',
   async run(o, pos, io) {
     const [sub, ...rest] = pos;
+    // Only training has a GPU path; sampling, evaluation and decoding run on the CPU kernels.
+    if (o.backend === 'webgpu' && sub !== 'train')
+      throw new UsageError(`--backend webgpu is for lm train; lm ${sub} runs on the CPU (--backend ts or wasm)`);
     if (sub === 'decode') return decode(o, rest, io);
     if (rest.length) throw new UsageError(`unexpected argument '${rest[0]}'`);
     switch (sub) {

@@ -59,6 +59,10 @@ test('out-of-range values exit 2 naming the flag and its range, before any work'
     [['lm', 'sample', '--model', 'x', '--backend', 'simd'], /--backend must be one of ts, wasm, webgpu/],
     [['eval', 'x', '--backend', 'webgpu'], /--backend must be one of ts, wasm; got 'webgpu'/],
     [['predict', 'x', 'y.csv', '--backend', 'js'], /--backend must be one of ts, wasm; got 'js'/],
+    // webgpu trains; lm's sample, eval and decode would run on the CPU anyway: refused, not ignored
+    [['lm', 'sample', '--model', 'x', '--backend', 'webgpu'], /--backend webgpu is for lm train.*ts or wasm/],
+    [['lm', 'eval', '--model', 'x', '--backend', 'webgpu'], /--backend webgpu is for lm train/],
+    [['lm', 'decode', '--model', 'x', '1', '--backend', 'webgpu'], /--backend webgpu is for lm train/],
     // sizes whose memory estimate is over the limit
     [
       ['train', ...QUICK, '--hidden', '16384', '--layers', '64'],
