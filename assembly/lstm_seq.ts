@@ -5,9 +5,9 @@
 //   then the cell (gates.ts lstm_cell, same math): activations into xp, c_t, tanh(c_t), h_t.
 // W_hh stays row-major [4H, H] (PyTorch's layout: nothing to re-pack when the weights change, so
 // a single step costs no more than a step of a long sequence): four rows at a time, two f32x4
-// chunks of K per iteration, eight accumulators, each row a pointer with constant offsets (one
-// load per four multiply-adds; h's chunks are loaded once for the four rows), the lanes summed
-// at the end. With several threads (the shared-memory build) each takes a range of hidden
+// chunks of K per iteration, one accumulator per row (see rows4), each row a pointer with constant
+// offsets (one load per four multiply-adds; h's chunks are loaded once for the four rows), the
+// lanes summed at the end. With several threads (the shared-memory build) each takes a range of hidden
 // units, i.e. its own rows of every gate: its slice of W_hh (1/threads of it) stays in its
 // core's L2 (W_hh is 1 MiB at H = 256, a core's whole L2 here), and a barrier on an i32 counter
 // in memory ends each step (spin, then wait when another thread is slow to arrive).
@@ -29,17 +29,22 @@ import { madd, sigmoid1, sigmoid4, tanh1, tanh4 } from './math';
   return f32x4.add(v128.shuffle<f32>(ab, cd, 0, 1, 4, 5), v128.shuffle<f32>(ab, cd, 2, 3, 6, 7));
 }
 
-/** x[0..4) += W[r..r+4, :] . h (K = H floats, rows rs bytes apart). */
+/**
+ * x[0..4) += W[r..r+4, :] . h (K = H floats, rows rs bytes apart). Per row one accumulator, and
+ * per iteration it gains (w[k..k+4) * h[k..k+4) + w[k+4..k+8) * h[k+4..k+8)): a single add on the
+ * accumulator's chain, and four accumulators plus the loads fit V8's x64 registers (with eight,
+ * one per row and chunk, TurboFan spilled two to the stack: ~20% slower, seen in its disassembly).
+ */
 @inline function rows4(H: i32, w: usize, rs: usize, h: usize, x: usize): void {
   let w0 = w, w1 = w + rs, w2 = w + 2 * rs, w3 = w + 3 * rs, q = h;
-  let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+  let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
   const end = h + (<usize>(H & ~7) << 2);
   while (q < end) {
     const h0 = v128.load(q), h1 = v128.load(q, 16);
-    a0 = madd(v128.load(w0), h0, a0); b0 = madd(v128.load(w0, 16), h1, b0);
-    a1 = madd(v128.load(w1), h0, a1); b1 = madd(v128.load(w1, 16), h1, b1);
-    a2 = madd(v128.load(w2), h0, a2); b2 = madd(v128.load(w2, 16), h1, b2);
-    a3 = madd(v128.load(w3), h0, a3); b3 = madd(v128.load(w3, 16), h1, b3);
+    a0 = f32x4.add(a0, madd(v128.load(w0, 16), h1, f32x4.mul(v128.load(w0), h0)));
+    a1 = f32x4.add(a1, madd(v128.load(w1, 16), h1, f32x4.mul(v128.load(w1), h0)));
+    a2 = f32x4.add(a2, madd(v128.load(w2, 16), h1, f32x4.mul(v128.load(w2), h0)));
+    a3 = f32x4.add(a3, madd(v128.load(w3, 16), h1, f32x4.mul(v128.load(w3), h0)));
     w0 += 32; w1 += 32; w2 += 32; w3 += 32; q += 32;
   }
   if (H & 4) { // one more chunk of four
@@ -48,7 +53,7 @@ import { madd, sigmoid1, sigmoid4, tanh1, tanh4 } from './math';
     a2 = madd(v128.load(w2), h0, a2); a3 = madd(v128.load(w3), h0, a3);
     w0 += 16; w1 += 16; w2 += 16; w3 += 16; q += 16;
   }
-  let s = hsum4(f32x4.add(a0, b0), f32x4.add(a1, b1), f32x4.add(a2, b2), f32x4.add(a3, b3));
+  let s = hsum4(a0, a1, a2, a3);
   for (let k = H & ~3; k < H; k++) { // the scalar tail of K
     const hk = f32x4.splat(load<f32>(q));
     s = f32x4.add(s, f32x4.mul(hk, f32x4(load<f32>(w0), load<f32>(w1), load<f32>(w2), load<f32>(w3))));
@@ -107,18 +112,17 @@ function packUnits(H: i32, w: usize, wp: usize, u0: i32, u1: i32): void {
 
 /** x[0..4) += the four packed rows at p . h: rows4's arithmetic, in its order, on the packed layout. */
 @inline function rows4Packed(H: i32, p: usize, h: usize, x: usize): void {
-  let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+  let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
   const end = h + (<usize>H << 2);
   for (let q = h; q < end; q += 32) {
     const h0 = v128.load(q), h1 = v128.load(q, 16);
-    a0 = madd(v128.load(p), h0, a0); a1 = madd(v128.load(p, 16), h0, a1);
-    a2 = madd(v128.load(p, 32), h0, a2); a3 = madd(v128.load(p, 48), h0, a3);
-    b0 = madd(v128.load(p, 64), h1, b0); b1 = madd(v128.load(p, 80), h1, b1);
-    b2 = madd(v128.load(p, 96), h1, b2); b3 = madd(v128.load(p, 112), h1, b3);
+    a0 = f32x4.add(a0, madd(v128.load(p, 64), h1, f32x4.mul(v128.load(p), h0)));
+    a1 = f32x4.add(a1, madd(v128.load(p, 80), h1, f32x4.mul(v128.load(p, 16), h0)));
+    a2 = f32x4.add(a2, madd(v128.load(p, 96), h1, f32x4.mul(v128.load(p, 32), h0)));
+    a3 = f32x4.add(a3, madd(v128.load(p, 112), h1, f32x4.mul(v128.load(p, 48), h0)));
     p += 128;
   }
-  const s = hsum4(f32x4.add(a0, b0), f32x4.add(a1, b1), f32x4.add(a2, b2), f32x4.add(a3, b3));
-  v128.store(x, f32x4.add(v128.load(x), s));
+  v128.store(x, f32x4.add(v128.load(x), hsum4(a0, a1, a2, a3)));
 }
 
 /** matvecUnits on the rows packUnits wrote (the same sums, bit for bit). */
