@@ -16,10 +16,15 @@ const P4: f32 = 1.6666665459e-1;
 const P5: f32 = 5.0000001201e-1;
 const HI: f32 = 88.0;   // keeps n + 127 <= 254 (finite)
 const LO: f32 = -87.0;  // keeps n + 127 >= 1 (normal)
+const MAGIC: f32 = 12582912.0; // 1.5 * 2^23
+const MAGIC_BITS: i32 = 0x4b400000; // its bits: adding n to them adds n to the float
 
 @inline export function exp4(x: v128): v128 {
-  x = f32x4.min(f32x4.max(x, f32x4.splat(LO)), f32x4.splat(HI));
-  const fx = f32x4.nearest(f32x4.mul(x, f32x4.splat(LOG2E)));
+  // pmin/pmax: one instruction each (min/max add NaN handling; a NaN still propagates here).
+  x = f32x4.pmin(f32x4.pmax(x, f32x4.splat(LO)), f32x4.splat(HI));
+  // nearest(x log2 e) by the magic-number add (|x log2 e| < 2^22): t's low mantissa bits hold n.
+  const t = f32x4.add(f32x4.mul(x, f32x4.splat(LOG2E)), f32x4.splat(MAGIC));
+  const fx = f32x4.sub(t, f32x4.splat(MAGIC));
   x = f32x4.sub(x, f32x4.mul(fx, f32x4.splat(C1)));
   x = f32x4.sub(x, f32x4.mul(fx, f32x4.splat(C2)));
   let y = f32x4.splat(P0);
@@ -29,8 +34,7 @@ const LO: f32 = -87.0;  // keeps n + 127 >= 1 (normal)
   y = f32x4.add(f32x4.mul(y, x), f32x4.splat(P4));
   y = f32x4.add(f32x4.mul(y, x), f32x4.splat(P5));
   y = f32x4.add(f32x4.add(f32x4.mul(y, f32x4.mul(x, x)), x), f32x4.splat(1));
-  const n = i32x4.trunc_sat_f32x4_s(fx);
-  const pow2 = i32x4.shl(i32x4.add(n, i32x4.splat(127)), 23);
+  const pow2 = i32x4.shl(i32x4.add(t, i32x4.splat(127 - MAGIC_BITS)), 23);
   return f32x4.mul(y, pow2);
 }
 

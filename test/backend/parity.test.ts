@@ -151,6 +151,35 @@ for (const be of others) {
       }
   });
 
+  test(`[${label(be)}] lstmCell: a SIMD lane and the scalar tail give the same bits`, () => {
+    // H = 5: units 0-3 run in f32x4 lanes, unit 4 in the scalar tail. Each batch row gives unit 4
+    // the pre-activations and cell state of one of units 0-3, swept over the exp clamp and beyond,
+    // so the vector exp (math.ts exp4) and the scalar one (exp1) must agree bit for bit.
+    const B = 512,
+      H = 5,
+      BH = B * H;
+    const gates = be.alloc ? be.alloc(4 * BH) : new Float32Array(4 * BH),
+      cs = be.alloc ? be.alloc(2 * BH) : new Float32Array(2 * BH);
+    const tc = new Float32Array(BH),
+      h = new Float32Array(BH);
+    for (let b = 0; b < B; b++) {
+      const lane = b % 4;
+      for (let g = 0; g < 4; g++)
+        for (let u = 0; u < 4; u++) gates[b * 4 * H + g * H + u] = ((b * 7 + g * 3 + u) % 200) - 100 + b / B;
+      for (let u = 0; u < 4; u++) cs[b * H + u] = Math.sin(b + u) * 5;
+      for (let g = 0; g < 4; g++) gates[b * 4 * H + g * H + 4] = gates[b * 4 * H + g * H + lane];
+      cs[b * H + 4] = cs[b * H + lane];
+    }
+    be.lstmCell(B, H, gates, 0, cs, 0, cs, BH, tc, 0, h, 0);
+    for (let b = 0; b < B; b++) {
+      const lane = b % 4;
+      for (let g = 0; g < 4; g++)
+        assert.equal(gates[b * 4 * H + g * H + 4], gates[b * 4 * H + g * H + lane], `row ${b} gate ${g}`);
+      assert.equal(h[b * H + 4], h[b * H + lane], `row ${b} h`);
+      assert.equal(tc[b * H + 4], tc[b * H + lane], `row ${b} tanh c`);
+    }
+  });
+
   test(`[${label(be)}] lstmSequence: the fused time loop against T gemm + lstmCell steps`, () => {
     let seed = 350;
     for (const [T, B, H] of [
