@@ -314,7 +314,7 @@ export async function lmTrain(o: Record<string, any>, io: CommandIO): Promise<nu
       if ((r.step as number) % 10 === 0) run.log(r);
       progress.update(r.step as number, {
         loss: r.loss as number,
-        'val bits': lastEval,
+        'val bits': Number.isNaN(lastEval) ? '-' : lastEval, // '-' until the first evaluation
         'tok/s': Math.round(r.tokens_per_s as number),
       });
     },

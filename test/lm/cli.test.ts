@@ -48,6 +48,11 @@ test('recur lm train / sample / eval round trip with --json; bad input exits 3, 
   assert.equal(unk.status, 3);
   assert.match(unk.stderr, /"Z" \(U\+005A\) at position 0 is not in the model's vocabulary/);
   assert.equal(recur('sample', '--model', run, '--prime', 'Zebra', '--unknown', 'skip', '--length', '3').status, 0);
+  // progress lines before the first evaluation (here there is none) show '-', not NaN
+  const p = recur('train', '--text', text, ...tiny, '--steps', '3', '--out', join(dir, 'plain'));
+  assert.equal(p.status, 0, p.stderr);
+  assert.match(p.stderr, /3\/3 {2}loss [\d.]+ {2}val bits - {2}tok\/s \d+/);
+  assert.doesNotMatch(p.stderr, /NaN/);
   // has a checkpoint: --force needed
   assert.equal(recur('train', '--text', text, ...tiny, '--steps', '1', '--out', run).status, 3);
   assert.equal(recur('train', '--text', join(dir, 'missing.txt')).status, 3);
