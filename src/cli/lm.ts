@@ -530,7 +530,7 @@ export const command: Command = {
   async run(o, pos, io) {
     const [sub, ...rest] = pos;
     // Only training has a GPU path; sampling, evaluation and decoding run on the CPU kernels.
-    if (o.backend === 'webgpu' && sub !== 'train')
+    if (o.backend === 'webgpu' && (sub === 'sample' || sub === 'eval' || sub === 'decode'))
       throw new UsageError(`--backend webgpu is for lm train; lm ${sub} runs on the CPU (--backend ts or wasm)`);
     if (sub === 'decode') return decode(o, rest, io);
     if (rest.length) throw new UsageError(`unexpected argument '${rest[0]}'`);

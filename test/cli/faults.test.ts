@@ -63,6 +63,9 @@ test('out-of-range values exit 2 naming the flag and its range, before any work'
     [['lm', 'sample', '--model', 'x', '--backend', 'webgpu'], /--backend webgpu is for lm train.*ts or wasm/],
     [['lm', 'eval', '--model', 'x', '--backend', 'webgpu'], /--backend webgpu is for lm train/],
     [['lm', 'decode', '--model', 'x', '1', '--backend', 'webgpu'], /--backend webgpu is for lm train/],
+    // and a missing or unknown subcommand is named as such, whatever the backend
+    [['lm', '--backend', 'webgpu'], /give a subcommand: train, sample, eval, seq2seq or decode/],
+    [['lm', 'fly', '--backend', 'webgpu'], /unknown subcommand 'fly'/],
     // sizes whose memory estimate is over the limit
     [
       ['train', ...QUICK, '--hidden', '16384', '--layers', '64'],
