@@ -3,14 +3,15 @@
 // would cost as much as the arithmetic). Per step t, for the hidden units [u0, u1) of this thread:
 //   xp[t, b, g*H + j] += W_hh[g*H + j, :] . h_{t-1}[b, :]      g = i, f, g, o;  j in [u0, u1)
 //   then the cell (gates.ts lstm_cell, same math): activations into xp, c_t, tanh(c_t), h_t.
-// W_hh stays row-major [4H, H] (PyTorch's layout: nothing to re-pack when the weights change, so
-// a single step costs no more than a step of a long sequence): four rows at a time, two f32x4
-// chunks of K per iteration, one accumulator per row (see rows4), each row a pointer with constant
-// offsets (one load per four multiply-adds; h's chunks are loaded once for the four rows), the
-// lanes summed at the end. With several threads (the shared-memory build) each takes a range of hidden
-// units, i.e. its own rows of every gate: its slice of W_hh (1/threads of it) stays in its
-// core's L2 (W_hh is 1 MiB at H = 256, a core's whole L2 here), and a barrier on an i32 counter
-// in memory ends each step (spin, then wait when another thread is slow to arrive).
+// W_hh is stored row-major [4H, H] (PyTorch's layout: nothing to re-pack when the weights change,
+// so a single step costs no more than a step of a long sequence; long ones pack a copy per call,
+// below). Four rows at a time, two f32x4 chunks of K per iteration, one accumulator per row (see
+// rows4), each row a pointer with constant offsets (one load per four multiply-adds; h's chunks are
+// loaded once for the four rows), the lanes summed at the end. With several threads (the
+// shared-memory build) each takes a range of hidden units, i.e. its own rows of every gate: its
+// slice of W_hh (1/threads of it) stays in its core's L2 (W_hh is 1 MiB at H = 256, a core's
+// whole L2 here), and a barrier on an i32 counter in memory ends each step (spin, then wait when
+// another thread is slow to arrive).
 // For long sequences (the caller passes a work buffer wp) each thread first copies its rows of
 // W_hh into a packed layout: per group of four rows, per 8 floats of K, the four rows' first four
 // floats then their next four (128 bytes). The product then reads W as one contiguous stream (one
@@ -90,7 +91,7 @@ function matvecUnits(B: i32, H: i32, w: usize, h: usize, x: usize, u0: i32, u1: 
 
 /**
  * Copies W_hh's rows of the units [u0, u1), every gate, into wp in the packed layout (H % 8 == 0 and
- * u1 - u0 % 4 == 0: the caller checks). This thread's rows start at float u0 * 4H of wp.
+ * (u1 - u0) % 4 == 0: the caller checks). This thread's rows start at float u0 * 4H of wp.
  */
 function packUnits(H: i32, w: usize, wp: usize, u0: i32, u1: i32): void {
   const rs = <usize>H << 2;

@@ -40,7 +40,8 @@ const MAGIC_BITS: i32 = 0x4b400000; // its bits: adding n to them adds n to the 
 
 @inline export function exp1(x: f32): f32 {
   x = min(max(x, LO), HI);
-  const fx = nearest<f32>(x * LOG2E);
+  const t = x * LOG2E + MAGIC; // as in exp4
+  const fx = t - MAGIC;
   x = x - fx * C1;
   x = x - fx * C2;
   let y = P0;
@@ -50,7 +51,7 @@ const MAGIC_BITS: i32 = 0x4b400000; // its bits: adding n to them adds n to the 
   y = y * x + P4;
   y = y * x + P5;
   y = y * (x * x) + x + 1;
-  return y * reinterpret<f32>((<i32>fx + 127) << 23);
+  return y * reinterpret<f32>((reinterpret<i32>(t) + (127 - MAGIC_BITS)) << 23);
 }
 
 @inline export function sigmoid4(x: v128): v128 {
