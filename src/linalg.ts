@@ -78,6 +78,40 @@ function norm(v: Float64Array): number {
   return Math.sqrt(s);
 }
 
+/** Tile edge of the square copies below: a tile's rows of both matrices stay in L1. */
+const TILE = 32;
+
+/**
+ * out = A^T for row-major [n, n] (out must not be A). By tiles: a row-by-row loop writes every
+ * element of out to a different cache line (8 KiB apart at n = 1024).
+ */
+export function transposeInto(A: ArrayLike<number>, n: number, out: Float64Array): void {
+  for (let i0 = 0; i0 < n; i0 += TILE)
+    for (let j0 = 0; j0 < n; j0 += TILE) {
+      const i1 = Math.min(n, i0 + TILE),
+        j1 = Math.min(n, j0 + TILE);
+      for (let i = i0; i < i1; i++) for (let j = j0, a = i * n; j < j1; j++) out[j * n + i] = A[a + j]!;
+    }
+}
+
+/**
+ * out[p, q] = out[q, p] = scale * U[p, q] for q >= p: a full symmetric [n, n] from the upper
+ * triangle of U (row-major; out may be U itself), by tiles as transposeInto.
+ */
+export function symmetricFromUpper(U: ArrayLike<number>, n: number, scale: number, out: Float64Array): void {
+  for (let p0 = 0; p0 < n; p0 += TILE)
+    for (let q0 = p0; q0 < n; q0 += TILE) {
+      const p1 = Math.min(n, p0 + TILE),
+        q1 = Math.min(n, q0 + TILE);
+      for (let p = p0; p < p1; p++)
+        for (let q = Math.max(p, q0); q < q1; q++) {
+          const v = U[p * n + q]! * scale;
+          out[p * n + q] = v;
+          out[q * n + p] = v;
+        }
+    }
+}
+
 /**
  * Spectral radius max|lambda_i| of a square operator given as y = op(x).
  * Power iteration on a non-symmetric matrix need not converge (complex dominant pairs

@@ -80,6 +80,7 @@ interface Kernels {
   gemm_part(...args: number[]): void;
   gemm64_rows(...args: number[]): void;
   symv_upper64(n: number, a: number, lda: number, x: number, y: number): void;
+  symv_upper64_rows(...args: number[]): void;
   gemv64(...args: number[]): void;
   lstm_packed_size(H: number): number;
   [table: string]: (...args: number[]) => number | void;
@@ -362,6 +363,8 @@ function wrap(k: Kernels, heap: Heap, st: Stage, name: ConventionKernel): (...ar
 const SPLIT_MIN_T = 16;
 /** The smallest float32 product (2*M*N*K flops) split over helper threads. */
 const SPLIT_MIN_FLOPS = 8e6;
+/** The smallest upper triangle (entries) symvUpper64 splits over helper threads. */
+const SYMV_SPLIT_MIN = 32768;
 /** The largest batch lstmSequence runs in its fused kernel (matrix-vector products); larger ones use gemm. */
 const FUSED_MAX_B = 4;
 /** Time steps from which lstm_seq packs W_hh first (packing costs about one step's reads and writes). */
@@ -491,11 +494,46 @@ function makeBackend(k: Kernels, heap: Heap, relaxed: boolean): WasmBackend {
       if (M <= 0 || N <= 0) return;
       const work = k.gemm64_work(+tA, +tB, M, N, K, 0, 8),
         np = Math.ceil(M / 4);
+      const ptr = (a: Float64Array, off: number) => a.byteOffset + off * 8;
+      const big = helpers !== null && 2 * M * N * K >= SPLIT_MIN_FLOPS;
+      // A wide product (N > M: a few dozen reflectors against a whole matrix) is split by columns:
+      // each thread packs all of the small op(A) and only its part of op(B), where a split by
+      // rows would have every thread pack (and stream from memory) all of op(B).
+      if (big && !upper && N > M && N >= 16 * helpers!.threads) {
+        const n = helpers!.threads,
+          cc = [0];
+        for (let i = 1; i < n; i++) cc.push(Math.round((N * i) / n / 4) * 4);
+        cc.push(N);
+        st.need(n * (work * 8 + 16));
+        const cargs = (i: number) => {
+          const c0 = cc[i]!,
+            nc = cc[i + 1]! - c0;
+          return [
+            +tA,
+            +tB,
+            +acc,
+            0,
+            M,
+            nc,
+            K,
+            alpha,
+            ptr(A, aOff),
+            lda,
+            ptr(B, bOff + (tB ? c0 * ldb : c0)),
+            ldb,
+            ptr(C, cOff + c0),
+            ldc,
+            work > 0 ? st.take(work, 8) : 0,
+            0,
+            np,
+          ];
+        };
+        return runSplit('gemm64_rows', n, cargs);
+      }
       // Rows of C (panels of 4) over the helper threads when the product is large; with `upper` the
       // work of a panel shrinks along the rows, so the caller's share is cut by area.
-      const n = helpers && 2 * M * N * K >= SPLIT_MIN_FLOPS && np >= 4 * helpers.threads ? helpers.threads : 1;
+      const n = big && np >= 4 * helpers!.threads ? helpers!.threads : 1;
       st.need(n * (work * 8 + 16));
-      const ptr = (a: Float64Array, off: number) => a.byteOffset + off * 8;
       const cuts = [0];
       for (let i = 1; i < n; i++) {
         // upper: panel ip has N - 4 ip columns left; equal areas
@@ -536,7 +574,28 @@ function makeBackend(k: Kernels, heap: Heap, relaxed: boolean): WasmBackend {
     symvUpper64(n, A, aOff, lda, x, xOff, y, yOff) {
       if (!heap.owns(A) || !heap.owns(x) || !heap.owns(y))
         return tsLinalg.symvUpper64(n, A, aOff, lda, x, xOff, y, yOff);
-      k.symv_upper64(n, A.byteOffset + aOff * 8, lda, x.byteOffset + xOff * 8, y.byteOffset + yOff * 8);
+      const a = A.byteOffset + aOff * 8,
+        px = x.byteOffset + xOff * 8,
+        py = y.byteOffset + yOff * 8;
+      // Bound by the reads of A's upper triangle: over both cores (each reads its own rows, so
+      // the two caches' bandwidth adds up) once the triangle is large enough to pay for the
+      // wake-up. Row ranges of equal area, a multiple of 4 rows; the later range sums into a y of
+      // its own, added after.
+      if (!helpers || n * n < 2 * SYMV_SPLIT_MIN) return k.symv_upper64(n, a, lda, px, py);
+      const t = helpers.threads,
+        cuts = [0];
+      for (let i = 1; i < t; i++) cuts.push(Math.round((n * (1 - Math.sqrt(1 - i / t))) / 4) * 4);
+      cuts.push(n);
+      st.need(t * (n * 8 + 16));
+      const ys = [py];
+      for (let i = 1; i < t; i++) ys.push(st.take(n, 8));
+      runSplit('symv_upper64_rows', t, (i) => [n, a, lda, px, ys[i]!, cuts[i]!, cuts[i + 1]!]);
+      const D = heap.doubles,
+        y0 = py / 8;
+      for (let i = 1; i < t; i++) {
+        const yi = ys[i]! / 8;
+        for (let j = cuts[i]!; j < n; j++) D[y0 + j] += D[yi + j]!;
+      }
     },
 
     syrkUpper(acc, M, K, A, aOff, C, cOff) {

@@ -17,6 +17,7 @@ import type { LinalgKernels } from '../backend/backend.js';
 import { getBackend, linalgOf } from '../backend/index.js';
 import { applyQ, tridiagonalize } from './tridiagonal.js';
 import { tridiagonalEigen } from './tridiag_eigen.js';
+import { transposeInto } from '../linalg.js';
 
 export interface SymmetricEigen {
   /** [n] ascending. */
@@ -49,7 +50,7 @@ export function symmetricEigen(A: ArrayLike<number>, n: number, lin?: LinalgKern
   const Z = tridiagonalEigen(d, e, n, la, leafQL);
   applyQ(W, tau, n, Z, n, la);
   const vectors = new Float64Array(n * n);
-  for (let r = 0; r < n; r++) for (let k = 0, zr = r * n; k < n; k++) vectors[k * n + r] = Z[zr + k]!;
+  transposeInto(Z, n, vectors);
   la.free64?.(W);
   la.free64?.(Z);
   return { values: d, vectors };

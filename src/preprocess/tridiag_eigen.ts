@@ -145,27 +145,25 @@ export function tridiagonalEigen(
     }
     // Rotations can leave dl slightly out of order: the secular solver needs it ascending.
     sortBy(dl, [w, cols], k);
-    const { U, Qc, C, Dq } = ws;
-    // Roots, delta_ij = dl_i - lambda_j in U (row i, column j), then Loewner's zhat.
-    const lam = ws.lam;
-    for (let j = 0; j < k; j++) lam[j] = secular(k, dl, w, rho, j, U, k);
-    for (let i = 0; i < k; i++) {
-      let p = U[i * k + i]!;
-      for (let j = 0; j < k; j++) if (j !== i) p *= U[i * k + j]! / (dl[i]! - dl[j]!);
-      ws.zh[i] = Math.sign(w[i]!) * Math.sqrt(Math.max(0, -p));
-    }
+    const { U, Qc, C, rw2 } = ws;
+    // Roots; delta_ij = dl_i - lambda_j in U's row j (one row per root: every pass below runs
+    // along rows), then Loewner's zhat: zhat_i^2 = -delta_ii prod_{j != i} delta_ij / (dl_i - dl_j).
+    const lam = ws.lam,
+      zh = ws.zh;
+    for (let i = 0; i < k; i++) rw2[i] = rho * w[i]! * w[i]!;
+    for (let j = 0; j < k; j++) lam[j] = secular(k, dl, rw2, j, U, j * k);
+    for (let i = 0; i < k; i++) zh[i] = U[i * k + i]!;
     for (let j = 0; j < k; j++) {
-      let nrm = 0;
-      for (let i = 0; i < k; i++) {
-        const u = ws.zh[i]! / U[i * k + j]!;
-        U[i * k + j] = u;
-        nrm += u * u;
-      }
-      nrm = 1 / Math.sqrt(nrm);
-      for (let i = 0; i < k; i++) U[i * k + j]! *= nrm;
+      const row = j * k,
+        dj = dl[j]!;
+      for (let i = 0; i < j; i++) zh[i]! *= U[row + i]! / (dl[i]! - dj);
+      for (let i = j + 1; i < k; i++) zh[i]! *= U[row + i]! / (dl[i]! - dj);
     }
-    // Q's non-deflated columns grouped by type (1, 2, 3), U's rows in the same order, so that
-    // Q1's rows multiply only the columns that have entries there, and Q2's likewise.
+    for (let i = 0; i < k; i++) zh[i] = Math.sign(w[i]!) * Math.sqrt(Math.max(0, -zh[i]!));
+    // Q's non-deflated columns grouped by type (1, 2, 3) so that Q1's rows multiply only the
+    // columns that have entries there, and Q2's likewise; eigenvector j of D + rho z z^T,
+    // (zhat_i / delta_ij)_i normalised, goes to row j of Ug with its entries in the same order
+    // (Ug is U^T grouped: the product reads it transposed).
     const grp = ws.grp;
     let g = 0;
     for (const t of [1, 2, 3]) for (let i = 0; i < k; i++) if (ztype[cols[i]!] === t) grp[g++] = i;
@@ -175,41 +173,66 @@ export function tridiagonalEigen(
       if (ztype[cols[i]!] === 1) k1++;
       if (ztype[cols[i]!] === 3) k3++;
     }
-    for (let r = 0; r < m; r++) {
-      const zr = (lo + r) * n + lo;
-      for (let gi = 0; gi < k; gi++) Qc[r * k + gi] = Z[zr + cols[grp[gi]!]!]!;
-      for (let q = 0; q < nd; q++) Dq[r * m + q] = Z[zr + defl[q]!]!;
+    // (U's rows become Ug's in place, through one row of scratch.)
+    const Ug = U,
+      u = ws.u;
+    for (let j = 0; j < k; j++) {
+      const row = j * k;
+      let nrm = 0;
+      for (let i = 0; i < k; i++) {
+        const v = zh[i]! / U[row + i]!;
+        u[i] = v;
+        nrm += v * v;
+      }
+      nrm = 1 / Math.sqrt(nrm);
+      for (let gi = 0; gi < k; gi++) Ug[row + gi] = u[grp[gi]!]! * nrm;
     }
-    const Ug = ws.Ug;
-    for (let gi = 0; gi < k; gi++) Ug.set(U.subarray(grp[gi]! * k, grp[gi]! * k + k), gi * k);
+    // Q's columns: the non-deflated ones grouped (Qc [m, k]), the deflated ones after them in the
+    // same buffer (Dq [m, nd]).
+    const Dq = Qc.subarray(m * k),
+      colg = ws.colg;
+    for (let gi = 0; gi < k; gi++) colg[gi] = cols[grp[gi]!]!;
+    for (let r = 0; r < m; r++) {
+      const zr = (lo + r) * n + lo,
+        qr = r * k,
+        dr = r * nd;
+      for (let gi = 0; gi < k; gi++) Qc[qr + gi] = Z[zr + colg[gi]!]!;
+      for (let q = 0; q < nd; q++) Dq[dr + q] = Z[zr + defl[q]!]!;
+    }
     if (k > 0) {
       const top = k - k3, // columns with entries in Q1's rows: types 1 and 2
         bot = k - k1; // in Q2's rows: types 2 and 3
-      if (top > 0) lin.gemm64(false, false, false, false, n1, k, top, 1, Qc, 0, k, Ug, 0, k, C, 0, k);
+      if (top > 0) lin.gemm64(false, true, false, false, n1, k, top, 1, Qc, 0, k, Ug, 0, k, C, 0, k);
       else C.fill(0, 0, n1 * k);
       if (bot > 0)
-        lin.gemm64(false, false, false, false, m - n1, k, bot, 1, Qc, n1 * k + k1, k, Ug, k1 * k, k, C, n1 * k, k);
+        lin.gemm64(false, true, false, false, m - n1, k, bot, 1, Qc, n1 * k + k1, k, Ug, k1, k, C, n1 * k, k);
       else C.fill(0, n1 * k, m * k);
     }
-    // Values ascending: the roots (ascending) merged with the deflated values.
-    const dv = ws.dv;
+    // Values ascending: the roots (ascending) merged with the deflated values; posR[a] and
+    // posD[q] are the columns of Z's block that root a and deflated column q go to, then the
+    // block is written a row at a time.
+    const dv = ws.dv,
+      order = ws.order,
+      posR = ws.posR,
+      posD = ws.posD;
     for (let q = 0; q < nd; q++) dv[q] = dd[defl[q]!]!;
-    const order = ws.order;
     for (let q = 0; q < nd; q++) order[q] = q;
     sortBy(dv, [order], nd);
     for (let a = 0, b = 0, p = 0; p < m; p++) {
-      const fromRoot = b >= nd || (a < k && lam[a]! <= dv[b]!);
-      const zc = lo + p;
-      if (fromRoot) {
-        d[zc] = lam[a]!;
-        for (let r = 0; r < m; r++) Z[(lo + r) * n + zc] = C[r * k + a]!;
-        a++;
+      if (b >= nd || (a < k && lam[a]! <= dv[b]!)) {
+        d[lo + p] = lam[a]!;
+        posR[a++] = p;
       } else {
-        d[zc] = dv[b]!;
-        const q = order[b]!;
-        for (let r = 0; r < m; r++) Z[(lo + r) * n + zc] = Dq[r * m + q]!;
-        b++;
+        d[lo + p] = dv[b]!;
+        posD[order[b++]!] = p;
       }
+    }
+    for (let r = 0; r < m; r++) {
+      const zr = (lo + r) * n + lo,
+        cr = r * k,
+        dr = r * nd;
+      for (let a = 0; a < k; a++) Z[zr + posR[a]!] = C[cr + a]!;
+      for (let q = 0; q < nd; q++) Z[zr + posD[q]!] = Dq[dr + q]!;
     }
   }
 
@@ -235,59 +258,44 @@ function sortBy(a: Float64Array, withArrays: (Float64Array | Int32Array)[], k: n
 }
 
 /**
- * Root j (0-based, ascending) of 1 + rho sum_i w_i^2 / (dl_i - lambda) = 0, dl ascending, rho > 0;
- * writes delta_i = dl_i - lambda into column j of U (row stride ld) and returns lambda.
+ * Root j (0-based, ascending) of 1 + sum_i rw2_i / (dl_i - lambda) = 0 (rw2_i = rho w_i^2 > 0),
+ * dl ascending; writes delta_i = dl_i - lambda to U[at + i] and returns lambda.
  */
-function secular(
-  k: number,
-  dl: Float64Array,
-  w: Float64Array,
-  rho: number,
-  j: number,
-  U: Float64Array,
-  ld: number,
-): number {
+function secular(k: number, dl: Float64Array, rw2: Float64Array, j: number, U: Float64Array, at: number): number {
   if (k === 1) {
-    U[0] = -rho * w[0]! * w[0]!;
-    return dl[0]! + rho * w[0]! * w[0]!;
+    U[at] = -rw2[0]!;
+    return dl[0]! + rw2[0]!;
   }
   // The pole the root is nearer to is the origin; tau = lambda - dl[org], bracketed in (lo, hi).
-  let org: number, lo: number, hi: number;
+  // For an inner root f is evaluated at the middle of the gap (its sign picks the side) with the
+  // sums the rational step needs, so the first step starts from there.
+  let org: number, lo: number, hi: number, tau: number;
   if (j < k - 1) {
-    const gap = dl[j + 1]! - dl[j]!;
-    let f = 1;
-    for (let i = 0; i < k; i++) f += (rho * w[i]! * w[i]!) / (dl[i]! - dl[j]! - gap / 2);
-    if (f >= 0) [org, lo, hi] = [j, 0, gap / 2];
-    else [org, lo, hi] = [j + 1, -gap / 2, 0];
+    const gap = dl[j + 1]! - dl[j]!,
+      mid = dl[j]! + gap / 2;
+    sums(dl, rw2, j, k, 0, mid);
+    if (1 + SUMS[0]! + SUMS[2]! >= 0) [org, lo, hi, tau] = [j, 0, gap / 2, gap / 2];
+    else [org, lo, hi, tau] = [j + 1, -gap / 2, 0, -gap / 2];
   } else {
     let s = 0;
-    for (let i = 0; i < k; i++) s += w[i]! * w[i]!;
-    [org, lo, hi] = [k - 1, 0, rho * s];
+    for (let i = 0; i < k; i++) s += rw2[i]!;
+    [org, lo, hi] = [k - 1, 0, s];
+    tau = s / 2;
+    sums(dl, rw2, j, k, dl[org]!, tau);
   }
   const base = dl[org]!;
   const a = dl[j]! - base,
     b = j < k - 1 ? dl[j + 1]! - base : Infinity;
-  let tau = org === j ? (lo + hi) / 2 : (lo + hi) / 2;
   for (let it = 0; it < 200; it++) {
-    let psi = 0,
-      dpsi = 0,
-      phi = 0,
-      dphi = 0;
-    for (let i = 0; i < k; i++) {
-      const del = dl[i]! - base - tau,
-        t = (rho * w[i]! * w[i]!) / del;
-      if (i <= j) {
-        psi += t;
-        dpsi += t / del;
-      } else {
-        phi += t;
-        dphi += t / del;
-      }
-    }
+    if (it > 0) sums(dl, rw2, j, k, base, tau);
+    const psi = SUMS[0]!,
+      dpsi = SUMS[1]!,
+      phi = SUMS[2]!,
+      dphi = SUMS[3]!;
     const f = 1 + psi + phi;
     if (Math.abs(f) <= 8 * EPS * k * (1 + Math.abs(psi) + Math.abs(phi))) break;
-    if (f < 0) lo = tau;
-    else hi = tau;
+    if (f < 0) lo = Math.max(lo, tau);
+    else hi = Math.min(hi, tau);
     // Two-pole model: psi ~ p + q/(a - t), phi ~ r + s/(b - t), matching values and slopes at tau.
     const da = a - tau,
       q = dpsi * da * da;
@@ -317,45 +325,82 @@ function secular(
     }
     tau = next;
   }
-  for (let i = 0; i < k; i++) U[i * ld + j] = dl[i]! - base - tau;
+  for (let i = 0; i < k; i++) U[at + i] = dl[i]! - base - tau;
   return base + tau;
+}
+
+/** The secular sums at one point: psi, psi', phi, phi' (see `sums`). */
+const SUMS = new Float64Array(4);
+
+/**
+ * psi, phi (the terms i <= j and i > j of sum_i rw2_i / delta_i) and their derivatives into
+ * SUMS, with delta_i = (dl_i - base) - t (base 0 for a plain lambda = t; with the origin pole as
+ * base, the digits of delta near it are kept). One division per term.
+ */
+function sums(dl: Float64Array, rw2: Float64Array, j: number, k: number, base: number, t: number): void {
+  let p = 0,
+    dp = 0,
+    f = 0,
+    df = 0;
+  for (let i = 0; i <= j; i++) {
+    const r = 1 / (dl[i]! - base - t),
+      x = rw2[i]! * r;
+    p += x;
+    dp += x * r;
+  }
+  for (let i = j + 1; i < k; i++) {
+    const r = 1 / (dl[i]! - base - t),
+      x = rw2[i]! * r;
+    f += x;
+    df += x * r;
+  }
+  SUMS[0] = p;
+  SUMS[1] = dp;
+  SUMS[2] = f;
+  SUMS[3] = df;
 }
 
 /** Buffers of the merges, sized for the largest (the top one) and reused. */
 class Workspace {
-  z: Float64Array;
-  dd: Float64Array;
-  dl: Float64Array;
-  w: Float64Array;
-  lam: Float64Array;
-  zh: Float64Array;
-  dv: Float64Array;
-  perm: Int32Array;
-  ztype: Int32Array;
-  cols: Int32Array;
-  defl: Int32Array;
-  grp: Int32Array;
-  order: Int32Array;
+  // Per merge: z and the values, the secular equation's inputs, roots and Loewner's zhat; index
+  // maps (sorting, deflation, grouping, where Z's columns go).
+  readonly z: Float64Array;
+  readonly dd: Float64Array;
+  readonly dl: Float64Array;
+  readonly w: Float64Array;
+  readonly lam: Float64Array;
+  readonly zh: Float64Array;
+  readonly rw2: Float64Array;
+  readonly u: Float64Array;
+  readonly dv: Float64Array;
+  readonly perm: Int32Array;
+  readonly ztype: Int32Array;
+  readonly cols: Int32Array;
+  readonly defl: Int32Array;
+  readonly grp: Int32Array;
+  readonly order: Int32Array;
+  readonly colg: Int32Array;
+  readonly posR: Int32Array;
+  readonly posD: Int32Array;
+  /** [k, k]: root j's deltas in row j, then its eigenvector (grouped); in the kernels' memory. */
   U: Float64Array;
-  Ug: Float64Array;
   Qc: Float64Array;
   C: Float64Array;
-  Dq: Float64Array;
   constructor(
     n: number,
     private readonly lin: LinalgKernels,
   ) {
     const f = () => new Float64Array(n),
       i = () => new Int32Array(n);
-    [this.z, this.dd, this.dl, this.w, this.lam, this.zh, this.dv] = [f(), f(), f(), f(), f(), f(), f()];
+    [this.z, this.dd, this.dl, this.w, this.lam] = [f(), f(), f(), f(), f()];
+    [this.zh, this.rw2, this.u, this.dv] = [f(), f(), f(), f()];
     [this.perm, this.ztype, this.cols, this.defl, this.grp, this.order] = [i(), i(), i(), i(), i(), i()];
-    this.U = new Float64Array(n * n);
-    this.Ug = lin.alloc64(n * n);
+    [this.colg, this.posR, this.posD] = [i(), i(), i()];
+    this.U = lin.alloc64(n * n);
     this.Qc = lin.alloc64(n * n);
     this.C = lin.alloc64(n * n);
-    this.Dq = new Float64Array(n * n);
   }
   free(): void {
-    for (const b of [this.Ug, this.Qc, this.C]) this.lin.free64?.(b);
+    for (const b of [this.U, this.Qc, this.C]) this.lin.free64?.(b);
   }
 }

@@ -121,8 +121,10 @@ export function applyQ(
   if (n < 2) return;
   const V = lin.alloc64(NB * n),
     Y = lin.alloc64(NB * cols),
-    Y2 = lin.alloc64(NB * cols),
-    T = lin.alloc64(NB * NB);
+    Y2 = lin.alloc64(NB),
+    TV = lin.alloc64(NB * n),
+    T = lin.alloc64(NB * NB),
+    G = lin.alloc64(NB * NB);
   const last = Math.floor((n - 2) / NB) * NB;
   for (let k = last; k >= 0; k -= NB) {
     const nb = Math.min(NB, n - 1 - k),
@@ -136,26 +138,25 @@ export function applyQ(
         V[vi + j] = r < c + 1 ? 0 : r === c + 1 ? 1 : A[c * n + r]!;
       }
     }
-    // T (dlarft, forward, columnwise): T[i,i] = tau_i, T[0:i, i] = -tau_i T[0:i, 0:i] (V[0:i] v_i).
+    // T (dlarft, forward, columnwise): T[i,i] = tau_i, T[0:i, i] = -tau_i T[0:i, 0:i] (V[0:i] v_i),
+    // the products V[0:i] v_i all at once as G = V V^T (one small matrix product, upper part).
+    lin.gemm64(false, true, false, true, nb, nb, m, 1, V, 0, m, V, 0, m, G, 0, NB);
     T.fill(0);
     for (let i = 0; i < nb; i++) {
       const ti = tau[k + i]!;
       T[i * NB + i] = ti;
-      for (let p = 0; p < i; p++) {
-        let s = 0;
-        for (let j = i; j < m; j++) s += V[p * m + j]! * V[i * m + j]!; // v_i is zero before index i
-        Y2[p] = -ti * s;
-      }
+      for (let p = 0; p < i; p++) Y2[p] = -ti * G[p * NB + i]!;
       for (let p = 0; p < i; p++) {
         let s = 0;
         for (let q = p; q < i; q++) s += T[p * NB + q]! * Y2[q]!;
         T[p * NB + i] = s;
       }
     }
-    // Z[k+1.., :] -= V^T (T (V Z[k+1.., :]))
+    // Z[k+1.., :] -= (T^T V)^T (V Z[k+1.., :]): T taken into V (nb x m) rather than into V Z
+    // (nb x cols), the smaller of the two.
     lin.gemm64(false, false, false, false, nb, cols, m, 1, V, 0, m, Z, (k + 1) * cols, cols, Y, 0, cols);
-    lin.gemm64(false, false, false, false, nb, cols, nb, 1, T, 0, NB, Y, 0, cols, Y2, 0, cols);
-    lin.gemm64(true, false, true, false, m, cols, nb, -1, V, 0, m, Y2, 0, cols, Z, (k + 1) * cols, cols);
+    lin.gemm64(true, false, false, false, nb, m, nb, 1, T, 0, NB, V, 0, m, TV, 0, m);
+    lin.gemm64(true, false, true, false, m, cols, nb, -1, TV, 0, m, Y, 0, cols, Z, (k + 1) * cols, cols);
   }
-  for (const b of [V, Y, Y2, T]) lin.free64?.(b);
+  for (const b of [V, Y, Y2, TV, T, G]) lin.free64?.(b);
 }

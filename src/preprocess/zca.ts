@@ -20,6 +20,7 @@
 import { type Tensor, ShapeError, assertFinite, numel, shapeStr } from '../tensor.js';
 import { packBlob, unpackBlob } from './blob.js';
 import { symmetricEigen } from './eigen.js';
+import { symmetricFromUpper } from '../linalg.js';
 import type { LinalgKernels } from '../backend/backend.js';
 import { getBackend, linalgOf } from '../backend/index.js';
 
@@ -118,7 +119,7 @@ export class CovarianceAccumulator {
     const D = this.dim,
       C = kernels().alloc64(D * D),
       k = 1 / (this.count - 1);
-    for (let p = 0; p < D; p++) for (let q = p; q < D; q++) C[p * D + q] = C[q * D + p] = this.scatter[p * D + q]! * k;
+    symmetricFromUpper(this.scatter, D, k, C);
     return C;
   }
 }
@@ -210,7 +211,9 @@ export class Zca {
     let trace = 0;
     for (let p = 0; p < acc.dim; p++) trace += acc.scatter[p * acc.dim + p]! / (acc.count - 1);
     checkVariance(trace, acc.mean, acc.count);
-    const { values, vectors } = symmetricEigen(acc.covariance(), acc.dim);
+    const C = acc.covariance(),
+      { values, vectors } = symmetricEigen(C, acc.dim);
+    kernels().free64?.(C); // 8 MB at D = 1024: not left for the collector
     return new Zca({
       sampleShape: acc.sampleShape,
       epsilon: opts.epsilon ?? 1e-5,
@@ -237,12 +240,7 @@ export class Zca {
     }
     la.gemm64(true, false, false, true, D, D, D, 1, S, 0, D, S, 0, D, P, 0, D);
     const M = new Float64Array(D * D);
-    for (let i = 0; i < D; i++)
-      for (let j = i; j < D; j++) {
-        const v = P[i * D + j]!;
-        M[i * D + j] = v;
-        M[j * D + i] = v;
-      }
+    symmetricFromUpper(P, D, 1, M);
     la.free64?.(S);
     la.free64?.(P);
     return M;

@@ -1,9 +1,12 @@
 // Helper threads in the wasm kernels (src/node/kernel_threads.ts): a product split into blocks of
 // C and the LSTM's time loop split by hidden units give the same bits as one thread (every
 // output is computed by one thread in the same order), and the reference's numbers to 1e-5.
+// The float64 kernels of the eigensolver likewise (symvUpper64 sums each thread's rows apart).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LSTM, getBackend, listBackends, tsBackend } from 'recur-rnn';
+import { linalgOf, tsLinalg } from 'recur-rnn/backend';
+import { symmetricEigen } from '../../src/preprocess/eigen.js';
 import type { WasmBackend } from 'recur-rnn/backend';
 import { useKernelThreads } from '../../src/node/kernel_threads.js';
 import { randn, relErr } from '../helpers.js';
@@ -94,6 +97,76 @@ test('useKernelThreads: bad thread counts and a second pool are refused', { skip
   const kt = await useKernelThreads(2);
   try {
     await assert.rejects(useKernelThreads(2), /already running/);
+  } finally {
+    await kt.close();
+  }
+});
+
+test('kernel threads: float64 products split by rows or columns give the same bits; symvUpper64, eigen: same numbers', {
+  skip: !hasWasm,
+}, async () => {
+  const be = getBackend('wasm') as WasmBackend;
+  const lin = linalgOf(be);
+  const fill64 = (n: number, seed: number): Float64Array => {
+    const a = lin.alloc64(n);
+    a.set(randn(n, seed));
+    return a;
+  };
+  // [tA, tB, upper, M, N, K]: wide products (N > M) go by columns, the others by rows.
+  const gemms: [boolean, boolean, boolean, number, number, number][] = [
+    [false, false, false, 32, 1000, 300], // reflectors against a matrix: by columns
+    [false, true, false, 40, 602, 250], // B transposed, N not a multiple of 4
+    [true, false, false, 30, 500, 310],
+    [true, false, true, 400, 400, 70], // upper (a covariance): by rows, equal areas
+    [false, false, false, 500, 120, 200], // tall: by rows
+  ];
+  const run = () => {
+    let seed = 100;
+    const out: Float64Array[] = [];
+    for (const [tA, tB, upper, M, N, K] of gemms)
+      for (const acc of [false, true]) {
+        const A = fill64(M * K, seed++),
+          B = fill64(K * N, seed++),
+          C = fill64(M * N, seed++);
+        lin.gemm64(tA, tB, acc, upper, M, N, K, 0.5, A, 0, tA ? M : K, B, 0, tB ? K : N, C, 0, N);
+        out.push(Float64Array.from(C));
+      }
+    return out;
+  };
+  // symvUpper64 splits its rows over the threads, each into a y of its own: the same numbers as
+  // the reference to rounding (the sums are grouped differently), n odd and even.
+  const symv = () =>
+    [301, 400, 257].map((n, i) => {
+      const A = fill64(n * n, 7 + i),
+        x = fill64(n, 17 + i),
+        y = lin.alloc64(n),
+        yr = new Float64Array(n);
+      lin.symvUpper64(n, A, 0, n, x, 0, y, 0);
+      tsLinalg.symvUpper64(n, Float64Array.from(A), 0, n, Float64Array.from(x), 0, yr, 0);
+      const e = relErr(y, yr, 1e-12);
+      assert.ok(e <= 1e-13, `symvUpper64 n=${n}: ${e.toExponential(2)} from the reference`);
+      return Float64Array.from(y);
+    });
+  const S = randn(300 * 300, 5),
+    A = new Float64Array(300 * 300);
+  for (let i = 0; i < 300; i++) for (let j = 0; j < 300; j++) A[i * 300 + j] = S[i * 300 + j]! + S[j * 300 + i]!;
+  const one = run(),
+    ys1 = symv(),
+    eig1 = symmetricEigen(A, 300, lin);
+  const kt = await useKernelThreads(2);
+  try {
+    const two = run();
+    for (let i = 0; i < one.length; i++) assert.deepEqual(two[i], one[i], `gemm64 output ${i} differs with 2 threads`);
+    const ys2 = symv();
+    for (let i = 0; i < ys1.length; i++) assert.ok(relErr(ys2[i]!, ys1[i]!, 1e-12) <= 1e-13);
+    const eig2 = symmetricEigen(A, 300, lin);
+    assert.ok(relErr(eig2.values, eig1.values, 1e-12) <= 1e-12, 'eigenvalues with 2 threads');
+    // Eigenvectors up to sign.
+    for (let k = 0; k < 300; k++) {
+      let dot = 0;
+      for (let i = 0; i < 300; i++) dot += eig1.vectors[k * 300 + i]! * eig2.vectors[k * 300 + i]!;
+      assert.ok(Math.abs(Math.abs(dot) - 1) <= 1e-9, `eigenvector ${k}: |v1 . v2| = ${Math.abs(dot)}`);
+    }
   } finally {
     await kt.close();
   }
