@@ -11,3 +11,4 @@ export * from './reservoir64';
 export * from './lstm_seq';
 export * from './symv64';
 export * from './gemv64';
+export * from './secular64';

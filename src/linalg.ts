@@ -82,15 +82,17 @@ function norm(v: Float64Array): number {
 const TILE = 32;
 
 /**
- * out = A^T for row-major [n, n] (out must not be A). By tiles: a row-by-row loop writes every
- * element of out to a different cache line (8 KiB apart at n = 1024).
+ * out = A^T for row-major [n, n] (out must not be A); with `cols`, row j of out is column
+ * cols[j] of A. By tiles: a row-by-row loop writes every element of out to a different cache
+ * line (8 KiB apart at n = 1024).
  */
-export function transposeInto(A: ArrayLike<number>, n: number, out: Float64Array): void {
+export function transposeInto(A: ArrayLike<number>, n: number, out: Float64Array, cols?: ArrayLike<number>): void {
   for (let i0 = 0; i0 < n; i0 += TILE)
     for (let j0 = 0; j0 < n; j0 += TILE) {
       const i1 = Math.min(n, i0 + TILE),
         j1 = Math.min(n, j0 + TILE);
-      for (let i = i0; i < i1; i++) for (let j = j0, a = i * n; j < j1; j++) out[j * n + i] = A[a + j]!;
+      for (let i = i0; i < i1; i++)
+        for (let j = j0, a = i * n; j < j1; j++) out[j * n + i] = A[a + (cols ? cols[j]! : j)]!;
     }
 }
 

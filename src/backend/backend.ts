@@ -445,6 +445,22 @@ export interface LinalgKernels {
     yOff: number,
   ): void;
 
+  /**
+   * The eigenproblem of a divide-and-conquer merge (src/backend/secular.ts): eigenvalues lam
+   * [k] ascending and unit eigenvectors of diag(dl) + rho w w^T (dl ascending, rho > 0, no w_i
+   * zero), vector j in row j of U [k, k] with its entries in the order of grp (U[j k + g] =
+   * u_j[grp[g]], grp a permutation of 0..k-1).
+   */
+  secularEigen(
+    k: number,
+    dl: Float64Array,
+    w: Float64Array,
+    rho: number,
+    lam: Float64Array,
+    U: Float64Array,
+    grp: Int32Array,
+  ): void;
+
   /** Gives a buffer of alloc64/allocI32 back (optional: otherwise the garbage collector does, later). */
   free64?(a: Float64Array | Int32Array): void;
 

@@ -16,7 +16,15 @@
  */
 
 /** The exports a helper may run, by index. */
-export const KERNEL_EXPORTS = ['lstm_seq', 'gemm_part', 'gemm64_rows', 'symv_upper64_rows'] as const;
+export const KERNEL_EXPORTS = [
+  'lstm_seq',
+  'gemm_part',
+  'gemm64_rows',
+  'symv_upper64_rows',
+  'dc_roots64',
+  'dc_loewner64',
+  'dc_vectors64',
+] as const;
 export type KernelExport = (typeof KERNEL_EXPORTS)[number];
 
 const SLOT = 48,

@@ -6,6 +6,7 @@
 import type { Activation, Backend, LinalgKernels } from './backend.js';
 import type { FArray } from '../tensor.js';
 import { rowSum4, sigmoid64, tanh64 } from './math64.js';
+import { secularEigenRef } from './secular.js';
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
@@ -281,6 +282,10 @@ export const tsLinalg: LinalgKernels = {
       for (let j = 0; j < n; j++) s += A[aOff + (j >= i ? i * lda + j : j * lda + i)]! * x[xOff + j]!;
       y[yOff + i] = s;
     }
+  },
+
+  secularEigen(k, dl, w, rho, lam, U, grp) {
+    secularEigenRef(k, dl, w, rho, lam, U, grp);
   },
 
   csrMatVec(rows, cols, B, rowPtr, colIdx, values, X, xOff, Y, yOff, acc) {

@@ -25,6 +25,7 @@ import {
   type ReservoirRunArgs,
 } from './backend.js';
 import { gemmNT64Ref, lstmSequenceSteps, syrkUpperRef, tsBackend, tsLinalg } from './ts.js';
+import { secularEigenRef } from './secular.js';
 import type { FArray } from '../tensor.js';
 import { Heap, type LinearMemory } from './heap.js';
 import type { HelperPool, KernelExport, KernelJob } from './helpers.js';
@@ -79,6 +80,9 @@ interface Kernels {
   lstm_seq(...args: number[]): void;
   gemm_part(...args: number[]): void;
   gemm64_rows(...args: number[]): void;
+  dc_roots64(...args: number[]): void;
+  dc_loewner64(...args: number[]): void;
+  dc_vectors64(...args: number[]): void;
   symv_upper64(n: number, a: number, lda: number, x: number, y: number): void;
   symv_upper64_rows(...args: number[]): void;
   gemv64(...args: number[]): void;
@@ -363,6 +367,8 @@ function wrap(k: Kernels, heap: Heap, st: Stage, name: ConventionKernel): (...ar
 const SPLIT_MIN_T = 16;
 /** The smallest float32 product (2*M*N*K flops) split over helper threads. */
 const SPLIT_MIN_FLOPS = 8e6;
+/** The smallest merge (roots) whose secular equation is split over helper threads. */
+const SECULAR_SPLIT_MIN = 96;
 /** The smallest upper triangle (entries) symvUpper64 splits over helper threads. */
 const SYMV_SPLIT_MIN = 32768;
 /** The largest batch lstmSequence runs in its fused kernel (matrix-vector products); larger ones use gemm. */
@@ -596,6 +602,38 @@ function makeBackend(k: Kernels, heap: Heap, relaxed: boolean): WasmBackend {
         const yi = ys[i]! / 8;
         for (let j = cuts[i]!; j < n; j++) D[y0 + j] += D[yi + j]!;
       }
+    },
+
+    secularEigen(m, dl, w, rho, lam, U, grp) {
+      if (!heap.owns(dl) || !heap.owns(w) || !heap.owns(lam) || !heap.owns(U) || !heap.owns(grp))
+        return secularEigenRef(m, dl, w, rho, lam, U, grp);
+      // Three passes over the roots (the second and third need all of the first's), each split
+      // by ranges of roots over the helpers when the merge is large; Loewner's products come
+      // back per range and are multiplied here.
+      const t = helpers && m >= SECULAR_SPLIT_MIN ? helpers.threads : 1,
+        D = heap.doubles;
+      st.need((1 + 2 * t) * (m * 8 + 16));
+      const rw2 = st.take(m, 8),
+        zh: number[] = [],
+        tmp: number[] = [];
+      for (let i = 0; i < t; i++) zh.push(st.take(m, 8));
+      for (let i = 0; i < t; i++) tmp.push(st.take(m, 8));
+      for (let i = 0, r = rw2 / 8; i < m; i++) D[r + i] = rho * w[i]! * w[i]!;
+      const cuts = [0];
+      for (let i = 1; i < t; i++) cuts.push(Math.round((m * i) / t));
+      cuts.push(m);
+      const pass = (fn: KernelExport, args: (i: number) => number[]) =>
+        t === 1 ? k[fn]!(...args(0)) : runSplit(fn, t, args);
+      const pdl = dl.byteOffset,
+        pU = U.byteOffset;
+      pass('dc_roots64', (i) => [m, pdl, rw2, pU, lam.byteOffset, cuts[i]!, cuts[i + 1]!]);
+      pass('dc_loewner64', (i) => [m, pdl, pU, zh[i]!, cuts[i]!, cuts[i + 1]!]);
+      for (let j = 0, z0 = zh[0]! / 8; j < m; j++) {
+        let p = D[z0 + j]!;
+        for (let i = 1; i < t; i++) p *= D[zh[i]! / 8 + j]!;
+        D[z0 + j] = Math.sign(w[j]!) * Math.sqrt(Math.max(0, -p));
+      }
+      pass('dc_vectors64', (i) => [m, zh[0]!, pU, grp.byteOffset, tmp[i]!, cuts[i]!, cuts[i + 1]!]);
     },
 
     syrkUpper(acc, M, K, A, aOff, C, cOff) {

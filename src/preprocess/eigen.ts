@@ -47,10 +47,10 @@ export function symmetricEigen(A: ArrayLike<number>, n: number, lin?: LinalgKern
   const W = la.alloc64(n * n);
   for (let i = 0; i < n * n; i++) W[i] = A[i]!;
   const { d, e, tau } = tridiagonalize(W, n, la);
-  const Z = tridiagonalEigen(d, e, n, la, leafQL);
+  const { Z, order } = tridiagonalEigen(d, e, n, la, leafQL);
   applyQ(W, tau, n, Z, n, la);
   const vectors = new Float64Array(n * n);
-  transposeInto(Z, n, vectors);
+  transposeInto(Z, n, vectors, order);
   la.free64?.(W);
   la.free64?.(Z);
   return { values: d, vectors };

@@ -27,19 +27,29 @@ import type { LinalgKernels } from '../backend/backend.js';
 const LEAF = 32;
 const EPS = 2 ** -52;
 
-/** Overwrites d with the eigenvalues (ascending) and returns Z (in the kernels' memory). */
+/**
+ * Overwrites d with the eigenvalues (ascending) and returns Z (in the kernels' memory) with the
+ * eigenvector of d[k] in column order[k]. Z's columns are left in the order the merges wrote them
+ * (each block's roots, then its deflated vectors): sorting them at every merge cost a pass over
+ * the block, the caller's transpose puts them in order for free.
+ */
 export function tridiagonalEigen(
   d: Float64Array,
   e: Float64Array,
   n: number,
   lin: LinalgKernels,
   leaf: (d: Float64Array, e: Float64Array, m: number, Vt: Float64Array[]) => void,
-): Float64Array {
+): { Z: Float64Array; order: Int32Array } {
   const Z = lin.alloc64(n * n);
   const ws = new Workspace(n, lin);
+  // ord[lo + p]: the column (from lo) of block [lo, hi)'s p-th smallest value; d[lo + c] is the
+  // value of the block's column c.
+  const ord = new Int32Array(n);
   solve(0, n);
   ws.free();
-  return Z;
+  const sorted = Float64Array.from(ord, (c) => d[c]!);
+  d.set(sorted);
+  return { Z, order: ord };
 
   function solve(lo: number, hi: number): void {
     const m = hi - lo;
@@ -68,6 +78,7 @@ export function tridiagonalEigen(
     }
     leaf(dd, ee, m, Vt); // ascending values, Vt[k] = eigenvector k
     d.set(dd, lo);
+    for (let p = 0; p < m; p++) ord[lo + p] = p;
     for (let r = 0; r < m; r++) {
       const zr = (lo + r) * n + lo;
       for (let k = 0; k < m; k++) Z[zr + k] = Vt[k]![r]!;
@@ -91,8 +102,19 @@ export function tridiagonalEigen(
       dd[i] = d[lo + i]!;
       ztype[i] = i < n1 ? 1 : 3; // 1: rows of Q1 only, 3: rows of Q2 only, 2: both, 4: deflated
     }
-    // The two halves' values are ascending: merge them into perm (positions -> block columns).
-    for (let a = 0, b = n1, p = 0; p < m; p++) perm[p] = b >= m || (a < n1 && dd[a]! <= dd[b]!) ? a++ : b++;
+    // The two halves' values in ascending order (their ord) merged into perm (positions -> block
+    // columns).
+    for (let a = 0, b = 0, p = 0; p < m; p++) {
+      const ca = a < n1 ? ord[lo + a]! : -1,
+        cb = b < m - n1 ? n1 + ord[mid + b]! : -1;
+      if (cb < 0 || (ca >= 0 && dd[ca]! <= dd[cb]!)) {
+        perm[p] = ca;
+        a++;
+      } else {
+        perm[p] = cb;
+        b++;
+      }
+    }
     // Deflation (dlaed2): tiny z components, then pairs of close values rotated so that one z is 0.
     let dmax = 0,
       zmax = 0;
@@ -145,26 +167,9 @@ export function tridiagonalEigen(
     }
     // Rotations can leave dl slightly out of order: the secular solver needs it ascending.
     sortBy(dl, [w, cols], k);
-    const { U, Qc, C, rw2 } = ws;
-    // Roots; delta_ij = dl_i - lambda_j in U's row j (one row per root: every pass below runs
-    // along rows), then Loewner's zhat: zhat_i^2 = -delta_ii prod_{j != i} delta_ij / (dl_i - dl_j).
-    const lam = ws.lam,
-      zh = ws.zh;
-    for (let i = 0; i < k; i++) rw2[i] = rho * w[i]! * w[i]!;
-    for (let j = 0; j < k; j++) lam[j] = secular(k, dl, rw2, j, U, j * k);
-    for (let i = 0; i < k; i++) zh[i] = U[i * k + i]!;
-    for (let j = 0; j < k; j++) {
-      const row = j * k,
-        dj = dl[j]!;
-      for (let i = 0; i < j; i++) zh[i]! *= U[row + i]! / (dl[i]! - dj);
-      for (let i = j + 1; i < k; i++) zh[i]! *= U[row + i]! / (dl[i]! - dj);
-    }
-    for (let i = 0; i < k; i++) zh[i] = Math.sign(w[i]!) * Math.sqrt(Math.max(0, -zh[i]!));
     // Q's non-deflated columns grouped by type (1, 2, 3) so that Q1's rows multiply only the
-    // columns that have entries there, and Q2's likewise; eigenvector j of D + rho z z^T,
-    // (zhat_i / delta_ij)_i normalised, goes to row j of Ug with its entries in the same order
-    // (Ug is U^T grouped: the product reads it transposed).
-    const grp = ws.grp;
+    // columns that have entries there, and Q2's likewise.
+    const { U, Qc, lam, grp } = ws;
     let g = 0;
     for (const t of [1, 2, 3]) for (let i = 0; i < k; i++) if (ztype[cols[i]!] === t) grp[g++] = i;
     let k1 = 0,
@@ -173,20 +178,11 @@ export function tridiagonalEigen(
       if (ztype[cols[i]!] === 1) k1++;
       if (ztype[cols[i]!] === 3) k3++;
     }
-    // (U's rows become Ug's in place, through one row of scratch.)
-    const Ug = U,
-      u = ws.u;
-    for (let j = 0; j < k; j++) {
-      const row = j * k;
-      let nrm = 0;
-      for (let i = 0; i < k; i++) {
-        const v = zh[i]! / U[row + i]!;
-        u[i] = v;
-        nrm += v * v;
-      }
-      nrm = 1 / Math.sqrt(nrm);
-      for (let gi = 0; gi < k; gi++) Ug[row + gi] = u[grp[gi]!]! * nrm;
-    }
+    // The roots of the secular equation and the eigenvectors of D + rho z z^T (backend kernel):
+    // vector j in row j of Ug, its entries in grp's order (Ug is U^T grouped: the product reads
+    // it transposed).
+    const Ug = U;
+    if (k > 0) lin.secularEigen(k, dl, w, rho, lam, Ug, grp);
     // Q's columns: the non-deflated ones grouped (Qc [m, k]), the deflated ones after them in the
     // same buffer (Dq [m, nd]).
     const Dq = Qc.subarray(m * k),
@@ -199,41 +195,30 @@ export function tridiagonalEigen(
       for (let gi = 0; gi < k; gi++) Qc[qr + gi] = Z[zr + colg[gi]!]!;
       for (let q = 0; q < nd; q++) Dq[dr + q] = Z[zr + defl[q]!]!;
     }
+    // Z's block = [Q U, the deflated columns]: the products write the roots' columns into Z
+    // (its old columns are in Qc and Dq now), the deflated ones are copied after them.
+    const zb = lo * n + lo;
     if (k > 0) {
       const top = k - k3, // columns with entries in Q1's rows: types 1 and 2
         bot = k - k1; // in Q2's rows: types 2 and 3
-      if (top > 0) lin.gemm64(false, true, false, false, n1, k, top, 1, Qc, 0, k, Ug, 0, k, C, 0, k);
-      else C.fill(0, 0, n1 * k);
+      if (top > 0) lin.gemm64(false, true, false, false, n1, k, top, 1, Qc, 0, k, Ug, 0, k, Z, zb, n);
+      else for (let r = 0; r < n1; r++) Z.fill(0, zb + r * n, zb + r * n + k);
       if (bot > 0)
-        lin.gemm64(false, true, false, false, m - n1, k, bot, 1, Qc, n1 * k + k1, k, Ug, k1, k, C, n1 * k, k);
-      else C.fill(0, n1 * k, m * k);
+        lin.gemm64(false, true, false, false, m - n1, k, bot, 1, Qc, n1 * k + k1, k, Ug, k1, k, Z, zb + n1 * n, n);
+      else for (let r = n1; r < m; r++) Z.fill(0, zb + r * n, zb + r * n + k);
     }
-    // Values ascending: the roots (ascending) merged with the deflated values; posR[a] and
-    // posD[q] are the columns of Z's block that root a and deflated column q go to, then the
-    // block is written a row at a time.
+    for (let r = 0; r < m; r++) Z.set(Dq.subarray(r * nd, r * nd + nd), zb + r * n + k);
+    // The block's values by column (roots, then deflated) and their ascending order: the roots
+    // (ascending) merged with the deflated values (sorted through `order`).
     const dv = ws.dv,
-      order = ws.order,
-      posR = ws.posR,
-      posD = ws.posD;
+      order = ws.order;
     for (let q = 0; q < nd; q++) dv[q] = dd[defl[q]!]!;
     for (let q = 0; q < nd; q++) order[q] = q;
     sortBy(dv, [order], nd);
-    for (let a = 0, b = 0, p = 0; p < m; p++) {
-      if (b >= nd || (a < k && lam[a]! <= dv[b]!)) {
-        d[lo + p] = lam[a]!;
-        posR[a++] = p;
-      } else {
-        d[lo + p] = dv[b]!;
-        posD[order[b++]!] = p;
-      }
-    }
-    for (let r = 0; r < m; r++) {
-      const zr = (lo + r) * n + lo,
-        cr = r * k,
-        dr = r * nd;
-      for (let a = 0; a < k; a++) Z[zr + posR[a]!] = C[cr + a]!;
-      for (let q = 0; q < nd; q++) Z[zr + posD[q]!] = Dq[dr + q]!;
-    }
+    for (let c = 0; c < k; c++) d[lo + c] = lam[c]!;
+    for (let b = 0; b < nd; b++) d[lo + k + order[b]!] = dv[b]!;
+    for (let a = 0, b = 0, p = 0; p < m; p++)
+      ord[lo + p] = b >= nd || (a < k && lam[a]! <= dv[b]!) ? a++ : k + order[b++]!;
   }
 
   /** Columns i, j of the block (x, y) <- (c x + s y, c y - s x) (LAPACK's drot). */
@@ -257,150 +242,39 @@ function sortBy(a: Float64Array, withArrays: (Float64Array | Int32Array)[], k: n
   }
 }
 
-/**
- * Root j (0-based, ascending) of 1 + sum_i rw2_i / (dl_i - lambda) = 0 (rw2_i = rho w_i^2 > 0),
- * dl ascending; writes delta_i = dl_i - lambda to U[at + i] and returns lambda.
- */
-function secular(k: number, dl: Float64Array, rw2: Float64Array, j: number, U: Float64Array, at: number): number {
-  if (k === 1) {
-    U[at] = -rw2[0]!;
-    return dl[0]! + rw2[0]!;
-  }
-  // The pole the root is nearer to is the origin; tau = lambda - dl[org], bracketed in (lo, hi).
-  // For an inner root f is evaluated at the middle of the gap (its sign picks the side) with the
-  // sums the rational step needs, so the first step starts from there.
-  let org: number, lo: number, hi: number, tau: number;
-  if (j < k - 1) {
-    const gap = dl[j + 1]! - dl[j]!,
-      mid = dl[j]! + gap / 2;
-    sums(dl, rw2, j, k, 0, mid);
-    if (1 + SUMS[0]! + SUMS[2]! >= 0) [org, lo, hi, tau] = [j, 0, gap / 2, gap / 2];
-    else [org, lo, hi, tau] = [j + 1, -gap / 2, 0, -gap / 2];
-  } else {
-    let s = 0;
-    for (let i = 0; i < k; i++) s += rw2[i]!;
-    [org, lo, hi] = [k - 1, 0, s];
-    tau = s / 2;
-    sums(dl, rw2, j, k, dl[org]!, tau);
-  }
-  const base = dl[org]!;
-  const a = dl[j]! - base,
-    b = j < k - 1 ? dl[j + 1]! - base : Infinity;
-  for (let it = 0; it < 200; it++) {
-    if (it > 0) sums(dl, rw2, j, k, base, tau);
-    const psi = SUMS[0]!,
-      dpsi = SUMS[1]!,
-      phi = SUMS[2]!,
-      dphi = SUMS[3]!;
-    const f = 1 + psi + phi;
-    if (Math.abs(f) <= 8 * EPS * k * (1 + Math.abs(psi) + Math.abs(phi))) break;
-    if (f < 0) lo = Math.max(lo, tau);
-    else hi = Math.min(hi, tau);
-    // Two-pole model: psi ~ p + q/(a - t), phi ~ r + s/(b - t), matching values and slopes at tau.
-    const da = a - tau,
-      q = dpsi * da * da;
-    let next: number;
-    if (j < k - 1) {
-      const db = b - tau,
-        sq = dphi * db * db,
-        c = 1 + psi - dpsi * da + phi - dphi * db;
-      // c (a - t)(b - t) + q (b - t) + sq (a - t) = 0, the root between the poles a and b
-      const B = c * (a + b) + q + sq,
-        C0 = c * a * b + q * b + sq * a;
-      if (c === 0) next = C0 / B;
-      else {
-        const disc = Math.sqrt(Math.max(0, B * B - 4 * c * C0));
-        const r1 = B >= 0 ? (B + disc) / (2 * c) : (B - disc) / (2 * c),
-          r2 = C0 / (c * r1);
-        next = r1 > Math.min(a, b) && r1 < Math.max(a, b) ? r1 : r2;
-      }
-    } else {
-      const c = 1 + psi - dpsi * da;
-      next = a + q / c;
-    }
-    if (!(next > lo && next < hi)) next = (lo + hi) / 2;
-    if (Math.abs(next - tau) <= 2 * EPS * Math.abs(next) || hi - lo <= 4 * EPS * Math.max(Math.abs(lo), Math.abs(hi))) {
-      tau = next;
-      break;
-    }
-    tau = next;
-  }
-  for (let i = 0; i < k; i++) U[at + i] = dl[i]! - base - tau;
-  return base + tau;
-}
-
-/** The secular sums at one point: psi, psi', phi, phi' (see `sums`). */
-const SUMS = new Float64Array(4);
-
-/**
- * psi, phi (the terms i <= j and i > j of sum_i rw2_i / delta_i) and their derivatives into
- * SUMS, with delta_i = (dl_i - base) - t (base 0 for a plain lambda = t; with the origin pole as
- * base, the digits of delta near it are kept). One division per term.
- */
-function sums(dl: Float64Array, rw2: Float64Array, j: number, k: number, base: number, t: number): void {
-  let p = 0,
-    dp = 0,
-    f = 0,
-    df = 0;
-  for (let i = 0; i <= j; i++) {
-    const r = 1 / (dl[i]! - base - t),
-      x = rw2[i]! * r;
-    p += x;
-    dp += x * r;
-  }
-  for (let i = j + 1; i < k; i++) {
-    const r = 1 / (dl[i]! - base - t),
-      x = rw2[i]! * r;
-    f += x;
-    df += x * r;
-  }
-  SUMS[0] = p;
-  SUMS[1] = dp;
-  SUMS[2] = f;
-  SUMS[3] = df;
-}
-
 /** Buffers of the merges, sized for the largest (the top one) and reused. */
 class Workspace {
-  // Per merge: z and the values, the secular equation's inputs, roots and Loewner's zhat; index
-  // maps (sorting, deflation, grouping, where Z's columns go).
+  // Per merge: z and the values; the secular kernel's inputs and outputs (dl, w, lam, grp: in
+  // the kernels' memory); index maps (sorting, deflation, grouping, where Z's columns go).
   readonly z: Float64Array;
   readonly dd: Float64Array;
+  readonly dv: Float64Array;
   readonly dl: Float64Array;
   readonly w: Float64Array;
   readonly lam: Float64Array;
-  readonly zh: Float64Array;
-  readonly rw2: Float64Array;
-  readonly u: Float64Array;
-  readonly dv: Float64Array;
+  readonly grp: Int32Array;
   readonly perm: Int32Array;
   readonly ztype: Int32Array;
   readonly cols: Int32Array;
   readonly defl: Int32Array;
-  readonly grp: Int32Array;
   readonly order: Int32Array;
   readonly colg: Int32Array;
-  readonly posR: Int32Array;
-  readonly posD: Int32Array;
-  /** [k, k]: root j's deltas in row j, then its eigenvector (grouped); in the kernels' memory. */
-  U: Float64Array;
-  Qc: Float64Array;
-  C: Float64Array;
+  /** [k, k]: the eigenvectors of D + rho z z^T by rows (grouped); in the kernels' memory. */
+  readonly U: Float64Array;
+  readonly Qc: Float64Array;
   constructor(
     n: number,
     private readonly lin: LinalgKernels,
   ) {
     const f = () => new Float64Array(n),
       i = () => new Int32Array(n);
-    [this.z, this.dd, this.dl, this.w, this.lam] = [f(), f(), f(), f(), f()];
-    [this.zh, this.rw2, this.u, this.dv] = [f(), f(), f(), f()];
-    [this.perm, this.ztype, this.cols, this.defl, this.grp, this.order] = [i(), i(), i(), i(), i(), i()];
-    [this.colg, this.posR, this.posD] = [i(), i(), i()];
-    this.U = lin.alloc64(n * n);
-    this.Qc = lin.alloc64(n * n);
-    this.C = lin.alloc64(n * n);
+    [this.z, this.dd, this.dv] = [f(), f(), f()];
+    [this.dl, this.w, this.lam, this.grp] = [lin.alloc64(n), lin.alloc64(n), lin.alloc64(n), lin.allocI32(n)];
+    [this.perm, this.ztype, this.cols, this.defl, this.order] = [i(), i(), i(), i(), i()];
+    this.colg = i();
+    [this.U, this.Qc] = [lin.alloc64(n * n), lin.alloc64(n * n)];
   }
   free(): void {
-    for (const b of [this.U, this.Qc, this.C]) this.lin.free64?.(b);
+    for (const b of [this.U, this.Qc, this.dl, this.w, this.lam, this.grp]) this.lin.free64?.(b);
   }
 }

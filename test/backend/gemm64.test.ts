@@ -222,3 +222,52 @@ for (const be of others) {
     }
   });
 }
+
+for (const be of others) {
+  test(`[${be.name}] secularEigen against the reference, and D + rho w w^T = U^T diag(lam) U`, () => {
+    const R = linalgOf(tsBackend);
+    let seed = 3300;
+    for (const k of [1, 2, 5, 37, 130]) {
+      // dl ascending with some close pairs (a merge after deflation still has them), w without zeros.
+      const r = randn(2 * k, seed++);
+      const dl = L(be).alloc64(k),
+        w = L(be).alloc64(k),
+        grp = L(be).allocI32(k);
+      for (let i = 0, v = -1; i < k; i++) {
+        v += i % 7 === 3 ? 1e-7 : 0.05 + Math.abs(r[i]!);
+        dl[i] = v;
+        w[i] = (r[k + i]! >= 0 ? 1 : -1) * (0.01 + Math.abs(r[k + i]!));
+      }
+      let nw = 0;
+      for (let i = 0; i < k; i++) nw += w[i]! * w[i]!;
+      for (let i = 0; i < k; i++) w[i]! /= Math.sqrt(nw);
+      for (let g = 0; g < k; g++) grp[g] = (g * 7) % k; // a permutation: 7 is prime to every k here
+      const rho = 0.7,
+        lam = L(be).alloc64(k),
+        U = L(be).alloc64(k * k),
+        lr = new Float64Array(k),
+        Ur = new Float64Array(k * k);
+      L(be).secularEigen(k, dl, w, rho, lam, U, grp);
+      R.secularEigen(k, Float64Array.from(dl), Float64Array.from(w), rho, lr, Ur, Int32Array.from(grp));
+      close(`secularEigen k=${k} eigenvalues`, lam, lr);
+      close(`secularEigen k=${k} eigenvectors`, U, Ur);
+      for (let j = 1; j < k; j++) assert.ok(lam[j]! > lam[j - 1]!, `k=${k}: eigenvalues ascending`);
+      // Residual and norm of each vector (entries back in natural order through grp).
+      let worst = 0;
+      for (let j = 0; j < k; j++) {
+        const u = new Float64Array(k);
+        for (let g = 0; g < k; g++) u[grp[g]!] = U[j * k + g]!;
+        let wu = 0,
+          nu = 0;
+        for (let i = 0; i < k; i++) {
+          wu += w[i]! * u[i]!;
+          nu += u[i]! * u[i]!;
+        }
+        for (let i = 0; i < k; i++)
+          worst = Math.max(worst, Math.abs(dl[i]! * u[i]! + rho * w[i]! * wu - lam[j]! * u[i]!));
+        assert.ok(Math.abs(nu - 1) <= 1e-12, `k=${k} vector ${j}: norm^2 ${nu}`);
+      }
+      assert.ok(worst <= 1e-12 * (Math.abs(dl[k - 1]!) + rho + 1), `k=${k}: residual ${worst.toExponential(2)}`);
+    }
+  });
+}
