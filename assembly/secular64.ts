@@ -153,3 +153,14 @@ export function dc_vectors64(k: i32, zh: usize, U: usize, grp: usize, tmp: usize
     for (let g = 0; g < k; g++) st(row, g, ld(tmp, load<i32>(grp + (<usize>g << 2))) * nrm);
   }
 }
+
+/**
+ * out[r, c] = src[r, idx[c]] for rows [r0, r1), c < k (row strides lds, ldo in doubles; idx i32):
+ * a merge's columns of Q gathered in the order the product wants them.
+ */
+export function dc_gather64(k: i32, src: usize, lds: i32, idx: usize, out: usize, ldo: i32, r0: i32, r1: i32): void {
+  for (let r = r0; r < r1; r++) {
+    const s = src + (<usize>r * <usize>lds << 3), o = out + (<usize>r * <usize>ldo << 3);
+    for (let c = 0; c < k; c++) st(o, c, ld(s, load<i32>(idx + (<usize>c << 2))));
+  }
+}

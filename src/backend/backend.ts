@@ -461,6 +461,22 @@ export interface LinalgKernels {
     grp: Int32Array,
   ): void;
 
+  /**
+   * out[outOff + r ldo + c] = src[srcOff + r lds + idx[c]] for r < rows, c < k: columns of a
+   * row-major block gathered (a divide-and-conquer merge's columns of Q, in the product's order).
+   */
+  gatherColumns64(
+    rows: number,
+    k: number,
+    src: Float64Array,
+    srcOff: number,
+    lds: number,
+    idx: Int32Array,
+    out: Float64Array,
+    outOff: number,
+    ldo: number,
+  ): void;
+
   /** Gives a buffer of alloc64/allocI32 back (optional: otherwise the garbage collector does, later). */
   free64?(a: Float64Array | Int32Array): void;
 

@@ -24,6 +24,7 @@ export const KERNEL_EXPORTS = [
   'dc_roots64',
   'dc_loewner64',
   'dc_vectors64',
+  'dc_gather64',
 ] as const;
 export type KernelExport = (typeof KERNEL_EXPORTS)[number];
 

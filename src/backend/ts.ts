@@ -288,6 +288,14 @@ export const tsLinalg: LinalgKernels = {
     secularEigenRef(k, dl, w, rho, lam, U, grp);
   },
 
+  gatherColumns64(rows, k, src, srcOff, lds, idx, out, outOff, ldo) {
+    for (let r = 0; r < rows; r++) {
+      const s = srcOff + r * lds,
+        o = outOff + r * ldo;
+      for (let c = 0; c < k; c++) out[o + c] = src[s + idx[c]!]!;
+    }
+  },
+
   csrMatVec(rows, cols, B, rowPtr, colIdx, values, X, xOff, Y, yOff, acc) {
     for (let b = 0; b < B; b++) {
       const xo = xOff + b * cols,

@@ -83,6 +83,7 @@ interface Kernels {
   dc_roots64(...args: number[]): void;
   dc_loewner64(...args: number[]): void;
   dc_vectors64(...args: number[]): void;
+  dc_gather64(...args: number[]): void;
   symv_upper64(n: number, a: number, lda: number, x: number, y: number): void;
   symv_upper64_rows(...args: number[]): void;
   gemv64(...args: number[]): void;
@@ -369,6 +370,8 @@ const SPLIT_MIN_T = 16;
 const SPLIT_MIN_FLOPS = 8e6;
 /** The smallest merge (roots) whose secular equation is split over helper threads. */
 const SECULAR_SPLIT_MIN = 96;
+/** The fewest entries gatherColumns64 splits over helper threads. */
+const GATHER_SPLIT_MIN = 65536;
 /** The smallest upper triangle (entries) symvUpper64 splits over helper threads. */
 const SYMV_SPLIT_MIN = 32768;
 /** The largest batch lstmSequence runs in its fused kernel (matrix-vector products); larger ones use gemm. */
@@ -634,6 +637,25 @@ function makeBackend(k: Kernels, heap: Heap, relaxed: boolean): WasmBackend {
         D[z0 + j] = Math.sign(w[j]!) * Math.sqrt(Math.max(0, -p));
       }
       pass('dc_vectors64', (i) => [m, zh[0]!, pU, grp.byteOffset, tmp[i]!, cuts[i]!, cuts[i + 1]!]);
+    },
+
+    gatherColumns64(rows, nc, src, srcOff, lds, idx, out, outOff, ldo) {
+      if (!heap.owns(src) || !heap.owns(idx) || !heap.owns(out))
+        return tsLinalg.gatherColumns64(rows, nc, src, srcOff, lds, idx, out, outOff, ldo);
+      // Rows over the helpers when there are enough to pay for waking them.
+      const t = helpers && rows * nc >= GATHER_SPLIT_MIN ? helpers.threads : 1;
+      const args = (i: number) => [
+        nc,
+        src.byteOffset + srcOff * 8,
+        lds,
+        idx.byteOffset,
+        out.byteOffset + outOff * 8,
+        ldo,
+        Math.round((rows * i) / t),
+        Math.round((rows * (i + 1)) / t),
+      ];
+      if (t === 1) k.dc_gather64(...args(0));
+      else runSplit('dc_gather64', t, args);
     },
 
     syrkUpper(acc, M, K, A, aOff, C, cOff) {

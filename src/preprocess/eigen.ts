@@ -45,7 +45,7 @@ export function symmetricEigen(A: ArrayLike<number>, n: number, lin?: LinalgKern
   if (n <= SMALL) return symmetricEigenQL(A, n);
   const la = lin ?? linalgOf(getBackend());
   const W = la.alloc64(n * n);
-  for (let i = 0; i < n * n; i++) W[i] = A[i]!;
+  W.set(A);
   const { d, e, tau } = tridiagonalize(W, n, la);
   const { Z, order } = tridiagonalEigen(d, e, n, la, leafQL);
   applyQ(W, tau, n, Z, n, la);

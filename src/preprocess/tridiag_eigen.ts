@@ -188,13 +188,8 @@ export function tridiagonalEigen(
     const Dq = Qc.subarray(m * k),
       colg = ws.colg;
     for (let gi = 0; gi < k; gi++) colg[gi] = cols[grp[gi]!]!;
-    for (let r = 0; r < m; r++) {
-      const zr = (lo + r) * n + lo,
-        qr = r * k,
-        dr = r * nd;
-      for (let gi = 0; gi < k; gi++) Qc[qr + gi] = Z[zr + colg[gi]!]!;
-      for (let q = 0; q < nd; q++) Dq[dr + q] = Z[zr + defl[q]!]!;
-    }
+    lin.gatherColumns64(m, k, Z, lo * n + lo, n, colg, Qc, 0, k);
+    lin.gatherColumns64(m, nd, Z, lo * n + lo, n, defl, Qc, m * k, nd);
     // Z's block = [Q U, the deflated columns]: the products write the roots' columns into Z
     // (its old columns are in Qc and Dq now), the deflated ones are copied after them.
     const zb = lo * n + lo;
@@ -244,8 +239,9 @@ function sortBy(a: Float64Array, withArrays: (Float64Array | Int32Array)[], k: n
 
 /** Buffers of the merges, sized for the largest (the top one) and reused. */
 class Workspace {
-  // Per merge: z and the values; the secular kernel's inputs and outputs (dl, w, lam, grp: in
-  // the kernels' memory); index maps (sorting, deflation, grouping, where Z's columns go).
+  // Per merge: z and the values; the secular kernel's inputs and outputs (dl, w, lam, grp) and
+  // the gathers' column lists (defl, colg), in the kernels' memory; index maps (sorting,
+  // deflation, grouping).
   readonly z: Float64Array;
   readonly dd: Float64Array;
   readonly dv: Float64Array;
@@ -270,11 +266,11 @@ class Workspace {
       i = () => new Int32Array(n);
     [this.z, this.dd, this.dv] = [f(), f(), f()];
     [this.dl, this.w, this.lam, this.grp] = [lin.alloc64(n), lin.alloc64(n), lin.alloc64(n), lin.allocI32(n)];
-    [this.perm, this.ztype, this.cols, this.defl, this.order] = [i(), i(), i(), i(), i()];
-    this.colg = i();
+    [this.perm, this.ztype, this.cols, this.order] = [i(), i(), i(), i()];
+    [this.defl, this.colg] = [lin.allocI32(n), lin.allocI32(n)];
     [this.U, this.Qc] = [lin.alloc64(n * n), lin.alloc64(n * n)];
   }
   free(): void {
-    for (const b of [this.U, this.Qc, this.dl, this.w, this.lam, this.grp]) this.lin.free64?.(b);
+    for (const b of [this.U, this.Qc, this.dl, this.w, this.lam, this.grp, this.defl, this.colg]) this.lin.free64?.(b);
   }
 }

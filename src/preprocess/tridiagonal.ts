@@ -38,7 +38,10 @@ export function tridiagonalize(A: Float64Array, n: number, lin: LinalgKernels): 
   const d = new Float64Array(n),
     e = new Float64Array(n),
     tau = new Float64Array(n);
-  const W = lin.alloc64(NB * n); // [NB, n]: row i = LAPACK's W(:, i)
+  // [3 NB, n]: W in rows NB .. 2 NB (row i = LAPACK's W(:, i)); the panel's reflectors are copied
+  // just above and just below it for the trailing update (one product with K = 2 nb).
+  const VW = lin.alloc64(3 * NB * n),
+    W = VW.subarray(NB * n, 2 * NB * n);
   const t1 = lin.alloc64(NB),
     t2 = lin.alloc64(NB);
   for (let k = 0; k < n - 1; k += NB) {
@@ -95,12 +98,35 @@ export function tridiagonalize(A: Float64Array, n: number, lin: LinalgKernels): 
     const k2 = k + nb,
       m = n - k2;
     if (m > 0) {
-      lin.gemm64(true, false, true, true, m, m, nb, -1, A, k * n + k2, n, W, k2, n, A, k2 * n + k2, n);
-      lin.gemm64(true, false, true, true, m, m, nb, -1, W, k2, n, A, k * n + k2, n, A, k2 * n + k2, n);
+      for (let i = 0; i < nb; i++) {
+        const v = A.subarray((k + i) * n + k2, (k + i + 1) * n);
+        VW.set(v, (NB - nb + i) * n + k2);
+        VW.set(v, (NB + nb + i) * n + k2);
+      }
+      // [V; W]^T [W; V] = V^T W + W^T V: half the passes over A22 that two rank-nb products make.
+      lin.gemm64(
+        true,
+        false,
+        true,
+        true,
+        m,
+        m,
+        2 * nb,
+        -1,
+        VW,
+        (NB - nb) * n + k2,
+        n,
+        VW,
+        NB * n + k2,
+        n,
+        A,
+        k2 * n + k2,
+        n,
+      );
     }
   }
   d[n - 1] = A[(n - 1) * n + n - 1]!;
-  for (const b of [W, t1, t2]) lin.free64?.(b);
+  for (const b of [VW, t1, t2]) lin.free64?.(b);
   return { d, e, tau };
 }
 

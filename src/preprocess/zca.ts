@@ -85,13 +85,17 @@ export class CovarianceAccumulator {
         `CovarianceAccumulator.add: shape ${shapeStr(batch.shape)} needs ${B * D} values, ` +
           `data has ${batch.data.length}`,
       );
-    assertFinite(batch.data, 'CovarianceAccumulator.add');
     if (B === 0) return this;
     // Batch mean, then the batch's centred scatter plus the between-batch term
     // delta delta^T nA nB / n (delta = mean_B - mean_A) as one symmetric rank-(B+1) update of the
     // running upper triangle: S += R^T R with R's rows x_i - mean_B and sqrt(nA nB / n) delta.
     const mb = new Float64Array(D);
     for (let i = 0; i < B; i++) for (let p = 0; p < D; p++) mb[p]! += batch.data[i * D + p]!;
+    // A NaN or an infinity makes its column's sum non-finite, so finite sums clear the batch
+    // without a pass of its own; otherwise assertFinite names the value (nothing changed yet).
+    let sum = 0;
+    for (let p = 0; p < D; p++) sum += mb[p]!;
+    if (!Number.isFinite(sum)) assertFinite(batch.data, 'CovarianceAccumulator.add');
     for (let p = 0; p < D; p++) mb[p]! /= B;
     const la = kernels(),
       nA = this.count,

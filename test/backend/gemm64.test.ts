@@ -271,3 +271,24 @@ for (const be of others) {
     }
   });
 }
+
+for (const be of others) {
+  test(`[${be.name}] gatherColumns64 against the reference (offsets, strides, repeated and reversed columns)`, () => {
+    const R = linalgOf(tsBackend);
+    for (const [rows, k, lds] of [
+      [1, 1, 1],
+      [7, 5, 9],
+      [300, 250, 301], // large enough to be split over helper threads where they run
+    ] as const) {
+      const src = arr(be, rows * lds + 3, 4400 + k, 0, true),
+        idx = L(be).allocI32(k);
+      for (let c = 0; c < k; c++) idx[c] = lds - 1 - ((c * 3) % lds); // reversed, strided, repeats where 3 divides lds
+      const ldo = k + 2,
+        out = arr(be, rows * ldo + 1, 4500 + k, 0, true),
+        ref = Float64Array.from(out);
+      L(be).gatherColumns64(rows, k, src, 3, lds, idx, out, 1, ldo);
+      R.gatherColumns64(rows, k, src, 3, lds, Int32Array.from(idx), ref, 1, ldo);
+      assert.deepEqual(out, ref, `gatherColumns64 ${rows}x${k}`);
+    }
+  });
+}
