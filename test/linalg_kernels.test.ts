@@ -1,9 +1,10 @@
 // The small float64 products behind the diagnostics' power iterations (src/linalg.ts): dotAt's
 // four partial sums agree with the plain sum; addRowsAt adds four rows per pass in row order, so
-// it gives exactly the sums of the one-row-at-a-time loop, zero rows included.
+// it gives exactly the sums of the one-row-at-a-time loop, zero rows included. The tiled copies
+// (transposeInto, symmetricFromUpper) give exactly what the plain loops give.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addRowsAt, dotAt, matTVec, matVec } from '../src/linalg.js';
+import { addRowsAt, dotAt, matTVec, matVec, symmetricFromUpper, transposeInto } from '../src/linalg.js';
 import { Rng } from '../src/random.js';
 
 test('dotAt matches the plain sum on every length and offset', () => {
@@ -63,5 +64,28 @@ test('matVec and matTVec against the definitions', () => {
     let s = 0;
     for (let i = 0; i < n; i++) s += A[i * m + j]! * u[i]!;
     assert.ok(Math.abs(z[j]! - s) < 1e-12);
+  }
+});
+
+test('transposeInto, symmetricFromUpper: the plain loops by tiles (sizes around the tile edge, a column order)', () => {
+  const r = new Rng(7);
+  for (const n of [1, 5, 31, 32, 33, 70]) {
+    const A = Float64Array.from({ length: n * n }, () => r.normal());
+    const T = new Float64Array(n * n);
+    transposeInto(A, n, T);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) assert.equal(T[j * n + i], A[i * n + j]);
+    // With a column order: row j of the result is column cols[j] of A.
+    const cols = Int32Array.from({ length: n }, (_, j) => (j * 7 + 3) % n);
+    transposeInto(A, n, T, cols);
+    for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) assert.equal(T[j * n + i], A[i * n + cols[j]!]);
+    // Only the upper triangle is read; the result is symmetric and scaled; in place works too.
+    const U = Float64Array.from(A);
+    for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) U[i * n + j] = NaN;
+    const S = new Float64Array(n * n);
+    symmetricFromUpper(U, n, 0.5, S);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) assert.equal(S[i * n + j], 0.5 * A[Math.min(i, j) * n + Math.max(i, j)]!);
+    symmetricFromUpper(U, n, 0.5, U);
+    assert.deepEqual(U, S);
   }
 });

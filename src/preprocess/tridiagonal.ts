@@ -46,54 +46,7 @@ export function tridiagonalize(A: Float64Array, n: number, lin: LinalgKernels): 
     t2 = lin.alloc64(NB);
   for (let k = 0; k < n - 1; k += NB) {
     const nb = Math.min(NB, n - 1 - k);
-    for (let i = 0; i < nb; i++) {
-      const c = k + i,
-        row = c * n;
-      // Row c (entries c..n) -= sum over the panel's reflectors p < i of v_p W(c, p) + W_p v_p(c).
-      if (i > 0) {
-        for (let p = 0; p < i; p++) {
-          t1[p] = W[p * n + c]!;
-          t2[p] = A[(k + p) * n + c]!;
-        }
-        lin.gemv64(true, true, i, n - c, -1, A, k * n + c, n, t1, 0, A, row + c);
-        lin.gemv64(true, true, i, n - c, -1, W, c, n, t2, 0, A, row + c);
-      }
-      d[c] = A[row + c]!;
-      // The reflector that zeroes A[c, c+2..n) (dlarfg).
-      const alpha = A[row + c + 1]!;
-      let xnorm = 0;
-      for (let r = c + 2; r < n; r++) xnorm += A[row + r]! * A[row + r]!;
-      xnorm = Math.sqrt(xnorm);
-      let beta = alpha,
-        tc = 0;
-      if (xnorm !== 0) {
-        beta = -Math.sign(alpha || 1) * Math.hypot(alpha, xnorm);
-        tc = (beta - alpha) / beta;
-        const s = 1 / (alpha - beta);
-        for (let r = c + 2; r < n; r++) A[row + r]! *= s;
-      }
-      e[c] = beta;
-      tau[c] = tc;
-      A[row + c + 1] = 1;
-      // W's row i: w = tau (A22 v - V (W^T v) - W (V^T v)), then w -= (tau/2)(w . v) v.
-      const v0 = row + c + 1,
-        m = n - c - 1,
-        wi = i * n + c + 1;
-      lin.symvUpper64(m, A, (c + 1) * n + c + 1, n, A, v0, W, wi);
-      if (i > 0) {
-        lin.gemv64(false, false, i, m, 1, W, c + 1, n, A, v0, t1, 0); // t1 = W_p . v
-        lin.gemv64(false, false, i, m, 1, A, k * n + c + 1, n, A, v0, t2, 0); // t2 = v_p . v
-        lin.gemv64(true, true, i, m, -1, A, k * n + c + 1, n, t1, 0, W, wi);
-        lin.gemv64(true, true, i, m, -1, W, c + 1, n, t2, 0, W, wi);
-      }
-      let dot = 0;
-      for (let r = 0; r < m; r++) {
-        W[wi + r]! *= tc;
-        dot += W[wi + r]! * A[v0 + r]!;
-      }
-      const a3 = -0.5 * tc * dot;
-      for (let r = 0; r < m; r++) W[wi + r]! += a3 * A[v0 + r]!;
-    }
+    for (let i = 0; i < nb; i++) reflectColumn(A, n, k, i, W, t1, t2, d, e, tau, lin);
     // The trailing block: A22 -= V^T W + W^T V (upper triangle).
     const k2 = k + nb,
       m = n - k2;
@@ -131,6 +84,74 @@ export function tridiagonalize(A: Float64Array, n: number, lin: LinalgKernels): 
 }
 
 /**
+ * Column c = k + i of the panel starting at k: brought up to date with the panel's earlier
+ * reflectors, its reflector made (d[c], e[c], tau[c]; v_c left in row c) and W's row i formed.
+ * A function of its own, called once per column: V8 optimises it with the feedback of every
+ * path, where the loop inlined in tridiagonalize was compiled on the fly mid-run and thrown away
+ * again (the first fits of a process ran up to half again slower).
+ */
+function reflectColumn(
+  A: Float64Array,
+  n: number,
+  k: number,
+  i: number,
+  W: Float64Array,
+  t1: Float64Array,
+  t2: Float64Array,
+  d: Float64Array,
+  e: Float64Array,
+  tau: Float64Array,
+  lin: LinalgKernels,
+): void {
+  const c = k + i,
+    row = c * n;
+  // Row c (entries c..n) -= sum over the panel's reflectors p < i of v_p W(c, p) + W_p v_p(c).
+  if (i > 0) {
+    for (let p = 0; p < i; p++) {
+      t1[p] = W[p * n + c]!;
+      t2[p] = A[(k + p) * n + c]!;
+    }
+    lin.gemv64(true, true, i, n - c, -1, A, k * n + c, n, t1, 0, A, row + c);
+    lin.gemv64(true, true, i, n - c, -1, W, c, n, t2, 0, A, row + c);
+  }
+  d[c] = A[row + c]!;
+  // The reflector that zeroes A[c, c+2..n) (dlarfg).
+  const alpha = A[row + c + 1]!;
+  let xnorm = 0;
+  for (let r = c + 2; r < n; r++) xnorm += A[row + r]! * A[row + r]!;
+  xnorm = Math.sqrt(xnorm);
+  let beta = alpha,
+    tc = 0;
+  if (xnorm !== 0) {
+    beta = -Math.sign(alpha || 1) * Math.hypot(alpha, xnorm);
+    tc = (beta - alpha) / beta;
+    const s = 1 / (alpha - beta);
+    for (let r = c + 2; r < n; r++) A[row + r]! *= s;
+  }
+  e[c] = beta;
+  tau[c] = tc;
+  A[row + c + 1] = 1;
+  // W's row i: w = tau (A22 v - V (W^T v) - W (V^T v)), then w -= (tau/2)(w . v) v.
+  const v0 = row + c + 1,
+    m = n - c - 1,
+    wi = i * n + c + 1;
+  lin.symvUpper64(m, A, (c + 1) * n + c + 1, n, A, v0, W, wi);
+  if (i > 0) {
+    lin.gemv64(false, false, i, m, 1, W, c + 1, n, A, v0, t1, 0); // t1 = W_p . v
+    lin.gemv64(false, false, i, m, 1, A, k * n + c + 1, n, A, v0, t2, 0); // t2 = v_p . v
+    lin.gemv64(true, true, i, m, -1, A, k * n + c + 1, n, t1, 0, W, wi);
+    lin.gemv64(true, true, i, m, -1, W, c + 1, n, t2, 0, W, wi);
+  }
+  let dot = 0;
+  for (let r = 0; r < m; r++) {
+    W[wi + r]! *= tc;
+    dot += W[wi + r]! * A[v0 + r]!;
+  }
+  const a3 = -0.5 * tc * dot;
+  for (let r = 0; r < m; r++) W[wi + r]! += a3 * A[v0 + r]!;
+}
+
+/**
  * Z <- Q Z for Z [n, cols] row-major (rows = coordinates), with Q's reflectors as tridiagonalize
  * left them in A: blocks of NB reflectors from the last to the first, each applied at once as
  * I - V^T T V (compact WY; T upper triangular, LAPACK's dlarft) in three matrix products.
@@ -155,29 +176,7 @@ export function applyQ(
   for (let k = last; k >= 0; k -= NB) {
     const nb = Math.min(NB, n - 1 - k),
       m = n - k - 1; // coordinates k+1 .. n-1
-    // V [nb, m]: v_c over coordinates k+1.., explicit zeros before c+1 and the leading 1.
-    for (let i = 0; i < nb; i++) {
-      const c = k + i,
-        vi = i * m;
-      for (let j = 0; j < m; j++) {
-        const r = k + 1 + j;
-        V[vi + j] = r < c + 1 ? 0 : r === c + 1 ? 1 : A[c * n + r]!;
-      }
-    }
-    // T (dlarft, forward, columnwise): T[i,i] = tau_i, T[0:i, i] = -tau_i T[0:i, 0:i] (V[0:i] v_i),
-    // the products V[0:i] v_i all at once as G = V V^T (one small matrix product, upper part).
-    lin.gemm64(false, true, false, true, nb, nb, m, 1, V, 0, m, V, 0, m, G, 0, NB);
-    T.fill(0);
-    for (let i = 0; i < nb; i++) {
-      const ti = tau[k + i]!;
-      T[i * NB + i] = ti;
-      for (let p = 0; p < i; p++) Y2[p] = -ti * G[p * NB + i]!;
-      for (let p = 0; p < i; p++) {
-        let s = 0;
-        for (let q = p; q < i; q++) s += T[p * NB + q]! * Y2[q]!;
-        T[p * NB + i] = s;
-      }
-    }
+    blockReflectors(A, tau, n, k, nb, V, G, T, Y2, lin);
     // Z[k+1.., :] -= (T^T V)^T (V Z[k+1.., :]): T taken into V (nb x m) rather than into V Z
     // (nb x cols), the smaller of the two.
     lin.gemm64(false, false, false, false, nb, cols, m, 1, V, 0, m, Z, (k + 1) * cols, cols, Y, 0, cols);
@@ -185,4 +184,45 @@ export function applyQ(
     lin.gemm64(true, false, true, false, m, cols, nb, -1, TV, 0, m, Y, 0, cols, Z, (k + 1) * cols, cols);
   }
   for (const b of [V, Y, Y2, TV, T, G]) lin.free64?.(b);
+}
+
+/**
+ * The compact WY form of reflectors k .. k+nb: V [nb, m] (m = n - k - 1; v_c over coordinates
+ * k+1.., explicit zeros before c+1 and the leading 1) and T (dlarft, forward, columnwise: T[i,i]
+ * = tau_i, T[0:i, i] = -tau_i T[0:i, 0:i] (V[0:i] v_i), the products V[0:i] v_i all at once as
+ * G = V V^T, one small matrix product). A function of its own for the reason reflectColumn is.
+ */
+function blockReflectors(
+  A: Float64Array,
+  tau: Float64Array,
+  n: number,
+  k: number,
+  nb: number,
+  V: Float64Array,
+  G: Float64Array,
+  T: Float64Array,
+  y: Float64Array,
+  lin: LinalgKernels,
+): void {
+  const m = n - k - 1;
+  for (let i = 0; i < nb; i++) {
+    const c = k + i,
+      vi = i * m,
+      z = c - k; // V[i, 0..z) = 0, V[i, z] = 1, then row c of A from c+2 on
+    V.fill(0, vi, vi + z);
+    V[vi + z] = 1;
+    for (let j = z + 1; j < m; j++) V[vi + j] = A[c * n + k + 1 + j]!;
+  }
+  lin.gemm64(false, true, false, true, nb, nb, m, 1, V, 0, m, V, 0, m, G, 0, NB);
+  T.fill(0);
+  for (let i = 0; i < nb; i++) {
+    const ti = tau[k + i]!;
+    T[i * NB + i] = ti;
+    for (let p = 0; p < i; p++) y[p] = -ti * G[p * NB + i]!;
+    for (let p = 0; p < i; p++) {
+      let s = 0;
+      for (let q = p; q < i; q++) s += T[p * NB + q]! * y[q]!;
+      T[p * NB + i] = s;
+    }
+  }
 }

@@ -237,9 +237,11 @@ export class Zca {
       la = kernels(),
       S = la.alloc64(D * D),
       P = la.alloc64(D * D);
+    // The scales first (rounding can leave tiny negative eigenvalues): f is a different closure
+    // per matrix, and a call to it inside the long loop below cost V8 a deoptimisation there.
+    const scale = this.values.map((v) => Math.sqrt(f(Math.max(0, v) + this.epsilon)));
     for (let k = 0; k < D; k++) {
-      // rounding can leave tiny negative eigenvalues
-      const s = Math.sqrt(f(Math.max(0, this.values[k]!) + this.epsilon));
+      const s = scale[k]!;
       for (let i = 0, o = k * D; i < D; i++) S[o + i] = this.vectors[o + i]! * s;
     }
     la.gemm64(true, false, false, true, D, D, D, 1, S, 0, D, S, 0, D, P, 0, D);
