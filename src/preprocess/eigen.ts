@@ -17,7 +17,7 @@ import type { LinalgKernels } from '../backend/backend.js';
 import { getBackend, linalgOf } from '../backend/index.js';
 import { applyQ, tridiagonalize } from './tridiagonal.js';
 import { tridiagonalEigen } from './tridiag_eigen.js';
-import { transposeInto } from '../linalg.js';
+import { symmetricFromUpper, transposeInto } from '../linalg.js';
 
 export interface SymmetricEigen {
   /** [n] ascending. */
@@ -46,6 +46,30 @@ export function symmetricEigen(A: ArrayLike<number>, n: number, lin?: LinalgKern
   const la = lin ?? linalgOf(getBackend());
   const W = la.alloc64(n * n);
   W.set(A);
+  return eigenOf(W, n, la);
+}
+
+/**
+ * symmetricEigen of a matrix handed over: W [n, n] in the kernels' memory (lin.alloc64) with its
+ * upper triangle set (the rest is not read) is overwritten and freed. Saves the copy a fit that
+ * builds its matrix for the eigensolver only (Zca.fromAccumulator) would make.
+ */
+export function symmetricEigenOwned(W: Float64Array, n: number, lin: LinalgKernels): SymmetricEigen {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`symmetricEigenOwned: n must be an integer >= 1, got ${n}`);
+  if (W.length < n * n)
+    throw new ShapeError(`symmetricEigenOwned: expected ${n}x${n} = ${n * n} values, got ${W.length}`);
+  if (n <= SMALL) {
+    symmetricFromUpper(W, n, 1, W);
+    const r = symmetricEigen(W.subarray(0, n * n), n, lin);
+    lin.free64?.(W);
+    return r;
+  }
+  for (let i = 0; i < n; i++) assertFinite(W.subarray(i * n + i, i * n + n), 'symmetricEigenOwned');
+  return eigenOf(W, n, lin);
+}
+
+/** The divide-and-conquer path on W (in the kernels' memory, upper triangle set; freed here). */
+function eigenOf(W: Float64Array, n: number, la: LinalgKernels): SymmetricEigen {
   const { d, e, tau } = tridiagonalize(W, n, la);
   const { Z, order } = tridiagonalEigen(d, e, n, la, leafQL);
   applyQ(W, tau, n, Z, n, la);

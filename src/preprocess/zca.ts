@@ -19,7 +19,7 @@
  */
 import { type Tensor, ShapeError, assertFinite, numel, shapeStr } from '../tensor.js';
 import { packBlob, unpackBlob } from './blob.js';
-import { symmetricEigen } from './eigen.js';
+import { symmetricEigenOwned } from './eigen.js';
 import { symmetricFromUpper } from '../linalg.js';
 import type { LinalgKernels } from '../backend/backend.js';
 import { getBackend, linalgOf } from '../backend/index.js';
@@ -215,9 +215,13 @@ export class Zca {
     let trace = 0;
     for (let p = 0; p < acc.dim; p++) trace += acc.scatter[p * acc.dim + p]! / (acc.count - 1);
     checkVariance(trace, acc.mean, acc.count);
-    const C = acc.covariance(),
-      { values, vectors } = symmetricEigen(C, acc.dim);
-    kernels().free64?.(C); // 8 MB at D = 1024: not left for the collector
+    // The eigensolver reads the upper triangle only: the scatter's, scaled, handed over to it.
+    const D = acc.dim,
+      la = kernels(),
+      C = la.alloc64(D * D),
+      k = 1 / (acc.count - 1);
+    for (let p = 0; p < D; p++) for (let q = p, o = p * D; q < D; q++) C[o + q] = acc.scatter[o + q]! * k;
+    const { values, vectors } = symmetricEigenOwned(C, D, la);
     return new Zca({
       sampleShape: acc.sampleShape,
       epsilon: opts.epsilon ?? 1e-5,
