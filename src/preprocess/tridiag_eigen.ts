@@ -11,16 +11,16 @@
  *   T1's last and T2's first diagonal entries reduced by rho (beta = the coupling entry).
  *   With T_i = Q_i D_i Q_i^T:  T = Q (D + rho z z^T) Q^T,  z = Q^T v (Q's boundary rows).
  *   Eigenvalues lambda_j of D + rho z z^T: the roots of f(l) = 1 + rho sum_i z_i^2 / (d_i - l),
- *   one in each gap (d_j, d_j+1), the last in (d_k, d_k + rho |z|^2). Each root is found as an
- *   offset tau from the nearer pole (so that d_i - lambda keeps its digits) by a two-pole
- *   rational model of f (the "middle way" of Li 1993 / LAPACK's dlaed4, simplified) safeguarded
- *   by bisection. The eigenvectors use z recomputed from the roots (Loewner's formula, Gu &
- *   Eisenstat), which makes them orthogonal to working precision however close the roots are:
- *   u_j = (zhat_i / (d_i - lambda_j))_i / norm. Then Q_new = Q U.
+ *   one in each gap (d_j, d_j+1), the last in (d_k, d_k + rho |z|^2); the eigenvectors from z
+ *   recomputed from the roots (Loewner's formula, Gu & Eisenstat), orthogonal to working
+ *   precision however close the roots are: u_j = (zhat_i / (d_i - lambda_j))_i / norm. Both come
+ *   from the backend's secularEigen kernel (src/backend/secular.ts has the mathematics and the
+ *   reference; the wasm kernel splits the roots over the helper threads). Then Q_new = Q U.
  * Leaves (at most LEAF rows) are solved by implicit QL (eigen.ts's tql2).
  *
- * Storage: Z [n, n] row-major, column j = eigenvector j (rows = coordinates); d, e as in
- * tridiagonal.ts (e[i] couples i and i+1). Eigenvalues come back ascending in d.
+ * Storage: Z [n, n] row-major, a column per eigenvector (rows = coordinates), in the order the
+ * merges left them (see tridiagonalEigen's `order`); d, e as in tridiagonal.ts (e[i] couples i
+ * and i+1). Eigenvalues come back ascending in d.
  */
 import type { LinalgKernels } from '../backend/backend.js';
 

@@ -87,8 +87,8 @@ export function tridiagonalize(A: Float64Array, n: number, lin: LinalgKernels): 
  * Column c = k + i of the panel starting at k: brought up to date with the panel's earlier
  * reflectors, its reflector made (d[c], e[c], tau[c]; v_c left in row c) and W's row i formed.
  * A function of its own, called once per column: V8 optimises it with the feedback of every
- * path, where the loop inlined in tridiagonalize was compiled on the fly mid-run and thrown away
- * again (the first fits of a process ran up to half again slower).
+ * path, where the same loop inlined in tridiagonalize was compiled on the fly mid-run and
+ * deoptimised again during a process's first large fits (seen with node --trace-deopt).
  */
 function reflectColumn(
   A: Float64Array,
