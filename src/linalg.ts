@@ -87,12 +87,16 @@ const TILE = 32;
  * line (8 KiB apart at n = 1024).
  */
 export function transposeInto(A: ArrayLike<number>, n: number, out: Float64Array, cols?: ArrayLike<number>): void {
-  for (let i0 = 0; i0 < n; i0 += TILE)
-    for (let j0 = 0; j0 < n; j0 += TILE) {
+  for (let j0 = 0; j0 < n; j0 += TILE)
+    for (let i0 = 0; i0 < n; i0 += TILE) {
       const i1 = Math.min(n, i0 + TILE),
         j1 = Math.min(n, j0 + TILE);
-      for (let i = i0; i < i1; i++)
-        for (let j = j0, a = i * n; j < j1; j++) out[j * n + i] = A[a + (cols ? cols[j]! : j)]!;
+      // Row j of out from column c of A, a tile's rows at a time (the tile's rows of A stay in L1).
+      for (let j = j0; j < j1; j++) {
+        const c = cols ? cols[j]! : j,
+          o = j * n;
+        for (let i = i0; i < i1; i++) out[o + i] = A[i * n + c]!;
+      }
     }
 }
 
