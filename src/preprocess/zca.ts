@@ -89,13 +89,14 @@ export class CovarianceAccumulator {
     // Batch mean, then the batch's centred scatter plus the between-batch term
     // delta delta^T nA nB / n (delta = mean_B - mean_A) as one symmetric rank-(B+1) update of the
     // running upper triangle: S += R^T R with R's rows x_i - mean_B and sqrt(nA nB / n) delta.
-    const mb = new Float64Array(D);
-    for (let i = 0; i < B; i++) for (let p = 0; p < D; p++) mb[p]! += batch.data[i * D + p]!;
+    const mb = new Float64Array(D),
+      x = batch.data;
+    for (let i = 0; i < B; i++) for (let p = 0, o = i * D; p < D; p++) mb[p]! += x[o + p]!;
     // A NaN or an infinity makes its column's sum non-finite, so finite sums clear the batch
     // without a pass of its own; otherwise assertFinite names the value (nothing changed yet).
     let sum = 0;
     for (let p = 0; p < D; p++) sum += mb[p]!;
-    if (!Number.isFinite(sum)) assertFinite(batch.data, 'CovarianceAccumulator.add');
+    if (!Number.isFinite(sum)) assertFinite(x, 'CovarianceAccumulator.add');
     for (let p = 0; p < D; p++) mb[p]! /= B;
     const la = kernels(),
       nA = this.count,
@@ -106,7 +107,7 @@ export class CovarianceAccumulator {
       this.rows = la.alloc64(K * D);
     }
     const R = this.rows;
-    for (let i = 0; i < B; i++) for (let p = 0; p < D; p++) R[i * D + p] = batch.data[i * D + p]! - mb[p]!;
+    for (let i = 0; i < B; i++) for (let p = 0, o = i * D; p < D; p++) R[o + p] = x[o + p]! - mb[p]!;
     if (nA > 0) {
       const w = Math.sqrt((nA * B) / n);
       for (let p = 0; p < D; p++) R[B * D + p] = (mb[p]! - this.mean[p]!) * w;
