@@ -126,6 +126,42 @@ test('whitened covariance is the identity; inverse(transform(x)) = x; W is symme
   );
 });
 
+test('above the QL size (D = 90, streamed): the blocked path gives the two-pass oracle W, and W C W = I', () => {
+  // D > 64 takes the blocked solver on the covariance's upper triangle handed over in place
+  // (symmetricEigenOwned); the oracle: the two-pass covariance through the QL path (40x40 above).
+  const N = 700,
+    D = 90,
+    eps = 1e-9,
+    x = correlated(N, D, 31),
+    acc = new CovarianceAccumulator();
+  for (let i = 0; i < N; i += 64)
+    acc.add({ shape: [Math.min(64, N - i), D], data: x.data.subarray(i * D, Math.min(N, i + 64) * D) });
+  const z = Zca.fromAccumulator(acc, { epsilon: eps });
+  const { C } = cov(x),
+    ref = symmetricEigen(C, D);
+  for (let k = 0; k < D; k++)
+    assert.ok(Math.abs(z.values[k]! - ref.values[k]!) <= 1e-9 * ref.values[D - 1]!, `eigenvalue ${k}`);
+  const W = z.whiteningMatrix(),
+    Wref = new Float64Array(D * D);
+  for (let k = 0; k < D; k++) {
+    const s = 1 / Math.sqrt(Math.max(0, ref.values[k]!) + eps);
+    for (let p = 0; p < D; p++)
+      for (let q = 0; q < D; q++) Wref[p * D + q]! += ref.vectors[k * D + p]! * ref.vectors[k * D + q]! * s;
+  }
+  const scale = maxAbsDiff(Wref, new Float64Array(D * D));
+  assert.ok(maxAbsDiff(W, Wref) <= 1e-7 * scale, `W differs from the oracle's by ${maxAbsDiff(W, Wref)}`);
+  // W C W = I in float64 (the transform's float32 output would add its own rounding).
+  const WC = new Float64Array(D * D);
+  for (let p = 0; p < D; p++)
+    for (let r = 0; r < D; r++) for (let q = 0; q < D; q++) WC[p * D + q]! += W[p * D + r]! * C[r * D + q]!;
+  for (let p = 0; p < D; p++)
+    for (let q = 0; q < D; q++) {
+      let s = 0;
+      for (let r = 0; r < D; r++) s += WC[p * D + r]! * W[r * D + q]!;
+      assert.ok(Math.abs(s - (p === q ? 1 : 0)) < 1e-4, `(W C W)[${p},${q}] = ${s}`);
+    }
+});
+
 test('streaming: uneven batches give the statistics of the whole set, even with a large offset', () => {
   const N = 200,
     D = 6,
