@@ -16,21 +16,15 @@
  * its entries in the order grp gives).
  */
 
+import type { LinalgKernels } from './backend.js';
+
 const EPS = 2 ** -52;
 
 /**
  * lam[0..k) = the eigenvalues, ascending; U [k, k] row j = eigenvector j with U[j k + g] =
  * u_j[grp[g]] (grp a permutation of 0..k-1).
  */
-export function secularEigenRef(
-  k: number,
-  dl: Float64Array,
-  w: Float64Array,
-  rho: number,
-  lam: Float64Array,
-  U: Float64Array,
-  grp: Int32Array,
-): void {
+export const secularEigenRef: LinalgKernels['secularEigen'] = (k, dl, w, rho, lam, U, grp) => {
   const rw2 = new Float64Array(k),
     zh = new Float64Array(k),
     u = new Float64Array(k);
@@ -55,7 +49,7 @@ export function secularEigenRef(
     nrm = 1 / Math.sqrt(nrm);
     for (let g = 0; g < k; g++) U[row + g] = u[grp[g]!]! * nrm;
   }
-}
+};
 
 /**
  * Root j (0-based, ascending) of 1 + sum_i rw2_i / (dl_i - lambda) = 0 (rw2_i = rho w_i^2 > 0),
