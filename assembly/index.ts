@@ -12,3 +12,4 @@ export * from './lstm_seq';
 export * from './symv64';
 export * from './gemv64';
 export * from './secular64';
+export * from './center64';

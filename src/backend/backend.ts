@@ -462,6 +462,14 @@ export interface LinalgKernels {
   ): void;
 
   /**
+   * A batch x [B, D] (row-major) centred in float64: mean[p] = (sum_i x[i, p]) / B, summed over
+   * the rows in order, and R[i, p] = x[i, p] - mean[p] (the streaming covariance's rows). Returns
+   * the sum of the column sums, which is finite exactly when every value of x is (unless the sum
+   * of finite values overflows).
+   */
+  centerRows(B: number, D: number, x: FArray, mean: Float64Array, R: Float64Array): number;
+
+  /**
    * out[outOff + r ldo + c] = src[srcOff + r lds + idx[c]] for r < rows, c < k: columns of a
    * row-major block gathered (a divide-and-conquer merge's columns of Q, in the product's order).
    */

@@ -288,6 +288,16 @@ export const tsLinalg: LinalgKernels = {
     secularEigenRef(k, dl, w, rho, lam, U, grp);
   },
 
+  centerRows(B, D, x, mean, R) {
+    mean.fill(0, 0, D);
+    for (let i = 0; i < B; i++) for (let p = 0, o = i * D; p < D; p++) mean[p]! += x[o + p]!;
+    let total = 0;
+    for (let p = 0; p < D; p++) total += mean[p]!;
+    for (let p = 0; p < D; p++) mean[p]! /= B;
+    for (let i = 0; i < B; i++) for (let p = 0, o = i * D; p < D; p++) R[o + p] = x[o + p]! - mean[p]!;
+    return total;
+  },
+
   gatherColumns64(rows, k, src, srcOff, lds, idx, out, outOff, ldo) {
     for (let r = 0; r < rows; r++) {
       const s = srcOff + r * lds,

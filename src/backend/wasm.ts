@@ -84,6 +84,7 @@ interface Kernels {
   dc_loewner64(...args: number[]): void;
   dc_vectors64(...args: number[]): void;
   dc_gather64(...args: number[]): void;
+  center_rows64(B: number, D: number, x: number, mean: number, R: number): number;
   symv_upper64(n: number, a: number, lda: number, x: number, y: number): void;
   symv_upper64_rows(...args: number[]): void;
   gemv64(...args: number[]): void;
@@ -637,6 +638,14 @@ function makeBackend(k: Kernels, heap: Heap, relaxed: boolean): WasmBackend {
         D[z0 + j] = Math.sign(w[j]!) * Math.sqrt(Math.max(0, -p));
       }
       pass('dc_vectors64', (i) => [m, zh[0]!, pU, grp.byteOffset, tmp[i]!, cuts[i]!, cuts[i + 1]!]);
+    },
+
+    centerRows(B, D, x, mean, R) {
+      if (!(x instanceof Float32Array) || !heap.owns(mean) || !heap.owns(R))
+        return tsLinalg.centerRows(B, D, x, mean, R);
+      st.need(foreign(heap, x, B * D));
+      const px = st.arg(x, 0, B * D, 'in');
+      return k.center_rows64(B, D, px, mean.byteOffset, R.byteOffset);
     },
 
     gatherColumns64(rows, nc, src, srcOff, lds, idx, out, outOff, ldo) {

@@ -43,6 +43,8 @@ export class CovarianceAccumulator {
   scatter: Float64Array = new Float64Array(0);
   /** [B + 1, D] scratch: a batch's centred rows and the between-batch row. */
   private rows: Float64Array = new Float64Array(0);
+  /** [D] scratch: a batch's mean (in the kernels' memory, as rows is). */
+  private batchMean: Float64Array | null = null;
 
   /** `sampleShape` may be left out and is then taken from the first batch. */
   constructor(sampleShape?: number[]) {
@@ -89,16 +91,8 @@ export class CovarianceAccumulator {
     // Batch mean, then the batch's centred scatter plus the between-batch term
     // delta delta^T nA nB / n (delta = mean_B - mean_A) as one symmetric rank-(B+1) update of the
     // running upper triangle: S += R^T R with R's rows x_i - mean_B and sqrt(nA nB / n) delta.
-    const mb = new Float64Array(D),
-      x = batch.data;
-    for (let i = 0; i < B; i++) for (let p = 0, o = i * D; p < D; p++) mb[p]! += x[o + p]!;
-    // A NaN or an infinity makes its column's sum non-finite, so finite sums clear the batch
-    // without a pass of its own; otherwise assertFinite names the value (nothing changed yet).
-    let sum = 0;
-    for (let p = 0; p < D; p++) sum += mb[p]!;
-    if (!Number.isFinite(sum)) assertFinite(x, 'CovarianceAccumulator.add');
-    for (let p = 0; p < D; p++) mb[p]! /= B;
     const la = kernels(),
+      x = batch.data,
       nA = this.count,
       n = nA + B,
       K = nA > 0 ? B + 1 : B;
@@ -106,8 +100,13 @@ export class CovarianceAccumulator {
       la.free64?.(this.rows);
       this.rows = la.alloc64(K * D);
     }
-    const R = this.rows;
-    for (let i = 0; i < B; i++) for (let p = 0, o = i * D; p < D; p++) R[o + p] = x[o + p]! - mb[p]!;
+    const R = this.rows,
+      mb = (this.batchMean ??= la.alloc64(D));
+    // The batch's mean and centred rows (R is scratch: nothing of the statistics changes before
+    // the check). A NaN or an infinity makes its column's sum non-finite, so a finite total clears
+    // the batch without a pass of its own; otherwise assertFinite names the value.
+    const total = la.centerRows(B, D, x, mb, R);
+    if (!Number.isFinite(total)) assertFinite(x, 'CovarianceAccumulator.add');
     if (nA > 0) {
       const w = Math.sqrt((nA * B) / n);
       for (let p = 0; p < D; p++) R[B * D + p] = (mb[p]! - this.mean[p]!) * w;

@@ -292,3 +292,34 @@ for (const be of others) {
     }
   });
 }
+
+for (const be of others) {
+  test(`[${be.name}] centerRows: the reference's bits (float32 batches inside and outside the memory, odd D)`, () => {
+    const R = linalgOf(tsBackend);
+    for (const [B, D] of [
+      [1, 1],
+      [3, 7],
+      [64, 130],
+    ] as const) {
+      for (const inside of [false, true]) {
+        const x = inside && be.alloc ? be.alloc(B * D) : new Float32Array(B * D);
+        x.set(randn(B * D, 5500 + D, 3, false));
+        const mean = L(be).alloc64(D),
+          rows = L(be).alloc64(B * D),
+          mr = new Float64Array(D),
+          rr = new Float64Array(B * D);
+        const t = L(be).centerRows(B, D, x, mean, rows),
+          tr = R.centerRows(B, D, Float32Array.from(x), mr, rr);
+        assert.equal(t, tr, `centerRows ${B}x${D}: the total`);
+        assert.deepEqual(mean, Float64Array.from(mr), `centerRows ${B}x${D}: the mean`);
+        assert.deepEqual(rows, Float64Array.from(rr), `centerRows ${B}x${D}: the rows`);
+      }
+    }
+    // A non-finite value makes the total non-finite.
+    const x = new Float32Array(12).fill(1);
+    x[7] = Number.NaN;
+    assert.ok(Number.isNaN(L(be).centerRows(3, 4, x, L(be).alloc64(4), L(be).alloc64(12))));
+    x[7] = Number.POSITIVE_INFINITY;
+    assert.equal(L(be).centerRows(3, 4, x, L(be).alloc64(4), L(be).alloc64(12)), Number.POSITIVE_INFINITY);
+  });
+}
