@@ -614,10 +614,10 @@ function makeBackend(k: Kernels, heap: Heap, relaxed: boolean): WasmBackend {
       // Three passes over the roots (the second and third need all of the first's), each split
       // by ranges of roots over the helpers when the merge is large; Loewner's products come
       // back per range and are multiplied here.
-      const t = helpers && m >= SECULAR_SPLIT_MIN ? helpers.threads : 1,
-        D = heap.doubles;
+      const t = helpers && m >= SECULAR_SPLIT_MIN ? helpers.threads : 1;
       st.need((1 + 2 * t) * (m * 8 + 16));
-      const rw2 = st.take(m, 8),
+      const D = heap.doubles, // after need(): a grown memory has a new buffer
+        rw2 = st.take(m, 8),
         zh: number[] = [],
         tmp: number[] = [];
       for (let i = 0; i < t; i++) zh.push(st.take(m, 8));
