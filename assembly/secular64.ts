@@ -7,6 +7,7 @@
 //                 the ranges' products are multiplied together after)
 //   dc_vectors64  row j of U becomes u_j = (zhat_i / delta_ij)_i / norm, entries in grp's order
 //                 (tmp: k doubles of the caller's)
+// and dc_gather64, the merge's columns of Q gathered in the product's order (a range of rows).
 // The sums over i are f64x2 (a division per term: two per instruction), where the JavaScript it
 // replaces spent most of a merge's own time. Byte pointers; grp is i32.
 

@@ -7,9 +7,9 @@
  * Rounds alternate recur and NumPy; the ratio is the median over rounds of the ratio within a
  * round. Before the rounds of each D, one fit of recur at that size is timed on its own as the
  * process's first (V8 is still compiling and reoptimising the JavaScript for the large sizes and
- * the kernels' memory grows: the first fit took 1.05-1.3x the rounds' median at D = 1024), so that the
- * rounds compare the steady state of both; the first fit is reported in its own column. Also
- * times LCN (9x9, across channels) on 32 images of 96x96x3.
+ * the kernels' memory grows: the first fit took 1.05-1.3x the rounds' median at D = 1024), so
+ * that the rounds compare the steady state of both; the first fit is reported in its own
+ * column. Also times LCN (9x9, across channels) on 32 images of 96x96x3.
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';

@@ -83,8 +83,8 @@ const TILE = 32;
 
 /**
  * out = A^T for row-major [n, n] (out must not be A); with `cols`, row j of out is column
- * cols[j] of A. By tiles: a row-by-row loop writes every element of out to a different cache
- * line (8 KiB apart at n = 1024).
+ * cols[j] of A. By tiles: untiled, one of the two matrices is walked down a column, a different
+ * cache line (8 KiB apart at n = 1024) for every element.
  */
 export function transposeInto(A: ArrayLike<number>, n: number, out: Float64Array, cols?: ArrayLike<number>): void {
   for (let j0 = 0; j0 < n; j0 += TILE)

@@ -273,7 +273,11 @@ class Stage {
   private outs: { a: Float32Array | Float64Array | Int32Array; off: number; n: number; p: number }[] = [];
   constructor(private readonly heap: Heap) {}
 
-  /** Bytes the call needs in scratch: the foreign operands plus the kernel's work space. */
+  /**
+   * Bytes the call needs in scratch: the foreign operands plus the kernel's work space. Reserving
+   * them can grow the memory, and a shared memory then has a new buffer: take views of the whole
+   * memory (heap.doubles, ...) after this call, not before.
+   */
   need(bytes: number): void {
     this.sp = 0;
     if (bytes <= this.cap) return;
@@ -616,7 +620,7 @@ function makeBackend(k: Kernels, heap: Heap, relaxed: boolean): WasmBackend {
       // back per range and are multiplied here.
       const t = helpers && m >= SECULAR_SPLIT_MIN ? helpers.threads : 1;
       st.need((1 + 2 * t) * (m * 8 + 16));
-      const D = heap.doubles, // after need(): a grown memory has a new buffer
+      const D = heap.doubles, // after need() (see Stage.need)
         rw2 = st.take(m, 8),
         zh: number[] = [],
         tmp: number[] = [];

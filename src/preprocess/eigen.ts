@@ -4,10 +4,10 @@
  * `symmetricEigen` (n > SMALL): blocked Householder tridiagonalisation (tridiagonal.ts), divide
  * and conquer on the tridiagonal (tridiag_eigen.ts), the reflectors applied to its eigenvectors
  * (tridiagonal.ts), the O(n^3) parts as float64 matrix products on the backend's kernels
- * (gemm64, symvUpper64: the wasm kernels and their helper threads where they run), what LAPACK's
- * dsyevd does. Small matrices, and the reference the tests hold it to: `symmetricEigenQL`,
- * tred2 + implicit QL (tql2) after EISPACK via JAMA's public-domain EigenvalueDecomposition.
- * Timings in the README's preprocessing section.
+ * (gemm64, symvUpper64, and the merges' secularEigen and gatherColumns64: the wasm kernels and
+ * their helper threads where they run), what LAPACK's dsyevd does. Small matrices, and the
+ * reference the tests hold it to: `symmetricEigenQL`, tred2 + implicit QL (tql2) after EISPACK via
+ * JAMA's public-domain EigenvalueDecomposition. Timings in docs/preprocessing.md.
  *
  * Storage: `vectors` is row-major [n, n] with eigenvector k in ROW k (i.e. V^T). Eigenvalues
  * come back ascending.

@@ -57,25 +57,9 @@ export function tridiagonalize(A: Float64Array, n: number, lin: LinalgKernels): 
         VW.set(v, (NB + nb + i) * n + k2);
       }
       // [V; W]^T [W; V] = V^T W + W^T V: half the passes over A22 that two rank-nb products make.
-      lin.gemm64(
-        true,
-        false,
-        true,
-        true,
-        m,
-        m,
-        2 * nb,
-        -1,
-        VW,
-        (NB - nb) * n + k2,
-        n,
-        VW,
-        NB * n + k2,
-        n,
-        A,
-        k2 * n + k2,
-        n,
-      );
+      const vw = (NB - nb) * n + k2,
+        wv = NB * n + k2;
+      lin.gemm64(true, false, true, true, m, m, 2 * nb, -1, VW, vw, n, VW, wv, n, A, k2 * n + k2, n);
     }
   }
   d[n - 1] = A[(n - 1) * n + n - 1]!;
@@ -168,7 +152,7 @@ export function applyQ(
   if (n < 2) return;
   const V = lin.alloc64(NB * n),
     Y = lin.alloc64(NB * cols),
-    Y2 = lin.alloc64(NB),
+    y = lin.alloc64(NB), // T's recurrence
     TV = lin.alloc64(NB * n),
     T = lin.alloc64(NB * NB),
     G = lin.alloc64(NB * NB);
@@ -176,14 +160,14 @@ export function applyQ(
   for (let k = last; k >= 0; k -= NB) {
     const nb = Math.min(NB, n - 1 - k),
       m = n - k - 1; // coordinates k+1 .. n-1
-    blockReflectors(A, tau, n, k, nb, V, G, T, Y2, lin);
+    blockReflectors(A, tau, n, k, nb, V, G, T, y, lin);
     // Z[k+1.., :] -= (T^T V)^T (V Z[k+1.., :]): T taken into V (nb x m) rather than into V Z
     // (nb x cols), the smaller of the two.
     lin.gemm64(false, false, false, false, nb, cols, m, 1, V, 0, m, Z, (k + 1) * cols, cols, Y, 0, cols);
     lin.gemm64(true, false, false, false, nb, m, nb, 1, T, 0, NB, V, 0, m, TV, 0, m);
     lin.gemm64(true, false, true, false, m, cols, nb, -1, TV, 0, m, Y, 0, cols, Z, (k + 1) * cols, cols);
   }
-  for (const b of [V, Y, Y2, TV, T, G]) lin.free64?.(b);
+  for (const b of [V, Y, y, TV, T, G]) lin.free64?.(b);
 }
 
 /**

@@ -215,13 +215,8 @@ export class Zca {
     let trace = 0;
     for (let p = 0; p < acc.dim; p++) trace += acc.scatter[p * acc.dim + p]! / (acc.count - 1);
     checkVariance(trace, acc.mean, acc.count);
-    // The eigensolver reads the upper triangle only: the scatter's, scaled, handed over to it.
-    const D = acc.dim,
-      la = kernels(),
-      C = la.alloc64(D * D),
-      k = 1 / (acc.count - 1);
-    for (let p = 0; p < D; p++) for (let q = p, o = p * D; q < D; q++) C[o + q] = acc.scatter[o + q]! * k;
-    const { values, vectors } = symmetricEigenOwned(C, D, la);
+    // The covariance (in the kernels' memory) is handed over: the eigensolver works in it.
+    const { values, vectors } = symmetricEigenOwned(acc.covariance(), acc.dim, kernels());
     return new Zca({
       sampleShape: acc.sampleShape,
       epsilon: opts.epsilon ?? 1e-5,
